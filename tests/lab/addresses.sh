@@ -1,0 +1,41 @@
+# tests/lab/addresses.sh - the lab's address plan, sourced by start.sh, stop.sh
+# and (through the generated $LAB_DIR/lab.env) by the tests.  One place only:
+# change an address here and everything follows.  All addresses are in
+# 127.53.0.0/16 (never 127.0.0.1 / 127.0.0.53), port 53.
+
+# Authoritative tree
+LAB_ROOT_SERVER=127.53.0.1      # NSD, serves "." (AXFR secondary of knotd)
+LAB_TLD_NSD=127.53.0.2          # NSD, serves "lab." (AXFR secondary of knotd)
+LAB_TLD_BIND=127.53.0.3         # BIND view, serves "lab." (AXFR secondary of knotd)
+LAB_KNOT=127.53.1.1             # knotd: signing primary of ., lab. and the knot-signed children
+LAB_SEC_NSD=127.53.2.1          # NSD: secondary (AXFR+NOTIFY) of the knot-signed children
+LAB_SEC_BIND=127.53.2.2         # BIND view: secondary (AXFR+NOTIFY) of the knot-signed children
+LAB_PROVB_NSD=127.53.3.1        # "provider B" NSD: primary for pre-signed zone files
+LAB_PROVB_BIND=127.53.3.2       # "provider B" BIND view: primary for the same pre-signed files
+LAB_ODD_NSD=127.53.4.1          # NSD serving the odd-one-out copies (stale / unsigned / other CDS)
+
+# Fault servers (faulty.lab.)
+LAB_FAULT_DROP=127.53.9.1       # accepts UDP+TCP, never answers
+LAB_FAULT_TC=127.53.9.2         # every UDP answer truncated (TC=1), TCP answers correctly
+LAB_FAULT_REFUSED=127.53.9.3    # real NSD without the zone: REFUSED
+LAB_FAULT_GOOD=$LAB_PROVB_NSD   # the one good server of faulty.lab.
+LAB_DEAD=127.53.9.9             # nothing listens (ICMP port unreachable)
+
+# Resolvers
+LAB_RES_UNBOUND=127.53.10.1     # Unbound, validating
+LAB_RES_BIND=127.53.10.2        # BIND named, validating
+LAB_RES_KRESD=127.53.10.3       # Knot Resolver, validating
+LAB_RES_PDNS=127.53.10.4        # PowerDNS Recursor, validating
+LAB_RES_NOVALIDATE=127.53.10.5  # Unbound with module-config "iterator": no validation
+LAB_RES_WRONG_TA=127.53.10.6    # Unbound validating with a trust anchor matching no root key
+LAB_RES_DEAD=127.53.10.9        # reserved, nothing listens
+
+# Canary (dnsvigil canary output, served when the binary supports it)
+LAB_CANARY_SERVER=127.53.11.1   # NSD serving every zone file dnsvigil canary wrote
+
+# Addresses BIND must find on an interface (named scans interfaces); the
+# others work without it on Linux, but start.sh adds them all to lo (/32).
+LAB_ALL_ADDRS="$LAB_ROOT_SERVER $LAB_TLD_NSD $LAB_TLD_BIND $LAB_KNOT $LAB_SEC_NSD $LAB_SEC_BIND
+ $LAB_PROVB_NSD $LAB_PROVB_BIND $LAB_ODD_NSD $LAB_FAULT_DROP $LAB_FAULT_TC $LAB_FAULT_REFUSED
+ $LAB_RES_UNBOUND $LAB_RES_BIND $LAB_RES_KRESD $LAB_RES_PDNS $LAB_RES_NOVALIDATE $LAB_RES_WRONG_TA
+ $LAB_CANARY_SERVER"
