@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# scripts/test.sh - the whole test suite (the README's second command; .ci/run
+# runs exactly this).  Installs dependencies, builds with -Wall -Wextra
+# -Werror and AddressSanitizer + UndefinedBehaviorSanitizer, runs the unit
+# tests, starts the lab, runs the functional tests and a short fuzzing run,
+# and ends with "N passed, N failed".
+set -uo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+export TOP
+./scripts/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
+
+BUILD=${BUILD:-build-test}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+RESULTS=$(mktemp -d /tmp/dv-results.XXXXXX)
+pass=0; fail=0
+
+count() { # count TAP lines from a file into pass/fail
+	local p f
+	p=$(grep -c '^ok ' "$1"); f=$(grep -c '^not ok ' "$1")
+	pass=$((pass + p)); fail=$((fail + f))
+}
+
+if [ ! -f "$BUILD/build.ninja" ]; then
+	CC=${CC:-clang} meson setup "$BUILD" -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dwerror=true -Dwarning_level=2 -Dfuzz=true > "$RESULTS/setup.log" 2>&1 ||
+		{ cat "$RESULTS/setup.log"; echo "0 passed, 1 failed"; exit 1; }
+fi
+if ! ninja -C "$BUILD" > "$RESULTS/build.log" 2>&1; then
+	tail -50 "$RESULTS/build.log"; echo "0 passed, 1 failed"; exit 1
+fi
+export DNSVIGIL="$TOP/$BUILD/dnsvigil"
+
+echo "== unit tests"
+for t in "$BUILD"/tests/unit/test_*; do
+	[ -x "$t" ] || continue
+	CMOCKA_MESSAGE_OUTPUT=TAP "$t" > "$RESULTS/$(basename "$t").tap" 2>&1
+	rc=$?
+	count "$RESULTS/$(basename "$t").tap"
+	grep '^not ok' "$RESULTS/$(basename "$t").tap"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$RESULTS/$(basename "$t").tap"; then
+		echo "not ok - $(basename "$t") exited $rc"; fail=$((fail + 1))
+		tail -20 "$RESULTS/$(basename "$t").tap"
+	fi
+done
+
+echo "== lab"
+if [ -x tests/lab/start.sh ]; then
+	if tests/lab/start.sh > "$RESULTS/lab.log" 2>&1; then
+		echo "ok - lab started"; pass=$((pass + 1)); export LAB_UP=1
+	else
+		echo "not ok - lab start"; tail -30 "$RESULTS/lab.log"; fail=$((fail + 1))
+	fi
+fi
+
+echo "== functional tests"
+for t in tests/func/test_*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	WORK=$(mktemp -d "/tmp/dv-$name.XXXXXX") timeout 600 bash "$t" > "$RESULTS/$name.tap" 2>&1
+	rc=$?
+	count "$RESULTS/$name.tap"
+	grep -A3 '^not ok' "$RESULTS/$name.tap"
+	if [ $rc -ne 0 ]; then echo "not ok - $name exited $rc"; fail=$((fail + 1)); fi
+	printf '%s: %s ok, %s not ok\n' "$name" "$(grep -c '^ok ' "$RESULTS/$name.tap")" \
+		"$(grep -c '^not ok ' "$RESULTS/$name.tap")"
+done
+
+if [ -x tests/fuzz/run.sh ]; then
+	echo "== fuzzing (short)"
+	tests/fuzz/run.sh > "$RESULTS/fuzz.tap" 2>&1
+	count "$RESULTS/fuzz.tap"; grep -A5 '^not ok' "$RESULTS/fuzz.tap"
+fi
+
+[ -x tests/lab/stop.sh ] && [ "${KEEP_LAB:-0}" != 1 ] && tests/lab/stop.sh > /dev/null 2>&1
+echo "results in $RESULTS"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,51 @@
+/*
+ * Offline checks of a loaded zone (dnsvigil verify).  Each family lives in
+ * its own file; dv_verify_zone runs them all.  Checks never do I/O: they read
+ * the zone store and options, and append findings.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/zone.h"
+#include "findings/findings.h"
+#include "zone/rrfile.h"
+
+typedef struct {
+	int64_t now;              /*!< the time every validity check uses */
+	int64_t warn_expiry;      /*!< RRSIG_EXPIRES_SOON threshold, seconds */
+	unsigned threads;         /*!< worker threads (>= 1) */
+	const dv_rrfile_t *ds;    /*!< --ds: DS and/or DNSKEY records of the apex, or NULL */
+	/*! Called now and then from one worker while signatures are checked; may be NULL. */
+	void (*progress)(void *ctx, size_t names_done, size_t names_total);
+	void *progress_ctx;
+} dv_verify_opts_t;
+
+typedef struct {
+	size_t records, rrsets, names;
+	size_t rrsigs;            /*!< RRSIG records in the zone */
+	size_t rrsigs_verified;   /*!< RRSIGs checked cryptographically and found valid */
+	size_t rrsigs_checked;    /*!< RRSIGs checked cryptographically */
+	size_t dnskeys;
+	const char *denial;       /*!< "nsec", "nsec3" or "none" */
+	bool have_expiry;
+	int64_t earliest_expiry;  /*!< of the RRSIGs of authoritative data */
+	uint32_t earliest_name;   /*!< name index of that RRSIG */
+	uint16_t earliest_type;   /*!< type covered */
+} dv_verify_stats_t;
+
+/*! Run every verify check.  Returns 0, or a DV_E* error when checking could not run. */
+int dv_verify_zone(const dv_zone_t *zone, const dv_verify_opts_t *opts, dv_verify_stats_t *stats,
+		   dv_findings_t *out);
+
+/* The families (used by dv_verify_zone; exposed for unit tests). */
+int dv_check_signatures(const dv_zone_t *zone, const dv_verify_opts_t *opts,
+			dv_verify_stats_t *stats, dv_findings_t *out);
+int dv_check_keys(const dv_zone_t *zone, const dv_verify_opts_t *opts, dv_findings_t *out);
+int dv_check_nsec(const dv_zone_t *zone, dv_findings_t *out);
+int dv_check_nsec3(const dv_zone_t *zone, unsigned threads, dv_findings_t *out);
+int dv_check_zonemd(const dv_zone_t *zone, dv_findings_t *out);
+
+/*! Fill a finding's owner (presentation form) from a name index. */
+void dv_finding_set_owner(dv_finding_t *f, const dv_zone_t *zone, uint32_t name);

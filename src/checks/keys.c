@@ -1,0 +1,272 @@
+/*
+ * Key checks: the apex DNSKEY RRset (RFC 4034 §2, RFC 5011, RFC 8624), DS
+ * records in the zone, and the link to the parent's DS or a trust anchor
+ * given with --ds (RFC 4035 §5.2).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <libknot/descriptor.h>
+#include <libknot/dname.h>
+
+#include "checks/checks.h"
+#include "checks/keyset.h"
+#include "core/error.h"
+
+static int add_key(dv_findings_t *out, const dv_zone_t *z, dv_code_t code, const dv_keyent_t *k,
+		   const char *detail)
+{
+	dv_finding_t f;
+	dv_finding_init(&f, code);
+	dv_finding_set_owner(&f, z, 0);
+	f.type = KNOT_RRTYPE_DNSKEY;
+	if (k != NULL) {
+		f.keytag = k->tag;
+		f.algorithm = k->alg;
+	}
+	if (detail != NULL)
+		snprintf(f.detail, sizeof(f.detail), "%s", detail);
+	return dv_findings_add(out, &f);
+}
+
+/* RFC 8624 §3.1 for a signing algorithm. */
+static int check_alg(dv_findings_t *out, const dv_zone_t *z, const dv_keyent_t *k)
+{
+	char d[128];
+	switch (dv_alg_policy(k->alg)) {
+	case DV_POLICY_MUST_NOT:
+		snprintf(d, sizeof(d), "algorithm %u (%s) MUST NOT be used (RFC 8624 §3.1)", k->alg,
+			 dv_alg_name(k->alg));
+		return add_key(out, z, DV_F_ALGORITHM_PROHIBITED, k, d);
+	case DV_POLICY_NOT_RECOMMENDED:
+		snprintf(d, sizeof(d), "algorithm %u (%s) is NOT RECOMMENDED (RFC 8624 §3.1)",
+			 k->alg, dv_alg_name(k->alg));
+		return add_key(out, z, DV_F_ALGORITHM_DEPRECATED, k, d);
+	case DV_POLICY_UNKNOWN:
+		snprintf(d, sizeof(d), "algorithm %u is not assigned or not supported", k->alg);
+		return add_key(out, z, DV_F_ALGORITHM_UNKNOWN, k, d);
+	default:
+		if (!dv_alg_supported(k->alg)) {
+			snprintf(d, sizeof(d), "algorithm %u (%s) cannot be verified by this build",
+				 k->alg, dv_alg_name(k->alg));
+			return add_key(out, z, DV_F_ALGORITHM_UNKNOWN, k, d);
+		}
+		return DV_OK;
+	}
+}
+
+static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_t *out)
+{
+	int ret = DV_OK;
+	bool sep = false;
+	char d[128];
+	for (size_t i = 0; i < ks->n && ret == DV_OK; i++) {
+		const dv_keyent_t *k = &ks->v[i];
+		if (k->rdlen < 4) {
+			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k, "RDATA shorter than 4 octets");
+			continue;
+		}
+		if (k->protocol != 3) {
+			snprintf(d, sizeof(d), "protocol %u", k->protocol);
+			ret = add_key(out, z, DV_F_DNSKEY_BAD_PROTOCOL, k, d);
+		}
+		if (!(k->flags & DV_DNSKEY_FLAG_ZONE)) {
+			snprintf(d, sizeof(d), "flags %u", k->flags);
+			ret = add_key(out, z, DV_F_DNSKEY_NOT_ZONE_KEY, k, d);
+		}
+		if (k->flags & DV_DNSKEY_FLAG_REVOKE)
+			ret = add_key(out, z, DV_F_DNSKEY_REVOKED, k, NULL);
+		if (k->flags & DV_DNSKEY_FLAG_SEP)
+			sep = true;
+		if (ret == DV_OK)
+			ret = check_alg(out, z, k);
+		if (ret != DV_OK)
+			break;
+		if (k->parse_ret == DV_ECRYPTO) {
+			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k, NULL);
+		} else if (k->key != NULL || k->parse_ret == DV_OK) {
+			/* RSA below 2048 bits: RFC 8624 §3.1 and current key-size guidance. */
+			bool rsa = k->alg == DV_ALG_RSASHA1 || k->alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
+				   k->alg == DV_ALG_RSASHA256 || k->alg == DV_ALG_RSASHA512;
+			dv_key_t *tmp = NULL;
+			if (rsa && dv_key_new(k->rdata, k->rdlen, &tmp) == DV_OK) {
+				unsigned bits = dv_key_bits(tmp);
+				if (bits < 2048) {
+					snprintf(d, sizeof(d), "RSA modulus of %u bits", bits);
+					ret = add_key(out, z, DV_F_DNSKEY_WEAK_KEY, k, d);
+				}
+			}
+			dv_key_free(tmp);
+		}
+	}
+	if (ret == DV_OK && !sep && ks->n > 0)
+		ret = add_key(out, z, DV_F_DNSKEY_NO_SEP, NULL, NULL);
+	return ret;
+}
+
+/* DS records in the zone: at delegations only, with current digests (RFC 8624 §3.3). */
+static int check_zone_ds(const dv_zone_t *z, dv_findings_t *out)
+{
+	int ret = DV_OK;
+	for (size_t i = 0; i < z->rrset_count && ret == DV_OK; i++) {
+		const dv_rrset_t *rs = &z->rrsets[i];
+		if (rs->type != KNOT_RRTYPE_DS)
+			continue;
+		const dv_name_t *nm = &z->names[rs->name];
+		if (nm->flags & DV_NAME_APEX) {
+			dv_finding_t f;
+			dv_finding_init(&f, DV_F_DS_AT_APEX);
+			dv_finding_set_owner(&f, z, rs->name);
+			f.type = KNOT_RRTYPE_DS;
+			ret = dv_findings_add(out, &f);
+			continue;
+		}
+		for (uint32_t j = 0; j < rs->rr_count && ret == DV_OK; j++) {
+			const dv_rr_t *rr = &z->rrs[rs->rr_first + j];
+			if (rr->rdlen < 4)
+				continue;
+			dv_policy_t p = dv_digest_policy(rr->rdata[3]);
+			if (p != DV_POLICY_MUST_NOT && p != DV_POLICY_UNKNOWN)
+				continue;
+			dv_finding_t f;
+			dv_finding_init(&f, p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
+								    : DV_F_DS_DIGEST_UNKNOWN);
+			dv_finding_set_owner(&f, z, rs->name);
+			f.type = KNOT_RRTYPE_DS;
+			f.keytag = (rr->rdata[0] << 8) | rr->rdata[1];
+			f.algorithm = rr->rdata[2];
+			snprintf(f.detail, sizeof(f.detail), "digest type %u", rr->rdata[3]);
+			ret = dv_findings_add(out, &f);
+		}
+	}
+	return ret;
+}
+
+/* The link to the parent (RFC 4035 §5.2): every DS matches a DNSKEY, and a
+ * DS-matched key (or a DNSKEY trust anchor) signs the DNSKEY RRset. */
+static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrfile_t *ds,
+			 dv_findings_t *out)
+{
+	const dv_rrset_t *keys = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_DNSKEY);
+	bool matched[256] = {false}; /* by key index (capped) */
+	bool any_anchor = false;
+	int ret = DV_OK;
+	char d[160];
+	for (size_t i = 0; i < ds->n && ret == DV_OK; i++) {
+		const dv_rrfile_rr_t *a = &ds->v[i];
+		if (a->type != KNOT_RRTYPE_DS && a->type != KNOT_RRTYPE_DNSKEY)
+			continue;
+		if (!knot_dname_is_equal(a->owner, z->origin))
+			continue;
+		any_anchor = true;
+		dv_finding_t f;
+		if (a->type == KNOT_RRTYPE_DS) {
+			if (a->rdlen < 4)
+				continue;
+			uint16_t tag = (uint16_t)((a->rdata[0] << 8) | a->rdata[1]);
+			uint8_t alg = a->rdata[2], dt = a->rdata[3];
+			dv_policy_t p = dv_digest_policy(dt);
+			if (p == DV_POLICY_MUST_NOT || p == DV_POLICY_UNKNOWN) {
+				dv_finding_init(&f, p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
+									    : DV_F_DS_DIGEST_UNKNOWN);
+				dv_finding_set_owner(&f, z, 0);
+				f.type = KNOT_RRTYPE_DS;
+				f.keytag = tag;
+				f.algorithm = alg;
+				snprintf(f.detail, sizeof(f.detail), "digest type %u (line %u of --ds)",
+					 dt, a->line);
+				if ((ret = dv_findings_add(out, &f)) != DV_OK)
+					break;
+				if (p == DV_POLICY_UNKNOWN)
+					continue; /* cannot be matched; RFC 4509 §3 says ignore */
+			}
+			bool hit = false, tag_hit = false;
+			for (size_t k = 0; k < ks->n; k++) {
+				if (ks->v[k].tag == tag)
+					tag_hit = true;
+				if (dv_ds_matches(z->origin, a->rdata, a->rdlen, ks->v[k].rdata,
+						  ks->v[k].rdlen)) {
+					hit = true;
+					if (k < 256)
+						matched[k] = true;
+				}
+			}
+			if (!hit) {
+				bool alg_mismatch = false;
+				for (size_t k = 0; k < ks->n; k++)
+					alg_mismatch |= ks->v[k].tag == tag && ks->v[k].alg != alg;
+				dv_finding_init(&f, alg_mismatch ? DV_F_DS_ALGORITHM_MISMATCH
+								 : DV_F_DS_NO_MATCHING_DNSKEY);
+				dv_finding_set_owner(&f, z, 0);
+				f.type = KNOT_RRTYPE_DS;
+				f.keytag = tag;
+				f.algorithm = alg;
+				snprintf(d, sizeof(d), "DS %u %u %u (line %u of --ds)%s", tag, alg, dt,
+					 a->line,
+					 tag_hit && !alg_mismatch ? ": key tag found, digest differs" : "");
+				snprintf(f.detail, sizeof(f.detail), "%s", d);
+				ret = dv_findings_add(out, &f);
+			}
+		} else {
+			bool hit = false;
+			for (size_t k = 0; k < ks->n; k++) {
+				if (ks->v[k].rdlen == a->rdlen &&
+				    memcmp(ks->v[k].rdata, a->rdata, a->rdlen) == 0) {
+					hit = true;
+					if (k < 256)
+						matched[k] = true;
+				}
+			}
+			if (!hit) {
+				dv_finding_init(&f, DV_F_DS_NO_MATCHING_DNSKEY);
+				dv_finding_set_owner(&f, z, 0);
+				f.type = KNOT_RRTYPE_DNSKEY;
+				f.keytag = dv_keytag(a->rdata, a->rdlen);
+				f.algorithm = a->rdlen >= 4 ? a->rdata[3] : 0;
+				snprintf(f.detail, sizeof(f.detail),
+					 "trust-anchor DNSKEY (line %u of --ds) not in the zone", a->line);
+				ret = dv_findings_add(out, &f);
+			}
+		}
+	}
+	if (ret != DV_OK || !any_anchor || keys == NULL)
+		return ret;
+	/* Does a matched key validly sign the DNSKEY RRset? */
+	dv_buf_t buf;
+	dv_buf_init(&buf, (size_t)1 << 20);
+	bool signed_by_anchor = false;
+	for (uint32_t i = 0; i < keys->sig_count && !signed_by_anchor; i++) {
+		const dv_rr_t *sig = &z->rrs[keys->sig_first + i];
+		const dv_keyent_t *signer = NULL;
+		if (dv_keyset_verify_rrset(ks, z, keys, sig, &buf, &signer) == DV_OK &&
+		    signer != NULL) {
+			size_t idx = (size_t)(signer - ks->v);
+			signed_by_anchor = idx < 256 && matched[idx];
+		}
+	}
+	dv_buf_free(&buf);
+	if (!signed_by_anchor) {
+		dv_finding_t f;
+		dv_finding_init(&f, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY);
+		dv_finding_set_owner(&f, z, 0);
+		f.type = KNOT_RRTYPE_DNSKEY;
+		snprintf(f.detail, sizeof(f.detail),
+			 "no valid RRSIG over the DNSKEY RRset by a key the --ds records match");
+		ret = dv_findings_add(out, &f);
+	}
+	return ret;
+}
+
+int dv_check_keys(const dv_zone_t *z, const dv_verify_opts_t *o, dv_findings_t *out)
+{
+	dv_keyset_t ks;
+	int ret = dv_keyset_build(z, &ks);
+	if (ret == DV_OK)
+		ret = check_dnskeys(z, &ks, out);
+	if (ret == DV_OK)
+		ret = check_zone_ds(z, out);
+	if (ret == DV_OK && o->ds != NULL)
+		ret = check_anchors(z, &ks, o->ds, out);
+	dv_keyset_free(&ks);
+	return ret;
+}

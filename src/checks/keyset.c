@@ -1,0 +1,121 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/descriptor.h>
+
+#include "checks/keyset.h"
+#include "core/error.h"
+
+int dv_keyset_build(const dv_zone_t *z, dv_keyset_t *ks)
+{
+	memset(ks, 0, sizeof(*ks));
+	const dv_rrset_t *rs = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_DNSKEY);
+	if (rs == NULL)
+		return DV_OK;
+	ks->v = calloc(rs->rr_count, sizeof(*ks->v));
+	if (ks->v == NULL)
+		return DV_ENOMEM;
+	for (uint32_t i = 0; i < rs->rr_count; i++) {
+		const dv_rr_t *rr = &z->rrs[rs->rr_first + i];
+		dv_keyent_t *k = &ks->v[ks->n++];
+		k->rdata = rr->rdata;
+		k->rdlen = rr->rdlen;
+		if (rr->rdlen < 4) {
+			k->parse_ret = DV_ECRYPTO;
+			continue;
+		}
+		k->flags = (uint16_t)((rr->rdata[0] << 8) | rr->rdata[1]);
+		k->protocol = rr->rdata[2];
+		k->alg = rr->rdata[3];
+		k->tag = dv_keytag(rr->rdata, rr->rdlen);
+		k->parse_ret = dv_key_new(rr->rdata, rr->rdlen, &k->key);
+		if (k->parse_ret == DV_ENOMEM)
+			return DV_ENOMEM;
+		/* RFC 4034 §2.1.1-2: only zone keys with protocol 3 verify zone data. */
+		if (k->key != NULL && (k->protocol != 3 || !(k->flags & DV_DNSKEY_FLAG_ZONE))) {
+			dv_key_free(k->key);
+			k->key = NULL;
+		}
+		if (k->key != NULL)
+			ks->algs[k->alg] = 1;
+	}
+	return DV_OK;
+}
+
+void dv_keyset_free(dv_keyset_t *ks)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		dv_key_free(ks->v[i].key);
+	free(ks->v);
+	memset(ks, 0, sizeof(*ks));
+}
+
+int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *z, const dv_rrset_t *rs,
+			   const dv_rr_t *sig, dv_buf_t *buf, const dv_keyent_t **signer)
+{
+	const uint8_t *rd = sig->rdata;
+	if (sig->rdlen < DV_RRSIG_FIXED_LEN)
+		return DV_ECRYPTO;
+	uint8_t alg = rd[2];
+	uint16_t tag = (uint16_t)((rd[16] << 8) | rd[17]);
+	bool any_key = false;
+	int ret = DV_EINVAL;
+	const uint8_t *rdatas[256];
+	uint16_t lens[256];
+	const uint8_t **rdv = rdatas;
+	uint16_t *lenv = lens;
+	if (rs->rr_count > 256) {
+		rdv = malloc(rs->rr_count * sizeof(*rdv));
+		lenv = malloc(rs->rr_count * sizeof(*lenv));
+		if (rdv == NULL || lenv == NULL) {
+			ret = DV_ENOMEM;
+			goto out;
+		}
+	}
+	bool built = false;
+	for (size_t i = 0; i < ks->n; i++) {
+		const dv_keyent_t *k = &ks->v[i];
+		if (k->tag != tag || k->alg != alg)
+			continue;
+		if (k->key == NULL) {
+			if (ret == DV_EINVAL)
+				ret = DV_ENOTSUP;
+			continue;
+		}
+		any_key = true;
+		if (!built) {
+			for (uint32_t j = 0; j < rs->rr_count; j++) {
+				rdv[j] = z->rrs[rs->rr_first + j].rdata;
+				lenv[j] = z->rrs[rs->rr_first + j].rdlen;
+			}
+			ret = dv_sigdata_build(buf, rd, sig->rdlen, z->names[rs->name].dname,
+					       rs->type, rdv, lenv, rs->rr_count, true);
+			if (ret != DV_OK) {
+				ret = DV_ECRYPTO;
+				goto out;
+			}
+			built = true;
+		}
+		long off = dv_rrsig_sig_offset(rd, sig->rdlen);
+		if (off < 0) {
+			ret = DV_ECRYPTO;
+			goto out;
+		}
+		if (dv_key_verify(k->key, buf->data, buf->len, rd + off, sig->rdlen - (size_t)off) ==
+		    DV_OK) {
+			if (signer != NULL)
+				*signer = k;
+			ret = DV_OK;
+			goto out;
+		}
+		ret = DV_ECRYPTO;
+	}
+	if (!any_key && ret != DV_ENOTSUP)
+		ret = DV_EINVAL;
+out:
+	if (rdv != rdatas)
+		free(rdv);
+	if (lenv != lens)
+		free(lenv);
+	return ret;
+}

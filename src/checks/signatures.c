@@ -1,0 +1,311 @@
+/*
+ * Signature checks (RFC 4035 §2.2, §5.3; RFC 4034 §3): every authoritative
+ * RRset signed, by every algorithm of the apex DNSKEY RRset, every RRSIG
+ * valid, its fields consistent, its validity window against `now`.
+ *
+ * Names are split into chunks that worker threads take from a shared
+ * counter; each worker keeps its own findings and statistics, merged at the
+ * end, so the hot loop takes no lock.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/descriptor.h>
+#include <libknot/dname.h>
+
+#include "checks/checks.h"
+#include "checks/keyset.h"
+#include "core/error.h"
+
+#define CHUNK 512
+
+typedef struct {
+	const dv_zone_t *z;
+	const dv_verify_opts_t *o;
+	const dv_keyset_t *ks;
+	_Atomic size_t next;
+	_Atomic size_t done;
+} shared_t;
+
+typedef struct {
+	shared_t *sh;
+	int ret;
+	dv_findings_t out;
+	dv_verify_stats_t st;
+	dv_buf_t buf;
+	bool reporter;
+} worker_t;
+
+static uint32_t be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+void dv_finding_set_owner(dv_finding_t *f, const dv_zone_t *z, uint32_t name)
+{
+	dv_dname_to_str(z->names[name].dname, f->owner, sizeof(f->owner));
+}
+
+static int add(worker_t *w, dv_code_t code, uint32_t name, uint16_t type, const dv_rr_t *sig,
+	       int64_t time, const char *detail)
+{
+	dv_finding_t f;
+	dv_finding_init(&f, code);
+	dv_finding_set_owner(&f, w->sh->z, name);
+	f.type = type;
+	if (sig != NULL && sig->rdlen >= DV_RRSIG_FIXED_LEN) {
+		f.keytag = (sig->rdata[16] << 8) | sig->rdata[17];
+		f.algorithm = sig->rdata[2];
+	}
+	f.time = time;
+	if (time != 0)
+		f.seconds_left = time - w->sh->o->now;
+	if (detail != NULL)
+		snprintf(f.detail, sizeof(f.detail), "%s", detail);
+	return dv_findings_add(&w->out, &f);
+}
+
+/* Whether the RRset at this name is authoritative data that must be signed
+ * (RFC 4035 §2.2: not delegation NS, not glue, not occluded data). */
+static bool must_be_signed(const dv_name_t *nm, uint16_t type)
+{
+	if (nm->flags & DV_NAME_NONAUTH)
+		return false;
+	if (nm->flags & DV_NAME_DELEG)
+		return type == KNOT_RRTYPE_DS || type == KNOT_RRTYPE_NSEC;
+	return true;
+}
+
+static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rr_t *sig)
+{
+	const dv_verify_opts_t *o = w->sh->o;
+	int64_t exp = dv_rrsig_time(be32(sig->rdata + 8), o->now);
+	int64_t inc = dv_rrsig_time(be32(sig->rdata + 12), o->now);
+	char a[32], b[32], d[128];
+	if (!w->st.have_expiry || exp < w->st.earliest_expiry ||
+	    (exp == w->st.earliest_expiry && rs->name < w->st.earliest_name)) {
+		w->st.have_expiry = true;
+		w->st.earliest_expiry = exp;
+		w->st.earliest_name = rs->name;
+		w->st.earliest_type = rs->type;
+	}
+	if (exp < inc) {
+		dv_time_format(inc, a, sizeof(a));
+		dv_time_format(exp, b, sizeof(b));
+		snprintf(d, sizeof(d), "inception %s, expiration %s", a, b);
+		w->ret = add(w, DV_F_RRSIG_WINDOW_INVERTED, rs->name, rs->type, sig, exp, d);
+	} else if (exp < o->now) {
+		dv_time_format(exp, a, sizeof(a));
+		snprintf(d, sizeof(d), "expired %s", a);
+		w->ret = add(w, DV_F_RRSIG_EXPIRED, rs->name, rs->type, sig, exp, d);
+	} else if (inc > o->now) {
+		dv_time_format(inc, a, sizeof(a));
+		snprintf(d, sizeof(d), "valid from %s", a);
+		w->ret = add(w, DV_F_RRSIG_NOT_YET_VALID, rs->name, rs->type, sig, inc, d);
+	} else if (exp - o->now < o->warn_expiry) {
+		dv_time_format(exp, a, sizeof(a));
+		int64_t left = exp - o->now;
+		snprintf(d, sizeof(d), "expires %s (in %lldd %02lldh %02lldm)", a,
+			 (long long)(left / 86400), (long long)(left % 86400 / 3600),
+			 (long long)(left % 3600 / 60));
+		w->ret = add(w, DV_F_RRSIG_EXPIRES_SOON, rs->name, rs->type, sig, exp, d);
+	}
+}
+
+static void check_rrset(worker_t *w, const dv_rrset_t *rs)
+{
+	const dv_zone_t *z = w->sh->z;
+	const dv_keyset_t *ks = w->sh->ks;
+	const dv_name_t *nm = &z->names[rs->name];
+	char d[256];
+
+	if (!must_be_signed(nm, rs->type)) {
+		if (rs->sig_count > 0)
+			w->ret = add(w, DV_F_RRSIG_NON_AUTHORITATIVE, rs->name, rs->type,
+				     &z->rrs[rs->sig_first],
+				     0, (nm->flags & DV_NAME_DELEG) ? "delegation point: only DS and NSEC are signed"
+								    : "glue or data below a zone cut");
+		return;
+	}
+	if (rs->sig_count == 0) {
+		w->ret = add(w, DV_F_RRSIG_MISSING, rs->name, rs->type, NULL, 0, NULL);
+		return;
+	}
+	uint8_t valid_algs[256] = {0};
+	/* A wildcard owner is signed with one label fewer (RFC 4034 §3.1.3). */
+	unsigned want_labels = nm->labels - ((nm->flags & DV_NAME_WILDCARD) ? 1 : 0);
+	for (uint32_t i = 0; i < rs->sig_count && w->ret == DV_OK; i++) {
+		const dv_rr_t *sig = &z->rrs[rs->sig_first + i];
+		w->st.rrsigs++;
+		long off = dv_rrsig_sig_offset(sig->rdata, sig->rdlen);
+		if (off < 0) {
+			w->ret = add(w, DV_F_RRSIG_INVALID, rs->name, rs->type, NULL, 0,
+				     "malformed RRSIG RDATA");
+			continue;
+		}
+		const uint8_t *rd = sig->rdata;
+		uint8_t alg = rd[2];
+		check_times(w, rs, sig);
+		if (!knot_dname_is_equal(rd + DV_RRSIG_FIXED_LEN, z->origin)) {
+			char sn[1025];
+			dv_dname_to_str(rd + DV_RRSIG_FIXED_LEN, sn, sizeof(sn));
+			snprintf(d, sizeof(d), "signer %s", sn);
+			w->ret = add(w, DV_F_RRSIG_SIGNER_MISMATCH, rs->name, rs->type, sig, 0, d);
+			continue;
+		}
+		if (rd[3] != want_labels) {
+			snprintf(d, sizeof(d), "labels field %u, owner needs %u", rd[3], want_labels);
+			w->ret = add(w, DV_F_RRSIG_LABELS_MISMATCH, rs->name, rs->type, sig, 0, d);
+			continue;
+		}
+		uint32_t ottl = be32(rd + 4);
+		if (ottl != rs->ttl || rs->ttl_differs) {
+			snprintf(d, sizeof(d), "RRset TTL %u%s, original TTL %u", rs->ttl,
+				 rs->ttl_differs ? " (mixed)" : "", ottl);
+			w->ret = add(w, DV_F_RRSIG_TTL_MISMATCH, rs->name, rs->type, sig, 0, d);
+		}
+		if (!dv_alg_supported(alg))
+			continue; /* reported once per key as ALGORITHM_UNKNOWN */
+		w->st.rrsigs_checked++;
+		int r = dv_keyset_verify_rrset(ks, z, rs, sig, &w->buf, NULL);
+		if (r == DV_OK) {
+			w->st.rrsigs_verified++;
+			valid_algs[alg] = 1;
+		} else if (r == DV_ENOMEM) {
+			w->ret = r;
+		} else if (r == DV_EINVAL || r == DV_ENOTSUP) {
+			snprintf(d, sizeof(d), "no usable DNSKEY with tag %u and algorithm %u",
+				 (rd[16] << 8) | rd[17], alg);
+			w->ret = add(w, DV_F_RRSIG_NO_DNSKEY, rs->name, rs->type, sig, 0, d);
+		} else {
+			w->ret = add(w, DV_F_RRSIG_INVALID, rs->name, rs->type, sig, 0, NULL);
+		}
+	}
+	/* RFC 4035 §2.2 / RFC 6840 §5.11: one valid signature per algorithm. */
+	for (int a = 0; a < 256 && w->ret == DV_OK; a++) {
+		if (ks->algs[a] && !valid_algs[a]) {
+			snprintf(d, sizeof(d), "no valid RRSIG of algorithm %d (%s)", a,
+				 dv_alg_name((uint8_t)a));
+			dv_finding_t f;
+			dv_finding_init(&f, DV_F_RRSIG_ALGORITHM_MISSING);
+			dv_finding_set_owner(&f, z, rs->name);
+			f.type = rs->type;
+			f.algorithm = (uint8_t)a;
+			snprintf(f.detail, sizeof(f.detail), "%s", d);
+			w->ret = dv_findings_add(&w->out, &f);
+		}
+	}
+}
+
+static void check_name(worker_t *w, uint32_t ni)
+{
+	const dv_zone_t *z = w->sh->z;
+	const dv_name_t *nm = &z->names[ni];
+	uint32_t covered = 0;
+	for (uint32_t k = 0; k < nm->rrset_count && w->ret == DV_OK; k++) {
+		const dv_rrset_t *rs = &z->rrsets[nm->rrset_first + k];
+		covered += rs->sig_count;
+		check_rrset(w, rs);
+	}
+	if (covered == nm->sig_count)
+		return;
+	/* RRSIGs covering a type the name does not have. */
+	for (uint32_t i = 0; i < nm->sig_count && w->ret == DV_OK; i++) {
+		const dv_rr_t *sig = &z->rrs[nm->sig_first + i];
+		uint16_t t = sig->rdlen >= 2 ? (uint16_t)((sig->rdata[0] << 8) | sig->rdata[1]) : 0;
+		if (dv_zone_rrset_find(z, ni, t) != NULL)
+			continue;
+		w->st.rrsigs++;
+		dv_code_t code = (nm->flags & DV_NAME_NONAUTH) ? DV_F_RRSIG_NON_AUTHORITATIVE
+							       : DV_F_RRSIG_ORPHAN;
+		w->ret = add(w, code, ni, t, sig, 0, "no RRset of the covered type at this name");
+	}
+}
+
+static void *work(void *arg)
+{
+	worker_t *w = arg;
+	shared_t *sh = w->sh;
+	size_t total = sh->z->name_count;
+	for (;;) {
+		size_t start = atomic_fetch_add(&sh->next, CHUNK);
+		if (start >= total || w->ret != DV_OK)
+			break;
+		size_t end = start + CHUNK < total ? start + CHUNK : total;
+		for (size_t i = start; i < end && w->ret == DV_OK; i++)
+			check_name(w, (uint32_t)i);
+		size_t done = atomic_fetch_add(&sh->done, end - start) + (end - start);
+		if (w->reporter && sh->o->progress != NULL)
+			sh->o->progress(sh->o->progress_ctx, done, total);
+	}
+	return NULL;
+}
+
+int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
+			dv_findings_t *out)
+{
+	dv_keyset_t ks;
+	int ret = dv_keyset_build(z, &ks);
+	if (ret != DV_OK) {
+		dv_keyset_free(&ks);
+		return ret;
+	}
+	unsigned nt = o->threads ? o->threads : 1;
+	if (nt > 256)
+		nt = 256;
+	/* Small zones: threads cost more than they save. */
+	if (z->name_count < 4 * CHUNK)
+		nt = 1;
+	shared_t sh = {.z = z, .o = o, .ks = &ks};
+	worker_t *w = calloc(nt, sizeof(*w));
+	pthread_t *tid = calloc(nt, sizeof(*tid));
+	if (w == NULL || tid == NULL) {
+		ret = DV_ENOMEM;
+		goto out;
+	}
+	unsigned started = 0;
+	for (unsigned i = 0; i < nt; i++) {
+		w[i].sh = &sh;
+		w[i].reporter = i == 0;
+		dv_buf_init(&w[i].buf, (size_t)1 << 24);
+	}
+	for (unsigned i = 1; i < nt; i++) {
+		if (pthread_create(&tid[i], NULL, work, &w[i]) != 0)
+			break;
+		started++;
+	}
+	work(&w[0]);
+	for (unsigned i = 1; i <= started; i++)
+		pthread_join(tid[i], NULL);
+	for (unsigned i = 0; i < nt; i++) {
+		if (w[i].ret != DV_OK && ret == DV_OK)
+			ret = w[i].ret;
+		st->rrsigs += w[i].st.rrsigs;
+		st->rrsigs_checked += w[i].st.rrsigs_checked;
+		st->rrsigs_verified += w[i].st.rrsigs_verified;
+		if (w[i].st.have_expiry &&
+		    (!st->have_expiry || w[i].st.earliest_expiry < st->earliest_expiry ||
+		     (w[i].st.earliest_expiry == st->earliest_expiry &&
+		      w[i].st.earliest_name < st->earliest_name))) {
+			st->have_expiry = true;
+			st->earliest_expiry = w[i].st.earliest_expiry;
+			st->earliest_name = w[i].st.earliest_name;
+			st->earliest_type = w[i].st.earliest_type;
+		}
+		int r = dv_findings_merge(out, &w[i].out);
+		if (r != DV_OK && ret == DV_OK)
+			ret = r;
+		dv_buf_free(&w[i].buf);
+	}
+out:
+	if (w != NULL)
+		for (unsigned i = 0; i < nt; i++)
+			dv_findings_free(&w[i].out);
+	free(w);
+	free(tid);
+	dv_keyset_free(&ks);
+	return ret;
+}

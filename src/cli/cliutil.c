@@ -1,0 +1,59 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "cli/cliutil.h"
+#include "dnssec/dnssec.h"
+
+int dv_cli_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	char *end = NULL;
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int dv_cli_duration(const char *s, int64_t *out)
+{
+	char *end = NULL;
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return -1;
+	long long mul = 1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	case 'w': mul = 7 * 86400; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > (long long)(INT64_MAX / 2) / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+int dv_cli_now(const char *s, int64_t *out)
+{
+	if (s == NULL) {
+		*out = (int64_t)time(NULL);
+		return 0;
+	}
+	if (dv_time_parse(s, out) != 0) {
+		fprintf(stderr, "dnsvigil: --now '%s': expected YYYYMMDDHHmmSS (UTC) or @UNIXSECONDS\n", s);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* dnsvigil: one binary, one subcommand per lifecycle concern (DESIGN.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef DV_VERSION
+#define DV_VERSION "0.1.0"
+#endif
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *help;
+} commands[] = {
+	{"verify", dv_cmd_verify, "verify a signed zone file completely, offline"},
+	{"check", dv_cmd_check, "walk the chain of trust live and compare every server"},
+	{"canary", dv_cmd_canary, "write zones of deliberately broken names"},
+	{"audit", dv_cmd_audit, "prove that resolvers enforce validation"},
+	{"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dnsvigil COMMAND [options] [args]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].fn != NULL)
+			fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\n'dnsvigil COMMAND --help' describes each; man dnsvigil(1) the exit statuses.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return DV_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return DV_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("dnsvigil %s\n", DV_VERSION);
+		return DV_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		if (commands[i].fn == NULL) {
+			fprintf(stderr, "dnsvigil: '%s' is not part of this build\n", argv[1]);
+			return DV_EXIT_ERROR;
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "dnsvigil: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return DV_EXIT_ERROR;
+}

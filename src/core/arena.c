@@ -1,0 +1,64 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+
+struct dv_arena_chunk {
+	dv_arena_chunk_t *next;
+	size_t size, used;
+	_Alignas(8) unsigned char data[];
+};
+
+void dv_arena_init(dv_arena_t *a, size_t chunk_size)
+{
+	a->head = NULL;
+	a->chunk_size = chunk_size ? chunk_size : (1u << 20);
+	a->total = 0;
+}
+
+void *dv_arena_alloc(dv_arena_t *a, size_t len)
+{
+	len = (len + 7) & ~(size_t)7;
+	dv_arena_chunk_t *c = a->head;
+	if (c == NULL || c->size - c->used < len) {
+		size_t sz = len > a->chunk_size ? len : a->chunk_size;
+		c = malloc(sizeof(*c) + sz);
+		if (c == NULL)
+			return NULL;
+		c->size = sz;
+		c->used = 0;
+		/* A jumbo allocation goes behind the head so the head's free space is kept. */
+		if (a->head != NULL && len > a->chunk_size) {
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
+	}
+	void *p = c->data + c->used;
+	c->used += len;
+	a->total += len;
+	return p;
+}
+
+void *dv_arena_dup(dv_arena_t *a, const void *src, size_t len)
+{
+	void *p = dv_arena_alloc(a, len ? len : 1);
+	if (p != NULL && len > 0)
+		memcpy(p, src, len);
+	return p;
+}
+
+void dv_arena_free(dv_arena_t *a)
+{
+	dv_arena_chunk_t *c = a->head;
+	while (c != NULL) {
+		dv_arena_chunk_t *n = c->next;
+		free(c);
+		c = n;
+	}
+	a->head = NULL;
+	a->total = 0;
+}

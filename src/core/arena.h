@@ -1,0 +1,24 @@
+/*
+ * A bump allocator: many small allocations, one free.  Zone data (names,
+ * RDATA) lives here so that loading a zone costs no malloc per record.
+ */
+#pragma once
+
+#include <stddef.h>
+
+typedef struct dv_arena_chunk dv_arena_chunk_t;
+
+typedef struct {
+	dv_arena_chunk_t *head;
+	size_t chunk_size; /*!< default size of new chunks */
+	size_t total;      /*!< bytes handed out (statistics) */
+} dv_arena_t;
+
+/*! Initialise an empty arena; chunk_size 0 selects 1 MiB. */
+void dv_arena_init(dv_arena_t *a, size_t chunk_size);
+/*! Allocate len bytes aligned to 8; NULL when out of memory.  Owned by the arena. */
+void *dv_arena_alloc(dv_arena_t *a, size_t len);
+/*! Copy len bytes into the arena; NULL when out of memory. */
+void *dv_arena_dup(dv_arena_t *a, const void *src, size_t len);
+/*! Release every chunk. */
+void dv_arena_free(dv_arena_t *a);

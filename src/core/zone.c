@@ -1,0 +1,718 @@
+/*
+ * Zone loading (libzscanner) and canonical indexing.  See zone.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libknot/descriptor.h>
+#include <libknot/dname.h>
+#include <libzscanner/scanner.h>
+
+#include "core/error.h"
+#include "core/zone.h"
+#include "dnssec/dnssec.h"
+
+/* An owner as parsed: its lowercased wire name and lookup key, shared by the
+ * records that follow it directly in the file. */
+typedef struct {
+	const uint8_t *dname;
+	const uint8_t *lf;
+	uint32_t ord; /* final name index, after sorting and merging */
+	uint32_t line;
+} owner_t;
+
+typedef struct {
+	owner_t *owner;
+	uint16_t type;
+	uint16_t rdlen;
+	uint32_t ttl;
+	uint32_t line;
+	const uint8_t *rdata;
+} rec_t;
+
+typedef struct {
+	dv_zone_t *zone;
+	const dv_zone_opts_t *opts;
+	rec_t *recs;
+	size_t nrecs, caprecs;
+	owner_t **owners; /* every owner_t allocated, in file order */
+	size_t nowners, capowners;
+	owner_t *last;
+	uint16_t class;
+	int ret;
+	char *errbuf;
+	size_t errlen;
+	uint64_t total_bytes, next_progress;
+	bool stop_at_soa; /* origin discovery pass */
+	uint8_t soa_owner[DV_DNAME_MAXLEN];
+	bool found_soa;
+} load_t;
+
+static void set_error(load_t *ld, int ret, const char *file, uint64_t line, const char *fmt, ...)
+{
+	if (ld->ret != DV_OK)
+		return;
+	ld->ret = ret;
+	int n = snprintf(ld->errbuf, ld->errlen, "%s:%llu: ", file ? file : "(input)",
+			 (unsigned long long)line);
+	if (n < 0 || (size_t)n >= ld->errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ld->errbuf + n, ld->errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+static const char *scanner_file(const zs_scanner_t *s, const load_t *ld)
+{
+	return s->file.name ? s->file.name : ld->zone->file;
+}
+
+static owner_t *owner_new(load_t *ld, const uint8_t *dname, size_t len, uint32_t line)
+{
+	dv_arena_t *a = &ld->zone->arena;
+	owner_t *o = dv_arena_alloc(a, sizeof(*o));
+	uint8_t *d = dv_arena_dup(a, dname, len);
+	if (o == NULL || d == NULL)
+		return NULL;
+	knot_dname_to_lower(d);
+	knot_dname_storage_t st;
+	const uint8_t *lf = knot_dname_lf(d, st);
+	uint8_t *lfc = lf ? dv_arena_dup(a, lf, (size_t)lf[0] + 1) : NULL;
+	if (lfc == NULL)
+		return NULL;
+	o->dname = d;
+	o->lf = lfc;
+	o->ord = 0;
+	o->line = line;
+	if (ld->nowners == ld->capowners) {
+		size_t nc = ld->capowners ? ld->capowners * 2 : 1024;
+		owner_t **nv = realloc(ld->owners, nc * sizeof(*nv));
+		if (nv == NULL)
+			return NULL;
+		ld->owners = nv;
+		ld->capowners = nc;
+	}
+	ld->owners[ld->nowners++] = o;
+	return o;
+}
+
+static void on_error(zs_scanner_t *s)
+{
+	load_t *ld = s->process.data;
+	set_error(ld, DV_EPARSE, scanner_file(s, ld), s->line_counter, "%s",
+		  zs_strerror(s->error.code));
+	s->state = ZS_STATE_STOP;
+}
+
+static void on_record(zs_scanner_t *s)
+{
+	load_t *ld = s->process.data;
+	const char *file = scanner_file(s, ld);
+
+	if (ld->stop_at_soa) {
+		if (s->r_type == KNOT_RRTYPE_SOA) {
+			memcpy(ld->soa_owner, s->r_owner, s->r_owner_length);
+			ld->found_soa = true;
+			s->state = ZS_STATE_STOP;
+		}
+		return;
+	}
+	/* Owners are kept lowercase (canonical form, RFC 4034 §6.2); lowering
+	 * the scanner's copy keeps its relative-owner logic intact. */
+	knot_dname_to_lower(s->r_owner);
+	if (ld->nrecs == 0)
+		ld->class = s->r_class;
+	if (s->r_class != ld->class) {
+		set_error(ld, DV_ENOTZONE, file, s->line_counter,
+			  "record class %u differs from the zone's class %u", s->r_class, ld->class);
+		s->state = ZS_STATE_STOP;
+		return;
+	}
+	if (knot_dname_in_bailiwick(s->r_owner, ld->zone->origin) < 0) {
+		char owner[1025];
+		dv_dname_to_str(s->r_owner, owner, sizeof(owner));
+		set_error(ld, DV_ENOTZONE, file, s->line_counter,
+			  "record owner %s is outside the zone %s", owner, ld->zone->origin_str);
+		s->state = ZS_STATE_STOP;
+		return;
+	}
+	if (ld->nrecs >= DV_ZONE_MAX_RRS) {
+		set_error(ld, DV_ELIMIT, file, s->line_counter, "more than %u records",
+			  DV_ZONE_MAX_RRS);
+		s->state = ZS_STATE_STOP;
+		return;
+	}
+	/* Owners usually repeat in runs: share one owner_t per run. */
+	owner_t *o = ld->last;
+	if (o == NULL || !knot_dname_is_equal(o->dname, s->r_owner)) {
+		o = owner_new(ld, s->r_owner, s->r_owner_length, (uint32_t)s->line_counter);
+		if (o == NULL)
+			goto nomem;
+		ld->last = o;
+	}
+	uint8_t *rd = dv_arena_dup(&ld->zone->arena, s->r_data, s->r_data_length);
+	if (rd == NULL)
+		goto nomem;
+	if (dv_rdata_canonicalize(s->r_type, rd, s->r_data_length) != DV_OK) {
+		set_error(ld, DV_EPARSE, file, s->line_counter, "malformed RDATA");
+		s->state = ZS_STATE_STOP;
+		return;
+	}
+	if (ld->nrecs == ld->caprecs) {
+		size_t nc = ld->caprecs ? ld->caprecs * 2 : 4096;
+		rec_t *nv = realloc(ld->recs, nc * sizeof(*nv));
+		if (nv == NULL)
+			goto nomem;
+		ld->recs = nv;
+		ld->caprecs = nc;
+	}
+	ld->recs[ld->nrecs++] = (rec_t){
+		.owner = o,
+		.type = s->r_type,
+		.rdlen = (uint16_t)s->r_data_length,
+		.ttl = s->r_ttl,
+		.line = (uint32_t)s->line_counter,
+		.rdata = rd,
+	};
+	if (ld->opts->progress != NULL && ld->total_bytes > 0 && s->input.start != NULL &&
+	    s->input.current >= s->input.start) {
+		uint64_t done = (uint64_t)(s->input.current - s->input.start);
+		if (done >= ld->next_progress) {
+			ld->opts->progress(ld->opts->progress_ctx, done, ld->total_bytes);
+			ld->next_progress = done + (1u << 20);
+		}
+	}
+	return;
+nomem:
+	set_error(ld, DV_ENOMEM, file, s->line_counter, "out of memory");
+	s->state = ZS_STATE_STOP;
+}
+
+static int lf_cmp(const uint8_t *a, const uint8_t *b)
+{
+	size_t la = a[0], lb = b[0];
+	int c = memcmp(a + 1, b + 1, la < lb ? la : lb);
+	if (c != 0)
+		return c;
+	return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
+static int owner_ptr_cmp(const void *pa, const void *pb)
+{
+	const owner_t *a = *(owner_t *const *)pa, *b = *(owner_t *const *)pb;
+	return lf_cmp(a->lf, b->lf);
+}
+
+/* RFC 4034 §6.3: RRs of an RRset in order of their canonical RDATA as
+ * left-justified octet strings. */
+static int rdata_cmp(const uint8_t *a, size_t la, const uint8_t *b, size_t lb)
+{
+	int c = memcmp(a, b, la < lb ? la : lb);
+	if (c != 0)
+		return c;
+	return la < lb ? -1 : (la > lb ? 1 : 0);
+}
+
+static int rec_cmp(const void *pa, const void *pb)
+{
+	const rec_t *a = pa, *b = pb;
+	if (a->owner->ord != b->owner->ord)
+		return a->owner->ord < b->owner->ord ? -1 : 1;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	return rdata_cmp(a->rdata, a->rdlen, b->rdata, b->rdlen);
+}
+
+/* Parse the file or string with zscanner. */
+static int run_scanner(load_t *ld, const char *path, const char *data, size_t len,
+		       const char *origin)
+{
+	zs_scanner_t *s = malloc(sizeof(*s));
+	if (s == NULL)
+		return DV_ENOMEM;
+	int ret = DV_OK;
+	uint32_t dttl = ld->opts->default_ttl ? ld->opts->default_ttl : 3600;
+	if (zs_init(s, origin, KNOT_CLASS_IN, dttl) != 0) {
+		set_error(ld, DV_EINVAL, ld->zone->file, 0, "invalid origin '%s'", origin);
+		free(s);
+		return ld->ret;
+	}
+	int r = path ? zs_set_input_file(s, path) : zs_set_input_string(s, data, len);
+	if (r != 0) {
+		set_error(ld, path ? DV_EIO : DV_EPARSE, ld->zone->file, 0, "%s",
+			  zs_strerror(s->error.code));
+		ret = ld->ret;
+		goto out;
+	}
+	if (zs_set_processing(s, on_record, on_error, ld) != 0) {
+		ret = DV_EINVAL;
+		goto out;
+	}
+	if (zs_parse_all(s) != 0 && ld->ret == DV_OK && s->state != ZS_STATE_STOP)
+		set_error(ld, DV_EPARSE, scanner_file(s, ld), s->line_counter, "%s",
+			  zs_strerror(s->error.code));
+	ret = ld->ret;
+out:
+	zs_deinit(s);
+	free(s);
+	return ret;
+}
+
+/* Insert every missing ancestor between an owner and the apex as an empty
+ * non-terminal (needed by NSEC3, RFC 5155 §7.1, and by wildcard logic). */
+static int add_empty_nonterminals(load_t *ld, owner_t ***uniq, size_t *nuniq)
+{
+	owner_t **u = *uniq;
+	size_t n = *nuniq, nadd = 0, capadd = 0;
+	owner_t **add = NULL;
+	size_t apex_labels = knot_dname_labels(ld->zone->origin, NULL);
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *d = u[i]->dname;
+		size_t labels = knot_dname_labels(d, NULL);
+		/* Walk up: the parent of d. */
+		for (size_t l = labels; l > apex_labels + 1; l--) {
+			d = d + 1 + d[0];
+			knot_dname_storage_t st;
+			const uint8_t *lf = knot_dname_lf(d, st);
+			/* Binary search among the sorted unique owners. */
+			size_t lo = 0, hi = n;
+			bool found = false;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				int c = lf_cmp(u[mid]->lf, lf);
+				if (c == 0) {
+					found = true;
+					break;
+				}
+				if (c < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (found)
+				break; /* its own ancestors were handled when it was visited */
+			/* An ENT; skip if just added (siblings share parents). */
+			if (nadd > 0 && lf_cmp(add[nadd - 1]->lf, lf) == 0)
+				continue;
+			if (nadd == capadd) {
+				capadd = capadd ? capadd * 2 : 64;
+				owner_t **nv = realloc(add, capadd * sizeof(*nv));
+				if (nv == NULL)
+					goto nomem;
+				add = nv;
+			}
+			owner_t *o = owner_new(ld, d, knot_dname_size(d), 0);
+			if (o == NULL)
+				goto nomem;
+			add[nadd++] = o;
+		}
+	}
+	if (nadd == 0) {
+		free(add);
+		return DV_OK;
+	}
+	qsort(add, nadd, sizeof(*add), owner_ptr_cmp);
+	owner_t **merged = malloc((n + nadd) * sizeof(*merged));
+	if (merged == NULL)
+		goto nomem;
+	size_t i = 0, j = 0, k = 0;
+	while (i < n || j < nadd) {
+		int c = i == n ? 1 : (j == nadd ? -1 : lf_cmp(u[i]->lf, add[j]->lf));
+		if (c < 0) {
+			merged[k++] = u[i++];
+		} else if (c > 0) {
+			add[j]->ord = UINT32_MAX; /* marks an ENT */
+			merged[k++] = add[j++];
+		} else {
+			j++; /* duplicate ENT (reached from different branches) */
+		}
+	}
+	free(add);
+	free(u);
+	*uniq = merged;
+	*nuniq = k;
+	return DV_OK;
+nomem:
+	free(add);
+	return DV_ENOMEM;
+}
+
+static int build_index(load_t *ld)
+{
+	dv_zone_t *z = ld->zone;
+	int ret = DV_ENOMEM;
+	owner_t **u = NULL;
+
+	/* 1. Order distinct owners canonically; merge repeated owners. */
+	u = malloc((ld->nowners ? ld->nowners : 1) * sizeof(*u));
+	if (u == NULL)
+		goto fail;
+	memcpy(u, ld->owners, ld->nowners * sizeof(*u));
+	size_t n = ld->nowners;
+	qsort(u, n, sizeof(*u), owner_ptr_cmp);
+	size_t nu = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (nu > 0 && lf_cmp(u[nu - 1]->lf, u[i]->lf) == 0) {
+			u[i]->ord = (uint32_t)(nu - 1); /* provisional: index of the first */
+			u[i]->line = UINT32_MAX;       /* marks "merged into u[ord]" */
+			continue;
+		}
+		u[nu++] = u[i];
+	}
+	if ((ret = add_empty_nonterminals(ld, &u, &nu)) != DV_OK)
+		goto fail;
+
+	/* 2. Final ordinals.  Merged duplicates point at their representative. */
+	z->names = calloc(nu ? nu : 1, sizeof(*z->names));
+	if (z->names == NULL) {
+		ret = DV_ENOMEM;
+		goto fail;
+	}
+	z->name_count = nu;
+	for (size_t i = 0; i < nu; i++) {
+		bool ent = u[i]->ord == UINT32_MAX;
+		u[i]->ord = (uint32_t)i;
+		dv_name_t *nm = &z->names[i];
+		nm->dname = u[i]->dname;
+		nm->lf = u[i]->lf;
+		nm->labels = (uint8_t)knot_dname_labels(nm->dname, NULL);
+		if (ent)
+			nm->flags |= DV_NAME_ENT;
+		if (knot_dname_is_wildcard(nm->dname))
+			nm->flags |= DV_NAME_WILDCARD;
+	}
+	for (size_t i = 0; i < ld->nowners; i++) {
+		owner_t *o = ld->owners[i];
+		if (o->line == UINT32_MAX) {
+			/* A merged duplicate: find its representative by lookup key. */
+			long idx = dv_zone_name_find(z, o->dname);
+			o->ord = (uint32_t)idx;
+		}
+	}
+
+	/* 3. Records in canonical order; drop exact duplicates (RFC 2181 §5). */
+	qsort(ld->recs, ld->nrecs, sizeof(*ld->recs), rec_cmp);
+	z->rrs = malloc((ld->nrecs ? ld->nrecs : 1) * sizeof(*z->rrs));
+	if (z->rrs == NULL) {
+		ret = DV_ENOMEM;
+		goto fail;
+	}
+	size_t nr = 0;
+	for (size_t i = 0; i < ld->nrecs; i++) {
+		const rec_t *r = &ld->recs[i];
+		if (nr > 0) {
+			const dv_rr_t *p = &z->rrs[nr - 1];
+			if (p->name == r->owner->ord && p->type == r->type &&
+			    rdata_cmp(p->rdata, p->rdlen, r->rdata, r->rdlen) == 0)
+				continue;
+		}
+		z->rrs[nr++] = (dv_rr_t){
+			.name = r->owner->ord,
+			.type = r->type,
+			.rdlen = r->rdlen,
+			.ttl = r->ttl,
+			.line = r->line,
+			.rdata = r->rdata,
+		};
+	}
+	z->rr_count = nr;
+	free(ld->recs);
+	ld->recs = NULL;
+
+	/* 4. RRsets (RRSIG excluded) and each name's ranges. */
+	size_t caprs = nr / 2 + 16, nrs = 0;
+	z->rrsets = malloc(caprs * sizeof(*z->rrsets));
+	if (z->rrsets == NULL) {
+		ret = DV_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < nr;) {
+		size_t j = i;
+		while (j < nr && z->rrs[j].name == z->rrs[i].name && z->rrs[j].type == z->rrs[i].type)
+			j++;
+		dv_name_t *nm = &z->names[z->rrs[i].name];
+		if (z->rrs[i].type == KNOT_RRTYPE_RRSIG) {
+			nm->sig_first = (uint32_t)i;
+			nm->sig_count = (uint32_t)(j - i);
+		} else {
+			if (nrs == caprs) {
+				caprs *= 2;
+				dv_rrset_t *nv = realloc(z->rrsets, caprs * sizeof(*nv));
+				if (nv == NULL) {
+					ret = DV_ENOMEM;
+					goto fail;
+				}
+				z->rrsets = nv;
+			}
+			dv_rrset_t *rs = &z->rrsets[nrs];
+			*rs = (dv_rrset_t){.name = z->rrs[i].name,
+					   .type = z->rrs[i].type,
+					   .ttl = z->rrs[i].ttl,
+					   .rr_first = (uint32_t)i,
+					   .rr_count = (uint32_t)(j - i)};
+			for (size_t k = i + 1; k < j; k++) {
+				if (z->rrs[k].ttl != rs->ttl) {
+					rs->ttl_differs = true;
+					if (z->rrs[k].ttl < rs->ttl)
+						rs->ttl = z->rrs[k].ttl;
+				}
+			}
+			if (nm->rrset_count == 0)
+				nm->rrset_first = (uint32_t)nrs;
+			nm->rrset_count++;
+			nrs++;
+		}
+		i = j;
+	}
+	z->rrset_count = nrs;
+
+	/* 5. Attach each name's RRSIGs to the RRsets they cover (the RRSIG run
+	 *    is sorted by RDATA, which starts with the type covered). */
+	for (size_t ni = 0; ni < z->name_count; ni++) {
+		dv_name_t *nm = &z->names[ni];
+		size_t s = nm->sig_first, se = s + nm->sig_count;
+		for (uint32_t k = 0; k < nm->rrset_count; k++) {
+			dv_rrset_t *rs = &z->rrsets[nm->rrset_first + k];
+			while (s < se && (z->rrs[s].rdlen < 2 ||
+					  ((z->rrs[s].rdata[0] << 8) | z->rrs[s].rdata[1]) < rs->type))
+				s++;
+			size_t e = s;
+			while (e < se && z->rrs[e].rdlen >= 2 &&
+			       ((z->rrs[e].rdata[0] << 8) | z->rrs[e].rdata[1]) == rs->type)
+				e++;
+			rs->sig_first = (uint32_t)s;
+			rs->sig_count = (uint32_t)(e - s);
+			s = e;
+		}
+	}
+
+	/* 6. Zone cuts, in one canonical-order pass: a subtree is contiguous,
+	 *    so names below the current cut follow it directly. */
+	z->names[0].flags |= DV_NAME_APEX;
+	const uint8_t *cut = NULL, *dname_cut = NULL;
+	for (size_t ni = 1; ni < z->name_count; ni++) {
+		dv_name_t *nm = &z->names[ni];
+		if (cut != NULL && knot_dname_in_bailiwick(nm->dname, cut) > 0) {
+			nm->flags |= DV_NAME_NONAUTH;
+			continue;
+		}
+		cut = NULL;
+		if (dname_cut != NULL && knot_dname_in_bailiwick(nm->dname, dname_cut) > 0) {
+			/* RFC 6672 §2.4: no data below a DNAME. */
+			nm->flags |= DV_NAME_NONAUTH | DV_NAME_DNAME_BELOW;
+			continue;
+		}
+		dname_cut = NULL;
+		if (dv_zone_rrset_find(z, (uint32_t)ni, KNOT_RRTYPE_NS) != NULL) {
+			nm->flags |= DV_NAME_DELEG;
+			cut = nm->dname;
+		} else if (dv_zone_rrset_find(z, (uint32_t)ni, KNOT_RRTYPE_DNAME) != NULL) {
+			dname_cut = nm->dname;
+		}
+	}
+	ret = DV_OK;
+fail:
+	free(u);
+	return ret;
+}
+
+static int check_soa(load_t *ld)
+{
+	dv_zone_t *z = ld->zone;
+	size_t nsoa = 0;
+	uint32_t line2 = 0;
+	for (size_t i = 0; i < z->rrset_count; i++) {
+		if (z->rrsets[i].type != KNOT_RRTYPE_SOA)
+			continue;
+		const dv_rrset_t *rs = &z->rrsets[i];
+		if (rs->name != 0) {
+			set_error(ld, DV_ENOTZONE, z->file, z->rrs[rs->rr_first].line,
+				  "SOA record not at the zone apex %s", z->origin_str);
+			return ld->ret;
+		}
+		nsoa += rs->rr_count;
+		if (rs->rr_count > 1)
+			line2 = z->rrs[rs->rr_first + 1].line;
+	}
+	if (z->name_count == 0 || nsoa == 0 ||
+	    !knot_dname_is_equal(z->names[0].dname, z->origin)) {
+		set_error(ld, DV_ENOTZONE, z->file, 0, "no SOA record at the zone apex %s",
+			  z->origin_str);
+		return ld->ret;
+	}
+	if (nsoa > 1) {
+		set_error(ld, DV_ENOTZONE, z->file, line2, "more than one SOA record");
+		return ld->ret;
+	}
+	return DV_OK;
+}
+
+static int load(const char *path, const char *data, size_t len, const char *label,
+		const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf, size_t errlen)
+{
+	static const dv_zone_opts_t defaults = {0};
+	char dummy[8];
+	if (errbuf == NULL || errlen == 0) {
+		errbuf = dummy;
+		errlen = sizeof(dummy);
+	}
+	errbuf[0] = '\0';
+	if (opts == NULL)
+		opts = &defaults;
+	dv_zone_t *z = calloc(1, sizeof(*z));
+	if (z == NULL)
+		return DV_ENOMEM;
+	dv_arena_init(&z->arena, 0);
+	snprintf(z->file, sizeof(z->file), "%s", label);
+	load_t ld = {.zone = z, .opts = opts, .errbuf = errbuf, .errlen = errlen};
+	int ret;
+
+	if (path != NULL) {
+		struct stat st;
+		if (stat(path, &st) != 0) {
+			set_error(&ld, DV_EIO, label, 0, "%s", strerror(errno));
+			ret = ld.ret;
+			goto fail;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			set_error(&ld, DV_EIO, label, 0, "not a regular file");
+			ret = ld.ret;
+			goto fail;
+		}
+		ld.total_bytes = (uint64_t)st.st_size;
+	} else {
+		ld.total_bytes = len;
+	}
+
+	/* The origin: given, or the owner of the first SOA (a first, short pass). */
+	if (opts->origin != NULL) {
+		if (knot_dname_from_str(z->origin, opts->origin, sizeof(z->origin)) == NULL) {
+			set_error(&ld, DV_EINVAL, label, 0, "invalid origin '%s'", opts->origin);
+			ret = ld.ret;
+			goto fail;
+		}
+	} else {
+		ld.stop_at_soa = true;
+		ret = run_scanner(&ld, path, data, len, ".");
+		if (ret != DV_OK)
+			goto fail;
+		if (!ld.found_soa) {
+			set_error(&ld, DV_ENOTZONE, label, 0, "no SOA record: not a zone file");
+			ret = ld.ret;
+			goto fail;
+		}
+		memcpy(z->origin, ld.soa_owner, knot_dname_size(ld.soa_owner));
+		ld.stop_at_soa = false;
+	}
+	knot_dname_to_lower(z->origin);
+	dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
+
+	ret = run_scanner(&ld, path, data, len, z->origin_str);
+	if (ret != DV_OK)
+		goto fail;
+	if (ld.nrecs == 0) {
+		set_error(&ld, DV_ENOTZONE, label, 0, "no records: not a zone file");
+		ret = ld.ret;
+		goto fail;
+	}
+	if ((ret = build_index(&ld)) != DV_OK) {
+		set_error(&ld, ret, label, 0, "%s", dv_strerror(ret));
+		goto fail;
+	}
+	if ((ret = check_soa(&ld)) != DV_OK)
+		goto fail;
+	free(ld.owners);
+	*out = z;
+	return DV_OK;
+fail:
+	free(ld.recs);
+	free(ld.owners);
+	dv_zone_free(z);
+	return ret;
+}
+
+int dv_zone_load(const char *path, const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf,
+		 size_t errlen)
+{
+	return load(path, NULL, 0, path, opts, out, errbuf, errlen);
+}
+
+int dv_zone_load_mem(const char *data, size_t len, const char *label,
+		     const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf, size_t errlen)
+{
+	return load(NULL, data, len, label ? label : "(input)", opts, out, errbuf, errlen);
+}
+
+void dv_zone_free(dv_zone_t *z)
+{
+	if (z == NULL)
+		return;
+	free(z->rrs);
+	free(z->names);
+	free(z->rrsets);
+	dv_arena_free(&z->arena);
+	free(z);
+}
+
+long dv_zone_name_find(const dv_zone_t *z, const uint8_t *dname)
+{
+	uint8_t low[KNOT_DNAME_MAXLEN];
+	size_t sz = knot_dname_size(dname);
+	if (sz == 0 || sz > sizeof(low))
+		return -1;
+	memcpy(low, dname, sz);
+	knot_dname_to_lower(low);
+	knot_dname_storage_t st;
+	const uint8_t *lf = knot_dname_lf(low, st);
+	size_t lo = 0, hi = z->name_count;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = lf_cmp(z->names[mid].lf, lf);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+const dv_rrset_t *dv_zone_rrset_find(const dv_zone_t *z, uint32_t name, uint16_t type)
+{
+	if (name >= z->name_count)
+		return NULL;
+	const dv_name_t *nm = &z->names[name];
+	for (uint32_t i = 0; i < nm->rrset_count; i++) {
+		const dv_rrset_t *rs = &z->rrsets[nm->rrset_first + i];
+		if (rs->type == type)
+			return rs;
+		if (rs->type > type)
+			break;
+	}
+	return NULL;
+}
+
+uint32_t dv_zone_serial(const dv_zone_t *z)
+{
+	const dv_rrset_t *rs = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_SOA);
+	if (rs == NULL)
+		return 0;
+	const dv_rr_t *rr = &z->rrs[rs->rr_first];
+	/* SOA RDATA: MNAME, RNAME (uncompressed in canonical form), then SERIAL. */
+	size_t off = 0;
+	for (int n = 0; n < 2; n++) {
+		while (off < rr->rdlen && rr->rdata[off] != 0)
+			off += 1 + (size_t)rr->rdata[off];
+		off++;
+	}
+	if (off + 4 > rr->rdlen)
+		return 0;
+	const uint8_t *p = rr->rdata + off;
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
