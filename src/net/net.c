@@ -1,0 +1,729 @@
+/*
+ * The asynchronous query engine on libuv.
+ *
+ * Life of a query: submit() puts it at the tail of its server's FIFO;
+ * dispatch() starts queued queries while the overall and per-server limits
+ * allow; each attempt gets a fresh random ID and its own socket (a connected
+ * UDP socket, so the kernel drops datagrams from any other source, RFC 5452
+ * §9.1) and the query's one timer.  Every transition after an attempt ends
+ * (timeout, network error) runs from that timer's callback, so a failure
+ * found while starting an attempt never recurses into dispatch() or into
+ * the user's callback.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+#include <sodium.h>
+#include <uv.h>
+
+#include "core/error.h"
+#include "net/net.h"
+#include "net/net_int.h"
+
+#define DEF_MAX_INFLIGHT 256
+#define DEF_PER_SERVER 8
+#define DEF_TIMEOUT_MS 1500
+#define DEF_RETRIES 2
+#define MAX_RETRIES 16       /* bounds the attempts of one query */
+#define MAX_TIMEOUT_MS 60000 /* bounds the wait of one attempt */
+#define SERVER_BUCKETS 256
+#define TCP_BUF_LEN (2 + 65535) /* RFC 1035 §4.2.2: one message is at most 65535 bytes */
+
+struct dv_attempt;
+struct dv_server;
+
+enum step_reason { STEP_TIMEOUT, STEP_FAILED };
+
+typedef struct dv_qnode {
+	dv_net_t *net;
+	struct dv_server *srv;
+	dv_query_t q;
+	dv_query_cb cb;
+	void *ctx;
+	struct dv_qnode *next;               /* server FIFO */
+	struct dv_qnode *all_prev, *all_next; /* every live query, for dv_net_free */
+	uv_timer_t timer;
+	bool started, closing, tcp_mode, truncated, udp_failed, bad_seen;
+	enum step_reason reason;
+	struct dv_attempt *att;
+	unsigned timeout_ms, udp_left, attempts;
+} dv_qnode_t;
+
+typedef struct dv_attempt {
+	union {
+		uv_handle_t h;
+		uv_udp_t udp;
+		uv_tcp_t tcp;
+	} u;
+	dv_net_t *net;
+	dv_qnode_t *q; /* NULL once the attempt is abandoned */
+	bool tcp;
+	uv_udp_send_t send_req;
+	uv_connect_t conn_req;
+	uv_write_t write_req;
+	uint64_t t0; /* uv_hrtime() at send */
+	uint8_t prefix[2];
+	uint8_t wire[DV_NET_QUERY_MAX];
+	size_t wlen;
+	uint8_t *rbuf; /* TCP stream buffer, TCP_BUF_LEN */
+	size_t rlen;
+} dv_attempt_t;
+
+typedef struct dv_server {
+	struct sockaddr_storage addr;
+	struct dv_server *hnext;        /* hash chain */
+	struct dv_server *rnext;        /* ready list: servers with queued queries */
+	dv_qnode_t *qhead, *qtail;      /* FIFO of queries waiting for a slot */
+	unsigned inflight;
+	bool ready;
+} dv_server_t;
+
+struct dv_net {
+	uv_loop_t loop;
+	dv_net_opts_t opts;
+	dv_net_stats_t stats;
+	unsigned inflight;
+	uint64_t pending; /* submitted, callback not yet run */
+	bool running, dispatching;
+	dv_server_t *buckets[SERVER_BUCKETS];
+	dv_server_t *rhead, *rtail;
+	dv_qnode_t *all;
+	/* Datagrams are handled synchronously in the receive callback, so one buffer serves all. */
+	uint8_t udpbuf[65536];
+};
+
+static void attempt_start(dv_qnode_t *q);
+static void timer_cb(uv_timer_t *t);
+
+/* --- servers --------------------------------------------------------------- */
+
+static unsigned addr_hash(const struct sockaddr_storage *a)
+{
+	const uint8_t *p;
+	size_t n;
+	if (a->ss_family == AF_INET) {
+		p = (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
+		n = 4;
+	} else {
+		p = (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+		n = 16;
+	}
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++) {
+		h = (h ^ p[i]) * 16777619u;
+	}
+	uint16_t port = a->ss_family == AF_INET ? ((const struct sockaddr_in *)a)->sin_port
+	                                        : ((const struct sockaddr_in6 *)a)->sin6_port;
+	h = (h ^ port) * 16777619u;
+	return h % SERVER_BUCKETS;
+}
+
+static dv_server_t *server_get(dv_net_t *net, const struct sockaddr_storage *addr, bool create)
+{
+	unsigned b = addr_hash(addr);
+	for (dv_server_t *s = net->buckets[b]; s != NULL; s = s->hnext) {
+		if (dv_net_addr_equal(&s->addr, addr)) {
+			return s;
+		}
+	}
+	if (!create) {
+		return NULL;
+	}
+	dv_server_t *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return NULL;
+	}
+	s->addr = *addr;
+	s->hnext = net->buckets[b];
+	net->buckets[b] = s;
+	return s;
+}
+
+/* Servers are forgotten as soon as they are idle, so a daemon's table stays small. */
+static void server_release_if_idle(dv_net_t *net, dv_server_t *s)
+{
+	if (s->inflight > 0 || s->qhead != NULL || s->ready) {
+		return;
+	}
+	dv_server_t **pp = &net->buckets[addr_hash(&s->addr)];
+	while (*pp != NULL && *pp != s) {
+		pp = &(*pp)->hnext;
+	}
+	if (*pp == s) {
+		*pp = s->hnext;
+	}
+	free(s);
+}
+
+static void ready_push(dv_net_t *net, dv_server_t *s)
+{
+	s->ready = true;
+	s->rnext = NULL;
+	if (net->rtail != NULL) {
+		net->rtail->rnext = s;
+	} else {
+		net->rhead = s;
+	}
+	net->rtail = s;
+}
+
+static dv_server_t *ready_pop(dv_net_t *net)
+{
+	dv_server_t *s = net->rhead;
+	if (s != NULL) {
+		net->rhead = s->rnext;
+		if (net->rhead == NULL) {
+			net->rtail = NULL;
+		}
+		s->rnext = NULL;
+		s->ready = false;
+	}
+	return s;
+}
+
+/* --- query list -------------------------------------------------------------- */
+
+static void all_unlink(dv_net_t *net, dv_qnode_t *q)
+{
+	if (q->all_prev != NULL) {
+		q->all_prev->all_next = q->all_next;
+	} else {
+		net->all = q->all_next;
+	}
+	if (q->all_next != NULL) {
+		q->all_next->all_prev = q->all_prev;
+	}
+	q->all_prev = q->all_next = NULL;
+}
+
+static void qnode_close_cb(uv_handle_t *h)
+{
+	dv_qnode_t *q = h->data;
+	all_unlink(q->net, q);
+	free(q);
+}
+
+/* --- attempts ---------------------------------------------------------------- */
+
+static void attempt_close_cb(uv_handle_t *h)
+{
+	dv_attempt_t *a = h->data;
+	free(a->rbuf);
+	free(a);
+}
+
+/* Abandon the current attempt: its socket closes; late callbacks see a->q == NULL. */
+static void attempt_drop(dv_qnode_t *q)
+{
+	dv_attempt_t *a = q->att;
+	if (a == NULL) {
+		return;
+	}
+	q->att = NULL;
+	a->q = NULL;
+	uv_close(&a->u.h, attempt_close_cb);
+}
+
+/* The attempt ended without an answer: move on from the timer callback. */
+static void attempt_fail(dv_qnode_t *q)
+{
+	attempt_drop(q);
+	q->reason = STEP_FAILED;
+	/* Only fails for a closing timer, and then the query is already finished. */
+	(void)uv_timer_start(&q->timer, timer_cb, 0, 0);
+}
+
+static void dispatch(dv_net_t *net);
+
+static void finish(dv_qnode_t *q, int status, const uint8_t *wire, size_t len, uint64_t rtt_ns,
+                   bool tcp)
+{
+	dv_net_t *net = q->net;
+	dv_server_t *srv = q->srv;
+
+	uv_timer_stop(&q->timer);
+	dv_response_t resp = {
+		.status = status,
+		.wire = status == DV_OK ? wire : NULL,
+		.len = status == DV_OK ? len : 0,
+		.tcp = tcp,
+		.udp_truncated = q->truncated,
+		.udp_failed = q->udp_failed,
+		.rtt_ms = status == DV_OK ? (unsigned)((rtt_ns + 500000) / 1000000) : 0,
+		.rtt_us = status == DV_OK ? (unsigned)((rtt_ns + 500) / 1000) : 0,
+		.attempts = q->attempts,
+	};
+	if (status == DV_OK) {
+		net->stats.answered++;
+	}
+	/* The buffer the answer sits in outlives this function: handles free on close. */
+	attempt_drop(q);
+	net->inflight--;
+	srv->inflight--;
+	q->closing = true;
+	uv_close((uv_handle_t *)&q->timer, qnode_close_cb);
+
+	q->cb(q->ctx, &q->q, &resp);
+	net->pending--;
+
+	server_release_if_idle(net, srv);
+	dispatch(net);
+}
+
+static uint16_t random_id(void)
+{
+	uint16_t id;
+	randombytes_buf(&id, sizeof(id)); /* RFC 5452 §4.3: unpredictable IDs */
+	return id;
+}
+
+/* A message arrived for attempt a: match it and act. Returns true when the query is done. */
+static bool attempt_message(dv_attempt_t *a, const uint8_t *msg, size_t len)
+{
+	dv_qnode_t *q = a->q;
+	dv_net_t *net = a->net;
+	switch (dv_net_match(a->wire, a->wlen, msg, len)) {
+	case DV_NET_MATCH_MISMATCH:
+		net->stats.dropped_mismatch++;
+		return false;
+	case DV_NET_MATCH_BAD:
+		net->stats.bad_answers++;
+		q->bad_seen = true;
+		return false;
+	default:
+		break;
+	}
+	uint64_t rtt = uv_hrtime() - a->t0;
+	if (!a->tcp && knot_wire_get_tc(msg)) {
+		q->truncated = true;
+		if (!(q->q.flags & DV_Q_NO_TCP_FALLBACK)) {
+			/* RFC 7766 §5: a truncated UDP answer is retried over TCP. */
+			attempt_drop(q);
+			q->tcp_mode = true;
+			net->stats.tcp_fallbacks++;
+			attempt_start(q);
+			return true;
+		}
+	}
+	finish(q, DV_OK, msg, len, rtt, a->tcp);
+	return true;
+}
+
+static void udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	dv_attempt_t *a = h->data;
+	buf->base = (char *)a->net->udpbuf;
+	buf->len = sizeof(a->net->udpbuf);
+}
+
+static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+                        const struct sockaddr *from, unsigned flags)
+{
+	dv_attempt_t *a = h->data;
+	if (a->q == NULL || (nread == 0 && from == NULL)) {
+		return;
+	}
+	if (nread < 0) {
+		/* ICMP port unreachable on the connected socket: nobody listens. */
+		attempt_fail(a->q);
+		return;
+	}
+	struct sockaddr_storage src;
+	memset(&src, 0, sizeof(src));
+	if (from != NULL) {
+		memcpy(&src, from,
+		       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+		                                   : sizeof(struct sockaddr_in));
+	}
+	if (from == NULL || !dv_net_addr_equal(&src, &a->q->srv->addr) ||
+	    (flags & UV_UDP_PARTIAL)) {
+		a->net->stats.dropped_mismatch++;
+		return;
+	}
+	attempt_message(a, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+static void udp_send_cb(uv_udp_send_t *req, int status)
+{
+	dv_attempt_t *a = req->data;
+	if (status < 0 && status != UV_ECANCELED && a->q != NULL) {
+		attempt_fail(a->q);
+	}
+}
+
+static void tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	dv_attempt_t *a = h->data;
+	buf->base = (char *)a->rbuf + a->rlen;
+	buf->len = TCP_BUF_LEN - a->rlen;
+}
+
+static void tcp_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
+{
+	dv_attempt_t *a = h->data;
+	if (a->q == NULL) {
+		return;
+	}
+	if (nread < 0) {
+		/* EOF or reset before a matching answer. */
+		attempt_fail(a->q);
+		return;
+	}
+	a->rlen += (size_t)nread;
+	/* Partial reads: consume every complete message, keep the rest for later. */
+	size_t off, mlen, used;
+	while (dv_net_tcp_frame(a->rbuf, a->rlen, &off, &mlen, &used)) {
+		if (attempt_message(a, a->rbuf + off, mlen)) {
+			return;
+		}
+		memmove(a->rbuf, a->rbuf + used, a->rlen - used);
+		a->rlen -= used;
+	}
+}
+
+static void tcp_write_cb(uv_write_t *req, int status)
+{
+	dv_attempt_t *a = req->data;
+	if (status < 0 && status != UV_ECANCELED && a->q != NULL) {
+		attempt_fail(a->q);
+	}
+}
+
+static void tcp_connect_cb(uv_connect_t *req, int status)
+{
+	dv_attempt_t *a = req->data;
+	if (a->q == NULL) {
+		return;
+	}
+	if (status < 0) {
+		attempt_fail(a->q);
+		return;
+	}
+	uv_buf_t bufs[2] = {
+		uv_buf_init((char *)a->prefix, 2),
+		uv_buf_init((char *)a->wire, (unsigned)a->wlen),
+	};
+	a->write_req.data = a;
+	if (uv_write(&a->write_req, (uv_stream_t *)&a->u.tcp, bufs, 2, tcp_write_cb) != 0 ||
+	    uv_read_start((uv_stream_t *)&a->u.tcp, tcp_alloc_cb, tcp_read_cb) != 0) {
+		attempt_fail(a->q);
+	}
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+	dv_qnode_t *q = t->data;
+	dv_net_t *net = q->net;
+	if (q->reason == STEP_TIMEOUT) {
+		net->stats.timeouts++;
+	}
+	attempt_drop(q);
+	if (!q->tcp_mode && q->udp_left > 0 && q->reason == STEP_TIMEOUT) {
+		q->udp_left--;
+		attempt_start(q);
+		return;
+	}
+	if (!q->tcp_mode) {
+		/* UDP gave nothing (timeouts or ICMP errors): ask once over TCP. */
+		q->udp_failed = true;
+		q->tcp_mode = true;
+		net->stats.tcp_fallbacks++;
+		attempt_start(q);
+		return;
+	}
+	int status = q->reason == STEP_TIMEOUT ? DV_ETIMEOUT : DV_ENET;
+	if (q->bad_seen) {
+		status = DV_EPARSE;
+	}
+	finish(q, status, NULL, 0, 0, true);
+}
+
+/* Start one attempt (UDP or TCP per q->tcp_mode); errors surface through the timer. */
+static void attempt_start(dv_qnode_t *q)
+{
+	dv_net_t *net = q->net;
+	const struct sockaddr *sa = (const struct sockaddr *)&q->srv->addr;
+	int family = q->srv->addr.ss_family;
+
+	q->reason = STEP_TIMEOUT;
+	uv_timer_start(&q->timer, timer_cb, q->timeout_ms, 0);
+
+	dv_attempt_t *a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		attempt_fail(q);
+		return;
+	}
+	a->net = net;
+	a->tcp = q->tcp_mode;
+	a->u.h.data = a;
+	if (dv_net_query_build(&q->q, random_id(), a->wire, sizeof(a->wire), &a->wlen) != DV_OK) {
+		free(a);
+		attempt_fail(q);
+		return;
+	}
+	q->attempts++;
+	net->stats.sent++;
+
+	int r;
+	if (!a->tcp) {
+		r = uv_udp_init_ex(&net->loop, &a->u.udp, (unsigned)family);
+		if (r != 0) {
+			free(a);
+			attempt_fail(q);
+			return;
+		}
+		a->u.h.data = a;
+		a->q = q;
+		q->att = a;
+		uv_buf_t buf = uv_buf_init((char *)a->wire, (unsigned)a->wlen);
+		a->send_req.data = a;
+		a->t0 = uv_hrtime();
+		if (uv_udp_connect(&a->u.udp, sa) != 0 ||
+		    uv_udp_recv_start(&a->u.udp, udp_alloc_cb, udp_recv_cb) != 0 ||
+		    uv_udp_send(&a->send_req, &a->u.udp, &buf, 1, NULL, udp_send_cb) != 0) {
+			attempt_fail(q);
+		}
+		return;
+	}
+
+	a->rbuf = malloc(TCP_BUF_LEN);
+	if (a->rbuf == NULL) {
+		free(a);
+		attempt_fail(q);
+		return;
+	}
+	r = uv_tcp_init_ex(&net->loop, &a->u.tcp, (unsigned)family);
+	if (r != 0) {
+		free(a->rbuf);
+		free(a);
+		attempt_fail(q);
+		return;
+	}
+	a->u.h.data = a;
+	a->q = q;
+	q->att = a;
+	a->prefix[0] = (uint8_t)(a->wlen >> 8);
+	a->prefix[1] = (uint8_t)(a->wlen & 0xff);
+	a->conn_req.data = a;
+	a->t0 = uv_hrtime();
+	uv_tcp_nodelay(&a->u.tcp, 1);
+	if (uv_tcp_connect(&a->conn_req, &a->u.tcp, sa, tcp_connect_cb) != 0) {
+		attempt_fail(q);
+	}
+}
+
+static void qnode_start(dv_net_t *net, dv_qnode_t *q)
+{
+	dv_server_t *s = q->srv;
+	s->inflight++;
+	net->inflight++;
+	if (net->inflight > net->stats.max_inflight_seen) {
+		net->stats.max_inflight_seen = net->inflight;
+	}
+	if (s->inflight > net->stats.max_server_inflight_seen) {
+		net->stats.max_server_inflight_seen = s->inflight;
+	}
+	uv_timer_init(&net->loop, &q->timer);
+	q->timer.data = q;
+	q->started = true;
+	q->tcp_mode = (q->q.flags & DV_Q_TCP) != 0;
+	attempt_start(q);
+}
+
+/* Start queued queries while the limits allow, one pass round-robin over waiting servers. */
+static void dispatch(dv_net_t *net)
+{
+	if (net->dispatching || !net->running) {
+		return;
+	}
+	net->dispatching = true;
+	dv_server_t *last = net->rtail;
+	while (net->inflight < net->opts.max_inflight && net->rhead != NULL) {
+		dv_server_t *s = ready_pop(net);
+		while (s->qhead != NULL && s->inflight < net->opts.per_server_max &&
+		       net->inflight < net->opts.max_inflight) {
+			dv_qnode_t *q = s->qhead;
+			s->qhead = q->next;
+			if (s->qhead == NULL) {
+				s->qtail = NULL;
+			}
+			q->next = NULL;
+			qnode_start(net, q);
+		}
+		if (s->qhead != NULL) {
+			ready_push(net, s);
+		}
+		if (s == last) {
+			break;
+		}
+	}
+	net->dispatching = false;
+}
+
+/* --- public API -------------------------------------------------------------- */
+
+int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
+{
+	if (out == NULL) {
+		return DV_EINVAL;
+	}
+	if (sodium_init() < 0) {
+		return DV_ENOMEM;
+	}
+	dv_net_t *net = calloc(1, sizeof(*net));
+	if (net == NULL) {
+		return DV_ENOMEM;
+	}
+	net->opts.max_inflight = DEF_MAX_INFLIGHT;
+	net->opts.per_server_max = DEF_PER_SERVER;
+	net->opts.timeout_ms = DEF_TIMEOUT_MS;
+	net->opts.retries = DEF_RETRIES;
+	if (opts != NULL) {
+		/* Zero means "default" for the limits and the timeout; zero retries is a real choice. */
+		if (opts->max_inflight != 0) {
+			net->opts.max_inflight = opts->max_inflight;
+		}
+		if (opts->per_server_max != 0) {
+			net->opts.per_server_max = opts->per_server_max;
+		}
+		if (opts->timeout_ms != 0) {
+			net->opts.timeout_ms = opts->timeout_ms;
+		}
+		net->opts.retries = opts->retries;
+	}
+	if (net->opts.timeout_ms > MAX_TIMEOUT_MS) {
+		net->opts.timeout_ms = MAX_TIMEOUT_MS;
+	}
+	if (net->opts.retries > MAX_RETRIES) {
+		net->opts.retries = MAX_RETRIES;
+	}
+	if (uv_loop_init(&net->loop) != 0) {
+		free(net);
+		return DV_ENOMEM;
+	}
+	*out = net;
+	return DV_OK;
+}
+
+int dv_net_submit(dv_net_t *net, const dv_query_t *query, dv_query_cb cb, void *ctx)
+{
+	if (net == NULL || query == NULL || cb == NULL) {
+		return DV_EINVAL;
+	}
+	sa_family_t fam = query->addr.ss_family;
+	if (fam != AF_INET && fam != AF_INET6) {
+		return DV_EINVAL;
+	}
+	if (knot_dname_wire_check(query->qname, query->qname + sizeof(query->qname), NULL) <= 0) {
+		return DV_EINVAL;
+	}
+	dv_qnode_t *q = calloc(1, sizeof(*q));
+	if (q == NULL) {
+		return DV_ENOMEM;
+	}
+	dv_server_t *s = server_get(net, &query->addr, true);
+	if (s == NULL) {
+		free(q);
+		return DV_ENOMEM;
+	}
+	q->net = net;
+	q->srv = s;
+	q->q = *query;
+	q->cb = cb;
+	q->ctx = ctx;
+	q->timeout_ms = query->timeout_ms ? query->timeout_ms : net->opts.timeout_ms;
+	if (q->timeout_ms > MAX_TIMEOUT_MS) {
+		q->timeout_ms = MAX_TIMEOUT_MS;
+	}
+	unsigned retries = query->retries >= 0 ? (unsigned)query->retries : net->opts.retries;
+	q->udp_left = retries > MAX_RETRIES ? MAX_RETRIES : retries;
+
+	if (s->qtail != NULL) {
+		s->qtail->next = q;
+	} else {
+		s->qhead = q;
+	}
+	s->qtail = q;
+	if (!s->ready) {
+		ready_push(net, s);
+	}
+	q->all_next = net->all;
+	if (net->all != NULL) {
+		net->all->all_prev = q;
+	}
+	net->all = q;
+	net->pending++;
+
+	/* Submitted from a callback: start now.  Before dv_net_run: wait for it. */
+	dispatch(net);
+	return DV_OK;
+}
+
+int dv_net_run(dv_net_t *net)
+{
+	if (net == NULL || net->running) {
+		return DV_EINVAL;
+	}
+	net->running = true;
+	uv_update_time(&net->loop);
+	dispatch(net);
+	int r = uv_run(&net->loop, UV_RUN_DEFAULT);
+	net->running = false;
+	/* Every started query holds a timer, so an empty loop means all callbacks ran. */
+	if (r != 0 || net->pending != 0) {
+		return DV_ENET;
+	}
+	return DV_OK;
+}
+
+void dv_net_stats(const dv_net_t *net, dv_net_stats_t *out)
+{
+	if (net == NULL || out == NULL) {
+		return;
+	}
+	*out = net->stats;
+}
+
+static void walk_close_cb(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h)) {
+		uv_close(h, NULL);
+	}
+}
+
+void dv_net_free(dv_net_t *net)
+{
+	if (net == NULL) {
+		return;
+	}
+	dv_qnode_t *q = net->all;
+	while (q != NULL) {
+		dv_qnode_t *next = q->all_next;
+		if (!q->started) {
+			all_unlink(net, q);
+			free(q);
+		} else if (!q->closing) {
+			attempt_drop(q);
+			q->closing = true;
+			uv_close((uv_handle_t *)&q->timer, qnode_close_cb);
+		}
+		q = next;
+	}
+	for (unsigned b = 0; b < SERVER_BUCKETS; b++) {
+		dv_server_t *s = net->buckets[b];
+		while (s != NULL) {
+			dv_server_t *next = s->hnext;
+			free(s);
+			s = next;
+		}
+	}
+	/* Close callbacks free the attempts and the started queries. */
+	uv_run(&net->loop, UV_RUN_DEFAULT);
+	if (uv_loop_close(&net->loop) == UV_EBUSY) {
+		uv_walk(&net->loop, walk_close_cb, NULL);
+		uv_run(&net->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&net->loop);
+	}
+	free(net);
+}
