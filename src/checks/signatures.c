@@ -120,7 +120,7 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	const dv_zone_t *z = w->sh->z;
 	const dv_keyset_t *ks = w->sh->ks;
 	const dv_name_t *nm = &z->names[rs->name];
-	char d[256];
+	char d[1200];
 
 	if (!must_be_signed(nm, rs->type)) {
 		if (rs->sig_count > 0)
@@ -134,7 +134,9 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		w->ret = add(w, DV_F_RRSIG_MISSING, rs->name, rs->type, NULL, 0, NULL);
 		return;
 	}
-	uint8_t valid_algs[256] = {0};
+	/* Algorithms with a valid RRSIG, and with any RRSIG at all: a present
+	 * but failing one is already reported as RRSIG_INVALID. */
+	uint8_t valid_algs[256] = {0}, seen_algs[256] = {0};
 	/* A wildcard owner is signed with one label fewer (RFC 4034 §3.1.3). */
 	unsigned want_labels = nm->labels - ((nm->flags & DV_NAME_WILDCARD) ? 1 : 0);
 	for (uint32_t i = 0; i < rs->sig_count && w->ret == DV_OK; i++) {
@@ -148,6 +150,7 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		}
 		const uint8_t *rd = sig->rdata;
 		uint8_t alg = rd[2];
+		seen_algs[alg] = 1;
 		check_times(w, rs, sig);
 		if (!knot_dname_is_equal(rd + DV_RRSIG_FIXED_LEN, z->origin)) {
 			char sn[1025];
@@ -186,15 +189,14 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	}
 	/* RFC 4035 §2.2 / RFC 6840 §5.11: one valid signature per algorithm. */
 	for (int a = 0; a < 256 && w->ret == DV_OK; a++) {
-		if (ks->algs[a] && !valid_algs[a]) {
-			snprintf(d, sizeof(d), "no valid RRSIG of algorithm %d (%s)", a,
-				 dv_alg_name((uint8_t)a));
+		if (ks->algs[a] && !valid_algs[a] && !seen_algs[a]) {
 			dv_finding_t f;
 			dv_finding_init(&f, DV_F_RRSIG_ALGORITHM_MISSING);
 			dv_finding_set_owner(&f, z, rs->name);
 			f.type = rs->type;
 			f.algorithm = (uint8_t)a;
-			snprintf(f.detail, sizeof(f.detail), "%s", d);
+			snprintf(f.detail, sizeof(f.detail), "no valid RRSIG of algorithm %d (%s)", a,
+				 dv_alg_name((uint8_t)a));
 			w->ret = dv_findings_add(&w->out, &f);
 		}
 	}

@@ -6,11 +6,6 @@
 #include "checks/checks.h"
 #include "core/error.h"
 
-/* TEMPORARY while the denial checks land: weak, skipped when absent. */
-#pragma weak dv_check_nsec
-#pragma weak dv_check_nsec3
-#pragma weak dv_check_zonemd
-
 int dv_verify_zone(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
 		   dv_findings_t *out)
 {
@@ -45,11 +40,11 @@ int dv_verify_zone(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stat
 		dv_finding_set_owner(&f, z, 0);
 		ret = dv_findings_add(out, &f);
 	}
-	if (ret == DV_OK && nsec && dv_check_nsec)
+	if (ret == DV_OK && nsec)
 		ret = dv_check_nsec(z, out);
-	if (ret == DV_OK && nsec3 && dv_check_nsec3)
+	if (ret == DV_OK && nsec3)
 		ret = dv_check_nsec3(z, o->threads, out);
-	if (ret == DV_OK && dv_check_zonemd)
+	if (ret == DV_OK)
 		ret = dv_check_zonemd(z, out);
 	if (ret == DV_OK)
 		dv_findings_sort(out);

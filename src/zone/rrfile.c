@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <libknot/descriptor.h>
 #include <libknot/dname.h>
 #include <libzscanner/scanner.h>
 
