@@ -1,0 +1,194 @@
+/*
+ * NSEC chain checks (RFC 4034 §4, RFC 4035 §2.3): who owns an NSEC, whether
+ * the Next Domain Names form one circular chain in canonical order, and
+ * whether each type bitmap lists exactly the types at its owner.
+ */
+#include <stdlib.h>
+
+#include "checks/checks.h"
+#include "checks/denial.h"
+
+enum { NEED = 1, HAS = 2 };
+
+/*
+ * RFC 4035 §2.3: every authoritative name and every delegation point owns an
+ * NSEC.  Glue and occluded names below a cut (or below a DNAME) own none, and
+ * neither do empty non-terminals, which own no RRset at all.  An owner with
+ * only NSEC3 is a hash of another chain, not a name of the zone's data.
+ */
+static bool needs_nsec(const dv_zone_t *z, uint32_t ni)
+{
+	if (z->names[ni].flags & (DV_NAME_NONAUTH | DV_NAME_ENT))
+		return false;
+	return !denial_name_is_nsec3_only(z, ni);
+}
+
+/*
+ * RFC 4034 §4.1.2: the types present at the owner, NSEC and RRSIG included.
+ * At a delegation point only the parent's authoritative data counts: NS, DS
+ * if present, NSEC, RRSIG (RFC 4035 §2.3, §2.2) — not glue sitting there.
+ */
+static int expected_types(const dv_zone_t *z, uint32_t ni, denial_types_t *t)
+{
+	const dv_name_t *nm = &z->names[ni];
+	bool deleg = (nm->flags & DV_NAME_DELEG) && !(nm->flags & DV_NAME_APEX);
+	t->len = 0;
+	for (uint32_t k = 0; k < nm->rrset_count; k++) {
+		uint16_t type = z->rrsets[nm->rrset_first + k].type;
+		if (deleg && type != DENIAL_T_NS && type != DENIAL_T_DS)
+			continue;
+		if (denial_types_push(t, type) != DV_OK)
+			return DV_ENOMEM;
+	}
+	if (denial_types_push(t, DENIAL_T_NSEC) != DV_OK ||
+	    denial_types_push(t, DENIAL_T_RRSIG) != DV_OK)
+		return DV_ENOMEM;
+	denial_types_finish(t);
+	return DV_OK;
+}
+
+/* Length of the Next Domain Name at the start of NSEC RDATA, or 0 if malformed. */
+static size_t nsec_next_len(const uint8_t *rd, size_t rdlen)
+{
+	size_t pos = 0;
+	for (;;) {
+		if (pos >= rdlen || pos >= DV_DNAME_MAXLEN)
+			return 0;
+		uint8_t lab = rd[pos];
+		if (lab > 63)
+			return 0; /* compression is not allowed here (RFC 4034 §4.1.1) */
+		pos += 1 + (size_t)lab;
+		if (lab == 0)
+			return pos <= DV_DNAME_MAXLEN ? pos : 0;
+	}
+}
+
+static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
+		     const uint32_t *next_has, denial_types_t *types, uint8_t *scratch,
+		     dv_findings_t *out)
+{
+	const dv_rrset_t *rs = dv_zone_rrset_find(z, ni, DENIAL_T_NSEC);
+	int ret;
+	if (rs->rr_count > 1) {
+		ret = denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, DENIAL_T_NSEC,
+				    "%u NSEC records at one name; exactly one belongs here "
+				    "(RFC 4034 §4)",
+				    rs->rr_count);
+		if (ret != DV_OK)
+			return ret;
+	}
+	const dv_rr_t *rr = &z->rrs[rs->rr_first];
+	size_t nlen = nsec_next_len(rr->rdata, rr->rdlen);
+	if (nlen == 0)
+		return denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, DENIAL_T_NSEC,
+				     "malformed NSEC RDATA (line %u)", rr->line);
+
+	/*
+	 * RFC 4034 §4.1.1: Next Domain Name is the next owner in canonical order
+	 * that has authoritative data or is a delegation point; the last NSEC
+	 * points back to the apex.  Compared without case: NSEC next names
+	 * keep their case in canonical form (RFC 6840 §5.1).  A pointer to the
+	 * next name that should own an NSEC is right even when that NSEC is
+	 * missing, and a pointer to the next NSEC that does exist is right when
+	 * the names between lack theirs: each of those is reported once, as
+	 * NSEC_MISSING / NSEC_UNEXPECTED, not again here.
+	 */
+	const uint8_t *nx = rr->rdata;
+	const uint8_t *want = z->names[next_need[ni]].dname;
+	const uint8_t *have = z->names[next_has[ni]].dname;
+	if (dv_dname_cmp(nx, want) != 0 && dv_dname_cmp(nx, have) != 0) {
+		char found[DV_FINDING_NAME_MAX], expect[DV_FINDING_NAME_MAX];
+		dv_dname_to_str(nx, found, sizeof(found));
+		dv_dname_to_str(want, expect, sizeof(expect));
+		ret = denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, DENIAL_T_NSEC,
+				    "Next Domain Name is %s, expected %s%s", found, expect,
+				    next_need[ni] == 0 ? " (the last NSEC points to the apex)"
+						       : "");
+		if (ret != DV_OK)
+			return ret;
+	}
+
+	if ((ret = expected_types(z, ni, types)) != DV_OK)
+		return ret;
+	char diff[400];
+	if (!denial_bitmap_matches(rr->rdata + nlen, rr->rdlen - nlen, types, scratch, diff,
+				   sizeof(diff)))
+		return denial_report(out, DV_F_NSEC_BITMAP_MISMATCH, z, ni, DENIAL_T_NSEC, "%s",
+				     diff);
+	return DV_OK;
+}
+
+int dv_check_nsec(const dv_zone_t *z, dv_findings_t *out)
+{
+	bool any = false;
+	for (size_t i = 0; i < z->rrset_count && !any; i++)
+		any = z->rrsets[i].type == DENIAL_T_NSEC;
+	if (!any || z->name_count == 0)
+		return DV_OK;
+
+	int ret = DV_ENOMEM;
+	size_t n = z->name_count;
+	uint8_t *state = calloc(n, 1);
+	uint32_t *next_need = malloc(n * sizeof(*next_need));
+	uint32_t *next_has = malloc(n * sizeof(*next_has));
+	uint8_t *scratch = malloc(DENIAL_BITMAP_MAX);
+	denial_types_t types = {0};
+	if (state == NULL || next_need == NULL || next_has == NULL || scratch == NULL)
+		goto fail;
+
+	uint32_t first_need = UINT32_MAX, first_has = UINT32_MAX;
+	for (size_t i = 0; i < n; i++) {
+		if (needs_nsec(z, (uint32_t)i))
+			state[i] |= NEED;
+		if (dv_zone_rrset_find(z, (uint32_t)i, DENIAL_T_NSEC) != NULL)
+			state[i] |= HAS;
+		if ((state[i] & NEED) && first_need == UINT32_MAX)
+			first_need = (uint32_t)i;
+		if ((state[i] & HAS) && first_has == UINT32_MAX)
+			first_has = (uint32_t)i;
+	}
+	if (first_need == UINT32_MAX)
+		first_need = 0; /* cannot happen: the apex owns the SOA */
+	/* Circular successors, so the last name's successor is the first (the apex). */
+	uint32_t nn = first_need, nh = first_has;
+	for (size_t i = n; i-- > 0;) {
+		next_need[i] = nn;
+		next_has[i] = nh;
+		if (state[i] & NEED)
+			nn = (uint32_t)i;
+		if (state[i] & HAS)
+			nh = (uint32_t)i;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ni = (uint32_t)i;
+		ret = DV_OK;
+		if ((state[i] & HAS) && !(state[i] & NEED)) {
+			/* RFC 4035 §2.3: no NSEC below a zone cut (or a DNAME). */
+			ret = denial_report(out, DV_F_NSEC_UNEXPECTED, z, ni, DENIAL_T_NSEC,
+					    "%s",
+					    (z->names[i].flags & DV_NAME_DNAME_BELOW)
+						    ? "name below a DNAME (RFC 6672 §2.3) owns an NSEC"
+						    : "glue or occluded name below a zone cut owns an "
+						      "NSEC (RFC 4035 §2.3)");
+		} else if (state[i] & HAS) {
+			ret = check_one(z, ni, next_need, next_has, &types, scratch, out);
+		} else if (state[i] & NEED) {
+			bool deleg = (z->names[i].flags & DV_NAME_DELEG) &&
+				     !(z->names[i].flags & DV_NAME_APEX);
+			ret = denial_report(out, DV_F_NSEC_MISSING, z, ni, DENIAL_T_NSEC,
+					    "%s has no NSEC (RFC 4035 §2.3)",
+					    deleg ? "delegation point" : "authoritative name");
+		}
+		if (ret != DV_OK)
+			goto fail;
+	}
+	ret = DV_OK;
+fail:
+	free(state);
+	free(next_need);
+	free(next_has);
+	free(scratch);
+	free(types.v);
+	return ret;
+}
