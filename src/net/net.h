@@ -43,13 +43,28 @@ typedef struct {
 	int retries;                  /*!< -1: engine default */
 } dv_query_t;
 
+/*
+ * How a query ends (resp.status):
+ *  - DV_OK: a message matching the query (ID, question, source) that parses;
+ *    any RCODE, including SERVFAIL and NXDOMAIN, is an answer.
+ *  - DV_ETIMEOUT: every attempt timed out (UDP: 1 + retries attempts, then one
+ *    TCP attempt; DV_Q_TCP: one TCP attempt).  Worst case about
+ *    timeout_ms * (retries + 2).
+ *  - DV_ENET: the last attempt failed at once: connection refused or reset,
+ *    send error.  Where nothing listens, the connected UDP socket gets ICMP
+ *    port unreachable (ECONNREFUSED): the remaining UDP retries are skipped,
+ *    TCP is tried once and refused, and the query ends with DV_ENET within
+ *    milliseconds, with udp_failed set.
+ *  - DV_EPARSE: nothing valid arrived but at least one message matched the
+ *    query and failed to parse.
+ */
 typedef struct {
 	int status;          /*!< DV_OK, DV_ETIMEOUT (no answer), DV_ENET (send/connect error), DV_EPARSE (answers did not parse) */
 	const uint8_t *wire; /*!< the DNS message (valid only during the callback; copy it) */
 	size_t len;
 	bool tcp;            /*!< the answer came over TCP */
 	bool udp_truncated;  /*!< a UDP answer had TC=1 (and TCP was used unless NO_TCP_FALLBACK) */
-	bool udp_failed;     /*!< UDP attempts all timed out before TCP (DV_Q_TCP not set) */
+	bool udp_failed;     /*!< UDP attempts all timed out (or were refused) before TCP (DV_Q_TCP not set) */
 	unsigned rtt_ms;     /*!< of the attempt that answered */
 	unsigned attempts;   /*!< sends made, UDP and TCP */
 	unsigned rtt_us;     /*!< rtt_ms in microseconds (loopback answers take well under 1 ms) */
@@ -58,6 +73,9 @@ typedef struct {
 /*! Called on the loop thread exactly once per submitted query.  May submit more queries. */
 typedef void (*dv_query_cb)(void *ctx, const dv_query_t *query, const dv_response_t *resp);
 
+/*! Counters since dv_net_new: sent = attempts (UDP and TCP), answered = queries
+ *  ending DV_OK, timeouts = attempts that timed out, tcp_fallbacks = TCP
+ *  attempts after UDP (TC=1 or UDP failure). */
 typedef struct {
 	uint64_t sent, answered, timeouts, tcp_fallbacks;
 	uint64_t dropped_mismatch; /*!< datagrams that matched no outstanding query */
@@ -67,13 +85,20 @@ typedef struct {
 	uint64_t max_server_inflight_seen; /*!< highest in flight to any one server at once */
 } dv_net_stats_t;
 
-/*! New engine with its own libuv loop.  opts may be NULL (defaults). */
+/*! New engine with its own libuv loop.  opts may be NULL (defaults); in opts, 0 means
+ *  the default for max_inflight, per_server_max and timeout_ms (retries 0 is 0).
+ *  timeout_ms is capped at 60000 and retries at 16.  Free with dv_net_free. */
 int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out);
-/*! Queue a query; the callback runs from dv_net_run.  The query is copied. */
+/*! Queue a query; the callback runs from dv_net_run.  The query is copied.
+ *  Queries wait in a FIFO per server address until both limits allow.
+ *  Returns DV_EINVAL for a bad address family, QNAME or NULL callback. */
 int dv_net_submit(dv_net_t *net, const dv_query_t *query, dv_query_cb cb, void *ctx);
-/*! Run the loop until every submitted query (including ones submitted from callbacks) completed. */
+/*! Run the loop until every submitted query (including ones submitted from callbacks) completed.
+ *  Not reentrant: calling it from a callback returns DV_EINVAL. */
 int dv_net_run(dv_net_t *net);
 void dv_net_stats(const dv_net_t *net, dv_net_stats_t *out);
+/*! Close every handle and free the engine; queries not yet run are dropped without a
+ *  callback.  Never call it from a callback. */
 void dv_net_free(dv_net_t *net);
 
 /*! Parse "127.0.0.1", "::1", "127.0.0.1@5353", "[::1]:5353" into addr (default port 53). */
