@@ -36,7 +36,16 @@ LAB_DIR=$(cd "$LAB_DIR" && pwd)
 exec 9> "$LAB_DIR/.lock"
 flock -w 180 9 || die "another start/stop holds $LAB_DIR/.lock"
 
-STAMP=$(cat "$HERE"/start.sh "$HERE"/addresses.sh "$HERE"/faultd.py | sha256sum | cut -c1-16)
+DNSVIGIL=${DNSVIGIL:-}
+if [ -z "$DNSVIGIL" ]; then
+	for c in "$TOP/build/dnsvigil" "$TOP/build-test/dnsvigil"; do
+		[ -x "$c" ] && { DNSVIGIL=$c; break; }
+	done
+fi
+CANARY_OK=0
+[ -n "$DNSVIGIL" ] && [ -x "$DNSVIGIL" ] && "$DNSVIGIL" canary --help > /dev/null 2>&1 && CANARY_OK=1
+# what the running lab was built from: scripts, and whether canary was available
+STAMP=$( { cat "$HERE"/start.sh "$HERE"/addresses.sh "$HERE"/faultd.py; echo "$DNSVIGIL $CANARY_OK"; } | sha256sum | cut -c1-16)
 RUN=$LAB_DIR/run
 LOG=$LAB_DIR/log
 
@@ -293,40 +302,51 @@ adds "$(ds_of "$KSK_cds_differ")"
 
 # ---------------------------------------------------------------- canary (optional)
 
-DNSVIGIL=${DNSVIGIL:-}
-if [ -z "$DNSVIGIL" ]; then
-	for c in "$TOP/build/dnsvigil" "$TOP/build-test/dnsvigil"; do
-		[ -x "$c" ] && { DNSVIGIL=$c; break; }
-	done
-fi
 CANARY=0
-CANARY_ZONES=""
+CANARY_ZONES=""    # "zone:file " pairs
+CANARY_DELEG=""    # NS + glue + DS lines for lab.
 CD=$LAB_DIR/canary
-if [ -n "$DNSVIGIL" ] && [ -x "$DNSVIGIL" ] &&
-	"$DNSVIGIL" canary --help > /dev/null 2>&1; then
-	mkdir -p "$CD"
-	if "$DNSVIGIL" canary --zone canary.lab. --out "$CD" --now "$NOW" > "$LOG/canary.out" 2>&1; then
-		for f in "$CD"/*.zone; do
-			[ -f "$f" ] || continue
-			# zone name: $ORIGIN if present, else the owner of the first SOA
-			zn=$(awk 'toupper($1) == "$ORIGIN" { print $2; exit }
-				{ for (i = 2; i <= NF && i <= 4; i++) if (toupper($i) == "SOA") { print $1; exit } }' "$f")
-			[ -n "$zn" ] && [ "$zn" != "@" ] || { say "canary: cannot tell the zone of $f, skipped"; continue; }
-			case $zn in *.) ;; *) zn=$zn. ;; esac
-			CANARY_ZONES+="$zn:$f "
-		done
-		# DS for canary.lab.: any DS record owned by canary.lab. in a non-zone file
-		cds=$(cat $(ls "$CD"/* | grep -v '\.zone$') 2> /dev/null |
-			awk 'toupper($0) ~ /(^|[ \t])DS[ \t]/ && tolower($1) ~ /^canary\.lab\.?$/')
-		if [ -n "$CANARY_ZONES" ] && grep -q "canary.lab.:" <<< "$CANARY_ZONES"; then
-			CANARY=1
-			if [ -n "$cds" ]; then
-				while read -r l; do adds "$(awk '{ $1 = "canary.lab."; print }' <<< "$l")"; done <<< "$cds"
-			else
-				say "canary: no DS file for canary.lab. found in $CD; delegating without DS"
-			fi
+if [ $CANARY_OK = 1 ]; then
+	mkdir -p "$CD" "$KD/canary"
+	# layout (src/canary/canary.h): <zone>.zone per zone, zones.list ("zone
+	# file" per line), delegation (NS + glue + DS for the parent), dsset
+	if "$DNSVIGIL" canary --zone canary.lab. --out "$CD" --keys "$KD/canary" --now "@$NOW" \
+		--ns-addr "$LAB_CANARY_SERVER" > "$LOG/canary.out" 2>&1; then
+		if [ -s "$CD/zones.list" ]; then
+			while read -r zn f; do
+				case $zn in '' | ';'* | '#'*) continue ;; esac
+				case $f in /*) ;; *) f=$CD/$f ;; esac
+				case $zn in *.) ;; *) zn=$zn. ;; esac
+				[ -f "$f" ] && CANARY_ZONES+="$zn:$f "
+			done < "$CD/zones.list"
 		else
-			say "canary: $DNSVIGIL canary wrote no canary.lab. zone; canary part skipped"
+			for f in "$CD"/*.zone; do
+				[ -f "$f" ] || continue
+				# zone name: $ORIGIN if present, else the owner of the first SOA
+				zn=$(awk 'toupper($1) == "$ORIGIN" { print $2; exit }
+					{ for (i = 2; i <= NF && i <= 4; i++) if (toupper($i) == "SOA") { print $1; exit } }' "$f")
+				[ -n "$zn" ] && [ "$zn" != "@" ] || { say "canary: cannot tell the zone of $f, skipped"; continue; }
+				case $zn in *.) ;; *) zn=$zn. ;; esac
+				CANARY_ZONES+="$zn:$f "
+			done
+		fi
+		if [ -s "$CD/delegation" ]; then
+			CANARY_DELEG=$(grep -v '^[[:space:]]*;' "$CD/delegation")
+		else
+			CANARY_DELEG=$(printf 'canary.lab. IN NS ns1.canary.lab.\nns1.canary.lab. IN A %s' "$LAB_CANARY_SERVER")
+		fi
+		# the DS: from the delegation file if it has one, else from dsset
+		if ! awk '{ for (i = 2; i <= 4 && i <= NF; i++) if ($i == "DS") f = 1 } END { exit !f }' <<< "$CANARY_DELEG"; then
+			if [ -s "$CD/dsset" ]; then
+				CANARY_DELEG+=$'\n'$(grep -v '^[[:space:]]*;' "$CD/dsset")
+			else
+				say "canary: no DS for canary.lab. in $CD (delegation, dsset); delegated insecurely"
+			fi
+		fi
+		if grep -q "canary.lab.:" <<< "$CANARY_ZONES" && [ -n "$CANARY_DELEG" ]; then
+			CANARY=1
+		else
+			say "canary: $DNSVIGIL canary wrote no canary.lab. zone or delegation; canary part skipped"
 		fi
 	else
 		say "canary: '$DNSVIGIL canary' failed (see $LOG/canary.out); canary part skipped"
@@ -461,7 +481,7 @@ b.nic	IN A $LAB_TLD_BIND
 a.root-servers	IN A $LAB_ROOT_SERVER
 @	IN TXT "dnsvigil lab TLD"
 ZONE
-	for label in $KNOT_ZONES $PROVB_ZONES $([ $CANARY = 1 ] && echo canary); do
+	for label in $KNOT_ZONES $PROVB_ZONES; do
 		i=0
 		for a in $(ns_addrs "$label"); do
 			i=$((i + 1))
@@ -469,6 +489,7 @@ ZONE
 		done
 	done
 	printf '%s' "$DSLINES" | awk 'NF { $1 = tolower($1); print }'
+	[ $CANARY = 1 ] && printf '%s\n' "$CANARY_DELEG"
 } > "$KZ/lab.zone"
 
 for label in $KNOT_ZONES; do
