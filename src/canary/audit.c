@@ -266,7 +266,7 @@ static size_t list_modes(const dv_resolver_result_t *rr, dv_outcome_t o, char *b
 	return n;
 }
 
-static void judge(dv_audit_t *a, dv_resolver_result_t *rr)
+void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr)
 {
 	size_t reached = 0, nbogus = 0, accepted = 0;
 	bool any_ad = false;
@@ -439,7 +439,7 @@ int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n
 	for (size_t r = 0; r < n; r++) {
 		out->v[r].elapsed_ms =
 			run.t_end[r] >= run.t_start[r] ? (unsigned)(run.t_end[r] - run.t_start[r]) : 0;
-		judge(out, &out->v[r]);
+		dv_audit_judge(out, &out->v[r]);
 	}
 fail:
 	dv_net_free(run.net);

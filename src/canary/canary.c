@@ -863,7 +863,7 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 	if ((ret = write_zone(&c, &p, pfile)) != 0)
 		goto fail;
 
-	/* What the parent's parent publishes: DS (dsset), plus NS and glue (delegation). */
+	/* What the parent's parent publishes: DS (dsset), NS and glue (delegation). */
 	uint8_t pds[4 + DV_DIGEST_MAXLEN];
 	size_t pdslen = ds_rdata(c.zone, &pk, pds);
 	if (pdslen == 0) {
@@ -882,8 +882,6 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 				     opts->ns_addrs[i])) != 0)
 			goto fail;
 	}
-	if ((ret = sb_printf(&deleg, "%s", dsset.s)) != 0)
-		goto fail;
 	if ((ret = write_text(&c, "dsset", dsset.s)) != 0 ||
 	    (ret = write_text(&c, "delegation", deleg.s)) != 0 ||
 	    (ret = write_text(&c, "zones.list", zl.s)) != 0 ||

@@ -83,7 +83,7 @@ typedef struct {
 /*!
  * Write the canary into opts->out_dir: <zone>.zone for the parent and each
  * child (names without the trailing dot), dsset (the parent's DS for its own
- * parent), delegation (NS + glue + DS to paste into the parent's parent),
+ * parent), delegation (NS + glue for the parent's parent),
  * zones.list ("zone file" per line, parent first) and modes.tsv (mode,
  * qname, qtype, expect, EDE).  Errors go to errbuf.
  */
@@ -183,6 +183,10 @@ void dv_audit_free(dv_audit_t *a);
 int dv_audit_print_text(const dv_audit_t *a, FILE *out);
 int dv_audit_print_json(const dv_audit_t *a, FILE *out);
 int dv_audit_print_nagios(const dv_audit_t *a, FILE *out);
+
+/*! Classify every mode of rr (its answers filled in) and set verdict, NSEC3
+ *  limit, EDE flag and findings.  Exposed for unit tests; dv_audit_run calls it. */
+void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr);
 
 /*! Parse the EDE options (RFC 8914 §2) of a DNS message into ans (bounds-checked). */
 void dv_audit_parse_answer(const uint8_t *wire, size_t len, dv_answer_t *ans);
