@@ -22,13 +22,13 @@
 #include "net/net_int.h"
 
 #define DEF_MAX_INFLIGHT 256
-#define DEF_PER_SERVER 8
-#define DEF_TIMEOUT_MS 1500
-#define DEF_RETRIES 2
-#define MAX_RETRIES 16       /* bounds the attempts of one query */
-#define MAX_TIMEOUT_MS 60000 /* bounds the wait of one attempt */
-#define SERVER_BUCKETS 256
-#define TCP_BUF_LEN (2 + 65535) /* RFC 1035 §4.2.2: one message is at most 65535 bytes */
+#define DEF_PER_SERVER   8
+#define DEF_TIMEOUT_MS   1500
+#define DEF_RETRIES      2
+#define MAX_RETRIES      16    /* bounds the attempts of one query */
+#define MAX_TIMEOUT_MS   60000 /* bounds the wait of one attempt */
+#define SERVER_BUCKETS   256
+#define TCP_BUF_LEN      (2 + 65535) /* RFC 1035 §4.2.2: one message is at most 65535 bytes */
 
 struct dv_attempt;
 struct dv_server;
@@ -41,7 +41,7 @@ typedef struct dv_qnode {
 	dv_query_t q;
 	dv_query_cb cb;
 	void *ctx;
-	struct dv_qnode *next;               /* server FIFO */
+	struct dv_qnode *next;                /* server FIFO */
 	struct dv_qnode *all_prev, *all_next; /* every live query, for dv_net_free */
 	uv_timer_t timer;
 	bool started, closing, tcp_mode, truncated, udp_failed, bad_seen;
@@ -72,9 +72,9 @@ typedef struct dv_attempt {
 
 typedef struct dv_server {
 	struct sockaddr_storage addr;
-	struct dv_server *hnext;        /* hash chain */
-	struct dv_server *rnext;        /* ready list: servers with queued queries */
-	dv_qnode_t *qhead, *qtail;      /* FIFO of queries waiting for a slot */
+	struct dv_server *hnext;   /* hash chain */
+	struct dv_server *rnext;   /* ready list: servers with queued queries */
+	dv_qnode_t *qhead, *qtail; /* FIFO of queries waiting for a slot */
 	unsigned inflight;
 	bool ready;
 } dv_server_t;
@@ -244,15 +244,15 @@ static void finish(dv_qnode_t *q, int status, const uint8_t *wire, size_t len, u
 
 	uv_timer_stop(&q->timer);
 	dv_response_t resp = {
-		.status = status,
-		.wire = status == DV_OK ? wire : NULL,
-		.len = status == DV_OK ? len : 0,
-		.tcp = tcp,
-		.udp_truncated = q->truncated,
-		.udp_failed = q->udp_failed,
-		.rtt_ms = status == DV_OK ? (unsigned)((rtt_ns + 500000) / 1000000) : 0,
-		.rtt_us = status == DV_OK ? (unsigned)((rtt_ns + 500) / 1000) : 0,
-		.attempts = q->attempts,
+	    .status = status,
+	    .wire = status == DV_OK ? wire : NULL,
+	    .len = status == DV_OK ? len : 0,
+	    .tcp = tcp,
+	    .udp_truncated = q->truncated,
+	    .udp_failed = q->udp_failed,
+	    .rtt_ms = status == DV_OK ? (unsigned)((rtt_ns + 500000) / 1000000) : 0,
+	    .rtt_us = status == DV_OK ? (unsigned)((rtt_ns + 500) / 1000) : 0,
+	    .attempts = q->attempts,
 	};
 	if (status == DV_OK) {
 		net->stats.answered++;
@@ -401,8 +401,8 @@ static void tcp_connect_cb(uv_connect_t *req, int status)
 		return;
 	}
 	uv_buf_t bufs[2] = {
-		uv_buf_init((char *)a->prefix, 2),
-		uv_buf_init((char *)a->wire, (unsigned)a->wlen),
+	    uv_buf_init((char *)a->prefix, 2),
+	    uv_buf_init((char *)a->wire, (unsigned)a->wlen),
 	};
 	a->write_req.data = a;
 	if (uv_write(&a->write_req, (uv_stream_t *)&a->u.tcp, bufs, 2, tcp_write_cb) != 0 ||
@@ -580,7 +580,8 @@ int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
 	net->opts.timeout_ms = DEF_TIMEOUT_MS;
 	net->opts.retries = DEF_RETRIES;
 	if (opts != NULL) {
-		/* Zero means "default" for the limits and the timeout; zero retries is a real choice. */
+		/* Zero means "default" for the limits and the timeout; zero retries is a real
+		 * choice. */
 		if (opts->max_inflight != 0) {
 			net->opts.max_inflight = opts->max_inflight;
 		}

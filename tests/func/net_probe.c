@@ -30,11 +30,16 @@ typedef struct {
 static const char *status_name(int s)
 {
 	switch (s) {
-	case DV_OK: return "ok";
-	case DV_ETIMEOUT: return "timeout";
-	case DV_ENET: return "net";
-	case DV_EPARSE: return "parse";
-	default: return "other";
+	case DV_OK:
+		return "ok";
+	case DV_ETIMEOUT:
+		return "timeout";
+	case DV_ENET:
+		return "net";
+	case DV_EPARSE:
+		return "parse";
+	default:
+		return "other";
 	}
 }
 
@@ -54,7 +59,8 @@ static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r)
 	printf("server=%s status=%s", addr, status_name(r->status));
 	if (r->status == DV_OK && r->len >= KNOT_WIRE_HEADER_SIZE) {
 		const uint8_t *w = r->wire;
-		const knot_lookup_t *rc = knot_lookup_by_id(knot_rcode_names, knot_wire_get_rcode(w));
+		const knot_lookup_t *rc =
+		    knot_lookup_by_id(knot_rcode_names, knot_wire_get_rcode(w));
 		printf(" rcode=%s flags=%s%s%s%s%s ancount=%u len=%zu", rc ? rc->name : "?",
 		       knot_wire_get_qr(w) ? "qr," : "", knot_wire_get_aa(w) ? "aa," : "",
 		       knot_wire_get_tc(w) ? "tc," : "", knot_wire_get_ad(w) ? "ad," : "",
@@ -109,7 +115,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bad type %s\n", argv[3]);
 		return 2;
 	}
-	dv_net_opts_t opts = {.max_inflight = 0, .per_server_max = 0, .timeout_ms = 0, .retries = 2};
+	dv_net_opts_t opts = {
+	    .max_inflight = 0, .per_server_max = 0, .timeout_ms = 0, .retries = 2};
 	unsigned count = 1, retries = 0, tmp = 0;
 	probe_t probe = {0};
 	for (int i = 4; i < argc; i++) {

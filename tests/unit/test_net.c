@@ -28,27 +28,44 @@ static const struct {
 	uint16_t port;
 	const char *formatted;
 } addr_ok[] = {
-	{"127.0.0.1", AF_INET, 53, "127.0.0.1"},
-	{"127.0.0.1@5353", AF_INET, 5353, "127.0.0.1@5353"},
-	{"127.0.0.1:5353", AF_INET, 5353, "127.0.0.1@5353"},
-	{"127.0.0.1@53", AF_INET, 53, "127.0.0.1"},
-	{"::1", AF_INET6, 53, "::1"},
-	{"::1@5353", AF_INET6, 5353, "::1@5353"},
-	{"[::1]:5353", AF_INET6, 5353, "::1@5353"},
-	{"[::1]@5353", AF_INET6, 5353, "::1@5353"},
-	{"[::1]", AF_INET6, 53, "::1"},
-	{"2001:DB8::1", AF_INET6, 53, "2001:db8::1"},
-	{"fe80::1%2", AF_INET6, 53, "fe80::1%2"},
-	{"::ffff:192.0.2.1@65535", AF_INET6, 65535, "::ffff:192.0.2.1@65535"},
+    {"127.0.0.1", AF_INET, 53, "127.0.0.1"},
+    {"127.0.0.1@5353", AF_INET, 5353, "127.0.0.1@5353"},
+    {"127.0.0.1:5353", AF_INET, 5353, "127.0.0.1@5353"},
+    {"127.0.0.1@53", AF_INET, 53, "127.0.0.1"},
+    {"::1", AF_INET6, 53, "::1"},
+    {"::1@5353", AF_INET6, 5353, "::1@5353"},
+    {"[::1]:5353", AF_INET6, 5353, "::1@5353"},
+    {"[::1]@5353", AF_INET6, 5353, "::1@5353"},
+    {"[::1]", AF_INET6, 53, "::1"},
+    {"2001:DB8::1", AF_INET6, 53, "2001:db8::1"},
+    {"fe80::1%2", AF_INET6, 53, "fe80::1%2"},
+    {"::ffff:192.0.2.1@65535", AF_INET6, 65535, "::ffff:192.0.2.1@65535"},
 };
 
 static const char *addr_bad[] = {
-	"", "1.2.3", "256.0.0.1", "127.0.0.1@", "127.0.0.1@0", "127.0.0.1@65536",
-	"127.0.0.1@-1", "127.0.0.1@+53", "127.0.0.1@53x", "127.0.0.1@ 53", "[::1", "[::1]x",
-	"[::1]:", "[127.0.0.1]", "::1@0", "example.com", "127.0.0.1%2", "fe80::1%",
-	"fe80::1%no-such-interface-here", " 127.0.0.1", "127.0.0.1:53:53",
-	("1111111111111111111111111111111111111111111111111111111111111111111111111111111111111"
-	 "11111111111111111111111111111111111111111111111111111111111"),
+    "",
+    "1.2.3",
+    "256.0.0.1",
+    "127.0.0.1@",
+    "127.0.0.1@0",
+    "127.0.0.1@65536",
+    "127.0.0.1@-1",
+    "127.0.0.1@+53",
+    "127.0.0.1@53x",
+    "127.0.0.1@ 53",
+    "[::1",
+    "[::1]x",
+    "[::1]:",
+    "[127.0.0.1]",
+    "::1@0",
+    "example.com",
+    "127.0.0.1%2",
+    "fe80::1%",
+    "fe80::1%no-such-interface-here",
+    " 127.0.0.1",
+    "127.0.0.1:53:53",
+    ("1111111111111111111111111111111111111111111111111111111111111111111111111111111111111"
+     "11111111111111111111111111111111111111111111111111111111111"),
 };
 
 static void test_addr_parse_ok(void **state)
@@ -153,8 +170,8 @@ static void test_query_wire_edns_do(void **state)
 	const uint8_t hdr[12] = {0xbe, 0xef, 0x00, 0x10, 0, 1, 0, 0, 0, 0, 0, 1};
 	assert_memory_equal(w, hdr, 12);
 	/* Question: the name as given (case kept), DNSKEY (48), IN. */
-	const uint8_t qsec[] = {7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 4, 'T', 'E', 'S', 'T', 0,
-	                        0, 48, 0, 1};
+	const uint8_t qsec[] = {7,   'E', 'x', 'a', 'm', 'p', 'l', 'e', 4,
+	                        'T', 'E', 'S', 'T', 0,   0,   48,  0,   1};
 	assert_memory_equal(w + 12, qsec, sizeof(qsec));
 	/* OPT RR (RFC 6891 §6.1.2): root owner, type 41, CLASS = payload 1232,
 	 * TTL = ext-rcode 0, version 0, DO (RFC 3225 §3) = 0x8000, RDLEN 0. */
@@ -396,19 +413,19 @@ static void test_engine_submit_free(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addr_parse_ok),
-		cmocka_unit_test(test_addr_parse_bad),
-		cmocka_unit_test(test_addr_default_port_and_format),
-		cmocka_unit_test(test_addr_equal),
-		cmocka_unit_test(test_query_wire_edns_do),
-		cmocka_unit_test(test_query_wire_flags),
-		cmocka_unit_test(test_query_build_errors),
-		cmocka_unit_test(test_match_ok_and_case),
-		cmocka_unit_test(test_match_mismatch),
-		cmocka_unit_test(test_match_bad),
-		cmocka_unit_test(test_match_real_answer),
-		cmocka_unit_test(test_tcp_frame),
-		cmocka_unit_test(test_engine_submit_free),
+	    cmocka_unit_test(test_addr_parse_ok),
+	    cmocka_unit_test(test_addr_parse_bad),
+	    cmocka_unit_test(test_addr_default_port_and_format),
+	    cmocka_unit_test(test_addr_equal),
+	    cmocka_unit_test(test_query_wire_edns_do),
+	    cmocka_unit_test(test_query_wire_flags),
+	    cmocka_unit_test(test_query_build_errors),
+	    cmocka_unit_test(test_match_ok_and_case),
+	    cmocka_unit_test(test_match_mismatch),
+	    cmocka_unit_test(test_match_bad),
+	    cmocka_unit_test(test_match_real_answer),
+	    cmocka_unit_test(test_tcp_frame),
+	    cmocka_unit_test(test_engine_submit_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
