@@ -52,6 +52,7 @@ typedef struct {
 	bool found_soa;
 } load_t;
 
+__attribute__((format(printf, 5, 6)))
 static void set_error(load_t *ld, int ret, const char *file, uint64_t line, const char *fmt, ...)
 {
 	if (ld->ret != DV_OK)
