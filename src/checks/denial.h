@@ -122,7 +122,7 @@ static inline bool denial_bitmap_matches(const uint8_t *found, size_t flen,
 	if (elen >= 0 && (size_t)elen == flen && memcmp(scratch, found, flen) == 0)
 		return true;
 
-	char missing[200] = "", extra[200] = "";
+	char missing[160] = "", extra[160] = "";
 	size_t mpos = 0, xpos = 0;
 	for (size_t i = 0; i < expect->len; i++)
 		if (!dv_bitmap_has(found, flen, expect->v[i]))

@@ -65,7 +65,7 @@ static void salt_str(const n3param_t *p, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return;
 	}
-	for (size_t i = 0; i < p->saltlen && o + 3 < len; i++) {
+	for (size_t i = 0; i < p->saltlen && o + 2 < len; i++) {
 		buf[o++] = hex[p->salt[i] >> 4];
 		buf[o++] = hex[p->salt[i] & 15];
 	}

@@ -85,11 +85,11 @@ static int zone_digest(const dv_zone_t *z, EVP_MD_CTX *const *ctx, size_t nctx)
 	return ret;
 }
 
-static void hex_prefix(const uint8_t *d, size_t len, char *buf, size_t buflen)
+static void hex_str(const uint8_t *d, size_t len, char *buf, size_t buflen)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
-	for (size_t i = 0; i < len && o + 3 < buflen; i++) {
+	for (size_t i = 0; i < len && o + 2 < buflen; i++) {
 		buf[o++] = hex[d[i] >> 4];
 		buf[o++] = hex[d[i] & 15];
 	}
@@ -210,13 +210,13 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		size_t len = rr->rdlen - ZONEMD_FIXED_LEN;
 		if (len == dlen[a] && memcmp(d, digest[a], len) == 0)
 			continue;
-		char have[40], calc[40];
-		hex_prefix(d, len < 16 ? len : 16, have, sizeof(have));
-		hex_prefix(digest[a], 16, calc, sizeof(calc));
+		char have[2 * EVP_MAX_MD_SIZE + 1], calc[2 * EVP_MAX_MD_SIZE + 1];
+		hex_str(d, len < EVP_MAX_MD_SIZE ? len : EVP_MAX_MD_SIZE, have, sizeof(have));
+		hex_str(digest[a], dlen[a], calc, sizeof(calc));
 		ret = denial_report(out, DV_F_ZONEMD_MISMATCH, z, 0, T_ZONEMD,
-				    "%s digest of the zone is %s..., ZONEMD has %s%s (%zu octets)",
+				    "%s of the zone is %s, ZONEMD has %s%s",
 				    a == ZONEMD_HASH_SHA384 ? "SHA-384" : "SHA-512", calc, have,
-				    len > 16 ? "..." : "", len);
+				    len > EVP_MAX_MD_SIZE ? "..." : "");
 		if (ret != DV_OK)
 			goto fail;
 	}
