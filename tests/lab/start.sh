@@ -45,7 +45,7 @@ fi
 CANARY_OK=0
 [ -n "$DNSVIGIL" ] && [ -x "$DNSVIGIL" ] && "$DNSVIGIL" canary --help > /dev/null 2>&1 && CANARY_OK=1
 # what the running lab was built from: scripts, and whether canary was available
-STAMP=$( { cat "$HERE"/start.sh "$HERE"/addresses.sh "$HERE"/faultd.py; echo "$DNSVIGIL $CANARY_OK"; } | sha256sum | cut -c1-16)
+STAMP=$( { cat "$HERE"/start.sh "$HERE"/addresses.sh "$HERE"/faultd.py; echo "canary $CANARY_OK"; } | sha256sum | cut -c1-16)
 RUN=$LAB_DIR/run
 LOG=$LAB_DIR/log
 
@@ -539,14 +539,14 @@ CONF
 	} > "$d/nsd.conf"
 }
 nsd_secondary() { # nsd_secondary NAME ZONE
-	printf 'zone:\n    name: "%s"\n    zonefile: "%s.zone"\n    request-xfr: AXFR %s NOKEY\n    allow-notify: 127.0.0.0/8 NOKEY\n' \
+	printf 'zone:\n    name: "%s"\n    zonefile: "%s.zone"\n    request-xfr: AXFR %s NOKEY\n    allow-notify: 127.0.0.0/8 NOKEY\n    provide-xfr: 127.0.0.0/8 NOKEY\n' \
 		"$2" "${2%.}" "$LAB_KNOT" >> "$LAB_DIR/nsd-$1/nsd.conf"
 	[ "$2" = . ] && sed -i 's/zonefile: "\.zone"/zonefile: "root.zone"/' "$LAB_DIR/nsd-$1/nsd.conf"
 	return 0
 }
 nsd_primary() { # nsd_primary NAME ZONE FILE
 	cp "$3" "$LAB_DIR/nsd-$1/zones/$2zone" || die "copy $3"
-	printf 'zone:\n    name: "%s"\n    zonefile: "%szone"\n' "$2" "$2" >> "$LAB_DIR/nsd-$1/nsd.conf"
+	printf 'zone:\n    name: "%s"\n    zonefile: "%szone"\n    provide-xfr: 127.0.0.0/8 NOKEY\n' "$2" "$2" >> "$LAB_DIR/nsd-$1/nsd.conf"
 }
 nsd_start() {
 	nsd-checkconf "$LAB_DIR/nsd-$1/nsd.conf" > "$LOG/last-failure" 2>&1 || die "nsd-checkconf nsd-$1" "$LOG/last-failure"
