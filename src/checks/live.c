@@ -1,0 +1,1282 @@
+/*
+ * Live checks: the chain of trust of every zone on the path, parent DS ↔
+ * child DNSKEY, signatures and their expiry, consistency between servers,
+ * reachability, denial proofs, CDS/CDNSKEY, islands, algorithm policy and
+ * TTL sanity — all judged from a snapshot's raw messages.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+
+#include "checks/live_int.h"
+#include "core/error.h"
+
+const char *dv_chain_status_name(dv_chain_status_t st)
+{
+	switch (st) {
+	case DV_CHAIN_SECURE: return "secure";
+	case DV_CHAIN_INSECURE: return "insecure";
+	case DV_CHAIN_INDETERMINATE: return "indeterminate";
+	case DV_CHAIN_BOGUS: return "bogus";
+	}
+	return "?";
+}
+
+/* The queries of one child server of a zone, by purpose (-1: not asked). */
+typedef struct {
+	uint32_t server;
+	long soa, ns, dnskey, cds, cdnskey, nx, nodata, tcp;
+	bool answering;      /*!< authoritative SOA answer */
+	bool any_sigs;       /*!< some answer carried an RRSIG */
+	dv_chain_status_t status;
+	const lrrset_t *keys; /*!< its DNSKEY RRset, NULL if none */
+	bool keys_trusted;   /*!< the chain reached its DNSKEY RRset */
+} csrv_t;
+
+/* What one parent server said about the zone's DS. */
+typedef enum { V_NONE = 0, V_DS, V_NODS, V_BOGUS } vkind_t;
+typedef struct {
+	uint32_t server;
+	vkind_t kind;
+	const lrrset_t *ds;
+	char why[160];
+} pvar_t;
+
+typedef struct {
+	lrrset_t keys; /*!< union of the DNSKEYs the chain reached (for the children's DS) */
+	bool have_keys;
+} zstate_t;
+
+/* ---- findings --------------------------------------------------------------- */
+
+__attribute__((format(printf, 9, 10))) static dv_finding_t *
+fnd(lctx_t *c, dv_code_t code, uint32_t zone, long server, const uint8_t *owner, uint16_t type,
+    int32_t keytag, uint8_t alg, const char *fmt, ...)
+{
+	static dv_finding_t f;
+	dv_finding_init(&f, code);
+	snprintf(f.zone, sizeof(f.zone), "%s", c->snap->zones[zone].name);
+	if (server >= 0)
+		snprintf(f.server, sizeof(f.server), "%s", c->snap->servers[server].addr);
+	if (owner != NULL)
+		dv_snap_dname_str(owner, f.owner, sizeof(f.owner));
+	f.type = type;
+	f.keytag = keytag;
+	f.algorithm = alg;
+	if (fmt != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(f.detail, sizeof(f.detail), fmt, ap);
+		va_end(ap);
+	}
+	return &f;
+}
+
+static void emit(lctx_t *c, const dv_finding_t *f)
+{
+	if (dv_findings_add(&c->raw, f) != DV_OK)
+		c->err = DV_ENOMEM;
+}
+
+static void type_str(uint16_t t, char *buf, size_t len)
+{
+	if (knot_rrtype_to_string(t, buf, len) < 0)
+		snprintf(buf, len, "TYPE%u", t);
+}
+
+static const char *srv_name(lctx_t *c, uint32_t s)
+{
+	return c->snap->servers[s].addr;
+}
+
+/* ---- helpers ---------------------------------------------------------------- */
+
+static bool rd_in(const lrrset_t *s, const uint8_t *rd, uint16_t len)
+{
+	for (uint16_t i = 0; s != NULL && i < s->n; i++)
+		if (s->rdlen[i] == len && memcmp(s->rd[i], rd, len) == 0)
+			return true;
+	return false;
+}
+
+/* Same set of RDATAs (RRsets hold no duplicates, RFC 2181 §5). NULL is empty. */
+static bool set_equal(const lrrset_t *a, const lrrset_t *b)
+{
+	uint16_t na = a ? a->n : 0, nb = b ? b->n : 0;
+	if (na != nb)
+		return false;
+	for (uint16_t i = 0; i < na; i++)
+		if (!rd_in(b, a->rd[i], a->rdlen[i]))
+			return false;
+	return true;
+}
+
+static const lmsg_t *qmsg(lctx_t *c, long q)
+{
+	if (q < 0 || !c->msgs[q].parsed)
+		return NULL;
+	return &c->msgs[q];
+}
+
+static uint16_t key_flags(const uint8_t *rd, uint16_t len)
+{
+	return len >= 2 ? (uint16_t)((rd[0] << 8) | rd[1]) : 0;
+}
+
+/* A temporary RRset of the given RDATAs (arena). */
+static lrrset_t *mkset(lctx_t *c, const uint8_t *owner, uint16_t type, size_t cap)
+{
+	lrrset_t *s = dv_arena_alloc(&c->arena, sizeof(*s));
+	if (s == NULL)
+		goto fail;
+	memset(s, 0, sizeof(*s));
+	s->owner = owner;
+	s->type = type;
+	s->rd = dv_arena_alloc(&c->arena, (cap ? cap : 1) * sizeof(*s->rd));
+	s->rdlen = dv_arena_alloc(&c->arena, (cap ? cap : 1) * sizeof(*s->rdlen));
+	if (s->rd == NULL || s->rdlen == NULL)
+		goto fail;
+	return s;
+fail:
+	c->err = DV_ENOMEM;
+	return NULL;
+}
+
+/* ---- signatures ------------------------------------------------------------- */
+
+typedef struct {
+	bool valid;       /*!< at least one signature valid now */
+	bool any_sig;
+	int64_t best_exp; /*!< latest expiration among valid signatures */
+} vres_t;
+
+/*
+ * Check every RRSIG of `set` (from `server`, data of zone `zi`) against
+ * `keys`, emitting findings for the broken ones and the expiry thresholds.
+ */
+static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
+		       const lrrset_t *keys, bool want_sigs)
+{
+	vres_t v = {0};
+	const uint8_t *zone = c->snap->zones[zi].dname;
+	dv_live_zone_t *zr = &c->res->zones[zi];
+	char ts[32];
+	if (set == NULL)
+		return v;
+	v.any_sig = set->nsig > 0;
+	if (set->nsig == 0) {
+		if (want_sigs)
+			emit(c, fnd(c, DV_F_RRSIG_MISSING, zi, server, set->owner, set->type, -1, 0,
+				    "served without RRSIG"));
+		return v;
+	}
+	uint32_t algs_signed[8] = {0};
+	for (uint16_t i = 0; i < set->nsig; i++) {
+		siginfo_t in;
+		sigres_t r = lsig_check(c, set, i, zone, keys, &in);
+		if (set->siglen[i] > 2)
+			algs_signed[set->sig[i][2] >> 5] |= 1u << (set->sig[i][2] & 31);
+		dv_finding_t *f = NULL;
+		switch (r) {
+		case SIG_VALID: {
+			v.valid = true;
+			if (in.expiration > v.best_exp)
+				v.best_exp = in.expiration;
+			if (!zr->have_expiry || in.expiration < zr->earliest_expiry) {
+				zr->have_expiry = true;
+				zr->earliest_expiry = in.expiration;
+			}
+			int64_t left = in.expiration - c->opts->now;
+			dv_code_t code = DV_F_COUNT;
+			if (left < c->opts->crit_secs)
+				code = DV_F_RRSIG_EXPIRES_CRITICAL;
+			else if (left < c->opts->warn_secs)
+				code = DV_F_RRSIG_EXPIRES_SOON;
+			if (code != DV_F_COUNT) {
+				dv_time_format(in.expiration, ts, sizeof(ts));
+				f = fnd(c, code, zi, server, set->owner, set->type, in.keytag, in.alg,
+					"expires %s (%lld days left)", ts, (long long)(left / 86400));
+			}
+			break;
+		}
+		case SIG_EXPIRED:
+			dv_time_format(in.expiration, ts, sizeof(ts));
+			f = fnd(c, DV_F_RRSIG_EXPIRED, zi, server, set->owner, set->type, in.keytag,
+				in.alg, "expired %s", ts);
+			break;
+		case SIG_NOTYET:
+			dv_time_format(in.inception, ts, sizeof(ts));
+			f = fnd(c, DV_F_RRSIG_NOT_YET_VALID, zi, server, set->owner, set->type,
+				in.keytag, in.alg, "valid from %s", ts);
+			break;
+		case SIG_BAD:
+			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type, in.keytag,
+				in.alg, "signature does not verify with key %u", in.keytag);
+			break;
+		case SIG_NOKEY:
+			f = fnd(c, DV_F_RRSIG_NO_DNSKEY, zi, server, set->owner, set->type, in.keytag,
+				in.alg, "no DNSKEY with tag %u, algorithm %u", in.keytag, in.alg);
+			break;
+		case SIG_UNSUPPORTED:
+			f = fnd(c, DV_F_RRSIG_UNSUPPORTED_ALGORITHM, zi, server, set->owner, set->type,
+				in.keytag, in.alg, "algorithm %u", in.alg);
+			break;
+		case SIG_MALFORMED:
+			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type, in.keytag,
+				in.alg, "RRSIG malformed, or its signer/labels do not fit");
+			break;
+		}
+		if (f != NULL) {
+			if (r == SIG_VALID || r == SIG_EXPIRED) {
+				f->time = in.expiration;
+				f->seconds_left = in.expiration - c->opts->now;
+			} else if (r == SIG_NOTYET) {
+				f->time = in.inception;
+			}
+			emit(c, f);
+		}
+	}
+	/* RFC 4035 §2.2: every algorithm of the apex DNSKEY RRset signs every RRset. */
+	for (uint16_t k = 0; keys != NULL && k < keys->n; k++) {
+		const uint8_t *kd = keys->rd[k];
+		uint16_t kl = keys->rdlen[k];
+		uint16_t fl = key_flags(kd, kl);
+		if (kl < 4 || !(fl & DV_DNSKEY_FLAG_ZONE) || (fl & DV_DNSKEY_FLAG_REVOKE))
+			continue;
+		if (!(algs_signed[kd[3] >> 5] & (1u << (kd[3] & 31)))) {
+			emit(c, fnd(c, DV_F_RRSIG_ALGORITHM_MISSING, zi, server, set->owner, set->type,
+				    -1, kd[3], "no RRSIG of algorithm %u (%s)", kd[3],
+				    dv_alg_name(kd[3])));
+			algs_signed[kd[3] >> 5] |= 1u << (kd[3] & 31);
+		}
+	}
+	/* A cache may keep the RRset longer than its signature lives (RFC 4035 §5.3.3). */
+	if (v.valid && (set->type == KNOT_RRTYPE_DNSKEY || set->type == KNOT_RRTYPE_DS) &&
+	    (int64_t)set->ttl > v.best_exp - c->opts->now) {
+		dv_finding_t *f = fnd(c, DV_F_TTL_EXCEEDS_VALIDITY, zi, server, set->owner, set->type,
+				      -1, 0, "TTL %u s, signature valid %lld s more", set->ttl,
+				      (long long)(v.best_exp - c->opts->now));
+		f->time = v.best_exp;
+		emit(c, f);
+	}
+	return v;
+}
+
+/* ---- one zone --------------------------------------------------------------- */
+
+typedef struct {
+	uint32_t zi;
+	const dv_snap_zone_t *z;
+	dv_live_zone_t *zr;
+	csrv_t *cs;
+	size_t ncs;
+	pvar_t *pv;
+	size_t npv;
+	long *qs; /* the zone's queries */
+	size_t nq;
+} zctx_t;
+
+static long *zone_queries(lctx_t *c, uint32_t zi, size_t *n)
+{
+	size_t cnt = 0;
+	for (size_t i = 0; i < c->snap->nqueries; i++)
+		if (c->snap->queries[i].zone == zi)
+			cnt++;
+	long *v = dv_arena_alloc(&c->arena, (cnt ? cnt : 1) * sizeof(*v));
+	if (v == NULL) {
+		c->err = DV_ENOMEM;
+		*n = 0;
+		return NULL;
+	}
+	cnt = 0;
+	for (size_t i = 0; i < c->snap->nqueries; i++)
+		if (c->snap->queries[i].zone == zi)
+			v[cnt++] = (long)i;
+	*n = cnt;
+	return v;
+}
+
+static void collect_child(lctx_t *c, zctx_t *zc)
+{
+	const dv_snap_zone_t *z = zc->z;
+	zc->cs = dv_arena_alloc(&c->arena, (z->nservers ? z->nservers : 1) * sizeof(*zc->cs));
+	if (zc->cs == NULL) {
+		c->err = DV_ENOMEM;
+		return;
+	}
+	zc->ncs = z->nservers;
+	for (size_t s = 0; s < z->nservers; s++) {
+		csrv_t *cs = &zc->cs[s];
+		memset(cs, 0, sizeof(*cs));
+		cs->server = z->servers[s];
+		cs->soa = cs->ns = cs->dnskey = cs->cds = cs->cdnskey = cs->nx = cs->nodata =
+			cs->tcp = -1;
+		for (size_t i = 0; i < zc->nq; i++) {
+			const dv_snap_query_t *q = &c->snap->queries[zc->qs[i]];
+			if (q->side != DV_SIDE_CHILD || q->server != cs->server)
+				continue;
+			long *slot = NULL;
+			bool apex = knot_dname_is_case_equal(q->qname, z->dname);
+			if (!apex && q->qtype != 1)
+				continue; /* a referral asked on the way down, not a probe of this zone */
+			if (!apex)
+				slot = &cs->nx;
+			else if (q->qtype == KNOT_RRTYPE_SOA)
+				slot = (q->flags & 8) ? &cs->tcp : &cs->soa;
+			else if (q->qtype == KNOT_RRTYPE_NS)
+				slot = &cs->ns;
+			else if (q->qtype == KNOT_RRTYPE_DNSKEY)
+				slot = &cs->dnskey;
+			else if (q->qtype == KNOT_RRTYPE_CDS)
+				slot = &cs->cds;
+			else if (q->qtype == KNOT_RRTYPE_CDNSKEY)
+				slot = &cs->cdnskey;
+			else
+				slot = &cs->nodata;
+			if (*slot < 0)
+				*slot = zc->qs[i];
+		}
+	}
+}
+
+/* Reachability and protocol health of each child server. */
+static void check_health(lctx_t *c, zctx_t *zc)
+{
+	const uint8_t *zone = zc->z->dname;
+	for (size_t s = 0; s < zc->ncs; s++) {
+		csrv_t *cs = &zc->cs[s];
+		long srv = cs->server;
+		size_t asked = 0, answered = 0;
+		bool udp_failed = false, edns_broken = false;
+		for (size_t i = 0; i < zc->nq; i++) {
+			const dv_snap_query_t *q = &c->snap->queries[zc->qs[i]];
+			if (q->side != DV_SIDE_CHILD || q->server != cs->server)
+				continue;
+			asked++;
+			if (q->status == DV_SNAP_OK)
+				answered++;
+			if (q->udp_failed)
+				udp_failed = true;
+			const lmsg_t *m = qmsg(c, zc->qs[i]);
+			if (m != NULL && !(q->flags & 16) && m->rcode != KNOT_RCODE_REFUSED &&
+			    (!m->has_opt || m->rcode == KNOT_RCODE_FORMERR ||
+			     m->rcode == KNOT_RCODE_BADVERS))
+				edns_broken = true;
+		}
+		if (asked == 0)
+			continue;
+		if (answered == 0) {
+			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, 0, -1, 0,
+				    "no answer to %zu queries over UDP or TCP", asked));
+			continue;
+		}
+		const lmsg_t *m = qmsg(c, cs->soa);
+		if (m == NULL)
+			m = qmsg(c, cs->tcp);
+		if (m != NULL) {
+			const lrrset_t *soa = lmsg_find(m, LSEC_AN, zone, KNOT_RRTYPE_SOA);
+			if (m->rcode == KNOT_RCODE_REFUSED)
+				emit(c, fnd(c, DV_F_SERVER_REFUSED, zc->zi, srv, zone, KNOT_RRTYPE_SOA,
+					    -1, 0, "REFUSED for the zone's SOA"));
+			else if (m->rcode == KNOT_RCODE_SERVFAIL)
+				emit(c, fnd(c, DV_F_SERVER_SERVFAIL, zc->zi, srv, zone,
+					    KNOT_RRTYPE_SOA, -1, 0, "SERVFAIL for the zone's SOA"));
+			else if (m->rcode != KNOT_RCODE_NOERROR || !m->aa || soa == NULL)
+				emit(c, fnd(c, DV_F_SERVER_LAME, zc->zi, srv, zone, KNOT_RRTYPE_SOA, -1,
+					    0, "no authoritative SOA (rcode %u, AA %d)", m->rcode,
+					    m->aa));
+			else
+				cs->answering = true;
+		} else {
+			/* The SOA query went unanswered though others were answered. */
+			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, KNOT_RRTYPE_SOA, -1,
+				    0, "%zu of %zu queries unanswered, the SOA among them",
+				    asked - answered, asked));
+		}
+		const dv_snap_query_t *qs = cs->soa >= 0 ? &c->snap->queries[cs->soa] : NULL;
+		if (udp_failed || (qs != NULL && qs->udp_truncated))
+			emit(c, fnd(c, DV_F_SERVER_UDP_FAILS, zc->zi, srv, zone, 0, -1, 0, "%s",
+				    udp_failed ? "UDP queries went unanswered, TCP worked"
+					       : "even a small SOA answer is truncated over UDP"));
+		if (cs->tcp >= 0 && c->snap->queries[cs->tcp].status != DV_SNAP_OK &&
+		    qs != NULL && qs->status == DV_SNAP_OK && !qs->tcp)
+			emit(c, fnd(c, DV_F_SERVER_TCP_FAILS, zc->zi, srv, zone, KNOT_RRTYPE_SOA, -1, 0,
+				    "the SOA query over TCP went unanswered"));
+		if (edns_broken && cs->answering)
+			emit(c, fnd(c, DV_F_SERVER_EDNS_BROKEN, zc->zi, srv, zone, 0, -1, 0,
+				    "answer to an EDNS query without OPT, or FORMERR/BADVERS"));
+		if (cs->answering) {
+			long qv[] = {cs->soa, cs->ns, cs->dnskey, cs->nx, cs->nodata};
+			for (size_t k = 0; k < sizeof(qv) / sizeof(qv[0]); k++) {
+				const lmsg_t *mm = qmsg(c, qv[k]);
+				for (int sec = 0; mm != NULL && sec < 2; sec++)
+					for (uint16_t r = 0; r < mm->nsec[sec]; r++)
+						if (mm->sec[sec][r].nsig > 0)
+							cs->any_sigs = true;
+			}
+		}
+	}
+}
+
+/* Parent side: each parent server's DS answer, judged with the parent's keys. */
+static void collect_parent(lctx_t *c, zctx_t *zc, const zstate_t *zs)
+{
+	const dv_snap_zone_t *z = zc->z;
+	const uint8_t *zone = z->dname;
+	if (z->parent < 0) {
+		/* The root: the trust anchor plays the parent's DS. */
+		zc->pv = dv_arena_alloc(&c->arena, sizeof(*zc->pv));
+		if (zc->pv == NULL) {
+			c->err = DV_ENOMEM;
+			return;
+		}
+		memset(zc->pv, 0, sizeof(*zc->pv));
+		zc->npv = 1;
+		lrrset_t *ds = mkset(c, zone, KNOT_RRTYPE_DS, c->snap->nanchors);
+		lrrset_t *dk = mkset(c, zone, KNOT_RRTYPE_DNSKEY, c->snap->nanchors);
+		if (ds == NULL || dk == NULL)
+			return;
+		for (size_t i = 0; i < c->snap->nanchors; i++) {
+			const dv_snap_anchor_t *a = &c->snap->anchors[i];
+			if (!knot_dname_is_case_equal(a->owner, zone))
+				continue;
+			lrrset_t *t = a->type == KNOT_RRTYPE_DS ? ds : dk;
+			t->rd[t->n] = a->rdata;
+			t->rdlen[t->n++] = a->rdlen;
+		}
+		if (ds->n + dk->n == 0) {
+			zc->pv[0].kind = V_NONE;
+			return;
+		}
+		zc->pv[0].kind = V_DS;
+		zc->pv[0].ds = ds->n > 0 ? ds : dk; /* a DNSKEY anchor is matched by equality */
+		zc->pv[0].server = UINT32_MAX;
+		return;
+	}
+	const dv_snap_zone_t *pz = &c->snap->zones[z->parent];
+	const dv_live_zone_t *pr = &c->res->zones[z->parent];
+	const zstate_t *ps = &zs[z->parent];
+	zc->pv = dv_arena_alloc(&c->arena, (pz->nservers ? pz->nservers : 1) * sizeof(*zc->pv));
+	if (zc->pv == NULL) {
+		c->err = DV_ENOMEM;
+		return;
+	}
+	for (size_t s = 0; s < pz->nservers; s++) {
+		long q = -1;
+		for (size_t i = 0; i < zc->nq; i++) {
+			const dv_snap_query_t *qq = &c->snap->queries[zc->qs[i]];
+			if (qq->side == DV_SIDE_PARENT && qq->server == pz->servers[s] &&
+			    qq->qtype == KNOT_RRTYPE_DS) {
+				q = zc->qs[i];
+				break;
+			}
+		}
+		const lmsg_t *m = qmsg(c, q);
+		if (m == NULL || (m->rcode != KNOT_RCODE_NOERROR && m->rcode != KNOT_RCODE_NXDOMAIN))
+			continue; /* unreachable or refusing: reported in the parent's checks */
+		pvar_t *v = &zc->pv[zc->npv++];
+		memset(v, 0, sizeof(*v));
+		v->server = pz->servers[s];
+		const lrrset_t *ds = lmsg_find(m, LSEC_AN, zone, KNOT_RRTYPE_DS);
+		bool psecure = pr->status == DV_CHAIN_SECURE && ps->have_keys;
+		if (m->rcode == KNOT_RCODE_NXDOMAIN) {
+			v->kind = V_BOGUS;
+			snprintf(v->why, sizeof(v->why), "parent server %s says the zone does not exist",
+				 srv_name(c, v->server));
+			continue;
+		}
+		if (ds != NULL && ds->n > 0) {
+			v->kind = V_DS;
+			v->ds = ds;
+			if (psecure) {
+				vres_t r = validate(c, (uint32_t)z->parent, v->server, ds, &ps->keys, true);
+				if (!r.valid) {
+					v->kind = V_BOGUS;
+					snprintf(v->why, sizeof(v->why),
+						 "the DS RRset from %s has no valid signature",
+						 srv_name(c, v->server));
+				}
+			}
+			continue;
+		}
+		v->kind = V_NODS;
+		if (!psecure)
+			continue;
+		/* RFC 4035 §5.2: an insecure delegation is proven by NSEC/NSEC3. */
+		const lrrset_t *used[4];
+		size_t nused = 0;
+		char why[128];
+		bool ok = ldenial_proves(m, pz->dname, zone, KNOT_RRTYPE_DS, false, used, &nused, why,
+					 sizeof(why));
+		for (size_t u = 0; ok && u < nused; u++)
+			if (!validate(c, (uint32_t)z->parent, v->server, used[u], &ps->keys, true).valid) {
+				ok = false;
+				snprintf(why, sizeof(why), "the proof's records have no valid signature");
+			}
+		if (!ok) {
+			v->kind = V_BOGUS;
+			snprintf(v->why, sizeof(v->why), "no valid proof that the DS is absent (%.100s)", why);
+			emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, (uint32_t)z->parent, v->server, zone,
+				    KNOT_RRTYPE_DS, -1, 0, "NODATA for DS: %s", why));
+		}
+	}
+}
+
+static bool ds_supported(const uint8_t *ds, uint16_t len)
+{
+	return len >= 4 && dv_alg_supported(ds[2]) &&
+	       (ds[3] == DV_DIGEST_SHA1 || ds[3] == DV_DIGEST_SHA256 || ds[3] == DV_DIGEST_SHA384);
+}
+
+/* Whether a DS (or, for a DNSKEY trust anchor, a DNSKEY) designates the key. */
+static bool anchor_matches(const uint8_t *zone, const lrrset_t *ds, uint16_t i, const uint8_t *key,
+			   uint16_t klen)
+{
+	if (ds->type == KNOT_RRTYPE_DNSKEY)
+		return ds->rdlen[i] == klen && memcmp(ds->rd[i], key, klen) == 0;
+	return dv_ds_matches(zone, ds->rd[i], ds->rdlen[i], key, klen);
+}
+
+static bool anchor_supported(const lrrset_t *ds, uint16_t i)
+{
+	if (ds->type == KNOT_RRTYPE_DNSKEY)
+		return ds->rdlen[i] >= 4 && dv_alg_supported(ds->rd[i][3]);
+	return ds_supported(ds->rd[i], ds->rdlen[i]);
+}
+
+/* RFC 4035 §5.2: a DS (secure entry point) must authenticate the DNSKEY RRset. */
+static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t *v, char *why,
+				 size_t wl)
+{
+	const uint8_t *zone = zc->z->dname;
+	const lrrset_t *ds = v->ds;
+	bool any_supported = false;
+	for (uint16_t i = 0; i < ds->n; i++)
+		if (anchor_supported(ds, i))
+			any_supported = true;
+	if (!any_supported) {
+		snprintf(why, wl, "no DS uses a supported algorithm and digest");
+		return DV_CHAIN_INSECURE;
+	}
+	const lrrset_t *keys = cs->keys;
+	if (keys == NULL || keys->n == 0) {
+		snprintf(why, wl, "server %s serves no DNSKEY RRset", srv_name(c, cs->server));
+		if (cs->any_sigs)
+			for (uint16_t i = 0; i < ds->n; i++)
+				emit(c, fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone,
+					    KNOT_RRTYPE_DS, ds->type == KNOT_RRTYPE_DS
+								    ? (ds->rd[i][0] << 8 | ds->rd[i][1])
+								    : dv_keytag(ds->rd[i], ds->rdlen[i]),
+					    ds->type == KNOT_RRTYPE_DS ? ds->rd[i][2] : ds->rd[i][3],
+					    "the server has no DNSKEY RRset"));
+		return DV_CHAIN_BOGUS;
+	}
+	lrrset_t *matched = mkset(c, zone, KNOT_RRTYPE_DNSKEY, keys->n);
+	if (matched == NULL)
+		return DV_CHAIN_INDETERMINATE;
+	for (uint16_t i = 0; i < ds->n; i++) {
+		if (!anchor_supported(ds, i))
+			continue;
+		bool hit = false;
+		for (uint16_t k = 0; k < keys->n; k++) {
+			if (anchor_matches(zone, ds, i, keys->rd[k], keys->rdlen[k])) {
+				hit = true;
+				if (!rd_in(matched, keys->rd[k], keys->rdlen[k])) {
+					matched->rd[matched->n] = keys->rd[k];
+					matched->rdlen[matched->n++] = keys->rdlen[k];
+				}
+			}
+		}
+		if (!hit) {
+			int32_t tag = ds->type == KNOT_RRTYPE_DS ? (ds->rd[i][0] << 8 | ds->rd[i][1])
+								 : dv_keytag(ds->rd[i], ds->rdlen[i]);
+			uint8_t alg = ds->type == KNOT_RRTYPE_DS ? ds->rd[i][2] : ds->rd[i][3];
+			emit(c, fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone,
+				    ds->type, tag, alg, "%s %d (algorithm %u) matches no DNSKEY",
+				    ds->type == KNOT_RRTYPE_DS ? "DS" : "trust anchor key", tag, alg));
+		}
+	}
+	if (matched->n == 0) {
+		snprintf(why, wl, "no DNSKEY on %s matches the %s", srv_name(c, cs->server),
+			 ds->type == KNOT_RRTYPE_DS ? "DS RRset" : "trust anchor");
+		return DV_CHAIN_BOGUS;
+	}
+	bool signed_by_sep = false, sep_sig_present = false;
+	for (uint16_t i = 0; i < keys->nsig; i++) {
+		siginfo_t in;
+		sigres_t r = lsig_check(c, keys, i, zone, matched, &in);
+		if (r == SIG_VALID)
+			signed_by_sep = true;
+		if (r == SIG_EXPIRED || r == SIG_NOTYET)
+			sep_sig_present = true;
+	}
+	if (!signed_by_sep) {
+		if (!sep_sig_present)
+			emit(c, fnd(c, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY, zc->zi, cs->server, zone,
+				    KNOT_RRTYPE_DNSKEY, dv_keytag(matched->rd[0], matched->rdlen[0]),
+				    matched->rd[0][3], "no valid RRSIG by a DS-matched key"));
+		snprintf(why, wl, "the DNSKEY RRset on %s has no valid signature by a %s key%s",
+			 srv_name(c, cs->server), ds->type == KNOT_RRTYPE_DS ? "DS-matched" : "trust-anchor",
+			 sep_sig_present ? " (it expired or is not yet valid)" : "");
+		return DV_CHAIN_BOGUS;
+	}
+	return DV_CHAIN_SECURE;
+}
+
+static void set_status(dv_live_zone_t *zr, dv_chain_status_t st, const char *why)
+{
+	if (st > zr->status || (zr->reason[0] == '\0' && st == zr->status && st != DV_CHAIN_SECURE)) {
+		if (st > zr->status || zr->reason[0] == '\0')
+			snprintf(zr->reason, sizeof(zr->reason), "%s", why);
+		zr->status = st;
+	}
+}
+
+static void eval_chain(lctx_t *c, zctx_t *zc, zstate_t *zs)
+{
+	dv_live_zone_t *zr = zc->zr;
+	const dv_snap_zone_t *z = zc->z;
+	const uint8_t *zone = z->dname;
+	zr->status = DV_CHAIN_SECURE;
+	zr->reason[0] = '\0';
+	for (size_t s = 0; s < zc->ncs; s++) {
+		csrv_t *cs = &zc->cs[s];
+		const lmsg_t *m = qmsg(c, cs->dnskey);
+		if (cs->answering && m != NULL && m->rcode == KNOT_RCODE_NOERROR)
+			cs->keys = lmsg_find(m, LSEC_AN, zone, KNOT_RRTYPE_DNSKEY);
+		if (cs->keys != NULL && cs->keys->n > 0)
+			zr->signed_zone = true;
+	}
+	if (z->parent >= 0) {
+		const dv_live_zone_t *pr = &c->res->zones[z->parent];
+		if (pr->status != DV_CHAIN_SECURE) {
+			char why[256];
+			snprintf(why, sizeof(why), "the parent zone %s is %s",
+				 c->snap->zones[z->parent].name, dv_chain_status_name(pr->status));
+			set_status(zr, pr->status, why);
+			return;
+		}
+	}
+	if (zr->answering == 0) {
+		set_status(zr, DV_CHAIN_INDETERMINATE, "no server of the zone answered");
+		return;
+	}
+	if (zc->npv == 0 || (zc->npv == 1 && zc->pv[0].kind == V_NONE)) {
+		set_status(zr, z->parent < 0 ? DV_CHAIN_INSECURE : DV_CHAIN_INDETERMINATE,
+			   z->parent < 0 ? "no trust anchor for the root"
+					 : "no parent server answered the DS query");
+		return;
+	}
+	/* Every answer a resolver could get: each parent server's DS with each
+	 * child server's DNSKEY.  The zone is as good as the worst combination. */
+	bool any_nods = false;
+	for (size_t p = 0; p < zc->npv; p++) {
+		const pvar_t *v = &zc->pv[p];
+		if (v->kind == V_BOGUS) {
+			set_status(zr, DV_CHAIN_BOGUS, v->why);
+			continue;
+		}
+		if (v->kind == V_NODS) {
+			any_nods = true;
+			char why[256];
+			snprintf(why, sizeof(why), "the parent proves there is no DS%s%s",
+				 v->server != UINT32_MAX ? " (" : "",
+				 v->server != UINT32_MAX ? srv_name(c, v->server) : "");
+			if (v->server != UINT32_MAX)
+				snprintf(why + strlen(why), sizeof(why) - strlen(why), ")");
+			set_status(zr, DV_CHAIN_INSECURE, why);
+			continue;
+		}
+		if (v->kind != V_DS)
+			continue;
+		for (size_t s = 0; s < zc->ncs; s++) {
+			csrv_t *cs = &zc->cs[s];
+			if (!cs->answering)
+				continue;
+			char why[256] = "";
+			dv_chain_status_t st = eval_ds(c, zc, cs, v, why, sizeof(why));
+			if (st == DV_CHAIN_SECURE)
+				cs->keys_trusted = true;
+			set_status(zr, st, why);
+		}
+	}
+	if (any_nods && zr->signed_zone && zr->status == DV_CHAIN_INSECURE)
+		emit(c, fnd(c, DV_F_ISLAND_OF_SECURITY, zc->zi, -1, zone, KNOT_RRTYPE_DNSKEY, -1, 0,
+			    "the zone serves DNSKEYs but its parent has no DS for it"));
+	(void)zs;
+}
+
+/* Signatures of the apex RRsets each server serves, with its own DNSKEYs. */
+static void check_apex_sigs(lctx_t *c, zctx_t *zc)
+{
+	const uint8_t *zone = zc->z->dname;
+	bool expect = zc->zr->status == DV_CHAIN_SECURE || zc->zr->status == DV_CHAIN_BOGUS;
+	if (!expect || !zc->zr->signed_zone)
+		return;
+	for (size_t s = 0; s < zc->ncs; s++) {
+		csrv_t *cs = &zc->cs[s];
+		if (!cs->answering)
+			continue;
+		if (!cs->any_sigs || cs->keys == NULL) {
+			/* One finding says it all; no RRSIG_MISSING per RRset. */
+			emit(c, fnd(c, DV_F_SERVER_NO_DNSSEC, zc->zi, cs->server, zone, 0, -1, 0,
+				    "%s", cs->keys == NULL ? "no DNSKEY RRset and no RRSIGs served"
+							   : "no RRSIGs in answers with DO"));
+			continue;
+		}
+		struct {
+			long q;
+			uint16_t t;
+		} apex[] = {{cs->dnskey, KNOT_RRTYPE_DNSKEY},
+			    {cs->soa, KNOT_RRTYPE_SOA},
+			    {cs->ns, KNOT_RRTYPE_NS}};
+		for (size_t k = 0; k < sizeof(apex) / sizeof(apex[0]); k++) {
+			const lmsg_t *m = qmsg(c, apex[k].q);
+			const lrrset_t *set = lmsg_find(m, LSEC_AN, zone, apex[k].t);
+			if (set == NULL)
+				continue;
+			vres_t r = validate(c, zc->zi, cs->server, set, cs->keys, true);
+			if (!r.valid && zc->zr->status == DV_CHAIN_SECURE) {
+				char t[16], why[256];
+				type_str(apex[k].t, t, sizeof(t));
+				snprintf(why, sizeof(why), "the %s RRset on %s has no valid signature", t,
+					 srv_name(c, cs->server));
+				set_status(zc->zr, DV_CHAIN_BOGUS, why);
+				cs->keys_trusted = false;
+			}
+		}
+	}
+}
+
+/* Index of the group (largest, first on ties) each server belongs to. */
+typedef bool (*same_fn)(lctx_t *c, zctx_t *zc, size_t a, size_t b);
+
+static long majority(lctx_t *c, zctx_t *zc, const bool *use, same_fn same)
+{
+	long best = -1;
+	size_t best_n = 0;
+	for (size_t a = 0; a < zc->ncs; a++) {
+		if (!use[a])
+			continue;
+		size_t n = 0;
+		for (size_t b = 0; b < zc->ncs; b++)
+			if (use[b] && same(c, zc, a, b))
+				n++;
+		if (n > best_n) {
+			best_n = n;
+			best = (long)a;
+		}
+	}
+	return best;
+}
+
+static const lrrset_t *ans(lctx_t *c, zctx_t *zc, long q, uint16_t type)
+{
+	return lmsg_find(qmsg(c, q), LSEC_AN, zc->z->dname, type);
+}
+
+static uint32_t serial_of(lctx_t *c, zctx_t *zc, size_t s, bool *ok)
+{
+	const lrrset_t *soa = ans(c, zc, zc->cs[s].soa, KNOT_RRTYPE_SOA);
+	*ok = false;
+	if (soa == NULL || soa->n != 1)
+		return 0;
+	/* SOA RDATA: MNAME, RNAME, then SERIAL (RFC 1035 §3.3.13). */
+	const uint8_t *rd = soa->rd[0], *end = rd + soa->rdlen[0];
+	int a = knot_dname_wire_check(rd, end, NULL);
+	if (a <= 0)
+		return 0;
+	int b = knot_dname_wire_check(rd + a, end, NULL);
+	if (b <= 0 || rd + a + b + 4 > end)
+		return 0;
+	const uint8_t *p = rd + a + b;
+	*ok = true;
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* RFC 1982 §3.2: whether serial a is newer than b. */
+static bool serial_newer(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(a - b) < 0x80000000u;
+}
+
+static bool same_dnskey(lctx_t *c, zctx_t *zc, size_t a, size_t b)
+{
+	return set_equal(zc->cs[a].keys, zc->cs[b].keys);
+}
+
+static bool same_ns(lctx_t *c, zctx_t *zc, size_t a, size_t b)
+{
+	return set_equal(ans(c, zc, zc->cs[a].ns, KNOT_RRTYPE_NS), ans(c, zc, zc->cs[b].ns, KNOT_RRTYPE_NS));
+}
+
+static bool same_cds(lctx_t *c, zctx_t *zc, size_t a, size_t b)
+{
+	return set_equal(ans(c, zc, zc->cs[a].cds, KNOT_RRTYPE_CDS),
+			 ans(c, zc, zc->cs[b].cds, KNOT_RRTYPE_CDS)) &&
+	       set_equal(ans(c, zc, zc->cs[a].cdnskey, KNOT_RRTYPE_CDNSKEY),
+			 ans(c, zc, zc->cs[b].cdnskey, KNOT_RRTYPE_CDNSKEY));
+}
+
+static void names_of(const lrrset_t *ns, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (uint16_t i = 0; ns != NULL && i < ns->n; i++) {
+		char n[1025];
+		dv_snap_dname_str(ns->rd[i], n, sizeof(n));
+		size_t l = strlen(buf);
+		snprintf(buf + l, len - l, "%s%s", i ? " " : "", n);
+	}
+}
+
+static void check_consistency(lctx_t *c, zctx_t *zc)
+{
+	const uint8_t *zone = zc->z->dname;
+	bool *use = dv_arena_alloc(&c->arena, zc->ncs + 1);
+	if (use == NULL) {
+		c->err = DV_ENOMEM;
+		return;
+	}
+	/* SOA serial: the servers behind the newest serial (RFC 1982 order). */
+	bool have = false;
+	uint32_t newest = 0;
+	long newest_srv = -1;
+	for (size_t s = 0; s < zc->ncs; s++) {
+		bool ok;
+		uint32_t ser = zc->cs[s].answering ? serial_of(c, zc, s, &ok) : (ok = false, 0);
+		if (!ok)
+			continue;
+		if (!have || serial_newer(ser, newest)) {
+			newest = ser;
+			newest_srv = zc->cs[s].server;
+		}
+		have = true;
+	}
+	zc->zr->have_serial = have;
+	zc->zr->serial = newest;
+	for (size_t s = 0; s < zc->ncs && have; s++) {
+		bool ok;
+		uint32_t ser = zc->cs[s].answering ? serial_of(c, zc, s, &ok) : (ok = false, 0);
+		if (ok && ser != newest)
+			emit(c, fnd(c, DV_F_SERVERS_SERIAL_DIFFER, zc->zi, zc->cs[s].server, zone,
+				    KNOT_RRTYPE_SOA, -1, 0, "serial %u, while %s serves %u", ser,
+				    srv_name(c, (uint32_t)newest_srv), newest));
+	}
+	/* DNSKEY and NS sets: the servers outside the majority. */
+	struct {
+		same_fn fn;
+		dv_code_t code;
+		uint16_t type;
+	} cmp[] = {{same_dnskey, DV_F_SERVERS_DNSKEY_DIFFER, KNOT_RRTYPE_DNSKEY},
+		   {same_ns, DV_F_SERVERS_NS_DIFFER, KNOT_RRTYPE_NS},
+		   {same_cds, DV_F_CDS_DIFFER, KNOT_RRTYPE_CDS}};
+	for (size_t k = 0; k < sizeof(cmp) / sizeof(cmp[0]); k++) {
+		for (size_t s = 0; s < zc->ncs; s++)
+			use[s] = zc->cs[s].answering;
+		long maj = majority(c, zc, use, cmp[k].fn);
+		for (size_t s = 0; maj >= 0 && s < zc->ncs; s++)
+			if (use[s] && !cmp[k].fn(c, zc, (size_t)maj, s))
+				emit(c, fnd(c, cmp[k].code, zc->zi, zc->cs[s].server, zone, cmp[k].type,
+					    -1, 0, "differs from the set %s serves",
+					    srv_name(c, zc->cs[maj].server)));
+	}
+	/* RRSIG presence: unsigned answers where other servers sign. */
+	bool someone_signs = false;
+	for (size_t s = 0; s < zc->ncs; s++)
+		if (zc->cs[s].answering && zc->cs[s].any_sigs)
+			someone_signs = true;
+	for (size_t s = 0; s < zc->ncs && someone_signs; s++)
+		if (zc->cs[s].answering && !zc->cs[s].any_sigs)
+			emit(c, fnd(c, DV_F_SERVERS_RRSIG_DIFFER, zc->zi, zc->cs[s].server, zone, 0, -1,
+				    0, "answers carry no RRSIG while other servers sign"));
+	/* Parent's delegation NS set against the child's apex NS set (RFC 1034 §4.2.2). */
+	for (size_t s = 0; s < zc->ncs; s++)
+		use[s] = zc->cs[s].answering && ans(c, zc, zc->cs[s].ns, KNOT_RRTYPE_NS) != NULL;
+	long maj = majority(c, zc, use, same_ns);
+	if (maj < 0 || zc->z->parent < 0)
+		return;
+	const lrrset_t *child = ans(c, zc, zc->cs[maj].ns, KNOT_RRTYPE_NS);
+	for (size_t i = 0; i < zc->nq; i++) {
+		const dv_snap_query_t *q = &c->snap->queries[zc->qs[i]];
+		if (q->side != DV_SIDE_PARENT || q->qtype != KNOT_RRTYPE_NS)
+			continue;
+		const lmsg_t *m = qmsg(c, zc->qs[i]);
+		const lrrset_t *pns = lmsg_find(m, LSEC_NS, zone, KNOT_RRTYPE_NS);
+		if (pns == NULL || (m != NULL && m->aa))
+			continue; /* an authoritative answer comes from the child's data */
+		if (!set_equal(pns, child)) {
+			char a[400], b[400];
+			names_of(pns, a, sizeof(a));
+			names_of(child, b, sizeof(b));
+			emit(c, fnd(c, DV_F_PARENT_CHILD_NS_DIFFER, zc->zi, q->server, zone,
+				    KNOT_RRTYPE_NS, -1, 0, "parent: %.200s; child: %.200s", a, b));
+		}
+	}
+}
+
+static void check_parent_ds(lctx_t *c, zctx_t *zc)
+{
+	/* Parent servers that disagree with the majority DS answer. */
+	size_t best = 0, best_n = 0;
+	for (size_t a = 0; a < zc->npv; a++) {
+		size_t n = 0;
+		for (size_t b = 0; b < zc->npv; b++)
+			if (zc->pv[a].kind == zc->pv[b].kind && set_equal(zc->pv[a].ds, zc->pv[b].ds))
+				n++;
+		if (n > best_n) {
+			best_n = n;
+			best = a;
+		}
+	}
+	for (size_t b = 0; b < zc->npv && zc->zi != 0 && zc->z->parent >= 0; b++) {
+		const pvar_t *x = &zc->pv[best], *y = &zc->pv[b];
+		if ((x->kind == V_DS || x->kind == V_NODS) && (y->kind == V_DS || y->kind == V_NODS) &&
+		    !(x->kind == y->kind && set_equal(x->ds, y->ds)))
+			emit(c, fnd(c, DV_F_PARENT_DS_DIFFER, zc->zi, y->server, zc->z->dname,
+				    KNOT_RRTYPE_DS, -1, 0, "%s DS record(s), while %s serves %u",
+				    y->ds ? "" : "no", srv_name(c, x->server), x->ds ? x->ds->n : 0));
+	}
+	/* RFC 8624 §3.3 digest policy. */
+	for (size_t p = 0; p < zc->npv; p++) {
+		const lrrset_t *ds = zc->pv[p].ds;
+		if (zc->pv[p].kind != V_DS || ds == NULL || ds->type != KNOT_RRTYPE_DS)
+			continue;
+		for (uint16_t i = 0; i < ds->n; i++) {
+			if (ds->rdlen[i] < 4)
+				continue;
+			dv_policy_t pol = dv_digest_policy(ds->rd[i][3]);
+			int32_t tag = ds->rd[i][0] << 8 | ds->rd[i][1];
+			if (pol == DV_POLICY_MUST_NOT)
+				emit(c, fnd(c, DV_F_DS_DIGEST_DEPRECATED, zc->zi, -1, zc->z->dname,
+					    KNOT_RRTYPE_DS, tag, ds->rd[i][2], "digest type %u",
+					    ds->rd[i][3]));
+			else if (pol == DV_POLICY_UNKNOWN)
+				emit(c, fnd(c, DV_F_DS_DIGEST_UNKNOWN, zc->zi, -1, zc->z->dname,
+					    KNOT_RRTYPE_DS, tag, ds->rd[i][2], "digest type %u",
+					    ds->rd[i][3]));
+		}
+	}
+}
+
+static void check_algorithms(lctx_t *c, zctx_t *zc)
+{
+	for (size_t s = 0; s < zc->ncs; s++) {
+		const lrrset_t *k = zc->cs[s].keys;
+		for (uint16_t i = 0; k != NULL && i < k->n; i++) {
+			if (k->rdlen[i] < 4)
+				continue;
+			uint8_t alg = k->rd[i][3];
+			dv_policy_t pol = dv_alg_policy(alg);
+			dv_code_t code = pol == DV_POLICY_MUST_NOT	   ? DV_F_ALGORITHM_PROHIBITED
+					 : pol == DV_POLICY_NOT_RECOMMENDED ? DV_F_ALGORITHM_DEPRECATED
+					 : pol == DV_POLICY_UNKNOWN	   ? DV_F_ALGORITHM_UNKNOWN
+									   : DV_F_COUNT;
+			if (code != DV_F_COUNT)
+				emit(c, fnd(c, code, zc->zi, -1, zc->z->dname, KNOT_RRTYPE_DNSKEY,
+					    dv_keytag(k->rd[i], k->rdlen[i]), alg, "algorithm %u (%s)",
+					    alg, dv_alg_name(alg)));
+		}
+	}
+}
+
+static bool cds_delete(const lrrset_t *s, uint16_t i)
+{
+	/* RFC 8078 §4: CDS "0 0 0 00", CDNSKEY "0 3 0 AA==". */
+	static const uint8_t cds0[] = {0, 0, 0, 0, 0}, cdnskey0[] = {0, 0, 3, 0, 0};
+	const uint8_t *want = s->type == KNOT_RRTYPE_CDS ? cds0 : cdnskey0;
+	return s->rdlen[i] == 5 && memcmp(s->rd[i], want, 5) == 0;
+}
+
+static void check_cds(lctx_t *c, zctx_t *zc)
+{
+	const uint8_t *zone = zc->z->dname;
+	for (size_t s = 0; s < zc->ncs; s++) {
+		csrv_t *cs = &zc->cs[s];
+		if (!cs->answering)
+			continue;
+		const lrrset_t *sets[] = {ans(c, zc, cs->cds, KNOT_RRTYPE_CDS),
+					  ans(c, zc, cs->cdnskey, KNOT_RRTYPE_CDNSKEY)};
+		for (size_t k = 0; k < 2; k++) {
+			const lrrset_t *st = sets[k];
+			if (st == NULL || st->n == 0)
+				continue;
+			for (uint16_t i = 0; i < st->n; i++) {
+				if (cds_delete(st, i)) {
+					emit(c, fnd(c, DV_F_CDS_DELETE, zc->zi, cs->server, zone, st->type,
+						    -1, 0, "RFC 8078 delete form"));
+					continue;
+				}
+				bool hit = false;
+				for (uint16_t j = 0; cs->keys != NULL && j < cs->keys->n; j++) {
+					if (st->type == KNOT_RRTYPE_CDS
+						    ? dv_ds_matches(zone, st->rd[i], st->rdlen[i],
+								    cs->keys->rd[j], cs->keys->rdlen[j])
+						    : (st->rdlen[i] == cs->keys->rdlen[j] &&
+						       memcmp(st->rd[i], cs->keys->rd[j], st->rdlen[i]) == 0))
+						hit = true;
+				}
+				int32_t tag = st->rdlen[i] >= 4 ? (st->type == KNOT_RRTYPE_CDS
+									   ? (st->rd[i][0] << 8 | st->rd[i][1])
+									   : dv_keytag(st->rd[i], st->rdlen[i]))
+								: -1;
+				if (!hit)
+					emit(c, fnd(c, DV_F_CDS_NO_MATCHING_DNSKEY, zc->zi, cs->server,
+						    zone, st->type, tag, 0, "key tag %d", tag));
+			}
+			/* RFC 7344 §4.1: signed by a key of the DNSKEY RRset. */
+			if (cs->keys != NULL) {
+				bool ok = false;
+				for (uint16_t i = 0; i < st->nsig; i++) {
+					siginfo_t in;
+					if (lsig_check(c, st, i, zone, cs->keys, &in) == SIG_VALID)
+						ok = true;
+				}
+				if (!ok)
+					emit(c, fnd(c, DV_F_CDS_UNSIGNED, zc->zi, cs->server, zone,
+						    st->type, -1, 0, "%s",
+						    st->nsig ? "no valid RRSIG" : "no RRSIG"));
+			}
+		}
+	}
+}
+
+static void check_denial(lctx_t *c, zctx_t *zc)
+{
+	const uint8_t *zone = zc->z->dname;
+	if (zc->zr->status != DV_CHAIN_SECURE)
+		return;
+	for (size_t s = 0; s < zc->ncs; s++) {
+		csrv_t *cs = &zc->cs[s];
+		if (!cs->answering || !cs->keys_trusted)
+			continue;
+		long qv[2] = {cs->nx, cs->nodata};
+		for (int k = 0; k < 2; k++) {
+			const lmsg_t *m = qmsg(c, qv[k]);
+			if (m == NULL || m->qname == NULL)
+				continue;
+			bool nx = k == 0;
+			if (m->rcode != KNOT_RCODE_NOERROR && m->rcode != KNOT_RCODE_NXDOMAIN)
+				continue;
+			if (m->nsec[LSEC_AN] > 0)
+				continue; /* a wildcard or data answered: nothing to deny */
+			if (nx && m->rcode != KNOT_RCODE_NXDOMAIN)
+				nx = false; /* an empty non-terminal or wildcard NODATA */
+			const lrrset_t *used[4];
+			size_t nused = 0;
+			char why[128] = "";
+			bool ok = ldenial_proves(m, zone, m->qname, m->qtype, nx, used, &nused, why,
+						 sizeof(why));
+			for (size_t u = 0; ok && u < nused; u++) {
+				if (!validate(c, zc->zi, cs->server, used[u], cs->keys, true).valid) {
+					ok = false;
+					snprintf(why, sizeof(why), "%s record has no valid signature",
+						 used[u]->type == KNOT_RRTYPE_NSEC ? "an NSEC" : "an NSEC3");
+				}
+			}
+			if (!ok)
+				emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, zc->zi, cs->server, m->qname,
+					    m->qtype, -1, 0, "%s: %s", nx ? "NXDOMAIN" : "NODATA", why));
+		}
+	}
+}
+
+static void check_zone(lctx_t *c, uint32_t zi, zstate_t *zs)
+{
+	zctx_t zc = {.zi = zi, .z = &c->snap->zones[zi], .zr = &c->res->zones[zi]};
+	zc.zr->zone = zi;
+	zc.zr->servers = (unsigned)zc.z->nservers;
+	zc.qs = zone_queries(c, zi, &zc.nq);
+	if (c->err)
+		return;
+	collect_child(c, &zc);
+	if (c->err)
+		return;
+	check_health(c, &zc);
+	for (size_t s = 0; s < zc.ncs; s++)
+		if (zc.cs[s].answering)
+			zc.zr->answering++;
+	collect_parent(c, &zc, zs);
+	if (c->err)
+		return;
+	eval_chain(c, &zc, zs);
+	check_apex_sigs(c, &zc);
+	check_consistency(c, &zc);
+	check_parent_ds(c, &zc);
+	if (zc.zr->signed_zone)
+		check_algorithms(c, &zc);
+	check_cds(c, &zc);
+	check_denial(c, &zc);
+
+	/* The keys the children's DS RRsets are validated with. */
+	zstate_t *st = &zs[zi];
+	size_t cap = 0;
+	for (size_t s = 0; s < zc.ncs; s++)
+		if (zc.cs[s].keys_trusted && zc.cs[s].keys != NULL)
+			cap += zc.cs[s].keys->n;
+	lrrset_t *u = mkset(c, zc.z->dname, KNOT_RRTYPE_DNSKEY, cap);
+	if (u == NULL)
+		return;
+	for (size_t s = 0; s < zc.ncs; s++) {
+		const lrrset_t *k = zc.cs[s].keys;
+		for (uint16_t i = 0; zc.cs[s].keys_trusted && k != NULL && i < k->n; i++)
+			if (!rd_in(u, k->rd[i], k->rdlen[i])) {
+				u->rd[u->n] = k->rd[i];
+				u->rdlen[u->n++] = k->rdlen[i];
+			}
+	}
+	st->keys = *u;
+	st->have_keys = u->n > 0;
+
+	const dv_live_zone_t *zr = zc.zr;
+	dv_code_t code = zr->status == DV_CHAIN_BOGUS		 ? DV_F_CHAIN_BOGUS
+			 : zr->status == DV_CHAIN_INSECURE	 ? DV_F_CHAIN_INSECURE
+			 : zr->status == DV_CHAIN_INDETERMINATE ? DV_F_CHAIN_INDETERMINATE
+								 : DV_F_COUNT;
+	if (code != DV_F_COUNT)
+		emit(c, fnd(c, code, zi, -1, zc.z->dname, 0, -1, 0, "%s", zr->reason));
+}
+
+/* ---- merging across servers ------------------------------------------------- */
+
+static int cmp_but_server(const dv_finding_t *a, const dv_finding_t *b)
+{
+	if (a->code != b->code)
+		return a->code < b->code ? -1 : 1;
+	int r = strcmp(a->zone, b->zone);
+	if (r == 0)
+		r = strcmp(a->owner, b->owner);
+	if (r == 0 && a->type != b->type)
+		r = a->type < b->type ? -1 : 1;
+	if (r == 0 && a->keytag != b->keytag)
+		r = a->keytag < b->keytag ? -1 : 1;
+	if (r == 0 && a->algorithm != b->algorithm)
+		r = a->algorithm < b->algorithm ? -1 : 1;
+	if (r == 0 && a->time != b->time)
+		r = a->time < b->time ? -1 : 1;
+	if (r == 0)
+		r = strcmp(a->detail, b->detail);
+	return r;
+}
+
+static int cmp_merge(const void *pa, const void *pb)
+{
+	const dv_finding_t *a = pa, *b = pb;
+	int r = cmp_but_server(a, b);
+	return r != 0 ? r : strcmp(a->server, b->server);
+}
+
+/* The same finding from several servers becomes one, naming them all. */
+static int merge(dv_findings_t *raw, dv_findings_t *out)
+{
+	if (raw->len > 1)
+		qsort(raw->v, raw->len, sizeof(*raw->v), cmp_merge);
+	for (size_t i = 0; i < raw->len;) {
+		size_t j = i + 1;
+		while (j < raw->len && cmp_but_server(&raw->v[i], &raw->v[j]) == 0)
+			j++;
+		dv_finding_t f = raw->v[i];
+		if (j - i > 1) {
+			size_t len = strlen(f.server);
+			size_t k;
+			for (k = i + 1; k < j; k++) {
+				if (strcmp(raw->v[k].server, raw->v[k - 1].server) == 0)
+					continue;
+				size_t add = strlen(raw->v[k].server) + 1;
+				if (len + add + 8 >= sizeof(f.server))
+					break;
+				snprintf(f.server + len, sizeof(f.server) - len, ",%s", raw->v[k].server);
+				len += add;
+			}
+			if (k < j)
+				snprintf(f.server + len, sizeof(f.server) - len, ",+%zu", j - k);
+		}
+		if (dv_findings_add(out, &f) != DV_OK)
+			return DV_ENOMEM;
+		i = j;
+	}
+	return DV_OK;
+}
+
+/* ---- entry ------------------------------------------------------------------ */
+
+int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live_result_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	lctx_t c = {.snap = snap, .opts = opts, .res = out};
+	zstate_t *zs = NULL;
+	dv_arena_init(&c.arena, 0);
+	dv_buf_init(&c.sigdata, 0);
+	int r = vcache_new(&c.cache);
+	if (r != DV_OK)
+		goto fail;
+	r = DV_ENOMEM;
+	c.msgs = calloc(snap->nqueries ? snap->nqueries : 1, sizeof(*c.msgs));
+	out->zones = calloc(snap->nzones ? snap->nzones : 1, sizeof(*out->zones));
+	zs = calloc(snap->nzones ? snap->nzones : 1, sizeof(*zs));
+	if (c.msgs == NULL || out->zones == NULL || zs == NULL)
+		goto fail;
+	out->nzones = snap->nzones;
+	for (size_t i = 0; i < snap->nqueries; i++) {
+		const dv_snap_query_t *q = &snap->queries[i];
+		if (q->status != DV_SNAP_OK)
+			continue;
+		if ((r = lmsg_parse(&c, q->wire, q->len, &c.msgs[i])) != DV_OK)
+			goto fail;
+	}
+	/* Zones are stored parents first (the probe and the reader ensure it). */
+	for (uint32_t z = 0; z < snap->nzones; z++) {
+		check_zone(&c, z, zs);
+		if (c.err) {
+			r = c.err;
+			goto fail;
+		}
+	}
+	/* Servers: distinct addresses, and those answering for some zone. */
+	for (size_t s = 0; s < snap->nservers; s++) {
+		bool dup = false, ans = false;
+		for (size_t t = 0; t < s && !dup; t++)
+			dup = strcmp(snap->servers[t].addr, snap->servers[s].addr) == 0;
+		if (dup)
+			continue;
+		out->servers++;
+		for (size_t i = 0; i < snap->nqueries && !ans; i++) {
+			const dv_snap_query_t *q = &snap->queries[i];
+			ans = q->status == DV_SNAP_OK && c.msgs[i].parsed &&
+			      strcmp(snap->servers[q->server].addr, snap->servers[s].addr) == 0 &&
+			      (c.msgs[i].rcode == KNOT_RCODE_NOERROR ||
+			       c.msgs[i].rcode == KNOT_RCODE_NXDOMAIN);
+		}
+		if (ans)
+			out->answering++;
+	}
+	for (size_t z = 0; z < out->nzones; z++)
+		if (out->zones[z].have_expiry &&
+		    (!out->have_expiry || out->zones[z].earliest_expiry < out->earliest_expiry)) {
+			out->have_expiry = true;
+			out->earliest_expiry = out->zones[z].earliest_expiry;
+		}
+	if ((r = merge(&c.raw, &out->findings)) != DV_OK)
+		goto fail;
+	dv_findings_sort(&out->findings);
+	r = DV_OK;
+fail:
+	if (r != DV_OK)
+		dv_live_result_free(out);
+	free(zs);
+	free(c.msgs);
+	dv_findings_free(&c.raw);
+	vcache_free(c.cache);
+	dv_buf_free(&c.sigdata);
+	dv_arena_free(&c.arena);
+	return r;
+}
+
+void dv_live_result_free(dv_live_result_t *res)
+{
+	free(res->zones);
+	res->zones = NULL;
+	res->nzones = 0;
+	dv_findings_free(&res->findings);
+}

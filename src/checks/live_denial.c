@@ -1,0 +1,298 @@
+/* Live checks: NSEC and NSEC3 proofs in negative answers (RFC 4035 §5.4,
+ * RFC 5155 §8.4–8.7).  Signatures of the records used are checked by the caller. */
+#include <stdio.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+
+#include "checks/live_int.h"
+
+/* Canonical order of lowercase names (RFC 4034 §6.1). */
+static int ncmp(const uint8_t *a, const uint8_t *b)
+{
+	return knot_dname_cmp(a, b);
+}
+
+/* Whether NSEC (owner, next) covers name strictly, wrapping at the end of the
+ * chain (the last NSEC's next is the apex). */
+static bool nsec_covers(const uint8_t *owner, const uint8_t *next, const uint8_t *name)
+{
+	int on = ncmp(owner, name), nn = ncmp(name, next);
+	if (ncmp(owner, next) < 0)
+		return on < 0 && nn < 0;
+	return on < 0 || nn < 0;
+}
+
+/* NSEC RDATA: next name, then bitmap.  Returns the bitmap offset or -1. */
+static long nsec_split(const uint8_t *rd, uint16_t len)
+{
+	int sz = knot_dname_wire_check(rd, rd + len, NULL);
+	return sz > 0 ? sz : -1;
+}
+
+/* The longest common suffix (in labels) of two names, as a pointer into a. */
+static const uint8_t *common_ancestor(const uint8_t *a, const uint8_t *b)
+{
+	size_t la = knot_dname_labels(a, NULL), lb = knot_dname_labels(b, NULL);
+	const uint8_t *pa = a, *pb = b;
+	while (la > lb) {
+		pa += 1 + pa[0];
+		la--;
+	}
+	while (lb > la) {
+		pb += 1 + pb[0];
+		lb--;
+	}
+	while (!knot_dname_is_equal(pa, pb)) {
+		pa += 1 + pa[0];
+		pb += 1 + pb[0];
+	}
+	return pa;
+}
+
+static void add_used(const lrrset_t **used, size_t *nused, const lrrset_t *s)
+{
+	for (size_t i = 0; i < *nused; i++)
+		if (used[i] == s)
+			return;
+	if (*nused < 4)
+		used[(*nused)++] = s;
+}
+
+static bool nsec_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
+		       bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t wl)
+{
+	const lrrset_t *cover = NULL, *wild = NULL;
+	const uint8_t *ce = NULL;
+	for (uint16_t i = 0; i < m->nsec[LSEC_NS]; i++) {
+		const lrrset_t *s = &m->sec[LSEC_NS][i];
+		if (s->type != KNOT_RRTYPE_NSEC || s->n != 1 || knot_dname_in_bailiwick(s->owner, zone) < 0)
+			continue;
+		long bo = nsec_split(s->rd[0], s->rdlen[0]);
+		if (bo < 0)
+			continue;
+		const uint8_t *next = s->rd[0];
+		const uint8_t *bm = s->rd[0] + bo;
+		size_t bl = s->rdlen[0] - (size_t)bo;
+		if (!nxdomain) {
+			/* RFC 4035 §3.1.3.1: the NSEC at qname shows the type is absent. */
+			if (knot_dname_is_equal(s->owner, qname) && dv_bitmap_valid(bm, bl) &&
+			    !dv_bitmap_has(bm, bl, qtype) && !dv_bitmap_has(bm, bl, KNOT_RRTYPE_CNAME)) {
+				add_used(used, nused, s);
+				return true;
+			}
+			continue;
+		}
+		uint8_t nx[255];
+		memcpy(nx, next, knot_dname_size(next));
+		knot_dname_to_lower(nx);
+		if (nsec_covers(s->owner, nx, qname)) {
+			cover = s;
+			const uint8_t *a = common_ancestor(qname, s->owner);
+			const uint8_t *b = common_ancestor(qname, next);
+			ce = knot_dname_labels(a, NULL) >= knot_dname_labels(b, NULL) ? a : b;
+		}
+	}
+	if (!nxdomain) {
+		snprintf(why, wl, "no NSEC at the name shows the type absent");
+		return false;
+	}
+	if (cover == NULL) {
+		snprintf(why, wl, "no NSEC covers the name");
+		return false;
+	}
+	/* RFC 4035 §5.4: also no wildcard at the closest encloser. */
+	uint8_t wc[255];
+	size_t cel = knot_dname_size(ce);
+	if (cel + 2 > sizeof(wc)) {
+		snprintf(why, wl, "name too long for a wildcard proof");
+		return false;
+	}
+	wc[0] = 1;
+	wc[1] = '*';
+	memcpy(wc + 2, ce, cel);
+	for (uint16_t i = 0; i < m->nsec[LSEC_NS]; i++) {
+		const lrrset_t *s = &m->sec[LSEC_NS][i];
+		if (s->type != KNOT_RRTYPE_NSEC || s->n != 1 || nsec_split(s->rd[0], s->rdlen[0]) < 0)
+			continue;
+		uint8_t nx[255];
+		memcpy(nx, s->rd[0], knot_dname_size(s->rd[0]));
+		knot_dname_to_lower(nx);
+		if (nsec_covers(s->owner, nx, wc)) {
+			wild = s;
+			break;
+		}
+	}
+	if (wild == NULL) {
+		snprintf(why, wl, "no NSEC proves the wildcard absent");
+		return false;
+	}
+	add_used(used, nused, cover);
+	add_used(used, nused, wild);
+	return true;
+}
+
+/* ---- NSEC3 ---------------------------------------------------------------- */
+
+typedef struct {
+	const lrrset_t *set;
+	uint8_t hash[DV_NSEC3_HASH_LEN];
+	uint8_t next[DV_NSEC3_HASH_LEN];
+	uint8_t alg, flags;
+	uint16_t iter;
+	const uint8_t *salt;
+	uint8_t saltlen;
+	const uint8_t *bm;
+	size_t bl;
+} n3_t;
+
+static bool n3_parse(const lrrset_t *s, const uint8_t *zone, n3_t *o)
+{
+	if (s->type != KNOT_RRTYPE_NSEC3 || s->n != 1)
+		return false;
+	const uint8_t *rd = s->rd[0];
+	size_t len = s->rdlen[0];
+	if (len < 5)
+		return false;
+	o->set = s;
+	o->alg = rd[0];
+	o->flags = rd[1];
+	o->iter = (uint16_t)((rd[2] << 8) | rd[3]);
+	o->saltlen = rd[4];
+	size_t off = 5 + o->saltlen;
+	if (off + 1 > len)
+		return false;
+	o->salt = rd + 5;
+	if (rd[off] != DV_NSEC3_HASH_LEN || off + 1 + DV_NSEC3_HASH_LEN > len)
+		return false;
+	memcpy(o->next, rd + off + 1, DV_NSEC3_HASH_LEN);
+	o->bm = rd + off + 1 + DV_NSEC3_HASH_LEN;
+	o->bl = len - (off + 1 + DV_NSEC3_HASH_LEN);
+	/* The owner is base32hex(hash).zone (RFC 5155 §3). */
+	const uint8_t *rest = s->owner + 1 + s->owner[0];
+	if (!knot_dname_is_equal(rest, zone) || s->owner[0] != 32)
+		return false;
+	return dv_base32hex_decode((const char *)s->owner + 1, 32, o->hash, sizeof(o->hash)) ==
+	       DV_NSEC3_HASH_LEN;
+}
+
+static bool n3_covers(const n3_t *n, const uint8_t *h)
+{
+	int oc = memcmp(n->hash, h, DV_NSEC3_HASH_LEN), hn = memcmp(h, n->next, DV_NSEC3_HASH_LEN);
+	if (memcmp(n->hash, n->next, DV_NSEC3_HASH_LEN) < 0)
+		return oc < 0 && hn < 0;
+	return oc < 0 || hn < 0;
+}
+
+static const n3_t *n3_match(const n3_t *v, size_t n, const uint8_t *h)
+{
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(v[i].hash, h, DV_NSEC3_HASH_LEN) == 0)
+			return &v[i];
+	return NULL;
+}
+
+static const n3_t *n3_cover(const n3_t *v, size_t n, const uint8_t *h)
+{
+	for (size_t i = 0; i < n; i++)
+		if (n3_covers(&v[i], h))
+			return &v[i];
+	return NULL;
+}
+
+static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname,
+			uint16_t qtype, bool nxdomain, const lrrset_t **used, size_t *nused,
+			char *why, size_t wl)
+{
+	n3_t v[16];
+	size_t n = 0;
+	for (uint16_t i = 0; i < m->nsec[LSEC_NS] && n < 16; i++)
+		if (n3_parse(&m->sec[LSEC_NS][i], zone, &v[n]))
+			n++;
+	if (n == 0) {
+		snprintf(why, wl, "no NSEC or NSEC3 record in the answer");
+		return false;
+	}
+	/* RFC 5155 §8.2: all NSEC3 of a proof share the parameters of the first. */
+	const n3_t *p = &v[0];
+	if (p->alg != 1) {
+		snprintf(why, wl, "unknown NSEC3 hash algorithm %u", p->alg);
+		return false;
+	}
+	uint8_t h[DV_NSEC3_HASH_LEN];
+	if (!nxdomain) {
+		/* RFC 5155 §8.5: an NSEC3 matching qname, type and CNAME absent. */
+		if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, qname, h) != 0) {
+			snprintf(why, wl, "cannot hash the name");
+			return false;
+		}
+		const n3_t *mt = n3_match(v, n, h);
+		if (mt == NULL) {
+			snprintf(why, wl, "no NSEC3 matches the name");
+			return false;
+		}
+		if (!dv_bitmap_valid(mt->bm, mt->bl) || dv_bitmap_has(mt->bm, mt->bl, qtype) ||
+		    dv_bitmap_has(mt->bm, mt->bl, KNOT_RRTYPE_CNAME)) {
+			snprintf(why, wl, "the matching NSEC3 lists the type");
+			return false;
+		}
+		add_used(used, nused, mt->set);
+		return true;
+	}
+	/* RFC 5155 §8.4 / §7.2.1: closest encloser proof, then the wildcard. */
+	const uint8_t *next_closer = qname, *ce = qname;
+	const n3_t *ce_match = NULL, *nc_cover = NULL;
+	size_t ql = knot_dname_labels(qname, NULL), zl = knot_dname_labels(zone, NULL);
+	for (size_t depth = ql; depth >= zl; depth--) {
+		if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, ce, h) != 0)
+			break;
+		const n3_t *mt = n3_match(v, n, h);
+		if (mt != NULL) {
+			if (ce == qname) {
+				snprintf(why, wl, "an NSEC3 matches the name said not to exist");
+				return false;
+			}
+			ce_match = mt;
+			break;
+		}
+		next_closer = ce;
+		if (depth == zl)
+			break;
+		ce += 1 + ce[0];
+	}
+	if (ce_match == NULL) {
+		snprintf(why, wl, "no closest encloser proof (no NSEC3 matches an ancestor)");
+		return false;
+	}
+	if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, next_closer, h) != 0 ||
+	    (nc_cover = n3_cover(v, n, h)) == NULL) {
+		snprintf(why, wl, "no NSEC3 covers the next closer name");
+		return false;
+	}
+	uint8_t wc[255];
+	size_t cel = knot_dname_size(ce);
+	if (cel + 2 > sizeof(wc))
+		return false;
+	wc[0] = 1;
+	wc[1] = '*';
+	memcpy(wc + 2, ce, cel);
+	const n3_t *wcov = NULL;
+	if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, wc, h) != 0 ||
+	    (wcov = n3_cover(v, n, h)) == NULL) {
+		snprintf(why, wl, "no NSEC3 covers the wildcard at the closest encloser");
+		return false;
+	}
+	add_used(used, nused, ce_match->set);
+	add_used(used, nused, nc_cover->set);
+	add_used(used, nused, wcov->set);
+	return true;
+}
+
+bool ldenial_proves(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
+		    bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t whylen)
+{
+	*nused = 0;
+	if (lmsg_find(m, LSEC_NS, NULL, KNOT_RRTYPE_NSEC) != NULL)
+		return nsec_proof(m, zone, qname, qtype, nxdomain, used, nused, why, whylen);
+	return nsec3_proof(m, zone, qname, qtype, nxdomain, used, nused, why, whylen);
+}

@@ -1,0 +1,390 @@
+/* Live checks: DNS messages parsed into RRsets, and signature checks with a
+ * cache so that an RRset served identically by many servers is verified once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+#include <sodium.h>
+
+#include "checks/live_int.h"
+#include "core/error.h"
+
+#define MAX_RRS_PER_SECTION 4096
+
+/* ---- message parsing ------------------------------------------------------ */
+
+typedef struct {
+	const knot_dname_t *owner;
+	uint16_t type;
+	bool sig;
+	uint32_t ttl;
+	uint16_t n;
+} grp_t;
+
+static int grp_find(grp_t *g, size_t ng, const knot_dname_t *owner, uint16_t type, bool sig)
+{
+	for (size_t i = 0; i < ng; i++)
+		if (g[i].type == type && g[i].sig == sig && knot_dname_is_equal(g[i].owner, owner))
+			return (int)i;
+	return -1;
+}
+
+static uint16_t rr_type_eff(const knot_rrset_t *rr, const knot_rdata_t *rd, bool *sig)
+{
+	*sig = rr->type == KNOT_RRTYPE_RRSIG;
+	if (*sig)
+		return rd->len >= 2 ? knot_rrsig_type_covered(rd) : 0;
+	return rr->type;
+}
+
+static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, int s)
+{
+	size_t total = 0;
+	for (uint16_t i = 0; i < sec->count; i++)
+		total += knot_pkt_rr(sec, i)->rrs.count;
+	if (total == 0)
+		return DV_OK;
+	if (total > MAX_RRS_PER_SECTION)
+		return DV_ELIMIT;
+	grp_t *g = calloc(total, sizeof(*g));
+	int *which = calloc(total, sizeof(*which));
+	int r = DV_ENOMEM;
+	if (g == NULL || which == NULL)
+		goto fail;
+	size_t ng = 0, k = 0;
+	for (uint16_t i = 0; i < sec->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(sec, i);
+		knot_rdata_t *rd = rr->rrs.rdata;
+		for (uint16_t j = 0; j < rr->rrs.count; j++, k++, rd = knot_rdataset_next(rd)) {
+			bool sig;
+			uint16_t t = rr_type_eff(rr, rd, &sig);
+			int gi = grp_find(g, ng, rr->owner, t, sig);
+			if (gi < 0) {
+				gi = (int)ng++;
+				g[gi] = (grp_t){.owner = rr->owner, .type = t, .sig = sig, .ttl = rr->ttl};
+			}
+			if (rr->ttl < g[gi].ttl)
+				g[gi].ttl = rr->ttl;
+			g[gi].n++;
+			which[k] = gi;
+		}
+	}
+	/* Data RRsets first; signature groups attach to their RRset (or create an
+	 * empty one: RRSIGs for data that is not there). */
+	int *set_of = calloc(ng, sizeof(*set_of));
+	if (set_of == NULL)
+		goto fail;
+	size_t nsets = 0;
+	for (size_t i = 0; i < ng; i++)
+		if (!g[i].sig)
+			set_of[i] = (int)nsets++;
+	for (size_t i = 0; i < ng; i++) {
+		if (!g[i].sig)
+			continue;
+		int d = grp_find(g, ng, g[i].owner, g[i].type, false);
+		set_of[i] = d >= 0 ? set_of[d] : (int)nsets++;
+	}
+	lrrset_t *sets = dv_arena_alloc(&c->arena, nsets * sizeof(*sets));
+	if (sets == NULL) {
+		free(set_of);
+		goto fail;
+	}
+	memset(sets, 0, nsets * sizeof(*sets));
+	for (size_t i = 0; i < ng; i++) {
+		lrrset_t *st = &sets[set_of[i]];
+		if (st->owner == NULL) {
+			uint8_t *o = dv_arena_dup(&c->arena, g[i].owner, knot_dname_size(g[i].owner));
+			if (o == NULL) {
+				free(set_of);
+				goto fail;
+			}
+			knot_dname_to_lower(o);
+			st->owner = o;
+			st->type = g[i].type;
+		}
+		const uint8_t **arr = dv_arena_alloc(&c->arena, g[i].n * sizeof(*arr));
+		uint16_t *lens = dv_arena_alloc(&c->arena, g[i].n * sizeof(*lens));
+		if (arr == NULL || lens == NULL) {
+			free(set_of);
+			goto fail;
+		}
+		if (g[i].sig) {
+			st->sig = arr;
+			st->siglen = lens;
+			st->sigttl = g[i].ttl;
+		} else {
+			st->rd = arr;
+			st->rdlen = lens;
+			st->ttl = g[i].ttl;
+		}
+	}
+	k = 0;
+	for (uint16_t i = 0; i < sec->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(sec, i);
+		knot_rdata_t *rd = rr->rrs.rdata;
+		for (uint16_t j = 0; j < rr->rrs.count; j++, k++, rd = knot_rdataset_next(rd)) {
+			int gi = which[k];
+			lrrset_t *st = &sets[set_of[gi]];
+			uint8_t *copy = dv_arena_dup(&c->arena, rd->data, rd->len ? rd->len : 1);
+			if (copy == NULL) {
+				free(set_of);
+				goto fail;
+			}
+			if (g[gi].sig) {
+				st->sig[st->nsig] = copy;
+				st->siglen[st->nsig++] = rd->len;
+			} else {
+				/* A malformed RDATA stays as it is: verification fails on it. */
+				(void)dv_rdata_canonicalize(g[gi].type, copy, rd->len);
+				st->rd[st->n] = copy;
+				st->rdlen[st->n++] = rd->len;
+			}
+		}
+	}
+	free(set_of);
+	out->sec[s] = sets;
+	out->nsec[s] = (uint16_t)nsets;
+	r = DV_OK;
+fail:
+	free(g);
+	free(which);
+	return r;
+}
+
+int lmsg_parse(lctx_t *c, const uint8_t *wire, size_t len, lmsg_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (wire == NULL || len < KNOT_WIRE_HEADER_SIZE || len > UINT16_MAX)
+		return DV_OK;
+	/* knot_pkt_parse may rewrite the buffer (it strips TSIG): parse a copy. */
+	uint8_t *copy = malloc(len);
+	if (copy == NULL)
+		return DV_ENOMEM;
+	memcpy(copy, wire, len);
+	knot_pkt_t *pkt = knot_pkt_new(copy, (uint16_t)len, NULL);
+	int r = DV_OK;
+	if (pkt == NULL) {
+		r = DV_ENOMEM;
+		goto out;
+	}
+	int pr = knot_pkt_parse(pkt, 0);
+	if (pr != KNOT_EOK && pr != KNOT_ETRAIL)
+		goto out;
+	out->rcode = knot_wire_get_rcode(pkt->wire);
+	out->aa = knot_wire_get_aa(pkt->wire);
+	out->tc = knot_wire_get_tc(pkt->wire);
+	out->has_opt = pkt->opt_rr != NULL;
+	if (out->has_opt)
+		out->rcode |= (uint8_t)(knot_edns_get_ext_rcode(pkt->opt_rr) << 4);
+	if (knot_wire_get_qdcount(pkt->wire) == 1) {
+		out->qname = dv_arena_dup(&c->arena, knot_pkt_qname(pkt),
+					  knot_dname_size(knot_pkt_qname(pkt)));
+		if (out->qname == NULL) {
+			r = DV_ENOMEM;
+			goto out;
+		}
+		knot_dname_to_lower((uint8_t *)out->qname);
+		out->qtype = knot_pkt_qtype(pkt);
+	}
+	for (int s = 0; s < 3; s++) {
+		r = parse_section(c, knot_pkt_section(pkt, (knot_section_t)(KNOT_ANSWER + s)), out, s);
+		if (r == DV_ELIMIT) {
+			/* An absurd message is treated as unparseable, not as an error. */
+			memset(out, 0, sizeof(*out));
+			r = DV_OK;
+			goto out;
+		}
+		if (r != DV_OK)
+			goto out;
+	}
+	out->parsed = true;
+out:
+	knot_pkt_free(pkt);
+	free(copy);
+	return r;
+}
+
+const lrrset_t *lmsg_find(const lmsg_t *m, int sec, const uint8_t *owner, uint16_t type)
+{
+	if (m == NULL || !m->parsed)
+		return NULL;
+	for (uint16_t i = 0; i < m->nsec[sec]; i++) {
+		const lrrset_t *s = &m->sec[sec][i];
+		if (s->type == type && (owner == NULL || knot_dname_is_equal(s->owner, owner)))
+			return s;
+	}
+	return NULL;
+}
+
+/* ---- caches --------------------------------------------------------------- */
+
+#define HKEY 16
+
+typedef struct {
+	uint8_t key[HKEY];
+	uint8_t used;
+	int8_t result;   /* verification: 0 valid, 1 invalid */
+	dv_key_t *dkey;  /* key cache: the parsed key (NULL: unusable) */
+	int kerr;
+} slot_t;
+
+typedef struct {
+	slot_t *v;
+	size_t cap, len;
+} table_t;
+
+struct vcache {
+	table_t verdicts, keys;
+};
+
+static slot_t *table_get(table_t *t, const uint8_t key[HKEY], bool *found)
+{
+	if (t->len * 2 >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 1024;
+		slot_t *nv = calloc(ncap, sizeof(*nv));
+		if (nv == NULL)
+			return NULL;
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->v[i].used)
+				continue;
+			size_t h;
+			memcpy(&h, t->v[i].key, sizeof(h));
+			for (h &= ncap - 1; nv[h].used; h = (h + 1) & (ncap - 1))
+				;
+			nv[h] = t->v[i];
+		}
+		free(t->v);
+		t->v = nv;
+		t->cap = ncap;
+	}
+	size_t h;
+	memcpy(&h, key, sizeof(h));
+	for (h &= t->cap - 1; t->v[h].used; h = (h + 1) & (t->cap - 1)) {
+		if (memcmp(t->v[h].key, key, HKEY) == 0) {
+			*found = true;
+			return &t->v[h];
+		}
+	}
+	*found = false;
+	memcpy(t->v[h].key, key, HKEY);
+	t->v[h].used = 1;
+	t->len++;
+	return &t->v[h];
+}
+
+int vcache_new(vcache_t **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? DV_OK : DV_ENOMEM;
+}
+
+void vcache_free(vcache_t *vc)
+{
+	if (vc == NULL)
+		return;
+	for (size_t i = 0; i < vc->keys.cap; i++)
+		if (vc->keys.v[i].used)
+			dv_key_free(vc->keys.v[i].dkey);
+	free(vc->keys.v);
+	free(vc->verdicts.v);
+	free(vc);
+}
+
+static dv_key_t *key_get(lctx_t *c, const uint8_t *rd, uint16_t len, int *err)
+{
+	uint8_t h[HKEY];
+	crypto_generichash(h, sizeof(h), rd, len, NULL, 0);
+	bool found;
+	slot_t *s = table_get(&c->cache->keys, h, &found);
+	if (s == NULL) {
+		c->err = DV_ENOMEM;
+		*err = DV_ENOMEM;
+		return NULL;
+	}
+	if (!found) {
+		s->dkey = NULL;
+		s->kerr = dv_key_new(rd, len, &s->dkey);
+		if (s->kerr != DV_OK)
+			s->dkey = NULL;
+	}
+	*err = s->kerr;
+	return s->dkey;
+}
+
+/* ---- signatures ----------------------------------------------------------- */
+
+static uint32_t u32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+sigres_t lsig_check(lctx_t *c, const lrrset_t *set, size_t sig_index, const uint8_t *signer,
+		    const lrrset_t *keys, siginfo_t *info)
+{
+	const uint8_t *sig = set->sig[sig_index];
+	uint16_t siglen = set->siglen[sig_index];
+	memset(info, 0, sizeof(*info));
+	c->res->sigs_checked++;
+	long soff = dv_rrsig_sig_offset(sig, siglen);
+	if (soff < 0 || set->n == 0)
+		return SIG_MALFORMED;
+	info->alg = sig[2];
+	info->keytag = (uint16_t)((sig[16] << 8) | sig[17]);
+	info->expiration = dv_rrsig_time(u32(sig + 8), c->opts->now);
+	info->inception = dv_rrsig_time(u32(sig + 12), c->opts->now);
+	/* RFC 4035 §5.3.1: the signer is the zone apex, the labels fit the owner. */
+	uint8_t sname[255];
+	memcpy(sname, sig + DV_RRSIG_FIXED_LEN, (size_t)soff - DV_RRSIG_FIXED_LEN);
+	knot_dname_to_lower(sname);
+	if (!knot_dname_is_equal(sname, signer) || sig[3] > knot_dname_labels(set->owner, NULL))
+		return SIG_MALFORMED;
+	if (!dv_alg_supported(info->alg))
+		return SIG_UNSUPPORTED;
+	bool any_key = false;
+	if (dv_sigdata_build(&c->sigdata, sig, siglen, set->owner, set->type, set->rd, set->rdlen,
+			     set->n, false) != DV_OK)
+		return SIG_MALFORMED;
+	for (uint16_t k = 0; keys != NULL && k < keys->n; k++) {
+		const uint8_t *kd = keys->rd[k];
+		uint16_t kl = keys->rdlen[k];
+		if (kl < 4 || kd[3] != info->alg || dv_keytag(kd, kl) != info->keytag)
+			continue;
+		/* RFC 4035 §5.3.1: the key must be a zone key. */
+		if (!(((kd[0] << 8) | kd[1]) & DV_DNSKEY_FLAG_ZONE))
+			continue;
+		any_key = true;
+		uint8_t h[HKEY];
+		crypto_generichash_state st;
+		crypto_generichash_init(&st, NULL, 0, sizeof(h));
+		crypto_generichash_update(&st, kd, kl);
+		crypto_generichash_update(&st, c->sigdata.data, c->sigdata.len);
+		crypto_generichash_update(&st, sig + soff, siglen - (size_t)soff);
+		crypto_generichash_final(&st, h, sizeof(h));
+		bool found;
+		slot_t *s = table_get(&c->cache->verdicts, h, &found);
+		if (s == NULL) {
+			c->err = DV_ENOMEM;
+			return SIG_BAD;
+		}
+		if (!found) {
+			int kerr;
+			dv_key_t *key = key_get(c, kd, kl, &kerr);
+			c->res->sigs_verified++;
+			s->result = (key != NULL &&
+				     dv_key_verify(key, c->sigdata.data, c->sigdata.len, sig + soff,
+						   siglen - (size_t)soff) == DV_OK)
+					    ? 0
+					    : 1;
+		}
+		if (s->result == 0) {
+			info->key = kd;
+			info->keylen = kl;
+			if (c->opts->now > info->expiration)
+				return SIG_EXPIRED;
+			if (c->opts->now < info->inception)
+				return SIG_NOTYET;
+			return SIG_VALID;
+		}
+	}
+	return any_key ? SIG_BAD : SIG_NOKEY;
+}

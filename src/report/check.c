@@ -1,0 +1,221 @@
+/* The check report: text tree, JSON and the Nagios plugin line. */
+#include "report/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libknot/libknot.h>
+
+#include "dnssec/dnssec.h"
+#include "report/report.h"
+
+/* Zones in canonical order (RFC 4034 §6.1), so that a tree prints parents
+ * before children and siblings in a stable order. */
+static const dv_snapshot_t *sort_snap;
+static int zone_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return knot_dname_cmp(sort_snap->zones[x].dname, sort_snap->zones[y].dname);
+}
+
+static uint32_t *zone_order(const dv_snapshot_t *snap)
+{
+	uint32_t *o = malloc((snap->nzones ? snap->nzones : 1) * sizeof(*o));
+	if (o == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < snap->nzones; i++)
+		o[i] = i;
+	sort_snap = snap;
+	qsort(o, snap->nzones, sizeof(*o), zone_cmp);
+	return o;
+}
+
+static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *res,
+		 const uint32_t *order, long parent, const char *prefix, int depth)
+{
+	if (depth > 64)
+		return;
+	size_t n = 0, last = 0;
+	for (size_t i = 0; i < snap->nzones; i++)
+		if (snap->zones[order[i]].parent == parent) {
+			n++;
+			last = i;
+		}
+	for (size_t i = 0; i < snap->nzones && n > 0; i++) {
+		uint32_t z = order[i];
+		if (snap->zones[z].parent != parent)
+			continue;
+		const dv_live_zone_t *zr = &res->zones[z];
+		const char *branch = parent < 0 ? "" : (i == last ? "└─ " : "├─ ");
+		char name[1400], exp[48] = "";
+		snprintf(name, sizeof(name), "%s%s%s", prefix, branch, snap->zones[z].name);
+		if (zr->have_expiry) {
+			char t[32];
+			dv_time_format(zr->earliest_expiry, t, sizeof(t));
+			snprintf(exp, sizeof(exp), "  expiry %s", t);
+		}
+		/* Column alignment counts characters, not the bytes of "└─ ". */
+		size_t cols = 0;
+		for (const char *p = name; *p; p++)
+			if (((unsigned char)*p & 0xC0) != 0x80)
+				cols++;
+		fprintf(out, "  %s%*s %-13s %u/%u servers", name, cols < 34 ? (int)(34 - cols) : 0, "",
+			dv_chain_status_name(zr->status), zr->answering, zr->servers);
+		if (zr->have_serial)
+			fprintf(out, "  serial %u", zr->serial);
+		fprintf(out, "%s\n", exp);
+		if (zr->reason[0] && zr->status != DV_CHAIN_SECURE)
+			fprintf(out, "  %s%s   (%s)\n", prefix, parent < 0 ? "" : (i == last ? "   " : "│  "),
+				zr->reason);
+		char np[512];
+		snprintf(np, sizeof(np), "%s%s", prefix, parent < 0 ? "" : (i == last ? "   " : "│  "));
+		tree(out, snap, res, order, (long)z, np, depth + 1);
+	}
+}
+
+void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
+			  const dv_live_result_t *res)
+{
+	char t[32], nowt[32];
+	dv_time_format(snap->time, t, sizeof(t));
+	dv_time_format(opts->now, nowt, sizeof(nowt));
+	fprintf(out, "dnsvigil check:");
+	for (size_t i = 0; i < snap->ndomains && i < 8; i++)
+		fprintf(out, " %s", snap->domains[i]);
+	if (snap->ndomains > 8)
+		fprintf(out, " (+%zu more)", snap->ndomains - 8);
+	fprintf(out, "\nprobed %s in %.3f s; judged at %s\n", t, snap->probe_ms / 1000.0, nowt);
+	fprintf(out, "%zu zones, %u servers (%u answering), %llu signatures checked (%llu verified)\n",
+		snap->nzones, res->servers, res->answering, (unsigned long long)res->sigs_checked,
+		(unsigned long long)res->sigs_verified);
+	fprintf(out, "\nchain of trust\n");
+	uint32_t *order = zone_order(snap);
+	if (order != NULL) {
+		tree(out, snap, res, order, -1, "", 0);
+		free(order);
+	}
+	size_t e = dv_findings_count(&res->findings, DV_SEV_ERROR),
+	       w = dv_findings_count(&res->findings, DV_SEV_WARNING),
+	       n = dv_findings_count(&res->findings, DV_SEV_INFO);
+	fprintf(out, "\nfindings: %zu error%s, %zu warning%s, %zu info\n", e, e == 1 ? "" : "s", w,
+		w == 1 ? "" : "s", n);
+	dv_report_findings_text(out, &res->findings, 0);
+	if (res->have_expiry) {
+		dv_time_format(res->earliest_expiry, t, sizeof(t));
+		fprintf(out, "\nearliest signature expiry: %s (%.1f days)\n", t,
+			(double)(res->earliest_expiry - opts->now) / 86400.0);
+	}
+}
+
+static void set(json_t *o, const char *k, json_t *v)
+{
+	json_object_set_new(o, k, v);
+}
+
+json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *opts,
+			     const dv_live_result_t *res)
+{
+	char t[32];
+	json_t *root = json_object();
+	if (root == NULL)
+		return NULL;
+	set(root, "dnsvigil", json_string("check"));
+	set(root, "format", json_integer(1));
+	set(root, "status", json_string(dv_findings_status(&res->findings)));
+	set(root, "probe_time", json_integer(snap->time));
+	dv_time_format(snap->time, t, sizeof(t));
+	set(root, "probe_time_text", json_string(t));
+	set(root, "probe_ms", json_integer(snap->probe_ms));
+	set(root, "now", json_integer(opts->now));
+	dv_time_format(opts->now, t, sizeof(t));
+	set(root, "now_text", json_string(t));
+	set(root, "warn_seconds", json_integer(opts->warn_secs));
+	set(root, "crit_seconds", json_integer(opts->crit_secs));
+	json_t *d = json_array();
+	for (size_t i = 0; d && i < snap->ndomains; i++)
+		json_array_append_new(d, json_string(snap->domains[i]));
+	set(root, "domains", d);
+
+	json_t *sum = json_object();
+	if (sum != NULL) {
+		set(sum, "errors", json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_ERROR)));
+		set(sum, "warnings", json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_WARNING)));
+		set(sum, "info", json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_INFO)));
+		set(sum, "zones", json_integer((json_int_t)snap->nzones));
+		set(sum, "servers", json_integer(res->servers));
+		set(sum, "servers_answering", json_integer(res->answering));
+		set(sum, "signatures_checked", json_integer((json_int_t)res->sigs_checked));
+		set(sum, "signatures_verified", json_integer((json_int_t)res->sigs_verified));
+		if (res->have_expiry) {
+			set(sum, "earliest_expiry", json_integer(res->earliest_expiry));
+			dv_time_format(res->earliest_expiry, t, sizeof(t));
+			set(sum, "earliest_expiry_text", json_string(t));
+			set(sum, "seconds_to_expiry", json_integer(res->earliest_expiry - opts->now));
+		}
+	}
+	set(root, "summary", sum);
+
+	json_t *zones = json_array();
+	uint32_t *order = zone_order(snap);
+	for (size_t i = 0; zones && order && i < snap->nzones; i++) {
+		uint32_t zi = order[i];
+		const dv_snap_zone_t *z = &snap->zones[zi];
+		const dv_live_zone_t *zr = &res->zones[zi];
+		json_t *o = json_object();
+		if (o == NULL)
+			break;
+		set(o, "name", json_string(z->name));
+		set(o, "parent", z->parent < 0 ? json_null() : json_string(snap->zones[z->parent].name));
+		set(o, "status", json_string(dv_chain_status_name(zr->status)));
+		set(o, "reason", json_string(zr->reason));
+		set(o, "signed", json_boolean(zr->signed_zone));
+		json_t *sv = json_array();
+		for (size_t k = 0; sv && k < z->nservers; k++) {
+			json_t *s = json_object();
+			set(s, "name", json_string(snap->servers[z->servers[k]].name));
+			set(s, "address", json_string(snap->servers[z->servers[k]].addr));
+			json_array_append_new(sv, s);
+		}
+		set(o, "servers", sv);
+		set(o, "servers_answering", json_integer(zr->answering));
+		if (zr->have_serial)
+			set(o, "serial", json_integer(zr->serial));
+		if (zr->have_expiry) {
+			set(o, "earliest_expiry", json_integer(zr->earliest_expiry));
+			dv_time_format(zr->earliest_expiry, t, sizeof(t));
+			set(o, "earliest_expiry_text", json_string(t));
+		}
+		json_array_append_new(zones, o);
+	}
+	free(order);
+	set(root, "zones", zones);
+	set(root, "findings", dv_findings_json(&res->findings));
+	return root;
+}
+
+int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
+			   const dv_live_result_t *res)
+{
+	int st = dv_findings_exit_status(&res->findings);
+	static const char *const names[] = {"OK", "WARNING", "CRITICAL"};
+	size_t e = dv_findings_count(&res->findings, DV_SEV_ERROR),
+	       w = dv_findings_count(&res->findings, DV_SEV_WARNING);
+	fprintf(out, "DNSVIGIL %s - ", names[st]);
+	if (st == 0) {
+		fprintf(out, "%zu zone%s secure or as expected", snap->nzones,
+			snap->nzones == 1 ? "" : "s");
+	} else {
+		fprintf(out, "%zu error%s, %zu warning%s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+		/* The worst finding first (the list is sorted worst first). */
+		const dv_finding_t *f = &res->findings.v[0];
+		fprintf(out, ": %s %s%s%s", dv_code_name(f->code), f->zone, f->server[0] ? " @" : "",
+			f->server);
+	}
+	fprintf(out, " |");
+	if (res->have_expiry)
+		fprintf(out, " expiry=%llds;%lld;%lld", (long long)(res->earliest_expiry - opts->now),
+			(long long)opts->warn_secs, (long long)opts->crit_secs);
+	fprintf(out, " servers=%u;;;0;%u probe_time=%.3fs errors=%zu warnings=%zu\n",
+		res->answering, res->servers, snap->probe_ms / 1000.0, e, w);
+	return st;
+}

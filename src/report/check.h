@@ -1,0 +1,26 @@
+/*
+ * The check report (dnsvigil check): the chain as a tree with each zone's
+ * status, then the findings; as text, JSON (doc/check.md) or a Monitoring
+ * Plugins status line.  Every time shown comes from the snapshot and the
+ * `now` the checks used, never from the clock, so a saved snapshot judged
+ * again prints the same report.
+ */
+#pragma once
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "checks/live.h"
+#include "snapshot/snapshot.h"
+
+/*! Text report. */
+void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
+			  const dv_live_result_t *res);
+/*! JSON report (doc/check.md).  New reference, NULL when out of memory. */
+json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *opts,
+			     const dv_live_result_t *res);
+/*! Nagios / Icinga plugin output: one status line with perfdata.  Returns the
+ *  plugin exit status: 0 OK, 1 WARNING, 2 CRITICAL. */
+int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
+			   const dv_live_result_t *res);
