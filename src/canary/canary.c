@@ -63,7 +63,7 @@ typedef struct {
 	size_t errlen;
 } ctx_t;
 
-static void seterr(ctx_t *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void seterr(ctx_t *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -720,7 +720,7 @@ typedef struct {
 	size_t len, cap;
 } sbuf_t;
 
-static int sb_printf(sbuf_t *b, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int sb_printf(sbuf_t *b, const char *fmt, ...)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		va_list ap;
