@@ -34,7 +34,8 @@ int dv_net_query_build(const dv_query_t *q, uint16_t id, uint8_t *buf, size_t ca
  * Decide whether wire (len bytes) is the answer to query (our own wire,
  * qlen bytes): same ID, QR set, same opcode, exactly one question equal to
  * ours (QNAME compared case-insensitively, RFC 4343; QTYPE; QCLASS), as
- * RFC 5452 §9.1 asks; then the whole message must parse (knot_pkt_parse).
+ * RFC 5452 §9.1 asks; then the whole message must parse (knot_pkt_parse),
+ * unless TC is set (a truncated message may stop mid-record).
  * Neither buffer is modified.  Returns an enum dv_net_match value.
  */
 int dv_net_match(const uint8_t *query, size_t qlen, const uint8_t *wire, size_t len);

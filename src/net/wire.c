@@ -121,7 +121,15 @@ int dv_net_match(const uint8_t *query, size_t qlen, const uint8_t *wire, size_t 
 	int ret = knot_pkt_parse(pkt, KNOT_PF_KEEPWIRE);
 	knot_pkt_free(pkt);
 	/* Trailing bytes after a complete message are tolerated, as dig does. */
-	return (ret == KNOT_EOK || ret == KNOT_ETRAIL) ? DV_NET_MATCH_OK : DV_NET_MATCH_BAD;
+	if (ret == KNOT_EOK || ret == KNOT_ETRAIL) {
+		return DV_NET_MATCH_OK;
+	}
+	/*
+	 * A truncated answer may end in the middle of a record (RFC 1035 §4.1.1,
+	 * RFC 2181 §9: the partial data is to be ignored); it still tells us to
+	 * ask again over TCP, so it counts as an answer.
+	 */
+	return knot_wire_get_tc(wire) ? DV_NET_MATCH_OK : DV_NET_MATCH_BAD;
 }
 
 bool dv_net_tcp_frame(const uint8_t *buf, size_t len, size_t *off, size_t *mlen, size_t *used)
