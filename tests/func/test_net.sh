@@ -272,6 +272,10 @@ t_grep "overall limit below the per-server one: all answered" 'summary ok=100 fa
 	"$WORK/conc3.out"
 t_eq "overall limit 5 held" "$(field conc3 max_inflight_seen)" 5
 
+probe chain "$KNOT4" www.example.test A count=3 chain=30
+t_grep "queries submitted from callbacks run in the same dv_net_run" \
+	'summary ok=33 fail=0 run=success' "$WORK/chain.out"
+
 # --- no answer at all -------------------------------------------------------------
 # 3 UDP attempts of 300 ms, then one TCP attempt of 300 ms: about 1200 ms.
 probe sink "$SINK" www.example.test A timeout=300 retries=2
