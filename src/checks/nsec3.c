@@ -31,6 +31,7 @@ typedef struct {
 	uint32_t name;      /* owner name index */
 	uint32_t matched;   /* name index of the original owner, or UINT32_MAX */
 	uint8_t flags;
+	bool bad_next;      /* malformed Next Hashed Owner (already reported) */
 	const uint8_t *bitmap;
 	size_t bmlen;
 } n3rec_t;
@@ -185,11 +186,6 @@ static int collect_records(ctx_t *c)
 						    "NSEC3PARAM has %u, %u, %s",
 						    p.alg, p.iterations, s1, c->param.alg,
 						    c->param.iterations, s2);
-			} else if (hl != HLEN) {
-				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z, (uint32_t)ni,
-						    DENIAL_T_NSEC3,
-						    "Next Hashed Owner Name is %zu octets, not %u (SHA-1)",
-						    hl, (unsigned)HLEN);
 			} else if (!owner_ok) {
 				ret = denial_report(c->out, DV_F_NSEC3_ORPHAN, z, (uint32_t)ni,
 						    DENIAL_T_NSEC3,
@@ -212,13 +208,24 @@ static int collect_records(ctx_t *c)
 				}
 				n3rec_t *r = &c->recs[c->nrecs++];
 				memcpy(r->hash, ohash, HLEN);
-				memcpy(r->next, rr->rdata + off + 1, HLEN);
+				memset(r->next, 0, HLEN);
+				r->bad_next = hl != HLEN;
+				if (!r->bad_next)
+					memcpy(r->next, rr->rdata + off + 1, HLEN);
 				r->name = (uint32_t)ni;
 				r->matched = UINT32_MAX;
 				r->flags = p.flags;
-				r->bitmap = rr->rdata + off + 1 + HLEN;
-				r->bmlen = rr->rdlen - off - 1 - HLEN;
+				r->bitmap = rr->rdata + off + 1 + hl;
+				r->bmlen = rr->rdlen - off - 1 - hl;
 				have_one = true;
+				/* Still a record of the chain (it matches its name); only
+				 * its link is unusable. */
+				if (r->bad_next)
+					ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z,
+							    (uint32_t)ni, DENIAL_T_NSEC3,
+							    "Next Hashed Owner Name is %zu octets, not "
+							    "%u (SHA-1)",
+							    hl, (unsigned)HLEN);
 			}
 			if (ret != DV_OK)
 				return ret;
@@ -435,7 +442,7 @@ static int check_chain(ctx_t *c)
 	for (size_t k = 0; k < c->nrecs && ret == DV_OK; k++) {
 		const n3rec_t *r = &c->recs[k];
 		const n3rec_t *succ = &c->recs[(k + 1) % c->nrecs];
-		if (memcmp(r->next, succ->hash, HLEN) == 0)
+		if (r->bad_next || memcmp(r->next, succ->hash, HLEN) == 0)
 			continue;
 		const uint8_t *pos = bsearch(r->hash, u, nu, HLEN, hash_cmp);
 		size_t pi = pos ? (size_t)(pos - u) / HLEN : 0;
