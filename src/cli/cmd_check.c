@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"                           (default: the time of the probe, also for --from)\n"
 	"  -w, --warn DAYS          warn of signatures expiring within DAYS (default 7;\n"
 	"                           a suffix s/m/h/d/w gives another unit)\n"
-	"  -c, --crit DAYS          critical within DAYS (default 2)\n"
+	"  -c, --crit DAYS          critical within DAYS (default 1)\n"
 	"  -f, --format text|json   report format (default text; doc/check.md)\n"
 	"      --nagios             Monitoring Plugins output and exit status (0/1/2/3)\n"
 	"  -s, --save FILE          save the probe snapshot as JSON\n"
@@ -67,7 +67,7 @@ int dv_cmd_check(int argc, char **argv)
 				 .timeout_ms = 1000,
 				 .retries = 1};
 	const char *now_s = NULL, *format = "text", *save = NULL, *from = NULL;
-	dv_live_opts_t lopts = {.warn_secs = 7 * 86400, .crit_secs = 2 * 86400};
+	dv_live_opts_t lopts = {.warn_secs = 7 * 86400, .crit_secs = 1 * 86400};
 	bool nagios = false;
 	unsigned long ul;
 	int c;
