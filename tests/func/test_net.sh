@@ -305,6 +305,12 @@ t_grep "nothing listens: DV_ENET after UDP refused and TCP refused" \
 el=$(field dead elapsed_ms)
 t_eq "nothing listens: fails fast (got ${el}ms)" "$([ "${el:-9999}" -lt 500 ] && echo fast)" fast
 
+probe dead6 "::1@53299" www.example.test A timeout=2000 retries=2
+t_grep "IPv6: nothing listens on ::1@53299: DV_ENET" 'status=net proto=tcp attempts=2 .*udp_failed=1' \
+	"$WORK/dead6.out"
+el=$(field dead6 elapsed_ms)
+t_eq "IPv6: nothing listens: fails fast (got ${el}ms)" "$([ "${el:-9999}" -lt 500 ] && echo fast)" fast
+
 # --- matching -----------------------------------------------------------------------
 probe wrong "$FAKE" wrong.example.test A timeout=1000 retries=0
 t_grep "wrong ID first, then the right answer: accepted over UDP" \
