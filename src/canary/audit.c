@@ -54,7 +54,7 @@ const char *dv_outcome_name(dv_outcome_t o)
 		[DV_OUTCOME_WRONG_AD] = "wrong-ad",
 		[DV_OUTCOME_NO_ANSWER] = "no-answer",
 		[DV_OUTCOME_OTHER] = "other-rcode",
-		[DV_OUTCOME_INDETERMINATE] = "indeterminate",
+		[DV_OUTCOME_REJECTED_CD] = "rejected-cd-servfail",
 		[DV_OUTCOME_NSEC3_SECURE] = "nsec3-secure",
 		[DV_OUTCOME_NSEC3_INSECURE] = "nsec3-insecure",
 		[DV_OUTCOME_NSEC3_SERVFAIL] = "nsec3-servfail",
@@ -229,8 +229,9 @@ static dv_outcome_t classify(const dv_canary_mode_t *m, const dv_mode_result_t *
 	case DV_EXPECT_BOGUS:
 		if (answered(a))
 			return DV_OUTCOME_BOGUS_ACCEPTED;
-		/* A SERVFAIL proves validation only if the data is there with CD. */
-		return answered(&r->cd) ? DV_OUTCOME_OK : DV_OUTCOME_INDETERMINATE;
+		/* The data not coming back with CD either leaves the reason open;
+		 * the resolver still gave no bogus data (the verdict's question). */
+		return answered(&r->cd) ? DV_OUTCOME_OK : DV_OUTCOME_REJECTED_CD;
 	case DV_EXPECT_NSEC3:
 		if (servfail(a))
 			return DV_OUTCOME_NSEC3_SERVFAIL;
@@ -328,14 +329,6 @@ void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr)
 		rr->verdict = DV_VERDICT_INDETERMINATE;
 		add_finding(a, rr, DV_F_RESOLVER_CANARY_UNREACHABLE,
 			    "no usable answer for the valid control");
-		return;
-	}
-	size_t indet = list_modes(rr, DV_OUTCOME_INDETERMINATE, list, sizeof(list));
-	if (indet > 0) {
-		/* Every bogus mode must be shown rejected by validation, not by reachability. */
-		snprintf(detail, sizeof(detail), "SERVFAIL even with CD set: %s", list);
-		rr->verdict = DV_VERDICT_INDETERMINATE;
-		add_finding(a, rr, DV_F_RESOLVER_CANARY_UNREACHABLE, detail);
 		return;
 	}
 	if (!any_ad) {
@@ -502,7 +495,7 @@ static const char *rcode_short(int rcode)
 static bool outcome_bad(dv_outcome_t o)
 {
 	return o != DV_OUTCOME_OK && o != DV_OUTCOME_NSEC3_SECURE && o != DV_OUTCOME_NSEC3_INSECURE &&
-	       o != DV_OUTCOME_NSEC3_SERVFAIL;
+	       o != DV_OUTCOME_NSEC3_SERVFAIL && o != DV_OUTCOME_REJECTED_CD;
 }
 
 /* "SERVF E7", "NOERR+AD", "!NOERR" (bad outcomes marked), "timeout" */
@@ -514,7 +507,8 @@ static void cell(const dv_mode_result_t *r, char *buf, size_t len)
 		snprintf(buf, len, "%s%s", mark, a->status == DV_ETIMEOUT ? "timeout" : "neterr");
 		return;
 	}
-	int p = snprintf(buf, len, "%s%s%s", mark, rcode_short(a->rcode), a->ad ? "+AD" : "");
+	int p = snprintf(buf, len, "%s%s%s%s", mark, rcode_short(a->rcode), a->ad ? "+AD" : "",
+			 r->outcome == DV_OUTCOME_REJECTED_CD ? "*" : "");
 	for (size_t i = 0; i < a->ede_count && p > 0 && (size_t)p < len; i++) {
 		int w = snprintf(buf + p, len - (size_t)p, "%s%u", i ? "," : " E", a->ede[i].code);
 		if (w < 0)
@@ -542,7 +536,8 @@ int dv_audit_print_text(const dv_audit_t *a, FILE *out)
 		}
 		fputc('\n', out);
 	}
-	fprintf(out, "\n(!: not what a correct validator answers; E<n>: RFC 8914 EDE codes)\n\n");
+	fprintf(out, "\n(!: not what a correct validator answers; *: SERVFAIL with CD set too;"
+		     " E<n>: RFC 8914 EDE codes)\n\n");
 	for (size_t r = 0; r < a->len; r++) {
 		const dv_resolver_result_t *rr = &a->v[r];
 		char lim[32];

@@ -130,7 +130,8 @@ typedef enum {
 	DV_OUTCOME_WRONG_AD,        /*!< AD on an insecure or bogus answer */
 	DV_OUTCOME_NO_ANSWER,       /*!< timeout or network error */
 	DV_OUTCOME_OTHER,           /*!< REFUSED, FORMERR, ... */
-	DV_OUTCOME_INDETERMINATE,   /*!< bogus mode SERVFAILed, and again with CD: not judged */
+	DV_OUTCOME_REJECTED_CD,     /*!< bogus mode SERVFAILed, and again with CD (PowerDNS 4.8 on
+	                                 bogus negative answers): rejected, reason unproven */
 	DV_OUTCOME_NSEC3_SECURE,    /*!< NSEC3 mode answered with AD */
 	DV_OUTCOME_NSEC3_INSECURE,  /*!< NSEC3 mode answered without AD */
 	DV_OUTCOME_NSEC3_SERVFAIL,  /*!< NSEC3 mode SERVFAILed (RFC 9276 §3.2 allows above a limit) */

@@ -530,6 +530,19 @@ static void test_verdicts(void **state)
 	assert_true(has(r, DV_F_RESOLVER_STRIPS_AD));
 	dv_findings_free(&r->findings);
 
+	/* PowerDNS 4.8: a bogus NXDOMAIN SERVFAILs with CD set too.  Still rejected. */
+	r = judge(&a, R_VALIDATING, 150, true, NULL);
+	dv_findings_free(&r->findings);
+	size_t nm = 0;
+	while (strcmp(dv_canary_modes[nm].label, "nsec-none") != 0)
+		nm++;
+	set(&r->modes[nm].cd, DV_OK, 2, false, -1);
+	dv_audit_judge(&a, r);
+	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
+	assert_int_equal(r->modes[nm].outcome, DV_OUTCOME_REJECTED_CD);
+	assert_int_equal(r->findings.len, 0);
+	dv_findings_free(&r->findings);
+
 	r = judge(&a, R_NO_CANARY, 0, false, NULL); /* SERVFAIL with CD too: cannot judge */
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
 	assert_true(has(r, DV_F_RESOLVER_CANARY_UNREACHABLE));
