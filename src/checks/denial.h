@@ -17,12 +17,12 @@
 #include "dnssec/dnssec.h"
 #include "findings/findings.h"
 
-#define DENIAL_T_NS 2
-#define DENIAL_T_DS 43
-#define DENIAL_T_RRSIG 46
-#define DENIAL_T_NSEC 47
-#define DENIAL_T_DNSKEY 48
-#define DENIAL_T_NSEC3 50
+#define DENIAL_T_NS         2
+#define DENIAL_T_DS         43
+#define DENIAL_T_RRSIG      46
+#define DENIAL_T_NSEC       47
+#define DENIAL_T_DNSKEY     48
+#define DENIAL_T_NSEC3      50
 #define DENIAL_T_NSEC3PARAM 51
 /* 256 windows of (number, length, 32 octets): the largest possible type bitmap. */
 #define DENIAL_BITMAP_MAX (256 * 34)
@@ -109,8 +109,8 @@ static inline void denial_append_type(char *buf, size_t len, size_t *pos, uint16
  * `scratch` holds DENIAL_BITMAP_MAX octets.
  */
 static inline bool denial_bitmap_matches(const uint8_t *found, size_t flen,
-					 const denial_types_t *expect, uint8_t *scratch,
-					 char *diff, size_t difflen)
+                                         const denial_types_t *expect, uint8_t *scratch, char *diff,
+                                         size_t difflen)
 {
 	long elen = dv_bitmap_encode(expect->v, expect->len, scratch, DENIAL_BITMAP_MAX);
 	diff[0] = '\0';
@@ -139,14 +139,14 @@ static inline bool denial_bitmap_matches(const uint8_t *found, size_t flen,
 		pos += 2 + (size_t)blen;
 	}
 	snprintf(diff, difflen, "types missing from the bitmap: [%s]; listed but absent: [%s]",
-		 missing, extra);
+	         missing, extra);
 	return false;
 }
 
 /* Add a finding about name index `ni` with a formatted detail line. */
 __attribute__((format(printf, 6, 7))) static inline int
 denial_report(dv_findings_t *out, dv_code_t code, const dv_zone_t *z, uint32_t ni, uint16_t type,
-	      const char *fmt, ...)
+              const char *fmt, ...)
 {
 	dv_finding_t f;
 	dv_finding_init(&f, code);

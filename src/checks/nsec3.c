@@ -13,9 +13,9 @@
 #include "checks/checks.h"
 #include "checks/denial.h"
 
-#define HLEN DV_NSEC3_HASH_LEN
+#define HLEN              DV_NSEC3_HASH_LEN
 #define NSEC3_FLAG_OPTOUT 0x01 /* RFC 5155 §3.1.2.1 */
-#define MAX_THREADS 64
+#define MAX_THREADS       64
 
 typedef struct {
 	uint8_t alg, flags;
@@ -31,7 +31,7 @@ typedef struct {
 	uint32_t name;      /* owner name index */
 	uint32_t matched;   /* name index of the original owner, or UINT32_MAX */
 	uint8_t flags;
-	bool bad_next;      /* malformed Next Hashed Owner (already reported) */
+	bool bad_next; /* malformed Next Hashed Owner (already reported) */
 	const uint8_t *bitmap;
 	size_t bmlen;
 } n3rec_t;
@@ -94,12 +94,12 @@ static void *hash_worker(void *arg)
 	hjob_t *j = arg;
 	for (size_t i = j->from; i < j->to && j->ret == DV_OK; i++)
 		j->ret = dv_nsec3_hash(j->p->alg, j->p->iterations, j->p->salt, j->p->saltlen,
-				       j->z->names[j->cand[i]].dname, j->hashes + i * HLEN);
+		                       j->z->names[j->cand[i]].dname, j->hashes + i * HLEN);
 	return NULL;
 }
 
 static int hash_names(const dv_zone_t *z, const n3param_t *p, const uint32_t *cand, size_t n,
-		      uint8_t *hashes, unsigned threads)
+                      uint8_t *hashes, unsigned threads)
 {
 	hjob_t jobs[MAX_THREADS];
 	pthread_t tids[MAX_THREADS];
@@ -110,8 +110,13 @@ static int hash_names(const dv_zone_t *z, const n3param_t *p, const uint32_t *ca
 	if (nt > n / 1024 + 1)
 		nt = n / 1024 + 1; /* threads cost more than they save on small zones */
 	for (size_t t = 0; t < nt; t++)
-		jobs[t] = (hjob_t){.z = z, .p = p, .cand = cand, .hashes = hashes,
-				   .from = n * t / nt, .to = n * (t + 1) / nt, .ret = DV_OK};
+		jobs[t] = (hjob_t){.z = z,
+		                   .p = p,
+		                   .cand = cand,
+		                   .hashes = hashes,
+		                   .from = n * t / nt,
+		                   .to = n * (t + 1) / nt,
+		                   .ret = DV_OK};
 	for (size_t t = 1; t < nt; t++)
 		started[t] = pthread_create(&tids[t], NULL, hash_worker, &jobs[t]) == 0;
 	hash_worker(&jobs[0]);
@@ -137,8 +142,8 @@ typedef struct {
 	size_t nrecs, caprecs;
 	uint32_t *cand; /* candidate name indexes (names that may own an NSEC3) */
 	size_t ncand;
-	uint8_t *hashes; /* ncand hashes */
-	uint8_t *cls;    /* per candidate: CLS_* */
+	uint8_t *hashes;  /* ncand hashes */
+	uint8_t *cls;     /* per candidate: CLS_* */
 	uint8_t *missing; /* hashes of names reported NSEC3_MISSING */
 	size_t nmissing;
 	denial_types_t types;
@@ -162,8 +167,9 @@ static int collect_records(ctx_t *c)
 		bool have_one = false;
 		const uint8_t *owner = z->names[ni].dname;
 		uint8_t ohash[HLEN];
-		bool owner_ok = z->names[ni].labels == apex_labels + 1 && owner[0] == 32 &&
-				dv_base32hex_decode((const char *)owner + 1, 32, ohash, HLEN) == HLEN;
+		bool owner_ok =
+		    z->names[ni].labels == apex_labels + 1 && owner[0] == 32 &&
+		    dv_base32hex_decode((const char *)owner + 1, 32, ohash, HLEN) == HLEN;
 		for (uint32_t k = 0; k < rs->rr_count; k++) {
 			const dv_rr_t *rr = &z->rrs[rs->rr_first + k];
 			n3param_t p;
@@ -171,32 +177,32 @@ static int collect_records(ctx_t *c)
 			size_t off = parse_params(rr->rdata, rr->rdlen, &p);
 			size_t hl = off > 0 && off < rr->rdlen ? rr->rdata[off] : 0;
 			if (off == 0 || off >= rr->rdlen || rr->rdlen - off - 1 < hl) {
-				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z, (uint32_t)ni,
-						    DENIAL_T_NSEC3, "malformed NSEC3 RDATA (line %u)",
-						    rr->line);
+				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z,
+				                    (uint32_t)ni, DENIAL_T_NSEC3,
+				                    "malformed NSEC3 RDATA (line %u)", rr->line);
 			} else if (!params_equal(&p, &c->param)) {
 				/* RFC 5155 §7.1: another parameter set is another chain;
 				 * report it once here, not as orphans or chain breaks. */
 				char s1[80], s2[80];
 				salt_str(&p, s1, sizeof(s1));
 				salt_str(&c->param, s2, sizeof(s2));
-				ret = denial_report(c->out, DV_F_NSEC3_PARAM_MISMATCH, z,
-						    (uint32_t)ni, DENIAL_T_NSEC3,
-						    "NSEC3 has algorithm %u, iterations %u, salt %s; "
-						    "NSEC3PARAM has %u, %u, %s",
-						    p.alg, p.iterations, s1, c->param.alg,
-						    c->param.iterations, s2);
+				ret = denial_report(
+				    c->out, DV_F_NSEC3_PARAM_MISMATCH, z, (uint32_t)ni,
+				    DENIAL_T_NSEC3,
+				    "NSEC3 has algorithm %u, iterations %u, salt %s; "
+				    "NSEC3PARAM has %u, %u, %s",
+				    p.alg, p.iterations, s1, c->param.alg, c->param.iterations, s2);
 			} else if (!owner_ok) {
 				ret = denial_report(c->out, DV_F_NSEC3_ORPHAN, z, (uint32_t)ni,
-						    DENIAL_T_NSEC3,
-						    "owner is not a base32hex SHA-1 hash directly "
-						    "below %s (RFC 5155 §3)",
-						    c->apex);
+				                    DENIAL_T_NSEC3,
+				                    "owner is not a base32hex SHA-1 hash directly "
+				                    "below %s (RFC 5155 §3)",
+				                    c->apex);
 			} else if (have_one) {
-				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z, (uint32_t)ni,
-						    DENIAL_T_NSEC3,
-						    "%u NSEC3 records of one chain at one owner",
-						    rs->rr_count);
+				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z,
+				                    (uint32_t)ni, DENIAL_T_NSEC3,
+				                    "%u NSEC3 records of one chain at one owner",
+				                    rs->rr_count);
 			} else {
 				if (c->nrecs == c->caprecs) {
 					size_t nc = c->caprecs ? c->caprecs * 2 : 1024;
@@ -221,11 +227,12 @@ static int collect_records(ctx_t *c)
 				/* Still a record of the chain (it matches its name); only
 				 * its link is unusable. */
 				if (r->bad_next)
-					ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z,
-							    (uint32_t)ni, DENIAL_T_NSEC3,
-							    "Next Hashed Owner Name is %zu octets, not "
-							    "%u (SHA-1)",
-							    hl, (unsigned)HLEN);
+					ret = denial_report(
+					    c->out, DV_F_NSEC3_CHAIN_BROKEN, z, (uint32_t)ni,
+					    DENIAL_T_NSEC3,
+					    "Next Hashed Owner Name is %zu octets, not "
+					    "%u (SHA-1)",
+					    hl, (unsigned)HLEN);
 			}
 			if (ret != DV_OK)
 				return ret;
@@ -390,12 +397,12 @@ static int check_names(ctx_t *c)
 				return ret;
 			char diff[400];
 			if (!denial_bitmap_matches(r->bitmap, r->bmlen, &c->types, c->scratch, diff,
-						   sizeof(diff))) {
+			                           sizeof(diff))) {
 				/* Reported at the NSEC3 owner, where the wrong record is. */
 				char orig[DV_FINDING_NAME_MAX];
 				dv_dname_to_str(z->names[ni].dname, orig, sizeof(orig));
 				ret = denial_report(c->out, DV_F_NSEC3_BITMAP_MISMATCH, z, r->name,
-						    DENIAL_T_NSEC3, "NSEC3 of %s: %s", orig, diff);
+				                    DENIAL_T_NSEC3, "NSEC3 of %s: %s", orig, diff);
 			}
 		} else {
 			const n3rec_t *cov = rec_covering(c, h);
@@ -404,14 +411,14 @@ static int check_names(ctx_t *c)
 			const dv_name_t *nm = &z->names[ni];
 			hash_owner_str(c, h, where, sizeof(where));
 			const char *what = (nm->flags & DV_NAME_ENT) ? "empty non-terminal"
-					   : is_deleg(nm)             ? "delegation"
-								      : "name";
+			                   : is_deleg(nm)            ? "delegation"
+			                                             : "name";
 			const char *why = c->cls[i] == CLS_OPTIONAL
-						  ? "; the NSEC3 covering it has no Opt-Out flag"
-						  : "";
+			                      ? "; the NSEC3 covering it has no Opt-Out flag"
+			                      : "";
 			ret = denial_report(c->out, DV_F_NSEC3_MISSING, z, ni, DENIAL_T_NSEC3,
-					    "%s has no NSEC3 at %s%s (RFC 5155 §7.1)", what, where,
-					    why);
+			                    "%s has no NSEC3 at %s%s (RFC 5155 §7.1)", what, where,
+			                    why);
 			memcpy(c->missing + c->nmissing * HLEN, h, HLEN);
 			c->nmissing++;
 		}
@@ -452,9 +459,10 @@ static int check_chain(ctx_t *c)
 		char found[40], expect[40];
 		dv_base32hex_encode(r->next, HLEN, found, sizeof(found));
 		dv_base32hex_encode(succ->hash, HLEN, expect, sizeof(expect));
-		ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, c->z, r->name, DENIAL_T_NSEC3,
-				    "Next Hashed Owner Name is %s, expected %s%s", found, expect,
-				    k + 1 == c->nrecs ? " (the last NSEC3 wraps to the first)" : "");
+		ret =
+		    denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, c->z, r->name, DENIAL_T_NSEC3,
+		                  "Next Hashed Owner Name is %s, expected %s%s", found, expect,
+		                  k + 1 == c->nrecs ? " (the last NSEC3 wraps to the first)" : "");
 	}
 	free(u);
 	return ret;
@@ -465,10 +473,10 @@ static int check_orphans(ctx_t *c)
 	for (size_t k = 0; k < c->nrecs; k++) {
 		if (c->recs[k].matched != UINT32_MAX)
 			continue;
-		int ret = denial_report(c->out, DV_F_NSEC3_ORPHAN, c->z, c->recs[k].name,
-					DENIAL_T_NSEC3,
-					"no authoritative name, empty non-terminal or delegation "
-					"of the zone hashes to this owner");
+		int ret =
+		    denial_report(c->out, DV_F_NSEC3_ORPHAN, c->z, c->recs[k].name, DENIAL_T_NSEC3,
+		                  "no authoritative name, empty non-terminal or delegation "
+		                  "of the zone hashes to this owner");
 		if (ret != DV_OK)
 			return ret;
 	}
@@ -502,8 +510,8 @@ static int find_params(ctx_t *c, bool *usable)
 		break;
 	}
 	return denial_report(c->out, DV_F_NSEC3PARAM_MISSING, z, 0, DENIAL_T_NSEC3PARAM,
-			     prs ? "malformed NSEC3PARAM at the apex"
-				 : "NSEC3 records but no NSEC3PARAM at the apex (RFC 5155 §4)");
+	                     prs ? "malformed NSEC3PARAM at the apex"
+	                         : "NSEC3 records but no NSEC3PARAM at the apex (RFC 5155 §4)");
 }
 
 int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
@@ -520,13 +528,13 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 	dv_dname_to_str(z->names[0].dname, c.apex, sizeof(c.apex));
 	if ((ret = find_params(&c, &usable)) != DV_OK || !usable)
 		goto done;
-	uint16_t ptype = dv_zone_rrset_find(z, 0, DENIAL_T_NSEC3PARAM) ? DENIAL_T_NSEC3PARAM
-									: DENIAL_T_NSEC3;
+	uint16_t ptype =
+	    dv_zone_rrset_find(z, 0, DENIAL_T_NSEC3PARAM) ? DENIAL_T_NSEC3PARAM : DENIAL_T_NSEC3;
 	if (c.param.iterations > 0) {
 		/* RFC 9276 §3.1: iterations MUST be 0. */
 		ret = denial_report(out, DV_F_NSEC3_ITERATIONS, z, 0, ptype,
-				    "%u additional iterations (RFC 9276 §3.1: use 0)",
-				    c.param.iterations);
+		                    "%u additional iterations (RFC 9276 §3.1: use 0)",
+		                    c.param.iterations);
 		if (ret != DV_OK)
 			goto done;
 	}
@@ -534,14 +542,15 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 		char s[80];
 		salt_str(&c.param, s, sizeof(s));
 		ret = denial_report(out, DV_F_NSEC3_SALT, z, 0, ptype,
-				    "salt %s (%u octets; RFC 9276 §3.1: use none)", s, c.param.saltlen);
+		                    "salt %s (%u octets; RFC 9276 §3.1: use none)", s,
+		                    c.param.saltlen);
 		if (ret != DV_OK)
 			goto done;
 	}
 	if (c.param.alg != 1) {
 		/* RFC 5155 §11: SHA-1 is the only hash; nothing else can be checked. */
 		ret = denial_report(out, DV_F_NSEC3_BAD_HASH_ALGORITHM, z, 0, ptype,
-				    "hash algorithm %u", c.param.alg);
+		                    "hash algorithm %u", c.param.alg);
 		goto done;
 	}
 
@@ -553,7 +562,7 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 		goto done;
 	if (c.nrecs == 0) {
 		ret = denial_report(out, DV_F_NSEC3_MISSING, z, 0, DENIAL_T_NSEC3,
-				    "NSEC3PARAM at the apex but no NSEC3 chain of its parameters");
+		                    "NSEC3PARAM at the apex but no NSEC3 chain of its parameters");
 		goto done;
 	}
 	if ((ret = collect_candidates(&c)) != DV_OK)

@@ -10,13 +10,13 @@
 #include "checks/checks.h"
 #include "checks/denial.h"
 
-#define T_ZONEMD 63             /* RFC 8976 §2 */
+#define T_ZONEMD             63 /* RFC 8976 §2 */
 #define ZONEMD_SCHEME_SIMPLE 1  /* RFC 8976 §5.2 */
-#define ZONEMD_HASH_SHA384 1    /* RFC 8976 §5.3 */
-#define ZONEMD_HASH_SHA512 2    /* RFC 8976 §5.3 */
-#define ZONEMD_FIXED_LEN 6      /* serial, scheme, hash algorithm */
-#define CLASS_IN 1
-#define DIGEST_BUF (128 * 1024) /* batch RRs into few EVP updates */
+#define ZONEMD_HASH_SHA384   1  /* RFC 8976 §5.3 */
+#define ZONEMD_HASH_SHA512   2  /* RFC 8976 §5.3 */
+#define ZONEMD_FIXED_LEN     6  /* serial, scheme, hash algorithm */
+#define CLASS_IN             1
+#define DIGEST_BUF           (128 * 1024) /* batch RRs into few EVP updates */
 
 enum { ST_OK = 0, ST_SKIP = 1, ST_BAD = 2 };
 
@@ -121,8 +121,8 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		if (rr->rdlen < ZONEMD_FIXED_LEN) {
 			st[k] = ST_BAD;
 			ret = denial_report(out, DV_F_ZONEMD_MISMATCH, z, 0, T_ZONEMD,
-					    "malformed ZONEMD RDATA (%u octets, line %u)", rr->rdlen,
-					    rr->line);
+			                    "malformed ZONEMD RDATA (%u octets, line %u)",
+			                    rr->rdlen, rr->line);
 			if (ret != DV_OK)
 				goto fail;
 			continue;
@@ -142,9 +142,9 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		if (seen[key] == 2) {
 			seen[key] = 3; /* reported */
 			ret = denial_report(out, DV_F_ZONEMD_DUPLICATE, z, 0, T_ZONEMD,
-					    "several ZONEMD with scheme %u, hash algorithm %u "
-					    "(RFC 8976 §2.4)",
-					    rr->rdata[4], rr->rdata[5]);
+			                    "several ZONEMD with scheme %u, hash algorithm %u "
+			                    "(RFC 8976 §2.4)",
+			                    rr->rdata[4], rr->rdata[5]);
 			if (ret != DV_OK)
 				goto fail;
 		}
@@ -156,20 +156,20 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		if (st[k] != ST_OK)
 			continue;
 		const uint8_t *p = rr->rdata;
-		uint32_t zs = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-			      ((uint32_t)p[2] << 8) | p[3];
+		uint32_t zs =
+		    ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 		ret = DV_OK;
 		if (zs != serial) {
 			/* RFC 8976 §4 step 4: the serial must match before anything else. */
 			st[k] = ST_SKIP;
 			ret = denial_report(out, DV_F_ZONEMD_SERIAL_MISMATCH, z, 0, T_ZONEMD,
-					    "ZONEMD serial %u, SOA serial %u", zs, serial);
+			                    "ZONEMD serial %u, SOA serial %u", zs, serial);
 		} else if (p[4] != ZONEMD_SCHEME_SIMPLE ||
-			   (p[5] != ZONEMD_HASH_SHA384 && p[5] != ZONEMD_HASH_SHA512)) {
+		           (p[5] != ZONEMD_HASH_SHA384 && p[5] != ZONEMD_HASH_SHA512)) {
 			st[k] = ST_SKIP;
 			ret = denial_report(out, DV_F_ZONEMD_UNSUPPORTED, z, 0, T_ZONEMD,
-					    "scheme %u, hash algorithm %u (RFC 8976 §5.2, §5.3)",
-					    p[4], p[5]);
+			                    "scheme %u, hash algorithm %u (RFC 8976 §5.2, §5.3)",
+			                    p[4], p[5]);
 		} else {
 			want[p[5]] = true;
 		}
@@ -214,9 +214,9 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		hex_str(d, len < EVP_MAX_MD_SIZE ? len : EVP_MAX_MD_SIZE, have, sizeof(have));
 		hex_str(digest[a], dlen[a], calc, sizeof(calc));
 		ret = denial_report(out, DV_F_ZONEMD_MISMATCH, z, 0, T_ZONEMD,
-				    "%s of the zone is %s, ZONEMD has %s%s",
-				    a == ZONEMD_HASH_SHA384 ? "SHA-384" : "SHA-512", calc, have,
-				    len > EVP_MAX_MD_SIZE ? "..." : "");
+		                    "%s of the zone is %s, ZONEMD has %s%s",
+		                    a == ZONEMD_HASH_SHA384 ? "SHA-384" : "SHA-512", calc, have,
+		                    len > EVP_MAX_MD_SIZE ? "..." : "");
 		if (ret != DV_OK)
 			goto fail;
 	}

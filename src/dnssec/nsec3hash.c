@@ -10,8 +10,8 @@
 #include "core/error.h"
 #include "dnssec/dnssec.h"
 
-#define NSEC3_HASH_SHA1 1 /* RFC 5155 §11 */
-#define WIRE_NAME_MAX 255 /* RFC 1035 §3.1 */
+#define NSEC3_HASH_SHA1 1   /* RFC 5155 §11 */
+#define WIRE_NAME_MAX   255 /* RFC 1035 §3.1 */
 
 /*
  * A verify of a zone with a million delegations hashes a million names, each
@@ -55,7 +55,7 @@ static EVP_MD_CTX *sha1_ctx_get(void)
 }
 
 static int sha1_two(EVP_MD_CTX *ctx, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-		    uint8_t out[DV_NSEC3_HASH_LEN])
+                    uint8_t out[DV_NSEC3_HASH_LEN])
 {
 	unsigned int len = 0;
 	if (EVP_DigestInit_ex2(ctx, sha1_md, NULL) != 1 || EVP_DigestUpdate(ctx, a, alen) != 1 ||
@@ -66,7 +66,7 @@ static int sha1_two(EVP_MD_CTX *ctx, const uint8_t *a, size_t alen, const uint8_
 }
 
 int dv_nsec3_hash(uint8_t hash_alg, uint16_t iterations, const uint8_t *salt, size_t saltlen,
-		  const uint8_t *dname, uint8_t out[DV_NSEC3_HASH_LEN])
+                  const uint8_t *dname, uint8_t out[DV_NSEC3_HASH_LEN])
 {
 	if (hash_alg != NSEC3_HASH_SHA1)
 		return DV_ENOTSUP;

@@ -19,7 +19,7 @@
 #include "dnssec/dnssec.h"
 
 static void hash_str(const char *name, uint8_t alg, uint16_t iter, const uint8_t *salt,
-		     size_t saltlen, char *out, size_t outlen, int *ret)
+                     size_t saltlen, char *out, size_t outlen, int *ret)
 {
 	uint8_t wire[KNOT_DNAME_MAXLEN], h[DV_NSEC3_HASH_LEN];
 	assert_non_null(knot_dname_from_str(wire, name, sizeof(wire)));
@@ -33,21 +33,21 @@ static void hash_str(const char *name, uint8_t alg, uint16_t iter, const uint8_t
 static const struct {
 	const char *name, *hash;
 } rfc5155[] = {
-	{"example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"},
-	{"a.example.", "35mthgpgcu1qg68fab165klnsnk3dpvl"},
-	{"ai.example.", "gjeqe526plbf1g8mklp59enfd789njgi"},
-	{"ns1.example.", "2t7b4g4vsa5smi47k61mv5bv1a22bojr"},
-	{"ns2.example.", "q04jkcevqvmu85r014c7dkba38o0ji5r"},
-	{"w.example.", "k8udemvp1j2f7eg6jebps17vp3n8i58h"},
-	{"*.w.example.", "r53bq7cc2uvmubfu5ocmm6pers9tk9en"},
-	{"x.w.example.", "b4um86eghhds6nea196smvmlo4ors995"},
-	{"y.w.example.", "ji6neoaepv8b5o6k4ev33abha8ht9fgc"},
-	{"x.y.w.example.", "2vptu5timamqttgl4luu9kg21e0aor3s"},
-	{"xx.example.", "t644ebqk9bibcna874givr6joj62mlhv"},
-	{"2t7b4g4vsa5smi47k61mv5bv1a22bojr.example.", "kohar7mbb8dc2ce8a9qvl8hon4k53uhi"},
-	/* Case does not matter: the name is hashed in canonical (lower) case. */
-	{"EXAMPLE.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"},
-	{"A.eXaMpLe.", "35mthgpgcu1qg68fab165klnsnk3dpvl"},
+    {"example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"},
+    {"a.example.", "35mthgpgcu1qg68fab165klnsnk3dpvl"},
+    {"ai.example.", "gjeqe526plbf1g8mklp59enfd789njgi"},
+    {"ns1.example.", "2t7b4g4vsa5smi47k61mv5bv1a22bojr"},
+    {"ns2.example.", "q04jkcevqvmu85r014c7dkba38o0ji5r"},
+    {"w.example.", "k8udemvp1j2f7eg6jebps17vp3n8i58h"},
+    {"*.w.example.", "r53bq7cc2uvmubfu5ocmm6pers9tk9en"},
+    {"x.w.example.", "b4um86eghhds6nea196smvmlo4ors995"},
+    {"y.w.example.", "ji6neoaepv8b5o6k4ev33abha8ht9fgc"},
+    {"x.y.w.example.", "2vptu5timamqttgl4luu9kg21e0aor3s"},
+    {"xx.example.", "t644ebqk9bibcna874givr6joj62mlhv"},
+    {"2t7b4g4vsa5smi47k61mv5bv1a22bojr.example.", "kohar7mbb8dc2ce8a9qvl8hon4k53uhi"},
+    /* Case does not matter: the name is hashed in canonical (lower) case. */
+    {"EXAMPLE.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"},
+    {"A.eXaMpLe.", "35mthgpgcu1qg68fab165klnsnk3dpvl"},
 };
 
 static void test_hash_rfc5155(void **state)
@@ -82,7 +82,8 @@ static void test_hash_no_salt(void **state)
 static void test_hash_errors(void **state)
 {
 	uint8_t h[DV_NSEC3_HASH_LEN];
-	const uint8_t name[] = "\x07" "example";
+	const uint8_t name[] = "\x07"
+	                       "example";
 	assert_int_equal(dv_nsec3_hash(2, 0, NULL, 0, name, h), DV_ENOTSUP);
 	assert_int_equal(dv_nsec3_hash(0, 0, NULL, 0, name, h), DV_ENOTSUP);
 	/* A label longer than 63 octets is not a name. */
@@ -106,9 +107,13 @@ static void test_hash_errors(void **state)
 static const struct {
 	const char *plain, *enc;
 } b32[] = {
-	{"", ""},         {"f", "co"},           {"fo", "cpng"},
-	{"foo", "cpnmu"}, {"foob", "cpnmuog"},   {"fooba", "cpnmuoj1"},
-	{"foobar", "cpnmuoj1e8"},
+    {"", ""},
+    {"f", "co"},
+    {"fo", "cpng"},
+    {"foo", "cpnmu"},
+    {"foob", "cpnmuog"},
+    {"fooba", "cpnmuoj1"},
+    {"foobar", "cpnmuoj1e8"},
 };
 
 static void test_base32hex_vectors(void **state)
@@ -117,13 +122,13 @@ static void test_base32hex_vectors(void **state)
 		char enc[32];
 		uint8_t dec[16];
 		size_t plen = strlen(b32[i].plain);
-		assert_int_equal(dv_base32hex_encode((const uint8_t *)b32[i].plain, plen, enc,
-						     sizeof(enc)),
-				 strlen(b32[i].enc));
+		assert_int_equal(
+		    dv_base32hex_encode((const uint8_t *)b32[i].plain, plen, enc, sizeof(enc)),
+		    strlen(b32[i].enc));
 		assert_string_equal(enc, b32[i].enc);
-		assert_int_equal(dv_base32hex_decode(b32[i].enc, strlen(b32[i].enc), dec,
-						     sizeof(dec)),
-				 (long)plen);
+		assert_int_equal(
+		    dv_base32hex_decode(b32[i].enc, strlen(b32[i].enc), dec, sizeof(dec)),
+		    (long)plen);
 		assert_memory_equal(dec, b32[i].plain, plen);
 		/* Upper case decodes the same. */
 		char up[32];
@@ -175,9 +180,9 @@ static void test_base32hex_bad(void **state)
 
 /* RFC 4034 §4.3: A MX RRSIG NSEC TYPE1234. */
 static const uint8_t rfc4034_bitmap[] = {
-	0x00, 0x06, 0x40, 0x01, 0x00, 0x00, 0x00, 0x03, 0x04, 0x1b, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20,
+    0x00, 0x06, 0x40, 0x01, 0x00, 0x00, 0x00, 0x03, 0x04, 0x1b, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20,
 };
 
 static void test_bitmap_encode(void **state)
@@ -215,7 +220,7 @@ static void test_bitmap_has(void **state)
 	assert_true(dv_bitmap_has(b, len, 47));
 	assert_true(dv_bitmap_has(b, len, 1234));
 	assert_false(dv_bitmap_has(b, len, 2));
-	assert_false(dv_bitmap_has(b, len, 48));  /* beyond window 0's 6 octets */
+	assert_false(dv_bitmap_has(b, len, 48)); /* beyond window 0's 6 octets */
 	assert_false(dv_bitmap_has(b, len, 1235));
 	assert_false(dv_bitmap_has(b, len, 300)); /* window 1 absent */
 	assert_false(dv_bitmap_has(b, len, 65535));
@@ -237,14 +242,16 @@ static void test_bitmap_valid(void **state)
 		const char *bytes;
 		size_t len;
 	} bad[] = {
-		{"\x00", 1},                         /* no length octet */
-		{"\x00\x00", 2},                     /* empty window */
-		{"\x00\x21" "0123456789012345678901234567890123", 35}, /* 33 octets */
-		{"\x00\x06\x40", 3},                 /* truncated */
-		{"\x04\x01\x80\x00\x01\x40", 6},     /* windows out of order */
-		{"\x00\x01\x40\x00\x01\x20", 6},     /* window repeated */
-		{"\x00\x02\x40\x00", 4},             /* trailing zero octet */
-		{"\x00\x01\x40\x01", 4},             /* trailing garbage */
+	    {"\x00", 1},     /* no length octet */
+	    {"\x00\x00", 2}, /* empty window */
+	    {"\x00\x21"
+	     "0123456789012345678901234567890123",
+	     35},                            /* 33 octets */
+	    {"\x00\x06\x40", 3},             /* truncated */
+	    {"\x04\x01\x80\x00\x01\x40", 6}, /* windows out of order */
+	    {"\x00\x01\x40\x00\x01\x20", 6}, /* window repeated */
+	    {"\x00\x02\x40\x00", 4},         /* trailing zero octet */
+	    {"\x00\x01\x40\x01", 4},         /* trailing garbage */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(dv_bitmap_valid((const uint8_t *)bad[i].bytes, bad[i].len));
@@ -254,15 +261,11 @@ static void test_bitmap_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_rfc5155),
-		cmocka_unit_test(test_hash_no_salt),
-		cmocka_unit_test(test_hash_errors),
-		cmocka_unit_test(test_base32hex_vectors),
-		cmocka_unit_test(test_base32hex_roundtrip),
-		cmocka_unit_test(test_base32hex_bad),
-		cmocka_unit_test(test_bitmap_encode),
-		cmocka_unit_test(test_bitmap_has),
-		cmocka_unit_test(test_bitmap_valid),
+	    cmocka_unit_test(test_hash_rfc5155),        cmocka_unit_test(test_hash_no_salt),
+	    cmocka_unit_test(test_hash_errors),         cmocka_unit_test(test_base32hex_vectors),
+	    cmocka_unit_test(test_base32hex_roundtrip), cmocka_unit_test(test_base32hex_bad),
+	    cmocka_unit_test(test_bitmap_encode),       cmocka_unit_test(test_bitmap_has),
+	    cmocka_unit_test(test_bitmap_valid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
