@@ -64,10 +64,10 @@ for z in $LAB_SCENARIOS; do
 	auth "$LAB_TLD_NSD" "$z" DS
 	case $z in
 	island.lab. | unsigned.lab.)
-		t_nogrep "lab. has no DS for $z" "^$z[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS" "$OUT"
-		t_grep "lab. proves no DS for $z (NSEC)" "^$z[[:space:]].*NSEC[[:space:]]" "$OUT"
+		t_nogrep "lab. has no DS for $z" "^${z}[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS" "$OUT"
+		t_grep "lab. proves no DS for $z (NSEC)" "^${z}[[:space:]].*NSEC[[:space:]]" "$OUT"
 		;;
-	*) t_grep "lab. has a DS for $z" "^$z[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS[[:space:]]" "$OUT" ;;
+	*) t_grep "lab. has a DS for $z" "^${z}[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS[[:space:]]" "$OUT" ;;
 	esac
 done
 
@@ -80,7 +80,7 @@ for v in $(compgen -v | grep -E '^LAB_[A-Z0-9_]+_SERVERS$' | grep -v TLD); do
 		case $s in "$LAB_FAULT_DROP" | "$LAB_FAULT_TC" | "$LAB_FAULT_REFUSED") continue ;; esac
 		auth "$s" "$z" SOA
 		t_grep "$s serves $z authoritatively" 'status: NOERROR.*|flags: qr aa' "$OUT"
-		t_grep "$s answers $z SOA" "^$z[[:space:]].*SOA" "$OUT"
+		t_grep "$s answers $z SOA" "^${z}[[:space:]].*SOA" "$OUT"
 	done
 done
 
@@ -199,7 +199,7 @@ t_grep "nsec3-broken.lab. is an NSEC3 zone" 'NSEC3PARAM[[:space:]]+1 0 0 -' "$OU
 for s in $LAB_NSEC3_BROKEN_SERVERS; do
 	q axfr "@$s" nsec3-broken.lab. AXFR
 	t_grep "$s transfers nsec3-broken.lab." 'IN[[:space:]]+NSEC3[[:space:]]' "$OUT"
-	t_nogrep "$s lacks the apex NSEC3 (chain gap)" "^$LAB_NSEC3_BROKEN_MISSING[[:space:]]" "$OUT"
+	t_nogrep "$s lacks the apex NSEC3 (chain gap)" "^${LAB_NSEC3_BROKEN_MISSING}[[:space:]]" "$OUT"
 done
 h=$(nsec3hash - 1 0 healthy.lab. 2> /dev/null | awk '{ print $1 }')
 [ -n "$h" ] && [ "${LAB_NSEC3_BROKEN_MISSING%%.*}" = "$(nsec3hash - 1 0 nsec3-broken.lab. | awk '{ print $1 }')" ] &&

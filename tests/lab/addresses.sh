@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # tests/lab/addresses.sh - the lab's address plan, sourced by start.sh, stop.sh
 # and (through the generated $LAB_DIR/lab.env) by the tests.  One place only:
 # change an address here and everything follows.  All addresses are in

@@ -232,45 +232,43 @@ Z=$LAB_DIR/zones
 DSLINES=""
 adds() { DSLINES+="$*"$'\n'; }
 
-for label in expired expiring ds-mismatch nsec3-broken unsigned-dummy cds-differ provider faulty; do
-	[ "$label" = unsigned-dummy ] && continue
-	ksk=$(bkey "$label-ksk" "$label.lab." 13 KSK) || die "dnssec-keygen $label"
-	zsk=$(bkey "$label-zsk" "$label.lab." 13 ZSK) || die "dnssec-keygen $label"
-	eval "KSK_${label//-/_}=\$ksk ZSK_${label//-/_}=\$zsk"
+declare -A KSK ZSK
+for label in expired expiring ds-mismatch nsec3-broken cds-differ provider faulty; do
+	KSK[$label]=$(bkey "$label-ksk" "$label.lab." 13 KSK) || die "dnssec-keygen $label"
+	ZSK[$label]=$(bkey "$label-zsk" "$label.lab." 13 ZSK) || die "dnssec-keygen $label"
 done
 
 SIGNOPTS=()
 # healthy, pre-signed, 30-day signatures
 for label in provider faulty; do
-	eval "k=\$KSK_$label z=\$ZSK_$label"
-	child_source "$label" | sign "$label" "$Z/$label.lab.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "$k" "$z"
-	adds "$(ds_of "$k")"
+	child_source "$label" | sign "$label" "$Z/$label.lab.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[$label]}" "${ZSK[$label]}"
+	adds "$(ds_of "${KSK[$label]}")"
 done
 
 # expired: every signature ended 5 days ago (beyond Unbound's 1-day skew)
 EXPIRED_AT=$((NOW - 5 * DAY))
-child_source expired | sign expired "$Z/expired.lab.zone" $((NOW - 20 * DAY)) $EXPIRED_AT "$KSK_expired" "$ZSK_expired"
-adds "$(ds_of "$KSK_expired")"
+child_source expired | sign expired "$Z/expired.lab.zone" $((NOW - 20 * DAY)) $EXPIRED_AT "${KSK[expired]}" "${ZSK[expired]}"
+adds "$(ds_of "${KSK[expired]}")"
 
 # expiring: valid now, every signature ends in 2 days
 EXPIRING_AT=$((NOW + 2 * DAY))
-child_source expiring | sign expiring "$Z/expiring.lab.zone" $((NOW - 12 * DAY)) $EXPIRING_AT "$KSK_expiring" "$ZSK_expiring"
-adds "$(ds_of "$KSK_expiring")"
+child_source expiring | sign expiring "$Z/expiring.lab.zone" $((NOW - 12 * DAY)) $EXPIRING_AT "${KSK[expiring]}" "${ZSK[expiring]}"
+adds "$(ds_of "${KSK[expiring]}")"
 
 # ds-mismatch: zone fine, the DS at lab. digests a key that is not in the zone
 dsm_other=$(bkey ds-mismatch-other ds-mismatch.lab. 13 KSK) || die "dnssec-keygen ds-mismatch-other"
-child_source ds-mismatch | sign ds-mismatch "$Z/ds-mismatch.lab.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "$KSK_ds_mismatch" "$ZSK_ds_mismatch"
+child_source ds-mismatch | sign ds-mismatch "$Z/ds-mismatch.lab.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[ds-mismatch]}" "${ZSK[ds-mismatch]}"
 adds "$(ds_of "$dsm_other")"
 
 # nsec3-broken: NSEC3 (no salt, 0 iterations); the NSEC3 matching the apex is
 # removed, so the chain has a gap and apex NODATA / any NXDOMAIN lacks its proof
 SIGNOPTS=(-3 - -H 0)
-child_source nsec3-broken | sign nsec3-broken "$Z/nsec3-broken.full" $((NOW - DAY)) $((NOW + 30 * DAY)) "$KSK_nsec3_broken" "$ZSK_nsec3_broken"
+child_source nsec3-broken | sign nsec3-broken "$Z/nsec3-broken.full" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[nsec3-broken]}" "${ZSK[nsec3-broken]}"
 SIGNOPTS=()
 NSEC3_APEX=$(nsec3hash - 1 0 nsec3-broken.lab. | awk '{ print $1 }')
 [ -n "$NSEC3_APEX" ] || die "nsec3hash"
 awk -v h="$NSEC3_APEX.nsec3-broken.lab." 'tolower($1) != tolower(h)' "$Z/nsec3-broken.full" > "$Z/nsec3-broken.lab.zone"
-adds "$(ds_of "$KSK_nsec3_broken")"
+adds "$(ds_of "${KSK[nsec3-broken]}")"
 
 # algroll: DNSKEYs of alg 8 (old, in DS) and alg 13 (new); DNSKEY RRset signed
 # by both, every other RRset only by alg 13 - half of an algorithm rollover done
@@ -290,15 +288,15 @@ child_source unsigned > "$Z/unsigned.lab.zone"
 # same two KSKs; provider B publishes CDS/CDNSKEY for KSK 1, the odd server for KSK 2
 cd_k2=$(bkey cds-differ-ksk2 cds-differ.lab. 13 KSK) || die "dnssec-keygen cds-differ"
 for v in 1 2; do
-	if [ $v = 1 ]; then k=$KSK_cds_differ; else k=$cd_k2; fi
+	if [ $v = 1 ]; then k=${KSK[cds-differ]}; else k=$cd_k2; fi
 	{
 		child_source cds-differ
 		dnssec-dsfromkey -2 "$k.key" | awk '{ $3 = "CDS"; print }'
 		awk '$0 !~ /^;/ && NF { $3 = "CDNSKEY"; print }' "$k.key"
-	} | sign cds-differ "$Z/cds-differ.v$v.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "$KSK_cds_differ" "$cd_k2" "$ZSK_cds_differ"
+	} | sign cds-differ "$Z/cds-differ.v$v.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[cds-differ]}" "$cd_k2" "${ZSK[cds-differ]}"
 done
 cp "$Z/cds-differ.v1.zone" "$Z/cds-differ.lab.zone"
-adds "$(ds_of "$KSK_cds_differ")"
+adds "$(ds_of "${KSK[cds-differ]}")"
 
 # ---------------------------------------------------------------- canary (optional)
 
@@ -500,11 +498,12 @@ launch knotd knotd -c "$KC"
 wait_soa knotd "$LAB_KNOT" .
 for z in lab. $(printf '%s.lab. ' $KNOT_ZONES); do wait_soa knotd "$LAB_KNOT" "$z"; done
 for z in . lab. $(printf '%s.lab. ' $KNOT_ZONES); do
-	for i in $(seq 1 50); do
-		dig +norec +time=1 +tries=1 +short "@$LAB_KNOT" "$z" DNSKEY | grep -q . && break
+	signed=0
+	for _ in $(seq 1 50); do
+		dig +norec +time=1 +tries=1 +short "@$LAB_KNOT" "$z" DNSKEY | grep -q . && { signed=1; break; }
 		sleep 0.2
 	done
-	[ "$i" -lt 50 ] || die "knotd did not sign $z" "$LOG/knotd.log"
+	[ $signed = 1 ] || die "knotd did not sign $z" "$LOG/knotd.log"
 done
 
 # ---------------------------------------------------------------- NSD instances
@@ -662,13 +661,14 @@ wait_soa nsd-odd "$LAB_ODD_NSD" stale.lab. "$STALE_OLD"
 
 launch faultd python3 "$HERE/faultd.py" --drop "$LAB_FAULT_DROP" --tc "$LAB_FAULT_TC" \
 	--backend "$LAB_FAULT_GOOD" --lab "$LAB_DIR"
-for i in $(seq 1 50); do
+tc=0
+for _ in $(seq 1 50); do
 	out=$(dig +norec +time=1 +tries=1 +ignore "@$LAB_FAULT_TC" faulty.lab. SOA 2> /dev/null)
-	grep -q 'flags:.* tc' <<< "$out" && break
+	grep -q 'flags:.* tc' <<< "$out" && { tc=1; break; }
 	pid_alive faultd || die "faultd exited" "$LOG/faultd.out"
 	sleep 0.2
 done
-[ "$i" -lt 50 ] || die "truncating server $LAB_FAULT_TC does not answer with TC"
+[ $tc = 1 ] || die "truncating server $LAB_FAULT_TC does not answer with TC"
 
 # ---------------------------------------------------------------- canary NSD
 
@@ -821,7 +821,7 @@ sv() { local a s=""; for a in $(ns_addrs "$1"); do s+="$a "; done; echo "${s% }"
 	echo "# $LAB_DIR/lab.env - written by tests/lab/start.sh at $(date -u +%FT%TZ); see tests/lab/README.md"
 	echo "LAB_DIR=$LAB_DIR"
 	grep -E '^LAB_[A-Z_]+=' "$HERE/addresses.sh" | grep -v '^LAB_ALL_ADDRS' | sed 's/[[:space:]]*#.*//' |
-		while IFS== read -r k v; do printf '%s=%s\n' "$k" "$(eval echo "$v")"; done
+		while IFS='=' read -r k v; do printf '%s=%s\n' "$k" "$(eval echo "$v")"; done
 	echo "LAB_TLD_SERVERS=\"$LAB_TLD_NSD $LAB_TLD_BIND\""
 	echo "LAB_RES_VALIDATING=\"$LAB_RES_UNBOUND $LAB_RES_BIND $LAB_RES_KRESD $LAB_RES_PDNS\""
 	echo "LAB_ROOT_HINTS=$LAB_DIR/root.hints"

@@ -6,7 +6,6 @@
 # Exits non-zero, naming the process, if something refuses to stop.
 set -uo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_DIR=${LAB_DIR:-/tmp/dnsvigil-lab}
 [ -d "$LAB_DIR" ] || { echo "lab: nothing to stop ($LAB_DIR does not exist)"; exit 0; }
 LAB_DIR=$(cd "$LAB_DIR" && pwd)
