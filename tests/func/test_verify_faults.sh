@@ -177,9 +177,12 @@ t_codes "--now @UNIX: every RRset expired" "$WORK/now-unix.json" \
 	"$(all_rrsets +RRSIG_EXPIRED "$FX/ldns-a13-nsec3.zone")"
 
 # ---- NSEC ---------------------------------------------------------------
+# A name's NSEC (and its RRSIG) deleted.  The predecessor's NSEC still names
+# the right next name; the chain stops at the gap, which NSEC_MISSING already
+# says, so NSEC_CHAIN_BROKEN there is allowed, not required.  (Same for NSEC3.)
 for base in bind-a13-nsec ldns-a8-nsec; do
 	fault "nsec-del-$base" "$base" 2 "NSEC_MISSING mail.example. *
-NSEC_CHAIN_BROKEN $("${ZT[@]}" nsecprev "$FX/$base.zone" mail.example.) *" \
+?NSEC_CHAIN_BROKEN $("${ZT[@]}" nsecprev "$FX/$base.zone" mail.example.) *" \
 		"del mail.example. NSEC" "del mail.example. RRSIG NSEC"
 done
 fault nsec-bitmap knot-a15-nsec 2 "NSEC_BITMAP_MISMATCH ns1.example. *
@@ -194,7 +197,7 @@ fault denial-none bind-a13-nsec 2 "DENIAL_MISSING example. *" "delapex-all NSEC"
 # ---- NSEC3 --------------------------------------------------------------
 for base in ldns-a13-nsec3 knot-a8-nsec3 bind-a15-nsec3; do
 	fault "nsec3-del-$base" "$base" 2 "NSEC3_MISSING www.example.|$(h3 "$base" www.example.) *
-NSEC3_CHAIN_BROKEN $("${ZT[@]}" nsec3prev "$FX/$base.zone" www.example.) *" "delnsec3 www.example."
+?NSEC3_CHAIN_BROKEN $("${ZT[@]}" nsec3prev "$FX/$base.zone" www.example.) *" "delnsec3 www.example."
 done
 fault add-a-nsec3 bind-a15-nsec3 2 "RRSIG_MISSING txt-host.example. A
 NSEC3_BITMAP_MISMATCH txt-host.example.|$(h3 bind-a15-nsec3 txt-host.example.) *" \
@@ -211,7 +214,7 @@ fault nsec3param-del bind-a15-nsec3 2 "NSEC3PARAM_MISSING example. *
 NSEC3_BITMAP_MISMATCH example.|$(h3 bind-a15-nsec3 example.) *" \
 	"del example. NSEC3PARAM" "del example. RRSIG NSEC3PARAM"
 # Iterations and salt (ldns-signzone -t 5 -s ABCD): a warning and an info.
-fcase nsec3-iter 1 "+NSEC3_ITERATIONS * *" "$FX/ldns-a13-nsec3iter.zone" --now "$NOW"
+fcase nsec3-iter 1 "NSEC3_ITERATIONS example. *" "$FX/ldns-a13-nsec3iter.zone" --now "$NOW"
 t_eq "nsec3-iter: NSEC3_SALT reported as info" \
 	"$("${ZT[@]}" sev "$WORK/nsec3-iter.json" NSEC3_SALT | sort -u)" info
 t_eq "nsec3-iter: NSEC3_ITERATIONS is a warning" \

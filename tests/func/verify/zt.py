@@ -220,7 +220,7 @@ def op_edit(rrs, op):
             if match(rr, a[0], "RRSIG", a[1]):
                 sig = list("".join(rr.rdata[8:]))
                 i = 10  # inside the first bytes of the signature value
-                sig[i] = "B" if sig[i] == "A" else "A"
+                sig[i] = "1" if sig[i] == "0" else "0"  # a new value in hex and base64
                 rr.rdata = rr.rdata[:8] + ["".join(sig)]
                 rr.line = rr.render()
                 hit += 1
@@ -278,7 +278,7 @@ def op_edit(rrs, op):
                 rr.rdata[idx] = a[3]
             else:
                 v = list(rr.rdata[idx])
-                v[10] = "B" if v[10] == "A" else "A"
+                v[10] = "1" if v[10] == "0" else "0"  # a new value in hex and base64
                 rr.rdata[idx] = "".join(v)
             rr.line = rr.render()
             hit += 1

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# test_verify_input.sh - `dnsvigil verify` on bad input: a clear message
+# "FILE:LINE: ..." on stderr and exit 2, never a crash or a hang; and on
+# unusual but valid input (CRLF, $INCLUDE, $GENERATE, --origin): loads.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/func/verify/common.sh"
+
+vf_fixtures
+W=$WORK/in
+mkdir -p "$W"
+
+# run DESC ARGS... - dnsvigil verify ARGS (30 s at most), into $W/last.*
+run() {
+	local desc=$1
+	shift
+	timeout 30 "$DNSVIGIL" verify "$@" > "$W/last.out" 2> "$W/last.err"
+	RC=$?
+	if [ "$RC" -gt 2 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault' "$W/last.err"; then
+		not_ok "$desc: no crash or hang" "exit $RC: verify $*" "$(head -c 800 "$W/last.err")"
+	else
+		ok "$desc: no crash or hang"
+	fi
+}
+# bad DESC FILE LINE [ARGS...] - FILE fails to load: exit 2 and FILE:LINE: on stderr
+bad() {
+	local desc=$1 f=$2 line=$3 re
+	shift 3
+	run "$desc" --format json --now "$NOW" "$@" "$f"
+	t_eq "$desc: exit 2" "$RC" 2
+	re="$(basename "$f" | sed 's/[.[\*^$]/\\&/g'):$line: [^ ]"
+	t_grep "$desc: stderr has $(basename "$f"):$line: and a message" "$re" "$W/last.err"
+	t_nogrep "$desc: no findings report for a file that did not load" '"findings"' "$W/last.out"
+}
+
+# A small unsigned zone; line numbers matter below.
+base() {
+	cat <<'EOF'
+$ORIGIN example.
+$TTL 3600
+@	IN SOA	ns1 hostmaster 2025010101 7200 3600 1209600 3600
+@	IN NS	ns1
+ns1	IN A	192.0.2.1
+www	IN A	192.0.2.80
+EOF
+}
+# with LINE replaced by TEXT (or appended when LINE = 7)
+base_with() {
+	base | awk -v n="$1" -v t="$2" 'NR == n { print t; next } { print } END { if (n > NR) print t }'
+}
+
+base_with 6 'www	IN IN IN	192.0.2.80' > "$W/syntax.zone"
+bad "syntax error" "$W/syntax.zone" 6
+base_with 6 'www	IN FOOBAR	1' > "$W/unknown-type.zone"
+bad "unknown type" "$W/unknown-type.zone" 6
+base_with 6 'www	IN A	192.0.2.300' > "$W/bad-rdata.zone"
+bad "bad A rdata" "$W/bad-rdata.zone" 6
+base_with 5 'ns1	IN AAAA	2001:db8::zz' > "$W/bad-aaaa.zone"
+bad "bad AAAA rdata" "$W/bad-aaaa.zone" 5
+base_with 6 'www	IN MX	10' > "$W/short-rdata.zone"
+bad "missing RDATA field" "$W/short-rdata.zone" 6
+base_with 6 'www	IN A	192.0.2.80 192.0.2.81' > "$W/extra-rdata.zone"
+bad "extra RDATA field" "$W/extra-rdata.zone" 6
+base_with 2 '$TTL forever' > "$W/bad-ttl.zone"
+bad "bad \$TTL" "$W/bad-ttl.zone" 2
+base_with 5 '$FROBNICATE 1' > "$W/bad-directive.zone"
+bad "unknown directive" "$W/bad-directive.zone" 5
+base_with 6 "$(printf 'l%.0s' {1..64}).example. IN A 192.0.2.80" > "$W/long-label.zone"
+bad "label of 64 octets" "$W/long-label.zone" 6
+base_with 6 "$(for i in {1..52}; do printf 'abcd.'; done)example. IN A 192.0.2.80" > "$W/long-name.zone"
+bad "name longer than 255 octets" "$W/long-name.zone" 6
+base_with 7 'www.other.test.	IN A	192.0.2.9' > "$W/out-of-zone.zone"
+bad "record outside the origin" "$W/out-of-zone.zone" 7
+base_with 7 '@	IN SOA	ns1 hostmaster 2025010102 7200 3600 1209600 3600' > "$W/two-soa.zone"
+bad "two SOA records" "$W/two-soa.zone" 7
+base_with 5 "\$INCLUDE $W/does-not-exist.zone" > "$W/include-missing.zone"
+bad "\$INCLUDE of a missing file" "$W/include-missing.zone" 5
+
+# $INCLUDE of itself: must end (depth limit), with an error.
+printf '$ORIGIN example.\n$INCLUDE %s\n' "$W/include-self.zone" > "$W/include-self.zone"
+run "\$INCLUDE loop" --now "$NOW" "$W/include-self.zone"
+t_eq "\$INCLUDE loop: exit 2" "$RC" 2
+t_grep "\$INCLUDE loop: names the file" 'include-self\.zone' "$W/last.err"
+
+# Errors without a line to point at: still exit 2 and the file named.
+base | sed 3d > "$W/no-soa.zone"
+run "no SOA" --now "$NOW" "$W/no-soa.zone"
+t_eq "no SOA: exit 2" "$RC" 2
+t_grep "no SOA: message names the file and SOA" 'no-soa\.zone.*SOA|SOA.*no-soa\.zone' "$W/last.err"
+: > "$W/empty.zone"
+run "empty file" --now "$NOW" "$W/empty.zone"
+t_eq "empty file: exit 2" "$RC" 2
+t_grep "empty file: names the file" 'empty\.zone' "$W/last.err"
+"$PY" -c 'import random, sys
+r = random.Random(20250101)
+sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(4096)))' > "$W/garbage.zone"
+run "binary garbage" --now "$NOW" "$W/garbage.zone"
+t_eq "binary garbage: exit 2" "$RC" 2
+t_grep "binary garbage: FILE:LINE: message" 'garbage\.zone:[0-9]+: [^ ]' "$W/last.err"
+printf '$ORIGIN example.\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN TXT "a\0b"\n\0\0\0\n' > "$W/nul.zone"
+run "NUL bytes" --now "$NOW" "$W/nul.zone"
+t_eq "NUL bytes: exit 2" "$RC" 2
+mkdir -p "$W/a-directory.zone"
+run "a directory" --now "$NOW" "$W/a-directory.zone"
+t_eq "a directory: exit 2" "$RC" 2
+t_grep "a directory: names it" 'a-directory\.zone' "$W/last.err"
+run "missing file" --now "$NOW" "$W/no-such.zone"
+t_eq "missing file: exit 2" "$RC" 2
+t_grep "missing file: names it" 'no-such\.zone' "$W/last.err"
+
+# Command-line mistakes: exit 2 with a message.
+Z=$FX/bind-a13-nsec.zone
+for args in "--now yesterday" "--now 2030" "--now @x" "--warn-expiry soon" "--warn-expiry 5y" \
+	"--warn-expiry -1d" "--threads 0" "--threads many" "--format xml" "--no-such-option" \
+	"--ds $W/no-such.ds" "--origin"; do
+	# shellcheck disable=SC2086
+	run "bad option: $args" $args "$Z"
+	t_eq "bad option: $args: exit 2" "$RC" 2
+	t_grep "bad option: $args: a message" '[a-z]' "$W/last.err"
+done
+run "no zone file" --now "$NOW"
+t_eq "no zone file: exit 2" "$RC" 2
+run "two zone files" --now "$NOW" "$Z" "$Z"
+t_eq "two zone files: exit 2" "$RC" 2
+
+# --ds file problems: syntax error with its line, records of other types.
+printf 'example. IN DS 1 13 2 00\nexample. IN DS nonsense\n' > "$W/bad.ds"
+run "--ds with a bad line" --now "$NOW" --ds "$W/bad.ds" "$Z"
+t_eq "--ds with a bad line: exit 2" "$RC" 2
+t_grep "--ds with a bad line: bad\.ds:2:" 'bad\.ds:2: [^ ]' "$W/last.err"
+printf 'example. 3600 IN A 192.0.2.1\n' > "$W/a.ds"
+run "--ds with no DS or DNSKEY" --now "$NOW" --ds "$W/a.ds" "$Z"
+t_eq "--ds with no DS or DNSKEY: exit 2" "$RC" 2
+
+# ---- valid input in unusual shapes -----------------------------------------
+# CRLF line endings.
+sed 's/$/\r/' "$Z" > "$W/crlf.zone"
+t_grep "crlf: the copy has CR" $'\r$' "$W/crlf.zone"
+vf_verify "$W/crlf" --now "$NOW" "$W/crlf.zone"
+t_rc "CRLF: exit 0" 0
+t_codes "CRLF: no finding" "$W/crlf.json" ""
+t_eq "CRLF: all records" "$("${ZT[@]}" get "$W/crlf.json" summary.records)" "$("${ZT[@]}" count "$Z")"
+
+# $INCLUDE: the second half of the zone in another file (absolute path),
+# and a relative $INCLUDE with an origin argument.
+n=$(wc -l < "$Z")
+head -n $((n / 2)) "$Z" > "$W/inc-main.zone"
+tail -n +$((n / 2 + 1)) "$Z" > "$W/inc-part.zone"
+echo "\$INCLUDE $W/inc-part.zone" >> "$W/inc-main.zone"
+vf_verify "$W/inc" --now "$NOW" "$W/inc-main.zone"
+t_rc "\$INCLUDE: exit 0" 0
+t_codes "\$INCLUDE: no finding" "$W/inc.json" ""
+t_eq "\$INCLUDE: all records" "$("${ZT[@]}" get "$W/inc.json" summary.records)" "$("${ZT[@]}" count "$Z")"
+# Control: without the included half the zone is broken.
+head -n $((n / 2)) "$Z" > "$W/inc-half.zone"
+vf_verify "$W/inc-half" --now "$NOW" "$W/inc-half.zone"
+t_rc "\$INCLUDE control: half a zone does not verify" 2
+
+# $GENERATE: the two glue A records of knot-a13-zonemd written as one
+# $GENERATE line; the ZONEMD digest proves the expansion exact.
+ZM=$FX/knot-a13-zonemd.zone
+grep -Eq '^ns1\.glued\.example\.[[:space:]]+86400[[:space:]]+A[[:space:]]+192\.0\.2\.53' "$ZM" &&
+	grep -Eq '^ns2\.glued\.example\.[[:space:]]+86400[[:space:]]+A[[:space:]]+192\.0\.2\.54' "$ZM"
+t_eq "\$GENERATE: fixture has the glue lines" $? 0
+for off in 52 53; do
+	grep -Ev '^ns[12]\.glued\.example\.[[:space:]]+86400[[:space:]]+A[[:space:]]' "$ZM" > "$W/gen-$off.zone"
+	echo "\$GENERATE 1-2 ns\$.glued.example. 86400 IN A 192.0.2.\${$off}" >> "$W/gen-$off.zone"
+done
+vf_verify "$W/gen" --now "$NOW" "$W/gen-52.zone"
+t_rc "\$GENERATE: exit 0" 0
+t_codes "\$GENERATE: no finding (ZONEMD matches)" "$W/gen.json" ""
+t_eq "\$GENERATE: all records" "$("${ZT[@]}" get "$W/gen.json" summary.records)" "$("${ZT[@]}" count "$ZM")"
+vf_verify "$W/gen-off" --now "$NOW" "$W/gen-53.zone"
+t_rc "\$GENERATE control: other addresses, exit 2" 2
+t_codes "\$GENERATE control: ZONEMD mismatch" "$W/gen-off.json" "+ZONEMD_MISMATCH example. *"
+
+# --origin: matching (with and without the final dot) loads; another does not.
+vf_verify "$W/origin-ok" --origin example. --now "$NOW" "$Z"
+t_rc "--origin example.: exit 0" 0
+vf_verify "$W/origin-nodot" --origin example --now "$NOW" "$Z"
+t_rc "--origin example: exit 0" 0
+vf_verify "$W/origin-case" --origin EXAMPLE. --now "$NOW" "$Z"
+t_rc "--origin EXAMPLE.: exit 0" 0
+run "--origin mismatch" --origin other.test. --now "$NOW" "$Z"
+t_eq "--origin mismatch: exit 2" "$RC" 2
+t_grep "--origin mismatch: a message" '[a-z]' "$W/last.err"
+# A file with relative names and no $ORIGIN loads with --origin.
+base | sed 1d > "$W/relative.zone"
+vf_verify "$W/relative" --origin example. --now "$NOW" "$W/relative.zone"
+t_eq "relative names + --origin: loads (ZONE_UNSIGNED, not a load error)" \
+	"$VF_RC:$("${ZT[@]}" ew "$W/relative.json" 2>/dev/null | cut -d' ' -f1-2 | tr '\n' ' ')" "2:ZONE_UNSIGNED example. "
+exit 0
