@@ -34,7 +34,7 @@ export DNSVIGIL="$TOP/$BUILD/dnsvigil"
 
 echo "== unit tests"
 for t in "$BUILD"/tests/unit/test_*; do
-	[ -x "$t" ] || continue
+	[ -f "$t" ] && [ -x "$t" ] || continue
 	CMOCKA_MESSAGE_OUTPUT=TAP "$t" > "$RESULTS/$(basename "$t").tap" 2>&1
 	rc=$?
 	count "$RESULTS/$(basename "$t").tap"
