@@ -19,6 +19,8 @@ export LAB_DIR
 
 T0=$(date +%s)
 say() { printf 'lab: %s\n' "$*"; }
+# step WHAT - note the phase and the elapsed time in $LOG/start.log
+step() { [ -d "${LOG:-}" ] && printf '%3d s %s\n' $(($(date +%s) - T0)) "$*" >> "$LOG/start.log"; return 0; }
 die() { # die MESSAGE [FILE-TO-SHOW]
 	printf 'lab: FAILED: %s\n' "$1" >&2
 	[ -n "${2:-}" ] && [ -s "$2" ] && sed 's/^/lab:   /' "$2" | tail -25 >&2
@@ -143,6 +145,7 @@ mkdir -p "$RUN" "$LOG" "$LAB_DIR/keys" "$LAB_DIR/zones" "$LAB_DIR/knot/keys" \
 	"$LAB_DIR/knot/db" "$LAB_DIR/knot/zones" || die "cannot create state directories"
 
 # ---------------------------------------------------------------- addresses
+step "addresses"
 
 for a in $LAB_ALL_ADDRS; do
 	if ! ip -4 addr show dev lo | grep -q "inet $a/"; then
@@ -194,6 +197,7 @@ child_source() {
 }
 
 # ---------------------------------------------------------------- BIND-style keys (pre-signed zones)
+step "pre-signed zones"
 
 KD=$LAB_DIR/keys
 # bkey NAME ZONE ALG KSK|ZSK - a cached key; prints the K-file base path
@@ -299,6 +303,7 @@ cp "$Z/cds-differ.v1.zone" "$Z/cds-differ.lab.zone"
 adds "$(ds_of "${KSK[cds-differ]}")"
 
 # ---------------------------------------------------------------- canary (optional)
+step "canary"
 
 CANARY=0
 CANARY_ZONES=""    # "zone:file " pairs
@@ -354,6 +359,7 @@ else
 fi
 
 # ---------------------------------------------------------------- knotd (signing primary)
+step "knotd"
 
 KC=$LAB_DIR/knot/knot.conf
 {
@@ -507,6 +513,7 @@ for z in . lab. $(printf '%s.lab. ' $KNOT_ZONES); do
 done
 
 # ---------------------------------------------------------------- NSD instances
+step "nsd"
 
 # nsd_conf NAME "ADDR..." - write $LAB_DIR/nsd-NAME/nsd.conf header; zones follow
 nsd_conf() {
@@ -563,6 +570,7 @@ for label in $PROVB_ZONES; do nsd_primary provb "$label.lab." "$Z/$label.lab.zon
 for n in root tld sec provb; do nsd_start $n; done
 
 # ---------------------------------------------------------------- BIND authoritative (views by address)
+step "named-auth"
 
 BA=$LAB_DIR/named-auth
 mkdir -p "$BA/tld" "$BA/sec" "$BA/provb"
@@ -612,6 +620,7 @@ named-checkconf "$BA/named.conf" > "$LOG/last-failure" 2>&1 || die "named-checkc
 launch named-auth named -4 -f -u root -c "$BA/named.conf"
 
 # wait for every server to have its zones, secondaries at knotd's serial
+step "waiting for zones"
 wait_soa nsd-root "$LAB_ROOT_SERVER" . "$(soa_serial "$LAB_KNOT" .)"
 for p in "nsd-tld $LAB_TLD_NSD" "named-auth $LAB_TLD_BIND"; do
 	wait_soa $p lab. "$(soa_serial "$LAB_KNOT" lab.)"
@@ -627,6 +636,7 @@ for label in $PROVB_ZONES; do
 done
 
 # ---------------------------------------------------------------- the odd server (stale / unsigned / other CDS)
+step "odd server"
 
 axfr() { dig +norec +time=2 +tries=1 "@$1" "$2" AXFR +onesoa +nocmd +nostats +nocomments 2> /dev/null; }
 nsd_conf odd "$LAB_ODD_NSD $LAB_FAULT_REFUSED"
@@ -643,6 +653,7 @@ nsd_primary odd unsigned-server.lab. "$Z/unsigned-server.lab.stripped"
 nsd_primary odd cds-differ.lab. "$Z/cds-differ.v2.zone"
 nsd_start odd
 
+step "stale update"
 knotc -c "$KC" zone-begin stale.lab. > "$LOG/last-failure" 2>&1 &&
 	knotc -c "$KC" zone-set stale.lab. changed 300 TXT "changed after the odd server copied the zone" >> "$LOG/last-failure" 2>&1 &&
 	knotc -c "$KC" zone-commit stale.lab. >> "$LOG/last-failure" 2>&1 || die "knotc update of stale.lab." "$LOG/last-failure"
@@ -658,6 +669,7 @@ for z in stale.lab. unsigned-server.lab. cds-differ.lab.; do wait_soa nsd-odd "$
 wait_soa nsd-odd "$LAB_ODD_NSD" stale.lab. "$STALE_OLD"
 
 # ---------------------------------------------------------------- fault servers
+step "faultd"
 
 launch faultd python3 "$HERE/faultd.py" --drop "$LAB_FAULT_DROP" --tc "$LAB_FAULT_TC" \
 	--backend "$LAB_FAULT_GOOD" --lab "$LAB_DIR"
@@ -671,6 +683,7 @@ done
 [ $tc = 1 ] || die "truncating server $LAB_FAULT_TC does not answer with TC"
 
 # ---------------------------------------------------------------- canary NSD
+step "canary nsd"
 
 EXTRA=""
 if [ $CANARY = 1 ]; then
@@ -688,6 +701,7 @@ fi
 echo "$EXTRA" > "$LAB_DIR/.extra-procs"
 
 # ---------------------------------------------------------------- resolvers
+step "resolvers"
 
 # unbound_conf NAME ADDR MODULES TRUST-ANCHOR-LINE
 unbound_conf() {
@@ -807,6 +821,7 @@ addTA('.', "$TA_TAG $TA_ALG $TA_DT $TA_HEX")
 CONF
 launch pdns pdns_recursor --config-dir="$PD" --daemon=no --disable-syslog --write-pid=no
 
+step "waiting for resolvers"
 wait_rcode unbound "$LAB_RES_UNBOUND" healthy.lab. NOERROR ad
 wait_rcode named-res "$LAB_RES_BIND" healthy.lab. NOERROR ad
 wait_rcode kresd "$LAB_RES_KRESD" healthy.lab. NOERROR ad
@@ -815,6 +830,7 @@ wait_rcode unbound-noval "$LAB_RES_NOVALIDATE" healthy.lab. NOERROR
 wait_rcode unbound-wrongta "$LAB_RES_WRONG_TA" healthy.lab. SERVFAIL
 
 # ---------------------------------------------------------------- lab.env
+step "lab.env"
 
 sv() { local a s=""; for a in $(ns_addrs "$1"); do s+="$a "; done; echo "${s% }"; }
 {
@@ -852,4 +868,5 @@ sv() { local a s=""; for a in $(ns_addrs "$1"); do s+="$a "; done; echo "${s% }"
 } > "$LAB_DIR/lab.env.tmp" && mv "$LAB_DIR/lab.env.tmp" "$LAB_DIR/lab.env"
 
 echo "$STAMP" > "$LAB_DIR/.stamp"
+step "up"
 say "up in $(($(date +%s) - T0)) s; state and logs in $LAB_DIR; source $LAB_DIR/lab.env"
