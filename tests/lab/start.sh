@@ -21,9 +21,13 @@ T0=$(date +%s)
 say() { printf 'lab: %s\n' "$*"; }
 # step WHAT - note the phase and the elapsed time in $LOG/start.log
 step() { [ -d "${LOG:-}" ] && printf '%3d s %s\n' $(($(date +%s) - T0)) "$*" >> "$LOG/start.log"; return 0; }
-die() { # die MESSAGE [FILE-TO-SHOW]
+die() { # die MESSAGE [FILE-TO-SHOW] - report, stop what this run started, exit 1
 	printf 'lab: FAILED: %s\n' "$1" >&2
-	[ -n "${2:-}" ] && [ -s "$2" ] && sed 's/^/lab:   /' "$2" | tail -25 >&2
+	[ -n "${2:-}" ] && [ -s "$2" ] && tail -25 "$2" | sed 's/^/lab:   /' >&2
+	if [ "${LAB_STARTED_SOMETHING:-0}" = 1 ] && [ "${LAB_KEEP_ON_FAIL:-0}" != 1 ]; then
+		LAB_LOCKED=1 "$HERE/stop.sh" > /dev/null 2>&1
+		printf 'lab: stopped what was started (LAB_KEEP_ON_FAIL=1 keeps it for debugging); logs in %s\n' "$LAB_DIR/log" >&2
+	fi
 	exit 1
 }
 
@@ -71,6 +75,7 @@ launch() { # launch NAME CMD... - start CMD in its own session, record its pid
 	setsid "$@" < /dev/null >> "$LOG/$name.out" 2>&1 9>&- &
 	echo $! > "$RUN/$name.pid"
 	echo "$name" >> "$RUN/order"
+	LAB_STARTED_SOMETHING=1
 }
 
 # soa_serial ADDR ZONE - print the SOA serial ADDR serves for ZONE (authoritative)
@@ -151,6 +156,7 @@ for a in $LAB_ALL_ADDRS; do
 	if ! ip -4 addr show dev lo | grep -q "inet $a/"; then
 		ip addr add "$a/32" dev lo || die "ip addr add $a/32 dev lo"
 		echo "$a" >> "$RUN/addrs"
+		LAB_STARTED_SOMETHING=1
 	fi
 done
 for a in $LAB_ALL_ADDRS; do
