@@ -28,6 +28,18 @@ res() { local a=$1; shift; n=$((n + 1)); OUT=$WORK/$n-res.out; dig +time=8 +trie
 serial() { dig +time=2 +tries=1 +norec +short "@$1" "$2" SOA 2> /dev/null | awk 'NF >= 7 { print $3; exit }'; }
 AD='flags:[a-z ]* ad[ ;]'
 
+# ---------------------------------------------------------------- lab.env has what README.md documents
+
+for v in $(sed -n '/^## Addresses and `lab.env`/,/^## /p' "$TOP/tests/lab/README.md" |
+	grep -oE '`LAB_[A-Z0-9_]+`' | tr -d '`' | sort -u); do
+	case $v in LAB_CANARY_ZONES) [ "${LAB_CANARY:-0}" = 1 ] || continue ;; esac
+	if [ -n "${!v:-}" ]; then ok "lab.env sets $v"; else not_ok "lab.env sets $v"; fi
+done
+for s in HEALTHY STALE UNSIGNED_SERVER ISLAND EXPIRED EXPIRING DS_MISMATCH NSEC3_BROKEN ALGROLL UNSIGNED CDS_DIFFER PROVIDER FAULTY; do
+	zv=LAB_${s}_ZONE sv=LAB_${s}_SERVERS
+	[ -n "${!zv:-}" ] && [ -n "${!sv:-}" ] && ok "lab.env sets $zv and $sv" || not_ok "lab.env sets $zv and $sv"
+done
+
 # ---------------------------------------------------------------- trust anchor files and root
 
 t_grep "root.hints names the root server" "a.root-servers.lab..*A.*$LAB_ROOT_SERVER" "$LAB_ROOT_HINTS"

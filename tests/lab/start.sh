@@ -846,6 +846,7 @@ sv() { local a s=""; for a in $(ns_addrs "$1"); do s+="$a "; done; echo "${s% }"
 		while IFS='=' read -r k v; do printf '%s=%s\n' "$k" "$(eval echo "$v")"; done
 	echo "LAB_TLD_SERVERS=\"$LAB_TLD_NSD $LAB_TLD_BIND\""
 	echo "LAB_RES_VALIDATING=\"$LAB_RES_UNBOUND $LAB_RES_BIND $LAB_RES_KRESD $LAB_RES_PDNS\""
+	echo "LAB_RESOLVERS=\"$LAB_RES_UNBOUND $LAB_RES_BIND $LAB_RES_KRESD $LAB_RES_PDNS $LAB_RES_NOVALIDATE $LAB_RES_WRONG_TA $LAB_RES_DEAD\""
 	echo "LAB_ROOT_HINTS=$LAB_DIR/root.hints"
 	echo "LAB_ROOT_DS=$LAB_DIR/root.ds"
 	echo "LAB_ROOT_KEY=$LAB_DIR/root.key"
