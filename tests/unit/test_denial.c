@@ -23,6 +23,7 @@
 #include "checks/checks.h"
 #include "core/error.h"
 #include "core/zone.h"
+#include "dnssec/dnssec.h"
 #include "findings/findings.h"
 
 static const char nsec_zone[] =
@@ -525,13 +526,110 @@ static void test_details(void **state)
 	free(text);
 }
 
+/*
+ * A zone large enough for the hashing to be spread over threads: 4000
+ * delegations under Opt-Out, one in a hundred signed (with DS).  Its NSEC3
+ * chain is built here with dv_nsec3_hash (checked against RFC 5155 in
+ * test_nsec3).  `skip` leaves the NSEC3 of that delegation out.
+ */
+#define BIG_DELEGS 4000
+typedef struct {
+	uint8_t hash[DV_NSEC3_HASH_LEN];
+	const char *types;
+} bigrec_t;
+
+static int bigrec_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, DV_NSEC3_HASH_LEN);
+}
+
+static char *big_zone(int skip)
+{
+	size_t cap = 512 * 1024, len = 0;
+	char *z = malloc(cap);
+	bigrec_t recs[BIG_DELEGS / 100 + 2];
+	size_t n = 0;
+	assert_non_null(z);
+	len +=
+	    (size_t)snprintf(z + len, cap - len,
+	                     "$ORIGIN example.\n$TTL 3600\n@ SOA ns1 h 1 7200 3600 1209600 3600\n"
+	                     "@ NS ns1\n@ NSEC3PARAM 1 0 0 -\nns1 A 192.0.2.1\n");
+	uint8_t wire[64];
+	assert_int_equal(dv_nsec3_hash(1, 0, NULL, 0,
+	                               (const uint8_t *)"\x07"
+	                                                "example",
+	                               recs[n].hash),
+	                 0);
+	recs[n++].types = "NS SOA RRSIG NSEC3PARAM";
+	assert_int_equal(dv_nsec3_hash(1, 0, NULL, 0,
+	                               (const uint8_t *)"\x03ns1\x07"
+	                                                "example",
+	                               recs[n].hash),
+	                 0);
+	recs[n++].types = "A RRSIG";
+	for (int i = 0; i < BIG_DELEGS; i++) {
+		len += (size_t)snprintf(z + len, cap - len, "d%d NS ns1.example.\n", i);
+		if (i % 100 != 7)
+			continue;
+		len += (size_t)snprintf(
+		    z + len, cap - len,
+		    "d%d DS 12345 13 2 "
+		    "2BB183AF5F22588179A53B0A98631FAD1A292118ABCDEF0123456789ABCDEF01\n",
+		    i);
+		if (i == skip)
+			continue;
+		char label[16];
+		int ll = snprintf(label, sizeof(label), "d%d", i);
+		wire[0] = (uint8_t)ll;
+		memcpy(wire + 1, label, (size_t)ll);
+		memcpy(wire + 1 + ll,
+		       "\x07"
+		       "example",
+		       9);
+		assert_int_equal(dv_nsec3_hash(1, 0, NULL, 0, wire, recs[n].hash), 0);
+		recs[n++].types = "NS DS RRSIG";
+	}
+	qsort(recs, n, sizeof(recs[0]), bigrec_cmp);
+	for (size_t k = 0; k < n; k++) {
+		char own[40], nxt[40];
+		dv_base32hex_encode(recs[k].hash, DV_NSEC3_HASH_LEN, own, sizeof(own));
+		dv_base32hex_encode(recs[(k + 1) % n].hash, DV_NSEC3_HASH_LEN, nxt, sizeof(nxt));
+		len += (size_t)snprintf(z + len, cap - len, "%s NSEC3 1 1 0 - %s %s\n", own, nxt,
+		                        recs[k].types);
+	}
+	assert_true(len < cap - 1);
+	return z;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	for (int variant = 0; variant < 2; variant++) {
+		char *text = big_zone(variant == 0 ? -1 : 1207);
+		dv_zone_t *z = load(text);
+		for (unsigned threads = 1; threads <= 4; threads += 3) {
+			dv_findings_t f = {0};
+			assert_int_equal(dv_check_nsec3(z, threads, &f), DV_OK);
+			if (variant == 0) {
+				assert_int_equal(f.len, 0);
+			} else {
+				assert_int_equal(f.len, 1);
+				assert_int_equal(f.v[0].code, DV_F_NSEC3_MISSING);
+				assert_string_equal(f.v[0].owner, "d1207.example.");
+			}
+			dv_findings_free(&f);
+		}
+		dv_zone_free(z);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cases),
-	    cmocka_unit_test(test_cases_threaded),
-	    cmocka_unit_test(test_unsigned),
-	    cmocka_unit_test(test_details),
+	    cmocka_unit_test(test_cases),    cmocka_unit_test(test_cases_threaded),
+	    cmocka_unit_test(test_unsigned), cmocka_unit_test(test_details),
+	    cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
