@@ -125,7 +125,9 @@ static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, i
 		for (uint16_t j = 0; j < rr->rrs.count; j++, k++, rd = knot_rdataset_next(rd)) {
 			int gi = which[k];
 			lrrset_t *st = &sets[set_of[gi]];
-			uint8_t *copy = dv_arena_dup(&c->arena, rd->data, rd->len ? rd->len : 1);
+			/* An empty RDATA still needs a distinct, non-NULL pointer. */
+			uint8_t *copy = rd->len ? dv_arena_dup(&c->arena, rd->data, rd->len)
+						: dv_arena_alloc(&c->arena, 1);
 			if (copy == NULL) {
 				free(set_of);
 				goto fail;

@@ -99,7 +99,7 @@ int dv_snapshot_add_anchor(dv_snapshot_t *snap, const uint8_t *owner, uint16_t t
 		return r;
 	dv_snap_anchor_t a = {.type = type, .ttl = ttl, .rdlen = rdlen};
 	a.owner = dv_arena_dup(&snap->arena, owner, knot_dname_size(owner));
-	a.rdata = dv_arena_dup(&snap->arena, rdata, rdlen ? rdlen : 1);
+	a.rdata = rdlen ? dv_arena_dup(&snap->arena, rdata, rdlen) : dv_arena_alloc(&snap->arena, 1);
 	if (a.owner == NULL || a.rdata == NULL)
 		return DV_ENOMEM;
 	snap->anchors[snap->nanchors++] = a;
@@ -200,7 +200,8 @@ int dv_snapshot_add_query(dv_snapshot_t *snap, const dv_snap_query_t *q, uint32_
 	if (c.qname == NULL)
 		return DV_ENOMEM;
 	if (q->wire != NULL && q->status == DV_SNAP_OK) {
-		c.wire = dv_arena_dup(&snap->arena, q->wire, q->len ? q->len : 1);
+		c.wire = q->len ? dv_arena_dup(&snap->arena, q->wire, q->len)
+				: dv_arena_alloc(&snap->arena, 1);
 		if (c.wire == NULL)
 			return DV_ENOMEM;
 	} else {
