@@ -34,7 +34,11 @@ vf_fixtures() {
 		rm -rf "$FX.tmp"
 		mkdir -p "$FX.tmp"
 		timeout 300 nice bash "$VF/make-fixtures.sh" "$FX.tmp" > "$WORK/make-fixtures.log" 2>&1 &&
-			mv "$FX.tmp" "$FX"
+			mv "$FX.tmp" "$FX" &&
+			# fixtures of older generator versions, unused for a day
+			find "$base" -mindepth 1 -maxdepth 1 -type d ! -name "$hash*" -mtime +0 \
+				-exec rm -rf {} + 2> /dev/null
+		[ -f "$FX/complete" ]
 	) 9> "$base/.lock"
 	if [ -f "$FX/complete" ]; then
 		ok "fixtures ready ($FX)"

@@ -8,7 +8,8 @@
 #   NAME.ds1               the same KSK's DS with SHA-1 (digest type 1)
 #   NAME.dnskey            the KSK(s) as DNSKEY records (trust-anchor form)
 #   manifest               one line per fixture: NAME SIGNER ALGS DENIAL KIND
-#                          (KIND: clean, faulty = not clean by design, aux)
+#                          (KIND: clean, faulty = not clean by design, aux,
+#                          bulk = clean but large)
 #   complete               written last; its presence means the set is whole
 #
 # Fixtures (every signer x every algorithm x every denial kind appears):
@@ -18,6 +19,7 @@
 #   ldns-a13-zonemd   NSEC + ZONEMD SHA-384 and SHA-512 (ldns-signzone -z)
 #   knot-a13-zonemd   NSEC3 + ZONEMD SHA-384 (knot zonemd-generate)
 #   ldns-a8a13-nsec   two algorithms, every RRset signed by both
+#   ldns-a13-bulk     NSEC3, plus 2000 hosts hNNNN.hosts (thread tests)
 #   ldns-a13-nsec3iter        NSEC3 with 5 iterations and salt ABCD (not clean)
 #   ldns-a13-alg8unused       alg 8 DNSKEY published but signing nothing (not clean)
 #   ldns-a13-dsapex           a DS RRset at the apex, signed (not clean)
@@ -243,6 +245,15 @@ ds_files ldns-a13-alg8unused ldns13; manifest ldns-a13-alg8unused ldns 8,13 nsec
 } | sign_ldns ldns-a13-dsapex nsec ldns13
 ds_files ldns-a13-dsapex ldns13; manifest ldns-a13-dsapex ldns 13 nsec faulty
 
+# A larger zone (2000 more hosts) for the thread-count comparisons.
+{
+	cat "$OUT/unsigned.zone"
+	awk 'BEGIN { for (i = 1; i <= 2000; i++)
+		printf "h%04d.hosts\tIN A\t10.%d.%d.%d\n", i, int(i / 65536), int(i / 256) % 256, i % 256 }'
+	pubkeys ldns13
+} | sign_ldns ldns-a13-bulk nsec3 ldns13
+ds_files ldns-a13-bulk ldns13; manifest ldns-a13-bulk ldns 13 nsec3 bulk
+
 # Same keys and data as ldns-a13-nsec3, other validity windows: the tests
 # splice single RRSIGs from these into ldns-a13-nsec3 (valid signatures with
 # an expiration in the past, in 2031, or an inception in the future).
@@ -275,7 +286,7 @@ cp -r "$KEYS" "$OUT/keys"
 # failure later points at dnsvigil and not at the fixture.
 log "cross-checking clean fixtures with ldns-verify-zone"
 while read -r name _ _ _ clean; do
-	[ "$clean" = clean ] || continue
+	[ "$clean" = clean ] || [ "$clean" = bulk ] || continue
 	if ! ldns-verify-zone -t 20300101000000 "$OUT/$name.zone" > "$TMP/v.out" 2>&1; then
 		cat "$TMP/v.out" >&2
 		echo "make-fixtures: $name does not verify with ldns-verify-zone" >&2

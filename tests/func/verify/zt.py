@@ -36,7 +36,8 @@ and kzonesign (absolute owners, optional TTL/class, ';' comments).
   zt.py keytag ZONE FLAGS ALG  key tag of the (first) DNSKEY with FLAGS and ALG
   zt.py ew JSON                "CODE OWNER TYPE" of error+warning findings, sorted
   zt.py sev JSON CODE          severities reported for CODE (one per line)
-  zt.py get JSON PATH          value at a dotted path (e.g. summary.errors)
+  zt.py get JSON PATH...       value at each dotted path (e.g. summary.errors),
+                               one per line ("null" when absent)
   zt.py match JSON EXPECT      compare error+warning findings with EXPECT lines
       "CODE OWNER TYPE"; OWNER may list alternatives a|b or be "*" (any);
       TYPE "*" = any or
@@ -413,15 +414,21 @@ def main(argv):
             if f.get("code") == argv[3]:
                 print(f.get("severity"))
     elif cmd == "get":
-        with open(argv[2], encoding="utf-8") as f:
-            v = json.load(f)
-        for k in argv[3].split("."):
-            if isinstance(v, list):
-                v = v[int(k)] if k.isdigit() and int(k) < len(v) else None
-            else:
-                v = v.get(k) if isinstance(v, dict) else None
-        print("null" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else
-              str(v).lower() if isinstance(v, bool) else v)
+        try:
+            with open(argv[2], encoding="utf-8") as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            doc = None
+            print("zt: %s: %s" % (argv[2], e), file=sys.stderr)
+        for path in argv[3:]:
+            v = doc
+            for k in path.split("."):
+                if isinstance(v, list):
+                    v = v[int(k)] if k.isdigit() and int(k) < len(v) else None
+                else:
+                    v = v.get(k) if isinstance(v, dict) else None
+            print("null" if v is None else json.dumps(v) if isinstance(v, (dict, list)) else
+                  str(v).lower() if isinstance(v, bool) else v)
     elif cmd == "match":
         return expect_match(argv[2], argv[3])
     else:
