@@ -42,15 +42,17 @@ LAB_DIR=$(cd "$LAB_DIR" && pwd)
 exec 9> "$LAB_DIR/.lock"
 flock -w 180 9 || die "another start/stop holds $LAB_DIR/.lock"
 
+# dnsvigil for the canary: $DNSVIGIL if given, else the first of build/ and
+# build-test/ whose binary has the canary subcommand
+has_canary() { [ -n "$1" ] && [ -x "$1" ] && "$1" canary --help > /dev/null 2>&1; }
 DNSVIGIL=${DNSVIGIL:-}
-if [ -z "$DNSVIGIL" ]; then
+if ! has_canary "$DNSVIGIL"; then
 	for c in "$TOP/build/dnsvigil" "$TOP/build-test/dnsvigil"; do
-		[ -x "$c" ] && { DNSVIGIL=$c; break; }
+		has_canary "$c" && { DNSVIGIL=$c; break; }
 	done
 fi
 CANARY_OK=0
-[ -n "$DNSVIGIL" ] && [ -x "$DNSVIGIL" ] && "$DNSVIGIL" canary --help > /dev/null 2>&1 && CANARY_OK=1
-# what the running lab was built from: scripts, and whether canary was available
+has_canary "$DNSVIGIL" && CANARY_OK=1
 STAMP=$( { cat "$HERE"/start.sh "$HERE"/addresses.sh "$HERE"/faultd.py; echo "canary $CANARY_OK"; } | sha256sum | cut -c1-16)
 RUN=$LAB_DIR/run
 LOG=$LAB_DIR/log
@@ -119,11 +121,21 @@ wait_rcode() {
 
 utc() { date -u -d "@$1" +%Y%m%d%H%M%S; }
 
+# lease - record that our caller uses the lab; stop.sh from another caller
+# leaves the lab running while a live caller still holds a lease (several
+# scripts/test.sh runs share one lab on this machine)
+lease() {
+	mkdir -p "$LAB_DIR/leases"
+	tr '\0' ' ' < "/proc/$PPID/cmdline" > "$LAB_DIR/leases/$PPID" 2> /dev/null
+	return 0
+}
+
 # ---------------------------------------------------------------- already up?
 
 ALL_PROCS="knotd nsd-root nsd-tld nsd-sec nsd-provb nsd-odd named-auth faultd
  unbound named-res kresd pdns unbound-noval unbound-wrongta"
 if [ -f "$LAB_DIR/.stamp" ] && [ "$(cat "$LAB_DIR/.stamp")" = "$STAMP" ] &&
+	{ [ $CANARY_OK = 0 ] || grep -q '^LAB_CANARY=1$' "$LAB_DIR/lab.env" 2> /dev/null; } &&
 	[ -f "$LAB_DIR/lab.env" ] && [ -f "$LAB_DIR/.signed-at" ] &&
 	[ $((T0 - $(cat "$LAB_DIR/.signed-at"))) -lt "$MAX_AGE" ]; then
 	up=1
@@ -131,6 +143,7 @@ if [ -f "$LAB_DIR/.stamp" ] && [ "$(cat "$LAB_DIR/.stamp")" = "$STAMP" ] &&
 		pid_alive "$p" || { up=0; break; }
 	done
 	if [ $up = 1 ] && [ -n "$(soa_serial "$LAB_ROOT_SERVER" .)" ]; then
+		lease
 		say "already running in $LAB_DIR (source $LAB_DIR/lab.env)"
 		exit 0
 	fi
@@ -361,7 +374,7 @@ if [ $CANARY_OK = 1 ]; then
 		say "canary: '$DNSVIGIL canary' failed (see $LOG/canary.out); canary part skipped"
 	fi
 else
-	say "canary: ${DNSVIGIL:-build/dnsvigil} has no 'canary' subcommand yet; canary part skipped"
+	say "canary: no dnsvigil with a 'canary' subcommand (\$DNSVIGIL, build/, build-test/); canary part skipped"
 fi
 
 # ---------------------------------------------------------------- knotd (signing primary)
@@ -875,5 +888,6 @@ sv() { local a s=""; for a in $(ns_addrs "$1"); do s+="$a "; done; echo "${s% }"
 } > "$LAB_DIR/lab.env.tmp" && mv "$LAB_DIR/lab.env.tmp" "$LAB_DIR/lab.env"
 
 echo "$STAMP" > "$LAB_DIR/.stamp"
+lease
 step "up"
 say "up in $(($(date +%s) - T0)) s; state and logs in $LAB_DIR; source $LAB_DIR/lab.env"

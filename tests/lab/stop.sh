@@ -17,6 +17,28 @@ if [ "${LAB_LOCKED:-0}" != 1 ]; then
 	flock -w 180 9 || { echo "lab: FAILED: $LAB_DIR/.lock is held" >&2; exit 1; }
 fi
 
+# Leases (start.sh): the lab is shared by every caller that started it and is
+# still running; a stop from one of them only releases its own lease while
+# another live caller holds one.  LAB_FORCE_STOP=1 (or a restart from
+# start.sh) stops regardless.
+if [ -d "$LAB_DIR/leases" ]; then
+	rm -f "$LAB_DIR/leases/$PPID"
+	users=""
+	for l in "$LAB_DIR"/leases/*; do
+		[ -f "$l" ] || continue
+		p=$(basename "$l")
+		if [ -r "/proc/$p/cmdline" ] && [ "$(tr '\0' ' ' < "/proc/$p/cmdline")" = "$(cat "$l")" ]; then
+			users+="$p ($(cut -c1-60 "$l")) "
+		else
+			rm -f "$l"
+		fi
+	done
+	if [ -n "$users" ] && [ "${LAB_LOCKED:-0}" != 1 ] && [ "${LAB_FORCE_STOP:-0}" != 1 ]; then
+		echo "lab: still in use by $users- not stopped (LAB_FORCE_STOP=1 stops it anyway)"
+		exit 0
+	fi
+fi
+
 ours() { # ours PID - the process exists and its command line names $LAB_DIR
 	[ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF "$LAB_DIR"
 }
