@@ -320,15 +320,36 @@ void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr)
 				    "the valid control SERVFAILs, and answers with CD set");
 		} else {
 			rr->verdict = DV_VERDICT_INDETERMINATE;
-			add_finding(a, rr, DV_F_RESOLVER_CANARY_UNREACHABLE,
+			add_finding(a, rr, DV_F_RESOLVER_INDETERMINATE,
 				    "the valid control SERVFAILs even with CD set");
 		}
 		return;
 	}
 	if (valid == NULL || !answered(&valid->first)) {
 		rr->verdict = DV_VERDICT_INDETERMINATE;
-		add_finding(a, rr, DV_F_RESOLVER_CANARY_UNREACHABLE,
+		add_finding(a, rr, DV_F_RESOLVER_INDETERMINATE,
 			    "no usable answer for the valid control");
+		return;
+	}
+	/* "validating" means every bogus mode was seen rejected and every control
+	 * answered: a question without an answer leaves that open. */
+	size_t unanswered = 0, pos = 0;
+	list[0] = '\0';
+	for (size_t m = 0; m < dv_canary_mode_count; m++) {
+		dv_outcome_t o = rr->modes[m].outcome;
+		if (o != DV_OUTCOME_NO_ANSWER && o != DV_OUTCOME_OTHER)
+			continue;
+		int w = snprintf(list + pos, sizeof(list) - pos, "%s%s", unanswered ? ", " : "",
+				 dv_canary_modes[m].label);
+		if (w > 0 && pos + (size_t)w < sizeof(list))
+			pos += (size_t)w;
+		unanswered++;
+	}
+	if (unanswered > 0) {
+		snprintf(detail, sizeof(detail), "no usable answer (timeout, REFUSED, ...) for %zu modes: %s",
+			 unanswered, list);
+		rr->verdict = DV_VERDICT_INDETERMINATE;
+		add_finding(a, rr, DV_F_RESOLVER_INDETERMINATE, detail);
 		return;
 	}
 	if (!any_ad) {

@@ -543,9 +543,20 @@ static void test_verdicts(void **state)
 	assert_int_equal(r->findings.len, 0);
 	dv_findings_free(&r->findings);
 
+	/* One bogus question timed out: its rejection was not seen. */
+	r = judge(&a, R_VALIDATING, 150, true, NULL);
+	dv_findings_free(&r->findings);
+	set(&r->modes[nm].first, DV_ETIMEOUT, -1, false, -1);
+	dv_audit_judge(&a, r);
+	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
+	assert_int_equal(r->modes[nm].outcome, DV_OUTCOME_NO_ANSWER);
+	assert_true(has(r, DV_F_RESOLVER_INDETERMINATE));
+	assert_non_null(strstr(r->findings.v[0].detail, "nsec-none"));
+	dv_findings_free(&r->findings);
+
 	r = judge(&a, R_NO_CANARY, 0, false, NULL); /* SERVFAIL with CD too: cannot judge */
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
-	assert_true(has(r, DV_F_RESOLVER_CANARY_UNREACHABLE));
+	assert_true(has(r, DV_F_RESOLVER_INDETERMINATE));
 	dv_findings_free(&r->findings);
 }
 
