@@ -318,6 +318,8 @@ static void classify(ctx_t *c)
 			c->cls[i] = CLS_REQUIRED;
 		if (c->cls[i] != CLS_REQUIRED || (nm->flags & DV_NAME_ENT))
 			continue;
+		if (nm->labels <= z->names[0].labels + 1)
+			continue; /* its parent is the apex */
 		/* Mark the empty non-terminals above a required name as required;
 		 * stop at the first ancestor that is not one or is already marked. */
 		const uint8_t *d = nm->dname;
