@@ -538,7 +538,7 @@ static void cell(const dv_mode_result_t *r, char *buf, size_t len)
 	}
 }
 
-int dv_audit_print_text(const dv_audit_t *a, FILE *out)
+int dv_audit_print_text(const dv_audit_t *a, bool verbose, FILE *out)
 {
 	const int mw = 18, cw = 15;
 	fprintf(out, "canary %s: %zu modes, %zu resolvers, %.2f s\n\n", a->canary,
@@ -573,6 +573,12 @@ int dv_audit_print_text(const dv_audit_t *a, FILE *out)
 			const dv_finding_t *f = &rr->findings.v[i];
 			fprintf(out, "  %s %s: %s\n", dv_severity_name(dv_code_severity(f->code)),
 				dv_code_name(f->code), f->detail);
+		}
+		for (size_t m = 0; verbose && m < dv_canary_mode_count; m++) {
+			const dv_answer_t *an = &rr->modes[m].first;
+			for (size_t i = 0; i < an->ede_count; i++)
+				fprintf(out, "  ede %-18s %3u %s\n", dv_canary_modes[m].label,
+					an->ede[i].code, an->ede[i].text);
 		}
 	}
 	return exit_status(a);

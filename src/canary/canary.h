@@ -107,7 +107,7 @@ const char *dv_verdict_name(dv_verdict_t v); /*!< "validating", "not-validating"
 
 typedef struct {
 	uint16_t code;
-	char text[128]; /*!< EXTRA-TEXT, non-printable bytes replaced */
+	char text[256]; /*!< EXTRA-TEXT (truncated), non-printable bytes replaced */
 } dv_ede_t;
 
 /*! One answer (or its absence). */
@@ -180,8 +180,9 @@ int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n
 		 dv_audit_t *out, char *errbuf, size_t errlen);
 void dv_audit_free(dv_audit_t *a);
 
-/*! Reports: text matrix, JSON, Nagios plugin line.  Return the exit status. */
-int dv_audit_print_text(const dv_audit_t *a, FILE *out);
+/*! Reports: text matrix (verbose: with every EDE EXTRA-TEXT), JSON, Nagios
+ *  plugin line.  Return the exit status. */
+int dv_audit_print_text(const dv_audit_t *a, bool verbose, FILE *out);
 int dv_audit_print_json(const dv_audit_t *a, FILE *out);
 int dv_audit_print_nagios(const dv_audit_t *a, FILE *out);
 

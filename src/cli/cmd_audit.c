@@ -18,6 +18,7 @@ static const char usage_text[] =
 	"  -j, --concurrency N      questions in flight overall (default 256)\n"
 	"  -f, --format text|json   report format (default text)\n"
 	"      --nagios             one Nagios/Icinga plugin line, exit 0/1/2/3\n"
+	"  -v, --verbose            text: every EDE code and EXTRA-TEXT per resolver\n"
 	"ADDRESS: 192.0.2.1, 192.0.2.1@5353, ::1, [::1]:5353\n"
 	"exit status: 0 every resolver validates, 1 warnings, 2 a resolver fails or bad input;\n"
 	"--nagios: 0 OK, 1 WARNING (strips AD), 2 CRITICAL (accepts bogus data, unreachable,\n"
@@ -33,16 +34,17 @@ int dv_cmd_audit(int argc, char **argv)
 		{"concurrency", required_argument, NULL, 'j'},
 		{"format", required_argument, NULL, 'f'},
 		{"nagios", no_argument, NULL, 'N'},
+		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	dv_audit_opts_t opts = {.port = 53, .retries = -1};
 	const char *format = "text";
-	bool nagios = false;
+	bool nagios = false, verbose = false;
 	unsigned long v;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:p:t:r:j:f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:p:t:r:j:f:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opts.canary = optarg;
@@ -74,6 +76,9 @@ int dv_cmd_audit(int argc, char **argv)
 			break;
 		case 'N':
 			nagios = true;
+			break;
+		case 'v':
+			verbose = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -109,7 +114,7 @@ int dv_cmd_audit(int argc, char **argv)
 	else if (strcmp(format, "json") == 0)
 		status = dv_audit_print_json(&audit, stdout);
 	else
-		status = dv_audit_print_text(&audit, stdout);
+		status = dv_audit_print_text(&audit, verbose, stdout);
 	dv_audit_free(&audit);
 	return status;
 bad:

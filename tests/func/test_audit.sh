@@ -85,6 +85,9 @@ t_grep "text: valid row, AD from Unbound" '^valid +secure +NOERR\+AD ' "$WORK/au
 t_grep "text: bogus accepted is marked" '^rrsig-bad-a +bogus +SERVF.* !NOERR ' "$WORK/audit.txt"
 t_grep "text: verdict line for kresd" "^$LAB_RES_KRESD +validating +nsec3-limit 50 +ede yes" "$WORK/audit.txt"
 
+"$DNSVIGIL" audit --canary "$CAN" --verbose "$LAB_RES_KRESD" > "$WORK/verbose.txt" 2>&1
+t_grep "verbose: kresd's EDE code and extra text per mode" '^  ede rrsig-exp-all +7 [A-Z0-9]{4}' "$WORK/verbose.txt"
+
 # ---- Nagios
 t_cmd "nagios: CRITICAL with the non-validating resolver" 2 "$DNSVIGIL" audit --canary "$CAN" --nagios "$LAB_RES_UNBOUND" "$LAB_RES_NOVALIDATE"
 t_grep "nagios: status line" "^DNSVIGIL AUDIT CRITICAL - 1 of 2 resolvers validating; $LAB_RES_NOVALIDATE not-validating \|" "$WORK/last.out"
