@@ -14,6 +14,7 @@
 #                of replacing it
 #   --quick      only the 100k-delegation zones
 #   --report F   print the tables of an existing raw/latest TSV and exit
+#                (with -f FLOOR.tsv: recompute the floor from that file)
 #   ZONE-NAME    e.g. bench-n100000-a13-nsec3 (default: every *.meta in ZONEDIR)
 #
 # Environment:
@@ -67,53 +68,85 @@ done
 # ------------------------------------------------------------------ report
 # Input: the raw TSV (comment lines '#', one header line).  One table per
 # zone; medians over runs; ratios against dnsvigil and the crypto floor.
-report() {
-	awk -F'\t' '
+report() { # report RAW.tsv [FLOOR.tsv]: FLOOR.tsv, if given, replaces the floor in the rows
+	awk -F'\t' -v ffile="${2:-}" '
+	# One cryptofloor row: keep the fastest all-core rate (most threads), and
+	# the fastest 1-thread rate per CPU-second (column 5; older files without
+	# it: column 4) per algorithm.
+	function floorrow(line,   f, r1) {
+		sub(/^# floor\t/, "", line)
+		split(line, f, "\t")
+		if (f[1] !~ /^[0-9]+$/) return
+		if (f[3] + 0 > maxt[f[1]] + 0) { maxt[f[1]] = f[3]; fbest[f[1]] = 0 }
+		if (f[3] + 0 == maxt[f[1]] + 0 && f[4] + 0 > fbest[f[1]] + 0) { fbest[f[1]] = f[4]; fl[f[1]] = f[2] "x" f[3] }
+		r1 = f[5] != "" ? f[5] : f[4]
+		if (f[3] == 1 && r1 + 0 > f1[f[1]] + 0) f1[f[1]] = r1
+	}
+	BEGIN {
+		if (ffile != "") {
+			while ((getline line < ffile) > 0) floorrow(line)
+			close(ffile)
+		}
+	}
 	function median(key,   n, i, j, t, a) {
 		n = cnt[key]
 		for (i = 1; i <= n; i++) a[i] = vals[key, i]
 		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
+	/^# floor\t/ && ffile == "" { floorrow($0) }
 	/^#/ || $1 == "zone" { next }
 	{
 		z = $1; t = $2
 		if (!(z in seen)) { seen[z] = 1; zones[++nz] = z }
 		if (!((z, t) in seent)) { seent[z, t] = 1; tools[z, ++nt[z]] = t }
 		k = z SUBSEP t SUBSEP "w"; cnt[k]++; vals[k, cnt[k]] = $4
+		k = z SUBSEP t SUBSEP "c"; cnt[k]++; vals[k, cnt[k]] = $5 + $6
 		k = z SUBSEP t SUBSEP "m"; cnt[k]++; vals[k, cnt[k]] = $7 / 1024
 		if ($8 != 0) bad[z, t] = bad[z, t] " rc" $8
 		sigs[z] = $9; bytes[z] = $10; fvps[z] = $11; flo[z] = $12; flib[z] = $13
+		zalg[z] = match(z, /-a[0-9]+-/) ? substr(z, RSTART + 2, RLENGTH - 3) : ""
+		if (ffile != "" && fbest[zalg[z]] > 0) {
+			a = zalg[z]; fvps[z] = fbest[a]; flo[z] = $9 / fbest[a]; flib[z] = fl[a] " from " ffile
+		}
 	}
 	END {
 		for (i = 1; i <= nz; i++) {
 			z = zones[i]; zmib = bytes[z] / 1048576
-			printf "\n== %s: %d RRSIGs, zone file %.1f MiB, crypto floor %.2f s (%d verifies/s, %s)\n",
-				z, sigs[z], zmib, flo[z], fvps[z], flib[z]
-			dv = ((z, "dnsvigil") in seent) ? median(z SUBSEP "dnsvigil" SUBSEP "w") : 0
-			dm = ((z, "dnsvigil") in seent) ? median(z SUBSEP "dnsvigil" SUBSEP "m") : 0
-			printf "%-9s %9s %9s %9s %10s %12s  %s\n", "tool", "wall_s", "peak_MiB", "zone_MiB", "x_floor", "x_dnsvigil", "notes"
+			cfl = f1[zalg[z]] > 0 ? sigs[z] / f1[zalg[z]] : 0
+			printf "\n== %s: %d RRSIGs, zone file %.1f MiB\n   crypto floor %.2f s wall (%d verifies/s, %s); %.2f CPU-s (RRSIGs / 1-thread verifies per CPU-s)\n",
+				z, sigs[z], zmib, flo[z], fvps[z], flib[z], cfl
+			hasdv = (z, "dnsvigil") in seent
+			dv = hasdv ? median(z SUBSEP "dnsvigil" SUBSEP "w") : 0
+			dc = hasdv ? median(z SUBSEP "dnsvigil" SUBSEP "c") : 0
+			dm = hasdv ? median(z SUBSEP "dnsvigil" SUBSEP "m") : 0
+			printf "%-9s %8s %8s %9s %9s %8s %10s %10s  %s\n", "tool", "wall_s", "cpu_s", "peak_MiB", "zone_MiB",
+				"x_floor", "x_dv_wall", "x_dv_cpu", "notes"
 			best = 0
 			for (j = 1; j <= nt[z]; j++) {
 				t = tools[z, j]
-				w = median(z SUBSEP t SUBSEP "w"); m = median(z SUBSEP t SUBSEP "m")
+				w = median(z SUBSEP t SUBSEP "w"); c = median(z SUBSEP t SUBSEP "c")
+				m = median(z SUBSEP t SUBSEP "m")
 				xf = flo[z] > 0 ? sprintf("%.2f", w / flo[z]) : "-"
 				xd = (t != "dnsvigil" && dv > 0) ? sprintf("%.2f", w / dv) : "-"
+				xc = (t != "dnsvigil" && dc > 0) ? sprintf("%.2f", c / dc) : "-"
 				note = ((z, t) in bad) ? "FAILED/unsupported:" bad[z, t] : ""
-				printf "%-9s %9.2f %9.1f %9.1f %10s %12s  %s\n", t, w, m, zmib, xf, xd, note
+				printf "%-9s %8.2f %8.2f %9.1f %9.1f %8s %10s %10s  %s\n", t, w, c, m, zmib, xf, xd, xc, note
 				if (t != "dnsvigil" && !((z, t) in bad) && (best == 0 || w < best)) { best = w; bestt = t }
 			}
-			if (dv > 0) {
+			if (hasdv) {
 				okf = flo[z] > 0 && dv <= 1.2 * flo[z]
 				okm = dm <= 2 * zmib
-				printf "dnsvigil: %.2fx floor (target <= 1.2: %s); peak/zone %.2fx (target <= 2: %s)",
+				printf "targets: wall/floor %.2f (<= 1.2: %s); peak/zone %.2f (<= 2: %s)",
 					(flo[z] > 0 ? dv / flo[z] : 0), okf ? "PASS" : "FAIL", dm / zmib, okm ? "PASS" : "FAIL"
 				if (best > 0) {
 					need = (z ~ /-n1000000-/) ? 3 : 1
-					printf "; fastest peer %s takes %.2fx dnsvigil\x27s time (target %s %d: %s)", bestt, best / dv,
+					printf "; fastest peer %s / dnsvigil wall %.2f (%s %d: %s)", bestt, best / dv,
 						need == 3 ? ">=" : ">", need,
 						(need == 3 ? best / dv >= 3 : best / dv > 1) ? "PASS" : "FAIL"
 				}
+				if (cfl > 0 && dc > 0)
+					printf "; dnsvigil cpu/cpu-floor %.2f", dc / cfl
 				printf "\n"
 			}
 		}
@@ -122,7 +155,7 @@ report() {
 
 if [[ -n $REPORT ]]; then
 	[[ -f $REPORT ]] || die "no such file: $REPORT"
-	report "$REPORT"
+	report "$REPORT" "$FLOOR_IN"
 	exit 0
 fi
 
@@ -176,7 +209,8 @@ meta() { # meta ZONE KEY -> value of key=value on the params/counts lines, or a 
 FLOOR_TSV=$(mktemp /tmp/verify-bench-floor.XXXXXX)
 trap 'rm -f "$FLOOR_TSV"' EXIT
 if [[ -n $FLOOR_IN ]]; then
-	cp "$FLOOR_IN" "$FLOOR_TSV" || die "cannot read $FLOOR_IN"
+	# a cryptofloor TSV, or a raw/latest TSV whose "# floor" lines hold one
+	sed 's/^# floor\t//' "$FLOOR_IN" | grep -v '^#' > "$FLOOR_TSV" || die "cannot read $FLOOR_IN"
 else
 	build_cryptofloor
 	log "measuring the crypto floor (~40 s, $NCPU threads)"
@@ -238,7 +272,8 @@ done
 
 # latest.tsv: the committed figures (replace, or -a: append rows of this run)
 if [[ $APPEND == 1 && -f $RESULTS/latest.tsv ]]; then
-	{ grep '^#' "$OUT" | sed 's/^# /# (appended) /'; grep -v '^#' "$OUT" | tail -n +2; } >> "$RESULTS/latest.tsv"
+	# "# floor" lines stay as they are: the report takes the fastest of all blocks
+	{ grep '^#' "$OUT" | sed '/^# floor\t/!s/^# /# (appended) /'; grep -v '^#' "$OUT" | tail -n +2; } >> "$RESULTS/latest.tsv"
 else
 	cp "$OUT" "$RESULTS/latest.tsv"
 fi
