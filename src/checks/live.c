@@ -669,8 +669,10 @@ static void eval_chain(lctx_t *c, zctx_t *zc, zstate_t *zs)
 					 : "no parent server answered the DS query");
 		return;
 	}
-	/* Every answer a resolver could get: each parent server's DS with each
-	 * child server's DNSKEY.  The zone is as good as the worst combination. */
+	/* For each parent server's DS answer, the zone is as good as its best
+	 * child server: validators retry another server on bogus data (the
+	 * broken servers are findings of their own).  Across the parent's
+	 * answers, the worst counts: a resolver cannot choose its DS. */
 	bool any_nods = false;
 	for (size_t p = 0; p < zc->npv; p++) {
 		const pvar_t *v = &zc->pv[p];
@@ -691,16 +693,25 @@ static void eval_chain(lctx_t *c, zctx_t *zc, zstate_t *zs)
 		}
 		if (v->kind != V_DS)
 			continue;
+		dv_chain_status_t best = DV_CHAIN_BOGUS;
+		char first_why[256] = "";
+		bool any = false;
 		for (size_t s = 0; s < zc->ncs; s++) {
 			csrv_t *cs = &zc->cs[s];
 			if (!cs->answering)
 				continue;
 			char why[256] = "";
 			dv_chain_status_t st = eval_ds(c, zc, cs, v, why, sizeof(why));
+			any = true;
 			if (st == DV_CHAIN_SECURE)
 				cs->keys_trusted = true;
-			set_status(zr, st, why);
+			if (st < best)
+				best = st;
+			if (st != DV_CHAIN_SECURE && first_why[0] == '\0')
+				snprintf(first_why, sizeof(first_why), "%s", why);
 		}
+		if (any)
+			set_status(zr, best, first_why);
 	}
 	if (any_nods && zr->signed_zone && zr->status == DV_CHAIN_INSECURE)
 		emit(c, fnd(c, DV_F_ISLAND_OF_SECURITY, zc->zi, -1, zone, KNOT_RRTYPE_DNSKEY, -1, 0,
@@ -713,6 +724,7 @@ static void check_apex_sigs(lctx_t *c, zctx_t *zc)
 {
 	const uint8_t *zone = zc->z->dname;
 	bool expect = zc->zr->status == DV_CHAIN_SECURE || zc->zr->status == DV_CHAIN_BOGUS;
+	char why[256] = "";
 	if (!expect || !zc->zr->signed_zone)
 		return;
 	for (size_t s = 0; s < zc->ncs; s++) {
@@ -738,16 +750,21 @@ static void check_apex_sigs(lctx_t *c, zctx_t *zc)
 			if (set == NULL)
 				continue;
 			vres_t r = validate(c, zc->zi, cs->server, set, cs->keys, true);
-			if (!r.valid && zc->zr->status == DV_CHAIN_SECURE) {
-				char t[16], why[256];
+			if (!r.valid && cs->keys_trusted) {
+				char t[16];
 				type_str(apex[k].t, t, sizeof(t));
 				snprintf(why, sizeof(why), "the %s RRset on %s has no valid signature", t,
 					 srv_name(c, cs->server));
-				set_status(zc->zr, DV_CHAIN_BOGUS, why);
 				cs->keys_trusted = false;
 			}
 		}
 	}
+	/* Bogus when no server is left whose apex data validates. */
+	bool any = false;
+	for (size_t s = 0; s < zc->ncs; s++)
+		any |= zc->cs[s].keys_trusted;
+	if (zc->zr->status == DV_CHAIN_SECURE && !any)
+		set_status(zc->zr, DV_CHAIN_BOGUS, why[0] ? why : "no server serves validating data");
 }
 
 /* Index of the group (largest, first on ties) each server belongs to. */

@@ -57,11 +57,13 @@ if [ "$ms" -lt 15000 ]; then ok "all scenarios checked within 15 s ($ms ms)"; el
 triples "$WORK/all.json" > "$WORK/all.triples"
 t_grep "snapshot saved" '"dnsvigil_snapshot": 1' "$WORK/snap.json"
 
+# unsigned-server.lab.: validators retry the signed servers, so the zone is
+# secure (DNSViz agrees); the odd server is the finding
 for z in . lab. healthy.lab. provider.lab. stale.lab. expiring.lab. algroll.lab. cds-differ.lab. \
-	faulty.lab. nsec3-broken.lab.; do
+	faulty.lab. nsec3-broken.lab. unsigned-server.lab.; do
 	t_eq "$z is secure" "$(status "$WORK/all.json" "$z")" secure
 done
-for z in expired.lab. ds-mismatch.lab. unsigned-server.lab.; do
+for z in expired.lab. ds-mismatch.lab.; do
 	t_eq "$z is bogus" "$(status "$WORK/all.json" "$z")" bogus
 	has CHAIN_BOGUS "$z" -
 done

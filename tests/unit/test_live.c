@@ -503,10 +503,14 @@ static const struct {
 	 DV_CHAIN_BOGUS},
 	{"serial", {.serial2 = 99}, 0, DV_F_SERVERS_SERIAL_DIFFER, "test.", "192.0.2.12",
 	 DV_CHAIN_SECURE},
+	/* One server without RRSIGs: validators retry the other, so the zone stays
+	 * secure (as DNSViz judges it) and the server is the finding. */
 	{"unsigned server", {.unsigned2 = true}, 0, DV_F_SERVERS_RRSIG_DIFFER, "test.", "192.0.2.12",
-	 DV_CHAIN_BOGUS},
+	 DV_CHAIN_SECURE},
 	{"unsigned server/no dnssec", {.unsigned2 = true}, 0, DV_F_SERVER_NO_DNSSEC, "test.",
-	 "192.0.2.12", DV_CHAIN_BOGUS},
+	 "192.0.2.12", DV_CHAIN_SECURE},
+	{"unsigned server/no SEP", {.unsigned2 = true}, 0, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY, "test.",
+	 "192.0.2.12", DV_CHAIN_SECURE},
 	{"unreachable", {.srv2 = 1}, 0, DV_F_SERVER_UNREACHABLE, "test.", "192.0.2.12",
 	 DV_CHAIN_SECURE},
 	{"refused", {.srv2 = 2}, 0, DV_F_SERVER_REFUSED, "test.", "192.0.2.12", DV_CHAIN_SECURE},
