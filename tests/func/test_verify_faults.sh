@@ -255,6 +255,16 @@ awk '{ n = split($0, f, " "); d = f[n]; f[n] = (substr(d, 1, 1) == "0" ? "1" : "
        s = f[1]; for (i = 2; i <= n; i++) s = s " " f[i]; print s }' "$FX/knot-a15-nsec.ds" > "$WORK/digest.ds"
 fcase ds-digest 2 "+DS_NO_MATCHING_DNSKEY example. *
 DNSKEY_NOT_SIGNED_BY_DS_KEY example. *" "$FX/knot-a15-nsec.zone" --now "$NOW" --ds "$WORK/digest.ds"
+# RSASHA1 keys: deprecated (RFC 8624 §3.1), still verified.
+fcase alg5 1 "+ALGORITHM_DEPRECATED example. *" "$FX/ldns-a5-nsec.zone" --now "$NOW"
+t_eq "alg5: every RRSIG verified" "$("${ZT[@]}" get "$WORK/alg5.json" summary.rrsigs_verified)" \
+	"$("${ZT[@]}" count "$FX/ldns-a5-nsec.zone" RRSIG)"
+# RSA keys of 1024 bits.
+fcase weak-rsa 1 "+DNSKEY_WEAK_KEY example. DNSKEY" "$FX/ldns-a8b1024-nsec.zone" --now "$NOW"
+# CDS (knot-a15-nsec publishes CDS + CDNSKEY): digest edited.  (The CDS
+# check is optional here: the contract of verify does not name it.)
+fault cds-digest knot-a15-nsec 2 "?CDS_NO_MATCHING_DNSKEY example. *
+RRSIG_INVALID example. CDS" "flip example. CDS 3"
 # DS RRset at the apex (signed by ldns-signzone, listed in the NSEC bitmap).
 fcase ds-apex 2 "DS_AT_APEX example. *" "$FX/ldns-a13-dsapex.zone" --now "$NOW"
 # Unsigned zone.
@@ -270,6 +280,11 @@ fault rrsig-glue bind-a13-nsec 2 "RRSIG_NON_AUTHORITATIVE ns1.glued.example. A" 
 fault rrsig-deleg-ns ldns-a13-nsec3 2 "RRSIG_NON_AUTHORITATIVE plain.example. NS
 ?NSEC3_BITMAP_MISMATCH plain.example.|$(h3 ldns-a13-nsec3 plain.example.) *" \
 	"copyrrsig example. NS plain.example. 2"
+
+# Occluded data below a delegation point: not authoritative, needs neither
+# RRSIG nor NSEC - clean (a notice at most).
+fault occluded bind-a13-nsec 0 "" "add www.plain.example. 3600 IN A 192.0.2.1"
+fault occluded-nsec3 knot-a8-nsec3 0 "" "add www.plain.example. 3600 IN A 192.0.2.1"
 
 # ---- ZONEMD (RFC 8976) ---------------------------------------------------
 # Glue is covered by the digest but not signed: only ZONEMD can see this.
@@ -287,4 +302,12 @@ RRSIG_INVALID example. ZONEMD" "flip example. ZONEMD 3 2 1"
 # still matches.
 fault zonemd-serial knot-a13-zonemd 2 "ZONEMD_SERIAL_MISMATCH example. *
 RRSIG_INVALID example. ZONEMD" "field example. ZONEMD 0 2025010102"
+# Hash algorithm 240 (unassigned) on the SHA-512 ZONEMD: unsupported; the
+# SHA-384 one still verifies.
+fault zonemd-unsupported ldns-a13-zonemd 2 "ZONEMD_UNSUPPORTED example. *
+RRSIG_INVALID example. ZONEMD" "field example. ZONEMD 2 240 2 2"
+# A second SHA-384 ZONEMD (RFC 8976 §2.4: at most one per scheme and hash).
+fault zonemd-duplicate knot-a13-zonemd 2 "ZONEMD_DUPLICATE example. *
+RRSIG_INVALID example. ZONEMD
+?ZONEMD_MISMATCH example. *" "add example. 86400 IN ZONEMD 2025010101 1 1 $(printf '%096d' 0)"
 exit 0

@@ -52,6 +52,7 @@ base_with 6 'www	IN IN IN	192.0.2.80' > "$W/syntax.zone"
 bad "syntax error" "$W/syntax.zone" 6
 base_with 6 'www	IN FOOBAR	1' > "$W/unknown-type.zone"
 bad "unknown type" "$W/unknown-type.zone" 6
+t_grep "unknown type: the message names the type" 'FOOBAR|[Tt]ype' "$W/last.err"
 base_with 6 'www	IN A	192.0.2.300' > "$W/bad-rdata.zone"
 bad "bad A rdata" "$W/bad-rdata.zone" 6
 base_with 5 'ns1	IN AAAA	2001:db8::zz' > "$W/bad-aaaa.zone"
@@ -74,6 +75,7 @@ base_with 7 '@	IN SOA	ns1 hostmaster 2025010102 7200 3600 1209600 3600' > "$W/tw
 bad "two SOA records" "$W/two-soa.zone" 7
 base_with 5 "\$INCLUDE $W/does-not-exist.zone" > "$W/include-missing.zone"
 bad "\$INCLUDE of a missing file" "$W/include-missing.zone" 5
+t_grep "\$INCLUDE of a missing file: names that file" 'does-not-exist\.zone' "$W/last.err"
 
 # $INCLUDE of itself: must end (depth limit), with an error.
 printf '$ORIGIN example.\n$INCLUDE %s\n' "$W/include-self.zone" > "$W/include-self.zone"

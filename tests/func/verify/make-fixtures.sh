@@ -15,7 +15,8 @@
 # Fixtures (every signer x every algorithm x every denial kind appears):
 #   ldns-a8-nsec  ldns-a13-nsec3  ldns-a15-nsec3optout      (ldns-signzone)
 #   bind-a8-nsec3optout  bind-a13-nsec  bind-a15-nsec3      (dnssec-signzone)
-#   knot-a8-nsec3  knot-a13-nsec3optout  knot-a15-nsec      (kzonesign)
+#   knot-a8-nsec3  knot-a13-nsec3optout  knot-a15-nsec      (kzonesign;
+#                  knot-a15-nsec also has CDS and CDNSKEY at the apex)
 #   ldns-a13-zonemd   NSEC + ZONEMD SHA-384 and SHA-512 (ldns-signzone -z)
 #   knot-a13-zonemd   NSEC3 + ZONEMD SHA-384 (knot zonemd-generate)
 #   ldns-a8a13-nsec   two algorithms, every RRset signed by both
@@ -23,6 +24,8 @@
 #   ldns-a13-nsec3iter        NSEC3 with 5 iterations and salt ABCD (not clean)
 #   ldns-a13-alg8unused       alg 8 DNSKEY published but signing nothing (not clean)
 #   ldns-a13-dsapex           a DS RRset at the apex, signed (not clean)
+#   ldns-a5-nsec              RSASHA1 keys (not clean: deprecated algorithm)
+#   ldns-a8b1024-nsec         RSA-1024 keys (not clean: weak keys)
 #   ldns-a13-nsec3-{past,early,future}  ldns-a13-nsec3 signed with the windows
 #                             2024-01-01..2025-06-01, 2025-01-01..2031-01-01,
 #                             2032-01-01..2035-01-01 (aux: spliced by tests)
@@ -96,13 +99,13 @@ mkdir -p "$KEYS"
 
 # keys_bind SET ALG -> creates $KEYS/SET/{ksk,zsk} symlink-free basenames in
 # files $KEYS/SET/ksk.name and zsk.name (BIND key format; ldns reads it too).
-keys_bind() {
+keys_bind() { # SET ALG [RSA-BITS]
 	local set=$1 alg=$2 d=$KEYS/$1 b=()
 	[ -d "$d" ] && return 0
 	mkdir -p "$d"
-	[ "$alg" = 8 ] && b=(-b 2048)
-	dnssec-keygen -q -K "$d" -a "$alg" "${b[@]}" -L 3600 -f KSK "$ORIGIN" > "$d/ksk.name"
-	dnssec-keygen -q -K "$d" -a "$alg" "${b[@]}" -L 3600 "$ORIGIN" > "$d/zsk.name"
+	case $alg in 5 | 8) b=(-b "${3:-2048}") ;; esac
+	dnssec-keygen -q -K "$d" -a "$alg" "${b[@]}" -L 3600 -f KSK "$ORIGIN" > "$d/ksk.name" 2> /dev/null
+	dnssec-keygen -q -K "$d" -a "$alg" "${b[@]}" -L 3600 "$ORIGIN" > "$d/zsk.name" 2> /dev/null
 }
 ksk() { echo "$KEYS/$1/$(cat "$KEYS/$1/ksk.name")"; }
 zsk() { echo "$KEYS/$1/$(cat "$KEYS/$1/zsk.name")"; }
@@ -158,7 +161,9 @@ sign_bind() {
 
 # sign_knot NAME ALG DENIAL [ZONEMD] : kzonesign with keys made by keymgr
 sign_knot() {
-	local name=$1 alg=$2 denial=$3 zonemd=${4:-} d=$TMP/knot-$1 kalg size=""
+	local name=$1 alg=$2 denial=$3 zonemd=${4:-} d=$TMP/knot-$1 kalg size="" cds=none
+	# knot-a15-nsec also publishes CDS + CDNSKEY (RFC 7344) for its KSK.
+	[ "$name" = knot-a15-nsec ] && cds=always
 	case $alg in
 	8) kalg=rsasha256; size=2048 ;;
 	13) kalg=ecdsap256sha256 ;;
@@ -184,7 +189,7 @@ policy:
     zone-max-ttl: 86400
     rrsig-lifetime: $KNOT_LIFETIME
     rrsig-refresh: 7d
-    cds-cdnskey-publish: none
+    cds-cdnskey-publish: $cds
 EOF
 		[ -n "$size" ] && printf '    ksk-size: %s\n    zsk-size: %s\n' "$size" "$size"
 		case $denial in
@@ -221,6 +226,8 @@ EOF
 # ---------------------------------------------------------------- fixtures
 log "generating keys"
 for s in ldns8 ldns13 ldns15 bind8 bind13 bind15; do keys_bind "$s" "${s#????}"; done
+keys_bind ldns5 5
+keys_bind ldns8weak 8 1024
 
 log "signing with ldns-signzone"
 { cat "$OUT/unsigned.zone"; pubkeys ldns8; } | sign_ldns ldns-a8-nsec nsec ldns8
@@ -253,6 +260,12 @@ ds_files ldns-a13-dsapex ldns13; manifest ldns-a13-dsapex ldns 13 nsec faulty
 	pubkeys ldns13
 } | sign_ldns ldns-a13-bulk nsec3 ldns13
 ds_files ldns-a13-bulk ldns13; manifest ldns-a13-bulk ldns 13 nsec3 bulk
+
+# RSASHA1 (RFC 8624: NOT RECOMMENDED) and RSA-1024 keys.
+{ cat "$OUT/unsigned.zone"; pubkeys ldns5; } | sign_ldns ldns-a5-nsec nsec ldns5
+ds_files ldns-a5-nsec ldns5; manifest ldns-a5-nsec ldns 5 nsec faulty
+{ cat "$OUT/unsigned.zone"; pubkeys ldns8weak; } | sign_ldns ldns-a8b1024-nsec nsec ldns8weak
+ds_files ldns-a8b1024-nsec ldns8weak; manifest ldns-a8b1024-nsec ldns 8 nsec faulty
 
 # Same keys and data as ldns-a13-nsec3, other validity windows: the tests
 # splice single RRSIGs from these into ldns-a13-nsec3 (valid signatures with
