@@ -299,7 +299,7 @@ fi
 
 for f in "$LAB_DIR"/run/*.pid; do
 	p=$(cat "$f")
-	if [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' < "/proc/$p/cmdline" | grep -qF "$LAB_DIR"; then
+	if [ -r "/proc/$p/cmdline" ] && tr '\0' ' ' < "/proc/$p/cmdline" 2> /dev/null | grep -qF "$LAB_DIR"; then
 		ok "$(basename "$f" .pid) runs (pid $p)"
 	else
 		not_ok "$(basename "$f" .pid) runs (pid $p)"

@@ -53,7 +53,10 @@ if ! has_canary "$DNSVIGIL"; then
 fi
 CANARY_OK=0
 has_canary "$DNSVIGIL" && CANARY_OK=1
-STAMP=$( { cat "$HERE"/start.sh "$HERE"/addresses.sh "$HERE"/faultd.py; echo "canary $CANARY_OK"; } | sha256sum | cut -c1-16)
+# what the running lab was built from; a lab without the canary is restarted
+# once a dnsvigil with canary exists (never the other way round: a caller
+# without canary must not take it away from the others)
+STAMP=$(cat "$HERE"/start.sh "$HERE"/addresses.sh "$HERE"/faultd.py | sha256sum | cut -c1-16)
 RUN=$LAB_DIR/run
 LOG=$LAB_DIR/log
 
@@ -67,7 +70,7 @@ pid_alive() { # pid_alive NAME - the recorded process runs and is ours
 	[ -f "$f" ] || return 1
 	pid=$(cat "$f")
 	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
-	tr '\0' ' ' < "/proc/$pid/cmdline" | grep -qF "$LAB_DIR"
+	tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null | grep -qF "$LAB_DIR"
 }
 
 launch() { # launch NAME CMD... - start CMD in its own session, record its pid

@@ -27,7 +27,7 @@ if [ -d "$LAB_DIR/leases" ]; then
 	for l in "$LAB_DIR"/leases/*; do
 		[ -f "$l" ] || continue
 		p=$(basename "$l")
-		if [ -r "/proc/$p/cmdline" ] && [ "$(tr '\0' ' ' < "/proc/$p/cmdline")" = "$(cat "$l")" ]; then
+		if [ -r "/proc/$p/cmdline" ] && [ "$(tr '\0' ' ' < "/proc/$p/cmdline" 2> /dev/null)" = "$(cat "$l")" ]; then
 			users+="$p ($(cut -c1-60 "$l")) "
 		else
 			rm -f "$l"
@@ -40,7 +40,7 @@ if [ -d "$LAB_DIR/leases" ]; then
 fi
 
 ours() { # ours PID - the process exists and its command line names $LAB_DIR
-	[ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" | grep -qF "$LAB_DIR"
+	[ -r "/proc/$1/cmdline" ] && tr '\0' ' ' < "/proc/$1/cmdline" 2> /dev/null | grep -qF "$LAB_DIR"
 }
 
 descendants() { # descendants PID - every child, grandchild... of PID
