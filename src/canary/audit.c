@@ -17,11 +17,11 @@
 #include "net/net.h"
 #include "report/report.h"
 
-#define RCODE_NOERROR 0
-#define RCODE_SERVFAIL 2
-#define RCODE_NXDOMAIN 3
+#define RCODE_NOERROR   0
+#define RCODE_SERVFAIL  2
+#define RCODE_NXDOMAIN  3
 #define EDNS_OPTION_EDE 15 /*!< RFC 8914 §2 */
-#define NOT_ASKED -100
+#define NOT_ASKED       -100
 
 const char *dv_verdict_name(dv_verdict_t v)
 {
@@ -47,17 +47,17 @@ const char *dv_verdict_name(dv_verdict_t v)
 const char *dv_outcome_name(dv_outcome_t o)
 {
 	static const char *const names[] = {
-		[DV_OUTCOME_OK] = "ok",
-		[DV_OUTCOME_BOGUS_ACCEPTED] = "bogus-accepted",
-		[DV_OUTCOME_SECURE_FAILED] = "servfail",
-		[DV_OUTCOME_NO_AD] = "no-ad",
-		[DV_OUTCOME_WRONG_AD] = "wrong-ad",
-		[DV_OUTCOME_NO_ANSWER] = "no-answer",
-		[DV_OUTCOME_OTHER] = "other-rcode",
-		[DV_OUTCOME_REJECTED_CD] = "rejected-cd-servfail",
-		[DV_OUTCOME_NSEC3_SECURE] = "nsec3-secure",
-		[DV_OUTCOME_NSEC3_INSECURE] = "nsec3-insecure",
-		[DV_OUTCOME_NSEC3_SERVFAIL] = "nsec3-servfail",
+	    [DV_OUTCOME_OK] = "ok",
+	    [DV_OUTCOME_BOGUS_ACCEPTED] = "bogus-accepted",
+	    [DV_OUTCOME_SECURE_FAILED] = "servfail",
+	    [DV_OUTCOME_NO_AD] = "no-ad",
+	    [DV_OUTCOME_WRONG_AD] = "wrong-ad",
+	    [DV_OUTCOME_NO_ANSWER] = "no-answer",
+	    [DV_OUTCOME_OTHER] = "other-rcode",
+	    [DV_OUTCOME_REJECTED_CD] = "rejected-cd-servfail",
+	    [DV_OUTCOME_NSEC3_SECURE] = "nsec3-secure",
+	    [DV_OUTCOME_NSEC3_INSECURE] = "nsec3-insecure",
+	    [DV_OUTCOME_NSEC3_SERVFAIL] = "nsec3-servfail",
 	};
 	if ((size_t)o < sizeof(names) / sizeof(names[0]) && names[o] != NULL)
 		return names[o];
@@ -117,7 +117,8 @@ void dv_audit_parse_answer(const uint8_t *wire, size_t len, dv_answer_t *ans)
 			if (pos + 4 + olen > rdlen)
 				break;
 			/* RFC 8914 §2: INFO-CODE (2 octets), then EXTRA-TEXT. */
-			if (code == EDNS_OPTION_EDE && olen >= 2 && ans->ede_count < DV_AUDIT_MAX_EDE) {
+			if (code == EDNS_OPTION_EDE && olen >= 2 &&
+			    ans->ede_count < DV_AUDIT_MAX_EDE) {
 				dv_ede_t *e = &ans->ede[ans->ede_count++];
 				e->code = knot_wire_read_u16(p + pos + 4);
 				copy_text(e->text, sizeof(e->text), p + pos + 6, olen - 2u);
@@ -259,7 +260,7 @@ static size_t list_modes(const dv_resolver_result_t *rr, dv_outcome_t o, char *b
 		if (rr->modes[m].outcome != o)
 			continue;
 		int w = snprintf(buf + pos, pos < len ? len - pos : 0, "%s%s", n ? ", " : "",
-				 dv_canary_modes[m].label);
+		                 dv_canary_modes[m].label);
 		if (w > 0 && pos + (size_t)w < len)
 			pos += (size_t)w;
 		n++;
@@ -305,30 +306,30 @@ void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr)
 	if (accepted > 0) {
 		list_modes(rr, DV_OUTCOME_BOGUS_ACCEPTED, list, sizeof(list));
 		snprintf(detail, sizeof(detail), "accepts %zu of %zu bogus modes: %s", accepted,
-			 nbogus, list);
+		         nbogus, list);
 		rr->verdict = accepted == nbogus ? DV_VERDICT_NOT_VALIDATING : DV_VERDICT_PARTIAL;
 		add_finding(a, rr,
-			    accepted == nbogus ? DV_F_RESOLVER_NOT_VALIDATING
-					       : DV_F_RESOLVER_PARTIAL_VALIDATION,
-			    detail);
+		            accepted == nbogus ? DV_F_RESOLVER_NOT_VALIDATING
+		                               : DV_F_RESOLVER_PARTIAL_VALIDATION,
+		            detail);
 		return;
 	}
 	if (valid != NULL && servfail(&valid->first)) {
 		if (answered(&valid->cd)) {
 			rr->verdict = DV_VERDICT_TA_BROKEN;
 			add_finding(a, rr, DV_F_RESOLVER_TRUST_ANCHOR_BROKEN,
-				    "the valid control SERVFAILs, and answers with CD set");
+			            "the valid control SERVFAILs, and answers with CD set");
 		} else {
 			rr->verdict = DV_VERDICT_INDETERMINATE;
 			add_finding(a, rr, DV_F_RESOLVER_INDETERMINATE,
-				    "the valid control SERVFAILs even with CD set");
+			            "the valid control SERVFAILs even with CD set");
 		}
 		return;
 	}
 	if (valid == NULL || !answered(&valid->first)) {
 		rr->verdict = DV_VERDICT_INDETERMINATE;
 		add_finding(a, rr, DV_F_RESOLVER_INDETERMINATE,
-			    "no usable answer for the valid control");
+		            "no usable answer for the valid control");
 		return;
 	}
 	/* "validating" means every bogus mode was seen rejected and every control
@@ -340,14 +341,15 @@ void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr)
 		if (o != DV_OUTCOME_NO_ANSWER && o != DV_OUTCOME_OTHER)
 			continue;
 		int w = snprintf(list + pos, sizeof(list) - pos, "%s%s", unanswered ? ", " : "",
-				 dv_canary_modes[m].label);
+		                 dv_canary_modes[m].label);
 		if (w > 0 && pos + (size_t)w < sizeof(list))
 			pos += (size_t)w;
 		unanswered++;
 	}
 	if (unanswered > 0) {
-		snprintf(detail, sizeof(detail), "no usable answer (timeout, REFUSED, ...) for %zu modes: %s",
-			 unanswered, list);
+		snprintf(detail, sizeof(detail),
+		         "no usable answer (timeout, REFUSED, ...) for %zu modes: %s", unanswered,
+		         list);
 		rr->verdict = DV_VERDICT_INDETERMINATE;
 		add_finding(a, rr, DV_F_RESOLVER_INDETERMINATE, detail);
 		return;
@@ -355,7 +357,7 @@ void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr)
 	if (!any_ad) {
 		rr->verdict = DV_VERDICT_STRIPS_AD;
 		add_finding(a, rr, DV_F_RESOLVER_STRIPS_AD,
-			    "every bogus mode SERVFAILs, but no secure answer has AD");
+		            "every bogus mode SERVFAILs, but no secure answer has AD");
 		return;
 	}
 	rr->verdict = DV_VERDICT_VALIDATING;
@@ -363,8 +365,8 @@ void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr)
 		add_finding(a, rr, DV_F_RESOLVER_NO_EDE, "no EDE option in any answer");
 }
 
-int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n,
-		 dv_audit_t *out, char *errbuf, size_t errlen)
+int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n, dv_audit_t *out,
+                 char *errbuf, size_t errlen)
 {
 	run_t run;
 	qctx_t *qc = NULL;
@@ -380,7 +382,8 @@ int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n
 	uint8_t wire[KNOT_DNAME_MAXLEN];
 	if (opts->canary == NULL || knot_dname_from_str(wire, opts->canary, sizeof(wire)) == NULL ||
 	    knot_dname_size(wire) + 64 > KNOT_DNAME_MAXLEN) {
-		snprintf(errbuf, errlen, "bad canary zone name '%s'", opts->canary ? opts->canary : "");
+		snprintf(errbuf, errlen, "bad canary zone name '%s'",
+		         opts->canary ? opts->canary : "");
 		return DV_EINVAL;
 	}
 	knot_dname_to_lower(wire);
@@ -417,10 +420,10 @@ int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n
 	}
 
 	dv_net_opts_t nopts = {
-		.max_inflight = opts->max_inflight ? opts->max_inflight : 256,
-		.per_server_max = opts->per_server_max ? opts->per_server_max : 16,
-		.timeout_ms = opts->timeout_ms ? opts->timeout_ms : 3000,
-		.retries = opts->retries >= 0 ? (unsigned)opts->retries : 1,
+	    .max_inflight = opts->max_inflight ? opts->max_inflight : 256,
+	    .per_server_max = opts->per_server_max ? opts->per_server_max : 16,
+	    .timeout_ms = opts->timeout_ms ? opts->timeout_ms : 3000,
+	    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1,
 	};
 	run.audit = out;
 	run.timeout_ms = nopts.timeout_ms;
@@ -452,7 +455,7 @@ int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n
 	out->elapsed_ms = (unsigned)(now_ms() - t0);
 	for (size_t r = 0; r < n; r++) {
 		out->v[r].elapsed_ms =
-			run.t_end[r] >= run.t_start[r] ? (unsigned)(run.t_end[r] - run.t_start[r]) : 0;
+		    run.t_end[r] >= run.t_start[r] ? (unsigned)(run.t_end[r] - run.t_start[r]) : 0;
 		dv_audit_judge(out, &out->v[r]);
 	}
 fail:
@@ -515,8 +518,9 @@ static const char *rcode_short(int rcode)
 
 static bool outcome_bad(dv_outcome_t o)
 {
-	return o != DV_OUTCOME_OK && o != DV_OUTCOME_NSEC3_SECURE && o != DV_OUTCOME_NSEC3_INSECURE &&
-	       o != DV_OUTCOME_NSEC3_SERVFAIL && o != DV_OUTCOME_REJECTED_CD;
+	return o != DV_OUTCOME_OK && o != DV_OUTCOME_NSEC3_SECURE &&
+	       o != DV_OUTCOME_NSEC3_INSECURE && o != DV_OUTCOME_NSEC3_SERVFAIL &&
+	       o != DV_OUTCOME_REJECTED_CD;
 }
 
 /* "SERVF E7", "NOERR+AD", "!NOERR" (bad outcomes marked), "timeout" */
@@ -529,7 +533,7 @@ static void cell(const dv_mode_result_t *r, char *buf, size_t len)
 		return;
 	}
 	int p = snprintf(buf, len, "%s%s%s%s", mark, rcode_short(a->rcode), a->ad ? "+AD" : "",
-			 r->outcome == DV_OUTCOME_REJECTED_CD ? "*" : "");
+	                 r->outcome == DV_OUTCOME_REJECTED_CD ? "*" : "");
 	for (size_t i = 0; i < a->ede_count && p > 0 && (size_t)p < len; i++) {
 		int w = snprintf(buf + p, len - (size_t)p, "%s%u", i ? "," : " E", a->ede[i].code);
 		if (w < 0)
@@ -542,7 +546,7 @@ int dv_audit_print_text(const dv_audit_t *a, bool verbose, FILE *out)
 {
 	const int mw = 18, cw = 15;
 	fprintf(out, "canary %s: %zu modes, %zu resolvers, %.2f s\n\n", a->canary,
-		dv_canary_mode_count, a->len, a->elapsed_ms / 1000.0);
+	        dv_canary_mode_count, a->len, a->elapsed_ms / 1000.0);
 	fprintf(out, "%-*s %-9s", mw, "mode", "expect");
 	for (size_t r = 0; r < a->len; r++)
 		fprintf(out, " %-*.*s", cw, cw, a->v[r].address);
@@ -558,7 +562,7 @@ int dv_audit_print_text(const dv_audit_t *a, bool verbose, FILE *out)
 		fputc('\n', out);
 	}
 	fprintf(out, "\n(!: not what a correct validator answers; *: SERVFAIL with CD set too;"
-		     " E<n>: RFC 8914 EDE codes)\n\n");
+	             " E<n>: RFC 8914 EDE codes)\n\n");
 	for (size_t r = 0; r < a->len; r++) {
 		const dv_resolver_result_t *rr = &a->v[r];
 		char lim[32];
@@ -567,18 +571,18 @@ int dv_audit_print_text(const dv_audit_t *a, bool verbose, FILE *out)
 		else
 			snprintf(lim, sizeof(lim), "none");
 		fprintf(out, "%-20s %-20s nsec3-limit %-5s ede %-3s %u ms\n", rr->address,
-			dv_verdict_name(rr->verdict), lim, rr->sends_ede ? "yes" : "no",
-			rr->elapsed_ms);
+		        dv_verdict_name(rr->verdict), lim, rr->sends_ede ? "yes" : "no",
+		        rr->elapsed_ms);
 		for (size_t i = 0; i < rr->findings.len; i++) {
 			const dv_finding_t *f = &rr->findings.v[i];
 			fprintf(out, "  %s %s: %s\n", dv_severity_name(dv_code_severity(f->code)),
-				dv_code_name(f->code), f->detail);
+			        dv_code_name(f->code), f->detail);
 		}
 		for (size_t m = 0; verbose && m < dv_canary_mode_count; m++) {
 			const dv_answer_t *an = &rr->modes[m].first;
 			for (size_t i = 0; i < an->ede_count; i++)
 				fprintf(out, "  ede %-18s %3u %s\n", dv_canary_modes[m].label,
-					an->ede[i].code, an->ede[i].text);
+				        an->ede[i].code, an->ede[i].text);
 		}
 	}
 	return exit_status(a);
@@ -587,10 +591,10 @@ int dv_audit_print_text(const dv_audit_t *a, bool verbose, FILE *out)
 static json_t *answer_json(const dv_answer_t *a)
 {
 	json_t *o = json_object();
-	const char *st = a->status == DV_OK	    ? "answer"
-			 : a->status == DV_ETIMEOUT ? "timeout"
-			 : a->status == DV_ENET	    ? "network-error"
-						    : "parse-error";
+	const char *st = a->status == DV_OK         ? "answer"
+	                 : a->status == DV_ETIMEOUT ? "timeout"
+	                 : a->status == DV_ENET     ? "network-error"
+	                                            : "parse-error";
 	json_object_set_new(o, "status", json_string(st));
 	if (a->status == DV_OK) {
 		char rc[32];
@@ -624,7 +628,8 @@ int dv_audit_print_json(const dv_audit_t *a, FILE *out)
 		json_object_set_new(o, "address", json_string(rr->address));
 		json_object_set_new(o, "verdict", json_string(dv_verdict_name(rr->verdict)));
 		json_object_set_new(o, "nsec3_iteration_limit",
-				    rr->nsec3_limit >= 0 ? json_integer(rr->nsec3_limit) : json_null());
+		                    rr->nsec3_limit >= 0 ? json_integer(rr->nsec3_limit)
+		                                         : json_null());
 		json_object_set_new(o, "sends_ede", json_boolean(rr->sends_ede));
 		json_object_set_new(o, "elapsed_ms", json_integer(rr->elapsed_ms));
 		json_t *acc = json_array();
@@ -639,10 +644,12 @@ int dv_audit_print_json(const dv_audit_t *a, FILE *out)
 			dv_canary_qname(mode, a->canary, qname, sizeof(qname));
 			json_object_set_new(mo, "mode", json_string(mode->label));
 			json_object_set_new(mo, "qname", json_string(qname));
-			json_object_set_new(mo, "expect", json_string(dv_expect_name(mode->expect)));
+			json_object_set_new(mo, "expect",
+			                    json_string(dv_expect_name(mode->expect)));
 			if (mode->ede >= 0)
 				json_object_set_new(mo, "expected_ede", json_integer(mode->ede));
-			json_object_set_new(mo, "outcome", json_string(dv_outcome_name(mr->outcome)));
+			json_object_set_new(mo, "outcome",
+			                    json_string(dv_outcome_name(mr->outcome)));
 			json_object_set_new(mo, "answer", answer_json(&mr->first));
 			if (mr->cd.status != NOT_ASKED)
 				json_object_set_new(mo, "cd_answer", answer_json(&mr->cd));
@@ -656,7 +663,9 @@ int dv_audit_print_json(const dv_audit_t *a, FILE *out)
 	json_object_set_new(root, "resolvers", res);
 	int status = exit_status(a);
 	json_object_set_new(root, "status",
-			    json_string(status == 2 ? "error" : status == 1 ? "warning" : "ok"));
+	                    json_string(status == 2   ? "error"
+	                                : status == 1 ? "warning"
+	                                              : "ok"));
 	dv_json_write(out, root);
 	json_decref(root);
 	return status;
@@ -668,7 +677,7 @@ int dv_audit_print_nagios(const dv_audit_t *a, FILE *out)
 	for (size_t r = 0; r < a->len; r++)
 		count[a->v[r].verdict]++;
 	size_t bad = count[DV_VERDICT_NOT_VALIDATING] + count[DV_VERDICT_PARTIAL] +
-		     count[DV_VERDICT_UNREACHABLE] + count[DV_VERDICT_TA_BROKEN];
+	             count[DV_VERDICT_UNREACHABLE] + count[DV_VERDICT_TA_BROKEN];
 	int status = 0;
 	const char *word = "OK";
 	if (bad > 0) {
@@ -682,15 +691,16 @@ int dv_audit_print_nagios(const dv_audit_t *a, FILE *out)
 		word = "WARNING";
 	}
 	fprintf(out, "DNSVIGIL AUDIT %s - %zu of %zu resolvers validating", word,
-		count[DV_VERDICT_VALIDATING], a->len);
+	        count[DV_VERDICT_VALIDATING], a->len);
 	for (size_t r = 0; r < a->len; r++)
 		if (a->v[r].verdict != DV_VERDICT_VALIDATING)
 			fprintf(out, "; %s %s", a->v[r].address, dv_verdict_name(a->v[r].verdict));
-	fprintf(out, " | validating=%zu not_validating=%zu partial=%zu unreachable=%zu "
-		     "ta_broken=%zu strips_ad=%zu time=%.3fs\n",
-		count[DV_VERDICT_VALIDATING], count[DV_VERDICT_NOT_VALIDATING],
-		count[DV_VERDICT_PARTIAL], count[DV_VERDICT_UNREACHABLE], count[DV_VERDICT_TA_BROKEN],
-		count[DV_VERDICT_STRIPS_AD], a->elapsed_ms / 1000.0);
+	fprintf(out,
+	        " | validating=%zu not_validating=%zu partial=%zu unreachable=%zu "
+	        "ta_broken=%zu strips_ad=%zu time=%.3fs\n",
+	        count[DV_VERDICT_VALIDATING], count[DV_VERDICT_NOT_VALIDATING],
+	        count[DV_VERDICT_PARTIAL], count[DV_VERDICT_UNREACHABLE],
+	        count[DV_VERDICT_TA_BROKEN], count[DV_VERDICT_STRIPS_AD], a->elapsed_ms / 1000.0);
 	/* Long output (Monitoring Plugins: lines after the first). */
 	for (size_t r = 0; r < a->len; r++)
 		for (size_t i = 0; i < a->v[r].findings.len; i++) {

@@ -20,20 +20,20 @@
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 
-#define T_A 1
-#define T_NS 2
-#define T_SOA 6
-#define T_TXT 16
-#define T_AAAA 28
-#define T_DS 43
-#define T_RRSIG 46
-#define T_NSEC 47
-#define T_DNSKEY 48
-#define T_NSEC3 50
+#define T_A          1
+#define T_NS         2
+#define T_SOA        6
+#define T_TXT        16
+#define T_AAAA       28
+#define T_DS         43
+#define T_RRSIG      46
+#define T_NSEC       47
+#define T_DNSKEY     48
+#define T_NSEC3      50
 #define T_NSEC3PARAM 51
 
-#define DAY 86400
-#define MAX_TYPES 16
+#define DAY             86400
+#define MAX_TYPES       16
 #define BIG_DNSKEY_KEYS 5
 
 typedef struct {
@@ -55,8 +55,8 @@ typedef struct {
 typedef struct {
 	const dv_canary_opts_t *opts;
 	char keys_dir[4096];
-	uint8_t zone[KNOT_DNAME_MAXLEN];  /* canary parent apex */
-	uint8_t ns[KNOT_DNAME_MAXLEN];    /* ns1.<zone> */
+	uint8_t zone[KNOT_DNAME_MAXLEN]; /* canary parent apex */
+	uint8_t ns[KNOT_DNAME_MAXLEN];   /* ns1.<zone> */
 	char zone_str[KNOT_DNAME_TXT_MAXLEN + 1];
 	uint32_t ttl;
 	char *err;
@@ -79,8 +79,7 @@ static void zb_free(zb_t *z)
 	memset(z, 0, sizeof(*z));
 }
 
-static int zb_add(zb_t *z, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
-		  size_t rdlen)
+static int zb_add(zb_t *z, const uint8_t *owner, uint16_t type, const uint8_t *rdata, size_t rdlen)
 {
 	if (rdlen > 65535)
 		return DV_ELIMIT;
@@ -277,7 +276,7 @@ static int build_nsec(zb_t *z, const uint8_t *skip, const uint8_t *bad_next)
 	if (idx == NULL)
 		return DV_ENOMEM;
 	size_t n = owners(z, idx);
-	uint8_t (*names)[KNOT_DNAME_MAXLEN] = calloc(n ? n : 1, sizeof(*names));
+	uint8_t(*names)[KNOT_DNAME_MAXLEN] = calloc(n ? n : 1, sizeof(*names));
 	if (names == NULL) {
 		free(idx);
 		return DV_ENOMEM;
@@ -362,7 +361,8 @@ static int build_nsec3(zb_t *z, uint16_t iterations)
 		long bl = dv_bitmap_encode(types, nt, rd + l, sizeof(rd) - l);
 		char b32[64];
 		uint8_t owner[KNOT_DNAME_MAXLEN];
-		if (bl < 0 || dv_base32hex_encode(h[i].hash, DV_NSEC3_HASH_LEN, b32, sizeof(b32)) == 0 ||
+		if (bl < 0 ||
+		    dv_base32hex_encode(h[i].hash, DV_NSEC3_HASH_LEN, b32, sizeof(b32)) == 0 ||
 		    name_child(b32, z->apex, owner) != 0) {
 			ret = DV_EINVAL;
 			break;
@@ -394,7 +394,7 @@ static size_t labels_for_rrsig(const uint8_t *owner)
 }
 
 static int sign_rrset(zb_t *z, const dv_signkey_t *key, size_t first, size_t n, window_t w,
-		      bool corrupt, dv_buf_t *buf)
+                      bool corrupt, dv_buf_t *buf)
 {
 	const crec_t *r0 = &z->v[first];
 	uint8_t rrsig[DV_RRSIG_FIXED_LEN + KNOT_DNAME_MAXLEN + DV_SIG_MAXLEN];
@@ -448,8 +448,8 @@ static int sign_zone(zb_t *z, const dv_signkey_t *key, const signpol_t *pol)
 		const crec_t *r = &z->v[i];
 		bool apex = knot_dname_is_equal(r->owner, z->apex);
 		bool skip = r->type == T_RRSIG || (r->type == T_NS && is_delegation(z, r->owner)) ||
-			    (apex && r->type == T_A && pol->skip_apex_a) ||
-			    (r->type == T_DNSKEY && pol->skip_dnskey);
+		            (apex && r->type == T_A && pol->skip_apex_a) ||
+		            (r->type == T_DNSKEY && pol->skip_dnskey);
 		if (!skip) {
 			bool apex_a = apex && r->type == T_A;
 			window_t w = apex_a ? pol->apex_a : pol->all;
@@ -488,7 +488,8 @@ static int write_zone(ctx_t *c, const zb_t *z, const char *file)
 			if (soa != (pass == 0))
 				continue;
 			knot_rrset_t rr;
-			knot_rrset_init(&rr, (knot_dname_t *)r->owner, r->type, KNOT_CLASS_IN, z->ttl);
+			knot_rrset_init(&rr, (knot_dname_t *)r->owner, r->type, KNOT_CLASS_IN,
+			                z->ttl);
 			if (knot_rrset_add_rdata(&rr, r->rdata, r->rdlen, NULL) != KNOT_EOK) {
 				ret = DV_ENOMEM;
 				break;
@@ -532,7 +533,7 @@ static void zone_file_name(const char *apex_str, char *out, size_t len)
 }
 
 static int key_for(ctx_t *c, const char *zone_str, int slot, uint8_t alg, uint16_t flags,
-		   dv_signkey_t *k)
+                   dv_signkey_t *k)
 {
 	char file[KNOT_DNAME_TXT_MAXLEN + 32];
 	snprintf(file, sizeof(file), "%sk%d.pem", zone_str, slot);
@@ -561,13 +562,13 @@ static int write_child(ctx_t *c, const dv_canary_mode_t *m, uint8_t *ds, size_t 
 
 	char txt[256];
 	snprintf(txt, sizeof(txt), "dnsvigil canary %s: %s; a validating resolver: %s", m->label,
-		 m->title, dv_expect_name(m->expect));
+	         m->title, dv_expect_name(m->expect));
 	uint8_t www[KNOT_DNAME_MAXLEN], wild[KNOT_DNAME_MAXLEN], bad[KNOT_DNAME_MAXLEN];
 	if ((ret = name_child("www", z.apex, www)) != 0 ||
 	    (ret = name_child("*", z.apex, wild)) != 0 || (ret = name_child("b", z.apex, bad)) != 0)
 		goto fail;
-	if ((ret = add_soa(c, &z)) != 0 || (ret = zb_add(&z, z.apex, T_NS, c->ns,
-							  knot_dname_size(c->ns))) != 0 ||
+	if ((ret = add_soa(c, &z)) != 0 ||
+	    (ret = zb_add(&z, z.apex, T_NS, c->ns, knot_dname_size(c->ns))) != 0 ||
 	    (ret = add_a(&z, z.apex, "192.0.2.1")) != 0 || (ret = add_txt(&z, z.apex, txt)) != 0 ||
 	    (ret = add_a(&z, www, "192.0.2.2")) != 0)
 		goto fail;
@@ -582,7 +583,8 @@ static int write_child(ctx_t *c, const dv_canary_mode_t *m, uint8_t *ds, size_t 
 	uint16_t flags = m->fault == DV_FAULT_NO_ZONE_BIT ? 0 : 257;
 	nkeys = m->fault == DV_FAULT_BIG_DNSKEY ? BIG_DNSKEY_KEYS : 1;
 	for (size_t i = 0; i < nkeys; i++)
-		if ((ret = key_for(c, z.apex_str, (int)i, alg, i == 0 ? flags : 256, &keys[i])) != 0)
+		if ((ret = key_for(c, z.apex_str, (int)i, alg, i == 0 ? flags : 256, &keys[i])) !=
+		    0)
 			goto fail;
 	if (m->fault != DV_FAULT_NO_DNSKEY)
 		for (size_t i = 0; i < nkeys; i++)
@@ -789,11 +791,12 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 	if (name_child("ns1", c.zone, c.ns) != 0)
 		return DV_EINVAL;
 	int n = opts->keys_dir ? snprintf(c.keys_dir, sizeof(c.keys_dir), "%s", opts->keys_dir)
-			       : snprintf(c.keys_dir, sizeof(c.keys_dir), "%s/keys", opts->out_dir);
+	                       : snprintf(c.keys_dir, sizeof(c.keys_dir), "%s/keys", opts->out_dir);
 	if (n < 0 || (size_t)n >= sizeof(c.keys_dir))
 		return DV_EINVAL;
 	if (mkdir_p1(opts->out_dir) != 0 || mkdir_p1(c.keys_dir) != 0) {
-		seterr(&c, "cannot create %s or %s: %s", opts->out_dir, c.keys_dir, strerror(errno));
+		seterr(&c, "cannot create %s or %s: %s", opts->out_dir, c.keys_dir,
+		       strerror(errno));
 		return DV_EIO;
 	}
 
@@ -802,7 +805,8 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 	memcpy(p.apex_str, c.zone_str, sizeof(p.apex_str));
 	if ((ret = add_soa(&c, &p)) != 0 ||
 	    (ret = zb_add(&p, p.apex, T_NS, c.ns, knot_dname_size(c.ns))) != 0 ||
-	    (ret = add_txt(&p, p.apex, "dnsvigil canary: one child zone per DNSSEC failure mode")) != 0)
+	    (ret = add_txt(&p, p.apex,
+	                   "dnsvigil canary: one child zone per DNSSEC failure mode")) != 0)
 		goto fail;
 	for (size_t i = 0; i < opts->ns_addr_count; i++) {
 		if ((ret = add_a(&p, c.ns, opts->ns_addrs[i])) != 0) {
@@ -844,7 +848,7 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 			snprintf(ede, sizeof(ede), "-");
 		if ((ret = sb_printf(&zl, "%s %s\n", cstr, cfile)) != 0 ||
 		    (ret = sb_printf(&tsv, "%s\t%s\t%s\t%s\t%s\n", m->label, qname,
-				     type_str(m->qtype, tbuf, sizeof(tbuf)), expect, ede)) != 0)
+		                     type_str(m->qtype, tbuf, sizeof(tbuf)), expect, ede)) != 0)
 			goto fail;
 	}
 
@@ -854,7 +858,8 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 	    (ret = build_nsec(&p, NULL, NULL)) != 0)
 		goto fail;
 	int64_t now = opts->now;
-	signpol_t pol = {{now - DAY, now + 30 * DAY}, {now - DAY, now + 30 * DAY}, false, false, false};
+	signpol_t pol = {
+	    {now - DAY, now + 30 * DAY}, {now - DAY, now + 30 * DAY}, false, false, false};
 	if ((ret = sign_zone(&p, &pk, &pol)) != 0) {
 		seterr(&c, "%s: signing failed: %s", c.zone_str, dv_strerror(ret));
 		goto fail;
@@ -879,7 +884,7 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 	for (size_t i = 0; i < opts->ns_addr_count; i++) {
 		bool v6 = strchr(opts->ns_addrs[i], ':') != NULL;
 		if ((ret = sb_printf(&deleg, "%s %u IN %s %s\n", nsstr, c.ttl, v6 ? "AAAA" : "A",
-				     opts->ns_addrs[i])) != 0)
+		                     opts->ns_addrs[i])) != 0)
 			goto fail;
 	}
 	if ((ret = write_text(&c, "dsset", dsset.s)) != 0 ||

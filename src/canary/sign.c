@@ -56,7 +56,7 @@ static int ec_rdata_key(EVP_PKEY *pkey, uint8_t *out, size_t cap, size_t *len)
 	uint8_t pt[1 + 2 * P256_COORD + 8];
 	size_t ptlen = 0;
 	if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt),
-					    &ptlen) != 1)
+	                                    &ptlen) != 1)
 		return DV_ECRYPTO;
 	if (ptlen != 1 + 2 * P256_COORD || pt[0] != 0x04 || cap < 2 * P256_COORD)
 		return DV_ECRYPTO;
@@ -120,7 +120,7 @@ static int key_save(const char *path, EVP_PKEY *pkey)
 }
 
 int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsigned bits,
-			   uint16_t flags, dv_signkey_t *out)
+                           uint16_t flags, dv_signkey_t *out)
 {
 	char path[4096];
 	memset(out, 0, sizeof(*out));
@@ -183,7 +183,7 @@ static int ecdsa_der_to_raw(const uint8_t *der, size_t derlen, uint8_t *sig, siz
 }
 
 int dv_signkey_sign(const dv_signkey_t *key, const uint8_t *data, size_t len, uint8_t *sig,
-		    size_t *siglen)
+                    size_t *siglen)
 {
 	uint8_t raw[DV_SIG_MAXLEN + 16];
 	size_t rawlen = sizeof(raw);

@@ -12,15 +12,15 @@
 #include <openssl/evp.h>
 
 #define DV_SIGNKEY_RDMAX 1024 /*!< DNSKEY RDATA of up to RSA-4096 */
-#define DV_SIG_MAXLEN 512     /*!< RSA-4096 signature */
+#define DV_SIG_MAXLEN    512  /*!< RSA-4096 signature */
 
 typedef struct {
 	EVP_PKEY *pkey;
-	uint8_t alg;                      /*!< 8 (RSASHA256) or 13 (ECDSAP256SHA256) */
-	uint16_t flags;                   /*!< DNSKEY flags published with the key */
+	uint8_t alg;                     /*!< 8 (RSASHA256) or 13 (ECDSAP256SHA256) */
+	uint16_t flags;                  /*!< DNSKEY flags published with the key */
 	uint8_t rdata[DV_SIGNKEY_RDMAX]; /*!< DNSKEY RDATA for these flags */
 	size_t rdlen;
-	uint16_t tag;                     /*!< RFC 4034 Appendix B key tag of rdata */
+	uint16_t tag; /*!< RFC 4034 Appendix B key tag of rdata */
 } dv_signkey_t;
 
 /*!
@@ -31,7 +31,7 @@ typedef struct {
  * dv_signkey_free.
  */
 int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsigned bits,
-			   uint16_t flags, dv_signkey_t *out);
+                           uint16_t flags, dv_signkey_t *out);
 
 /*! Publish the key with other DNSKEY flags (recomputes rdata and tag). */
 int dv_signkey_set_flags(dv_signkey_t *key, uint16_t flags);
@@ -42,6 +42,6 @@ int dv_signkey_set_flags(dv_signkey_t *key, uint16_t flags);
  * (RFC 5702 §3) or r||s, 32 bytes each (RFC 6605 §4).
  */
 int dv_signkey_sign(const dv_signkey_t *key, const uint8_t *data, size_t len, uint8_t *sig,
-		    size_t *siglen);
+                    size_t *siglen);
 
 void dv_signkey_free(dv_signkey_t *key);

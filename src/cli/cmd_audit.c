@@ -10,33 +10,33 @@
 #include "core/error.h"
 
 static const char usage_text[] =
-	"usage: dnsvigil audit --canary NAME [options] ADDRESS...\n"
-	"  -c, --canary NAME        the canary zone written by 'dnsvigil canary'\n"
-	"  -p, --port P             port for addresses without one (default 53)\n"
-	"  -t, --timeout MS         per-attempt timeout (default 3000)\n"
-	"  -r, --retries N          extra UDP attempts per question (default 1)\n"
-	"  -j, --concurrency N      questions in flight overall (default 256)\n"
-	"  -f, --format text|json   report format (default text)\n"
-	"      --nagios             one Nagios/Icinga plugin line, exit 0/1/2/3\n"
-	"  -v, --verbose            text: every EDE code and EXTRA-TEXT per resolver\n"
-	"ADDRESS: 192.0.2.1, 192.0.2.1@5353, ::1, [::1]:5353\n"
-	"exit status: 0 every resolver validates, 1 warnings, 2 a resolver fails or bad input;\n"
-	"--nagios: 0 OK, 1 WARNING (strips AD), 2 CRITICAL (accepts bogus data, unreachable,\n"
-	"trust anchor broken), 3 UNKNOWN (the audit could not run or judge)\n";
+    "usage: dnsvigil audit --canary NAME [options] ADDRESS...\n"
+    "  -c, --canary NAME        the canary zone written by 'dnsvigil canary'\n"
+    "  -p, --port P             port for addresses without one (default 53)\n"
+    "  -t, --timeout MS         per-attempt timeout (default 3000)\n"
+    "  -r, --retries N          extra UDP attempts per question (default 1)\n"
+    "  -j, --concurrency N      questions in flight overall (default 256)\n"
+    "  -f, --format text|json   report format (default text)\n"
+    "      --nagios             one Nagios/Icinga plugin line, exit 0/1/2/3\n"
+    "  -v, --verbose            text: every EDE code and EXTRA-TEXT per resolver\n"
+    "ADDRESS: 192.0.2.1, 192.0.2.1@5353, ::1, [::1]:5353\n"
+    "exit status: 0 every resolver validates, 1 warnings, 2 a resolver fails or bad input;\n"
+    "--nagios: 0 OK, 1 WARNING (strips AD), 2 CRITICAL (accepts bogus data, unreachable,\n"
+    "trust anchor broken), 3 UNKNOWN (the audit could not run or judge)\n";
 
 int dv_cmd_audit(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"canary", required_argument, NULL, 'c'},
-		{"port", required_argument, NULL, 'p'},
-		{"timeout", required_argument, NULL, 't'},
-		{"retries", required_argument, NULL, 'r'},
-		{"concurrency", required_argument, NULL, 'j'},
-		{"format", required_argument, NULL, 'f'},
-		{"nagios", no_argument, NULL, 'N'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"canary", required_argument, NULL, 'c'},
+	    {"port", required_argument, NULL, 'p'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"retries", required_argument, NULL, 'r'},
+	    {"concurrency", required_argument, NULL, 'j'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"nagios", no_argument, NULL, 'N'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	dv_audit_opts_t opts = {.port = 53, .retries = -1};
 	const char *format = "text";
@@ -99,7 +99,7 @@ int dv_cmd_audit(int argc, char **argv)
 	dv_audit_t audit;
 	char err[512];
 	int ret = dv_audit_run(&opts, (const char *const *)argv + optind, (size_t)(argc - optind),
-			       &audit, err, sizeof(err));
+	                       &audit, err, sizeof(err));
 	if (ret != 0) {
 		if (nagios) {
 			printf("DNSVIGIL AUDIT UNKNOWN - %s\n", err[0] ? err : dv_strerror(ret));

@@ -11,27 +11,23 @@
 #define MAX_NS_ADDRS 8
 
 static const char usage_text[] =
-	"usage: dnsvigil canary --zone NAME --out DIR [options]\n"
-	"  -z, --zone NAME      the canary parent zone (e.g. canary.example.)\n"
-	"  -o, --out DIR        where the zone files, dsset, zones.list, modes.tsv go\n"
-	"  -k, --keys DIR       private keys, kept across runs (default DIR/keys)\n"
-	"  -n, --now TIME       sign relative to TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
-	"  -a, --ns-addr ADDR   address of ns1.NAME, the server of every canary zone\n"
-	"                       (repeatable; default 127.0.0.1)\n"
-	"  -t, --ttl SECONDS    TTL of every record (default 30)\n"
-	"layout and failure modes: doc/canary.md\n";
+    "usage: dnsvigil canary --zone NAME --out DIR [options]\n"
+    "  -z, --zone NAME      the canary parent zone (e.g. canary.example.)\n"
+    "  -o, --out DIR        where the zone files, dsset, zones.list, modes.tsv go\n"
+    "  -k, --keys DIR       private keys, kept across runs (default DIR/keys)\n"
+    "  -n, --now TIME       sign relative to TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
+    "  -a, --ns-addr ADDR   address of ns1.NAME, the server of every canary zone\n"
+    "                       (repeatable; default 127.0.0.1)\n"
+    "  -t, --ttl SECONDS    TTL of every record (default 30)\n"
+    "layout and failure modes: doc/canary.md\n";
 
 int dv_cmd_canary(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"zone", required_argument, NULL, 'z'},
-		{"out", required_argument, NULL, 'o'},
-		{"keys", required_argument, NULL, 'k'},
-		{"now", required_argument, NULL, 'n'},
-		{"ns-addr", required_argument, NULL, 'a'},
-		{"ttl", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"zone", required_argument, NULL, 'z'},    {"out", required_argument, NULL, 'o'},
+	    {"keys", required_argument, NULL, 'k'},    {"now", required_argument, NULL, 'n'},
+	    {"ns-addr", required_argument, NULL, 'a'}, {"ttl", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	const char *ns[MAX_NS_ADDRS];
 	size_t nns = 0;
@@ -56,7 +52,8 @@ int dv_cmd_canary(int argc, char **argv)
 			break;
 		case 'a':
 			if (nns == MAX_NS_ADDRS) {
-				fprintf(stderr, "dnsvigil canary: at most %d --ns-addr\n", MAX_NS_ADDRS);
+				fprintf(stderr, "dnsvigil canary: at most %d --ns-addr\n",
+				        MAX_NS_ADDRS);
 				return DV_EXIT_ERROR;
 			}
 			ns[nns++] = optarg;

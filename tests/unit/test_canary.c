@@ -29,8 +29,12 @@ static char dir1[256], dir2[300];
 static int write_canary(const char *out, const char *keys)
 {
 	static const char *const ns[] = {"127.0.0.1"};
-	dv_canary_opts_t o = {.zone = "Canary.Example.", .out_dir = out, .keys_dir = keys,
-			      .now = NOW, .ns_addrs = ns, .ns_addr_count = 1};
+	dv_canary_opts_t o = {.zone = "Canary.Example.",
+	                      .out_dir = out,
+	                      .keys_dir = keys,
+	                      .now = NOW,
+	                      .ns_addrs = ns,
+	                      .ns_addr_count = 1};
 	char err[512];
 	int ret = dv_canary_write(&o, err, sizeof(err));
 	if (ret != 0)
@@ -142,7 +146,7 @@ static void print_codes(const char *label, const dv_findings_t *f)
 {
 	for (size_t i = 0; i < f->len; i++)
 		fprintf(stderr, "  %s: %s %s type %u\n", label, dv_code_name(f->v[i].code),
-			f->v[i].owner, f->v[i].type);
+		        f->v[i].owner, f->v[i].type);
 }
 
 /* Zones that must verify clean: the controls, and the DS-side faults (their
@@ -150,9 +154,9 @@ static void print_codes(const char *label, const dv_findings_t *f)
 static void test_clean_children(void **state)
 {
 	(void)state;
-	static const char *const clean[] = {"valid", "big-dnskey", "island", "nsec3-iter-0",
-					    "ds-bad-digest", "ds-bad-tag", "ds-bad-alg",
-					    "ds-unknown-digest", "ds-unknown-alg"};
+	static const char *const clean[] = {"valid",        "big-dnskey",        "island",
+	                                    "nsec3-iter-0", "ds-bad-digest",     "ds-bad-tag",
+	                                    "ds-bad-alg",   "ds-unknown-digest", "ds-unknown-alg"};
 	for (size_t i = 0; i < sizeof(clean) / sizeof(clean[0]); i++) {
 		dv_findings_t f;
 		size_t n = verify_child(clean[i], &f);
@@ -173,22 +177,22 @@ static void test_faulty_children(void **state)
 		uint16_t type; /* evidence: the RR type concerned, 0 = any */
 		bool only;     /* no other finding code */
 	} cases[] = {
-		{"rrsig-exp-all", DV_F_RRSIG_EXPIRED, 0, true},
-		{"rrsig-exp-a", DV_F_RRSIG_EXPIRED, KNOT_RRTYPE_A, true},
-		{"rrsig-notyet", DV_F_RRSIG_NOT_YET_VALID, 0, true},
-		{"rrsig-inverted", DV_F_RRSIG_WINDOW_INVERTED, 0, false},
-		{"rrsig-bad-a", DV_F_RRSIG_INVALID, KNOT_RRTYPE_A, false},
-		{"rrsig-none-a", DV_F_RRSIG_MISSING, KNOT_RRTYPE_A, true},
-		{"rrsig-none-dnskey", DV_F_RRSIG_MISSING, KNOT_RRTYPE_DNSKEY, false},
-		{"dnskey-none", DV_F_ZONE_UNSIGNED, 0, true},
-		{"unsigned", DV_F_ZONE_UNSIGNED, 0, true},
-		{"no-zone-bit", DV_F_DNSKEY_NOT_ZONE_KEY, 0, false},
-		{"nsec-none", DV_F_DENIAL_MISSING, 0, true},
-		{"nsec-bad-cover", DV_F_NSEC_CHAIN_BROKEN, 0, true},
-		{"wildcard-no-proof", DV_F_NSEC_MISSING, 0, true},
-		{"nsec3-iter-1", DV_F_NSEC3_ITERATIONS, 0, true},
-		{"nsec3-iter-150", DV_F_NSEC3_ITERATIONS, 0, true},
-		{"nsec3-iter-500", DV_F_NSEC3_ITERATIONS, 0, true},
+	    {"rrsig-exp-all", DV_F_RRSIG_EXPIRED, 0, true},
+	    {"rrsig-exp-a", DV_F_RRSIG_EXPIRED, KNOT_RRTYPE_A, true},
+	    {"rrsig-notyet", DV_F_RRSIG_NOT_YET_VALID, 0, true},
+	    {"rrsig-inverted", DV_F_RRSIG_WINDOW_INVERTED, 0, false},
+	    {"rrsig-bad-a", DV_F_RRSIG_INVALID, KNOT_RRTYPE_A, false},
+	    {"rrsig-none-a", DV_F_RRSIG_MISSING, KNOT_RRTYPE_A, true},
+	    {"rrsig-none-dnskey", DV_F_RRSIG_MISSING, KNOT_RRTYPE_DNSKEY, false},
+	    {"dnskey-none", DV_F_ZONE_UNSIGNED, 0, true},
+	    {"unsigned", DV_F_ZONE_UNSIGNED, 0, true},
+	    {"no-zone-bit", DV_F_DNSKEY_NOT_ZONE_KEY, 0, false},
+	    {"nsec-none", DV_F_DENIAL_MISSING, 0, true},
+	    {"nsec-bad-cover", DV_F_NSEC_CHAIN_BROKEN, 0, true},
+	    {"wildcard-no-proof", DV_F_NSEC_MISSING, 0, true},
+	    {"nsec3-iter-1", DV_F_NSEC3_ITERATIONS, 0, true},
+	    {"nsec3-iter-150", DV_F_NSEC3_ITERATIONS, 0, true},
+	    {"nsec3-iter-500", DV_F_NSEC3_ITERATIONS, 0, true},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		dv_findings_t f;
@@ -258,8 +262,9 @@ static void test_parent_ds(void **state)
 			match |= dv_ds_matches(wire, dsr->rdata, dsr->rdlen, kr->rdata, kr->rdlen);
 		}
 		bool want = m->fault != DV_FAULT_DS_BAD_DIGEST && m->fault != DV_FAULT_DS_BAD_TAG &&
-			    m->fault != DV_FAULT_DS_BAD_ALG && m->fault != DV_FAULT_DS_UNKNOWN_DIGEST &&
-			    m->fault != DV_FAULT_DS_UNKNOWN_ALG;
+		            m->fault != DV_FAULT_DS_BAD_ALG &&
+		            m->fault != DV_FAULT_DS_UNKNOWN_DIGEST &&
+		            m->fault != DV_FAULT_DS_UNKNOWN_ALG;
 		if (match != want)
 			fprintf(stderr, "DS of %s: match %d\n", m->label, match);
 		assert_int_equal(match, want);
@@ -313,9 +318,13 @@ static char *slurp_nosig(const char *path)
 static void test_stable_across_runs(void **state)
 {
 	(void)state;
-	static const char *const files[] = {"dsset", "modes.tsv", "zones.list", "delegation",
-					    "canary.example.zone", "ds-bad-tag.canary.example.zone",
-					    "nsec3-iter-50.canary.example.zone"};
+	static const char *const files[] = {"dsset",
+	                                    "modes.tsv",
+	                                    "zones.list",
+	                                    "delegation",
+	                                    "canary.example.zone",
+	                                    "ds-bad-tag.canary.example.zone",
+	                                    "nsec3-iter-50.canary.example.zone"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char a[600], b[600];
 		snprintf(a, sizeof(a), "%s/%s", dir1, files[i]);
@@ -334,17 +343,17 @@ static size_t build_msg(uint8_t *w, uint8_t rcode, bool ad, const uint8_t *opts,
 {
 	memset(w, 0, 12);
 	w[0] = 0x12;
-	w[2] = 0x81;                         /* QR RD */
+	w[2] = 0x81;                                      /* QR RD */
 	w[3] = (uint8_t)(0x80 | (ad ? 0x20 : 0) | rcode); /* RA, AD */
-	w[5] = 1;                            /* QDCOUNT */
-	w[11] = 1;                           /* ARCOUNT: OPT */
+	w[5] = 1;                                         /* QDCOUNT */
+	w[11] = 1;                                        /* ARCOUNT: OPT */
 	size_t p = 12;
 	static const uint8_t q[] = {1, 'x', 0, 0, 1, 0, 1};
 	memcpy(w + p, q, sizeof(q));
 	p += sizeof(q);
 	/* OPT: root owner, type 41, class = 1232, TTL with DO, rdata */
-	const uint8_t opt[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, (uint8_t)(optlen >> 8),
-			       (uint8_t)optlen};
+	const uint8_t opt[] = {
+	    0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, (uint8_t)(optlen >> 8), (uint8_t)optlen};
 	memcpy(w + p, opt, sizeof(opt));
 	p += sizeof(opt);
 	memcpy(w + p, opts, optlen);
@@ -356,9 +365,8 @@ static void test_parse_ede(void **state)
 	(void)state;
 	uint8_t w[512];
 	/* Two EDE options (RFC 8914 §2) and a cookie (code 10) between them. */
-	static const uint8_t two[] = {0, 15, 0, 5, 0, 7, 'a', 'b', 'c',
-				      0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8,
-				      0, 15, 0, 3, 0, 22, 0x01};
+	static const uint8_t two[] = {0, 15, 0, 5, 0, 7, 'a', 'b', 'c', 0, 10, 0, 8,  1,
+	                              2, 3,  4, 5, 6, 7, 8,   0,   15,  0, 3,  0, 22, 0x01};
 	dv_answer_t a;
 	memset(&a, 0, sizeof(a));
 	a.status = DV_OK;
@@ -412,7 +420,7 @@ static void set(dv_answer_t *a, int status, int rcode, bool ad, int ede)
 
 /* Fill rr's answers as a resolver of `kind` with NSEC3 limit `limit` would. */
 static void simulate(dv_resolver_result_t *rr, kind_t kind, int limit, bool ede,
-		     const char *accepts)
+                     const char *accepts)
 {
 	for (size_t m = 0; m < dv_canary_mode_count; m++) {
 		const dv_canary_mode_t *md = &dv_canary_modes[m];
@@ -459,7 +467,7 @@ static void simulate(dv_resolver_result_t *rr, kind_t kind, int limit, bool ede,
 }
 
 static dv_resolver_result_t *judge(dv_audit_t *a, kind_t kind, int limit, bool ede,
-				   const char *accepts)
+                                   const char *accepts)
 {
 	static dv_resolver_result_t rr;
 	static dv_mode_result_t modes[64];
@@ -563,13 +571,10 @@ static void test_verdicts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mode_table),
-		cmocka_unit_test(test_clean_children),
-		cmocka_unit_test(test_faulty_children),
-		cmocka_unit_test(test_parent_ds),
-		cmocka_unit_test(test_stable_across_runs),
-		cmocka_unit_test(test_parse_ede),
-		cmocka_unit_test(test_verdicts),
+	    cmocka_unit_test(test_mode_table),         cmocka_unit_test(test_clean_children),
+	    cmocka_unit_test(test_faulty_children),    cmocka_unit_test(test_parent_ds),
+	    cmocka_unit_test(test_stable_across_runs), cmocka_unit_test(test_parse_ede),
+	    cmocka_unit_test(test_verdicts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
