@@ -469,7 +469,7 @@ for label in $KNOT_ZONES; do
 done
 
 # trust anchor files
-ROOT_DS=$(kds . | awk '{ print $1, "IN", $2, $3, $4, $5, $6 }')
+ROOT_DS=$(kds . | awk '{ print $1, "IN", $2, $3, $4, $5, toupper($6) }')
 [ -n "$ROOT_DS" ] || die "no DS for the root from keymgr"
 echo "$ROOT_DS" > "$LAB_DIR/root.ds"
 keymgr -c "$KC" . dnskey 2> /dev/null | awk '$3 == 257 { print $1, "IN", $2, $3, $4, $5, $6 $7 $8 $9 $10 }' > "$LAB_DIR/root.key"
