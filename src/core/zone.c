@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libknot/descriptor.h>
 #include <libknot/dname.h>
@@ -50,6 +52,8 @@ typedef struct {
 	bool stop_at_soa; /* origin discovery pass */
 	uint8_t soa_owner[DV_DNAME_MAXLEN];
 	bool found_soa;
+	size_t dropped; /* bytes of the mapped input given back */
+	dv_arena_t scratch; /* owner_t and sort keys, freed after indexing */
 } load_t;
 
 __attribute__((format(printf, 5, 6)))
@@ -75,15 +79,16 @@ static const char *scanner_file(const zs_scanner_t *s, const load_t *ld)
 
 static owner_t *owner_new(load_t *ld, const uint8_t *dname, size_t len, uint32_t line)
 {
-	dv_arena_t *a = &ld->zone->arena;
-	owner_t *o = dv_arena_alloc(a, sizeof(*o));
-	uint8_t *d = dv_arena_dup(a, dname, len);
+	/* The name stays with the zone; the owner record and its sort key
+	 * live in a scratch arena that is freed once the zone is indexed. */
+	owner_t *o = dv_arena_alloc(&ld->scratch, sizeof(*o));
+	uint8_t *d = dv_arena_dup(&ld->zone->arena, dname, len);
 	if (o == NULL || d == NULL)
 		return NULL;
 	knot_dname_to_lower(d);
 	knot_dname_storage_t st;
 	const uint8_t *lf = knot_dname_lf(d, st);
-	uint8_t *lfc = lf ? dv_arena_dup(a, lf, (size_t)lf[0] + 1) : NULL;
+	uint8_t *lfc = lf ? dv_arena_dup(&ld->scratch, lf, (size_t)lf[0] + 1) : NULL;
 	if (lfc == NULL)
 		return NULL;
 	o->dname = d;
@@ -108,6 +113,27 @@ static void on_error(zs_scanner_t *s)
 	set_error(ld, DV_EPARSE, scanner_file(s, ld), s->line_counter, "%s",
 		  zs_strerror(s->error.code));
 	s->state = ZS_STATE_STOP;
+}
+
+/* zscanner maps the whole file; pages already parsed are never read again,
+ * so give them back (a private read-only file mapping re-reads them from the
+ * file if touched).  This keeps peak memory near the size of the parsed data
+ * rather than that plus the file. */
+static void drop_parsed_input(zs_scanner_t *s, load_t *ld)
+{
+	if (!s->input.mmaped || s->input.start == NULL || s->input.current < s->input.start)
+		return;
+	const size_t margin = (size_t)1 << 20, step = (size_t)8 << 20;
+	size_t done = (size_t)(s->input.current - s->input.start);
+	if (done < ld->dropped + margin + step)
+		return;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t upto = (done - margin) / page * page;
+	uintptr_t base = (uintptr_t)s->input.start;
+	if (base % page != 0)
+		return;
+	madvise((void *)(base + ld->dropped), upto - ld->dropped, MADV_DONTNEED);
+	ld->dropped = upto;
 }
 
 static void on_record(zs_scanner_t *s)
@@ -165,7 +191,11 @@ static void on_record(zs_scanner_t *s)
 		return;
 	}
 	if (ld->nrecs == ld->caprecs) {
-		size_t nc = ld->caprecs ? ld->caprecs * 2 : 4096;
+		/* First guess from the input size (~80 bytes of text per record
+		 * in signed zones), then grow by half: doubling would leave up to
+		 * half of the largest array unused. */
+		size_t nc = ld->caprecs ? ld->caprecs + ld->caprecs / 2
+					: (size_t)(ld->total_bytes / 80) + 4096;
 		rec_t *nv = realloc(ld->recs, nc * sizeof(*nv));
 		if (nv == NULL)
 			goto nomem;
@@ -188,6 +218,7 @@ static void on_record(zs_scanner_t *s)
 			ld->next_progress = done + (1u << 20);
 		}
 	}
+	drop_parsed_input(s, ld);
 	return;
 nomem:
 	set_error(ld, DV_ENOMEM, file, s->line_counter, "out of memory");
@@ -229,14 +260,20 @@ static int rec_cmp(const void *pa, const void *pb)
 	return rdata_cmp(a->rdata, a->rdlen, b->rdata, b->rdlen);
 }
 
-/* Parse the file or string with zscanner. */
+#define INCLUDE_DEPTH_MAX 8
+
+/*
+ * Parse a file or string with zscanner, one record at a time.  The record
+ * loop (rather than zs_parse_all) keeps input.current up to date, which the
+ * progress line and the release of parsed input pages need; it also makes
+ * $INCLUDE ours to follow, with a depth limit against include loops.
+ */
 static int run_scanner(load_t *ld, const char *path, const char *data, size_t len,
-		       const char *origin)
+		       const char *origin, unsigned depth)
 {
 	zs_scanner_t *s = malloc(sizeof(*s));
 	if (s == NULL)
 		return DV_ENOMEM;
-	int ret = DV_OK;
 	uint32_t dttl = ld->opts->default_ttl ? ld->opts->default_ttl : 3600;
 	if (zs_init(s, origin, KNOT_CLASS_IN, dttl) != 0) {
 		set_error(ld, DV_EINVAL, ld->zone->file, 0, "invalid origin '%s'", origin);
@@ -245,23 +282,53 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 	}
 	int r = path ? zs_set_input_file(s, path) : zs_set_input_string(s, data, len);
 	if (r != 0) {
-		set_error(ld, path ? DV_EIO : DV_EPARSE, ld->zone->file, 0, "%s",
-			  zs_strerror(s->error.code));
-		ret = ld->ret;
+		set_error(ld, path ? DV_EIO : DV_EPARSE, path ? path : ld->zone->file, 0, "%s",
+			  path ? "cannot open the file" : zs_strerror(s->error.code));
 		goto out;
 	}
-	if (zs_set_processing(s, on_record, on_error, ld) != 0) {
-		ret = DV_EINVAL;
-		goto out;
+	s->process.data = ld;
+	while (ld->ret == DV_OK) {
+		r = zs_parse_record(s);
+		if (s->state == ZS_STATE_DATA) {
+			on_record(s);
+		} else if (s->state == ZS_STATE_ERROR || r != 0) {
+			on_error(s);
+		} else if (s->state == ZS_STATE_INCLUDE) {
+			/* RFC 1035 §5.1: $INCLUDE file [origin]; zscanner resolved both. */
+			char inc_origin[1025];
+			size_t ol = strnlen((const char *)s->buffer, sizeof(s->buffer));
+			if (ol >= sizeof(inc_origin))
+				ol = sizeof(inc_origin) - 1;
+			memcpy(inc_origin, s->buffer, ol); /* the origin, in text form */
+			inc_origin[ol] = '\0';
+			if (depth >= INCLUDE_DEPTH_MAX) {
+				set_error(ld, DV_ELIMIT, scanner_file(s, ld), s->line_counter,
+					  "$INCLUDE nested deeper than %d", INCLUDE_DEPTH_MAX);
+				break;
+			}
+			struct stat ist;
+			errno = 0;
+			if (stat(s->include_filename, &ist) != 0 || !S_ISREG(ist.st_mode)) {
+				set_error(ld, DV_EIO, scanner_file(s, ld), s->line_counter,
+					  "$INCLUDE %s: %s", s->include_filename,
+					  errno ? strerror(errno) : "not a regular file");
+				break;
+			}
+			if (run_scanner(ld, s->include_filename, NULL, 0, inc_origin, depth + 1) !=
+			    DV_OK) {
+				/* Name the $INCLUDE line when the file itself could not be read. */
+				break;
+			}
+		} else {
+			break; /* ZS_STATE_EOF or ZS_STATE_STOP */
+		}
+		if (s->state == ZS_STATE_STOP)
+			break;
 	}
-	if (zs_parse_all(s) != 0 && ld->ret == DV_OK && s->state != ZS_STATE_STOP)
-		set_error(ld, DV_EPARSE, scanner_file(s, ld), s->line_counter, "%s",
-			  zs_strerror(s->error.code));
-	ret = ld->ret;
 out:
 	zs_deinit(s);
 	free(s);
-	return ret;
+	return ld->ret;
 }
 
 /* Insert every missing ancestor between an owner and the apex as an empty
@@ -343,6 +410,64 @@ nomem:
 	return DV_ENOMEM;
 }
 
+/* Order records canonically without a second array: an in-place bucket
+ * permutation by name ordinal (American flag sort), then each name's few
+ * records by type and RDATA.  glibc's qsort would allocate a copy of the
+ * whole array, the largest allocation of a load. */
+static int sort_records(load_t *ld, size_t nnames)
+{
+	rec_t *r = ld->recs;
+	size_t n = ld->nrecs;
+	uint32_t *next = calloc(nnames + 1, sizeof(*next));
+	uint32_t *end = calloc(nnames + 1, sizeof(*end));
+	if (next == NULL || end == NULL) {
+		free(next);
+		free(end);
+		return DV_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		end[r[i].owner->ord]++;
+	uint32_t acc = 0;
+	for (size_t b = 0; b < nnames; b++) {
+		next[b] = acc;
+		acc += end[b];
+		end[b] = acc;
+	}
+	for (size_t b = 0; b < nnames; b++) {
+		while (next[b] < end[b]) {
+			uint32_t t = r[next[b]].owner->ord;
+			if (t == b) {
+				next[b]++;
+				continue;
+			}
+			rec_t tmp = r[next[t]];
+			r[next[t]++] = r[next[b]];
+			r[next[b]] = tmp;
+		}
+	}
+	size_t start = 0;
+	for (size_t b = 0; b < nnames; b++) {
+		size_t e = end[b];
+		if (e - start > 16) {
+			qsort(r + start, e - start, sizeof(*r), rec_cmp);
+		} else {
+			for (size_t i = start + 1; i < e; i++) {
+				rec_t x = r[i];
+				size_t j = i;
+				while (j > start && rec_cmp(&r[j - 1], &x) > 0) {
+					r[j] = r[j - 1];
+					j--;
+				}
+				r[j] = x;
+			}
+		}
+		start = e;
+	}
+	free(next);
+	free(end);
+	return DV_OK;
+}
+
 static int build_index(load_t *ld)
 {
 	dv_zone_t *z = ld->zone;
@@ -380,7 +505,6 @@ static int build_index(load_t *ld)
 		u[i]->ord = (uint32_t)i;
 		dv_name_t *nm = &z->names[i];
 		nm->dname = u[i]->dname;
-		nm->lf = u[i]->lf;
 		nm->labels = (uint8_t)knot_dname_labels(nm->dname, NULL);
 		if (ent)
 			nm->flags |= DV_NAME_ENT;
@@ -397,36 +521,42 @@ static int build_index(load_t *ld)
 	}
 
 	/* 3. Records in canonical order; drop exact duplicates (RFC 2181 §5). */
-	qsort(ld->recs, ld->nrecs, sizeof(*ld->recs), rec_cmp);
-	z->rrs = malloc((ld->nrecs ? ld->nrecs : 1) * sizeof(*z->rrs));
-	if (z->rrs == NULL) {
-		ret = DV_ENOMEM;
+	if ((ret = sort_records(ld, nu)) != DV_OK)
 		goto fail;
-	}
+	/* Convert to dv_rr_t in place (it is smaller than rec_t, so writing
+	 * entry j never overtakes the reading of entry i >= j). */
+	_Static_assert(sizeof(dv_rr_t) <= sizeof(rec_t), "in-place conversion");
 	size_t nr = 0;
+	dv_rr_t *rrs = (dv_rr_t *)(void *)ld->recs;
 	for (size_t i = 0; i < ld->nrecs; i++) {
-		const rec_t *r = &ld->recs[i];
+		rec_t r;
+		memcpy(&r, &ld->recs[i], sizeof(r));
 		if (nr > 0) {
-			const dv_rr_t *p = &z->rrs[nr - 1];
-			if (p->name == r->owner->ord && p->type == r->type &&
-			    rdata_cmp(p->rdata, p->rdlen, r->rdata, r->rdlen) == 0)
-				continue;
+			const dv_rr_t *p = &rrs[nr - 1];
+			if (p->name == r.owner->ord && p->type == r.type &&
+			    rdata_cmp(p->rdata, p->rdlen, r.rdata, r.rdlen) == 0)
+				continue; /* RFC 2181 §5: duplicate RRs are one */
 		}
-		z->rrs[nr++] = (dv_rr_t){
-			.name = r->owner->ord,
-			.type = r->type,
-			.rdlen = r->rdlen,
-			.ttl = r->ttl,
-			.line = r->line,
-			.rdata = r->rdata,
+		dv_rr_t out = {
+			.name = r.owner->ord,
+			.type = r.type,
+			.rdlen = r.rdlen,
+			.ttl = r.ttl,
+			.line = r.line,
+			.rdata = r.rdata,
 		};
+		memcpy(&rrs[nr++], &out, sizeof(out));
 	}
-	z->rr_count = nr;
-	free(ld->recs);
+	z->rrs = realloc(rrs, (nr ? nr : 1) * sizeof(*z->rrs));
+	if (z->rrs == NULL)
+		z->rrs = rrs;
 	ld->recs = NULL;
+	z->rr_count = nr;
 
 	/* 4. RRsets (RRSIG excluded) and each name's ranges. */
-	size_t caprs = nr / 2 + 16, nrs = 0;
+	size_t caprs = 1, nrs = 0;
+	for (size_t i = 1; i < nr; i++)
+		caprs += z->rrs[i].name != z->rrs[i - 1].name || z->rrs[i].type != z->rrs[i - 1].type;
 	z->rrsets = malloc(caprs * sizeof(*z->rrsets));
 	if (z->rrsets == NULL) {
 		ret = DV_ENOMEM;
@@ -571,6 +701,7 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	dv_arena_init(&z->arena, 0);
 	snprintf(z->file, sizeof(z->file), "%s", label);
 	load_t ld = {.zone = z, .opts = opts, .errbuf = errbuf, .errlen = errlen};
+	dv_arena_init(&ld.scratch, 0);
 	int ret;
 
 	if (path != NULL) {
@@ -599,7 +730,7 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 		}
 	} else {
 		ld.stop_at_soa = true;
-		ret = run_scanner(&ld, path, data, len, ".");
+		ret = run_scanner(&ld, path, data, len, ".", 0);
 		if (ret != DV_OK)
 			goto fail;
 		if (!ld.found_soa) {
@@ -613,7 +744,7 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	knot_dname_to_lower(z->origin);
 	dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
 
-	ret = run_scanner(&ld, path, data, len, z->origin_str);
+	ret = run_scanner(&ld, path, data, len, z->origin_str, 0);
 	if (ret != DV_OK)
 		goto fail;
 	if (ld.nrecs == 0) {
@@ -628,11 +759,13 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	if ((ret = check_soa(&ld)) != DV_OK)
 		goto fail;
 	free(ld.owners);
+	dv_arena_free(&ld.scratch);
 	*out = z;
 	return DV_OK;
 fail:
 	free(ld.recs);
 	free(ld.owners);
+	dv_arena_free(&ld.scratch);
 	dv_zone_free(z);
 	return ret;
 }
@@ -668,12 +801,13 @@ long dv_zone_name_find(const dv_zone_t *z, const uint8_t *dname)
 		return -1;
 	memcpy(low, dname, sz);
 	knot_dname_to_lower(low);
-	knot_dname_storage_t st;
+	/* The same key the names were sorted by (knot_dname_lf). */
+	knot_dname_storage_t st, sm;
 	const uint8_t *lf = knot_dname_lf(low, st);
 	size_t lo = 0, hi = z->name_count;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = lf_cmp(z->names[mid].lf, lf);
+		int c = lf_cmp(knot_dname_lf(z->names[mid].dname, sm), lf);
 		if (c == 0)
 			return (long)mid;
 		if (c < 0)

@@ -44,7 +44,6 @@ typedef struct {
 
 typedef struct {
 	const uint8_t *dname; /*!< wire form, lowercase */
-	const uint8_t *lf;    /*!< knot_dname_lf form: lf[0] = length, lf+1 the key */
 	uint32_t rrset_first; /*!< index into dv_zone_t.rrsets (non-RRSIG RRsets) */
 	uint32_t rrset_count;
 	uint32_t sig_first;   /*!< index into dv_zone_t.rrs: the RRSIGs at this name */
