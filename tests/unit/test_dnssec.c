@@ -889,7 +889,8 @@ static void test_key_new_errors(void **state)
 
 static void test_key_verify_wrong_lengths(void **state)
 {
-	/* ECDSA signatures are r|s of exactly twice the curve size (RFC 6605 §4). */
+	/* ECDSA signatures are r|s of exactly twice the curve size (RFC 6605 §4),
+	 * Ed25519 signatures 64 octets (RFC 8080 §4). */
 	for (size_t i = 2; i <= 4; i++) {
 		parsed_t p;
 		parse_vector(sig_vectors[i].text, &p);
