@@ -167,7 +167,7 @@ int dv_check_nsec(const dv_zone_t *z, dv_findings_t *out)
 			/* RFC 4035 §2.3: no NSEC below a zone cut (or a DNAME). */
 			ret = denial_report(out, DV_F_NSEC_UNEXPECTED, z, ni, DENIAL_T_NSEC, "%s",
 			                    (z->names[i].flags & DV_NAME_DNAME_BELOW)
-			                        ? "name below a DNAME (RFC 6672 §2.3) owns an NSEC"
+			                        ? "name below a DNAME (RFC 6672 §2.4) owns an NSEC"
 			                        : "glue or occluded name below a zone cut owns an "
 			                          "NSEC (RFC 4035 §2.3)");
 		} else if (state[i] & HAS) {

@@ -300,6 +300,22 @@ static const struct {
      NULL,
      NULL,
      {{DV_F_NSEC_CHAIN_BROKEN, "a.example."}}},
+    {"NSEC nothing owned below a DNAME",
+     nsec_zone,
+     "ns1 A 192.0.2.53\n",
+     "dn DNAME target.test.\ndn NSEC ns1.example. DNAME RRSIG NSEC\nx.dn A 192.0.2.9\n"
+     "ns1 A 192.0.2.53\n",
+     "b.c NSEC ns1.example.",
+     "b.c NSEC dn.example.",
+     {{0}}},
+    {"NSEC below a DNAME",
+     nsec_zone,
+     "ns1 A 192.0.2.53\n",
+     "dn DNAME target.test.\ndn NSEC ns1.example. DNAME RRSIG NSEC\nx.dn A 192.0.2.9\n"
+     "x.dn NSEC ns1.example. A RRSIG NSEC\nns1 A 192.0.2.53\n",
+     "b.c NSEC ns1.example.",
+     "b.c NSEC dn.example.",
+     {{DV_F_NSEC_UNEXPECTED, "x.dn.example."}}},
     /* ---- NSEC3 ---- */
     {"NSEC3 healthy", nsec3_plain, NULL, NULL, NULL, NULL, {{0}}},
     {"NSEC3 Opt-Out healthy", nsec3_optout, NULL, NULL, NULL, NULL, {{0}}},
