@@ -32,6 +32,7 @@ for n in $(vf_names clean); do
 	t_eq "$n: summary.dnskeys" "${v[8]}" "${c[2]}"
 	t_eq "$n: summary.denial" "${v[9]}" "${denial%optout}"
 	t_eq "$n: summary.earliest_expiry" "${v[10]}" "$EXP_UNIX"
+	t_eq "$n: now" "$("${ZT[@]}" get "$o.json" now)" 1893456000
 
 	# The parent's DS (SHA-256; knot: SHA-256 + SHA-384) and the KSK as a
 	# DNSKEY trust anchor both lead to the zone's keys.

@@ -57,6 +57,13 @@ for base in ldns-a8-nsec bind-a13-nsec knot-a15-nsec; do
 	t_eq "sig-corrupt-$base: summary.errors" "$("${ZT[@]}" get "$j" summary.errors 2>&1)" 1
 done
 
+# The text report of the same fault names the code, the owner and the key.
+"$DNSVIGIL" verify --now "$NOW" "$WORK/sig-corrupt-bind-a13-nsec.zone" > "$WORK/sig-corrupt.txt" 2>&1
+t_eq "sig-corrupt text report: exit 2" $? 2
+t_grep "sig-corrupt text report: code and owner" 'RRSIG_INVALID' "$WORK/sig-corrupt.txt"
+t_grep "sig-corrupt text report: owner" 'www\.example\.' "$WORK/sig-corrupt.txt"
+t_grep "sig-corrupt text report: key tag" "$(tag bind-a13-nsec 256 13)" "$WORK/sig-corrupt.txt"
+
 # An RRSIG deleted.
 fault rrsig-del-a bind-a8-nsec3optout 2 "RRSIG_MISSING mail.example. A" \
 	"del mail.example. RRSIG A"
@@ -88,6 +95,23 @@ fault name-case-mx ldns-a8-nsec 0 "" \
 sed 's/^WWW\.example\./wWw.ExAmple./' "$FX/bind-a13-nsec.zone" > "$WORK/owner-case.zone"
 t_grep "owner-case: fault applied" '^wWw\.ExAmple\.' "$WORK/owner-case.zone"
 fcase owner-case 0 "" "$WORK/owner-case.zone" --now "$NOW"
+
+# Record order in the file does not matter (canonical RR order, RFC 4034
+# §6.3, is the verifier's job): every line shuffled, SOA kept first.
+for base in bind-a13-nsec knot-a8-nsec3 ldns-a15-nsec3optout; do
+	"$PY" -c '
+import random, sys
+lines = [l for l in open(sys.argv[1]).read().splitlines() if l.strip() and not l.startswith(";")]
+soa = [l for l in lines if "\tSOA\t" in l or " SOA " in l.replace("\t", " ")][:1]
+rest = [l for l in lines if l not in soa]
+random.Random(4034).shuffle(rest)
+print("\n".join(soa + rest))' "$FX/$base.zone" > "$WORK/shuffled-$base.zone"
+	t_eq "shuffled-$base: same records" "$("${ZT[@]}" count "$WORK/shuffled-$base.zone")" "$("${ZT[@]}" count "$FX/$base.zone")"
+	fcase "shuffled-$base" 0 "" "$WORK/shuffled-$base.zone" --now "$NOW"
+done
+# A record repeated in the file is one record (RFC 2181 §5): still valid.
+fault duplicate-rr bind-a13-nsec 0 "" "add mail.example. 3600 IN A 192.0.2.25" \
+	"add multi.example. 3600 IN A 192.0.2.9"
 
 # TTL changed (the signature still verifies with the original TTL).
 fault ttl-changed bind-a13-nsec 1 "RRSIG_TTL_MISMATCH mail.example. A" \
@@ -157,6 +181,12 @@ print(sorted({f.get("time") for f in json.load(open(sys.argv[1]))["findings"]
 $(all_rrsets +RRSIG_EXPIRES_CRITICAL "$z" | sed 's/^+/?/')"
 	t_grep "lastsec-$base: reports the coming expiry" 'RRSIG_EXPIRES_(SOON|CRITICAL)' "$WORK/lastsec-$base.json"
 done
+# Boundaries (RFC 4035 §5.3.1: inception <= now <= expiration is valid).
+z=$FX/knot-a15-nsec.zone
+fcase at-inception 0 "" "$z" --now 20250101000000
+fcase at-expiration 1 "$(all_rrsets +RRSIG_EXPIRES_SOON "$z" | sed 's/^+/?/')
+$(all_rrsets +RRSIG_EXPIRES_CRITICAL "$z" | sed 's/^+/?/')" "$z" --now 20350101000000 --warn-expiry 1d
+t_nogrep "at-expiration: not expired at the expiration second" 'RRSIG_EXPIRED"' "$WORK/at-expiration.json"
 # --warn-expiry: the window, its units.
 z=$FX/bind-a13-nsec.zone
 for w in "4d 0" "6d 1" "96h 0" "144h 1" "345600 0" "518400 1" "1w 1" "5759m 0" "7201m 1" "432001s 1" "431999s 0"; do
@@ -199,6 +229,17 @@ for base in ldns-a13-nsec3 knot-a8-nsec3 bind-a15-nsec3; do
 	fault "nsec3-del-$base" "$base" 2 "NSEC3_MISSING www.example.|$(h3 "$base" www.example.) *
 ?NSEC3_CHAIN_BROKEN $("${ZT[@]}" nsec3prev "$FX/$base.zone" www.example.) *" "delnsec3 www.example."
 done
+# The NSEC3 of an empty non-terminal (b.sub: only a.b.sub exists) deleted.
+fault nsec3-del-ent ldns-a13-nsec3 2 "NSEC3_MISSING b.sub.example.|$(h3 ldns-a13-nsec3 b.sub.example.) *
+?NSEC3_CHAIN_BROKEN $("${ZT[@]}" nsec3prev "$FX/ldns-a13-nsec3.zone" b.sub.example.) *" "delnsec3 b.sub.example."
+# Opt-out: a delegation WITH a DS still needs its NSEC3 (RFC 5155 §7.1).
+fault nsec3-del-secure bind-a8-nsec3optout 2 "NSEC3_MISSING secure.example.|$(h3 bind-a8-nsec3optout secure.example.) *
+?NSEC3_CHAIN_BROKEN $("${ZT[@]}" nsec3prev "$FX/bind-a8-nsec3optout.zone" secure.example.) *" "delnsec3 secure.example."
+# The only name under sub removed (with its RRSIG): the NSEC3 records of
+# a.b.sub, b.sub and sub now hash no name of the zone.
+fault nsec3-orphan knot-a8-nsec3 2 "NSEC3_ORPHAN $(h3 knot-a8-nsec3 a.b.sub.example.) *
+NSEC3_ORPHAN $(h3 knot-a8-nsec3 b.sub.example.) *
+NSEC3_ORPHAN $(h3 knot-a8-nsec3 sub.example.) *" "del a.b.sub.example. A" "del a.b.sub.example. RRSIG A"
 fault add-a-nsec3 bind-a15-nsec3 2 "RRSIG_MISSING txt-host.example. A
 NSEC3_BITMAP_MISMATCH txt-host.example.|$(h3 bind-a15-nsec3 txt-host.example.) *" \
 	"add Txt-Host.example. 3600 IN A 192.0.2.77"

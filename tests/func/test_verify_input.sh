@@ -190,4 +190,48 @@ base | sed 1d > "$W/relative.zone"
 vf_verify "$W/relative" --origin example. --now "$NOW" "$W/relative.zone"
 t_eq "relative names + --origin: loads (ZONE_UNSIGNED, not a load error)" \
 	"$VF_RC:$("${ZT[@]}" ew "$W/relative.json" 2>/dev/null | cut -d' ' -f1-2 | tr '\n' ' ')" "2:ZONE_UNSIGNED example. "
+# Mutated signed zones (bytes flipped, lines dropped or doubled, a field
+# cut short): any verdict, but exit 0..2 and no sanitizer report.  Seeded,
+# so a failure reproduces: the file stays in $W.
+"$PY" - "$FX/bind-a13-nsec.zone" "$FX/knot-a8-nsec3.zone" "$FX/ldns-a13-zonemd.zone" "$W" <<'PYEOF'
+import random, sys
+srcs, out = sys.argv[1:4], sys.argv[4]
+r = random.Random(20251123)
+for i in range(36):
+    data = bytearray(open(srcs[i % 3], "rb").read())
+    lines = data.split(b"\n")
+    kind = i % 4
+    if kind == 0:      # flip a few bytes anywhere
+        for _ in range(r.randint(1, 8)):
+            j = r.randrange(len(data))
+            data[j] = r.choice(b"\0 \t\"();\\.$@*0123456789abcdefABCDEF\xff\x80")
+    elif kind == 1:    # drop or double random lines
+        for _ in range(r.randint(1, 10)):
+            j = r.randrange(len(lines))
+            if r.random() < 0.5:
+                del lines[j]
+            else:
+                lines.insert(j, lines[j])
+        data = bytearray(b"\n".join(lines))
+    elif kind == 2:    # cut a line short
+        j = r.randrange(len(lines))
+        lines[j] = lines[j][: r.randrange(max(1, len(lines[j])))]
+        data = bytearray(b"\n".join(lines))
+    else:              # truncate the file
+        data = data[: r.randrange(len(data))]
+    open("%s/mut-%02d.zone" % (out, i), "wb").write(data)
+PYEOF
+crashed=0
+for f in "$W"/mut-*.zone; do
+	timeout 30 "$DNSVIGIL" verify --format json --now "$NOW" "$f" > "$W/mut.out" 2> "$W/mut.err"
+	rc=$?
+	if [ "$rc" -gt 2 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$W/mut.err"; then
+		crashed=$((crashed + 1))
+		not_ok "mutated zone $(basename "$f"): no crash" "exit $rc" "$(head -c 600 "$W/mut.err")"
+	elif [ "$rc" = 2 ] && [ ! -s "$W/mut.out" ] && ! grep -Eq "$(basename "$f"):[0-9]+: " "$W/mut.err"; then
+		crashed=$((crashed + 1))
+		not_ok "mutated zone $(basename "$f"): a load error says FILE:LINE:" "$(head -c 300 "$W/mut.err")"
+	fi
+done
+t_eq "36 mutated zones: no crash, every load error located" "$crashed" 0
 exit 0

@@ -60,7 +60,11 @@ log() { echo "make-fixtures: $*" >&2; }
 # non-terminal pair (b.sub, sub: only a.b.sub exists); three delegations:
 # "secure" with DS, "glued" with in-zone glue (A+AAAA), "plain" without.
 # Mixed case in owners (WWW, NS2, Txt-Host) and RDATA names (SOA RNAME,
-# NS, MX, CNAME, SRV) exercises canonical form (RFC 4034 §6.2).
+# NS, MX, CNAME, SRV) exercises canonical form (RFC 4034 §6.2); "multi"
+# holds RRsets whose canonical RDATA order (§6.3) differs from the text
+# order (192.0.2.9 < .10 < .200 on the wire; "b" < "zz" < "aaa" by length
+# octet; MX targets lowercased before sorting); escaped owners (\032, \.,
+# \065 = 'A', lowercased in canonical form) test name handling.
 cat > "$OUT/unsigned.zone" <<'EOF'
 $ORIGIN example.
 $TTL 3600
@@ -90,6 +94,18 @@ ns1.glued	86400	IN A	192.0.2.53
 ns1.glued	86400	IN AAAA	2001:db8::53
 ns2.glued	86400	IN A	192.0.2.54
 plain		86400	IN NS	ns.other.test.
+multi			IN A	192.0.2.10
+multi			IN A	192.0.2.9
+multi			IN A	192.0.2.200
+multi			IN TXT	"zz"
+multi			IN TXT	"aaa"
+multi			IN TXT	"b"
+multi			IN MX	20 ZZ.mx.test.
+multi			IN MX	20 aa.mx.test.
+multi			IN MX	5 m.mx.test.
+sp\032ace		IN TXT	"escaped space in the owner"
+dot\.label		IN A	192.0.2.46
+\065bc			IN A	192.0.2.65
 EOF
 
 TMP=$(mktemp -d /tmp/dv-mkfx.XXXXXX)
