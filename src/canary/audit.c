@@ -709,3 +709,127 @@ int dv_audit_print_nagios(const dv_audit_t *a, FILE *out)
 		}
 	return status;
 }
+
+/* ---- reading a saved report (--from) ------------------------------------------ */
+
+static int answer_from_json(json_t *o, dv_answer_t *a)
+{
+	answer_reset(a);
+	if (!json_is_object(o))
+		return DV_EPARSE;
+	const char *st = json_string_value(json_object_get(o, "status"));
+	if (st == NULL)
+		return DV_EPARSE;
+	if (strcmp(st, "answer") == 0)
+		a->status = DV_OK;
+	else if (strcmp(st, "timeout") == 0)
+		a->status = DV_ETIMEOUT;
+	else if (strcmp(st, "network-error") == 0)
+		a->status = DV_ENET;
+	else
+		a->status = DV_EPARSE;
+	if (a->status != DV_OK)
+		return 0;
+	const char *rc = json_string_value(json_object_get(o, "rcode"));
+	const knot_lookup_t *l = rc ? knot_lookup_by_name(knot_rcode_names, rc) : NULL;
+	if (l == NULL)
+		return DV_EPARSE;
+	a->rcode = l->id;
+	a->ad = json_is_true(json_object_get(o, "ad"));
+	a->tcp = json_is_true(json_object_get(o, "tcp"));
+	json_int_t rtt = json_integer_value(json_object_get(o, "rtt_ms"));
+	a->rtt_ms = rtt > 0 && rtt < 3600000 ? (unsigned)rtt : 0;
+	json_t *ede = json_object_get(o, "ede");
+	size_t i;
+	json_t *e;
+	json_array_foreach(ede, i, e)
+	{
+		if (a->ede_count == DV_AUDIT_MAX_EDE)
+			break;
+		json_int_t code = json_integer_value(json_object_get(e, "code"));
+		const char *text = json_string_value(json_object_get(e, "text"));
+		if (code < 0 || code > 65535)
+			return DV_EPARSE;
+		dv_ede_t *d = &a->ede[a->ede_count++];
+		d->code = (uint16_t)code;
+		copy_text(d->text, sizeof(d->text), (const uint8_t *)(text ? text : ""),
+		          text ? strlen(text) : 0);
+	}
+	return 0;
+}
+
+int dv_audit_load(const char *path, dv_audit_t *out, char *errbuf, size_t errlen)
+{
+	json_error_t jerr;
+	int ret = DV_EPARSE;
+	memset(out, 0, sizeof(*out));
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(errbuf, errlen, "%s:%d: %s", path, jerr.line, jerr.text);
+		return DV_EPARSE;
+	}
+	const char *canary = json_string_value(json_object_get(root, "canary"));
+	json_t *res = json_object_get(root, "resolvers");
+	if (canary == NULL || !json_is_array(res) || json_array_size(res) == 0 ||
+	    json_array_size(res) > 100000) {
+		snprintf(errbuf, errlen, "%s: not a 'dnsvigil audit --format json' report", path);
+		goto fail;
+	}
+	snprintf(out->canary, sizeof(out->canary), "%s", canary);
+	out->elapsed_ms = (unsigned)json_integer_value(json_object_get(root, "elapsed_ms"));
+	out->v = calloc(json_array_size(res), sizeof(*out->v));
+	if (out->v == NULL) {
+		ret = DV_ENOMEM;
+		goto fail;
+	}
+	out->len = json_array_size(res);
+	for (size_t r = 0; r < out->len; r++) {
+		json_t *jr = json_array_get(res, r);
+		dv_resolver_result_t *rr = &out->v[r];
+		const char *addr = json_string_value(json_object_get(jr, "address"));
+		rr->modes = calloc(dv_canary_mode_count, sizeof(*rr->modes));
+		if (rr->modes == NULL) {
+			ret = DV_ENOMEM;
+			goto fail;
+		}
+		if (addr == NULL) {
+			snprintf(errbuf, errlen, "%s: resolver %zu has no address", path, r);
+			goto fail;
+		}
+		snprintf(rr->address, sizeof(rr->address), "%s", addr);
+		rr->elapsed_ms = (unsigned)json_integer_value(json_object_get(jr, "elapsed_ms"));
+		/* A mode the report lacks (an older canary) counts as unanswered. */
+		for (size_t m = 0; m < dv_canary_mode_count; m++) {
+			answer_reset(&rr->modes[m].first);
+			answer_reset(&rr->modes[m].cd);
+			rr->modes[m].first.status = DV_ETIMEOUT;
+		}
+		size_t i;
+		json_t *jm;
+		json_array_foreach(json_object_get(jr, "modes"), i, jm)
+		{
+			const char *label = json_string_value(json_object_get(jm, "mode"));
+			size_t m = 0;
+			while (label != NULL && m < dv_canary_mode_count &&
+			       strcmp(dv_canary_modes[m].label, label) != 0)
+				m++;
+			if (label == NULL || m == dv_canary_mode_count)
+				continue;
+			json_t *cd = json_object_get(jm, "cd_answer");
+			if (answer_from_json(json_object_get(jm, "answer"), &rr->modes[m].first) !=
+			        0 ||
+			    (cd != NULL && answer_from_json(cd, &rr->modes[m].cd) != 0)) {
+				snprintf(errbuf, errlen, "%s: bad answer for %s mode %s", path,
+				         addr, label);
+				goto fail;
+			}
+		}
+		dv_audit_judge(out, rr);
+	}
+	ret = 0;
+fail:
+	json_decref(root);
+	if (ret != 0)
+		dv_audit_free(out);
+	return ret;
+}

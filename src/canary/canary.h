@@ -183,6 +183,13 @@ int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n
                  char *errbuf, size_t errlen);
 void dv_audit_free(dv_audit_t *a);
 
+/*!
+ * Read a report written by dv_audit_print_json (the raw answers are in it)
+ * and judge it again: same answers, same verdicts.  DV_EPARSE with a message
+ * in errbuf when the file is not such a report.  Free with dv_audit_free.
+ */
+int dv_audit_load(const char *path, dv_audit_t *out, char *errbuf, size_t errlen);
+
 /*! Reports: text matrix (verbose: with every EDE EXTRA-TEXT), JSON, Nagios
  *  plugin line.  Return the exit status. */
 int dv_audit_print_text(const dv_audit_t *a, bool verbose, FILE *out);

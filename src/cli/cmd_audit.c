@@ -11,6 +11,7 @@
 
 static const char usage_text[] =
     "usage: dnsvigil audit --canary NAME [options] ADDRESS...\n"
+    "       dnsvigil audit --from FILE [options]\n"
     "  -c, --canary NAME        the canary zone written by 'dnsvigil canary'\n"
     "  -p, --port P             port for addresses without one (default 53)\n"
     "  -t, --timeout MS         per-attempt timeout (default 3000)\n"
@@ -19,6 +20,8 @@ static const char usage_text[] =
     "  -f, --format text|json   report format (default text)\n"
     "      --nagios             one Nagios/Icinga plugin line, exit 0/1/2/3\n"
     "  -v, --verbose            text: every EDE code and EXTRA-TEXT per resolver\n"
+    "      --save FILE          also write the JSON report (every answer) to FILE\n"
+    "      --from FILE          judge a saved JSON report again instead of asking\n"
     "ADDRESS: 192.0.2.1, 192.0.2.1@5353, ::1, [::1]:5353\n"
     "exit status: 0 every resolver validates, 1 warnings, 2 a resolver fails or bad input;\n"
     "--nagios: 0 OK, 1 WARNING (strips AD), 2 CRITICAL (accepts bogus data, unreachable,\n"
@@ -35,11 +38,13 @@ int dv_cmd_audit(int argc, char **argv)
 	    {"format", required_argument, NULL, 'f'},
 	    {"nagios", no_argument, NULL, 'N'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"save", required_argument, NULL, 'S'},
+	    {"from", required_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	dv_audit_opts_t opts = {.port = 53, .retries = -1};
-	const char *format = "text";
+	const char *format = "text", *save = NULL, *from = NULL;
 	bool nagios = false, verbose = false;
 	unsigned long v;
 	int c;
@@ -80,6 +85,12 @@ int dv_cmd_audit(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'S':
+			save = optarg;
+			break;
+		case 'F':
+			from = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
@@ -88,7 +99,7 @@ int dv_cmd_audit(int argc, char **argv)
 			return nagios ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR;
 		}
 	}
-	if (opts.canary == NULL || optind >= argc) {
+	if (from == NULL && (opts.canary == NULL || optind >= argc)) {
 		if (nagios) {
 			printf("DNSVIGIL AUDIT UNKNOWN - need --canary and at least one address\n");
 			return DV_EXIT_UNKNOWN;
@@ -98,8 +109,12 @@ int dv_cmd_audit(int argc, char **argv)
 	}
 	dv_audit_t audit;
 	char err[512];
-	int ret = dv_audit_run(&opts, (const char *const *)argv + optind, (size_t)(argc - optind),
-	                       &audit, err, sizeof(err));
+	int ret;
+	if (from != NULL)
+		ret = dv_audit_load(from, &audit, err, sizeof(err));
+	else
+		ret = dv_audit_run(&opts, (const char *const *)argv + optind,
+		                   (size_t)(argc - optind), &audit, err, sizeof(err));
 	if (ret != 0) {
 		if (nagios) {
 			printf("DNSVIGIL AUDIT UNKNOWN - %s\n", err[0] ? err : dv_strerror(ret));
@@ -107,6 +122,14 @@ int dv_cmd_audit(int argc, char **argv)
 		}
 		fprintf(stderr, "dnsvigil audit: %s\n", err[0] ? err : dv_strerror(ret));
 		return DV_EXIT_ERROR;
+	}
+	if (save != NULL) {
+		FILE *f = fopen(save, "w");
+		if (f == NULL || (dv_audit_print_json(&audit, f), fclose(f)) != 0) {
+			fprintf(stderr, "dnsvigil audit: cannot write %s\n", save);
+			dv_audit_free(&audit);
+			return nagios ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR;
+		}
 	}
 	int status;
 	if (nagios)

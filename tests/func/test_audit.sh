@@ -98,6 +98,29 @@ t_cmd "nagios: CRITICAL for a dead address" 2 "$DNSVIGIL" audit --canary "$CAN" 
 t_cmd "audit exits 0 when every resolver validates" 0 "$DNSVIGIL" audit --canary "$CAN" "$LAB_RES_UNBOUND" "$LAB_RES_KRESD" "$LAB_RES_PDNS"
 t_cmd "audit without addresses is refused" 2 "$DNSVIGIL" audit --canary "$CAN"
 
+# ---- --save / --from: the saved answers judge the same; an edited answer changes it
+t_cmd "audit --save" 2 "$DNSVIGIL" audit --canary "$CAN" --format json --save "$WORK/saved.json" \
+	"$LAB_RES_UNBOUND" "$LAB_RES_NOVALIDATE"
+cp "$WORK/last.out" "$WORK/printed.json"
+t_cmd "saved report equals the printed one" 0 cmp "$WORK/printed.json" "$WORK/saved.json"
+t_cmd "audit --from judges again" 2 "$DNSVIGIL" audit --from "$WORK/saved.json" --format json
+cp "$WORK/last.out" "$WORK/again.json"
+t_cmd "same answers, same report" 0 cmp "$WORK/again.json" "$WORK/saved.json"
+python3 - "$WORK/saved.json" "$LAB_RES_UNBOUND" > "$WORK/edited.json" << 'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["resolvers"]:
+    if r["address"] == sys.argv[2]:
+        for m in r["modes"]:
+            if m["mode"] == "rrsig-exp-a":
+                m["answer"]["rcode"] = "NOERROR"
+json.dump(d, sys.stdout)
+PY
+"$DNSVIGIL" audit --from "$WORK/edited.json" --format json > "$WORK/edited.out"
+t_eq "an accepted bogus answer makes Unbound partial" "$(field "$WORK/edited.out" "$LAB_RES_UNBOUND" verdict)" partial
+t_eq "... listing that mode" "$(field "$WORK/edited.out" "$LAB_RES_UNBOUND" accepted_bogus)" rrsig-exp-a
+t_cmd "--from a file that is no report: UNKNOWN" 3 "$DNSVIGIL" audit --nagios --from "$WORK/findings.txt"
+
 # ---- speed: a full audit of one resolver (all modes) under a second
 "$DNSVIGIL" audit --canary "$CAN" --format json "$LAB_RES_UNBOUND" > "$WORK/one.json"
 ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["elapsed_ms"])' "$WORK/one.json")
