@@ -200,6 +200,47 @@ static const n3_t *n3_cover(const n3_t *v, size_t n, const uint8_t *h)
 	return NULL;
 }
 
+/* RFC 5155 §7.2.1: the closest encloser of qname (an NSEC3 matches it) and
+ * the next closer name (an NSEC3 covers it). */
+static bool ce_proof(const n3_t *v, size_t n, const n3_t *p, const uint8_t *zone,
+		     const uint8_t *qname, const n3_t **ce_match, const n3_t **nc_cover,
+		     const uint8_t **ce_out, char *why, size_t wl)
+{
+	uint8_t h[DV_NSEC3_HASH_LEN];
+	const uint8_t *next_closer = qname, *ce = qname;
+	*ce_match = NULL;
+	size_t ql = knot_dname_labels(qname, NULL), zl = knot_dname_labels(zone, NULL);
+	for (size_t depth = ql; depth >= zl; depth--) {
+		if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, ce, h) != 0)
+			break;
+		const n3_t *mt = n3_match(v, n, h);
+		if (mt != NULL) {
+			if (ce == qname) {
+				snprintf(why, wl, "an NSEC3 matches the name said not to exist");
+				return false;
+			}
+			*ce_match = mt;
+			break;
+		}
+		next_closer = ce;
+		if (depth == zl)
+			break;
+		ce += 1 + ce[0];
+	}
+	if (*ce_match == NULL) {
+		snprintf(why, wl, "no closest encloser proof (no NSEC3 matches an ancestor)");
+		return false;
+	}
+	if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, next_closer, h) != 0 ||
+	    (*nc_cover = n3_cover(v, n, h)) == NULL) {
+		snprintf(why, wl, "no NSEC3 covers the next closer name");
+		return false;
+	}
+	if (ce_out != NULL)
+		*ce_out = ce;
+	return true;
+}
+
 static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname,
 			uint16_t qtype, bool nxdomain, const lrrset_t **used, size_t *nused,
 			char *why, size_t wl)
@@ -227,6 +268,20 @@ static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qna
 			return false;
 		}
 		const n3_t *mt = n3_match(v, n, h);
+		if (mt == NULL && qtype == KNOT_RRTYPE_DS) {
+			/* RFC 5155 §8.6: no DS at an unsigned delegation covered by an
+			 * opt-out NSEC3: closest encloser proof, next closer covered
+			 * by an NSEC3 with the Opt-Out flag. */
+			const n3_t *ce_m = NULL, *cov = NULL;
+			if (ce_proof(v, n, p, zone, qname, &ce_m, &cov, NULL, why, wl) &&
+			    (cov->flags & 1)) {
+				add_used(used, nused, ce_m->set);
+				add_used(used, nused, cov->set);
+				return true;
+			}
+			snprintf(why, wl, "no NSEC3 matches the name and no opt-out NSEC3 covers it");
+			return false;
+		}
 		if (mt == NULL) {
 			snprintf(why, wl, "no NSEC3 matches the name");
 			return false;
@@ -240,35 +295,10 @@ static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qna
 		return true;
 	}
 	/* RFC 5155 §8.4 / §7.2.1: closest encloser proof, then the wildcard. */
-	const uint8_t *next_closer = qname, *ce = qname;
+	const uint8_t *ce = NULL;
 	const n3_t *ce_match = NULL, *nc_cover = NULL;
-	size_t ql = knot_dname_labels(qname, NULL), zl = knot_dname_labels(zone, NULL);
-	for (size_t depth = ql; depth >= zl; depth--) {
-		if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, ce, h) != 0)
-			break;
-		const n3_t *mt = n3_match(v, n, h);
-		if (mt != NULL) {
-			if (ce == qname) {
-				snprintf(why, wl, "an NSEC3 matches the name said not to exist");
-				return false;
-			}
-			ce_match = mt;
-			break;
-		}
-		next_closer = ce;
-		if (depth == zl)
-			break;
-		ce += 1 + ce[0];
-	}
-	if (ce_match == NULL) {
-		snprintf(why, wl, "no closest encloser proof (no NSEC3 matches an ancestor)");
+	if (!ce_proof(v, n, p, zone, qname, &ce_match, &nc_cover, &ce, why, wl))
 		return false;
-	}
-	if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, next_closer, h) != 0 ||
-	    (nc_cover = n3_cover(v, n, h)) == NULL) {
-		snprintf(why, wl, "no NSEC3 covers the next closer name");
-		return false;
-	}
 	uint8_t wc[255];
 	size_t cel = knot_dname_size(ce);
 	if (cel + 2 > sizeof(wc))

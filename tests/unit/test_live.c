@@ -150,6 +150,9 @@ typedef struct {
 	bool bad_nsec;          /*!< the NXDOMAIN NSEC does not cover the name */
 	bool cds_delete;        /*!< CDS delete form published */
 	bool cds_other;         /*!< CDS of a key not in the DNSKEY RRset */
+	bool nsec3;             /*!< the child (and the root's DS denial) use NSEC3 */
+	bool bad_nsec3;         /*!< the child's NSEC3 covers nothing useful */
+	int optout;             /*!< with no_ds: NSEC3 at the root, 1 opt-out, 2 without the flag */
 } breakage_t;
 
 typedef struct {
@@ -277,6 +280,33 @@ static knot_rrset_t *nsec(const uint8_t *owner, const char *next, const uint16_t
 	return r;
 }
 
+/* NSEC3 (SHA-1, 0 iterations, no salt) at hash(owner_name).zone, next hash
+ * = hash(owner_name) + delta (delta 0: the one record covers every other hash). */
+static knot_rrset_t *nsec3(const uint8_t *zone, const uint8_t *owner_name, int delta, uint8_t flags,
+			   const uint16_t *types, size_t nt)
+{
+	uint8_t h[DV_NSEC3_HASH_LEN], rd[200];
+	assert_int_equal(dv_nsec3_hash(1, 0, NULL, 0, owner_name, h), 0);
+	rd[0] = 1;
+	rd[1] = flags;
+	rd[2] = rd[3] = 0;
+	rd[4] = 0;
+	rd[5] = DV_NSEC3_HASH_LEN;
+	memcpy(rd + 6, h, DV_NSEC3_HASH_LEN);
+	rd[6 + DV_NSEC3_HASH_LEN - 1] = (uint8_t)(rd[6 + DV_NSEC3_HASH_LEN - 1] + delta);
+	long bl = dv_bitmap_encode(types, nt, rd + 6 + DV_NSEC3_HASH_LEN, 100);
+	assert_true(bl >= 0);
+	uint8_t owner[255];
+	char b32[64];
+	dv_base32hex_encode(h, sizeof(h), b32, sizeof(b32));
+	owner[0] = 32;
+	memcpy(owner + 1, b32, 32);
+	memcpy(owner + 33, zone, knot_dname_size(zone));
+	knot_rrset_t *r = rrset(owner, KNOT_RRTYPE_NSEC3, 300);
+	add(r, rd, 6 + DV_NSEC3_HASH_LEN + (size_t)bl);
+	return r;
+}
+
 /* Build the whole snapshot. */
 static dv_snapshot_t *world(const breakage_t *b)
 {
@@ -319,7 +349,13 @@ static dv_snapshot_t *world(const breakage_t *b)
 	if (b->no_ds) {
 		put_signed(&m, 1, soa(W.root, 1), W.root, &W.root_ksk, rexp, false);
 		static const uint16_t t[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_RRSIG, KNOT_RRTYPE_NSEC};
-		put_signed(&m, 1, nsec(W.child, ".", t, 3), W.root, &W.root_ksk, rexp, false);
+		static const uint16_t t3[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_SOA, KNOT_RRTYPE_RRSIG,
+					      KNOT_RRTYPE_DNSKEY};
+		if (b->optout)
+			put_signed(&m, 1, nsec3(W.root, W.root, 0, b->optout == 1, t3, 4), W.root, &W.root_ksk,
+				   rexp, false);
+		else
+			put_signed(&m, 1, nsec(W.child, ".", t, 3), W.root, &W.root_ksk, rexp, false);
 	} else {
 		put_signed(&m, 0, ds_of(W.child, b->ds_other ? &W.other_ksk : &W.child_ksk), W.root,
 			   &W.root_ksk, rexp, false);
@@ -397,7 +433,8 @@ static dv_snapshot_t *world(const breakage_t *b)
 		m.rcode = KNOT_RCODE_NXDOMAIN;
 		static const uint16_t at[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_SOA, KNOT_RRTYPE_RRSIG,
 					      KNOT_RRTYPE_NSEC, KNOT_RRTYPE_DNSKEY};
-		knot_rrset_t *ns0 = nsec(W.child, b->bad_nsec ? "aaa.test." : "zzz.test.", at, 5);
+		knot_rrset_t *ns0 = b->nsec3 ? nsec3(W.child, W.child, b->bad_nsec3 ? 1 : 0, 0, at, 5)
+				   : nsec(W.child, b->bad_nsec ? "aaa.test." : "zzz.test.", at, 5);
 		if (sg) {
 			put_signed(&m, 1, soa(W.child, serial), W.child, &W.child_zsk, cexp, false);
 			put_signed(&m, 1, ns0, W.child, &W.child_zsk, cexp, false);
@@ -479,6 +516,29 @@ static void test_healthy(void **state)
 	done(&r);
 }
 
+/* A valid NSEC3 NXDOMAIN proof (closest encloser, next closer, wildcard). */
+static void test_nsec3(void **state)
+{
+	(void)state;
+	breakage_t b = {.nsec3 = true};
+	run_t r;
+	run(&b, &r, NOW);
+	if (r.res.findings.len != 0)
+		dump(&r);
+	assert_int_equal(r.res.findings.len, 0);
+	done(&r);
+	/* An NSEC3 only covering the delegation proves no DS only with Opt-Out. */
+	breakage_t ob = {.no_ds = true, .optout = 1};
+	run(&ob, &r, NOW);
+	assert_int_equal(status(&r, "test."), DV_CHAIN_INSECURE);
+	done(&r);
+	breakage_t nb = {.no_ds = true, .optout = 2};
+	run(&nb, &r, NOW);
+	assert_int_equal(status(&r, "test."), DV_CHAIN_BOGUS);
+	assert_true(has(&r, DV_F_DENIAL_PROOF_INVALID, ".", "192.0.2.1"));
+	done(&r);
+}
+
 /* One breakage, the code it must give (on zone, server), and the chain status. */
 static const struct {
 	const char *name;
@@ -518,6 +578,10 @@ static const struct {
 	{"insecure", {.no_ds = true}, 0, DV_F_CHAIN_INSECURE, "test.", NULL, DV_CHAIN_INSECURE},
 	{"nsec", {.bad_nsec = true}, 0, DV_F_DENIAL_PROOF_INVALID, "test.", "192.0.2.11",
 	 DV_CHAIN_SECURE},
+	{"nsec3 broken", {.nsec3 = true, .bad_nsec3 = true}, 0, DV_F_DENIAL_PROOF_INVALID, "test.",
+	 "192.0.2.12", DV_CHAIN_SECURE},
+	{"nsec3 opt-out: no DS proven", {.no_ds = true, .optout = 1}, 0, DV_F_CHAIN_INSECURE,
+	 "test.", NULL, DV_CHAIN_INSECURE},
 	{"cds delete", {.cds_delete = true}, 0, DV_F_CDS_DELETE, "test.", "192.0.2.11",
 	 DV_CHAIN_SECURE},
 	{"cds other key", {.cds_other = true}, 0, DV_F_CDS_NO_MATCHING_DNSKEY, "test.", "192.0.2.12",
@@ -639,6 +703,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_healthy),
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_nsec3),
 		cmocka_unit_test(test_evidence),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_garbage),
