@@ -238,7 +238,7 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 	for (uint32_t i = 0; i < keys->sig_count && !signed_by_anchor; i++) {
 		const dv_rr_t *sig = &z->rrs[keys->sig_first + i];
 		const dv_keyent_t *signer = NULL;
-		if (dv_keyset_verify_rrset(ks, z, keys, sig, &buf, &signer) == DV_OK &&
+		if (dv_keyset_verify_rrset(ks, z, keys, sig, &buf, NULL, &signer) == DV_OK &&
 		    signer != NULL) {
 			size_t idx = (size_t)(signer - ks->v);
 			signed_by_anchor = idx < 256 && matched[idx];

@@ -51,7 +51,8 @@ void dv_keyset_free(dv_keyset_t *ks)
 }
 
 int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *z, const dv_rrset_t *rs,
-			   const dv_rr_t *sig, dv_buf_t *buf, const dv_keyent_t **signer)
+			   const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
+			   const dv_keyent_t **signer)
 {
 	const uint8_t *rd = sig->rdata;
 	if (sig->rdlen < DV_RRSIG_FIXED_LEN)
@@ -101,8 +102,8 @@ int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *z, const dv_r
 			ret = DV_ECRYPTO;
 			goto out;
 		}
-		if (dv_key_verify(k->key, buf->data, buf->len, rd + off, sig->rdlen - (size_t)off) ==
-		    DV_OK) {
+		if (dv_key_verify_cached(cache, k->key, buf->data, buf->len, rd + off,
+					 sig->rdlen - (size_t)off) == DV_OK) {
 			if (signer != NULL)
 				*signer = k;
 			ret = DV_OK;

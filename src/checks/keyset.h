@@ -26,6 +26,7 @@ void dv_keyset_free(dv_keyset_t *ks);
 
 /*! Verify one RRSIG (RDATA) over an RRset of the zone with the matching key(s).
  *  Returns 0 valid, DV_ECRYPTO invalid, DV_ENOTSUP no usable key/algorithm,
- *  DV_EINVAL no key with that tag+algorithm. */
+ *  DV_EINVAL no key with that tag+algorithm.  cache may be NULL. */
 int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *zone, const dv_rrset_t *rs,
-			   const dv_rr_t *sig, dv_buf_t *buf, const dv_keyent_t **signer);
+			   const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
+			   const dv_keyent_t **signer);

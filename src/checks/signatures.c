@@ -36,6 +36,7 @@ typedef struct {
 	dv_findings_t out;
 	dv_verify_stats_t st;
 	dv_buf_t buf;
+	dv_vcache_t *cache;
 	bool reporter;
 } worker_t;
 
@@ -173,7 +174,7 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		if (!dv_alg_supported(alg))
 			continue; /* reported once per key as ALGORITHM_UNKNOWN */
 		w->st.rrsigs_checked++;
-		int r = dv_keyset_verify_rrset(ks, z, rs, sig, &w->buf, NULL);
+		int r = dv_keyset_verify_rrset(ks, z, rs, sig, &w->buf, w->cache, NULL);
 		if (r == DV_OK) {
 			w->st.rrsigs_verified++;
 			valid_algs[alg] = 1;
@@ -273,6 +274,10 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 		w[i].sh = &sh;
 		w[i].reporter = i == 0;
 		dv_buf_init(&w[i].buf, (size_t)1 << 24);
+		if (dv_vcache_new(&w[i].cache) != DV_OK) {
+			ret = DV_ENOMEM;
+			goto out;
+		}
 	}
 	for (unsigned i = 1; i < nt; i++) {
 		if (pthread_create(&tid[i], NULL, work, &w[i]) != 0)
@@ -304,8 +309,11 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 	}
 out:
 	if (w != NULL)
-		for (unsigned i = 0; i < nt; i++)
+		for (unsigned i = 0; i < nt; i++) {
 			dv_findings_free(&w[i].out);
+			dv_vcache_free(w[i].cache);
+			dv_buf_free(&w[i].buf);
+		}
 	free(w);
 	free(tid);
 	dv_keyset_free(&ks);

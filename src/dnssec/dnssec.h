@@ -87,6 +87,19 @@ unsigned dv_key_bits(const dv_key_t *key);
 int dv_key_verify(const dv_key_t *key, const uint8_t *data, size_t len, const uint8_t *sig,
 		  size_t siglen);
 
+/*!
+ * A per-thread verification cache: one ready EVP_PKEY_CTX per key, so the
+ * hot loop does no OpenSSL provider look-ups or context set-up.  Not
+ * thread-safe: one per thread.  Keys must outlive the cache.
+ */
+typedef struct dv_vcache dv_vcache_t;
+
+int dv_vcache_new(dv_vcache_t **out);
+void dv_vcache_free(dv_vcache_t *cache);
+/*! dv_key_verify through a cache (cache may be NULL: uncached). */
+int dv_key_verify_cached(dv_vcache_t *cache, const dv_key_t *key, const uint8_t *data, size_t len,
+			 const uint8_t *sig, size_t siglen);
+
 /*! A growable byte buffer with a ceiling (untrusted sizes). */
 typedef struct {
 	uint8_t *data;

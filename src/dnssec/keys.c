@@ -3,6 +3,8 @@
  * OpenSSL libcrypto for RSA, ECDSA and Ed448; libsodium for Ed25519 (measured
  * faster than OpenSSL 3.0 here, see DESIGN.md).
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +22,7 @@
 #include "dnssec/dnssec.h"
 
 struct dv_key {
+	uint64_t id;           /* unique per process: the verification-cache key */
 	uint8_t alg;
 	unsigned bits;
 	EVP_PKEY *pkey;        /* RSA, ECDSA, Ed448 */
@@ -43,12 +46,36 @@ uint16_t dv_keytag(const uint8_t *rdata, size_t rdlen)
 	return (uint16_t)(ac & 0xFFFF);
 }
 
+/* Explicitly fetched digests: the legacy EVP_sha256() style makes OpenSSL 3
+ * look the implementation up again on every use. */
+static EVP_MD *md_sha1, *md_sha256, *md_sha384, *md_sha512;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_fetch_all(void)
+{
+	md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	md_sha384 = EVP_MD_fetch(NULL, "SHA384", NULL);
+	md_sha512 = EVP_MD_fetch(NULL, "SHA512", NULL);
+}
+
+static const EVP_MD *md_get(int bits)
+{
+	pthread_once(&md_once, md_fetch_all);
+	switch (bits) {
+	case 1: return md_sha1;
+	case 256: return md_sha256;
+	case 384: return md_sha384;
+	default: return md_sha512;
+	}
+}
+
 static const EVP_MD *digest_md(uint8_t digest_type)
 {
 	switch (digest_type) {
-	case DV_DIGEST_SHA1: return EVP_sha1();
-	case DV_DIGEST_SHA256: return EVP_sha256();
-	case DV_DIGEST_SHA384: return EVP_sha384();
+	case DV_DIGEST_SHA1: return md_get(1);
+	case DV_DIGEST_SHA256: return md_get(256);
+	case DV_DIGEST_SHA384: return md_get(384);
 	default: return NULL;
 	}
 }
@@ -191,6 +218,8 @@ int dv_key_new(const uint8_t *rdata, size_t rdlen, dv_key_t **out)
 	dv_key_t *k = calloc(1, sizeof(*k));
 	if (k == NULL)
 		return DV_ENOMEM;
+	static _Atomic uint64_t next_id = 1;
+	k->id = atomic_fetch_add(&next_id, 1);
 	k->alg = alg;
 	const uint8_t *pk = rdata + 4;
 	size_t len = rdlen - 4;
@@ -198,23 +227,23 @@ int dv_key_new(const uint8_t *rdata, size_t rdlen, dv_key_t **out)
 	switch (alg) {
 	case DV_ALG_RSASHA1:
 	case DV_ALG_RSASHA1_NSEC3_SHA1:
-		k->md = EVP_sha1();
+		k->md = md_get(1);
 		ret = rsa_key(k, pk, len);
 		break;
 	case DV_ALG_RSASHA256:
-		k->md = EVP_sha256();
+		k->md = md_get(256);
 		ret = rsa_key(k, pk, len);
 		break;
 	case DV_ALG_RSASHA512:
-		k->md = EVP_sha512();
+		k->md = md_get(512);
 		ret = rsa_key(k, pk, len);
 		break;
 	case DV_ALG_ECDSAP256SHA256:
-		k->md = EVP_sha256();
+		k->md = md_get(256);
 		ret = ec_key(k, pk, len, "prime256v1", 32);
 		break;
 	case DV_ALG_ECDSAP384SHA384:
-		k->md = EVP_sha384();
+		k->md = md_get(384);
 		ret = ec_key(k, pk, len, "secp384r1", 48);
 		break;
 	case DV_ALG_ED25519:
@@ -256,25 +285,121 @@ unsigned dv_key_bits(const dv_key_t *k)
 
 /* Verify with a pre-computed digest: hashing is done once, outside the
  * EVP_PKEY_CTX, which is the cheap part to set up. */
-static int pkey_verify(const dv_key_t *k, const uint8_t *sig, size_t siglen, const uint8_t *data,
-		       size_t len, bool rsa)
+static bool is_rsa(uint8_t alg)
+{
+	return alg == DV_ALG_RSASHA1 || alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
+	       alg == DV_ALG_RSASHA256 || alg == DV_ALG_RSASHA512;
+}
+
+/* One DER INTEGER (X.690 §8.3) from a big-endian unsigned value: leading
+ * zeros dropped, a zero octet added when the high bit is set. */
+static size_t der_int(const uint8_t *v, size_t n, uint8_t *out)
+{
+	while (n > 1 && v[0] == 0) {
+		v++;
+		n--;
+	}
+	size_t pad = v[0] & 0x80 ? 1 : 0;
+	out[0] = 0x02;
+	out[1] = (uint8_t)(n + pad);
+	out[2] = 0;
+	memcpy(out + 2 + pad, v, n);
+	return 2 + pad + n;
+}
+
+/* ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3).
+ * With P-384 the content stays below 128 octets: short-form lengths. */
+static size_t ecdsa_der(const uint8_t *sig, size_t half, uint8_t *out)
+{
+	size_t n = der_int(sig, half, out + 2);
+	n += der_int(sig + half, half, out + 2 + n);
+	out[0] = 0x30;
+	out[1] = (uint8_t)n;
+	return n + 2;
+}
+
+/* A context ready for EVP_PKEY_verify with this key; NULL on failure. */
+static EVP_PKEY_CTX *verify_ctx_new(const dv_key_t *k)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+	int ok = ctx != NULL && EVP_PKEY_verify_init(ctx) == 1;
+	if (ok && is_rsa(k->alg))
+		ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+		     EVP_PKEY_CTX_set_signature_md(ctx, k->md) == 1;
+	if (!ok) {
+		EVP_PKEY_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Verify with a digest computed here, through ctx (or a new context when
+ * ctx is NULL).  EVP_PKEY_verify may be repeated on an initialised context. */
+static int pkey_verify(const dv_key_t *k, EVP_PKEY_CTX *ctx, const uint8_t *sig, size_t siglen,
+		       const uint8_t *data, size_t len)
 {
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
 	if (EVP_Digest(data, len, md, &mdlen, k->md, NULL) != 1)
 		return DV_ECRYPTO;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
-	int ok = ctx != NULL && EVP_PKEY_verify_init(ctx) == 1;
-	if (ok && rsa)
-		ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
-		     EVP_PKEY_CTX_set_signature_md(ctx, k->md) == 1;
-	ok = ok && EVP_PKEY_verify(ctx, sig, siglen, md, mdlen) == 1;
-	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_CTX *own = ctx == NULL ? verify_ctx_new(k) : NULL;
+	EVP_PKEY_CTX *use = ctx != NULL ? ctx : own;
+	int ok = use != NULL && EVP_PKEY_verify(use, sig, siglen, md, mdlen) == 1;
+	EVP_PKEY_CTX_free(own);
 	return ok ? DV_OK : DV_ECRYPTO;
+}
+
+#define VCACHE_MAX 64
+
+struct dv_vcache {
+	size_t n;
+	struct {
+		uint64_t id;
+		EVP_PKEY_CTX *ctx;
+	} e[VCACHE_MAX];
+};
+
+int dv_vcache_new(dv_vcache_t **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? DV_OK : DV_ENOMEM;
+}
+
+void dv_vcache_free(dv_vcache_t *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		EVP_PKEY_CTX_free(c->e[i].ctx);
+	free(c);
+}
+
+static EVP_PKEY_CTX *vcache_get(dv_vcache_t *c, const dv_key_t *k)
+{
+	if (c == NULL || k->pkey == NULL)
+		return NULL;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->e[i].id == k->id)
+			return c->e[i].ctx;
+	if (c->n == VCACHE_MAX)
+		return NULL; /* a zone with more keys than this verifies uncached */
+	EVP_PKEY_CTX *ctx = verify_ctx_new(k);
+	if (ctx != NULL) {
+		c->e[c->n].id = k->id;
+		c->e[c->n].ctx = ctx;
+		c->n++;
+	}
+	return ctx;
 }
 
 int dv_key_verify(const dv_key_t *k, const uint8_t *data, size_t len, const uint8_t *sig,
 		  size_t siglen)
+{
+	return dv_key_verify_cached(NULL, k, data, len, sig, siglen);
+}
+
+int dv_key_verify_cached(dv_vcache_t *cache, const dv_key_t *k, const uint8_t *data, size_t len,
+			 const uint8_t *sig, size_t siglen)
 {
 	switch (k->alg) {
 	case DV_ALG_ED25519:
@@ -294,24 +419,11 @@ int dv_key_verify(const dv_key_t *k, const uint8_t *data, size_t len, const uint
 		/* RFC 6605 §4: the signature is r | s; OpenSSL wants DER. */
 		if (siglen != 2 * k->ec_half)
 			return DV_ECRYPTO;
-		ECDSA_SIG *es = ECDSA_SIG_new();
-		BIGNUM *r = BN_bin2bn(sig, (int)k->ec_half, NULL);
-		BIGNUM *s = BN_bin2bn(sig + k->ec_half, (int)k->ec_half, NULL);
-		if (es == NULL || r == NULL || s == NULL || ECDSA_SIG_set0(es, r, s) != 1) {
-			BN_free(r);
-			BN_free(s);
-			ECDSA_SIG_free(es);
-			return DV_ENOMEM;
-		}
-		uint8_t der[160], *p = der;
-		int dlen = i2d_ECDSA_SIG(es, NULL);
-		int ret = DV_ECRYPTO;
-		if (dlen > 0 && (size_t)dlen <= sizeof(der) && i2d_ECDSA_SIG(es, &p) == dlen)
-			ret = pkey_verify(k, der, (size_t)dlen, data, len, false);
-		ECDSA_SIG_free(es);
-		return ret;
+		uint8_t der[2 * (2 + 1 + 48) + 2];
+		size_t dlen = ecdsa_der(sig, k->ec_half, der);
+		return pkey_verify(k, vcache_get(cache, k), der, dlen, data, len);
 	}
 	default:
-		return pkey_verify(k, sig, siglen, data, len, true);
+		return pkey_verify(k, vcache_get(cache, k), sig, siglen, data, len);
 	}
 }
