@@ -296,6 +296,14 @@ awk '{ n = split($0, f, " "); d = f[n]; f[n] = (substr(d, 1, 1) == "0" ? "1" : "
        s = f[1]; for (i = 2; i <= n; i++) s = s " " f[i]; print s }' "$FX/knot-a15-nsec.ds" > "$WORK/digest.ds"
 fcase ds-digest 2 "+DS_NO_MATCHING_DNSKEY example. *
 DNSKEY_NOT_SIGNED_BY_DS_KEY example. *" "$FX/knot-a15-nsec.zone" --now "$NOW" --ds "$WORK/digest.ds"
+# DNSKEY RRset signed by the ZSK alone: fine on its own, but the DS names
+# the KSK, which signs nothing - the chain of trust is broken.
+fcase zskonly 0 "" "$FX/ldns-a13-zskonly.zone" --now "$NOW"
+fcase zskonly-ds 2 "DNSKEY_NOT_SIGNED_BY_DS_KEY example. *" "$FX/ldns-a13-zskonly.zone" --now "$NOW" \
+	--ds "$FX/ldns-a13-zskonly.ds"
+# A revoked KSK beside the active one (RFC 5011 §2.1).
+fcase revoked 1 "DNSKEY_REVOKED example. DNSKEY" "$FX/ldns-a13-revoked.zone" --now "$NOW" \
+	--ds "$FX/ldns-a13-revoked.ds"
 # RSASHA1 keys: deprecated (RFC 8624 §3.1), still verified.
 fcase alg5 1 "+ALGORITHM_DEPRECATED example. *" "$FX/ldns-a5-nsec.zone" --now "$NOW"
 t_eq "alg5: every RRSIG verified" "$("${ZT[@]}" get "$WORK/alg5.json" summary.rrsigs_verified)" \

@@ -24,6 +24,8 @@
 #   ldns-a13-nsec3iter        NSEC3 with 5 iterations and salt ABCD (not clean)
 #   ldns-a13-alg8unused       alg 8 DNSKEY published but signing nothing (not clean)
 #   ldns-a13-dsapex           a DS RRset at the apex, signed (not clean)
+#   ldns-a13-zskonly          DNSKEY RRset signed by the ZSK only (KSK idle)
+#   ldns-a13-revoked          plus a revoked KSK (flags 385) signing DNSKEY
 #   ldns-a5-nsec              RSASHA1 keys (not clean: deprecated algorithm)
 #   ldns-a8b1024-nsec         RSA-1024 keys (not clean: weak keys)
 #   ldns-a13-nsec3-{past,early,future}  ldns-a13-nsec3 signed with the windows
@@ -282,6 +284,21 @@ ds_files ldns-a13-bulk ldns13; manifest ldns-a13-bulk ldns 13 nsec3 bulk
 ds_files ldns-a5-nsec ldns5; manifest ldns-a5-nsec ldns 5 nsec faulty
 { cat "$OUT/unsigned.zone"; pubkeys ldns8weak; } | sign_ldns ldns-a8b1024-nsec nsec ldns8weak
 ds_files ldns-a8b1024-nsec ldns8weak; manifest ldns-a8b1024-nsec ldns 8 nsec faulty
+
+# The KSK published but not signing: the DNSKEY RRset is signed by the ZSK
+# alone (clean without --ds; with the KSK's DS the chain is broken).
+{ cat "$OUT/unsigned.zone"; pubkeys ldns13; } > "$TMP/zskonly.in"
+ldns-signzone -o "$ORIGIN" -i "$INCEPTION" -e "$EXPIRATION" -f "$OUT/ldns-a13-zskonly.zone" \
+	"$TMP/zskonly.in" "$(zsk ldns13)"
+ds_files ldns-a13-zskonly ldns13; manifest ldns-a13-zskonly ldns 13 nsec faulty
+# A second KSK, revoked (RFC 5011 flags 385), self-signing the DNSKEY RRset.
+mkdir -p "$KEYS/ldns13rev"
+rev=$(dnssec-keygen -q -K "$KEYS/ldns13rev" -a 13 -L 3600 -f KSK "$ORIGIN")
+rev=$(dnssec-revoke -r -K "$KEYS/ldns13rev" "$KEYS/ldns13rev/$rev.key")
+{ cat "$OUT/unsigned.zone"; pubkeys ldns13; grep -v '^;' "$rev.key"; } > "$TMP/revoked.in"
+ldns-signzone -o "$ORIGIN" -i "$INCEPTION" -e "$EXPIRATION" -f "$OUT/ldns-a13-revoked.zone" \
+	"$TMP/revoked.in" "$(ksk ldns13)" "$(zsk ldns13)" "$rev"
+ds_files ldns-a13-revoked ldns13; manifest ldns-a13-revoked ldns 13 nsec faulty
 
 # Same keys and data as ldns-a13-nsec3, other validity windows: the tests
 # splice single RRSIGs from these into ldns-a13-nsec3 (valid signatures with
