@@ -146,7 +146,17 @@ typedef struct {
 	bool bad_sig;           /*!< child SOA signature corrupted */
 	uint32_t serial2;       /*!< second child server's serial (0: same) */
 	bool unsigned2;         /*!< second child server serves no RRSIG */
-	int srv2;               /*!< 0 normal, 1 timeout, 2 REFUSED */
+	int srv2;               /*!< 0 normal, 1 timeout, 2 REFUSED, 3 SERVFAIL, 4 lame */
+	int udp2;               /*!< second server: 1 UDP failed (TCP answered), 2 UDP truncated */
+	bool tcp2_fail;         /*!< second server: the SOA over TCP times out */
+	bool noopt2;            /*!< second server: its SOA answer lacks the OPT record */
+	bool ns2_extra;         /*!< second server's NS RRset names another server */
+	bool parent_ns_extra;   /*!< the root's delegation names another server */
+	bool dnskey2_extra;     /*!< second server's DNSKEY RRset has another key */
+	uint32_t dnskey_ttl;    /*!< DNSKEY TTL (0: 300) */
+	bool alg5;              /*!< a RSASHA1 key (RFC 8624: NOT RECOMMENDED) in the DNSKEY RRset */
+	bool ds_sha1;           /*!< a SHA-1 DS next to the SHA-256 one */
+	bool cds_unsigned;      /*!< a matching CDS without RRSIG */
 	bool bad_nsec;          /*!< the NXDOMAIN NSEC does not cover the name */
 	bool cds_delete;        /*!< CDS delete form published */
 	bool cds_other;         /*!< CDS of a key not in the DNSKEY RRset */
@@ -244,26 +254,35 @@ static knot_rrset_t *soa(const uint8_t *zone, uint32_t serial)
 	return r;
 }
 
-static knot_rrset_t *ns(const uint8_t *zone, const char *name)
+static knot_rrset_t *ns(const uint8_t *zone, const char *name, const char *name2)
 {
 	uint8_t w[255];
 	assert_non_null(knot_dname_from_str(w, name, sizeof(w)));
 	knot_rrset_t *r = rrset(zone, KNOT_RRTYPE_NS, 300);
 	add(r, w, knot_dname_size(w));
+	if (name2 != NULL) {
+		assert_non_null(knot_dname_from_str(w, name2, sizeof(w)));
+		add(r, w, knot_dname_size(w));
+	}
 	return r;
 }
 
-static knot_rrset_t *ds_of(const uint8_t *zone, const tkey_t *k)
+static void ds_add(knot_rrset_t *r, const uint8_t *zone, const tkey_t *k, uint8_t digest)
 {
 	uint8_t rd[4 + DV_DIGEST_MAXLEN];
 	size_t dl = 0;
 	rd[0] = (uint8_t)(k->tag >> 8);
 	rd[1] = (uint8_t)k->tag;
 	rd[2] = 13;
-	rd[3] = 2;
-	assert_int_equal(dv_ds_digest(zone, k->rd, sizeof(k->rd), 2, rd + 4, &dl), DV_OK);
-	knot_rrset_t *r = rrset(zone, KNOT_RRTYPE_DS, 300);
+	rd[3] = digest;
+	assert_int_equal(dv_ds_digest(zone, k->rd, sizeof(k->rd), digest, rd + 4, &dl), DV_OK);
 	add(r, rd, 4 + dl);
+}
+
+static knot_rrset_t *ds_of(const uint8_t *zone, const tkey_t *k)
+{
+	knot_rrset_t *r = rrset(zone, KNOT_RRTYPE_DS, 300);
+	ds_add(r, zone, k, 2);
 	return r;
 }
 
@@ -336,7 +355,7 @@ static dv_snapshot_t *world(const breakage_t *b)
 	put_signed(&m, 0, soa(W.root, 1), W.root, &W.root_ksk, rexp, false);
 	add_query(s, zr, r1, DV_SIDE_CHILD, W.root, KNOT_RRTYPE_SOA, DV_Q_DO, &m, DV_SNAP_OK);
 	m.aa = true;
-	put_signed(&m, 0, ns(W.root, "a.root."), W.root, &W.root_ksk, rexp, false);
+	put_signed(&m, 0, ns(W.root, "a.root.", NULL), W.root, &W.root_ksk, rexp, false);
 	add_query(s, zr, r1, DV_SIDE_CHILD, W.root, KNOT_RRTYPE_NS, DV_Q_DO, &m, DV_SNAP_OK);
 	m.aa = true;
 	knot_rrset_t *rk = rrset(W.root, KNOT_RRTYPE_DNSKEY, 300);
@@ -357,12 +376,15 @@ static dv_snapshot_t *world(const breakage_t *b)
 		else
 			put_signed(&m, 1, nsec(W.child, ".", t, 3), W.root, &W.root_ksk, rexp, false);
 	} else {
-		put_signed(&m, 0, ds_of(W.child, b->ds_other ? &W.other_ksk : &W.child_ksk), W.root,
-			   &W.root_ksk, rexp, false);
+		knot_rrset_t *d = ds_of(W.child, b->ds_other ? &W.other_ksk : &W.child_ksk);
+		if (b->ds_sha1)
+			ds_add(d, W.child, &W.child_ksk, 1);
+		put_signed(&m, 0, d, W.root, &W.root_ksk, rexp, false);
 	}
 	add_query(s, zc, r1, DV_SIDE_PARENT, W.child, KNOT_RRTYPE_DS, DV_Q_DO, &m, DV_SNAP_OK);
 	/* The root's referral. */
-	put(&m, 1, ns(W.child, "ns1.test."));
+	m.aa = false;
+	put(&m, 1, ns(W.child, "ns1.test.", b->parent_ns_extra ? "ns9.test." : NULL));
 	add_query(s, zc, r1, DV_SIDE_PARENT, W.child, KNOT_RRTYPE_NS, DV_Q_DO, &m, DV_SNAP_OK);
 
 	/* The child's two servers. */
@@ -376,8 +398,11 @@ static dv_snapshot_t *world(const breakage_t *b)
 				  &m, DV_SNAP_TIMEOUT);
 			continue;
 		}
-		if (i == 1 && b->srv2 == 2) {
-			m.rcode = KNOT_RCODE_REFUSED;
+		if (i == 1 && b->srv2 >= 2) {
+			m.rcode = b->srv2 == 2 ? KNOT_RCODE_REFUSED
+				  : b->srv2 == 3 ? KNOT_RCODE_SERVFAIL : KNOT_RCODE_NOERROR;
+			if (b->srv2 == 4) /* lame: a referral-like answer without AA */
+				put(&m, 1, ns(W.child, "ns1.test.", NULL));
 			add_query(s, zc, c2, DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO, &m,
 				  DV_SNAP_OK);
 			continue;
@@ -391,8 +416,17 @@ static dv_snapshot_t *world(const breakage_t *b)
 			put(&m, 0, so);
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO, &m,
 			  DV_SNAP_OK);
+		/* The same SOA over TCP. */
 		m.aa = true;
-		knot_rrset_t *n = ns(W.child, "ns1.test.");
+		so = soa(W.child, serial);
+		if (sg)
+			put_signed(&m, 0, so, W.child, &W.child_zsk, cexp, b->bad_sig);
+		else
+			put(&m, 0, so);
+		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO | DV_Q_TCP, &m,
+			  i == 1 && b->tcp2_fail ? DV_SNAP_TIMEOUT : DV_SNAP_OK);
+		m.aa = true;
+		knot_rrset_t *n = ns(W.child, "ns1.test.", i == 1 && b->ns2_extra ? "ns2.test." : NULL);
 		if (sg)
 			put_signed(&m, 0, n, W.child, &W.child_zsk, cexp, false);
 		else
@@ -400,9 +434,15 @@ static dv_snapshot_t *world(const breakage_t *b)
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_NS, DV_Q_DO, &m,
 			  DV_SNAP_OK);
 		m.aa = true;
-		knot_rrset_t *k = rrset(W.child, KNOT_RRTYPE_DNSKEY, 300);
+		knot_rrset_t *k = rrset(W.child, KNOT_RRTYPE_DNSKEY, b->dnskey_ttl ? b->dnskey_ttl : 300);
 		add(k, W.child_ksk.rd, sizeof(W.child_ksk.rd));
 		add(k, W.child_zsk.rd, sizeof(W.child_zsk.rd));
+		if (i == 1 && b->dnskey2_extra)
+			add(k, W.other_ksk.rd, sizeof(W.other_ksk.rd));
+		if (b->alg5) {
+			uint8_t k5[4 + 64] = {1, 0, 3, 5, 3, 1, 0, 1};
+			add(k, k5, sizeof(k5));
+		}
 		if (sg) {
 			put(&m, 0, k);
 			knot_rrset_t *ks = rrset(W.child, KNOT_RRTYPE_RRSIG, 300);
@@ -413,18 +453,21 @@ static dv_snapshot_t *world(const breakage_t *b)
 		}
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_DNSKEY, DV_Q_DO, &m,
 			  DV_SNAP_OK);
-		if (b->cds_delete || b->cds_other) {
+		if (b->cds_delete || b->cds_other || b->cds_unsigned) {
 			m.aa = true;
 			knot_rrset_t *c = rrset(W.child, KNOT_RRTYPE_CDS, 300);
 			if (b->cds_delete) {
 				static const uint8_t del[] = {0, 0, 0, 0, 0};
 				add(c, del, sizeof(del));
 			} else {
-				knot_rrset_t *d = ds_of(W.child, &W.other_ksk);
+				knot_rrset_t *d = ds_of(W.child, b->cds_other ? &W.other_ksk : &W.child_ksk);
 				add(c, d->rrs.rdata->data, d->rrs.rdata->len);
 				knot_rrset_free(d, NULL);
 			}
-			put_signed(&m, 0, c, W.child, &W.child_zsk, cexp, false);
+			if (b->cds_unsigned)
+				put(&m, 0, c);
+			else
+				put_signed(&m, 0, c, W.child, &W.child_zsk, cexp, false);
 			add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_CDS, DV_Q_DO,
 				  &m, DV_SNAP_OK);
 		}
@@ -444,6 +487,23 @@ static dv_snapshot_t *world(const breakage_t *b)
 		}
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.nx, DV_PROBE_NX_TYPE, DV_Q_DO, &m,
 			  DV_SNAP_OK);
+	}
+	/* Transport conditions of the second server's UDP SOA query. */
+	for (size_t i = 0; i < s->nqueries; i++) {
+		dv_snap_query_t *q = &s->queries[i];
+		if (q->server != c2 || q->qtype != KNOT_RRTYPE_SOA || (q->flags & DV_Q_TCP) ||
+		    q->wire == NULL)
+			continue;
+		q->udp_failed = b->udp2 == 1;
+		q->udp_truncated = b->udp2 == 2;
+		q->tcp = b->udp2 != 0;
+		if (b->noopt2) {
+			/* The OPT RR (11 octets, no options) is the message's last record. */
+			uint8_t *w = (uint8_t *)q->wire;
+			assert_int_equal(w[11], 1);
+			w[11] = 0;
+			q->len -= 11;
+		}
 	}
 	return s;
 }
@@ -582,6 +642,31 @@ static const struct {
 	 "192.0.2.12", DV_CHAIN_SECURE},
 	{"nsec3 opt-out: no DS proven", {.no_ds = true, .optout = 1}, 0, DV_F_CHAIN_INSECURE,
 	 "test.", NULL, DV_CHAIN_INSECURE},
+	{"servfail", {.srv2 = 3}, 0, DV_F_SERVER_SERVFAIL, "test.", "192.0.2.12", DV_CHAIN_SECURE},
+	{"lame", {.srv2 = 4}, 0, DV_F_SERVER_LAME, "test.", "192.0.2.12", DV_CHAIN_SECURE},
+	{"udp fails", {.udp2 = 1}, 0, DV_F_SERVER_UDP_FAILS, "test.", "192.0.2.12", DV_CHAIN_SECURE},
+	{"udp truncates", {.udp2 = 2}, 0, DV_F_SERVER_UDP_FAILS, "test.", "192.0.2.12",
+	 DV_CHAIN_SECURE},
+	{"tcp fails", {.tcp2_fail = true}, 0, DV_F_SERVER_TCP_FAILS, "test.", "192.0.2.12",
+	 DV_CHAIN_SECURE},
+	{"edns", {.noopt2 = true}, 0, DV_F_SERVER_EDNS_BROKEN, "test.", "192.0.2.12",
+	 DV_CHAIN_SECURE},
+	{"ns differ", {.ns2_extra = true}, 0, DV_F_SERVERS_NS_DIFFER, "test.", "192.0.2.12",
+	 DV_CHAIN_SECURE},
+	{"parent ns differ", {.parent_ns_extra = true}, 0, DV_F_PARENT_CHILD_NS_DIFFER, "test.",
+	 "192.0.2.1", DV_CHAIN_SECURE},
+	{"dnskey differ", {.dnskey2_extra = true}, 0, DV_F_SERVERS_DNSKEY_DIFFER, "test.",
+	 "192.0.2.12", DV_CHAIN_SECURE},
+	{"dnskey ttl", {.dnskey_ttl = 30 * DAY}, 0, DV_F_TTL_EXCEEDS_VALIDITY, "test.", "192.0.2.11",
+	 DV_CHAIN_SECURE},
+	{"rsasha1 key", {.alg5 = true}, 0, DV_F_ALGORITHM_DEPRECATED, "test.", NULL, DV_CHAIN_SECURE},
+	{"rsasha1 key unused", {.alg5 = true}, 0, DV_F_RRSIG_ALGORITHM_MISSING, "test.", "192.0.2.11",
+	 DV_CHAIN_SECURE},
+	{"sha1 ds", {.ds_sha1 = true}, 0, DV_F_DS_DIGEST_DEPRECATED, "test.", NULL, DV_CHAIN_SECURE},
+	{"not yet valid", {.child_exp = NOW + DAY}, -2 * DAY, DV_F_RRSIG_NOT_YET_VALID, ".", NULL,
+	 DV_CHAIN_BOGUS},
+	{"cds unsigned", {.cds_unsigned = true}, 0, DV_F_CDS_UNSIGNED, "test.", "192.0.2.11",
+	 DV_CHAIN_SECURE},
 	{"cds delete", {.cds_delete = true}, 0, DV_F_CDS_DELETE, "test.", "192.0.2.11",
 	 DV_CHAIN_SECURE},
 	{"cds other key", {.cds_other = true}, 0, DV_F_CDS_NO_MATCHING_DNSKEY, "test.", "192.0.2.12",
@@ -613,7 +698,8 @@ static void test_cases(void **state)
 				 dv_chain_status_name(cases[i].st));
 		}
 		/* The root is never blamed for the child's problems. */
-		assert_int_equal(status(&r, "."), DV_CHAIN_SECURE);
+		if (strcmp(cases[i].zone, ".") != 0)
+			assert_int_equal(status(&r, "."), DV_CHAIN_SECURE);
 		done(&r);
 	}
 	done(&h);
