@@ -55,23 +55,23 @@ __attribute__((format(printf, 9, 10))) static dv_finding_t *
 fnd(lctx_t *c, dv_code_t code, uint32_t zone, long server, const uint8_t *owner, uint16_t type,
     int32_t keytag, uint8_t alg, const char *fmt, ...)
 {
-	static dv_finding_t f;
-	dv_finding_init(&f, code);
-	snprintf(f.zone, sizeof(f.zone), "%s", c->snap->zones[zone].name);
+	dv_finding_t *fp = &c->scratch;
+	dv_finding_init(fp, code);
+	snprintf(fp->zone, sizeof(fp->zone), "%s", c->snap->zones[zone].name);
 	if (server >= 0)
-		snprintf(f.server, sizeof(f.server), "%s", c->snap->servers[server].addr);
+		snprintf(fp->server, sizeof(fp->server), "%s", c->snap->servers[server].addr);
 	if (owner != NULL)
-		dv_snap_dname_str(owner, f.owner, sizeof(f.owner));
-	f.type = type;
-	f.keytag = keytag;
-	f.algorithm = alg;
+		dv_snap_dname_str(owner, fp->owner, sizeof(fp->owner));
+	fp->type = type;
+	fp->keytag = keytag;
+	fp->algorithm = alg;
 	if (fmt != NULL) {
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(f.detail, sizeof(f.detail), fmt, ap);
+		vsnprintf(fp->detail, sizeof(fp->detail), fmt, ap);
 		va_end(ap);
 	}
-	return &f;
+	return fp;
 }
 
 static void emit(lctx_t *c, const dv_finding_t *f)
@@ -278,24 +278,33 @@ typedef struct {
 	size_t nq;
 } zctx_t;
 
+/* The queries of every zone, bucketed once (counting sort by zone). */
+static int zone_queries_index(lctx_t *c, const dv_snapshot_t *snap)
+{
+	long *zq_index, *zq_start;
+	zq_index = c->zq_index = malloc((snap->nqueries ? snap->nqueries : 1) * sizeof(*zq_index));
+	zq_start = c->zq_start = calloc(snap->nzones + 1, sizeof(*zq_start));
+	if (zq_index == NULL || zq_start == NULL)
+		return DV_ENOMEM;
+	for (size_t i = 0; i < snap->nqueries; i++)
+		zq_start[snap->queries[i].zone + 1]++;
+	for (size_t z = 0; z < snap->nzones; z++)
+		zq_start[z + 1] += zq_start[z];
+	long *fill = calloc(snap->nzones + 1, sizeof(*fill));
+	if (fill == NULL)
+		return DV_ENOMEM;
+	for (size_t i = 0; i < snap->nqueries; i++) {
+		uint32_t z = snap->queries[i].zone;
+		zq_index[zq_start[z] + fill[z]++] = (long)i;
+	}
+	free(fill);
+	return DV_OK;
+}
+
 static long *zone_queries(lctx_t *c, uint32_t zi, size_t *n)
 {
-	size_t cnt = 0;
-	for (size_t i = 0; i < c->snap->nqueries; i++)
-		if (c->snap->queries[i].zone == zi)
-			cnt++;
-	long *v = dv_arena_alloc(&c->arena, (cnt ? cnt : 1) * sizeof(*v));
-	if (v == NULL) {
-		c->err = DV_ENOMEM;
-		*n = 0;
-		return NULL;
-	}
-	cnt = 0;
-	for (size_t i = 0; i < c->snap->nqueries; i++)
-		if (c->snap->queries[i].zone == zi)
-			v[cnt++] = (long)i;
-	*n = cnt;
-	return v;
+	*n = (size_t)(c->zq_start[zi + 1] - c->zq_start[zi]);
+	return c->zq_index + c->zq_start[zi];
 }
 
 static void collect_child(lctx_t *c, zctx_t *zc)
@@ -1218,6 +1227,49 @@ static int merge(dv_findings_t *raw, dv_findings_t *out)
 
 /* ---- entry ------------------------------------------------------------------ */
 
+static int addr_cmp(const void *a, const void *b, void *arg)
+{
+	const dv_snapshot_t *snap = arg;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int r = strcmp(snap->servers[x].addr, snap->servers[y].addr);
+	return r != 0 ? r : (x < y ? -1 : x > y);
+}
+
+/* Distinct server addresses, and how many answered (NOERROR/NXDOMAIN) anything. */
+static int count_servers(const dv_snapshot_t *snap, const lmsg_t *msgs, dv_live_result_t *out)
+{
+	size_t n = snap->nservers;
+	uint32_t *ord = malloc((n ? n : 1) * sizeof(*ord));
+	uint32_t *canon = malloc((n ? n : 1) * sizeof(*canon));
+	bool *ans = calloc(n ? n : 1, sizeof(*ans));
+	int r = DV_ENOMEM;
+	if (ord == NULL || canon == NULL || ans == NULL)
+		goto out;
+	for (uint32_t i = 0; i < n; i++)
+		ord[i] = i;
+	qsort_r(ord, n, sizeof(*ord), addr_cmp, (void *)snap);
+	for (size_t i = 0; i < n; i++) {
+		bool same = i > 0 && strcmp(snap->servers[ord[i]].addr, snap->servers[ord[i - 1]].addr) == 0;
+		canon[ord[i]] = same ? canon[ord[i - 1]] : ord[i];
+		if (!same)
+			out->servers++;
+	}
+	for (size_t i = 0; i < snap->nqueries; i++) {
+		const dv_snap_query_t *q = &snap->queries[i];
+		if (q->status == DV_SNAP_OK && msgs[i].parsed &&
+		    (msgs[i].rcode == KNOT_RCODE_NOERROR || msgs[i].rcode == KNOT_RCODE_NXDOMAIN))
+			ans[canon[q->server]] = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		out->answering += ans[i];
+	r = DV_OK;
+out:
+	free(ord);
+	free(canon);
+	free(ans);
+	return r;
+}
+
 int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live_result_t *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -1242,6 +1294,8 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 		if ((r = lmsg_parse(&c, q->wire, q->len, &c.msgs[i])) != DV_OK)
 			goto fail;
 	}
+	if ((r = zone_queries_index(&c, snap)) != DV_OK)
+		goto fail;
 	/* Zones are stored parents first (the probe and the reader ensure it). */
 	for (uint32_t z = 0; z < snap->nzones; z++) {
 		check_zone(&c, z, zs);
@@ -1251,23 +1305,8 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 		}
 	}
 	/* Servers: distinct addresses, and those answering for some zone. */
-	for (size_t s = 0; s < snap->nservers; s++) {
-		bool dup = false, ans = false;
-		for (size_t t = 0; t < s && !dup; t++)
-			dup = strcmp(snap->servers[t].addr, snap->servers[s].addr) == 0;
-		if (dup)
-			continue;
-		out->servers++;
-		for (size_t i = 0; i < snap->nqueries && !ans; i++) {
-			const dv_snap_query_t *q = &snap->queries[i];
-			ans = q->status == DV_SNAP_OK && c.msgs[i].parsed &&
-			      strcmp(snap->servers[q->server].addr, snap->servers[s].addr) == 0 &&
-			      (c.msgs[i].rcode == KNOT_RCODE_NOERROR ||
-			       c.msgs[i].rcode == KNOT_RCODE_NXDOMAIN);
-		}
-		if (ans)
-			out->answering++;
-	}
+	if ((r = count_servers(snap, c.msgs, out)) != DV_OK)
+		goto fail;
 	for (size_t z = 0; z < out->nzones; z++)
 		if (out->zones[z].have_expiry &&
 		    (!out->have_expiry || out->zones[z].earliest_expiry < out->earliest_expiry)) {
@@ -1282,6 +1321,8 @@ fail:
 	if (r != DV_OK)
 		dv_live_result_free(out);
 	free(zs);
+	free(c.zq_index);
+	free(c.zq_start);
 	free(c.msgs);
 	dv_findings_free(&c.raw);
 	vcache_free(c.cache);

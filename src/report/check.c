@@ -11,11 +11,11 @@
 
 /* Zones in canonical order (RFC 4034 §6.1), so that a tree prints parents
  * before children and siblings in a stable order. */
-static const dv_snapshot_t *sort_snap;
-static int zone_cmp(const void *a, const void *b)
+static int zone_cmp(const void *a, const void *b, void *arg)
 {
+	const dv_snapshot_t *snap = arg;
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return knot_dname_cmp(sort_snap->zones[x].dname, sort_snap->zones[y].dname);
+	return knot_dname_cmp(snap->zones[x].dname, snap->zones[y].dname);
 }
 
 static uint32_t *zone_order(const dv_snapshot_t *snap)
@@ -25,8 +25,7 @@ static uint32_t *zone_order(const dv_snapshot_t *snap)
 		return NULL;
 	for (uint32_t i = 0; i < snap->nzones; i++)
 		o[i] = i;
-	sort_snap = snap;
-	qsort(o, snap->nzones, sizeof(*o), zone_cmp);
+	qsort_r(o, snap->nzones, sizeof(*o), zone_cmp, (void *)snap);
 	return o;
 }
 
