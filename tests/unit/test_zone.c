@@ -3,7 +3,8 @@
  * (RFC 4034 §6.1 example list), duplicate removal (RFC 2181 §5), RRset TTLs
  * (RFC 2181 §5.2), RRSIG attachment, empty non-terminals, zone-cut flags,
  * loader errors with their "label:line: " prefix, CRLF, $GENERATE,
- * $INCLUDE, lookups and the SOA serial.
+ * $INCLUDE, lookups and the SOA serial; and the loose record files of
+ * src/zone/rrfile.h (trust anchors, hints).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 
 #include "core/error.h"
 #include "core/zone.h"
+#include "zone/rrfile.h"
 
 #define SOA "example. 3600 IN SOA ns.example. admin.example. 2024010101 3600 900 604800 300\n"
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -662,6 +664,70 @@ static void test_serial(void **state)
 	}
 }
 
+/* ---- loose record files (src/zone/rrfile.h) ------------------------------------ */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_rrfile(void **state)
+{
+	char path[] = "/tmp/dv-test-rrfile.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	dv_rrfile_t f = {0};
+	char err[512];
+
+	/* No SOA needed; relative names complete against the origin; owners and
+	 * embedded names canonical (lowercase). */
+	write_file(path, "; anchors\n"
+			 "Example. 3600 IN DS 1 13 2 "
+			 "0000000000000000000000000000000000000000000000000000000000000000\n"
+			 "WWW 60 IN MX 10 MAIL.Example.\n");
+	assert_int_equal(dv_rrfile_load(path, "example.", &f, err, sizeof(err)), DV_OK);
+	assert_int_equal(f.n, 2);
+	assert_memory_equal(f.v[0].owner, "\x07" "example\x00", 9);
+	assert_int_equal(f.v[0].type, KNOT_RRTYPE_DS);
+	assert_int_equal(f.v[0].ttl, 3600);
+	assert_int_equal(f.v[0].line, 2);
+	assert_int_equal(f.v[0].rdlen, 4 + 32);
+	assert_memory_equal(f.v[1].owner, "\x03www\x07" "example\x00", 13);
+	assert_int_equal(f.v[1].ttl, 60);
+	assert_memory_equal(f.v[1].rdata, "\x00\x0a\x04mail\x07" "example\x00", 15);
+	dv_rrfile_free(&f);
+	assert_int_equal(f.n, 0);
+	assert_null(f.v);
+
+	/* A syntax error names the file and line, and nothing is returned. */
+	write_file(path, ". 3600 IN NS a.root-servers.net.\n\n. 3600 IN A 1.2.3\n");
+	assert_int_equal(dv_rrfile_load(path, NULL, &f, err, sizeof(err)), DV_EPARSE);
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "%s:3: ", path);
+	if (strncmp(err, prefix, strlen(prefix)) != 0)
+		fail_msg("'%s' does not start with '%s'", err, prefix);
+	assert_int_equal(f.n, 0);
+	assert_null(f.v);
+
+	/* An empty file is no records, not an error. */
+	write_file(path, "");
+	assert_int_equal(dv_rrfile_load(path, NULL, &f, err, sizeof(err)), DV_OK);
+	assert_int_equal(f.n, 0);
+	dv_rrfile_free(&f);
+	unlink(path);
+
+	/* A missing file, a directory. */
+	assert_int_equal(dv_rrfile_load(path, NULL, &f, err, sizeof(err)), DV_EIO);
+	snprintf(prefix, sizeof(prefix), "%s:0: ", path);
+	assert_int_equal(strncmp(err, prefix, strlen(prefix)), 0);
+	assert_int_equal(dv_rrfile_load("/", NULL, &f, err, sizeof(err)), DV_EIO);
+	assert_non_null(strstr(err, "not a regular file"));
+}
+
 typedef struct {
 	unsigned calls;
 	uint64_t last, total;
@@ -730,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_default_ttl),
 		cmocka_unit_test(test_lookups),
 		cmocka_unit_test(test_serial),
+		cmocka_unit_test(test_rrfile),
 		cmocka_unit_test(test_progress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
