@@ -12,7 +12,7 @@ vf_fixtures
 
 for n in $(vf_names clean); do
 	z=$FX/$n.zone
-	read -r _ signer algs denial _ < <(grep "^$n " "$FX/manifest")
+	read -r _ _ _ denial _ < <(grep "^$n " "$FX/manifest")
 	o=$WORK/clean-$n
 	vf_verify "$o" --now "$NOW" "$z"
 	t_rc "$n: exit 0" 0

@@ -190,6 +190,7 @@ t_nogrep "at-expiration: not expired at the expiration second" 'RRSIG_EXPIRED"' 
 # --warn-expiry: the window, its units.
 z=$FX/bind-a13-nsec.zone
 for w in "4d 0" "6d 1" "96h 0" "144h 1" "345600 0" "518400 1" "1w 1" "5759m 0" "7201m 1" "432001s 1" "431999s 0"; do
+	# shellcheck disable=SC2086 # two words wanted
 	set -- $w
 	vf_verify "$WORK/warn-$1" --now 20341227000000 --warn-expiry "$1" "$z"
 	t_rc "--warn-expiry $1 at 5 days before expiry: exit $2" "$2"

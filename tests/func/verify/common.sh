@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/func/verify/common.sh - shared by tests/func/test_verify_*.sh.
 # Source after tests/func/lib.sh.
 #
@@ -17,13 +18,16 @@ VF=$TOP/tests/func/verify
 # Debian's interpreter directly: a version-manager shim costs ~0.3 s a call.
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 ZT=("$PY" -S "$VF/zt.py")
+# shellcheck disable=SC2034 # NOW, EXP_UNIX, ORIGIN: used by the sourcing scripts
 NOW=20300101000000        # inside every fixture's validity window
+# shellcheck disable=SC2034
 EXP_UNIX=2051222400       # 2035-01-01 00:00:00 UTC, every RRSIG's expiration
+# shellcheck disable=SC2034
 ORIGIN=example.
 
 vf_fixtures() {
 	local hash base
-	hash=$(cat "$VF/make-fixtures.sh" | sha256sum | cut -c1-16)
+	hash=$(sha256sum < "$VF/make-fixtures.sh" | cut -c1-16)
 	base=${DV_FIXTURE_CACHE:-/var/tmp/dnsvigil-func-verify}
 	FX=$base/$hash
 	[ -f "$FX/complete" ] && return 0
@@ -57,7 +61,6 @@ vf_verify() {
 	shift
 	"$DNSVIGIL" verify --format json "$@" > "$out.json" 2> "$out.err"
 	VF_RC=$?
-	VF_OUT=$out
 	vf_crashcheck "$out.err" "$VF_RC" "verify $*"
 }
 

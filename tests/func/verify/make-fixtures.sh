@@ -225,7 +225,7 @@ zone:
 EOF
 		[ -n "$zonemd" ] && echo "    zonemd-generate: zonemd-sha384"
 	} > "$d/knot.conf"
-	local g=(algorithm="$kalg" created=$KEYDATE publish=$KEYDATE active=$KEYDATE)
+	local g=(algorithm="$kalg" created="$KEYDATE" publish="$KEYDATE" active="$KEYDATE")
 	[ -n "$size" ] && g+=(size="$size")
 	keymgr -c "$d/knot.conf" "$ORIGIN" generate "${g[@]}" ksk=yes zsk=no ready=$KEYDATE > "$d/ksk.id"
 	keymgr -c "$d/knot.conf" "$ORIGIN" generate "${g[@]}" ksk=no > "$d/zsk.id"
@@ -305,6 +305,7 @@ ds_files ldns-a13-revoked ldns13; manifest ldns-a13-revoked ldns 13 nsec faulty
 # an expiration in the past, in 2031, or an inception in the future).
 for w in "past 20240101000000 20250601000000" "early 20250101000000 20310101000000" \
 	"future 20320101000000 20350101000000"; do
+	# shellcheck disable=SC2086 # three words wanted
 	set -- $w
 	{ cat "$OUT/unsigned.zone"; pubkeys ldns13; } |
 		sign_ldns "ldns-a13-nsec3-$1" nsec3 ldns13 -- -i "$2" -e "$3"
