@@ -202,14 +202,25 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 			break;
 		}
 		case SIG_EXPIRED:
+		case SIG_NOTYET:
+			if (in.expiration < in.inception) {
+				/* RFC 4034 §3.1.5: such a window never opens. */
+				char ts2[32];
+				dv_time_format(in.inception, ts, sizeof(ts));
+				dv_time_format(in.expiration, ts2, sizeof(ts2));
+				f = fnd(c, DV_F_RRSIG_WINDOW_INVERTED, zi, server, set->owner, set->type,
+					in.keytag, in.alg, "inception %s, expiration %s", ts, ts2);
+				break;
+			}
+			if (r == SIG_NOTYET) {
+				dv_time_format(in.inception, ts, sizeof(ts));
+				f = fnd(c, DV_F_RRSIG_NOT_YET_VALID, zi, server, set->owner, set->type,
+					in.keytag, in.alg, "valid from %s", ts);
+				break;
+			}
 			dv_time_format(in.expiration, ts, sizeof(ts));
 			f = fnd(c, DV_F_RRSIG_EXPIRED, zi, server, set->owner, set->type, in.keytag,
 				in.alg, "expired %s", ts);
-			break;
-		case SIG_NOTYET:
-			dv_time_format(in.inception, ts, sizeof(ts));
-			f = fnd(c, DV_F_RRSIG_NOT_YET_VALID, zi, server, set->owner, set->type,
-				in.keytag, in.alg, "valid from %s", ts);
 			break;
 		case SIG_BAD:
 			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type, in.keytag,
@@ -572,8 +583,7 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 	const lrrset_t *keys = cs->keys;
 	if (keys == NULL || keys->n == 0) {
 		snprintf(why, wl, "server %s serves no DNSKEY RRset", srv_name(c, cs->server));
-		if (cs->any_sigs)
-			for (uint16_t i = 0; i < ds->n; i++)
+		for (uint16_t i = 0; i < ds->n; i++)
 				emit(c, fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone,
 					    KNOT_RRTYPE_DS, ds->type == KNOT_RRTYPE_DS
 								    ? (ds->rd[i][0] << 8 | ds->rd[i][1])
@@ -734,7 +744,11 @@ static void check_apex_sigs(lctx_t *c, zctx_t *zc)
 	const uint8_t *zone = zc->z->dname;
 	bool expect = zc->zr->status == DV_CHAIN_SECURE || zc->zr->status == DV_CHAIN_BOGUS;
 	char why[256] = "";
-	if (!expect || !zc->zr->signed_zone)
+	/* A DS at the parent says the zone is signed, whatever the servers serve. */
+	bool has_ds = false;
+	for (size_t p = 0; p < zc->npv; p++)
+		has_ds |= zc->pv[p].kind == V_DS;
+	if (!expect || (!zc->zr->signed_zone && !has_ds))
 		return;
 	for (size_t s = 0; s < zc->ncs; s++) {
 		csrv_t *cs = &zc->cs[s];
@@ -1104,6 +1118,17 @@ static void check_denial(lctx_t *c, zctx_t *zc)
 			if (!ok)
 				emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, zc->zi, cs->server, m->qname,
 					    m->qtype, -1, 0, "%s: %s", nx ? "NXDOMAIN" : "NODATA", why));
+			/* RFC 9276 §3.1: 0 extra iterations; validators give up on high counts. */
+			for (size_t u = 0; ok && u < nused; u++) {
+				const lrrset_t *n3 = used[u];
+				if (n3->type != KNOT_RRTYPE_NSEC3 || n3->n == 0 || n3->rdlen[0] < 4)
+					continue;
+				unsigned it = (unsigned)(n3->rd[0][2] << 8 | n3->rd[0][3]);
+				if (it > 0)
+					emit(c, fnd(c, DV_F_NSEC3_ITERATIONS, zc->zi, cs->server, zone,
+						    KNOT_RRTYPE_NSEC3, -1, 0, "%u additional iterations", it));
+				break;
+			}
 		}
 	}
 }

@@ -663,6 +663,8 @@ static const struct {
 	{"rsasha1 key unused", {.alg5 = true}, 0, DV_F_RRSIG_ALGORITHM_MISSING, "test.", "192.0.2.11",
 	 DV_CHAIN_SECURE},
 	{"sha1 ds", {.ds_sha1 = true}, 0, DV_F_DS_DIGEST_DEPRECATED, "test.", NULL, DV_CHAIN_SECURE},
+	{"inverted window", {.child_exp = NOW - 2 * DAY}, 0, DV_F_RRSIG_WINDOW_INVERTED, "test.",
+	 "192.0.2.11", DV_CHAIN_BOGUS},
 	{"not yet valid", {.child_exp = NOW + DAY}, -2 * DAY, DV_F_RRSIG_NOT_YET_VALID, ".", NULL,
 	 DV_CHAIN_BOGUS},
 	{"cds unsigned", {.cds_unsigned = true}, 0, DV_F_CDS_UNSIGNED, "test.", "192.0.2.11",
