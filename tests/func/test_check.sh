@@ -174,6 +174,21 @@ t_cmd "--nagios, unreadable snapshot: UNKNOWN" 3 "$DNSVIGIL" check --nagios --fr
 t_grep "nagios UNKNOWN line" '^DNSVIGIL UNKNOWN - ' "$WORK/last.out"
 t_cmd "--nagios, bad trust anchor: UNKNOWN" 3 "$DNSVIGIL" check --nagios --root-hints "$LAB_ROOT_HINTS" --trust-anchor "$WORK/missing.ds" healthy.lab.
 
+# ---------------------------------------------------------------- trust anchor forms, names below a cut
+
+t_cmd "DNSKEY trust anchor (root.key) works as well" 0 "$DNSVIGIL" check --root-hints "$LAB_ROOT_HINTS" \
+	--trust-anchor "$LAB_ROOT_KEY" -f json healthy.lab.
+t_eq "healthy.lab. secure from the DNSKEY anchor" "$(status "$WORK/last.out" healthy.lab.)" secure
+printf '%s\n' "$LAB_WRONG_DS_RR" > "$WORK/wrong.ds"
+t_cmd "a trust anchor matching no root key: exit 2" 2 "$DNSVIGIL" check --root-hints "$LAB_ROOT_HINTS" \
+	--trust-anchor "$WORK/wrong.ds" -f json healthy.lab.
+t_eq "wrong anchor: the root is bogus" "$(status "$WORK/last.out" .)" bogus
+t_eq "wrong anchor: healthy.lab. is bogus below it" "$(status "$WORK/last.out" healthy.lab.)" bogus
+t_grep "wrong anchor: DS_NO_MATCHING_DNSKEY at the root" '"code": "DS_NO_MATCHING_DNSKEY"' "$WORK/last.out"
+t_cmd "a name below a zone cut checks its zone" 0 "${CHECK[@]}" -f json www.healthy.lab.
+t_eq "www.healthy.lab. walks to healthy.lab." "$(status "$WORK/last.out" healthy.lab.)" secure
+t_eq "no zone www.healthy.lab." "$(status "$WORK/last.out" www.healthy.lab.)" absent
+
 # ---------------------------------------------------------------- bad input never crashes
 
 printf '{"dnsvigil_snapshot": 1, "time": 5' > "$WORK/trunc.json"
