@@ -16,10 +16,14 @@
 const char *dv_chain_status_name(dv_chain_status_t st)
 {
 	switch (st) {
-	case DV_CHAIN_SECURE: return "secure";
-	case DV_CHAIN_INSECURE: return "insecure";
-	case DV_CHAIN_INDETERMINATE: return "indeterminate";
-	case DV_CHAIN_BOGUS: return "bogus";
+	case DV_CHAIN_SECURE:
+		return "secure";
+	case DV_CHAIN_INSECURE:
+		return "insecure";
+	case DV_CHAIN_INDETERMINATE:
+		return "indeterminate";
+	case DV_CHAIN_BOGUS:
+		return "bogus";
 	}
 	return "?";
 }
@@ -28,11 +32,11 @@ const char *dv_chain_status_name(dv_chain_status_t st)
 typedef struct {
 	uint32_t server;
 	long soa, ns, dnskey, cds, cdnskey, nx, nodata, tcp;
-	bool answering;      /*!< authoritative SOA answer */
-	bool any_sigs;       /*!< some answer carried an RRSIG */
+	bool answering; /*!< authoritative SOA answer */
+	bool any_sigs;  /*!< some answer carried an RRSIG */
 	dv_chain_status_t status;
 	const lrrset_t *keys; /*!< its DNSKEY RRset, NULL if none */
-	bool keys_trusted;   /*!< the chain reached its DNSKEY RRset */
+	bool keys_trusted;    /*!< the chain reached its DNSKEY RRset */
 } csrv_t;
 
 /* What one parent server said about the zone's DS. */
@@ -147,7 +151,7 @@ fail:
 /* ---- signatures ------------------------------------------------------------- */
 
 typedef struct {
-	bool valid;       /*!< at least one signature valid now */
+	bool valid; /*!< at least one signature valid now */
 	bool any_sig;
 	int64_t best_exp; /*!< latest expiration among valid signatures */
 } vres_t;
@@ -157,7 +161,7 @@ typedef struct {
  * `keys`, emitting findings for the broken ones and the expiry thresholds.
  */
 static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
-		       const lrrset_t *keys, bool want_sigs)
+                       const lrrset_t *keys, bool want_sigs)
 {
 	vres_t v = {0};
 	const uint8_t *zone = c->snap->zones[zi].dname;
@@ -169,7 +173,7 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 	if (set->nsig == 0) {
 		if (want_sigs)
 			emit(c, fnd(c, DV_F_RRSIG_MISSING, zi, server, set->owner, set->type, -1, 0,
-				    "served without RRSIG"));
+			            "served without RRSIG"));
 		return v;
 	}
 	uint32_t algs_signed[8] = {0};
@@ -196,8 +200,9 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 				code = DV_F_RRSIG_EXPIRES_SOON;
 			if (code != DV_F_COUNT) {
 				dv_time_format(in.expiration, ts, sizeof(ts));
-				f = fnd(c, code, zi, server, set->owner, set->type, in.keytag, in.alg,
-					"expires %s (%lld days left)", ts, (long long)(left / 86400));
+				f = fnd(c, code, zi, server, set->owner, set->type, in.keytag,
+				        in.alg, "expires %s (%lld days left)", ts,
+				        (long long)(left / 86400));
 			}
 			break;
 		}
@@ -208,35 +213,37 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 				char ts2[32];
 				dv_time_format(in.inception, ts, sizeof(ts));
 				dv_time_format(in.expiration, ts2, sizeof(ts2));
-				f = fnd(c, DV_F_RRSIG_WINDOW_INVERTED, zi, server, set->owner, set->type,
-					in.keytag, in.alg, "inception %s, expiration %s", ts, ts2);
+				f = fnd(c, DV_F_RRSIG_WINDOW_INVERTED, zi, server, set->owner,
+				        set->type, in.keytag, in.alg, "inception %s, expiration %s",
+				        ts, ts2);
 				break;
 			}
 			if (r == SIG_NOTYET) {
 				dv_time_format(in.inception, ts, sizeof(ts));
-				f = fnd(c, DV_F_RRSIG_NOT_YET_VALID, zi, server, set->owner, set->type,
-					in.keytag, in.alg, "valid from %s", ts);
+				f = fnd(c, DV_F_RRSIG_NOT_YET_VALID, zi, server, set->owner,
+				        set->type, in.keytag, in.alg, "valid from %s", ts);
 				break;
 			}
 			dv_time_format(in.expiration, ts, sizeof(ts));
 			f = fnd(c, DV_F_RRSIG_EXPIRED, zi, server, set->owner, set->type, in.keytag,
-				in.alg, "expired %s", ts);
+			        in.alg, "expired %s", ts);
 			break;
 		case SIG_BAD:
 			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type, in.keytag,
-				in.alg, "signature does not verify with key %u", in.keytag);
+			        in.alg, "signature does not verify with key %u", in.keytag);
 			break;
 		case SIG_NOKEY:
-			f = fnd(c, DV_F_RRSIG_NO_DNSKEY, zi, server, set->owner, set->type, in.keytag,
-				in.alg, "no DNSKEY with tag %u, algorithm %u", in.keytag, in.alg);
+			f = fnd(c, DV_F_RRSIG_NO_DNSKEY, zi, server, set->owner, set->type,
+			        in.keytag, in.alg, "no DNSKEY with tag %u, algorithm %u", in.keytag,
+			        in.alg);
 			break;
 		case SIG_UNSUPPORTED:
-			f = fnd(c, DV_F_RRSIG_UNSUPPORTED_ALGORITHM, zi, server, set->owner, set->type,
-				in.keytag, in.alg, "algorithm %u", in.alg);
+			f = fnd(c, DV_F_RRSIG_UNSUPPORTED_ALGORITHM, zi, server, set->owner,
+			        set->type, in.keytag, in.alg, "algorithm %u", in.alg);
 			break;
 		case SIG_MALFORMED:
 			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type, in.keytag,
-				in.alg, "RRSIG malformed, or its signer/labels do not fit");
+			        in.alg, "RRSIG malformed, or its signer/labels do not fit");
 			break;
 		}
 		if (f != NULL) {
@@ -257,18 +264,18 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 		if (kl < 4 || !(fl & DV_DNSKEY_FLAG_ZONE) || (fl & DV_DNSKEY_FLAG_REVOKE))
 			continue;
 		if (!(algs_signed[kd[3] >> 5] & (1u << (kd[3] & 31)))) {
-			emit(c, fnd(c, DV_F_RRSIG_ALGORITHM_MISSING, zi, server, set->owner, set->type,
-				    -1, kd[3], "no RRSIG of algorithm %u (%s)", kd[3],
-				    dv_alg_name(kd[3])));
+			emit(c, fnd(c, DV_F_RRSIG_ALGORITHM_MISSING, zi, server, set->owner,
+			            set->type, -1, kd[3], "no RRSIG of algorithm %u (%s)", kd[3],
+			            dv_alg_name(kd[3])));
 			algs_signed[kd[3] >> 5] |= 1u << (kd[3] & 31);
 		}
 	}
 	/* A cache may keep the RRset longer than its signature lives (RFC 4035 §5.3.3). */
 	if (v.valid && (set->type == KNOT_RRTYPE_DNSKEY || set->type == KNOT_RRTYPE_DS) &&
 	    (int64_t)set->ttl > v.best_exp - c->opts->now) {
-		dv_finding_t *f = fnd(c, DV_F_TTL_EXCEEDS_VALIDITY, zi, server, set->owner, set->type,
-				      -1, 0, "TTL %u s, signature valid %lld s more", set->ttl,
-				      (long long)(v.best_exp - c->opts->now));
+		dv_finding_t *f = fnd(c, DV_F_TTL_EXCEEDS_VALIDITY, zi, server, set->owner,
+		                      set->type, -1, 0, "TTL %u s, signature valid %lld s more",
+		                      set->ttl, (long long)(v.best_exp - c->opts->now));
 		f->time = v.best_exp;
 		emit(c, f);
 	}
@@ -332,7 +339,7 @@ static void collect_child(lctx_t *c, zctx_t *zc)
 		memset(cs, 0, sizeof(*cs));
 		cs->server = z->servers[s];
 		cs->soa = cs->ns = cs->dnskey = cs->cds = cs->cdnskey = cs->nx = cs->nodata =
-			cs->tcp = -1;
+		    cs->tcp = -1;
 		for (size_t i = 0; i < zc->nq; i++) {
 			const dv_snap_query_t *q = &c->snap->queries[zc->qs[i]];
 			if (q->side != DV_SIDE_CHILD || q->server != cs->server)
@@ -340,7 +347,8 @@ static void collect_child(lctx_t *c, zctx_t *zc)
 			long *slot = NULL;
 			bool apex = knot_dname_is_case_equal(q->qname, z->dname);
 			if (!apex && q->qtype != 1)
-				continue; /* a referral asked on the way down, not a probe of this zone */
+				continue; /* a referral asked on the way down, not a probe of this
+				             zone */
 			if (!apex)
 				slot = &cs->nx;
 			else if (q->qtype == KNOT_RRTYPE_SOA)
@@ -389,7 +397,7 @@ static void check_health(lctx_t *c, zctx_t *zc)
 			continue;
 		if (answered == 0) {
 			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, 0, -1, 0,
-				    "no answer to %zu queries over UDP or TCP", asked));
+			            "no answer to %zu queries over UDP or TCP", asked));
 			continue;
 		}
 		const lmsg_t *m = qmsg(c, cs->soa);
@@ -398,35 +406,35 @@ static void check_health(lctx_t *c, zctx_t *zc)
 		if (m != NULL) {
 			const lrrset_t *soa = lmsg_find(m, LSEC_AN, zone, KNOT_RRTYPE_SOA);
 			if (m->rcode == KNOT_RCODE_REFUSED)
-				emit(c, fnd(c, DV_F_SERVER_REFUSED, zc->zi, srv, zone, KNOT_RRTYPE_SOA,
-					    -1, 0, "REFUSED for the zone's SOA"));
+				emit(c, fnd(c, DV_F_SERVER_REFUSED, zc->zi, srv, zone,
+				            KNOT_RRTYPE_SOA, -1, 0, "REFUSED for the zone's SOA"));
 			else if (m->rcode == KNOT_RCODE_SERVFAIL)
 				emit(c, fnd(c, DV_F_SERVER_SERVFAIL, zc->zi, srv, zone,
-					    KNOT_RRTYPE_SOA, -1, 0, "SERVFAIL for the zone's SOA"));
+				            KNOT_RRTYPE_SOA, -1, 0, "SERVFAIL for the zone's SOA"));
 			else if (m->rcode != KNOT_RCODE_NOERROR || !m->aa || soa == NULL)
-				emit(c, fnd(c, DV_F_SERVER_LAME, zc->zi, srv, zone, KNOT_RRTYPE_SOA, -1,
-					    0, "no authoritative SOA (rcode %u, AA %d)", m->rcode,
-					    m->aa));
+				emit(c, fnd(c, DV_F_SERVER_LAME, zc->zi, srv, zone, KNOT_RRTYPE_SOA,
+				            -1, 0, "no authoritative SOA (rcode %u, AA %d)",
+				            m->rcode, m->aa));
 			else
 				cs->answering = true;
 		} else {
 			/* The SOA query went unanswered though others were answered. */
-			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, KNOT_RRTYPE_SOA, -1,
-				    0, "%zu of %zu queries unanswered, the SOA among them",
-				    asked - answered, asked));
+			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, KNOT_RRTYPE_SOA,
+			            -1, 0, "%zu of %zu queries unanswered, the SOA among them",
+			            asked - answered, asked));
 		}
 		const dv_snap_query_t *qs = cs->soa >= 0 ? &c->snap->queries[cs->soa] : NULL;
 		if (udp_failed || (qs != NULL && qs->udp_truncated))
 			emit(c, fnd(c, DV_F_SERVER_UDP_FAILS, zc->zi, srv, zone, 0, -1, 0, "%s",
-				    udp_failed ? "UDP queries went unanswered, TCP worked"
-					       : "even a small SOA answer is truncated over UDP"));
-		if (cs->tcp >= 0 && c->snap->queries[cs->tcp].status != DV_SNAP_OK &&
-		    qs != NULL && qs->status == DV_SNAP_OK && !qs->tcp)
-			emit(c, fnd(c, DV_F_SERVER_TCP_FAILS, zc->zi, srv, zone, KNOT_RRTYPE_SOA, -1, 0,
-				    "the SOA query over TCP went unanswered"));
+			            udp_failed ? "UDP queries went unanswered, TCP worked"
+			                       : "even a small SOA answer is truncated over UDP"));
+		if (cs->tcp >= 0 && c->snap->queries[cs->tcp].status != DV_SNAP_OK && qs != NULL &&
+		    qs->status == DV_SNAP_OK && !qs->tcp)
+			emit(c, fnd(c, DV_F_SERVER_TCP_FAILS, zc->zi, srv, zone, KNOT_RRTYPE_SOA,
+			            -1, 0, "the SOA query over TCP went unanswered"));
 		if (edns_broken && cs->answering)
 			emit(c, fnd(c, DV_F_SERVER_EDNS_BROKEN, zc->zi, srv, zone, 0, -1, 0,
-				    "answer to an EDNS query without OPT, or FORMERR/BADVERS"));
+			            "answer to an EDNS query without OPT, or FORMERR/BADVERS"));
 		if (cs->answering) {
 			long qv[] = {cs->soa, cs->ns, cs->dnskey, cs->nx, cs->nodata};
 			for (size_t k = 0; k < sizeof(qv) / sizeof(qv[0]); k++) {
@@ -494,7 +502,8 @@ static void collect_parent(lctx_t *c, zctx_t *zc, const zstate_t *zs)
 			}
 		}
 		const lmsg_t *m = qmsg(c, q);
-		if (m == NULL || (m->rcode != KNOT_RCODE_NOERROR && m->rcode != KNOT_RCODE_NXDOMAIN))
+		if (m == NULL ||
+		    (m->rcode != KNOT_RCODE_NOERROR && m->rcode != KNOT_RCODE_NXDOMAIN))
 			continue; /* unreachable or refusing: reported in the parent's checks */
 		pvar_t *v = &zc->pv[zc->npv++];
 		memset(v, 0, sizeof(*v));
@@ -503,20 +512,22 @@ static void collect_parent(lctx_t *c, zctx_t *zc, const zstate_t *zs)
 		bool psecure = pr->status == DV_CHAIN_SECURE && ps->have_keys;
 		if (m->rcode == KNOT_RCODE_NXDOMAIN) {
 			v->kind = V_BOGUS;
-			snprintf(v->why, sizeof(v->why), "parent server %s says the zone does not exist",
-				 srv_name(c, v->server));
+			snprintf(v->why, sizeof(v->why),
+			         "parent server %s says the zone does not exist",
+			         srv_name(c, v->server));
 			continue;
 		}
 		if (ds != NULL && ds->n > 0) {
 			v->kind = V_DS;
 			v->ds = ds;
 			if (psecure) {
-				vres_t r = validate(c, (uint32_t)z->parent, v->server, ds, &ps->keys, true);
+				vres_t r = validate(c, (uint32_t)z->parent, v->server, ds,
+				                    &ps->keys, true);
 				if (!r.valid) {
 					v->kind = V_BOGUS;
 					snprintf(v->why, sizeof(v->why),
-						 "the DS RRset from %s has no valid signature",
-						 srv_name(c, v->server));
+					         "the DS RRset from %s has no valid signature",
+					         srv_name(c, v->server));
 				}
 			}
 			continue;
@@ -528,18 +539,21 @@ static void collect_parent(lctx_t *c, zctx_t *zc, const zstate_t *zs)
 		const lrrset_t *used[4];
 		size_t nused = 0;
 		char why[128];
-		bool ok = ldenial_proves(m, pz->dname, zone, KNOT_RRTYPE_DS, false, used, &nused, why,
-					 sizeof(why));
+		bool ok = ldenial_proves(m, pz->dname, zone, KNOT_RRTYPE_DS, false, used, &nused,
+		                         why, sizeof(why));
 		for (size_t u = 0; ok && u < nused; u++)
-			if (!validate(c, (uint32_t)z->parent, v->server, used[u], &ps->keys, true).valid) {
+			if (!validate(c, (uint32_t)z->parent, v->server, used[u], &ps->keys, true)
+			         .valid) {
 				ok = false;
-				snprintf(why, sizeof(why), "the proof's records have no valid signature");
+				snprintf(why, sizeof(why),
+				         "the proof's records have no valid signature");
 			}
 		if (!ok) {
 			v->kind = V_BOGUS;
-			snprintf(v->why, sizeof(v->why), "no valid proof that the DS is absent (%.100s)", why);
-			emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, (uint32_t)z->parent, v->server, zone,
-				    KNOT_RRTYPE_DS, -1, 0, "NODATA for DS: %s", why));
+			snprintf(v->why, sizeof(v->why),
+			         "no valid proof that the DS is absent (%.100s)", why);
+			emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, (uint32_t)z->parent, v->server,
+			            zone, KNOT_RRTYPE_DS, -1, 0, "NODATA for DS: %s", why));
 		}
 	}
 }
@@ -552,7 +566,7 @@ static bool ds_supported(const uint8_t *ds, uint16_t len)
 
 /* Whether a DS (or, for a DNSKEY trust anchor, a DNSKEY) designates the key. */
 static bool anchor_matches(const uint8_t *zone, const lrrset_t *ds, uint16_t i, const uint8_t *key,
-			   uint16_t klen)
+                           uint16_t klen)
 {
 	if (ds->type == KNOT_RRTYPE_DNSKEY)
 		return ds->rdlen[i] == klen && memcmp(ds->rd[i], key, klen) == 0;
@@ -568,7 +582,7 @@ static bool anchor_supported(const lrrset_t *ds, uint16_t i)
 
 /* RFC 4035 §5.2: a DS (secure entry point) must authenticate the DNSKEY RRset. */
 static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t *v, char *why,
-				 size_t wl)
+                                 size_t wl)
 {
 	const uint8_t *zone = zc->z->dname;
 	const lrrset_t *ds = v->ds;
@@ -584,12 +598,12 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 	if (keys == NULL || keys->n == 0) {
 		snprintf(why, wl, "server %s serves no DNSKEY RRset", srv_name(c, cs->server));
 		for (uint16_t i = 0; i < ds->n; i++)
-				emit(c, fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone,
-					    KNOT_RRTYPE_DS, ds->type == KNOT_RRTYPE_DS
-								    ? (ds->rd[i][0] << 8 | ds->rd[i][1])
-								    : dv_keytag(ds->rd[i], ds->rdlen[i]),
-					    ds->type == KNOT_RRTYPE_DS ? ds->rd[i][2] : ds->rd[i][3],
-					    "the server has no DNSKEY RRset"));
+			emit(c, fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone,
+			            KNOT_RRTYPE_DS,
+			            ds->type == KNOT_RRTYPE_DS ? (ds->rd[i][0] << 8 | ds->rd[i][1])
+			                                       : dv_keytag(ds->rd[i], ds->rdlen[i]),
+			            ds->type == KNOT_RRTYPE_DS ? ds->rd[i][2] : ds->rd[i][3],
+			            "the server has no DNSKEY RRset"));
 		return DV_CHAIN_BOGUS;
 	}
 	lrrset_t *matched = mkset(c, zone, KNOT_RRTYPE_DNSKEY, keys->n);
@@ -609,17 +623,19 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 			}
 		}
 		if (!hit) {
-			int32_t tag = ds->type == KNOT_RRTYPE_DS ? (ds->rd[i][0] << 8 | ds->rd[i][1])
-								 : dv_keytag(ds->rd[i], ds->rdlen[i]);
+			int32_t tag = ds->type == KNOT_RRTYPE_DS
+			                  ? (ds->rd[i][0] << 8 | ds->rd[i][1])
+			                  : dv_keytag(ds->rd[i], ds->rdlen[i]);
 			uint8_t alg = ds->type == KNOT_RRTYPE_DS ? ds->rd[i][2] : ds->rd[i][3];
-			emit(c, fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone,
-				    ds->type, tag, alg, "%s %d (algorithm %u) matches no DNSKEY",
-				    ds->type == KNOT_RRTYPE_DS ? "DS" : "trust anchor key", tag, alg));
+			emit(c,
+			     fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone, ds->type,
+			         tag, alg, "%s %d (algorithm %u) matches no DNSKEY",
+			         ds->type == KNOT_RRTYPE_DS ? "DS" : "trust anchor key", tag, alg));
 		}
 	}
 	if (matched->n == 0) {
 		snprintf(why, wl, "no DNSKEY on %s matches the %s", srv_name(c, cs->server),
-			 ds->type == KNOT_RRTYPE_DS ? "DS RRset" : "trust anchor");
+		         ds->type == KNOT_RRTYPE_DS ? "DS RRset" : "trust anchor");
 		return DV_CHAIN_BOGUS;
 	}
 	bool signed_by_sep = false, sep_sig_present = false;
@@ -633,12 +649,14 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 	}
 	if (!signed_by_sep) {
 		if (!sep_sig_present)
-			emit(c, fnd(c, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY, zc->zi, cs->server, zone,
-				    KNOT_RRTYPE_DNSKEY, dv_keytag(matched->rd[0], matched->rdlen[0]),
-				    matched->rd[0][3], "no valid RRSIG by a DS-matched key"));
+			emit(c,
+			     fnd(c, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY, zc->zi, cs->server, zone,
+			         KNOT_RRTYPE_DNSKEY, dv_keytag(matched->rd[0], matched->rdlen[0]),
+			         matched->rd[0][3], "no valid RRSIG by a DS-matched key"));
 		snprintf(why, wl, "the DNSKEY RRset on %s has no valid signature by a %s key%s",
-			 srv_name(c, cs->server), ds->type == KNOT_RRTYPE_DS ? "DS-matched" : "trust-anchor",
-			 sep_sig_present ? " (it expired or is not yet valid)" : "");
+		         srv_name(c, cs->server),
+		         ds->type == KNOT_RRTYPE_DS ? "DS-matched" : "trust-anchor",
+		         sep_sig_present ? " (it expired or is not yet valid)" : "");
 		return DV_CHAIN_BOGUS;
 	}
 	return DV_CHAIN_SECURE;
@@ -646,7 +664,8 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 
 static void set_status(dv_live_zone_t *zr, dv_chain_status_t st, const char *why)
 {
-	if (st > zr->status || (zr->reason[0] == '\0' && st == zr->status && st != DV_CHAIN_SECURE)) {
+	if (st > zr->status ||
+	    (zr->reason[0] == '\0' && st == zr->status && st != DV_CHAIN_SECURE)) {
 		if (st > zr->status || zr->reason[0] == '\0')
 			snprintf(zr->reason, sizeof(zr->reason), "%s", why);
 		zr->status = st;
@@ -673,7 +692,7 @@ static void eval_chain(lctx_t *c, zctx_t *zc, zstate_t *zs)
 		if (pr->status != DV_CHAIN_SECURE) {
 			char why[256];
 			snprintf(why, sizeof(why), "the parent zone %s is %s",
-				 c->snap->zones[z->parent].name, dv_chain_status_name(pr->status));
+			         c->snap->zones[z->parent].name, dv_chain_status_name(pr->status));
 			set_status(zr, pr->status, why);
 			return;
 		}
@@ -684,8 +703,8 @@ static void eval_chain(lctx_t *c, zctx_t *zc, zstate_t *zs)
 	}
 	if (zc->npv == 0 || (zc->npv == 1 && zc->pv[0].kind == V_NONE)) {
 		set_status(zr, z->parent < 0 ? DV_CHAIN_INSECURE : DV_CHAIN_INDETERMINATE,
-			   z->parent < 0 ? "no trust anchor for the root"
-					 : "no parent server answered the DS query");
+		           z->parent < 0 ? "no trust anchor for the root"
+		                         : "no parent server answered the DS query");
 		return;
 	}
 	/* For each parent server's DS answer, the zone is as good as its best
@@ -703,8 +722,8 @@ static void eval_chain(lctx_t *c, zctx_t *zc, zstate_t *zs)
 			any_nods = true;
 			char why[256];
 			snprintf(why, sizeof(why), "the parent proves there is no DS%s%s",
-				 v->server != UINT32_MAX ? " (" : "",
-				 v->server != UINT32_MAX ? srv_name(c, v->server) : "");
+			         v->server != UINT32_MAX ? " (" : "",
+			         v->server != UINT32_MAX ? srv_name(c, v->server) : "");
 			if (v->server != UINT32_MAX)
 				snprintf(why + strlen(why), sizeof(why) - strlen(why), ")");
 			set_status(zr, DV_CHAIN_INSECURE, why);
@@ -734,7 +753,7 @@ static void eval_chain(lctx_t *c, zctx_t *zc, zstate_t *zs)
 	}
 	if (any_nods && zr->signed_zone && zr->status == DV_CHAIN_INSECURE)
 		emit(c, fnd(c, DV_F_ISLAND_OF_SECURITY, zc->zi, -1, zone, KNOT_RRTYPE_DNSKEY, -1, 0,
-			    "the zone serves DNSKEYs but its parent has no DS for it"));
+		            "the zone serves DNSKEYs but its parent has no DS for it"));
 	(void)zs;
 }
 
@@ -756,17 +775,18 @@ static void check_apex_sigs(lctx_t *c, zctx_t *zc)
 			continue;
 		if (!cs->any_sigs || cs->keys == NULL) {
 			/* One finding says it all; no RRSIG_MISSING per RRset. */
-			emit(c, fnd(c, DV_F_SERVER_NO_DNSSEC, zc->zi, cs->server, zone, 0, -1, 0,
-				    "%s", cs->keys == NULL ? "no DNSKEY RRset and no RRSIGs served"
-							   : "no RRSIGs in answers with DO"));
+			emit(c,
+			     fnd(c, DV_F_SERVER_NO_DNSSEC, zc->zi, cs->server, zone, 0, -1, 0, "%s",
+			         cs->keys == NULL ? "no DNSKEY RRset and no RRSIGs served"
+			                          : "no RRSIGs in answers with DO"));
 			continue;
 		}
 		struct {
 			long q;
 			uint16_t t;
 		} apex[] = {{cs->dnskey, KNOT_RRTYPE_DNSKEY},
-			    {cs->soa, KNOT_RRTYPE_SOA},
-			    {cs->ns, KNOT_RRTYPE_NS}};
+		            {cs->soa, KNOT_RRTYPE_SOA},
+		            {cs->ns, KNOT_RRTYPE_NS}};
 		for (size_t k = 0; k < sizeof(apex) / sizeof(apex[0]); k++) {
 			const lmsg_t *m = qmsg(c, apex[k].q);
 			const lrrset_t *set = lmsg_find(m, LSEC_AN, zone, apex[k].t);
@@ -776,8 +796,9 @@ static void check_apex_sigs(lctx_t *c, zctx_t *zc)
 			if (!r.valid && cs->keys_trusted) {
 				char t[16];
 				type_str(apex[k].t, t, sizeof(t));
-				snprintf(why, sizeof(why), "the %s RRset on %s has no valid signature", t,
-					 srv_name(c, cs->server));
+				snprintf(why, sizeof(why),
+				         "the %s RRset on %s has no valid signature", t,
+				         srv_name(c, cs->server));
 				cs->keys_trusted = false;
 			}
 		}
@@ -787,7 +808,8 @@ static void check_apex_sigs(lctx_t *c, zctx_t *zc)
 	for (size_t s = 0; s < zc->ncs; s++)
 		any |= zc->cs[s].keys_trusted;
 	if (zc->zr->status == DV_CHAIN_SECURE && !any)
-		set_status(zc->zr, DV_CHAIN_BOGUS, why[0] ? why : "no server serves validating data");
+		set_status(zc->zr, DV_CHAIN_BOGUS,
+		           why[0] ? why : "no server serves validating data");
 }
 
 /* Index of the group (largest, first on ties) each server belongs to. */
@@ -849,15 +871,16 @@ static bool same_dnskey(lctx_t *c, zctx_t *zc, size_t a, size_t b)
 
 static bool same_ns(lctx_t *c, zctx_t *zc, size_t a, size_t b)
 {
-	return set_equal(ans(c, zc, zc->cs[a].ns, KNOT_RRTYPE_NS), ans(c, zc, zc->cs[b].ns, KNOT_RRTYPE_NS));
+	return set_equal(ans(c, zc, zc->cs[a].ns, KNOT_RRTYPE_NS),
+	                 ans(c, zc, zc->cs[b].ns, KNOT_RRTYPE_NS));
 }
 
 static bool same_cds(lctx_t *c, zctx_t *zc, size_t a, size_t b)
 {
 	return set_equal(ans(c, zc, zc->cs[a].cds, KNOT_RRTYPE_CDS),
-			 ans(c, zc, zc->cs[b].cds, KNOT_RRTYPE_CDS)) &&
+	                 ans(c, zc, zc->cs[b].cds, KNOT_RRTYPE_CDS)) &&
 	       set_equal(ans(c, zc, zc->cs[a].cdnskey, KNOT_RRTYPE_CDNSKEY),
-			 ans(c, zc, zc->cs[b].cdnskey, KNOT_RRTYPE_CDNSKEY));
+	                 ans(c, zc, zc->cs[b].cdnskey, KNOT_RRTYPE_CDNSKEY));
 }
 
 static void names_of(const lrrset_t *ns, char *buf, size_t len)
@@ -901,8 +924,8 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 		uint32_t ser = zc->cs[s].answering ? serial_of(c, zc, s, &ok) : (ok = false, 0);
 		if (ok && ser != newest)
 			emit(c, fnd(c, DV_F_SERVERS_SERIAL_DIFFER, zc->zi, zc->cs[s].server, zone,
-				    KNOT_RRTYPE_SOA, -1, 0, "serial %u, while %s serves %u", ser,
-				    srv_name(c, (uint32_t)newest_srv), newest));
+			            KNOT_RRTYPE_SOA, -1, 0, "serial %u, while %s serves %u", ser,
+			            srv_name(c, (uint32_t)newest_srv), newest));
 	}
 	/* DNSKEY and NS sets: the servers outside the majority. */
 	struct {
@@ -910,17 +933,17 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 		dv_code_t code;
 		uint16_t type;
 	} cmp[] = {{same_dnskey, DV_F_SERVERS_DNSKEY_DIFFER, KNOT_RRTYPE_DNSKEY},
-		   {same_ns, DV_F_SERVERS_NS_DIFFER, KNOT_RRTYPE_NS},
-		   {same_cds, DV_F_CDS_DIFFER, KNOT_RRTYPE_CDS}};
+	           {same_ns, DV_F_SERVERS_NS_DIFFER, KNOT_RRTYPE_NS},
+	           {same_cds, DV_F_CDS_DIFFER, KNOT_RRTYPE_CDS}};
 	for (size_t k = 0; k < sizeof(cmp) / sizeof(cmp[0]); k++) {
 		for (size_t s = 0; s < zc->ncs; s++)
 			use[s] = zc->cs[s].answering;
 		long maj = majority(c, zc, use, cmp[k].fn);
 		for (size_t s = 0; maj >= 0 && s < zc->ncs; s++)
 			if (use[s] && !cmp[k].fn(c, zc, (size_t)maj, s))
-				emit(c, fnd(c, cmp[k].code, zc->zi, zc->cs[s].server, zone, cmp[k].type,
-					    -1, 0, "differs from the set %s serves",
-					    srv_name(c, zc->cs[maj].server)));
+				emit(c, fnd(c, cmp[k].code, zc->zi, zc->cs[s].server, zone,
+				            cmp[k].type, -1, 0, "differs from the set %s serves",
+				            srv_name(c, zc->cs[maj].server)));
 	}
 	/* RRSIG presence: unsigned answers where other servers sign. */
 	bool someone_signs = false;
@@ -929,8 +952,8 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 			someone_signs = true;
 	for (size_t s = 0; s < zc->ncs && someone_signs; s++)
 		if (zc->cs[s].answering && !zc->cs[s].any_sigs)
-			emit(c, fnd(c, DV_F_SERVERS_RRSIG_DIFFER, zc->zi, zc->cs[s].server, zone, 0, -1,
-				    0, "answers carry no RRSIG while other servers sign"));
+			emit(c, fnd(c, DV_F_SERVERS_RRSIG_DIFFER, zc->zi, zc->cs[s].server, zone, 0,
+			            -1, 0, "answers carry no RRSIG while other servers sign"));
 	/* Parent's delegation NS set against the child's apex NS set (RFC 1034 §4.2.2). */
 	for (size_t s = 0; s < zc->ncs; s++)
 		use[s] = zc->cs[s].answering && ans(c, zc, zc->cs[s].ns, KNOT_RRTYPE_NS) != NULL;
@@ -951,7 +974,7 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 			names_of(pns, a, sizeof(a));
 			names_of(child, b, sizeof(b));
 			emit(c, fnd(c, DV_F_PARENT_CHILD_NS_DIFFER, zc->zi, q->server, zone,
-				    KNOT_RRTYPE_NS, -1, 0, "parent: %.200s; child: %.200s", a, b));
+			            KNOT_RRTYPE_NS, -1, 0, "parent: %.200s; child: %.200s", a, b));
 		}
 	}
 }
@@ -963,7 +986,8 @@ static void check_parent_ds(lctx_t *c, zctx_t *zc)
 	for (size_t a = 0; a < zc->npv; a++) {
 		size_t n = 0;
 		for (size_t b = 0; b < zc->npv; b++)
-			if (zc->pv[a].kind == zc->pv[b].kind && set_equal(zc->pv[a].ds, zc->pv[b].ds))
+			if (zc->pv[a].kind == zc->pv[b].kind &&
+			    set_equal(zc->pv[a].ds, zc->pv[b].ds))
 				n++;
 		if (n > best_n) {
 			best_n = n;
@@ -972,11 +996,13 @@ static void check_parent_ds(lctx_t *c, zctx_t *zc)
 	}
 	for (size_t b = 0; b < zc->npv && zc->zi != 0 && zc->z->parent >= 0; b++) {
 		const pvar_t *x = &zc->pv[best], *y = &zc->pv[b];
-		if ((x->kind == V_DS || x->kind == V_NODS) && (y->kind == V_DS || y->kind == V_NODS) &&
+		if ((x->kind == V_DS || x->kind == V_NODS) &&
+		    (y->kind == V_DS || y->kind == V_NODS) &&
 		    !(x->kind == y->kind && set_equal(x->ds, y->ds)))
-			emit(c, fnd(c, DV_F_PARENT_DS_DIFFER, zc->zi, y->server, zc->z->dname,
-				    KNOT_RRTYPE_DS, -1, 0, "%s DS record(s), while %s serves %u",
-				    y->ds ? "" : "no", srv_name(c, x->server), x->ds ? x->ds->n : 0));
+			emit(c,
+			     fnd(c, DV_F_PARENT_DS_DIFFER, zc->zi, y->server, zc->z->dname,
+			         KNOT_RRTYPE_DS, -1, 0, "%s DS record(s), while %s serves %u",
+			         y->ds ? "" : "no", srv_name(c, x->server), x->ds ? x->ds->n : 0));
 	}
 	/* RFC 8624 §3.3 digest policy. */
 	for (size_t p = 0; p < zc->npv; p++) {
@@ -990,12 +1016,12 @@ static void check_parent_ds(lctx_t *c, zctx_t *zc)
 			int32_t tag = ds->rd[i][0] << 8 | ds->rd[i][1];
 			if (pol == DV_POLICY_MUST_NOT)
 				emit(c, fnd(c, DV_F_DS_DIGEST_DEPRECATED, zc->zi, -1, zc->z->dname,
-					    KNOT_RRTYPE_DS, tag, ds->rd[i][2], "digest type %u",
-					    ds->rd[i][3]));
+				            KNOT_RRTYPE_DS, tag, ds->rd[i][2], "digest type %u",
+				            ds->rd[i][3]));
 			else if (pol == DV_POLICY_UNKNOWN)
 				emit(c, fnd(c, DV_F_DS_DIGEST_UNKNOWN, zc->zi, -1, zc->z->dname,
-					    KNOT_RRTYPE_DS, tag, ds->rd[i][2], "digest type %u",
-					    ds->rd[i][3]));
+				            KNOT_RRTYPE_DS, tag, ds->rd[i][2], "digest type %u",
+				            ds->rd[i][3]));
 		}
 	}
 }
@@ -1009,14 +1035,15 @@ static void check_algorithms(lctx_t *c, zctx_t *zc)
 				continue;
 			uint8_t alg = k->rd[i][3];
 			dv_policy_t pol = dv_alg_policy(alg);
-			dv_code_t code = pol == DV_POLICY_MUST_NOT	   ? DV_F_ALGORITHM_PROHIBITED
-					 : pol == DV_POLICY_NOT_RECOMMENDED ? DV_F_ALGORITHM_DEPRECATED
-					 : pol == DV_POLICY_UNKNOWN	   ? DV_F_ALGORITHM_UNKNOWN
-									   : DV_F_COUNT;
+			dv_code_t code = pol == DV_POLICY_MUST_NOT ? DV_F_ALGORITHM_PROHIBITED
+			                 : pol == DV_POLICY_NOT_RECOMMENDED
+			                     ? DV_F_ALGORITHM_DEPRECATED
+			                 : pol == DV_POLICY_UNKNOWN ? DV_F_ALGORITHM_UNKNOWN
+			                                            : DV_F_COUNT;
 			if (code != DV_F_COUNT)
 				emit(c, fnd(c, code, zc->zi, -1, zc->z->dname, KNOT_RRTYPE_DNSKEY,
-					    dv_keytag(k->rd[i], k->rdlen[i]), alg, "algorithm %u (%s)",
-					    alg, dv_alg_name(alg)));
+				            dv_keytag(k->rd[i], k->rdlen[i]), alg,
+				            "algorithm %u (%s)", alg, dv_alg_name(alg)));
 		}
 	}
 }
@@ -1037,33 +1064,36 @@ static void check_cds(lctx_t *c, zctx_t *zc)
 		if (!cs->answering)
 			continue;
 		const lrrset_t *sets[] = {ans(c, zc, cs->cds, KNOT_RRTYPE_CDS),
-					  ans(c, zc, cs->cdnskey, KNOT_RRTYPE_CDNSKEY)};
+		                          ans(c, zc, cs->cdnskey, KNOT_RRTYPE_CDNSKEY)};
 		for (size_t k = 0; k < 2; k++) {
 			const lrrset_t *st = sets[k];
 			if (st == NULL || st->n == 0)
 				continue;
 			for (uint16_t i = 0; i < st->n; i++) {
 				if (cds_delete(st, i)) {
-					emit(c, fnd(c, DV_F_CDS_DELETE, zc->zi, cs->server, zone, st->type,
-						    -1, 0, "RFC 8078 delete form"));
+					emit(c, fnd(c, DV_F_CDS_DELETE, zc->zi, cs->server, zone,
+					            st->type, -1, 0, "RFC 8078 delete form"));
 					continue;
 				}
 				bool hit = false;
 				for (uint16_t j = 0; cs->keys != NULL && j < cs->keys->n; j++) {
 					if (st->type == KNOT_RRTYPE_CDS
-						    ? dv_ds_matches(zone, st->rd[i], st->rdlen[i],
-								    cs->keys->rd[j], cs->keys->rdlen[j])
-						    : (st->rdlen[i] == cs->keys->rdlen[j] &&
-						       memcmp(st->rd[i], cs->keys->rd[j], st->rdlen[i]) == 0))
+					        ? dv_ds_matches(zone, st->rd[i], st->rdlen[i],
+					                        cs->keys->rd[j], cs->keys->rdlen[j])
+					        : (st->rdlen[i] == cs->keys->rdlen[j] &&
+					           memcmp(st->rd[i], cs->keys->rd[j],
+					                  st->rdlen[i]) == 0))
 						hit = true;
 				}
-				int32_t tag = st->rdlen[i] >= 4 ? (st->type == KNOT_RRTYPE_CDS
-									   ? (st->rd[i][0] << 8 | st->rd[i][1])
-									   : dv_keytag(st->rd[i], st->rdlen[i]))
-								: -1;
+				int32_t tag = st->rdlen[i] >= 4
+				                  ? (st->type == KNOT_RRTYPE_CDS
+				                         ? (st->rd[i][0] << 8 | st->rd[i][1])
+				                         : dv_keytag(st->rd[i], st->rdlen[i]))
+				                  : -1;
 				if (!hit)
-					emit(c, fnd(c, DV_F_CDS_NO_MATCHING_DNSKEY, zc->zi, cs->server,
-						    zone, st->type, tag, 0, "key tag %d", tag));
+					emit(c,
+					     fnd(c, DV_F_CDS_NO_MATCHING_DNSKEY, zc->zi, cs->server,
+					         zone, st->type, tag, 0, "key tag %d", tag));
 			}
 			/* RFC 7344 §4.1: signed by a key of the DNSKEY RRset. */
 			if (cs->keys != NULL) {
@@ -1075,8 +1105,8 @@ static void check_cds(lctx_t *c, zctx_t *zc)
 				}
 				if (!ok)
 					emit(c, fnd(c, DV_F_CDS_UNSIGNED, zc->zi, cs->server, zone,
-						    st->type, -1, 0, "%s",
-						    st->nsig ? "no valid RRSIG" : "no RRSIG"));
+					            st->type, -1, 0, "%s",
+					            st->nsig ? "no valid RRSIG" : "no RRSIG"));
 			}
 		}
 	}
@@ -1107,17 +1137,21 @@ static void check_denial(lctx_t *c, zctx_t *zc)
 			size_t nused = 0;
 			char why[128] = "";
 			bool ok = ldenial_proves(m, zone, m->qname, m->qtype, nx, used, &nused, why,
-						 sizeof(why));
+			                         sizeof(why));
 			for (size_t u = 0; ok && u < nused; u++) {
-				if (!validate(c, zc->zi, cs->server, used[u], cs->keys, true).valid) {
+				if (!validate(c, zc->zi, cs->server, used[u], cs->keys, true)
+				         .valid) {
 					ok = false;
-					snprintf(why, sizeof(why), "%s record has no valid signature",
-						 used[u]->type == KNOT_RRTYPE_NSEC ? "an NSEC" : "an NSEC3");
+					snprintf(why, sizeof(why),
+					         "%s record has no valid signature",
+					         used[u]->type == KNOT_RRTYPE_NSEC ? "an NSEC"
+					                                           : "an NSEC3");
 				}
 			}
 			if (!ok)
-				emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, zc->zi, cs->server, m->qname,
-					    m->qtype, -1, 0, "%s: %s", nx ? "NXDOMAIN" : "NODATA", why));
+				emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, zc->zi, cs->server,
+				            m->qname, m->qtype, -1, 0, "%s: %s",
+				            nx ? "NXDOMAIN" : "NODATA", why));
 			/* RFC 9276 §3.1: 0 extra iterations; validators give up on high counts. */
 			for (size_t u = 0; ok && u < nused; u++) {
 				const lrrset_t *n3 = used[u];
@@ -1125,8 +1159,9 @@ static void check_denial(lctx_t *c, zctx_t *zc)
 					continue;
 				unsigned it = (unsigned)(n3->rd[0][2] << 8 | n3->rd[0][3]);
 				if (it > 0)
-					emit(c, fnd(c, DV_F_NSEC3_ITERATIONS, zc->zi, cs->server, zone,
-						    KNOT_RRTYPE_NSEC3, -1, 0, "%u additional iterations", it));
+					emit(c, fnd(c, DV_F_NSEC3_ITERATIONS, zc->zi, cs->server,
+					            zone, KNOT_RRTYPE_NSEC3, -1, 0,
+					            "%u additional iterations", it));
 				break;
 			}
 		}
@@ -1181,10 +1216,10 @@ static void check_zone(lctx_t *c, uint32_t zi, zstate_t *zs)
 	st->have_keys = u->n > 0;
 
 	const dv_live_zone_t *zr = zc.zr;
-	dv_code_t code = zr->status == DV_CHAIN_BOGUS		 ? DV_F_CHAIN_BOGUS
-			 : zr->status == DV_CHAIN_INSECURE	 ? DV_F_CHAIN_INSECURE
-			 : zr->status == DV_CHAIN_INDETERMINATE ? DV_F_CHAIN_INDETERMINATE
-								 : DV_F_COUNT;
+	dv_code_t code = zr->status == DV_CHAIN_BOGUS           ? DV_F_CHAIN_BOGUS
+	                 : zr->status == DV_CHAIN_INSECURE      ? DV_F_CHAIN_INSECURE
+	                 : zr->status == DV_CHAIN_INDETERMINATE ? DV_F_CHAIN_INDETERMINATE
+	                                                        : DV_F_COUNT;
 	if (code != DV_F_COUNT)
 		emit(c, fnd(c, code, zi, -1, zc.z->dname, 0, -1, 0, "%s", zr->reason));
 }
@@ -1237,7 +1272,8 @@ static int merge(dv_findings_t *raw, dv_findings_t *out)
 				size_t add = strlen(raw->v[k].server) + 1;
 				if (len + add + 8 >= sizeof(f.server))
 					break;
-				snprintf(f.server + len, sizeof(f.server) - len, ",%s", raw->v[k].server);
+				snprintf(f.server + len, sizeof(f.server) - len, ",%s",
+				         raw->v[k].server);
 				len += add;
 			}
 			if (k < j)
@@ -1274,7 +1310,8 @@ static int count_servers(const dv_snapshot_t *snap, const lmsg_t *msgs, dv_live_
 		ord[i] = i;
 	qsort_r(ord, n, sizeof(*ord), addr_cmp, (void *)snap);
 	for (size_t i = 0; i < n; i++) {
-		bool same = i > 0 && strcmp(snap->servers[ord[i]].addr, snap->servers[ord[i - 1]].addr) == 0;
+		bool same = i > 0 &&
+		            strcmp(snap->servers[ord[i]].addr, snap->servers[ord[i - 1]].addr) == 0;
 		canon[ord[i]] = same ? canon[ord[i - 1]] : ord[i];
 		if (!same)
 			out->servers++;

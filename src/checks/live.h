@@ -23,23 +23,23 @@ typedef enum {
 } dv_chain_status_t;
 
 typedef struct {
-	int64_t now;        /*!< the time every validity check uses */
-	int64_t warn_secs;  /*!< RRSIG_EXPIRES_SOON threshold */
-	int64_t crit_secs;  /*!< RRSIG_EXPIRES_CRITICAL threshold */
+	int64_t now;       /*!< the time every validity check uses */
+	int64_t warn_secs; /*!< RRSIG_EXPIRES_SOON threshold */
+	int64_t crit_secs; /*!< RRSIG_EXPIRES_CRITICAL threshold */
 } dv_live_opts_t;
 
 /*! What the checks concluded about one zone of the snapshot. */
 typedef struct {
-	uint32_t zone;             /*!< index into the snapshot's zones */
+	uint32_t zone; /*!< index into the snapshot's zones */
 	dv_chain_status_t status;
-	char reason[256];          /*!< why (empty for secure) */
-	unsigned servers;          /*!< server addresses of the zone */
-	unsigned answering;        /*!< of those, answering authoritatively */
+	char reason[256];   /*!< why (empty for secure) */
+	unsigned servers;   /*!< server addresses of the zone */
+	unsigned answering; /*!< of those, answering authoritatively */
 	bool have_serial;
-	uint32_t serial;           /*!< newest SOA serial seen */
+	uint32_t serial; /*!< newest SOA serial seen */
 	bool have_expiry;
-	int64_t earliest_expiry;   /*!< of the valid RRSIGs seen in the zone's answers */
-	bool signed_zone;          /*!< some server serves a DNSKEY RRset */
+	int64_t earliest_expiry; /*!< of the valid RRSIGs seen in the zone's answers */
+	bool signed_zone;        /*!< some server serves a DNSKEY RRset */
 } dv_live_zone_t;
 
 typedef struct {

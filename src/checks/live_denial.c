@@ -60,13 +60,14 @@ static void add_used(const lrrset_t **used, size_t *nused, const lrrset_t *s)
 }
 
 static bool nsec_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
-		       bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t wl)
+                       bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t wl)
 {
 	const lrrset_t *cover = NULL, *wild = NULL;
 	const uint8_t *ce = NULL;
 	for (uint16_t i = 0; i < m->nsec[LSEC_NS]; i++) {
 		const lrrset_t *s = &m->sec[LSEC_NS][i];
-		if (s->type != KNOT_RRTYPE_NSEC || s->n != 1 || knot_dname_in_bailiwick(s->owner, zone) < 0)
+		if (s->type != KNOT_RRTYPE_NSEC || s->n != 1 ||
+		    knot_dname_in_bailiwick(s->owner, zone) < 0)
 			continue;
 		long bo = nsec_split(s->rd[0], s->rdlen[0]);
 		if (bo < 0)
@@ -77,7 +78,8 @@ static bool nsec_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qnam
 		if (!nxdomain) {
 			/* RFC 4035 §3.1.3.1: the NSEC at qname shows the type is absent. */
 			if (knot_dname_is_equal(s->owner, qname) && dv_bitmap_valid(bm, bl) &&
-			    !dv_bitmap_has(bm, bl, qtype) && !dv_bitmap_has(bm, bl, KNOT_RRTYPE_CNAME)) {
+			    !dv_bitmap_has(bm, bl, qtype) &&
+			    !dv_bitmap_has(bm, bl, KNOT_RRTYPE_CNAME)) {
 				add_used(used, nused, s);
 				return true;
 			}
@@ -113,7 +115,8 @@ static bool nsec_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qnam
 	memcpy(wc + 2, ce, cel);
 	for (uint16_t i = 0; i < m->nsec[LSEC_NS]; i++) {
 		const lrrset_t *s = &m->sec[LSEC_NS][i];
-		if (s->type != KNOT_RRTYPE_NSEC || s->n != 1 || nsec_split(s->rd[0], s->rdlen[0]) < 0)
+		if (s->type != KNOT_RRTYPE_NSEC || s->n != 1 ||
+		    nsec_split(s->rd[0], s->rdlen[0]) < 0)
 			continue;
 		uint8_t nx[255];
 		memcpy(nx, s->rd[0], knot_dname_size(s->rd[0]));
@@ -203,8 +206,8 @@ static const n3_t *n3_cover(const n3_t *v, size_t n, const uint8_t *h)
 /* RFC 5155 §7.2.1: the closest encloser of qname (an NSEC3 matches it) and
  * the next closer name (an NSEC3 covers it). */
 static bool ce_proof(const n3_t *v, size_t n, const n3_t *p, const uint8_t *zone,
-		     const uint8_t *qname, const n3_t **ce_match, const n3_t **nc_cover,
-		     const uint8_t **ce_out, char *why, size_t wl)
+                     const uint8_t *qname, const n3_t **ce_match, const n3_t **nc_cover,
+                     const uint8_t **ce_out, char *why, size_t wl)
 {
 	uint8_t h[DV_NSEC3_HASH_LEN];
 	const uint8_t *next_closer = qname, *ce = qname;
@@ -241,9 +244,8 @@ static bool ce_proof(const n3_t *v, size_t n, const n3_t *p, const uint8_t *zone
 	return true;
 }
 
-static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname,
-			uint16_t qtype, bool nxdomain, const lrrset_t **used, size_t *nused,
-			char *why, size_t wl)
+static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
+                        bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t wl)
 {
 	n3_t v[16];
 	size_t n = 0;
@@ -279,7 +281,8 @@ static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qna
 				add_used(used, nused, cov->set);
 				return true;
 			}
-			snprintf(why, wl, "no NSEC3 matches the name and no opt-out NSEC3 covers it");
+			snprintf(why, wl,
+			         "no NSEC3 matches the name and no opt-out NSEC3 covers it");
 			return false;
 		}
 		if (mt == NULL) {
@@ -319,7 +322,7 @@ static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qna
 }
 
 bool ldenial_proves(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
-		    bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t whylen)
+                    bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t whylen)
 {
 	*nused = 0;
 	if (lmsg_find(m, LSEC_NS, NULL, KNOT_RRTYPE_NSEC) != NULL)

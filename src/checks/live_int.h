@@ -25,8 +25,8 @@ typedef struct {
 enum { LSEC_AN = 0, LSEC_NS = 1, LSEC_AR = 2 };
 
 typedef struct {
-	bool parsed;  /*!< a DNS message that parsed */
-	uint8_t rcode;  /*!< header RCODE (extended with the OPT's bits) */
+	bool parsed;   /*!< a DNS message that parsed */
+	uint8_t rcode; /*!< header RCODE (extended with the OPT's bits) */
 	bool aa, tc, has_opt;
 	const uint8_t *qname;
 	uint16_t qtype;
@@ -42,15 +42,15 @@ typedef struct {
 	const dv_snapshot_t *snap;
 	const dv_live_opts_t *opts;
 	dv_arena_t arena;
-	lmsg_t *msgs;          /*!< per snapshot query */
+	lmsg_t *msgs; /*!< per snapshot query */
 	vcache_t *cache;
-	dv_findings_t raw;     /*!< findings before merging across servers */
+	dv_findings_t raw; /*!< findings before merging across servers */
 	dv_live_result_t *res;
 	dv_buf_t sigdata;
-	long *zq_index;        /*!< query indexes bucketed by zone */
-	long *zq_start;        /*!< zone z's queries: zq_index[zq_start[z] .. zq_start[z+1]) */
-	dv_finding_t scratch;  /*!< the finding being built (fnd) */
-	int err;               /*!< latched: first DV_E* error (no memory) */
+	long *zq_index;       /*!< query indexes bucketed by zone */
+	long *zq_start;       /*!< zone z's queries: zq_index[zq_start[z] .. zq_start[z+1]) */
+	dv_finding_t scratch; /*!< the finding being built (fnd) */
+	int err;              /*!< latched: first DV_E* error (no memory) */
 } lctx_t;
 
 /* live_msg.c */
@@ -73,13 +73,13 @@ typedef struct {
 	uint16_t keytag;
 	uint8_t alg;
 	int64_t expiration, inception;
-	const uint8_t *key;   /*!< the DNSKEY RDATA that verified it (SIG_VALID etc.) */
+	const uint8_t *key; /*!< the DNSKEY RDATA that verified it (SIG_VALID etc.) */
 	uint16_t keylen;
 } siginfo_t;
 
 /*! Check one RRSIG of `set` against the DNSKEY RDATAs `keys` of zone `signer`. */
 sigres_t lsig_check(lctx_t *c, const lrrset_t *set, size_t sig_index, const uint8_t *signer,
-		    const lrrset_t *keys, siginfo_t *info);
+                    const lrrset_t *keys, siginfo_t *info);
 
 /* live_denial.c */
 /*! Whether the authority section of m proves qname/qtype does not exist
@@ -87,4 +87,4 @@ sigres_t lsig_check(lctx_t *c, const lrrset_t *set, size_t sig_index, const uint
  *  or NSEC3 (RFC 5155 §8.4–8.7).  why gets a reason when false.  The NSEC/NSEC3
  *  RRsets used are returned (at most 4) so their signatures can be checked. */
 bool ldenial_proves(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
-		    bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t whylen);
+                    bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t whylen);

@@ -61,7 +61,8 @@ static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, i
 			int gi = grp_find(g, ng, rr->owner, t, sig);
 			if (gi < 0) {
 				gi = (int)ng++;
-				g[gi] = (grp_t){.owner = rr->owner, .type = t, .sig = sig, .ttl = rr->ttl};
+				g[gi] = (grp_t){
+				    .owner = rr->owner, .type = t, .sig = sig, .ttl = rr->ttl};
 			}
 			if (rr->ttl < g[gi].ttl)
 				g[gi].ttl = rr->ttl;
@@ -93,7 +94,8 @@ static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, i
 	for (size_t i = 0; i < ng; i++) {
 		lrrset_t *st = &sets[set_of[i]];
 		if (st->owner == NULL) {
-			uint8_t *o = dv_arena_dup(&c->arena, g[i].owner, knot_dname_size(g[i].owner));
+			uint8_t *o =
+			    dv_arena_dup(&c->arena, g[i].owner, knot_dname_size(g[i].owner));
 			if (o == NULL) {
 				free(set_of);
 				goto fail;
@@ -127,7 +129,7 @@ static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, i
 			lrrset_t *st = &sets[set_of[gi]];
 			/* An empty RDATA still needs a distinct, non-NULL pointer. */
 			uint8_t *copy = rd->len ? dv_arena_dup(&c->arena, rd->data, rd->len)
-						: dv_arena_alloc(&c->arena, 1);
+			                        : dv_arena_alloc(&c->arena, 1);
 			if (copy == NULL) {
 				free(set_of);
 				goto fail;
@@ -180,7 +182,7 @@ int lmsg_parse(lctx_t *c, const uint8_t *wire, size_t len, lmsg_t *out)
 		out->rcode |= (uint8_t)(knot_edns_get_ext_rcode(pkt->opt_rr) << 4);
 	if (knot_wire_get_qdcount(pkt->wire) == 1) {
 		out->qname = dv_arena_dup(&c->arena, knot_pkt_qname(pkt),
-					  knot_dname_size(knot_pkt_qname(pkt)));
+		                          knot_dname_size(knot_pkt_qname(pkt)));
 		if (out->qname == NULL) {
 			r = DV_ENOMEM;
 			goto out;
@@ -189,7 +191,8 @@ int lmsg_parse(lctx_t *c, const uint8_t *wire, size_t len, lmsg_t *out)
 		out->qtype = knot_pkt_qtype(pkt);
 	}
 	for (int s = 0; s < 3; s++) {
-		r = parse_section(c, knot_pkt_section(pkt, (knot_section_t)(KNOT_ANSWER + s)), out, s);
+		r = parse_section(c, knot_pkt_section(pkt, (knot_section_t)(KNOT_ANSWER + s)), out,
+		                  s);
 		if (r == DV_ELIMIT) {
 			/* An absurd message is treated as unparseable, not as an error. */
 			memset(out, 0, sizeof(*out));
@@ -225,8 +228,8 @@ const lrrset_t *lmsg_find(const lmsg_t *m, int sec, const uint8_t *owner, uint16
 typedef struct {
 	uint8_t key[HKEY];
 	uint8_t used;
-	int8_t result;   /* verification: 0 valid, 1 invalid */
-	dv_key_t *dkey;  /* key cache: the parsed key (NULL: unusable) */
+	int8_t result;  /* verification: 0 valid, 1 invalid */
+	dv_key_t *dkey; /* key cache: the parsed key (NULL: unusable) */
 	int kerr;
 } slot_t;
 
@@ -321,7 +324,7 @@ static uint32_t u32(const uint8_t *p)
 }
 
 sigres_t lsig_check(lctx_t *c, const lrrset_t *set, size_t sig_index, const uint8_t *signer,
-		    const lrrset_t *keys, siginfo_t *info)
+                    const lrrset_t *keys, siginfo_t *info)
 {
 	const uint8_t *sig = set->sig[sig_index];
 	uint16_t siglen = set->siglen[sig_index];
@@ -344,7 +347,7 @@ sigres_t lsig_check(lctx_t *c, const lrrset_t *set, size_t sig_index, const uint
 		return SIG_UNSUPPORTED;
 	bool any_key = false;
 	if (dv_sigdata_build(&c->sigdata, sig, siglen, set->owner, set->type, set->rd, set->rdlen,
-			     set->n, false) != DV_OK)
+	                     set->n, false) != DV_OK)
 		return SIG_MALFORMED;
 	for (uint16_t k = 0; keys != NULL && k < keys->n; k++) {
 		const uint8_t *kd = keys->rd[k];
@@ -373,10 +376,10 @@ sigres_t lsig_check(lctx_t *c, const lrrset_t *set, size_t sig_index, const uint
 			dv_key_t *key = key_get(c, kd, kl, &kerr);
 			c->res->sigs_verified++;
 			s->result = (key != NULL &&
-				     dv_key_verify(key, c->sigdata.data, c->sigdata.len, sig + soff,
-						   siglen - (size_t)soff) == DV_OK)
-					    ? 0
-					    : 1;
+			             dv_key_verify(key, c->sigdata.data, c->sigdata.len, sig + soff,
+			                           siglen - (size_t)soff) == DV_OK)
+			                ? 0
+			                : 1;
 		}
 		if (s->result == 0) {
 			info->key = kd;

@@ -13,24 +13,24 @@
 #include "snapshot/snapshot.h"
 
 static const char usage_text[] =
-	"usage: dnsvigil check [options] DOMAIN...\n"
-	"       dnsvigil check [options] --from SNAPSHOT\n"
-	"  -r, --root-hints FILE    root servers (default /usr/share/dns/root.hints)\n"
-	"  -t, --trust-anchor FILE  root DS or DNSKEY records (default /usr/share/dns/root.ds)\n"
-	"  -n, --now TIME           judge validity at TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
-	"                           (default: the time of the probe, also for --from)\n"
-	"  -w, --warn DAYS          warn of signatures expiring within DAYS (default 7;\n"
-	"                           a suffix s/m/h/d/w gives another unit)\n"
-	"  -c, --crit DAYS          critical within DAYS (default 1)\n"
-	"  -f, --format text|json   report format (default text; doc/check.md)\n"
-	"      --nagios             Monitoring Plugins output and exit status (0/1/2/3)\n"
-	"  -s, --save FILE          save the probe snapshot as JSON\n"
-	"      --from FILE          judge a saved snapshot instead of probing\n"
-	"  -T, --timeout MS         per-attempt query timeout (default 1000)\n"
-	"  -R, --retries N          extra UDP attempts (default 1)\n"
-	"  -4, -6                   only IPv4 / only IPv6 server addresses\n"
-	"exit status: 0 clean, 1 warnings only, 2 errors or bad input;\n"
-	"with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not run)\n";
+    "usage: dnsvigil check [options] DOMAIN...\n"
+    "       dnsvigil check [options] --from SNAPSHOT\n"
+    "  -r, --root-hints FILE    root servers (default /usr/share/dns/root.hints)\n"
+    "  -t, --trust-anchor FILE  root DS or DNSKEY records (default /usr/share/dns/root.ds)\n"
+    "  -n, --now TIME           judge validity at TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
+    "                           (default: the time of the probe, also for --from)\n"
+    "  -w, --warn DAYS          warn of signatures expiring within DAYS (default 7;\n"
+    "                           a suffix s/m/h/d/w gives another unit)\n"
+    "  -c, --crit DAYS          critical within DAYS (default 1)\n"
+    "  -f, --format text|json   report format (default text; doc/check.md)\n"
+    "      --nagios             Monitoring Plugins output and exit status (0/1/2/3)\n"
+    "  -s, --save FILE          save the probe snapshot as JSON\n"
+    "      --from FILE          judge a saved snapshot instead of probing\n"
+    "  -T, --timeout MS         per-attempt query timeout (default 1000)\n"
+    "  -R, --retries N          extra UDP attempts (default 1)\n"
+    "  -4, -6                   only IPv4 / only IPv6 server addresses\n"
+    "exit status: 0 clean, 1 warnings only, 2 errors or bad input;\n"
+    "with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not run)\n";
 
 enum { OPT_NAGIOS = 256, OPT_FROM };
 
@@ -48,24 +48,24 @@ static int parse_days(const char *s, int64_t *out)
 int dv_cmd_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"root-hints", required_argument, NULL, 'r'},
-		{"trust-anchor", required_argument, NULL, 't'},
-		{"now", required_argument, NULL, 'n'},
-		{"warn", required_argument, NULL, 'w'},
-		{"crit", required_argument, NULL, 'c'},
-		{"format", required_argument, NULL, 'f'},
-		{"nagios", no_argument, NULL, OPT_NAGIOS},
-		{"save", required_argument, NULL, 's'},
-		{"from", required_argument, NULL, OPT_FROM},
-		{"timeout", required_argument, NULL, 'T'},
-		{"retries", required_argument, NULL, 'R'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"root-hints", required_argument, NULL, 'r'},
+	    {"trust-anchor", required_argument, NULL, 't'},
+	    {"now", required_argument, NULL, 'n'},
+	    {"warn", required_argument, NULL, 'w'},
+	    {"crit", required_argument, NULL, 'c'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"nagios", no_argument, NULL, OPT_NAGIOS},
+	    {"save", required_argument, NULL, 's'},
+	    {"from", required_argument, NULL, OPT_FROM},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"retries", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	dv_probe_opts_t popts = {.root_hints = "/usr/share/dns/root.hints",
-				 .trust_anchor = "/usr/share/dns/root.ds",
-				 .timeout_ms = 1000,
-				 .retries = 1};
+	                         .trust_anchor = "/usr/share/dns/root.ds",
+	                         .timeout_ms = 1000,
+	                         .retries = 1};
 	const char *now_s = NULL, *format = "text", *save = NULL, *from = NULL;
 	dv_live_opts_t lopts = {.warn_secs = 7 * 86400, .crit_secs = 1 * 86400};
 	bool nagios = false;
@@ -79,14 +79,21 @@ int dv_cmd_check(int argc, char **argv)
 			bad = DV_EXIT_UNKNOWN;
 	while ((c = getopt_long(argc, argv, "r:t:n:w:c:f:s:T:R:46h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'r': popts.root_hints = optarg; break;
-		case 't': popts.trust_anchor = optarg; break;
-		case 'n': now_s = optarg; break;
+		case 'r':
+			popts.root_hints = optarg;
+			break;
+		case 't':
+			popts.trust_anchor = optarg;
+			break;
+		case 'n':
+			now_s = optarg;
+			break;
 		case 'w':
 		case 'c':
-			if (parse_days(optarg, c == 'w' ? &lopts.warn_secs : &lopts.crit_secs) != 0) {
+			if (parse_days(optarg, c == 'w' ? &lopts.warn_secs : &lopts.crit_secs) !=
+			    0) {
 				fprintf(stderr, "dnsvigil check: bad --%s '%s'\n",
-					c == 'w' ? "warn" : "crit", optarg);
+				        c == 'w' ? "warn" : "crit", optarg);
 				return bad;
 			}
 			break;
@@ -97,9 +104,15 @@ int dv_cmd_check(int argc, char **argv)
 			}
 			format = optarg;
 			break;
-		case OPT_NAGIOS: nagios = true; break;
-		case 's': save = optarg; break;
-		case OPT_FROM: from = optarg; break;
+		case OPT_NAGIOS:
+			nagios = true;
+			break;
+		case 's':
+			save = optarg;
+			break;
+		case OPT_FROM:
+			from = optarg;
+			break;
 		case 'T':
 			if (dv_cli_uint(optarg, 10, 60000, &ul) != 0) {
 				fprintf(stderr, "dnsvigil check: --timeout takes 10..60000 ms\n");
@@ -114,10 +127,18 @@ int dv_cmd_check(int argc, char **argv)
 			}
 			popts.retries = (int)ul;
 			break;
-		case '4': popts.ipv4_only = true; break;
-		case '6': popts.ipv6_only = true; break;
-		case 'h': fputs(usage_text, stdout); return DV_EXIT_OK;
-		default: fputs(usage_text, stderr); return bad;
+		case '4':
+			popts.ipv4_only = true;
+			break;
+		case '6':
+			popts.ipv6_only = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return DV_EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return bad;
 		}
 	}
 	if (popts.ipv4_only && popts.ipv6_only) {
@@ -126,7 +147,7 @@ int dv_cmd_check(int argc, char **argv)
 	}
 	if ((from == NULL) == (optind >= argc)) {
 		fprintf(stderr, from ? "dnsvigil check: --from takes no DOMAIN\n"
-				     : "dnsvigil check: no DOMAIN given\n");
+		                     : "dnsvigil check: no DOMAIN given\n");
 		fputs(usage_text, stderr);
 		return bad;
 	}
@@ -142,7 +163,7 @@ int dv_cmd_check(int argc, char **argv)
 		r = dv_snapshot_load(from, &snap, err, sizeof(err));
 	else
 		r = dv_probe_run(&popts, argv + optind, (size_t)(argc - optind), &snap, err,
-				 sizeof(err));
+		                 sizeof(err));
 	if (r != DV_OK) {
 		if (nagios)
 			printf("DNSVIGIL UNKNOWN - %s\n", err);

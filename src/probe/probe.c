@@ -20,10 +20,10 @@
 #include "net/net.h"
 #include "zone/rrfile.h"
 
-#define MAX_ZONE_ADDRS 64   /* server addresses probed per zone */
-#define MAX_DEPTH 32        /* zone cuts per domain */
-#define MAX_RESOLVE_HOPS 10 /* referrals followed to find an NS address */
-#define MAX_RESOLVES 4096   /* address resolutions per run */
+#define MAX_ZONE_ADDRS   64   /* server addresses probed per zone */
+#define MAX_DEPTH        32   /* zone cuts per domain */
+#define MAX_RESOLVE_HOPS 10   /* referrals followed to find an NS address */
+#define MAX_RESOLVES     4096 /* address resolutions per run */
 
 typedef struct pzone pzone_t;
 typedef struct step step_t;
@@ -35,9 +35,9 @@ struct pzone {
 	pzone_t *next_all;
 	uint8_t dname[255];
 	uint8_t nxname[255];
-	bool ready;      /*!< its first server set is known and probed */
-	int resolving;   /*!< address lookups still out for the first set */
-	step_t **wait;   /*!< walks waiting for `ready` */
+	bool ready;    /*!< its first server set is known and probed */
+	int resolving; /*!< address lookups still out for the first set */
+	step_t **wait; /*!< walks waiting for `ready` */
 	size_t nwait, capwait;
 	uint8_t (*nsnames)[255]; /*!< NS names already handled */
 	size_t nns;
@@ -50,22 +50,22 @@ struct step {
 	probe_t *p;
 	step_t *next_all;
 	uint8_t domain[255];
-	pzone_t *zone;   /*!< the zone asked */
-	pzone_t *cut;    /*!< the child zone the answers point to, once known */
+	pzone_t *zone; /*!< the zone asked */
+	pzone_t *cut;  /*!< the child zone the answers point to, once known */
 	int depth;
 	int pending;
-	uint32_t *qidx;  /*!< snapshot queries of this step, retagged to `cut` */
+	uint32_t *qidx; /*!< snapshot queries of this step, retagged to `cut` */
 	size_t nq, capq;
 };
 
 typedef enum { K_CHILD, K_REFERRAL, K_DS, K_RESOLVE } kind_t;
 
 typedef struct resolve {
-	pzone_t *zone;   /*!< the zone whose NS name this is */
+	pzone_t *zone; /*!< the zone whose NS name this is */
 	uint8_t name[255];
 	char name_str[1025];
 	uint16_t qtype;
-	bool initial;    /*!< counts in zone->resolving */
+	bool initial; /*!< counts in zone->resolving */
 	struct sockaddr_storage srv[16];
 	size_t nsrv, cur;
 	int hops;
@@ -128,7 +128,7 @@ static bool family_ok(const probe_t *p, const struct sockaddr_storage *a)
 static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r);
 
 static int submit(probe_t *p, const struct sockaddr_storage *addr, const uint8_t *qname,
-		  uint16_t qtype, unsigned flags, qctx_t *tmpl)
+                  uint16_t qtype, unsigned flags, qctx_t *tmpl)
 {
 	qctx_t *c = malloc(sizeof(*c));
 	if (c == NULL)
@@ -227,8 +227,8 @@ static void probe_child_server(probe_t *p, pzone_t *z, uint32_t server)
 	struct sockaddr_storage a;
 	if (server_addr(p, server, &a) != DV_OK)
 		return;
-	static const uint16_t apex[] = {KNOT_RRTYPE_SOA, KNOT_RRTYPE_NS, KNOT_RRTYPE_DNSKEY,
-					KNOT_RRTYPE_CDS, KNOT_RRTYPE_CDNSKEY, DV_PROBE_NODATA_TYPE};
+	static const uint16_t apex[] = {KNOT_RRTYPE_SOA, KNOT_RRTYPE_NS,      KNOT_RRTYPE_DNSKEY,
+	                                KNOT_RRTYPE_CDS, KNOT_RRTYPE_CDNSKEY, DV_PROBE_NODATA_TYPE};
 	qctx_t t = {.kind = K_CHILD, .zone = z, .server = server};
 	int r = DV_OK;
 	for (size_t i = 0; i < sizeof(apex) / sizeof(apex[0]) && r == DV_OK; i++)
@@ -355,7 +355,7 @@ static void resolve_send(probe_t *p, resolve_t *rs)
 }
 
 static void addr_from_rdata(uint16_t type, const uint8_t *rd, uint16_t len, char *out, size_t olen,
-			    struct sockaddr_storage *ss)
+                            struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	out[0] = '\0';
@@ -417,7 +417,8 @@ static void resolve_answer(probe_t *p, resolve_t *rs, const dv_response_t *r)
 	for (uint16_t i = 0; i < ar->count && n < 16; i++) {
 		const knot_rrset_t *rr = knot_pkt_rr(ar, i);
 		knot_rdata_t *rd = rr->rrs.rdata;
-		for (uint16_t j = 0; j < rr->rrs.count && n < 16; j++, rd = knot_rdataset_next(rd)) {
+		for (uint16_t j = 0; j < rr->rrs.count && n < 16;
+		     j++, rd = knot_rdataset_next(rd)) {
 			char a[DV_SNAP_ADDR_MAX];
 			addr_from_rdata(rr->type, rd->data, rd->len, a, sizeof(a), &rs->srv[n]);
 			if (a[0] != '\0' && family_ok(p, &rs->srv[n]))
@@ -445,13 +446,13 @@ next:
 /* A new child zone found below `parent` from a referral (or an authoritative
  * answer of a server that also serves the child): its NS set and glue. */
 static pzone_t *zone_from_answer(probe_t *p, pzone_t *parent, const uint8_t *cut,
-				 const knot_pkt_t *pkt)
+                                 const knot_pkt_t *pkt)
 {
 	pzone_t *z = pzone_new(p, cut, parent);
 	if (z == NULL)
 		return NULL;
 	const knot_pktsection_t *secs[] = {knot_pkt_section(pkt, KNOT_AUTHORITY),
-					   knot_pkt_section(pkt, KNOT_ANSWER)};
+	                                   knot_pkt_section(pkt, KNOT_ANSWER)};
 	const knot_pktsection_t *ar = knot_pkt_section(pkt, KNOT_ADDITIONAL);
 	z->resolving = 1; /* held until every NS name below is handled */
 	for (int s = 0; s < 2; s++) {
@@ -472,10 +473,12 @@ static pzone_t *zone_from_answer(probe_t *p, pzone_t *parent, const uint8_t *cut
 					if (!knot_dname_is_case_equal(gr->owner, ns))
 						continue;
 					knot_rdata_t *gd = gr->rrs.rdata;
-					for (uint16_t k = 0; k < gr->rrs.count; k++, gd = knot_rdataset_next(gd)) {
+					for (uint16_t k = 0; k < gr->rrs.count;
+					     k++, gd = knot_rdataset_next(gd)) {
 						char a[DV_SNAP_ADDR_MAX];
 						struct sockaddr_storage ss;
-						addr_from_rdata(gr->type, gd->data, gd->len, a, sizeof(a), &ss);
+						addr_from_rdata(gr->type, gd->data, gd->len, a,
+						                sizeof(a), &ss);
 						if (a[0] == '\0' || !family_ok(p, &ss))
 							continue;
 						zone_add_addr(p, z, nsname, a);
@@ -515,12 +518,12 @@ static const uint8_t *find_cut(const step_t *st, const knot_pkt_t *pkt)
 	const uint8_t *zone = st->zone->dname;
 	bool aa = knot_wire_get_aa(pkt->wire);
 	const knot_pktsection_t *secs[] = {knot_pkt_section(pkt, KNOT_AUTHORITY),
-					   knot_pkt_section(pkt, KNOT_ANSWER)};
+	                                   knot_pkt_section(pkt, KNOT_ANSWER)};
 	for (int s = 0; s < 2; s++) {
 		for (uint16_t i = 0; i < secs[s]->count; i++) {
 			const knot_rrset_t *rr = knot_pkt_rr(secs[s], i);
 			bool below = knot_dname_in_bailiwick(rr->owner, zone) > 0 &&
-				     knot_dname_in_bailiwick(st->domain, rr->owner) >= 0;
+			             knot_dname_in_bailiwick(st->domain, rr->owner) >= 0;
 			if (!below)
 				continue;
 			/* A referral (NS in authority, no AA), an authoritative NS
@@ -610,7 +613,7 @@ static void walk_step(probe_t *p, step_t *prev, pzone_t *zone, const uint8_t *do
 /* ---- answers ------------------------------------------------------------------- */
 
 static int record(probe_t *p, const qctx_t *c, const dv_query_t *q, const dv_response_t *r,
-		  uint32_t zone, uint8_t side, uint32_t *qi)
+                  uint32_t zone, uint8_t side, uint32_t *qi)
 {
 	dv_snap_query_t sq = {0};
 	sq.zone = zone;
@@ -628,12 +631,19 @@ static int record(probe_t *p, const qctx_t *c, const dv_query_t *q, const dv_res
 	sq.t_ms = (uint32_t)(t > UINT32_MAX ? UINT32_MAX : t);
 	switch (r->status) {
 	case DV_OK:
-		sq.status = r->len >= KNOT_WIRE_HEADER_SIZE && r->len <= UINT16_MAX ? DV_SNAP_OK
-										     : DV_SNAP_BADREPLY;
+		sq.status = r->len >= KNOT_WIRE_HEADER_SIZE && r->len <= UINT16_MAX
+		                ? DV_SNAP_OK
+		                : DV_SNAP_BADREPLY;
 		break;
-	case DV_ETIMEOUT: sq.status = DV_SNAP_TIMEOUT; break;
-	case DV_EPARSE: sq.status = DV_SNAP_BADREPLY; break;
-	default: sq.status = DV_SNAP_NETERR; break;
+	case DV_ETIMEOUT:
+		sq.status = DV_SNAP_TIMEOUT;
+		break;
+	case DV_EPARSE:
+		sq.status = DV_SNAP_BADREPLY;
+		break;
+	default:
+		sq.status = DV_SNAP_NETERR;
+		break;
 	}
 	if (sq.status == DV_SNAP_OK) {
 		sq.wire = r->wire;
@@ -648,7 +658,7 @@ static void on_referral(probe_t *p, qctx_t *c, const dv_query_t *q, const dv_res
 	st->pending--;
 	uint32_t qi;
 	int rc = st->cut ? record(p, c, q, r, st->cut->zi, DV_SIDE_PARENT, &qi)
-			 : record(p, c, q, r, st->zone->zi, DV_SIDE_CHILD, &qi);
+	                 : record(p, c, q, r, st->zone->zi, DV_SIDE_CHILD, &qi);
 	if (rc != DV_OK) {
 		fail(p, rc);
 		return;
@@ -711,14 +721,18 @@ static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r)
 					    !knot_dname_is_case_equal(rr->owner, c->zone->dname))
 						continue;
 					knot_rdata_t *rd = rr->rrs.rdata;
-					for (uint16_t j = 0; j < rr->rrs.count; j++, rd = knot_rdataset_next(rd)) {
+					for (uint16_t j = 0; j < rr->rrs.count;
+					     j++, rd = knot_rdataset_next(rd)) {
 						const uint8_t *ns = knot_ns_name(rd);
-						if (ns_seen(c->zone, ns) || ns_add(c->zone, ns) != DV_OK)
+						if (ns_seen(c->zone, ns) ||
+						    ns_add(c->zone, ns) != DV_OK)
 							continue;
 						if (!p->opts->ipv6_only)
-							resolve_start(p, c->zone, ns, KNOT_RRTYPE_A, false);
+							resolve_start(p, c->zone, ns, KNOT_RRTYPE_A,
+							              false);
 						if (!p->opts->ipv4_only)
-							resolve_start(p, c->zone, ns, KNOT_RRTYPE_AAAA, false);
+							resolve_start(p, c->zone, ns,
+							              KNOT_RRTYPE_AAAA, false);
 					}
 				}
 			}
@@ -771,7 +785,7 @@ static int load_root(probe_t *p, pzone_t *root, char *err, size_t errlen)
 	dv_rrfile_free(&hints);
 	if (p->snap->zones[root->zi].nservers == 0) {
 		snprintf(err, errlen, "%s: no root server address (NS with A/AAAA records)",
-			 p->opts->root_hints);
+		         p->opts->root_hints);
 		return DV_EPARSE;
 	}
 	return DV_OK;
@@ -789,7 +803,7 @@ static int load_anchor(probe_t *p, char *err, size_t errlen)
 			continue;
 		if (a->owner[0] != 0) {
 			snprintf(err, errlen, "%s: line %u: trust anchor is not for the root",
-				 p->opts->trust_anchor, a->line);
+			         p->opts->trust_anchor, a->line);
 			r = DV_EPARSE;
 			break;
 		}
@@ -804,10 +818,10 @@ static int load_anchor(probe_t *p, char *err, size_t errlen)
 }
 
 int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndomains,
-		 dv_snapshot_t **out, char *err, size_t errlen)
+                 dv_snapshot_t **out, char *err, size_t errlen)
 {
 	probe_t p = {.opts = opts};
-	uint8_t (*dn)[255] = NULL;
+	uint8_t(*dn)[255] = NULL;
 	int r = DV_ENOMEM;
 	if (sodium_init() < 0)
 		goto fail;
@@ -832,8 +846,8 @@ int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndoma
 	if ((r = load_anchor(&p, err, errlen)) != DV_OK)
 		goto fail;
 	dv_net_opts_t no = {.max_inflight = opts->max_inflight,
-			    .timeout_ms = opts->timeout_ms ? opts->timeout_ms : 1000,
-			    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1};
+	                    .timeout_ms = opts->timeout_ms ? opts->timeout_ms : 1000,
+	                    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1};
 	if ((r = dv_net_new(&no, &p.net)) != DV_OK) {
 		snprintf(err, errlen, "query engine: %s", dv_strerror(r));
 		goto fail;

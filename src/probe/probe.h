@@ -18,11 +18,11 @@ typedef struct {
 	unsigned timeout_ms;      /*!< per attempt (0: 1000) */
 	int retries;              /*!< extra UDP attempts (-1: 1) */
 	bool ipv4_only, ipv6_only;
-	unsigned max_inflight;    /*!< 0: the engine's default */
+	unsigned max_inflight; /*!< 0: the engine's default */
 } dv_probe_opts_t;
 
 /* The questions asked of every child server (besides SOA, NS, DNSKEY, CDS, CDNSKEY). */
-#define DV_PROBE_NX_TYPE 1      /*!< A at a random name: the NXDOMAIN proof */
+#define DV_PROBE_NX_TYPE     1  /*!< A at a random name: the NXDOMAIN proof */
 #define DV_PROBE_NODATA_TYPE 10 /*!< NULL at the apex: the NODATA proof */
 
 /*!
@@ -32,4 +32,4 @@ typedef struct {
  * errors: they are recorded and judged.
  */
 int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndomains,
-		 dv_snapshot_t **out, char *err, size_t errlen);
+                 dv_snapshot_t **out, char *err, size_t errlen);

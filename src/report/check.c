@@ -30,7 +30,7 @@ static uint32_t *zone_order(const dv_snapshot_t *snap)
 }
 
 static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *res,
-		 const uint32_t *order, long parent, const char *prefix, int depth)
+                 const uint32_t *order, long parent, const char *prefix, int depth)
 {
 	if (depth > 64)
 		return;
@@ -58,22 +58,23 @@ static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *r
 		for (const char *p = name; *p; p++)
 			if (((unsigned char)*p & 0xC0) != 0x80)
 				cols++;
-		fprintf(out, "  %s%*s %-13s %u/%u servers", name, cols < 34 ? (int)(34 - cols) : 0, "",
-			dv_chain_status_name(zr->status), zr->answering, zr->servers);
+		fprintf(out, "  %s%*s %-13s %u/%u servers", name, cols < 34 ? (int)(34 - cols) : 0,
+		        "", dv_chain_status_name(zr->status), zr->answering, zr->servers);
 		if (zr->have_serial)
 			fprintf(out, "  serial %u", zr->serial);
 		fprintf(out, "%s\n", exp);
 		if (zr->reason[0] && zr->status != DV_CHAIN_SECURE)
-			fprintf(out, "  %s%s   (%s)\n", prefix, parent < 0 ? "" : (i == last ? "   " : "│  "),
-				zr->reason);
+			fprintf(out, "  %s%s   (%s)\n", prefix,
+			        parent < 0 ? "" : (i == last ? "   " : "│  "), zr->reason);
 		char np[512];
-		snprintf(np, sizeof(np), "%s%s", prefix, parent < 0 ? "" : (i == last ? "   " : "│  "));
+		snprintf(np, sizeof(np), "%s%s", prefix,
+		         parent < 0 ? "" : (i == last ? "   " : "│  "));
 		tree(out, snap, res, order, (long)z, np, depth + 1);
 	}
 }
 
 void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
-			  const dv_live_result_t *res)
+                          const dv_live_result_t *res)
 {
 	char t[32], nowt[32];
 	dv_time_format(snap->time, t, sizeof(t));
@@ -84,9 +85,10 @@ void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_op
 	if (snap->ndomains > 8)
 		fprintf(out, " (+%zu more)", snap->ndomains - 8);
 	fprintf(out, "\nprobed %s in %.3f s; judged at %s\n", t, snap->probe_ms / 1000.0, nowt);
-	fprintf(out, "%zu zones, %u servers (%u answering), %llu signatures checked (%llu verified)\n",
-		snap->nzones, res->servers, res->answering, (unsigned long long)res->sigs_checked,
-		(unsigned long long)res->sigs_verified);
+	fprintf(out,
+	        "%zu zones, %u servers (%u answering), %llu signatures checked (%llu verified)\n",
+	        snap->nzones, res->servers, res->answering, (unsigned long long)res->sigs_checked,
+	        (unsigned long long)res->sigs_verified);
 	fprintf(out, "\nchain of trust\n");
 	uint32_t *order = zone_order(snap);
 	if (order != NULL) {
@@ -97,12 +99,12 @@ void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_op
 	       w = dv_findings_count(&res->findings, DV_SEV_WARNING),
 	       n = dv_findings_count(&res->findings, DV_SEV_INFO);
 	fprintf(out, "\nfindings: %zu error%s, %zu warning%s, %zu info\n", e, e == 1 ? "" : "s", w,
-		w == 1 ? "" : "s", n);
+	        w == 1 ? "" : "s", n);
 	dv_report_findings_text(out, &res->findings, 0);
 	if (res->have_expiry) {
 		dv_time_format(res->earliest_expiry, t, sizeof(t));
 		fprintf(out, "\nearliest signature expiry: %s (%.1f days)\n", t,
-			(double)(res->earliest_expiry - opts->now) / 86400.0);
+		        (double)(res->earliest_expiry - opts->now) / 86400.0);
 	}
 }
 
@@ -112,7 +114,7 @@ static void set(json_t *o, const char *k, json_t *v)
 }
 
 json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *opts,
-			     const dv_live_result_t *res)
+                             const dv_live_result_t *res)
 {
 	char t[32];
 	json_t *root = json_object();
@@ -137,9 +139,12 @@ json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *op
 
 	json_t *sum = json_object();
 	if (sum != NULL) {
-		set(sum, "errors", json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_ERROR)));
-		set(sum, "warnings", json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_WARNING)));
-		set(sum, "info", json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_INFO)));
+		set(sum, "errors",
+		    json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_ERROR)));
+		set(sum, "warnings",
+		    json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_WARNING)));
+		set(sum, "info",
+		    json_integer((json_int_t)dv_findings_count(&res->findings, DV_SEV_INFO)));
 		set(sum, "zones", json_integer((json_int_t)snap->nzones));
 		set(sum, "servers", json_integer(res->servers));
 		set(sum, "servers_answering", json_integer(res->answering));
@@ -149,7 +154,8 @@ json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *op
 			set(sum, "earliest_expiry", json_integer(res->earliest_expiry));
 			dv_time_format(res->earliest_expiry, t, sizeof(t));
 			set(sum, "earliest_expiry_text", json_string(t));
-			set(sum, "seconds_to_expiry", json_integer(res->earliest_expiry - opts->now));
+			set(sum, "seconds_to_expiry",
+			    json_integer(res->earliest_expiry - opts->now));
 		}
 	}
 	set(root, "summary", sum);
@@ -164,7 +170,8 @@ json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *op
 		if (o == NULL)
 			break;
 		set(o, "name", json_string(z->name));
-		set(o, "parent", z->parent < 0 ? json_null() : json_string(snap->zones[z->parent].name));
+		set(o, "parent",
+		    z->parent < 0 ? json_null() : json_string(snap->zones[z->parent].name));
 		set(o, "status", json_string(dv_chain_status_name(zr->status)));
 		set(o, "reason", json_string(zr->reason));
 		set(o, "signed", json_boolean(zr->signed_zone));
@@ -193,7 +200,7 @@ json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *op
 }
 
 int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
-			   const dv_live_result_t *res)
+                           const dv_live_result_t *res)
 {
 	int st = dv_findings_exit_status(&res->findings);
 	static const char *const names[] = {"OK", "WARNING", "CRITICAL"};
@@ -202,19 +209,21 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 	fprintf(out, "DNSVIGIL %s - ", names[st]);
 	if (st == 0) {
 		fprintf(out, "%zu zone%s secure or as expected", snap->nzones,
-			snap->nzones == 1 ? "" : "s");
+		        snap->nzones == 1 ? "" : "s");
 	} else {
-		fprintf(out, "%zu error%s, %zu warning%s", e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");
+		fprintf(out, "%zu error%s, %zu warning%s", e, e == 1 ? "" : "s", w,
+		        w == 1 ? "" : "s");
 		/* The worst finding first (the list is sorted worst first). */
 		const dv_finding_t *f = &res->findings.v[0];
-		fprintf(out, ": %s %s%s%s", dv_code_name(f->code), f->zone, f->server[0] ? " @" : "",
-			f->server);
+		fprintf(out, ": %s %s%s%s", dv_code_name(f->code), f->zone,
+		        f->server[0] ? " @" : "", f->server);
 	}
 	fprintf(out, " |");
 	if (res->have_expiry)
-		fprintf(out, " expiry=%llds;%lld;%lld", (long long)(res->earliest_expiry - opts->now),
-			(long long)opts->warn_secs, (long long)opts->crit_secs);
+		fprintf(out, " expiry=%llds;%lld;%lld",
+		        (long long)(res->earliest_expiry - opts->now), (long long)opts->warn_secs,
+		        (long long)opts->crit_secs);
 	fprintf(out, " servers=%u;;;0;%u probe_time=%.3fs errors=%zu warnings=%zu\n",
-		res->answering, res->servers, snap->probe_ms / 1000.0, e, w);
+	        res->answering, res->servers, snap->probe_ms / 1000.0, e, w);
 	return st;
 }

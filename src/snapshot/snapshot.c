@@ -80,7 +80,7 @@ int dv_snap_dname_parse(const char *text, uint8_t out[255])
 int dv_snapshot_add_domain(dv_snapshot_t *snap, const char *domain)
 {
 	int r = grow((void **)&snap->domains, &snap->domains_cap, snap->ndomains,
-		     sizeof(*snap->domains), DV_SNAP_MAX_DOMAINS);
+	             sizeof(*snap->domains), DV_SNAP_MAX_DOMAINS);
 	if (r != DV_OK)
 		return r;
 	const char *d = arena_str(&snap->arena, domain);
@@ -91,15 +91,16 @@ int dv_snapshot_add_domain(dv_snapshot_t *snap, const char *domain)
 }
 
 int dv_snapshot_add_anchor(dv_snapshot_t *snap, const uint8_t *owner, uint16_t type, uint32_t ttl,
-			   const uint8_t *rdata, uint16_t rdlen)
+                           const uint8_t *rdata, uint16_t rdlen)
 {
 	int r = grow((void **)&snap->anchors, &snap->anchors_cap, snap->nanchors,
-		     sizeof(*snap->anchors), DV_SNAP_MAX_ANCHORS);
+	             sizeof(*snap->anchors), DV_SNAP_MAX_ANCHORS);
 	if (r != DV_OK)
 		return r;
 	dv_snap_anchor_t a = {.type = type, .ttl = ttl, .rdlen = rdlen};
 	a.owner = dv_arena_dup(&snap->arena, owner, knot_dname_size(owner));
-	a.rdata = rdlen ? dv_arena_dup(&snap->arena, rdata, rdlen) : dv_arena_alloc(&snap->arena, 1);
+	a.rdata =
+	    rdlen ? dv_arena_dup(&snap->arena, rdata, rdlen) : dv_arena_alloc(&snap->arena, 1);
 	if (a.owner == NULL || a.rdata == NULL)
 		return DV_ENOMEM;
 	snap->anchors[snap->nanchors++] = a;
@@ -120,7 +121,7 @@ int dv_snapshot_server(dv_snapshot_t *snap, const char *name, const char *addr, 
 		}
 	}
 	int r = grow((void **)&snap->servers, &snap->servers_cap, snap->nservers,
-		     sizeof(*snap->servers), DV_SNAP_MAX_SERVERS);
+	             sizeof(*snap->servers), DV_SNAP_MAX_SERVERS);
 	if (r != DV_OK)
 		return r;
 	dv_snap_server_t *s = &snap->servers[snap->nservers];
@@ -151,7 +152,7 @@ int dv_snapshot_zone(dv_snapshot_t *snap, const uint8_t *dname, long parent, uin
 	if (parent >= (long)snap->nzones)
 		return DV_EINVAL;
 	int r = grow((void **)&snap->zones, &snap->zones_cap, snap->nzones, sizeof(*snap->zones),
-		     DV_SNAP_MAX_ZONES);
+	             DV_SNAP_MAX_ZONES);
 	if (r != DV_OK)
 		return r;
 	dv_snap_zone_t *z = &snap->zones[snap->nzones];
@@ -180,7 +181,7 @@ int dv_snapshot_zone_add_server(dv_snapshot_t *snap, uint32_t zone, uint32_t ser
 		if (z->servers[i] == server)
 			return DV_OK;
 	int r = grow((void **)&z->servers, &z->cap, z->nservers, sizeof(*z->servers),
-		     DV_SNAP_MAX_ZONE_SERVERS);
+	             DV_SNAP_MAX_ZONE_SERVERS);
 	if (r != DV_OK)
 		return r;
 	z->servers[z->nservers++] = server;
@@ -192,7 +193,7 @@ int dv_snapshot_add_query(dv_snapshot_t *snap, const dv_snap_query_t *q, uint32_
 	if (q->zone >= snap->nzones || q->server >= snap->nservers || q->qname == NULL)
 		return DV_EINVAL;
 	int r = grow((void **)&snap->queries, &snap->queries_cap, snap->nqueries,
-		     sizeof(*snap->queries), DV_SNAP_MAX_QUERIES);
+	             sizeof(*snap->queries), DV_SNAP_MAX_QUERIES);
 	if (r != DV_OK)
 		return r;
 	dv_snap_query_t c = *q;
@@ -201,7 +202,7 @@ int dv_snapshot_add_query(dv_snapshot_t *snap, const dv_snap_query_t *q, uint32_
 		return DV_ENOMEM;
 	if (q->wire != NULL && q->status == DV_SNAP_OK) {
 		c.wire = q->len ? dv_arena_dup(&snap->arena, q->wire, q->len)
-				: dv_arena_alloc(&snap->arena, 1);
+		                : dv_arena_alloc(&snap->arena, 1);
 		if (c.wire == NULL)
 			return DV_ENOMEM;
 	} else {
@@ -222,8 +223,9 @@ static const struct {
 	const char *name;
 	unsigned flag;
 } flag_names[] = {
-	{"DO", 1 << 0}, {"CD", 1 << 1}, {"RD", 1 << 2}, {"TCP", 1 << 3},
-	{"NO_EDNS", 1 << 4}, {"NO_TCP_FALLBACK", 1 << 5}, {"AD", 1 << 6},
+    {"DO", 1 << 0},  {"CD", 1 << 1},      {"RD", 1 << 2},
+    {"TCP", 1 << 3}, {"NO_EDNS", 1 << 4}, {"NO_TCP_FALLBACK", 1 << 5},
+    {"AD", 1 << 6},
 };
 #define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
@@ -300,8 +302,8 @@ static json_t *snapshot_json(const dv_snapshot_t *snap)
 		const dv_snap_zone_t *z = &snap->zones[i];
 		json_t *o = json_object();
 		set(o, "name", json_string(z->name), &bad);
-		set(o, "parent", z->parent < 0 ? json_null() : json_string(snap->zones[z->parent].name),
-		    &bad);
+		set(o, "parent",
+		    z->parent < 0 ? json_null() : json_string(snap->zones[z->parent].name), &bad);
 		json_t *sv = json_array();
 		for (size_t k = 0; sv && k < z->nservers; k++)
 			if (json_array_append_new(sv, json_integer(z->servers[k])) != 0)
@@ -394,7 +396,7 @@ __attribute__((format(printf, 2, 3))) static int rd_fail(rd_t *rd, const char *f
 }
 
 static int get_int(rd_t *rd, json_t *o, const char *key, const char *ctx, int64_t min, int64_t max,
-		   int64_t *out)
+                   int64_t *out)
 {
 	json_t *v = json_object_get(o, key);
 	if (!json_is_integer(v))
@@ -448,7 +450,7 @@ static int get_name(rd_t *rd, json_t *o, const char *key, const char *ctx, uint8
 
 /* Base64 into buf (bufsize >= max + 4); bounded by max. */
 static int get_b64(rd_t *rd, json_t *o, const char *key, const char *ctx, uint8_t *buf,
-		   size_t bufsize, size_t max, uint16_t *outlen)
+                   size_t bufsize, size_t max, uint16_t *outlen)
 {
 	const char *s;
 	if (get_str(rd, o, key, ctx, &s) != DV_OK)
@@ -458,7 +460,7 @@ static int get_b64(rd_t *rd, json_t *o, const char *key, const char *ctx, uint8_
 		return rd_fail(rd, "%s: \"%s\" too long", ctx, key);
 	size_t n = 0;
 	if (sodium_base642bin(buf, bufsize, s, slen, NULL, &n, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    n > max)
 		return rd_fail(rd, "%s: \"%s\" is not valid base64", ctx, key);
 	*outlen = (uint16_t)n;
@@ -483,9 +485,9 @@ static int check_keys(rd_t *rd, json_t *o, const char *ctx, const char *const *a
 
 static int read_query(rd_t *rd, dv_snapshot_t *s, json_t *o, size_t i)
 {
-	static const char *const keys[] = {"zone", "side", "server", "qname", "qtype", "flags",
-					   "status", "tcp", "udp_truncated", "udp_failed",
-					   "rtt_ms", "attempts", "t_ms", "wire", NULL};
+	static const char *const keys[] = {
+	    "zone",          "side",       "server", "qname",    "qtype", "flags", "status", "tcp",
+	    "udp_truncated", "udp_failed", "rtt_ms", "attempts", "t_ms",  "wire",  NULL};
 	char ctx[48];
 	snprintf(ctx, sizeof(ctx), "queries[%zu]", i);
 	if (!json_is_object(o))
@@ -567,8 +569,9 @@ static int read_query(rd_t *rd, dv_snapshot_t *s, json_t *o, size_t i)
 
 static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 {
-	static const char *const keys[] = {"dnsvigil_snapshot", "time", "probe_ms", "domains",
-					   "trust_anchors", "servers", "zones", "queries", NULL};
+	static const char *const keys[] = {
+	    "dnsvigil_snapshot", "time",  "probe_ms", "domains", "trust_anchors",
+	    "servers",           "zones", "queries",  NULL};
 	int64_t v;
 	int r;
 	if (!json_is_object(root))
@@ -611,14 +614,16 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 		uint8_t owner[255];
 		uint16_t type, rdlen;
 		uint8_t *rdata = rd->scratch;
-		if (check_keys(rd, o, ctx, ak) != DV_OK || get_name(rd, o, "owner", ctx, owner) != DV_OK ||
+		if (check_keys(rd, o, ctx, ak) != DV_OK ||
+		    get_name(rd, o, "owner", ctx, owner) != DV_OK ||
 		    get_type(rd, o, "type", ctx, &type) != DV_OK ||
 		    get_int(rd, o, "ttl", ctx, 0, UINT32_MAX, &v) != DV_OK ||
 		    get_b64(rd, o, "rdata", ctx, rdata, DV_SCRATCH, 65535, &rdlen) != DV_OK)
 			return DV_EPARSE;
 		if (type != KNOT_RRTYPE_DS && type != KNOT_RRTYPE_DNSKEY)
 			return rd_fail(rd, "%s: type must be DS or DNSKEY", ctx);
-		if ((r = dv_snapshot_add_anchor(s, owner, type, (uint32_t)v, rdata, rdlen)) != DV_OK)
+		if ((r = dv_snapshot_add_anchor(s, owner, type, (uint32_t)v, rdata, rdlen)) !=
+		    DV_OK)
 			return r == DV_ELIMIT ? rd_fail(rd, "too many trust anchors") : r;
 	}
 
@@ -633,7 +638,8 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 		const char *name, *addr;
 		if (!json_is_object(o))
 			return rd_fail(rd, "%s: not an object", ctx);
-		if (check_keys(rd, o, ctx, sk) != DV_OK || get_str(rd, o, "name", ctx, &name) != DV_OK ||
+		if (check_keys(rd, o, ctx, sk) != DV_OK ||
+		    get_str(rd, o, "name", ctx, &name) != DV_OK ||
 		    get_str(rd, o, "address", ctx, &addr) != DV_OK)
 			return DV_EPARSE;
 		uint8_t w[255];
@@ -662,7 +668,8 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 		uint8_t name[255], pname[255];
 		if (!json_is_object(o))
 			return rd_fail(rd, "%s: not an object", ctx);
-		if (check_keys(rd, o, ctx, zk) != DV_OK || get_name(rd, o, "name", ctx, name) != DV_OK)
+		if (check_keys(rd, o, ctx, zk) != DV_OK ||
+		    get_name(rd, o, "name", ctx, name) != DV_OK)
 			return DV_EPARSE;
 		if (dv_snapshot_zone_find(s, name) >= 0)
 			return rd_fail(rd, "%s: duplicate zone", ctx);
@@ -677,7 +684,8 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 			parent = dv_snapshot_zone_find(s, pname);
 			/* Parents come first, so the zone graph is a tree by construction. */
 			if (parent < 0)
-				return rd_fail(rd, "%s: parent must be listed before the zone", ctx);
+				return rd_fail(rd, "%s: parent must be listed before the zone",
+				               ctx);
 			if (knot_dname_in_bailiwick(name, pname) <= 0)
 				return rd_fail(rd, "%s: zone is not below its parent", ctx);
 		}
@@ -686,14 +694,15 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 			return r;
 		json_t *sv = json_object_get(o, "servers");
 		if (!json_is_array(sv) || json_array_size(sv) > DV_SNAP_MAX_ZONE_SERVERS)
-			return rd_fail(rd, "%s: \"servers\" must be an array of server indexes", ctx);
+			return rd_fail(rd, "%s: \"servers\" must be an array of server indexes",
+			               ctx);
 		for (size_t k = 0; k < json_array_size(sv); k++) {
 			json_t *x = json_array_get(sv, k);
 			if (!json_is_integer(x) || json_integer_value(x) < 0 ||
 			    json_integer_value(x) >= (json_int_t)s->nservers)
 				return rd_fail(rd, "%s: server index out of range", ctx);
-			if ((r = dv_snapshot_zone_add_server(s, zi, (uint32_t)json_integer_value(x))) !=
-			    DV_OK)
+			if ((r = dv_snapshot_zone_add_server(
+			         s, zi, (uint32_t)json_integer_value(x))) != DV_OK)
 				return r;
 		}
 	}
@@ -708,7 +717,7 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 }
 
 int dv_snapshot_load_mem(const char *data, size_t len, const char *label, dv_snapshot_t **out,
-			 char *errbuf, size_t errlen)
+                         char *errbuf, size_t errlen)
 {
 	rd_t rd = {.err = errbuf, .errlen = errlen, .label = label};
 	if (errlen)
@@ -752,7 +761,7 @@ int dv_snapshot_load(const char *path, dv_snapshot_t **out, char *errbuf, size_t
 		if (len == cap) {
 			if (cap > DV_SNAP_MAX_BYTES) {
 				snprintf(errbuf, errlen, "%s: larger than %u bytes", path,
-					 DV_SNAP_MAX_BYTES);
+				         DV_SNAP_MAX_BYTES);
 				r = DV_ELIMIT;
 				break;
 			}

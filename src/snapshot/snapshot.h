@@ -18,14 +18,14 @@
 
 #define DV_SNAP_VERSION 1
 /* Ceilings for untrusted snapshot files. */
-#define DV_SNAP_MAX_BYTES (512u * 1024 * 1024)
-#define DV_SNAP_MAX_ZONES 200000u
-#define DV_SNAP_MAX_SERVERS 200000u
-#define DV_SNAP_MAX_QUERIES 8000000u
-#define DV_SNAP_MAX_ANCHORS 64u
-#define DV_SNAP_MAX_DOMAINS 200000u
+#define DV_SNAP_MAX_BYTES        (512u * 1024 * 1024)
+#define DV_SNAP_MAX_ZONES        200000u
+#define DV_SNAP_MAX_SERVERS      200000u
+#define DV_SNAP_MAX_QUERIES      8000000u
+#define DV_SNAP_MAX_ANCHORS      64u
+#define DV_SNAP_MAX_DOMAINS      200000u
 #define DV_SNAP_MAX_ZONE_SERVERS 256u
-#define DV_SNAP_ADDR_MAX 64
+#define DV_SNAP_ADDR_MAX         64
 
 typedef enum {
 	DV_SIDE_CHILD = 0,  /*!< asked of the zone's own servers */
@@ -33,15 +33,15 @@ typedef enum {
 } dv_snap_side_t;
 
 typedef enum {
-	DV_SNAP_OK = 0,      /*!< a DNS message arrived (any RCODE) */
-	DV_SNAP_TIMEOUT = 1, /*!< no answer within the timeout and retries */
-	DV_SNAP_NETERR = 2,  /*!< send/connect failed */
+	DV_SNAP_OK = 0,       /*!< a DNS message arrived (any RCODE) */
+	DV_SNAP_TIMEOUT = 1,  /*!< no answer within the timeout and retries */
+	DV_SNAP_NETERR = 2,   /*!< send/connect failed */
 	DV_SNAP_BADREPLY = 3, /*!< only unparseable answers arrived */
 } dv_snap_status_t;
 
 /*! One server address, with the NS name it was found under. */
 typedef struct {
-	const char *name; /*!< NS name, presentation form ("ns1.lab."); "" when none */
+	const char *name;            /*!< NS name, presentation form ("ns1.lab."); "" when none */
 	char addr[DV_SNAP_ADDR_MAX]; /*!< dv_net_addr_format() form */
 } dv_snap_server_t;
 
@@ -61,10 +61,10 @@ typedef struct {
 	uint8_t side;    /*!< dv_snap_side_t */
 	uint8_t status;  /*!< dv_snap_status_t */
 	uint16_t qtype;
-	uint16_t flags;  /*!< DV_Q_* flags the query was sent with */
+	uint16_t flags; /*!< DV_Q_* flags the query was sent with */
 	bool tcp, udp_truncated, udp_failed;
 	uint16_t rtt_ms, attempts;
-	uint32_t t_ms;   /*!< when the answer arrived, ms after the snapshot time */
+	uint32_t t_ms;        /*!< when the answer arrived, ms after the snapshot time */
 	const uint8_t *qname; /*!< wire form */
 	const uint8_t *wire;  /*!< the DNS message, NULL unless status is DV_SNAP_OK */
 	uint16_t len;
@@ -103,7 +103,7 @@ void dv_snapshot_free(dv_snapshot_t *snap);
 int dv_snapshot_add_domain(dv_snapshot_t *snap, const char *domain);
 /*! Add a trust-anchor record (copied). */
 int dv_snapshot_add_anchor(dv_snapshot_t *snap, const uint8_t *owner, uint16_t type, uint32_t ttl,
-			   const uint8_t *rdata, uint16_t rdlen);
+                           const uint8_t *rdata, uint16_t rdlen);
 /*! Index of the server (name, addr), added when new.  name may be NULL. */
 int dv_snapshot_server(dv_snapshot_t *snap, const char *name, const char *addr, uint32_t *idx);
 /*! Index of zone `dname` (wire), added with `parent` when new. */
@@ -128,7 +128,7 @@ int dv_snapshot_write(const dv_snapshot_t *snap, FILE *out);
 int dv_snapshot_load(const char *path, dv_snapshot_t **out, char *errbuf, size_t errlen);
 /*! Same from memory (tests, fuzzing); `label` names the input in messages. */
 int dv_snapshot_load_mem(const char *data, size_t len, const char *label, dv_snapshot_t **out,
-			 char *errbuf, size_t errlen);
+                         char *errbuf, size_t errlen);
 
 /*! Presentation form of a DNS name whose wire form comes from a trusted
  *  source (snapshot or parsed packet); "?" when malformed. */

@@ -43,9 +43,9 @@ static void key_new(tkey_t *k, uint16_t flags)
 	assert_non_null(k->pk);
 	uint8_t pub[65];
 	size_t len = 0;
-	assert_int_equal(EVP_PKEY_get_octet_string_param(k->pk, OSSL_PKEY_PARAM_PUB_KEY, pub,
-							 sizeof(pub), &len),
-			 1);
+	assert_int_equal(
+	    EVP_PKEY_get_octet_string_param(k->pk, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub), &len),
+	    1);
 	assert_int_equal(len, 65);
 	k->rd[0] = (uint8_t)(flags >> 8);
 	k->rd[1] = (uint8_t)flags;
@@ -57,7 +57,7 @@ static void key_new(tkey_t *k, uint16_t flags)
 
 /* The RRSIG RDATA of `rr` made with key k of zone `signer`. */
 static void sign(const knot_rrset_t *rr, knot_rrset_t *sigs, const uint8_t *signer, const tkey_t *k,
-		 int64_t inception, int64_t expiration, bool corrupt)
+                 int64_t inception, int64_t expiration, bool corrupt)
 {
 	uint8_t rd[512];
 	size_t sl = knot_dname_size(signer);
@@ -85,9 +85,9 @@ static void sign(const knot_rrset_t *rr, knot_rrset_t *sigs, const uint8_t *sign
 	}
 	dv_buf_t buf;
 	dv_buf_init(&buf, 0);
-	assert_int_equal(dv_sigdata_build(&buf, rd, hl, rr->owner, rr->type, rds, lens, rr->rrs.count,
-					  false),
-			 DV_OK);
+	assert_int_equal(
+	    dv_sigdata_build(&buf, rd, hl, rr->owner, rr->type, rds, lens, rr->rrs.count, false),
+	    DV_OK);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t der[128];
 	size_t dl = sizeof(der);
@@ -140,29 +140,29 @@ static int teardown(void **state)
 
 /* How to break the healthy world. */
 typedef struct {
-	int64_t child_exp;      /*!< child signatures' expiration (0: NOW + 20 days) */
-	bool ds_other;          /*!< DS at the root names a key not in the child */
-	bool no_ds;             /*!< no DS at the root (NSEC proof of absence) */
-	bool bad_sig;           /*!< child SOA signature corrupted */
-	uint32_t serial2;       /*!< second child server's serial (0: same) */
-	bool unsigned2;         /*!< second child server serves no RRSIG */
-	int srv2;               /*!< 0 normal, 1 timeout, 2 REFUSED, 3 SERVFAIL, 4 lame */
-	int udp2;               /*!< second server: 1 UDP failed (TCP answered), 2 UDP truncated */
-	bool tcp2_fail;         /*!< second server: the SOA over TCP times out */
-	bool noopt2;            /*!< second server: its SOA answer lacks the OPT record */
-	bool ns2_extra;         /*!< second server's NS RRset names another server */
-	bool parent_ns_extra;   /*!< the root's delegation names another server */
-	bool dnskey2_extra;     /*!< second server's DNSKEY RRset has another key */
-	uint32_t dnskey_ttl;    /*!< DNSKEY TTL (0: 300) */
-	bool alg5;              /*!< a RSASHA1 key (RFC 8624: NOT RECOMMENDED) in the DNSKEY RRset */
-	bool ds_sha1;           /*!< a SHA-1 DS next to the SHA-256 one */
-	bool cds_unsigned;      /*!< a matching CDS without RRSIG */
-	bool bad_nsec;          /*!< the NXDOMAIN NSEC does not cover the name */
-	bool cds_delete;        /*!< CDS delete form published */
-	bool cds_other;         /*!< CDS of a key not in the DNSKEY RRset */
-	bool nsec3;             /*!< the child (and the root's DS denial) use NSEC3 */
-	bool bad_nsec3;         /*!< the child's NSEC3 covers nothing useful */
-	int optout;             /*!< with no_ds: NSEC3 at the root, 1 opt-out, 2 without the flag */
+	int64_t child_exp;    /*!< child signatures' expiration (0: NOW + 20 days) */
+	bool ds_other;        /*!< DS at the root names a key not in the child */
+	bool no_ds;           /*!< no DS at the root (NSEC proof of absence) */
+	bool bad_sig;         /*!< child SOA signature corrupted */
+	uint32_t serial2;     /*!< second child server's serial (0: same) */
+	bool unsigned2;       /*!< second child server serves no RRSIG */
+	int srv2;             /*!< 0 normal, 1 timeout, 2 REFUSED, 3 SERVFAIL, 4 lame */
+	int udp2;             /*!< second server: 1 UDP failed (TCP answered), 2 UDP truncated */
+	bool tcp2_fail;       /*!< second server: the SOA over TCP times out */
+	bool noopt2;          /*!< second server: its SOA answer lacks the OPT record */
+	bool ns2_extra;       /*!< second server's NS RRset names another server */
+	bool parent_ns_extra; /*!< the root's delegation names another server */
+	bool dnskey2_extra;   /*!< second server's DNSKEY RRset has another key */
+	uint32_t dnskey_ttl;  /*!< DNSKEY TTL (0: 300) */
+	bool alg5;            /*!< a RSASHA1 key (RFC 8624: NOT RECOMMENDED) in the DNSKEY RRset */
+	bool ds_sha1;         /*!< a SHA-1 DS next to the SHA-256 one */
+	bool cds_unsigned;    /*!< a matching CDS without RRSIG */
+	bool bad_nsec;        /*!< the NXDOMAIN NSEC does not cover the name */
+	bool cds_delete;      /*!< CDS delete form published */
+	bool cds_other;       /*!< CDS of a key not in the DNSKEY RRset */
+	bool nsec3;           /*!< the child (and the root's DS denial) use NSEC3 */
+	bool bad_nsec3;       /*!< the child's NSEC3 covers nothing useful */
+	int optout;           /*!< with no_ds: NSEC3 at the root, 1 opt-out, 2 without the flag */
 } breakage_t;
 
 typedef struct {
@@ -191,8 +191,8 @@ static void put(tmsg_t *m, int sec, knot_rrset_t *r)
 }
 
 /* Put an RRset and its signature (keys: signer's DNSKEYs to sign with). */
-static void put_signed(tmsg_t *m, int sec, knot_rrset_t *r, const uint8_t *signer,
-		       const tkey_t *k, int64_t exp, bool corrupt)
+static void put_signed(tmsg_t *m, int sec, knot_rrset_t *r, const uint8_t *signer, const tkey_t *k,
+                       int64_t exp, bool corrupt)
 {
 	put(m, sec, r);
 	knot_rrset_t *s = rrset(r->owner, KNOT_RRTYPE_RRSIG, r->ttl);
@@ -201,10 +201,15 @@ static void put_signed(tmsg_t *m, int sec, knot_rrset_t *r, const uint8_t *signe
 }
 
 static void add_query(dv_snapshot_t *snap, uint32_t zone, uint32_t server, uint8_t side,
-		      const uint8_t *qname, uint16_t qtype, unsigned flags, tmsg_t *m, int status)
+                      const uint8_t *qname, uint16_t qtype, unsigned flags, tmsg_t *m, int status)
 {
-	dv_snap_query_t q = {.zone = zone, .server = server, .side = side, .qtype = qtype,
-			     .flags = (uint16_t)flags, .qname = qname, .attempts = 1};
+	dv_snap_query_t q = {.zone = zone,
+	                     .server = server,
+	                     .side = side,
+	                     .qtype = qtype,
+	                     .flags = (uint16_t)flags,
+	                     .qname = qname,
+	                     .attempts = 1};
 	q.status = (uint8_t)status;
 	knot_pkt_t *pkt = NULL;
 	if (status == DV_SNAP_OK) {
@@ -217,7 +222,8 @@ static void add_query(dv_snapshot_t *snap, uint32_t zone, uint32_t server, uint8
 			knot_wire_set_aa(pkt->wire);
 		knot_wire_set_rcode(pkt->wire, m->rcode);
 		for (int s = 0; s < 3; s++) {
-			assert_int_equal(knot_pkt_begin(pkt, (knot_section_t)(KNOT_ANSWER + s)), KNOT_EOK);
+			assert_int_equal(knot_pkt_begin(pkt, (knot_section_t)(KNOT_ANSWER + s)),
+			                 KNOT_EOK);
 			for (int i = 0; i < m->n[s]; i++)
 				assert_int_equal(knot_pkt_put(pkt, 0, m->sec[s][i], 0), KNOT_EOK);
 		}
@@ -302,7 +308,7 @@ static knot_rrset_t *nsec(const uint8_t *owner, const char *next, const uint16_t
 /* NSEC3 (SHA-1, 0 iterations, no salt) at hash(owner_name).zone, next hash
  * = hash(owner_name) + delta (delta 0: the one record covers every other hash). */
 static knot_rrset_t *nsec3(const uint8_t *zone, const uint8_t *owner_name, int delta, uint8_t flags,
-			   const uint16_t *types, size_t nt)
+                           const uint16_t *types, size_t nt)
 {
 	uint8_t h[DV_NSEC3_HASH_LEN], rd[200];
 	assert_int_equal(dv_nsec3_hash(1, 0, NULL, 0, owner_name, h), 0);
@@ -335,8 +341,8 @@ static dv_snapshot_t *world(const breakage_t *b)
 	assert_int_equal(dv_snapshot_add_domain(s, "test."), DV_OK);
 	knot_rrset_t *ta = ds_of(W.root, &W.root_ksk);
 	assert_int_equal(dv_snapshot_add_anchor(s, W.root, KNOT_RRTYPE_DS, 300, ta->rrs.rdata->data,
-						ta->rrs.rdata->len),
-			 DV_OK);
+	                                        ta->rrs.rdata->len),
+	                 DV_OK);
 	knot_rrset_free(ta, NULL);
 	uint32_t zr, zc, r1, c1, c2;
 	assert_int_equal(dv_snapshot_zone(s, W.root, -1, &zr), DV_OK);
@@ -369,12 +375,13 @@ static dv_snapshot_t *world(const breakage_t *b)
 		put_signed(&m, 1, soa(W.root, 1), W.root, &W.root_ksk, rexp, false);
 		static const uint16_t t[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_RRSIG, KNOT_RRTYPE_NSEC};
 		static const uint16_t t3[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_SOA, KNOT_RRTYPE_RRSIG,
-					      KNOT_RRTYPE_DNSKEY};
+		                              KNOT_RRTYPE_DNSKEY};
 		if (b->optout)
-			put_signed(&m, 1, nsec3(W.root, W.root, 0, b->optout == 1, t3, 4), W.root, &W.root_ksk,
-				   rexp, false);
+			put_signed(&m, 1, nsec3(W.root, W.root, 0, b->optout == 1, t3, 4), W.root,
+			           &W.root_ksk, rexp, false);
 		else
-			put_signed(&m, 1, nsec(W.child, ".", t, 3), W.root, &W.root_ksk, rexp, false);
+			put_signed(&m, 1, nsec(W.child, ".", t, 3), W.root, &W.root_ksk, rexp,
+			           false);
 	} else {
 		knot_rrset_t *d = ds_of(W.child, b->ds_other ? &W.other_ksk : &W.child_ksk);
 		if (b->ds_sha1)
@@ -393,18 +400,19 @@ static dv_snapshot_t *world(const breakage_t *b)
 		bool sg = !(i == 1 && b->unsigned2);
 		if (i == 1 && b->srv2 == 1) {
 			add_query(s, zc, c2, DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO, &m,
-				  DV_SNAP_TIMEOUT);
+			          DV_SNAP_TIMEOUT);
 			add_query(s, zc, c2, DV_SIDE_CHILD, W.child, KNOT_RRTYPE_DNSKEY, DV_Q_DO,
-				  &m, DV_SNAP_TIMEOUT);
+			          &m, DV_SNAP_TIMEOUT);
 			continue;
 		}
 		if (i == 1 && b->srv2 >= 2) {
-			m.rcode = b->srv2 == 2 ? KNOT_RCODE_REFUSED
-				  : b->srv2 == 3 ? KNOT_RCODE_SERVFAIL : KNOT_RCODE_NOERROR;
+			m.rcode = b->srv2 == 2   ? KNOT_RCODE_REFUSED
+			          : b->srv2 == 3 ? KNOT_RCODE_SERVFAIL
+			                         : KNOT_RCODE_NOERROR;
 			if (b->srv2 == 4) /* lame: a referral-like answer without AA */
 				put(&m, 1, ns(W.child, "ns1.test.", NULL));
 			add_query(s, zc, c2, DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO, &m,
-				  DV_SNAP_OK);
+			          DV_SNAP_OK);
 			continue;
 		}
 		uint32_t serial = i == 1 && b->serial2 ? b->serial2 : 100;
@@ -415,7 +423,7 @@ static dv_snapshot_t *world(const breakage_t *b)
 		else
 			put(&m, 0, so);
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO, &m,
-			  DV_SNAP_OK);
+		          DV_SNAP_OK);
 		/* The same SOA over TCP. */
 		m.aa = true;
 		so = soa(W.child, serial);
@@ -423,18 +431,20 @@ static dv_snapshot_t *world(const breakage_t *b)
 			put_signed(&m, 0, so, W.child, &W.child_zsk, cexp, b->bad_sig);
 		else
 			put(&m, 0, so);
-		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO | DV_Q_TCP, &m,
-			  i == 1 && b->tcp2_fail ? DV_SNAP_TIMEOUT : DV_SNAP_OK);
+		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO | DV_Q_TCP,
+		          &m, i == 1 && b->tcp2_fail ? DV_SNAP_TIMEOUT : DV_SNAP_OK);
 		m.aa = true;
-		knot_rrset_t *n = ns(W.child, "ns1.test.", i == 1 && b->ns2_extra ? "ns2.test." : NULL);
+		knot_rrset_t *n =
+		    ns(W.child, "ns1.test.", i == 1 && b->ns2_extra ? "ns2.test." : NULL);
 		if (sg)
 			put_signed(&m, 0, n, W.child, &W.child_zsk, cexp, false);
 		else
 			put(&m, 0, n);
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_NS, DV_Q_DO, &m,
-			  DV_SNAP_OK);
+		          DV_SNAP_OK);
 		m.aa = true;
-		knot_rrset_t *k = rrset(W.child, KNOT_RRTYPE_DNSKEY, b->dnskey_ttl ? b->dnskey_ttl : 300);
+		knot_rrset_t *k =
+		    rrset(W.child, KNOT_RRTYPE_DNSKEY, b->dnskey_ttl ? b->dnskey_ttl : 300);
 		add(k, W.child_ksk.rd, sizeof(W.child_ksk.rd));
 		add(k, W.child_zsk.rd, sizeof(W.child_zsk.rd));
 		if (i == 1 && b->dnskey2_extra)
@@ -452,7 +462,7 @@ static dv_snapshot_t *world(const breakage_t *b)
 			put(&m, 0, k);
 		}
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_DNSKEY, DV_Q_DO, &m,
-			  DV_SNAP_OK);
+		          DV_SNAP_OK);
 		if (b->cds_delete || b->cds_other || b->cds_unsigned) {
 			m.aa = true;
 			knot_rrset_t *c = rrset(W.child, KNOT_RRTYPE_CDS, 300);
@@ -460,7 +470,8 @@ static dv_snapshot_t *world(const breakage_t *b)
 				static const uint8_t del[] = {0, 0, 0, 0, 0};
 				add(c, del, sizeof(del));
 			} else {
-				knot_rrset_t *d = ds_of(W.child, b->cds_other ? &W.other_ksk : &W.child_ksk);
+				knot_rrset_t *d =
+				    ds_of(W.child, b->cds_other ? &W.other_ksk : &W.child_ksk);
 				add(c, d->rrs.rdata->data, d->rrs.rdata->len);
 				knot_rrset_free(d, NULL);
 			}
@@ -469,15 +480,17 @@ static dv_snapshot_t *world(const breakage_t *b)
 			else
 				put_signed(&m, 0, c, W.child, &W.child_zsk, cexp, false);
 			add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_CDS, DV_Q_DO,
-				  &m, DV_SNAP_OK);
+			          &m, DV_SNAP_OK);
 		}
-		/* NXDOMAIN for nx-label.test.: NSEC test. -> zzz.test. covers it and the wildcard. */
+		/* NXDOMAIN for nx-label.test.: NSEC test. -> zzz.test. covers it and the wildcard.
+		 */
 		m.aa = true;
 		m.rcode = KNOT_RCODE_NXDOMAIN;
 		static const uint16_t at[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_SOA, KNOT_RRTYPE_RRSIG,
-					      KNOT_RRTYPE_NSEC, KNOT_RRTYPE_DNSKEY};
-		knot_rrset_t *ns0 = b->nsec3 ? nsec3(W.child, W.child, b->bad_nsec3 ? 1 : 0, 0, at, 5)
-				   : nsec(W.child, b->bad_nsec ? "aaa.test." : "zzz.test.", at, 5);
+		                              KNOT_RRTYPE_NSEC, KNOT_RRTYPE_DNSKEY};
+		knot_rrset_t *ns0 =
+		    b->nsec3 ? nsec3(W.child, W.child, b->bad_nsec3 ? 1 : 0, 0, at, 5)
+		             : nsec(W.child, b->bad_nsec ? "aaa.test." : "zzz.test.", at, 5);
 		if (sg) {
 			put_signed(&m, 1, soa(W.child, serial), W.child, &W.child_zsk, cexp, false);
 			put_signed(&m, 1, ns0, W.child, &W.child_zsk, cexp, false);
@@ -486,7 +499,7 @@ static dv_snapshot_t *world(const breakage_t *b)
 			put(&m, 1, ns0);
 		}
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.nx, DV_PROBE_NX_TYPE, DV_Q_DO, &m,
-			  DV_SNAP_OK);
+		          DV_SNAP_OK);
 	}
 	/* Transport conditions of the second server's UDP SOA query. */
 	for (size_t i = 0; i < s->nqueries; i++) {
@@ -544,7 +557,8 @@ static void dump(const run_t *r)
 {
 	for (size_t i = 0; i < r->res.findings.len; i++) {
 		const dv_finding_t *f = &r->res.findings.v[i];
-		print_message("  %s %s @%s %s\n", dv_code_name(f->code), f->zone, f->server, f->detail);
+		print_message("  %s %s @%s %s\n", dv_code_name(f->code), f->zone, f->server,
+		              f->detail);
 	}
 }
 
@@ -608,71 +622,194 @@ static const struct {
 	const char *zone, *server;
 	dv_chain_status_t st;
 } cases[] = {
-	{"expired", {.child_exp = NOW - DAY}, 0, DV_F_RRSIG_EXPIRED, "test.", "192.0.2.11",
-	 DV_CHAIN_BOGUS},
-	{"expired/chain", {.child_exp = NOW - DAY}, 0, DV_F_CHAIN_BOGUS, "test.", NULL,
-	 DV_CHAIN_BOGUS},
-	{"expiring", {.child_exp = NOW + 5 * DAY}, 0, DV_F_RRSIG_EXPIRES_SOON, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
-	{"critical", {.child_exp = NOW + DAY}, 0, DV_F_RRSIG_EXPIRES_CRITICAL, "test.", NULL,
-	 DV_CHAIN_SECURE},
-	{"time is an input", {0}, 21 * DAY, DV_F_RRSIG_EXPIRED, "test.", NULL, DV_CHAIN_BOGUS},
-	{"ds mismatch", {.ds_other = true}, 0, DV_F_DS_NO_MATCHING_DNSKEY, "test.", "192.0.2.11",
-	 DV_CHAIN_BOGUS},
-	{"bad signature", {.bad_sig = true}, 0, DV_F_RRSIG_INVALID, "test.", "192.0.2.12",
-	 DV_CHAIN_BOGUS},
-	{"serial", {.serial2 = 99}, 0, DV_F_SERVERS_SERIAL_DIFFER, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
-	/* One server without RRSIGs: validators retry the other, so the zone stays
-	 * secure (as DNSViz judges it) and the server is the finding. */
-	{"unsigned server", {.unsigned2 = true}, 0, DV_F_SERVERS_RRSIG_DIFFER, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
-	{"unsigned server/no dnssec", {.unsigned2 = true}, 0, DV_F_SERVER_NO_DNSSEC, "test.",
-	 "192.0.2.12", DV_CHAIN_SECURE},
-	{"unsigned server/no SEP", {.unsigned2 = true}, 0, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY, "test.",
-	 "192.0.2.12", DV_CHAIN_SECURE},
-	{"unreachable", {.srv2 = 1}, 0, DV_F_SERVER_UNREACHABLE, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
-	{"refused", {.srv2 = 2}, 0, DV_F_SERVER_REFUSED, "test.", "192.0.2.12", DV_CHAIN_SECURE},
-	{"island", {.no_ds = true}, 0, DV_F_ISLAND_OF_SECURITY, "test.", NULL, DV_CHAIN_INSECURE},
-	{"insecure", {.no_ds = true}, 0, DV_F_CHAIN_INSECURE, "test.", NULL, DV_CHAIN_INSECURE},
-	{"nsec", {.bad_nsec = true}, 0, DV_F_DENIAL_PROOF_INVALID, "test.", "192.0.2.11",
-	 DV_CHAIN_SECURE},
-	{"nsec3 broken", {.nsec3 = true, .bad_nsec3 = true}, 0, DV_F_DENIAL_PROOF_INVALID, "test.",
-	 "192.0.2.12", DV_CHAIN_SECURE},
-	{"nsec3 opt-out: no DS proven", {.no_ds = true, .optout = 1}, 0, DV_F_CHAIN_INSECURE,
-	 "test.", NULL, DV_CHAIN_INSECURE},
-	{"servfail", {.srv2 = 3}, 0, DV_F_SERVER_SERVFAIL, "test.", "192.0.2.12", DV_CHAIN_SECURE},
-	{"lame", {.srv2 = 4}, 0, DV_F_SERVER_LAME, "test.", "192.0.2.12", DV_CHAIN_SECURE},
-	{"udp fails", {.udp2 = 1}, 0, DV_F_SERVER_UDP_FAILS, "test.", "192.0.2.12", DV_CHAIN_SECURE},
-	{"udp truncates", {.udp2 = 2}, 0, DV_F_SERVER_UDP_FAILS, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
-	{"tcp fails", {.tcp2_fail = true}, 0, DV_F_SERVER_TCP_FAILS, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
-	{"edns", {.noopt2 = true}, 0, DV_F_SERVER_EDNS_BROKEN, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
-	{"ns differ", {.ns2_extra = true}, 0, DV_F_SERVERS_NS_DIFFER, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
-	{"parent ns differ", {.parent_ns_extra = true}, 0, DV_F_PARENT_CHILD_NS_DIFFER, "test.",
-	 "192.0.2.1", DV_CHAIN_SECURE},
-	{"dnskey differ", {.dnskey2_extra = true}, 0, DV_F_SERVERS_DNSKEY_DIFFER, "test.",
-	 "192.0.2.12", DV_CHAIN_SECURE},
-	{"dnskey ttl", {.dnskey_ttl = 30 * DAY}, 0, DV_F_TTL_EXCEEDS_VALIDITY, "test.", "192.0.2.11",
-	 DV_CHAIN_SECURE},
-	{"rsasha1 key", {.alg5 = true}, 0, DV_F_ALGORITHM_DEPRECATED, "test.", NULL, DV_CHAIN_SECURE},
-	{"rsasha1 key unused", {.alg5 = true}, 0, DV_F_RRSIG_ALGORITHM_MISSING, "test.", "192.0.2.11",
-	 DV_CHAIN_SECURE},
-	{"sha1 ds", {.ds_sha1 = true}, 0, DV_F_DS_DIGEST_DEPRECATED, "test.", NULL, DV_CHAIN_SECURE},
-	{"inverted window", {.child_exp = NOW - 2 * DAY}, 0, DV_F_RRSIG_WINDOW_INVERTED, "test.",
-	 "192.0.2.11", DV_CHAIN_BOGUS},
-	{"not yet valid", {.child_exp = NOW + DAY}, -2 * DAY, DV_F_RRSIG_NOT_YET_VALID, ".", NULL,
-	 DV_CHAIN_BOGUS},
-	{"cds unsigned", {.cds_unsigned = true}, 0, DV_F_CDS_UNSIGNED, "test.", "192.0.2.11",
-	 DV_CHAIN_SECURE},
-	{"cds delete", {.cds_delete = true}, 0, DV_F_CDS_DELETE, "test.", "192.0.2.11",
-	 DV_CHAIN_SECURE},
-	{"cds other key", {.cds_other = true}, 0, DV_F_CDS_NO_MATCHING_DNSKEY, "test.", "192.0.2.12",
-	 DV_CHAIN_SECURE},
+    {"expired",
+     {.child_exp = NOW - DAY},
+     0,
+     DV_F_RRSIG_EXPIRED,
+     "test.",
+     "192.0.2.11",
+     DV_CHAIN_BOGUS},
+    {"expired/chain", {.child_exp = NOW - DAY}, 0, DV_F_CHAIN_BOGUS, "test.", NULL, DV_CHAIN_BOGUS},
+    {"expiring",
+     {.child_exp = NOW + 5 * DAY},
+     0,
+     DV_F_RRSIG_EXPIRES_SOON,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"critical",
+     {.child_exp = NOW + DAY},
+     0,
+     DV_F_RRSIG_EXPIRES_CRITICAL,
+     "test.",
+     NULL,
+     DV_CHAIN_SECURE},
+    {"time is an input", {0}, 21 * DAY, DV_F_RRSIG_EXPIRED, "test.", NULL, DV_CHAIN_BOGUS},
+    {"ds mismatch",
+     {.ds_other = true},
+     0,
+     DV_F_DS_NO_MATCHING_DNSKEY,
+     "test.",
+     "192.0.2.11",
+     DV_CHAIN_BOGUS},
+    {"bad signature",
+     {.bad_sig = true},
+     0,
+     DV_F_RRSIG_INVALID,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_BOGUS},
+    {"serial",
+     {.serial2 = 99},
+     0,
+     DV_F_SERVERS_SERIAL_DIFFER,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    /* One server without RRSIGs: validators retry the other, so the zone stays
+     * secure (as DNSViz judges it) and the server is the finding. */
+    {"unsigned server",
+     {.unsigned2 = true},
+     0,
+     DV_F_SERVERS_RRSIG_DIFFER,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"unsigned server/no dnssec",
+     {.unsigned2 = true},
+     0,
+     DV_F_SERVER_NO_DNSSEC,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"unsigned server/no SEP",
+     {.unsigned2 = true},
+     0,
+     DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"unreachable",
+     {.srv2 = 1},
+     0,
+     DV_F_SERVER_UNREACHABLE,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"refused", {.srv2 = 2}, 0, DV_F_SERVER_REFUSED, "test.", "192.0.2.12", DV_CHAIN_SECURE},
+    {"island", {.no_ds = true}, 0, DV_F_ISLAND_OF_SECURITY, "test.", NULL, DV_CHAIN_INSECURE},
+    {"insecure", {.no_ds = true}, 0, DV_F_CHAIN_INSECURE, "test.", NULL, DV_CHAIN_INSECURE},
+    {"nsec",
+     {.bad_nsec = true},
+     0,
+     DV_F_DENIAL_PROOF_INVALID,
+     "test.",
+     "192.0.2.11",
+     DV_CHAIN_SECURE},
+    {"nsec3 broken",
+     {.nsec3 = true, .bad_nsec3 = true},
+     0,
+     DV_F_DENIAL_PROOF_INVALID,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"nsec3 opt-out: no DS proven",
+     {.no_ds = true, .optout = 1},
+     0,
+     DV_F_CHAIN_INSECURE,
+     "test.",
+     NULL,
+     DV_CHAIN_INSECURE},
+    {"servfail", {.srv2 = 3}, 0, DV_F_SERVER_SERVFAIL, "test.", "192.0.2.12", DV_CHAIN_SECURE},
+    {"lame", {.srv2 = 4}, 0, DV_F_SERVER_LAME, "test.", "192.0.2.12", DV_CHAIN_SECURE},
+    {"udp fails", {.udp2 = 1}, 0, DV_F_SERVER_UDP_FAILS, "test.", "192.0.2.12", DV_CHAIN_SECURE},
+    {"udp truncates",
+     {.udp2 = 2},
+     0,
+     DV_F_SERVER_UDP_FAILS,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"tcp fails",
+     {.tcp2_fail = true},
+     0,
+     DV_F_SERVER_TCP_FAILS,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"edns", {.noopt2 = true}, 0, DV_F_SERVER_EDNS_BROKEN, "test.", "192.0.2.12", DV_CHAIN_SECURE},
+    {"ns differ",
+     {.ns2_extra = true},
+     0,
+     DV_F_SERVERS_NS_DIFFER,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"parent ns differ",
+     {.parent_ns_extra = true},
+     0,
+     DV_F_PARENT_CHILD_NS_DIFFER,
+     "test.",
+     "192.0.2.1",
+     DV_CHAIN_SECURE},
+    {"dnskey differ",
+     {.dnskey2_extra = true},
+     0,
+     DV_F_SERVERS_DNSKEY_DIFFER,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
+    {"dnskey ttl",
+     {.dnskey_ttl = 30 * DAY},
+     0,
+     DV_F_TTL_EXCEEDS_VALIDITY,
+     "test.",
+     "192.0.2.11",
+     DV_CHAIN_SECURE},
+    {"rsasha1 key", {.alg5 = true}, 0, DV_F_ALGORITHM_DEPRECATED, "test.", NULL, DV_CHAIN_SECURE},
+    {"rsasha1 key unused",
+     {.alg5 = true},
+     0,
+     DV_F_RRSIG_ALGORITHM_MISSING,
+     "test.",
+     "192.0.2.11",
+     DV_CHAIN_SECURE},
+    {"sha1 ds", {.ds_sha1 = true}, 0, DV_F_DS_DIGEST_DEPRECATED, "test.", NULL, DV_CHAIN_SECURE},
+    {"inverted window",
+     {.child_exp = NOW - 2 * DAY},
+     0,
+     DV_F_RRSIG_WINDOW_INVERTED,
+     "test.",
+     "192.0.2.11",
+     DV_CHAIN_BOGUS},
+    {"not yet valid",
+     {.child_exp = NOW + DAY},
+     -2 * DAY,
+     DV_F_RRSIG_NOT_YET_VALID,
+     ".",
+     NULL,
+     DV_CHAIN_BOGUS},
+    {"cds unsigned",
+     {.cds_unsigned = true},
+     0,
+     DV_F_CDS_UNSIGNED,
+     "test.",
+     "192.0.2.11",
+     DV_CHAIN_SECURE},
+    {"cds delete",
+     {.cds_delete = true},
+     0,
+     DV_F_CDS_DELETE,
+     "test.",
+     "192.0.2.11",
+     DV_CHAIN_SECURE},
+    {"cds other key",
+     {.cds_other = true},
+     0,
+     DV_F_CDS_NO_MATCHING_DNSKEY,
+     "test.",
+     "192.0.2.12",
+     DV_CHAIN_SECURE},
 };
 
 static void test_cases(void **state)
@@ -690,14 +827,14 @@ static void test_cases(void **state)
 		if (!has(&r, cases[i].code, cases[i].zone, cases[i].server)) {
 			dump(&r);
 			fail_msg("case '%s': no %s on %s @%s", cases[i].name,
-				 dv_code_name(cases[i].code), cases[i].zone,
-				 cases[i].server ? cases[i].server : "*");
+			         dv_code_name(cases[i].code), cases[i].zone,
+			         cases[i].server ? cases[i].server : "*");
 		}
 		if (status(&r, cases[i].zone) != cases[i].st) {
 			dump(&r);
-			fail_msg("case '%s': zone %s is %s, wanted %s", cases[i].name, cases[i].zone,
-				 dv_chain_status_name(status(&r, cases[i].zone)),
-				 dv_chain_status_name(cases[i].st));
+			fail_msg("case '%s': zone %s is %s, wanted %s", cases[i].name,
+			         cases[i].zone, dv_chain_status_name(status(&r, cases[i].zone)),
+			         dv_chain_status_name(cases[i].st));
 		}
 		/* The root is never blamed for the child's problems. */
 		if (strcmp(cases[i].zone, ".") != 0)
@@ -719,7 +856,7 @@ static void test_evidence(void **state)
 	for (size_t i = 0; i < r.res.findings.len; i++)
 		if (r.res.findings.v[i].code == DV_F_SERVERS_SERIAL_DIFFER) {
 			assert_string_equal(r.res.findings.v[i].detail,
-					    "serial 99, while 192.0.2.11 serves 100");
+			                    "serial 99, while 192.0.2.11 serves 100");
 			found = true;
 		}
 	assert_true(found);
@@ -761,7 +898,8 @@ static void test_roundtrip(void **state)
 	assert_int_equal(dv_live_check(back, &o, &again), DV_OK);
 	assert_int_equal(again.findings.len, r.res.findings.len);
 	for (size_t i = 0; i < again.findings.len; i++)
-		assert_memory_equal(&again.findings.v[i], &r.res.findings.v[i], sizeof(dv_finding_t));
+		assert_memory_equal(&again.findings.v[i], &r.res.findings.v[i],
+		                    sizeof(dv_finding_t));
 	dv_live_result_free(&again);
 	dv_snapshot_free(back);
 	free(buf);
@@ -789,12 +927,9 @@ static void test_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_healthy),
-		cmocka_unit_test(test_cases),
-		cmocka_unit_test(test_nsec3),
-		cmocka_unit_test(test_evidence),
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_healthy),   cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_nsec3),     cmocka_unit_test(test_evidence),
+	    cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -40,9 +40,18 @@ static dv_snapshot_t *build(void)
 	assert_int_equal(dv_snapshot_zone_add_server(s, z1, s1), DV_OK);
 	assert_int_equal(s->zones[z1].nservers, 1);
 	uint8_t wire[40] = {0x12, 0x34, 0x84, 0x00};
-	dv_snap_query_t q = {.zone = z1, .server = s1, .side = DV_SIDE_CHILD, .qtype = 6,
-			     .flags = 1, .status = DV_SNAP_OK, .rtt_ms = 3, .attempts = 1,
-			     .t_ms = 7, .qname = test, .wire = wire, .len = sizeof(wire)};
+	dv_snap_query_t q = {.zone = z1,
+	                     .server = s1,
+	                     .side = DV_SIDE_CHILD,
+	                     .qtype = 6,
+	                     .flags = 1,
+	                     .status = DV_SNAP_OK,
+	                     .rtt_ms = 3,
+	                     .attempts = 1,
+	                     .t_ms = 7,
+	                     .qname = test,
+	                     .wire = wire,
+	                     .len = sizeof(wire)};
 	assert_int_equal(dv_snapshot_add_query(s, &q, NULL), DV_OK);
 	q.status = DV_SNAP_TIMEOUT;
 	q.wire = NULL;
@@ -116,27 +125,27 @@ static const struct {
 	const char *from, *to; /* replace `from` by `to` in a valid snapshot */
 	const char *msg;
 } bad[] = {
-	{"\"dnsvigil_snapshot\": 1", "\"dnsvigil_snapshot\": 2", "unsupported snapshot version"},
-	{"\"dnsvigil_snapshot\": 1", "\"dnsvigil_snapshot\": \"1\"", "must be an integer"},
-	{"\"probe_ms\": 42", "\"probe_ms\": -1", "out of range"},
-	{"\"probe_ms\": 42", "\"probe_ms\": 42, \"extra\": 1", "unknown member"},
-	{"\"qtype\": \"SOA\"", "\"qtype\": \"NOPE\"", "unknown RR type"},
-	{"\"qtype\": \"SOA\"", "\"qtype\": 6", "must be a string"},
-	{"\"side\": \"child\"", "\"side\": \"sideways\"", "\"side\" must be"},
-	{"\"status\": \"ok\"", "\"status\": \"maybe\"", "unknown \"status\""},
-	{"\"status\": \"ok\"", "\"status\": \"timeout\"", "\"wire\" present without"},
-	{"\"server\": 1", "\"server\": 7", "\"server\" out of range"},
-	{"\"flags\": [\n    \"DO\"\n   ]", "\"flags\": [\"XX\"]", "unknown flag"},
-	{"\"parent\": \".\"", "\"parent\": \"other.\"", "parent must be listed before"},
-	{"\"parent\": null", "\"parent\": \".\"", "parent must be listed before"},
-	{"\"zone\": \"test.\"", "\"zone\": \"nowhere.\"", "zone is not in \"zones\""},
-	{"\"qname\": \"test.\"", "\"qname\": \"a..b\"", "is not a domain name"},
-	{"\"type\": \"DS\"", "\"type\": \"A\"", "type must be DS or DNSKEY"},
-	{"\"rdata\": \"", "\"rdata\": \"!!", "not valid base64"},
-	{"\"tcp\": false", "\"tcp\": 0", "must be true or false"},
-	{"\"attempts\": 1", "\"attempts\": 70000", "out of range"},
-	{"\"time\": 1790000000", "\"time\": 1e3", "must be an integer"},
-	{"\"domains\": [", "\"domains\": [\"a..b\", ", "not a domain name"},
+    {"\"dnsvigil_snapshot\": 1", "\"dnsvigil_snapshot\": 2", "unsupported snapshot version"},
+    {"\"dnsvigil_snapshot\": 1", "\"dnsvigil_snapshot\": \"1\"", "must be an integer"},
+    {"\"probe_ms\": 42", "\"probe_ms\": -1", "out of range"},
+    {"\"probe_ms\": 42", "\"probe_ms\": 42, \"extra\": 1", "unknown member"},
+    {"\"qtype\": \"SOA\"", "\"qtype\": \"NOPE\"", "unknown RR type"},
+    {"\"qtype\": \"SOA\"", "\"qtype\": 6", "must be a string"},
+    {"\"side\": \"child\"", "\"side\": \"sideways\"", "\"side\" must be"},
+    {"\"status\": \"ok\"", "\"status\": \"maybe\"", "unknown \"status\""},
+    {"\"status\": \"ok\"", "\"status\": \"timeout\"", "\"wire\" present without"},
+    {"\"server\": 1", "\"server\": 7", "\"server\" out of range"},
+    {"\"flags\": [\n    \"DO\"\n   ]", "\"flags\": [\"XX\"]", "unknown flag"},
+    {"\"parent\": \".\"", "\"parent\": \"other.\"", "parent must be listed before"},
+    {"\"parent\": null", "\"parent\": \".\"", "parent must be listed before"},
+    {"\"zone\": \"test.\"", "\"zone\": \"nowhere.\"", "zone is not in \"zones\""},
+    {"\"qname\": \"test.\"", "\"qname\": \"a..b\"", "is not a domain name"},
+    {"\"type\": \"DS\"", "\"type\": \"A\"", "type must be DS or DNSKEY"},
+    {"\"rdata\": \"", "\"rdata\": \"!!", "not valid base64"},
+    {"\"tcp\": false", "\"tcp\": 0", "must be true or false"},
+    {"\"attempts\": 1", "\"attempts\": 70000", "out of range"},
+    {"\"time\": 1790000000", "\"time\": 1e3", "must be an integer"},
+    {"\"domains\": [", "\"domains\": [\"a..b\", ", "not a domain name"},
 };
 
 static char *replace(const char *text, const char *from, const char *to)
@@ -163,8 +172,10 @@ static void test_malformed(void **state)
 		dv_snapshot_t *r = NULL;
 		char err[256] = "";
 		int rc = dv_snapshot_load_mem(t, strlen(t), "bad.json", &r, err, sizeof(err));
-		if (rc == DV_OK || strstr(err, bad[i].msg) == NULL || strncmp(err, "bad.json: ", 10) != 0)
-			fail_msg("case %zu: rc %d, message '%s', wanted '%s'", i, rc, err, bad[i].msg);
+		if (rc == DV_OK || strstr(err, bad[i].msg) == NULL ||
+		    strncmp(err, "bad.json: ", 10) != 0)
+			fail_msg("case %zu: rc %d, message '%s', wanted '%s'", i, rc, err,
+			         bad[i].msg);
 		assert_null(r);
 		free(t);
 	}
@@ -176,7 +187,8 @@ static void test_malformed(void **state)
 	for (size_t n = 0; n < len - 2; n += 7) {
 		dv_snapshot_t *r = NULL;
 		char err[256];
-		assert_int_not_equal(dv_snapshot_load_mem(text, n, "t", &r, err, sizeof(err)), DV_OK);
+		assert_int_not_equal(dv_snapshot_load_mem(text, n, "t", &r, err, sizeof(err)),
+		                     DV_OK);
 		assert_null(r);
 	}
 	free(text);
@@ -218,10 +230,10 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_file),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
