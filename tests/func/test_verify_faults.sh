@@ -335,6 +335,9 @@ fault rrsig-deleg-ns ldns-a13-nsec3 2 "RRSIG_NON_AUTHORITATIVE plain.example. NS
 # RRSIG nor NSEC - clean (a notice at most).
 fault occluded bind-a13-nsec 0 "" "add www.plain.example. 3600 IN A 192.0.2.1"
 fault occluded-nsec3 knot-a8-nsec3 0 "" "add www.plain.example. 3600 IN A 192.0.2.1"
+# ... and below a DNAME (RFC 6672 §2.4).
+fault occluded-dname ldns-a13-nsec3 0 "" "add below.alias.example. 3600 IN A 192.0.2.7"
+fault occluded-dname-nsec bind-a13-nsec 0 "" "add below.alias.example. 3600 IN A 192.0.2.7"
 
 # ---- ZONEMD (RFC 8976) ---------------------------------------------------
 # Glue is covered by the digest but not signed: only ZONEMD can see this.

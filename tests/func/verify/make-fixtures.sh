@@ -66,7 +66,9 @@ log() { echo "make-fixtures: $*" >&2; }
 # holds RRsets whose canonical RDATA order (§6.3) differs from the text
 # order (192.0.2.9 < .10 < .200 on the wire; "b" < "zz" < "aaa" by length
 # octet; MX targets lowercased before sorting); escaped owners (\032, \.,
-# \065 = 'A', lowercased in canonical form) test name handling.
+# \065 = 'A', lowercased in canonical form; \000 inside a label; "\*"
+# as a plain label) test name handling; a wildcard at the apex level; a
+# DNAME (data below it is added by a fault test: kzonesign would sign it).
 cat > "$OUT/unsigned.zone" <<'EOF'
 $ORIGIN example.
 $TTL 3600
@@ -108,6 +110,11 @@ multi			IN MX	5 m.mx.test.
 sp\032ace		IN TXT	"escaped space in the owner"
 dot\.label		IN A	192.0.2.46
 \065bc			IN A	192.0.2.65
+a\000			IN A	192.0.2.11
+a-			IN A	192.0.2.12
+a.\*.b			IN TXT	"a star that is not a wildcard"
+*			IN MX	10 mail
+alias			IN DNAME	target.other.test.
 EOF
 
 TMP=$(mktemp -d /tmp/dv-mkfx.XXXXXX)
