@@ -158,6 +158,22 @@ head -n $((n / 2)) "$Z" > "$W/inc-half.zone"
 vf_verify "$W/inc-half" --now "$NOW" "$W/inc-half.zone"
 t_rc "\$INCLUDE control: half a zone does not verify" 2
 
+# $INCLUDE with an origin argument (RFC 1035 §5.1): a.b.sub's records, with
+# the relative owner "a", included under b.sub.example.; afterwards the
+# origin reverts, so the relative "mail" that follows is mail.example.
+{
+	echo '$ORIGIN example.'
+	grep -Ev '^(a\.b\.sub|mail)\.example\.' "$Z"
+	echo "\$INCLUDE $W/inc-sub.zone b.sub.example."
+	grep -E '^mail\.example\.' "$Z" | sed -E 's/^mail\.example\./mail/'
+} > "$W/inc-origin.zone"
+grep -E '^a\.b\.sub\.example\.' "$Z" | sed -E 's/^a\.b\.sub\.example\./a/' > "$W/inc-sub.zone"
+t_eq "\$INCLUDE origin: the included file has 4 relative records" "$(grep -c '^a[[:space:]]' "$W/inc-sub.zone")" 4
+vf_verify "$W/inc-origin" --now "$NOW" "$W/inc-origin.zone"
+t_rc "\$INCLUDE with origin, origin restored after it: exit 0" 0
+t_codes "\$INCLUDE with origin: no finding" "$W/inc-origin.json" ""
+t_eq "\$INCLUDE with origin: all records" "$("${ZT[@]}" get "$W/inc-origin.json" summary.records)" "$("${ZT[@]}" count "$Z")"
+
 # $GENERATE: the two glue A records of knot-a13-zonemd written as one
 # $GENERATE line; the ZONEMD digest proves the expansion exact.
 ZM=$FX/knot-a13-zonemd.zone
