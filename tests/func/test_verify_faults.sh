@@ -122,6 +122,12 @@ t_eq "ttl-changed: warning severity" "$("${ZT[@]}" sev "$WORK/ttl-changed.json" 
 # signature, so RRSIG_INVALID may be reported beside them.
 fault labels ldns-a8-nsec 2 "RRSIG_LABELS_MISMATCH www.example. A
 ?RRSIG_INVALID www.example. A" "rrsigfield www.example. A 2 3"
+# Labels below the owner's count on a non-wildcard name (it would claim a
+# wildcard expansion), and above it on the wildcard (counting the "*").
+fault labels-low bind-a13-nsec 2 "RRSIG_LABELS_MISMATCH www.example. A
+?RRSIG_INVALID www.example. A" "rrsigfield www.example. A 2 1"
+fault labels-wild knot-a15-nsec 2 "RRSIG_LABELS_MISMATCH *.wild.example. A
+?RRSIG_INVALID *.wild.example. A" "rrsigfield *.wild.example. A 2 3"
 fault signer bind-a13-nsec 2 "RRSIG_SIGNER_MISMATCH www.example. A
 ?RRSIG_INVALID www.example. A
 ?RRSIG_NO_DNSKEY www.example. A
@@ -216,6 +222,13 @@ for base in bind-a13-nsec ldns-a8-nsec; do
 ?NSEC_CHAIN_BROKEN $("${ZT[@]}" nsecprev "$FX/$base.zone" mail.example.) *" \
 		"del mail.example. NSEC" "del mail.example. RRSIG NSEC"
 done
+# An NSEC whose next name skips a name (mail -> the name after its successor).
+z=$FX/bind-a13-nsec.zone
+n1=$("${ZT[@]}" field "$z" mail.example. NSEC 0)
+n2=$("${ZT[@]}" field "$z" "$n1" NSEC 0)
+fault nsec-skip bind-a13-nsec 2 "NSEC_CHAIN_BROKEN mail.example. *
+RRSIG_INVALID mail.example. NSEC
+?NSEC_CHAIN_BROKEN * *" "field mail.example. NSEC 0 $n2"
 fault nsec-bitmap knot-a15-nsec 2 "NSEC_BITMAP_MISMATCH ns1.example. *
 RRSIG_INVALID ns1.example. NSEC" "nsecbitmap ns1.example. A RRSIG NSEC"
 # A type added at a name without re-signing: unsigned, and not in the bitmap.
@@ -230,6 +243,14 @@ for base in ldns-a13-nsec3 knot-a8-nsec3 bind-a15-nsec3; do
 	fault "nsec3-del-$base" "$base" 2 "NSEC3_MISSING www.example.|$(h3 "$base" www.example.) *
 ?NSEC3_CHAIN_BROKEN $("${ZT[@]}" nsec3prev "$FX/$base.zone" www.example.) *" "delnsec3 www.example."
 done
+# An NSEC3 whose next hash skips one (www's NSEC3 -> its successor's next).
+z=$FX/knot-a8-nsec3.zone
+o=$(h3 knot-a8-nsec3 www.example.)
+n1=$("${ZT[@]}" field "$z" "$o" NSEC3 4)
+n2=$("${ZT[@]}" field "$z" "$n1.example." NSEC3 4)
+fault nsec3-skip knot-a8-nsec3 2 "NSEC3_CHAIN_BROKEN $o *
+RRSIG_INVALID $o NSEC3
+?NSEC3_CHAIN_BROKEN * *" "field $o NSEC3 4 $n2"
 # The NSEC3 of an empty non-terminal (b.sub: only a.b.sub exists) deleted.
 fault nsec3-del-ent ldns-a13-nsec3 2 "NSEC3_MISSING b.sub.example.|$(h3 ldns-a13-nsec3 b.sub.example.) *
 ?NSEC3_CHAIN_BROKEN $("${ZT[@]}" nsec3prev "$FX/ldns-a13-nsec3.zone" b.sub.example.) *" "delnsec3 b.sub.example."

@@ -30,6 +30,7 @@ and kzonesign (absolute owners, optional TTL/class, ';' comments).
     that silently does not apply would make a test pass for the wrong reason.
   zt.py rrsigs ZONE            "owner covered" for every RRSIG'd RRset (lowercase)
   zt.py count ZONE [TYPE]      number of records (of TYPE)
+  zt.py field ZONE OWNER TYPE IDX   RDATA token IDX of the first OWNER/TYPE record
   zt.py nsec3hash ZONE NAME    NSEC3 owner label of NAME (zone's NSEC3PARAM)
   zt.py nsec3prev ZONE NAME    owner of the NSEC3 whose next hash is NAME's hash
   zt.py nsecprev ZONE NAME     owner of the NSEC whose next name is NAME
@@ -379,6 +380,12 @@ def main(argv):
         n = sum(1 for rr in load(argv[2]) if rr.parsed and
                 (len(argv) < 4 or rr.type == argv[3].upper()))
         print(n)
+    elif cmd == "field":
+        for rr in load(argv[2]):
+            if match(rr, argv[3], argv[4]):
+                print(rr.rdata[int(argv[5])])
+                return 0
+        sys.exit("zt: no %s %s" % (argv[3], argv[4]))
     elif cmd == "nsec3hash":
         rrs = load(argv[2])
         it, salt = nsec3params(rrs)
