@@ -380,6 +380,7 @@ typedef struct {
 	size_t errlen;
 	const char *label;
 	uint8_t *scratch; /*!< DV_SCRATCH bytes: one decoded message or RDATA */
+	uint32_t *zsorted; /*!< zone indexes in canonical name order (query lookups) */
 } rd_t;
 #define DV_SCRATCH (65536 + 4)
 
@@ -483,6 +484,31 @@ static int check_keys(rd_t *rd, json_t *o, const char *ctx, const char *const *a
 	return DV_OK;
 }
 
+static int zone_cmp(const void *a, const void *b, void *arg)
+{
+	const dv_snapshot_t *s = arg;
+	return knot_dname_cmp(s->zones[*(const uint32_t *)a].dname,
+			      s->zones[*(const uint32_t *)b].dname);
+}
+
+/* Binary search of the (lowercase) zone names: snapshots of many zones hold
+ * many more queries, each naming its zone. */
+static long zone_lookup(rd_t *rd, const dv_snapshot_t *s, const uint8_t *name)
+{
+	size_t lo = 0, hi = s->nzones;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = knot_dname_cmp(s->zones[rd->zsorted[mid]].dname, name);
+		if (c == 0)
+			return (long)rd->zsorted[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 static int read_query(rd_t *rd, dv_snapshot_t *s, json_t *o, size_t i)
 {
 	static const char *const keys[] = {
@@ -500,7 +526,7 @@ static int read_query(rd_t *rd, dv_snapshot_t *s, json_t *o, size_t i)
 	int64_t v;
 	if (get_name(rd, o, "zone", ctx, zname) != DV_OK)
 		return DV_EPARSE;
-	long z = dv_snapshot_zone_find(s, zname);
+	long z = zone_lookup(rd, s, zname);
 	if (z < 0)
 		return rd_fail(rd, "%s: zone is not in \"zones\"", ctx);
 	q.zone = (uint32_t)z;
@@ -710,6 +736,12 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 	a = json_object_get(root, "queries");
 	if (!json_is_array(a))
 		return rd_fail(rd, "\"queries\" must be an array");
+	rd->zsorted = malloc((s->nzones ? s->nzones : 1) * sizeof(*rd->zsorted));
+	if (rd->zsorted == NULL)
+		return DV_ENOMEM;
+	for (uint32_t z = 0; z < s->nzones; z++)
+		rd->zsorted[z] = z;
+	qsort_r(rd->zsorted, s->nzones, sizeof(*rd->zsorted), zone_cmp, s);
 	for (size_t i = 0; i < json_array_size(a); i++)
 		if ((r = read_query(rd, s, json_array_get(a, i), i)) != DV_OK)
 			return r;
@@ -737,6 +769,7 @@ int dv_snapshot_load_mem(const char *data, size_t len, const char *label, dv_sna
 		r = read_root(&rd, s, root);
 	json_decref(root);
 	free(rd.scratch);
+	free(rd.zsorted);
 	if (r != DV_OK) {
 		if (errlen && errbuf[0] == '\0')
 			rd_fail(&rd, "%s", dv_strerror(r));
