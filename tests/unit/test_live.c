@@ -157,6 +157,7 @@ typedef struct {
 	bool alg5;            /*!< a RSASHA1 key (RFC 8624: NOT RECOMMENDED) in the DNSKEY RRset */
 	bool ds_sha1;         /*!< a SHA-1 DS next to the SHA-256 one */
 	bool cds_unsigned;    /*!< a matching CDS without RRSIG */
+	bool ds2_other;       /*!< a second root server serves another DS for test. */
 	bool bad_nsec;        /*!< the NXDOMAIN NSEC does not cover the name */
 	bool cds_delete;      /*!< CDS delete form published */
 	bool cds_other;       /*!< CDS of a key not in the DNSKEY RRset */
@@ -389,6 +390,16 @@ static dv_snapshot_t *world(const breakage_t *b)
 		put_signed(&m, 0, d, W.root, &W.root_ksk, rexp, false);
 	}
 	add_query(s, zc, r1, DV_SIDE_PARENT, W.child, KNOT_RRTYPE_DS, DV_Q_DO, &m, DV_SNAP_OK);
+	if (b->ds2_other) {
+		/* A second root server (only its DS answer matters here) out of step. */
+		uint32_t r2;
+		assert_int_equal(dv_snapshot_server(s, "b.root.", "192.0.2.2", &r2), DV_OK);
+		assert_int_equal(dv_snapshot_zone_add_server(s, zr, r2), DV_OK);
+		m.aa = true;
+		put_signed(&m, 0, ds_of(W.child, &W.other_ksk), W.root, &W.root_ksk, rexp, false);
+		add_query(s, zc, r2, DV_SIDE_PARENT, W.child, KNOT_RRTYPE_DS, DV_Q_DO, &m,
+		          DV_SNAP_OK);
+	}
 	/* The root's referral. */
 	m.aa = false;
 	put(&m, 1, ns(W.child, "ns1.test.", b->parent_ns_extra ? "ns9.test." : NULL));
@@ -796,6 +807,14 @@ static const struct {
      "test.",
      "192.0.2.11",
      DV_CHAIN_SECURE},
+    /* A resolver cannot choose the parent server it gets the DS from. */
+    {"parent ds differ",
+     {.ds2_other = true},
+     0,
+     DV_F_PARENT_DS_DIFFER,
+     "test.",
+     "192.0.2.2",
+     DV_CHAIN_BOGUS},
     {"cds delete",
      {.cds_delete = true},
      0,
