@@ -125,6 +125,15 @@ if grep -q " faulty.lab. $LAB_FAULT_GOOD\$" "$WORK/all.triples"; then
 	not_ok "good server of faulty.lab. not blamed" "$(grep " faulty.lab. $LAB_FAULT_GOOD\$" "$WORK/all.triples")"
 else ok "good server of faulty.lab. not blamed"; fi
 
+# the time budget of one zone with a dropping server: with --timeout 500
+# --retries 1 the drop server costs 2 x 0.5 s over UDP, then 0.5 s over TCP
+t0=$(date +%s%N)
+t_cmd "faulty.lab. alone, short timeout" 2 "${CHECK[@]}" --timeout 500 --retries 1 -f json faulty.lab.
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$ms" -lt 4000 ]; then ok "faulty.lab. checked within 4 s ($ms ms)"; else not_ok "faulty.lab. within 4 s" "took $ms ms"; fi
+triples "$WORK/last.out" > "$WORK/faulty.triples"
+t_grep "short timeout: drop server still reported" "^SERVER_UNREACHABLE faulty.lab. $LAB_FAULT_DROP\$" "$WORK/faulty.triples"
+
 # ---------------------------------------------------------------- --save / --from
 
 t_cmd "--from the saved snapshot" 2 "$DNSVIGIL" check --from "$WORK/snap.json" -f json
