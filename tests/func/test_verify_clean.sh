@@ -44,6 +44,18 @@ for n in $(vf_names clean); do
 	t_codes "$n --ds DNSKEY: no error or warning finding" "$o-ta.json" ""
 done
 
+# A three-label, mixed-case origin: reported in lowercase, clean, with --ds.
+vf_verify "$WORK/deep" --now "$NOW" --ds "$FX/ldns-a13-deep.ds" "$FX/ldns-a13-deep.zone"
+t_rc "deep origin: exit 0" 0
+t_codes "deep origin: no error or warning finding" "$WORK/deep.json" ""
+t_eq "deep origin: zone name" "$("${ZT[@]}" get "$WORK/deep.json" zone)" zone.example.test.
+t_eq "deep origin: every RRSIG verified" "$("${ZT[@]}" get "$WORK/deep.json" summary.rrsigs_verified)" \
+	"$("${ZT[@]}" count "$FX/ldns-a13-deep.zone" RRSIG)"
+vf_fault deep-corrupt ldns-a13-deep "corrupt www.zone.example.test. A" &&
+	vf_verify "$WORK/deep-corrupt" --now "$NOW" "$WORK/deep-corrupt.zone"
+t_codes "deep origin, one signature corrupted: found" "$WORK/deep-corrupt.json" \
+	"RRSIG_INVALID www.zone.example.test. A"
+
 # Controls for the fault tests on fixtures that are not clean by design:
 # the fault's code appears only where expected (asserted in the fault test);
 # here, the same zones without --ds give no DS-related finding.

@@ -9,7 +9,7 @@
 #   NAME.dnskey            the KSK(s) as DNSKEY records (trust-anchor form)
 #   manifest               one line per fixture: NAME SIGNER ALGS DENIAL KIND
 #                          (KIND: clean, faulty = not clean by design, aux,
-#                          bulk = clean but large)
+#                          bulk = clean but large, deep = clean, other origin)
 #   complete               written last; its presence means the set is whole
 #
 # Fixtures (every signer x every algorithm x every denial kind appears):
@@ -21,6 +21,7 @@
 #   knot-a13-zonemd   NSEC3 + ZONEMD SHA-384 (knot zonemd-generate)
 #   ldns-a8a13-nsec   two algorithms, every RRset signed by both
 #   ldns-a13-bulk     NSEC3, plus 2000 hosts hNNNN.hosts (thread tests)
+#   ldns-a13-deep     NSEC3, origin Zone.Example.TEST. (kind "deep")
 #   ldns-a13-nsec3iter        NSEC3 with 5 iterations and salt ABCD (not clean)
 #   ldns-a13-alg8unused       alg 8 DNSKEY published but signing nothing (not clean)
 #   ldns-a13-dsapex           a DS RRset at the apex, signed (not clean)
@@ -307,6 +308,21 @@ ldns-signzone -o "$ORIGIN" -i "$INCEPTION" -e "$EXPIRATION" -f "$OUT/ldns-a13-re
 	"$TMP/revoked.in" "$(ksk ldns13)" "$(zsk ldns13)" "$rev"
 ds_files ldns-a13-revoked ldns13; manifest ldns-a13-revoked ldns 13 nsec faulty
 
+# The same data under a three-label, mixed-case origin (Zone.Example.TEST.):
+# label counts, NSEC3 hashes of longer names, a lowercased signer name.
+DEEP=Zone.Example.TEST.
+mkdir -p "$KEYS/deep"
+dk=$KEYS/deep/$(dnssec-keygen -q -K "$KEYS/deep" -a 13 -L 3600 -f KSK "$DEEP")
+dz=$KEYS/deep/$(dnssec-keygen -q -K "$KEYS/deep" -a 13 -L 3600 "$DEEP")
+{
+	sed "s/^\$ORIGIN example\./\$ORIGIN $DEEP/" "$OUT/unsigned.zone"
+	grep -hv '^;' "$dk.key" "$dz.key"
+} > "$TMP/deep.in"
+ldns-signzone -n -a 1 -t 0 -o "$DEEP" -i "$INCEPTION" -e "$EXPIRATION" -f "$OUT/ldns-a13-deep.zone" \
+	"$TMP/deep.in" "$dk" "$dz"
+dnssec-dsfromkey -2 "$dk.key" > "$OUT/ldns-a13-deep.ds"
+manifest ldns-a13-deep ldns 13 nsec3 deep
+
 # Same keys and data as ldns-a13-nsec3, other validity windows: the tests
 # splice single RRSIGs from these into ldns-a13-nsec3 (valid signatures with
 # an expiration in the past, in 2031, or an inception in the future).
@@ -340,7 +356,7 @@ cp -r "$KEYS" "$OUT/keys"
 # failure later points at dnsvigil and not at the fixture.
 log "cross-checking clean fixtures with ldns-verify-zone"
 while read -r name _ _ _ clean; do
-	[ "$clean" = clean ] || [ "$clean" = bulk ] || continue
+	case $clean in clean | bulk | deep) ;; *) continue ;; esac
 	if ! ldns-verify-zone -t 20300101000000 "$OUT/$name.zone" > "$TMP/v.out" 2>&1; then
 		cat "$TMP/v.out" >&2
 		echo "make-fixtures: $name does not verify with ldns-verify-zone" >&2
