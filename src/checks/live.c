@@ -1001,8 +1001,9 @@ static void check_parent_ds(lctx_t *c, zctx_t *zc)
 		    !(x->kind == y->kind && set_equal(x->ds, y->ds)))
 			emit(c,
 			     fnd(c, DV_F_PARENT_DS_DIFFER, zc->zi, y->server, zc->z->dname,
-			         KNOT_RRTYPE_DS, -1, 0, "%s DS record(s), while %s serves %u",
-			         y->ds ? "" : "no", srv_name(c, x->server), x->ds ? x->ds->n : 0));
+			         KNOT_RRTYPE_DS, -1, 0,
+			         "serves another DS RRset (%u records) than %s (%u records)",
+			         y->ds ? y->ds->n : 0, srv_name(c, x->server), x->ds ? x->ds->n : 0));
 	}
 	/* RFC 8624 §3.3 digest policy. */
 	for (size_t p = 0; p < zc->npv; p++) {
