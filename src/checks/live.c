@@ -376,7 +376,7 @@ static void check_health(lctx_t *c, zctx_t *zc)
 	for (size_t s = 0; s < zc->ncs; s++) {
 		csrv_t *cs = &zc->cs[s];
 		long srv = cs->server;
-		size_t asked = 0, answered = 0;
+		size_t asked = 0, answered = 0, neterr = 0;
 		bool udp_failed = false, edns_broken = false;
 		for (size_t i = 0; i < zc->nq; i++) {
 			const dv_snap_query_t *q = &c->snap->queries[zc->qs[i]];
@@ -387,6 +387,8 @@ static void check_health(lctx_t *c, zctx_t *zc)
 				answered++;
 			if (q->udp_failed)
 				udp_failed = true;
+			if (q->status == DV_SNAP_NETERR)
+				neterr++;
 			const lmsg_t *m = qmsg(c, zc->qs[i]);
 			if (m != NULL && !(q->flags & 16) && m->rcode != KNOT_RCODE_REFUSED &&
 			    (!m->has_opt || m->rcode == KNOT_RCODE_FORMERR ||
@@ -396,8 +398,10 @@ static void check_health(lctx_t *c, zctx_t *zc)
 		if (asked == 0)
 			continue;
 		if (answered == 0) {
-			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, 0, -1, 0,
-			            "no answer to %zu queries over UDP or TCP", asked));
+			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, 0, -1, 0, "%s",
+			            neterr == asked ? "network error on every query (no route, "
+			                              "port unreachable or connection refused)"
+			                            : "no answer over UDP or TCP (timeouts)"));
 			continue;
 		}
 		const lmsg_t *m = qmsg(c, cs->soa);

@@ -134,6 +134,15 @@ if [ "$ms" -lt 4000 ]; then ok "faulty.lab. checked within 4 s ($ms ms)"; else n
 triples "$WORK/last.out" > "$WORK/faulty.triples"
 t_grep "short timeout: drop server still reported" "^SERVER_UNREACHABLE faulty.lab. $LAB_FAULT_DROP\$" "$WORK/faulty.triples"
 
+# a root server address where nothing listens (ICMP port unreachable)
+{ cat "$LAB_ROOT_HINTS"; printf '.\t3600000\tNS\tdead.root-servers.lab.\ndead.root-servers.lab.\t3600000\tA\t%s\n' "$LAB_DEAD"; } > "$WORK/dead.hints"
+t_cmd "a dead root server: errors, exit 2" 2 "$DNSVIGIL" check --root-hints "$WORK/dead.hints" \
+	--trust-anchor "$LAB_ROOT_DS" -f json healthy.lab.
+triples "$WORK/last.out" > "$WORK/dead.triples"
+t_grep "dead root server unreachable" "^SERVER_UNREACHABLE \. $LAB_DEAD\$" "$WORK/dead.triples"
+t_grep "dead root server: network error named" '"detail": "network error on every query' "$WORK/last.out"
+t_eq "dead root server: healthy.lab. still secure" "$(status "$WORK/last.out" healthy.lab.)" secure
+
 # ---------------------------------------------------------------- --save / --from
 
 t_cmd "--from the saved snapshot" 2 "$DNSVIGIL" check --from "$WORK/snap.json" -f json
