@@ -148,6 +148,15 @@ fail:
 	return NULL;
 }
 
+/* The per-server record of a zone's result, or NULL. */
+static dv_live_server_t *live_server(dv_live_zone_t *zr, long server)
+{
+	for (size_t i = 0; server >= 0 && i < zr->nsrv; i++)
+		if (zr->srv[i].server == (uint32_t)server)
+			return &zr->srv[i];
+	return NULL;
+}
+
 /* ---- signatures ------------------------------------------------------------- */
 
 typedef struct {
@@ -191,6 +200,12 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 			if (!zr->have_expiry || in.expiration < zr->earliest_expiry) {
 				zr->have_expiry = true;
 				zr->earliest_expiry = in.expiration;
+			}
+			dv_live_server_t *ls = live_server(zr, server);
+			if (ls != NULL &&
+			    (!ls->have_expiry || in.expiration < ls->earliest_expiry)) {
+				ls->have_expiry = true;
+				ls->earliest_expiry = in.expiration;
 			}
 			int64_t left = in.expiration - c->opts->now;
 			dv_code_t code = DV_F_COUNT;
@@ -921,6 +936,15 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 		}
 		have = true;
 	}
+	for (size_t s = 0; s < zc->ncs; s++) {
+		bool ok;
+		uint32_t ser = zc->cs[s].answering ? serial_of(c, zc, s, &ok) : (ok = false, 0);
+		dv_live_server_t *ls = live_server(zc->zr, zc->cs[s].server);
+		if (ok && ls != NULL) {
+			ls->have_serial = true;
+			ls->serial = ser;
+		}
+	}
 	zc->zr->have_serial = have;
 	zc->zr->serial = newest;
 	for (size_t s = 0; s < zc->ncs && have; s++) {
@@ -1003,11 +1027,11 @@ static void check_parent_ds(lctx_t *c, zctx_t *zc)
 		if ((x->kind == V_DS || x->kind == V_NODS) &&
 		    (y->kind == V_DS || y->kind == V_NODS) &&
 		    !(x->kind == y->kind && set_equal(x->ds, y->ds)))
-			emit(c,
-			     fnd(c, DV_F_PARENT_DS_DIFFER, zc->zi, y->server, zc->z->dname,
-			         KNOT_RRTYPE_DS, -1, 0,
-			         "serves another DS RRset (%u records) than %s (%u records)",
-			         y->ds ? y->ds->n : 0, srv_name(c, x->server), x->ds ? x->ds->n : 0));
+			emit(c, fnd(c, DV_F_PARENT_DS_DIFFER, zc->zi, y->server, zc->z->dname,
+			            KNOT_RRTYPE_DS, -1, 0,
+			            "serves another DS RRset (%u records) than %s (%u records)",
+			            y->ds ? y->ds->n : 0, srv_name(c, x->server),
+			            x->ds ? x->ds->n : 0));
 	}
 	/* RFC 8624 §3.3 digest policy. */
 	for (size_t p = 0; p < zc->npv; p++) {
@@ -1185,9 +1209,18 @@ static void check_zone(lctx_t *c, uint32_t zi, zstate_t *zs)
 	if (c->err)
 		return;
 	check_health(c, &zc);
-	for (size_t s = 0; s < zc.ncs; s++)
+	zc.zr->srv = calloc(zc.ncs ? zc.ncs : 1, sizeof(*zc.zr->srv));
+	if (zc.zr->srv == NULL) {
+		c->err = DV_ENOMEM;
+		return;
+	}
+	zc.zr->nsrv = zc.ncs;
+	for (size_t s = 0; s < zc.ncs; s++) {
+		zc.zr->srv[s].server = zc.cs[s].server;
+		zc.zr->srv[s].answering = zc.cs[s].answering;
 		if (zc.cs[s].answering)
 			zc.zr->answering++;
+	}
 	collect_parent(c, &zc, zs);
 	if (c->err)
 		return;
@@ -1400,6 +1433,8 @@ fail:
 
 void dv_live_result_free(dv_live_result_t *res)
 {
+	for (size_t z = 0; res->zones != NULL && z < res->nzones; z++)
+		free(res->zones[z].srv);
 	free(res->zones);
 	res->zones = NULL;
 	res->nzones = 0;

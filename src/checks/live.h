@@ -28,6 +28,16 @@ typedef struct {
 	int64_t crit_secs; /*!< RRSIG_EXPIRES_CRITICAL threshold */
 } dv_live_opts_t;
 
+/*! One server address of a zone, as the checks saw it. */
+typedef struct {
+	uint32_t server; /*!< index into the snapshot's servers */
+	bool answering;  /*!< answered authoritatively */
+	bool have_serial;
+	uint32_t serial;
+	bool have_expiry;
+	int64_t earliest_expiry; /*!< of the valid RRSIGs this server served */
+} dv_live_server_t;
+
 /*! What the checks concluded about one zone of the snapshot. */
 typedef struct {
 	uint32_t zone; /*!< index into the snapshot's zones */
@@ -40,6 +50,8 @@ typedef struct {
 	bool have_expiry;
 	int64_t earliest_expiry; /*!< of the valid RRSIGs seen in the zone's answers */
 	bool signed_zone;        /*!< some server serves a DNSKEY RRset */
+	dv_live_server_t *srv;   /*!< per server address, in the zone's server order */
+	size_t nsrv;
 } dv_live_zone_t;
 
 typedef struct {

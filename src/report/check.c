@@ -180,6 +180,18 @@ json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *op
 			json_t *s = json_object();
 			set(s, "name", json_string(snap->servers[z->servers[k]].name));
 			set(s, "address", json_string(snap->servers[z->servers[k]].addr));
+			const dv_live_server_t *ls = k < zr->nsrv ? &zr->srv[k] : NULL;
+			if (ls != NULL) {
+				set(s, "answering", json_boolean(ls->answering));
+				if (ls->have_serial)
+					set(s, "serial", json_integer(ls->serial));
+				if (ls->have_expiry) {
+					set(s, "earliest_expiry",
+					    json_integer(ls->earliest_expiry));
+					set(s, "seconds_to_expiry",
+					    json_integer(ls->earliest_expiry - opts->now));
+				}
+			}
 			json_array_append_new(sv, s);
 		}
 		set(o, "servers", sv);

@@ -83,6 +83,15 @@ for s in $LAB_STALE_SERVERS; do
 	[ "$s" = "$LAB_STALE_BAD" ] && continue
 	if grep -qx "SERVERS_SERIAL_DIFFER stale.lab. $s" "$WORK/all.triples"; then not_ok "serial of $s not blamed"; else ok "serial of $s not blamed"; fi
 done
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+z = next(z for z in d["zones"] if z["name"] == "stale.lab.")
+for s in z["servers"]:
+    print(s["address"], s.get("serial"), "expiry" if "seconds_to_expiry" in s else "-")
+' "$WORK/all.json" > "$WORK/stale.servers"
+t_grep "stale: the odd server's own serial in the JSON" "^$LAB_STALE_BAD $LAB_STALE_OLD_SERIAL expiry\$" "$WORK/stale.servers"
+t_grep "stale: a current server's serial in the JSON" " $LAB_STALE_NEW_SERIAL expiry\$" "$WORK/stale.servers"
 t_grep "stale: detail names both serials" "serial $LAB_STALE_OLD_SERIAL, while .* serves $LAB_STALE_NEW_SERIAL" "$WORK/all.json"
 
 # unsigned-server: one server strips every RRSIG

@@ -871,6 +871,15 @@ static void test_evidence(void **state)
 	run_t r;
 	run(&b, &r, NOW);
 	assert_false(has(&r, DV_F_SERVERS_SERIAL_DIFFER, "test.", "192.0.2.11"));
+	/* Per server: each one's serial and signature expiry. */
+	const dv_live_zone_t *zt = &r.res.zones[1];
+	assert_int_equal(zt->nsrv, 2);
+	assert_true(zt->srv[0].answering && zt->srv[1].answering);
+	assert_int_equal(zt->srv[0].serial, 100);
+	assert_int_equal(zt->srv[1].serial, 99);
+	assert_int_equal(zt->serial, 100);
+	assert_true(zt->srv[1].have_expiry);
+	assert_int_equal(zt->srv[1].earliest_expiry, NOW + 20 * DAY);
 	bool found = false;
 	for (size_t i = 0; i < r.res.findings.len; i++)
 		if (r.res.findings.v[i].code == DV_F_SERVERS_SERIAL_DIFFER) {
