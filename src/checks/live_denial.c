@@ -23,6 +23,15 @@ static bool nsec_covers(const uint8_t *owner, const uint8_t *next, const uint8_t
 	return on < 0 || nn < 0;
 }
 
+/* RFC 6840 §4.4: absence of a DS is proven by the parent's record at the
+ * cut (NS set, SOA clear), never by the child's apex record. */
+static bool parent_side(uint16_t qtype, const uint8_t *bm, size_t bl)
+{
+	if (qtype != KNOT_RRTYPE_DS)
+		return true;
+	return dv_bitmap_has(bm, bl, KNOT_RRTYPE_NS) && !dv_bitmap_has(bm, bl, KNOT_RRTYPE_SOA);
+}
+
 /* NSEC RDATA: next name, then bitmap.  Returns the bitmap offset or -1. */
 static long nsec_split(const uint8_t *rd, uint16_t len)
 {
@@ -79,7 +88,8 @@ static bool nsec_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qnam
 			/* RFC 4035 §3.1.3.1: the NSEC at qname shows the type is absent. */
 			if (knot_dname_is_equal(s->owner, qname) && dv_bitmap_valid(bm, bl) &&
 			    !dv_bitmap_has(bm, bl, qtype) &&
-			    !dv_bitmap_has(bm, bl, KNOT_RRTYPE_CNAME)) {
+			    !dv_bitmap_has(bm, bl, KNOT_RRTYPE_CNAME) &&
+			    parent_side(qtype, bm, bl)) {
 				add_used(used, nused, s);
 				return true;
 			}
@@ -292,6 +302,10 @@ static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qna
 		if (!dv_bitmap_valid(mt->bm, mt->bl) || dv_bitmap_has(mt->bm, mt->bl, qtype) ||
 		    dv_bitmap_has(mt->bm, mt->bl, KNOT_RRTYPE_CNAME)) {
 			snprintf(why, wl, "the matching NSEC3 lists the type");
+			return false;
+		}
+		if (!parent_side(qtype, mt->bm, mt->bl)) {
+			snprintf(why, wl, "the NSEC3 is from the child's side of the cut");
 			return false;
 		}
 		add_used(used, nused, mt->set);

@@ -158,6 +158,7 @@ typedef struct {
 	bool ds_sha1;         /*!< a SHA-1 DS next to the SHA-256 one */
 	bool cds_unsigned;    /*!< a matching CDS without RRSIG */
 	bool ds2_other;       /*!< a second root server serves another DS for test. */
+	bool child_nsec;      /*!< with no_ds: the NSEC "proving" no DS is the child's (SOA set) */
 	bool bad_nsec;        /*!< the NXDOMAIN NSEC does not cover the name */
 	bool cds_delete;      /*!< CDS delete form published */
 	bool cds_other;       /*!< CDS of a key not in the DNSKEY RRset */
@@ -375,14 +376,18 @@ static dv_snapshot_t *world(const breakage_t *b)
 	if (b->no_ds) {
 		put_signed(&m, 1, soa(W.root, 1), W.root, &W.root_ksk, rexp, false);
 		static const uint16_t t[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_RRSIG, KNOT_RRTYPE_NSEC};
+		static const uint16_t tc[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_SOA, KNOT_RRTYPE_RRSIG,
+		                              KNOT_RRTYPE_NSEC};
 		static const uint16_t t3[] = {KNOT_RRTYPE_NS, KNOT_RRTYPE_SOA, KNOT_RRTYPE_RRSIG,
 		                              KNOT_RRTYPE_DNSKEY};
 		if (b->optout)
 			put_signed(&m, 1, nsec3(W.root, W.root, 0, b->optout == 1, t3, 4), W.root,
 			           &W.root_ksk, rexp, false);
 		else
-			put_signed(&m, 1, nsec(W.child, ".", t, 3), W.root, &W.root_ksk, rexp,
-			           false);
+			put_signed(&m, 1,
+			           b->child_nsec ? nsec(W.child, ".", tc, 4)
+			                         : nsec(W.child, ".", t, 3),
+			           W.root, &W.root_ksk, rexp, false);
 	} else {
 		knot_rrset_t *d = ds_of(W.child, b->ds_other ? &W.other_ksk : &W.child_ksk);
 		if (b->ds_sha1)
@@ -808,6 +813,21 @@ static const struct {
      "192.0.2.11",
      DV_CHAIN_SECURE},
     /* A resolver cannot choose the parent server it gets the DS from. */
+    /* RFC 6840 §4.4: the child's apex NSEC cannot deny the parent's DS. */
+    {"child-side nsec",
+     {.no_ds = true, .child_nsec = true},
+     0,
+     DV_F_DENIAL_PROOF_INVALID,
+     ".",
+     "192.0.2.1",
+     DV_CHAIN_SECURE},
+    {"child-side nsec/chain",
+     {.no_ds = true, .child_nsec = true},
+     0,
+     DV_F_CHAIN_BOGUS,
+     "test.",
+     NULL,
+     DV_CHAIN_BOGUS},
     {"parent ds differ",
      {.ds2_other = true},
      0,
