@@ -29,6 +29,7 @@ static const char usage_text[] =
     "  -T, --timeout MS         per-attempt query timeout (default 1000)\n"
     "  -R, --retries N          extra UDP attempts (default 1)\n"
     "  -4, -6                   only IPv4 / only IPv6 server addresses\n"
+    "  -p, --port N             query every server on port N (default 53)\n"
     "exit status: 0 clean, 1 warnings only, 2 errors or bad input;\n"
     "with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not run)\n";
 
@@ -59,6 +60,7 @@ int dv_cmd_check(int argc, char **argv)
 	    {"from", required_argument, NULL, OPT_FROM},
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"retries", required_argument, NULL, 'R'},
+	    {"port", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -77,7 +79,7 @@ int dv_cmd_check(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--nagios") == 0)
 			bad = DV_EXIT_UNKNOWN;
-	while ((c = getopt_long(argc, argv, "r:t:n:w:c:f:s:T:R:46h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:t:n:w:c:f:s:T:R:p:46h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			popts.root_hints = optarg;
@@ -126,6 +128,13 @@ int dv_cmd_check(int argc, char **argv)
 				return bad;
 			}
 			popts.retries = (int)ul;
+			break;
+		case 'p':
+			if (dv_cli_uint(optarg, 1, 65535, &ul) != 0) {
+				fprintf(stderr, "dnsvigil check: --port takes 1..65535\n");
+				return bad;
+			}
+			popts.port = (uint16_t)ul;
 			break;
 		case '4':
 			popts.ipv4_only = true;

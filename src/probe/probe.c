@@ -354,20 +354,20 @@ static void resolve_send(probe_t *p, resolve_t *rs)
 	}
 }
 
-static void addr_from_rdata(uint16_t type, const uint8_t *rd, uint16_t len, char *out, size_t olen,
-                            struct sockaddr_storage *ss)
+static void addr_from_rdata(const probe_t *p, uint16_t type, const uint8_t *rd, uint16_t len,
+                            char *out, size_t olen, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	out[0] = '\0';
 	if (type == KNOT_RRTYPE_A && len == 4) {
 		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons(53);
+		s4->sin_port = htons(p->opts->port ? p->opts->port : 53);
 		memcpy(&s4->sin_addr, rd, 4);
 	} else if (type == KNOT_RRTYPE_AAAA && len == 16) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(53);
+		s6->sin6_port = htons(p->opts->port ? p->opts->port : 53);
 		memcpy(&s6->sin6_addr, rd, 16);
 	} else {
 		return;
@@ -398,7 +398,7 @@ static void resolve_answer(probe_t *p, resolve_t *rs, const dv_response_t *r)
 		for (uint16_t j = 0; j < rr->rrs.count; j++, rd = knot_rdataset_next(rd)) {
 			char a[DV_SNAP_ADDR_MAX];
 			struct sockaddr_storage ss;
-			addr_from_rdata(rr->type, rd->data, rd->len, a, sizeof(a), &ss);
+			addr_from_rdata(p, rr->type, rd->data, rd->len, a, sizeof(a), &ss);
 			if (a[0] != '\0' && family_ok(p, &ss)) {
 				zone_add_addr(p, rs->zone, rs->name_str, a);
 				got = true;
@@ -420,7 +420,7 @@ static void resolve_answer(probe_t *p, resolve_t *rs, const dv_response_t *r)
 		for (uint16_t j = 0; j < rr->rrs.count && n < 16;
 		     j++, rd = knot_rdataset_next(rd)) {
 			char a[DV_SNAP_ADDR_MAX];
-			addr_from_rdata(rr->type, rd->data, rd->len, a, sizeof(a), &rs->srv[n]);
+			addr_from_rdata(p, rr->type, rd->data, rd->len, a, sizeof(a), &rs->srv[n]);
 			if (a[0] != '\0' && family_ok(p, &rs->srv[n]))
 				n++;
 		}
@@ -477,7 +477,7 @@ static pzone_t *zone_from_answer(probe_t *p, pzone_t *parent, const uint8_t *cut
 					     k++, gd = knot_rdataset_next(gd)) {
 						char a[DV_SNAP_ADDR_MAX];
 						struct sockaddr_storage ss;
-						addr_from_rdata(gr->type, gd->data, gd->len, a,
+						addr_from_rdata(p, gr->type, gd->data, gd->len, a,
 						                sizeof(a), &ss);
 						if (a[0] == '\0' || !family_ok(p, &ss))
 							continue;
@@ -777,7 +777,7 @@ static int load_root(probe_t *p, pzone_t *root, char *err, size_t errlen)
 				continue;
 			char txt[DV_SNAP_ADDR_MAX];
 			struct sockaddr_storage ss;
-			addr_from_rdata(a->type, a->rdata, a->rdlen, txt, sizeof(txt), &ss);
+			addr_from_rdata(p, a->type, a->rdata, a->rdlen, txt, sizeof(txt), &ss);
 			if (txt[0] != '\0' && family_ok(p, &ss))
 				zone_add_addr(p, root, nsname, txt);
 		}

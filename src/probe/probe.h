@@ -19,6 +19,7 @@ typedef struct {
 	int retries;              /*!< extra UDP attempts (-1: 1) */
 	bool ipv4_only, ipv6_only;
 	unsigned max_inflight; /*!< 0: the engine's default */
+	uint16_t port;         /*!< every server's port (0: 53), for test trees on other ports */
 } dv_probe_opts_t;
 
 /* The questions asked of every child server (besides SOA, NS, DNSKEY, CDS, CDNSKEY). */

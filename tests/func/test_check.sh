@@ -152,6 +152,11 @@ t_grep "dead root server unreachable" "^SERVER_UNREACHABLE \. $LAB_DEAD\$" "$WOR
 t_grep "dead root server: network error named" '"detail": "network error on every query' "$WORK/last.out"
 t_eq "dead root server: healthy.lab. still secure" "$(status "$WORK/last.out" healthy.lab.)" secure
 
+# --port: every server asked on that port (nothing listens on 5399 in the lab)
+t_cmd "--port 5399: nothing answers, exit 2" 2 "${CHECK[@]}" --port 5399 --timeout 300 --retries 0 -f json healthy.lab.
+t_grep "--port: the address carries the port" '"address": "'"$LAB_ROOT_SERVER"'@5399"' "$WORK/last.out"
+t_eq "--port: the root is indeterminate" "$(status "$WORK/last.out" .)" indeterminate
+
 # ---------------------------------------------------------------- --save / --from
 
 t_cmd "--from the saved snapshot" 2 "$DNSVIGIL" check --from "$WORK/snap.json" -f json
