@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <libzscanner/scanner.h>
 
 #include "core/error.h"
+#include "core/generate.h"
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 
@@ -54,6 +56,15 @@ typedef struct {
 	bool found_soa;
 	size_t dropped; /* bytes of the mapped input given back */
 	dv_arena_t scratch; /* owner_t and sort keys, freed after indexing */
+	const char *label;  /* the input being parsed, for messages (strings have no file name) */
+	uint32_t line_override; /* records expanded from $GENERATE carry its line */
+	uint64_t line_base; /* lines before the input being parsed (resumption) */
+	unsigned depth;     /* $INCLUDE nesting */
+	/* After a $GENERATE line the scanner cannot go on (it takes the unknown
+	 * directive as a fatal error): parsing resumes after the line. */
+	const char *resume;
+	size_t resume_len;
+	uint64_t resume_line;
 } load_t;
 
 __attribute__((format(printf, 5, 6)))
@@ -74,7 +85,31 @@ static void set_error(load_t *ld, int ret, const char *file, uint64_t line, cons
 
 static const char *scanner_file(const zs_scanner_t *s, const load_t *ld)
 {
-	return s->file.name ? s->file.name : ld->zone->file;
+	return s->file.name ? s->file.name : ld->label;
+}
+
+static uint64_t scanner_line(const zs_scanner_t *s, const load_t *ld)
+{
+	return ld->line_override ? ld->line_override : ld->line_base + s->line_counter;
+}
+
+/* The line zscanner stopped on: after an error input.current is at its end. */
+static void error_line(const zs_scanner_t *s, const char **line, size_t *len)
+{
+	*line = NULL;
+	*len = 0;
+	const char *st = s->input.start, *e = s->input.current;
+	if (st == NULL || e == NULL || e < st || e > s->input.end)
+		return;
+	if (e > st && (e == s->input.end || *e != '\n') && e[-1] == '\n')
+		e--;
+	const char *b = e;
+	while (b > st && b[-1] != '\n')
+		b--;
+	while (e > b && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	*line = b;
+	*len = (size_t)(e - b);
 }
 
 static owner_t *owner_new(load_t *ld, const uint8_t *dname, size_t len, uint32_t line)
@@ -107,11 +142,75 @@ static owner_t *owner_new(load_t *ld, const uint8_t *dname, size_t len, uint32_t
 	return o;
 }
 
+static int run_scanner(load_t *ld, const char *path, const char *data, size_t len,
+		       const char *label, const char *origin, uint32_t dttl);
+
+/* $GENERATE: libzscanner reports it as an unknown directive; expand the line
+ * and parse the records it makes with the directive's origin and TTL. */
+static void on_generate(zs_scanner_t *s, load_t *ld, const char *line, size_t len)
+{
+	char err[256], origin[1025];
+	dv_buf_t buf;
+	dv_buf_init(&buf, (size_t)256 << 20);
+	int ret = dv_generate_expand(line, len, &buf, err, sizeof(err));
+	if (ret != DV_OK) {
+		set_error(ld, ret, scanner_file(s, ld), scanner_line(s, ld), "%s", err);
+		s->state = ZS_STATE_STOP;
+		goto out;
+	}
+	if (s->input.current == NULL || s->input.current > s->input.end) {
+		set_error(ld, DV_EPARSE, scanner_file(s, ld), scanner_line(s, ld),
+			  "$GENERATE: cannot find the end of the line");
+		goto out;
+	}
+	if (knot_dname_to_str(origin, s->zone_origin, sizeof(origin)) == NULL) {
+		set_error(ld, DV_EPARSE, scanner_file(s, ld), scanner_line(s, ld), "bad origin");
+		goto out;
+	}
+	const char *label = ld->label;
+	char file[1024];
+	snprintf(file, sizeof(file), "%s", scanner_file(s, ld));
+	ld->label = file;
+	ld->line_override = (uint32_t)scanner_line(s, ld);
+	uint64_t base = ld->line_base;
+	ld->line_base = 0;
+	run_scanner(ld, NULL, (const char *)buf.data, buf.len, file, origin, s->default_ttl);
+	ld->line_base = base;
+	ld->line_override = 0;
+	ld->label = label;
+	/* Resume after the directive's line (input.current is at its end). */
+	const char *cur = s->input.current;
+	if (cur < s->input.end && *cur == '\n')
+		cur++;
+	ld->resume = cur;
+	ld->resume_len = (size_t)(s->input.end - cur);
+	ld->resume_line = scanner_line(s, ld);
+	s->state = ZS_STATE_STOP;
+out:
+	dv_buf_free(&buf);
+}
+
 static void on_error(zs_scanner_t *s)
 {
 	load_t *ld = s->process.data;
-	set_error(ld, DV_EPARSE, scanner_file(s, ld), s->line_counter, "%s",
-		  zs_strerror(s->error.code));
+	const char *line;
+	size_t len;
+	error_line(s, &line, &len);
+	if (s->error.code == ZS_BAD_DIRECTIVE && len >= 9 && strncasecmp(line, "$GENERATE", 9) == 0 &&
+	    ld->line_override == 0) {
+		on_generate(s, ld, line, len);
+		return;
+	}
+	/* Quote the offending line (printable, shortened): zscanner's messages
+	 * do not say which token was wrong. */
+	char quote[84];
+	size_t n = 0;
+	for (size_t i = 0; i < len && n < 80; i++)
+		quote[n++] = (line[i] >= 0x20 && line[i] < 0x7f) ? line[i] : '?';
+	quote[n] = '\0';
+	set_error(ld, DV_EPARSE, scanner_file(s, ld), scanner_line(s, ld), "%s%s%s%s",
+		  zs_strerror(s->error.code), n ? ": '" : "", quote,
+		  n ? (len > 80 ? "...'" : "'") : "");
 	s->state = ZS_STATE_STOP;
 }
 
@@ -140,6 +239,7 @@ static void on_record(zs_scanner_t *s)
 {
 	load_t *ld = s->process.data;
 	const char *file = scanner_file(s, ld);
+	uint64_t line = scanner_line(s, ld);
 
 	if (ld->stop_at_soa) {
 		if (s->r_type == KNOT_RRTYPE_SOA) {
@@ -155,7 +255,7 @@ static void on_record(zs_scanner_t *s)
 	if (ld->nrecs == 0)
 		ld->class = s->r_class;
 	if (s->r_class != ld->class) {
-		set_error(ld, DV_ENOTZONE, file, s->line_counter,
+		set_error(ld, DV_ENOTZONE, file, line,
 			  "record class %u differs from the zone's class %u", s->r_class, ld->class);
 		s->state = ZS_STATE_STOP;
 		return;
@@ -163,13 +263,13 @@ static void on_record(zs_scanner_t *s)
 	if (knot_dname_in_bailiwick(s->r_owner, ld->zone->origin) < 0) {
 		char owner[1025];
 		dv_dname_to_str(s->r_owner, owner, sizeof(owner));
-		set_error(ld, DV_ENOTZONE, file, s->line_counter,
+		set_error(ld, DV_ENOTZONE, file, line,
 			  "record owner %s is outside the zone %s", owner, ld->zone->origin_str);
 		s->state = ZS_STATE_STOP;
 		return;
 	}
 	if (ld->nrecs >= DV_ZONE_MAX_RRS) {
-		set_error(ld, DV_ELIMIT, file, s->line_counter, "more than %u records",
+		set_error(ld, DV_ELIMIT, file, line, "more than %u records",
 			  DV_ZONE_MAX_RRS);
 		s->state = ZS_STATE_STOP;
 		return;
@@ -177,7 +277,7 @@ static void on_record(zs_scanner_t *s)
 	/* Owners usually repeat in runs: share one owner_t per run. */
 	owner_t *o = ld->last;
 	if (o == NULL || !knot_dname_is_equal(o->dname, s->r_owner)) {
-		o = owner_new(ld, s->r_owner, s->r_owner_length, (uint32_t)s->line_counter);
+		o = owner_new(ld, s->r_owner, s->r_owner_length, (uint32_t)line);
 		if (o == NULL)
 			goto nomem;
 		ld->last = o;
@@ -186,7 +286,7 @@ static void on_record(zs_scanner_t *s)
 	if (rd == NULL)
 		goto nomem;
 	if (dv_rdata_canonicalize(s->r_type, rd, s->r_data_length) != DV_OK) {
-		set_error(ld, DV_EPARSE, file, s->line_counter, "malformed RDATA");
+		set_error(ld, DV_EPARSE, file, line, "malformed RDATA");
 		s->state = ZS_STATE_STOP;
 		return;
 	}
@@ -207,7 +307,7 @@ static void on_record(zs_scanner_t *s)
 		.type = s->r_type,
 		.rdlen = (uint16_t)s->r_data_length,
 		.ttl = s->r_ttl,
-		.line = (uint32_t)s->line_counter,
+		.line = (uint32_t)scanner_line(s, ld),
 		.rdata = rd,
 	};
 	if (ld->opts->progress != NULL && ld->total_bytes > 0 && s->input.start != NULL &&
@@ -221,7 +321,7 @@ static void on_record(zs_scanner_t *s)
 	drop_parsed_input(s, ld);
 	return;
 nomem:
-	set_error(ld, DV_ENOMEM, file, s->line_counter, "out of memory");
+	set_error(ld, DV_ENOMEM, file, line, "out of memory");
 	s->state = ZS_STATE_STOP;
 }
 
@@ -262,31 +362,113 @@ static int rec_cmp(const void *pa, const void *pb)
 
 #define INCLUDE_DEPTH_MAX 8
 
+/* Whether a file holds a CR byte; read in blocks so that nothing of it stays
+ * resident.  libzscanner refuses CRLF line ends. */
+static int file_has_cr(const char *path, bool *has)
+{
+	*has = false;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return DV_EIO;
+	char buf[65536];
+	size_t n;
+	while (!*has && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		*has = memchr(buf, '\r', n) != NULL;
+	int ret = ferror(f) ? DV_EIO : DV_OK;
+	fclose(f);
+	return ret;
+}
+
+/* Read a file and turn CRLF into LF.  *out is malloc()ed. */
+static int file_read_lf(const char *path, char **out, size_t *outlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return DV_EIO;
+	int ret = DV_EIO;
+	char *buf = NULL;
+	if (fseek(f, 0, SEEK_END) != 0)
+		goto out;
+	long size = ftell(f);
+	if (size < 0 || fseek(f, 0, SEEK_SET) != 0)
+		goto out;
+	buf = malloc((size_t)size + 1);
+	ret = DV_ENOMEM;
+	if (buf == NULL)
+		goto out;
+	ret = DV_EIO;
+	if (fread(buf, 1, (size_t)size, f) != (size_t)size)
+		goto out;
+	size_t w = 0;
+	for (size_t r = 0; r < (size_t)size; r++) {
+		if (buf[r] == '\r' && r + 1 < (size_t)size && buf[r + 1] == '\n')
+			continue;
+		buf[w++] = buf[r];
+	}
+	*out = buf;
+	*outlen = w;
+	buf = NULL;
+	ret = DV_OK;
+out:
+	free(buf);
+	fclose(f);
+	return ret;
+}
+
 /*
  * Parse a file or string with zscanner, one record at a time.  The record
  * loop (rather than zs_parse_all) keeps input.current up to date, which the
  * progress line and the release of parsed input pages need; it also makes
  * $INCLUDE ours to follow, with a depth limit against include loops.
+ * `label` names the input in messages.
  */
 static int run_scanner(load_t *ld, const char *path, const char *data, size_t len,
-		       const char *origin, unsigned depth)
+		       const char *label, const char *origin, uint32_t dttl)
 {
+	char *lf_copy = NULL;
+	if (path != NULL) {
+		bool cr = false;
+		if (file_has_cr(path, &cr) != DV_OK) {
+			set_error(ld, DV_EIO, path, 0, "cannot read the file");
+			return ld->ret;
+		}
+		if (cr) {
+			int r = file_read_lf(path, &lf_copy, &len);
+			if (r != DV_OK) {
+				set_error(ld, r, path, 0, "%s", dv_strerror(r));
+				return ld->ret;
+			}
+			data = lf_copy;
+			label = path;
+			path = NULL;
+		}
+	}
 	zs_scanner_t *s = malloc(sizeof(*s));
-	if (s == NULL)
+	if (s == NULL) {
+		free(lf_copy);
 		return DV_ENOMEM;
-	uint32_t dttl = ld->opts->default_ttl ? ld->opts->default_ttl : 3600;
+	}
+	const char *outer_label = ld->label;
+	ld->label = label;
+	ld->depth++;
 	if (zs_init(s, origin, KNOT_CLASS_IN, dttl) != 0) {
-		set_error(ld, DV_EINVAL, ld->zone->file, 0, "invalid origin '%s'", origin);
+		set_error(ld, DV_EINVAL, label, 0, "invalid origin '%s'", origin);
 		free(s);
-		return ld->ret;
+		goto done;
 	}
 	int r = path ? zs_set_input_file(s, path) : zs_set_input_string(s, data, len);
 	if (r != 0) {
-		set_error(ld, path ? DV_EIO : DV_EPARSE, path ? path : ld->zone->file, 0, "%s",
+		set_error(ld, path ? DV_EIO : DV_EPARSE, label, 0, "%s",
 			  path ? "cannot open the file" : zs_strerror(s->error.code));
 		goto out;
 	}
 	s->process.data = ld;
+	zs_scanner_t *first = s;
+	zs_scanner_t *cont = NULL; /* the scanner resuming after a $GENERATE */
+	zs_scanner_t *cur = s;
+	uint64_t outer_base = ld->line_base;
+	for (;;) {
+	s = cur;
 	while (ld->ret == DV_OK) {
 		r = zs_parse_record(s);
 		if (s->state == ZS_STATE_DATA) {
@@ -294,40 +476,91 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 		} else if (s->state == ZS_STATE_ERROR || r != 0) {
 			on_error(s);
 		} else if (s->state == ZS_STATE_INCLUDE) {
-			/* RFC 1035 §5.1: $INCLUDE file [origin]; zscanner resolved both. */
-			char inc_origin[1025];
+			/* RFC 1035 §5.1: $INCLUDE file [origin]; zscanner resolved both,
+			 * except a relative name in input that did not come from a file. */
+			char inc_origin[1025], inc_path[4096];
 			size_t ol = strnlen((const char *)s->buffer, sizeof(s->buffer));
 			if (ol >= sizeof(inc_origin))
 				ol = sizeof(inc_origin) - 1;
 			memcpy(inc_origin, s->buffer, ol); /* the origin, in text form */
 			inc_origin[ol] = '\0';
-			if (depth >= INCLUDE_DEPTH_MAX) {
-				set_error(ld, DV_ELIMIT, scanner_file(s, ld), s->line_counter,
+			const char *slash = strrchr(label, '/');
+			size_t dl = (s->include_filename[0] != '/' && path == NULL && slash != NULL)
+					    ? (size_t)(slash - label) + 1
+					    : 0;
+			size_t fl = strnlen(s->include_filename, sizeof(s->include_filename));
+			if (dl + fl >= sizeof(inc_path)) {
+				set_error(ld, DV_ELIMIT, scanner_file(s, ld), scanner_line(s, ld),
+					  "$INCLUDE file name too long");
+				break;
+			}
+			memcpy(inc_path, label, dl);
+			memcpy(inc_path + dl, s->include_filename, fl);
+			inc_path[dl + fl] = '\0';
+			if (ld->depth > INCLUDE_DEPTH_MAX) {
+				set_error(ld, DV_ELIMIT, scanner_file(s, ld), scanner_line(s, ld),
 					  "$INCLUDE nested deeper than %d", INCLUDE_DEPTH_MAX);
 				break;
 			}
 			struct stat ist;
 			errno = 0;
-			if (stat(s->include_filename, &ist) != 0 || !S_ISREG(ist.st_mode)) {
-				set_error(ld, DV_EIO, scanner_file(s, ld), s->line_counter,
-					  "$INCLUDE %s: %s", s->include_filename,
+			if (stat(inc_path, &ist) != 0 || !S_ISREG(ist.st_mode)) {
+				set_error(ld, DV_EIO, scanner_file(s, ld), scanner_line(s, ld),
+					  "$INCLUDE %s: %s", inc_path,
 					  errno ? strerror(errno) : "not a regular file");
 				break;
 			}
-			if (run_scanner(ld, s->include_filename, NULL, 0, inc_origin, depth + 1) !=
-			    DV_OK) {
-				/* Name the $INCLUDE line when the file itself could not be read. */
+			if (run_scanner(ld, inc_path, NULL, 0, inc_path, inc_origin,
+					s->default_ttl) != DV_OK)
 				break;
-			}
 		} else {
 			break; /* ZS_STATE_EOF or ZS_STATE_STOP */
 		}
 		if (s->state == ZS_STATE_STOP)
 			break;
 	}
+	if (ld->resume == NULL || ld->ret != DV_OK)
+		break;
+	/* Go on after the $GENERATE line with its origin and TTL; the first
+	 * scanner stays alive because the rest of the input is its memory. */
+	char origin_now[1025];
+	uint32_t ttl_now = s->default_ttl;
+	if (knot_dname_to_str(origin_now, s->zone_origin, sizeof(origin_now)) == NULL)
+		break;
+	const char *rest = ld->resume;
+	size_t rest_len = ld->resume_len;
+	ld->line_base = ld->resume_line;
+	ld->resume = NULL;
+	if (cont == NULL && (cont = malloc(sizeof(*cont))) == NULL) {
+		set_error(ld, DV_ENOMEM, label, 0, "out of memory");
+		break;
+	}
+	if (cur == cont)
+		zs_deinit(cont);
+	if (zs_init(cont, origin_now, KNOT_CLASS_IN, ttl_now) != 0 ||
+	    zs_set_input_string(cont, rest, rest_len) != 0) {
+		set_error(ld, DV_EPARSE, label, ld->line_base, "cannot resume after $GENERATE");
+		zs_deinit(cont);
+		free(cont);
+		cont = NULL;
+		break;
+	}
+	cont->process.data = ld;
+	cur = cont;
+	}
+	if (cont != NULL) {
+		zs_deinit(cont);
+		free(cont);
+	}
+	s = first;
+	ld->line_base = outer_base;
 out:
 	zs_deinit(s);
 	free(s);
+done:
+	ld->depth--;
+	ld->label = outer_label;
+	free(lf_copy);
 	return ld->ret;
 }
 
@@ -700,7 +933,8 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 		return DV_ENOMEM;
 	dv_arena_init(&z->arena, 0);
 	snprintf(z->file, sizeof(z->file), "%s", label);
-	load_t ld = {.zone = z, .opts = opts, .errbuf = errbuf, .errlen = errlen};
+	load_t ld = {.zone = z, .opts = opts, .errbuf = errbuf, .errlen = errlen, .label = label};
+	uint32_t dttl = opts->default_ttl ? opts->default_ttl : 3600;
 	dv_arena_init(&ld.scratch, 0);
 	int ret;
 
@@ -730,7 +964,7 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 		}
 	} else {
 		ld.stop_at_soa = true;
-		ret = run_scanner(&ld, path, data, len, ".", 0);
+		ret = run_scanner(&ld, path, data, len, label, ".", dttl);
 		if (ret != DV_OK)
 			goto fail;
 		if (!ld.found_soa) {
@@ -744,7 +978,7 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	knot_dname_to_lower(z->origin);
 	dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
 
-	ret = run_scanner(&ld, path, data, len, z->origin_str, 0);
+	ret = run_scanner(&ld, path, data, len, label, z->origin_str, dttl);
 	if (ret != DV_OK)
 		goto fail;
 	if (ld.nrecs == 0) {
