@@ -59,7 +59,13 @@ int dv_verify_zone(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stat
 		dv_finding_init(&f, DV_F_ZONE_UNSIGNED);
 		dv_finding_set_owner(&f, z, 0);
 		f.type = KNOT_RRTYPE_DNSKEY;
-		return dv_findings_add(out, &f);
+		int ret = dv_findings_add(out, &f);
+		/* RFC 8976 §1: ZONEMD protects unsigned zones too. */
+		if (ret == DV_OK)
+			ret = dv_check_zonemd(z, out);
+		if (ret == DV_OK)
+			dv_findings_sort(out);
+		return ret;
 	}
 	pthread_t tid;
 	bool threaded = o->threads > 1 && pthread_create(&tid, NULL, run_others, &t) == 0;

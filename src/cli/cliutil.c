@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "cli/cliutil.h"
@@ -51,7 +53,10 @@ int dv_cli_now(const char *s, int64_t *out)
 		*out = (int64_t)time(NULL);
 		return 0;
 	}
-	if (dv_time_parse(s, out) != 0) {
+	/* Plain digits are ambiguous on a command line ("2030" a year or 2030
+	 * seconds?): only the RRSIG calendar form or an explicit '@'. */
+	bool calendar = strlen(s) == 14 && s[0] != '@';
+	if ((!calendar && s[0] != '@') || dv_time_parse(s, out) != 0) {
 		fprintf(stderr, "dnsvigil: --now '%s': expected YYYYMMDDHHmmSS (UTC) or @UNIXSECONDS\n", s);
 		return -1;
 	}

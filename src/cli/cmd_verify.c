@@ -13,6 +13,7 @@
 #include "report/report.h"
 #include "zone/rrfile.h"
 
+#include <libknot/descriptor.h>
 #include <libknot/dname.h>
 
 static const char usage_text[] =
@@ -148,7 +149,8 @@ int dv_cmd_verify(int argc, char **argv)
 	if (opts.ds != NULL) {
 		bool any = false;
 		for (size_t i = 0; i < ds.n; i++)
-			any |= knot_dname_is_equal(ds.v[i].owner, zone->origin);
+			any |= knot_dname_is_equal(ds.v[i].owner, zone->origin) &&
+			       (ds.v[i].type == KNOT_RRTYPE_DS || ds.v[i].type == KNOT_RRTYPE_DNSKEY);
 		if (!any) {
 			fprintf(stderr, "%s:0: no DS or DNSKEY record for %s\n", ds_path,
 				zone->origin_str);
