@@ -223,8 +223,19 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 		fprintf(out, "%zu zone%s secure or as expected", snap->nzones,
 		        snap->nzones == 1 ? "" : "s");
 	} else {
-		fprintf(out, "%zu error%s, %zu warning%s", e, e == 1 ? "" : "s", w,
-		        w == 1 ? "" : "s");
+		/* Bogus zones first: every name in them fails for validating resolvers. */
+		size_t nb = 0;
+		for (size_t z = 0; z < res->nzones; z++) {
+			if (res->zones[z].status != DV_CHAIN_BOGUS)
+				continue;
+			if (nb < 3)
+				fprintf(out, "%s%s", nb ? ", " : "bogus: ", snap->zones[z].name);
+			nb++;
+		}
+		if (nb > 3)
+			fprintf(out, " (+%zu)", nb - 3);
+		fprintf(out, "%s%zu error%s, %zu warning%s", nb ? "; " : "", e, e == 1 ? "" : "s",
+		        w, w == 1 ? "" : "s");
 		/* The worst finding first (the list is sorted worst first). */
 		const dv_finding_t *f = &res->findings.v[0];
 		fprintf(out, ": %s %s%s%s", dv_code_name(f->code), f->zone,
