@@ -12,11 +12,19 @@ int dv_keyset_build(const dv_zone_t *z, dv_keyset_t *ks)
 	const dv_rrset_t *rs = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_DNSKEY);
 	if (rs == NULL)
 		return DV_OK;
-	ks->v = calloc(rs->rr_count, sizeof(*ks->v));
+	return dv_keyset_build_rrs(&z->rrs[rs->rr_first], rs->rr_count, ks);
+}
+
+int dv_keyset_build_rrs(const dv_rr_t *rrs, size_t n, dv_keyset_t *ks)
+{
+	memset(ks, 0, sizeof(*ks));
+	ks->v = calloc(n ? n : 1, sizeof(*ks->v));
 	if (ks->v == NULL)
 		return DV_ENOMEM;
-	for (uint32_t i = 0; i < rs->rr_count; i++) {
-		const dv_rr_t *rr = &z->rrs[rs->rr_first + i];
+	for (size_t i = 0; i < n; i++) {
+		const dv_rr_t *rr = &rrs[i];
+		if (rr->type != KNOT_RRTYPE_DNSKEY)
+			continue;
 		dv_keyent_t *k = &ks->v[ks->n++];
 		k->rdata = rr->rdata;
 		k->rdlen = rr->rdlen;
@@ -54,25 +62,27 @@ int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *z, const dv_r
 			   const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
 			   const dv_keyent_t **signer)
 {
+	return dv_keyset_verify(ks, z->names[rs->name].dname, rs->type, &z->rrs[rs->rr_first],
+				rs->rr_count, true, sig, buf, cache, signer);
+}
+
+int dv_keyset_verify(const dv_keyset_t *ks, const uint8_t *owner, uint16_t type,
+		     const dv_rr_t *rrs, size_t n, bool sorted, const dv_rr_t *sig, dv_buf_t *buf,
+		     dv_vcache_t *cache, const dv_keyent_t **signer)
+{
 	const uint8_t *rd = sig->rdata;
 	if (sig->rdlen < DV_RRSIG_FIXED_LEN)
 		return DV_ECRYPTO;
 	uint8_t alg = rd[2];
 	uint16_t tag = (uint16_t)((rd[16] << 8) | rd[17]);
-	bool any_key = false;
+	long off = dv_rrsig_sig_offset(rd, sig->rdlen);
+	if (off < 0)
+		return DV_ECRYPTO;
 	int ret = DV_EINVAL;
 	const uint8_t *rdatas[256];
 	uint16_t lens[256];
 	const uint8_t **rdv = rdatas;
 	uint16_t *lenv = lens;
-	if (rs->rr_count > 256) {
-		rdv = malloc(rs->rr_count * sizeof(*rdv));
-		lenv = malloc(rs->rr_count * sizeof(*lenv));
-		if (rdv == NULL || lenv == NULL) {
-			ret = DV_ENOMEM;
-			goto out;
-		}
-	}
 	bool built = false;
 	for (size_t i = 0; i < ks->n; i++) {
 		const dv_keyent_t *k = &ks->v[i];
@@ -83,24 +93,28 @@ int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *z, const dv_r
 				ret = DV_ENOTSUP;
 			continue;
 		}
-		any_key = true;
 		if (!built) {
-			for (uint32_t j = 0; j < rs->rr_count; j++) {
-				rdv[j] = z->rrs[rs->rr_first + j].rdata;
-				lenv[j] = z->rrs[rs->rr_first + j].rdlen;
+			if (n > 256) {
+				rdv = malloc(n * sizeof(*rdv));
+				lenv = malloc(n * sizeof(*lenv));
+				if (rdv == NULL || lenv == NULL) {
+					ret = DV_ENOMEM;
+					goto out;
+				}
 			}
-			ret = dv_sigdata_build(buf, rd, sig->rdlen, z->names[rs->name].dname,
-					       rs->type, rdv, lenv, rs->rr_count, true);
-			if (ret != DV_OK) {
+			size_t m = 0;
+			for (size_t j = 0; j < n; j++) {
+				if (rrs[j].type != type)
+					continue;
+				rdv[m] = rrs[j].rdata;
+				lenv[m++] = rrs[j].rdlen;
+			}
+			if (dv_sigdata_build(buf, rd, sig->rdlen, owner, type, rdv, lenv, m, sorted) !=
+			    DV_OK) {
 				ret = DV_ECRYPTO;
 				goto out;
 			}
 			built = true;
-		}
-		long off = dv_rrsig_sig_offset(rd, sig->rdlen);
-		if (off < 0) {
-			ret = DV_ECRYPTO;
-			goto out;
 		}
 		if (dv_key_verify_cached(cache, k->key, buf->data, buf->len, rd + off,
 					 sig->rdlen - (size_t)off) == DV_OK) {
@@ -111,8 +125,6 @@ int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *z, const dv_r
 		}
 		ret = DV_ECRYPTO;
 	}
-	if (!any_key && ret != DV_ENOTSUP)
-		ret = DV_EINVAL;
 out:
 	if (rdv != rdatas)
 		free(rdv);

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "core/zone.h"
+#include <stdbool.h>
+
 #include "dnssec/dnssec.h"
 
 typedef struct {
@@ -22,6 +24,8 @@ typedef struct {
 } dv_keyset_t;
 
 int dv_keyset_build(const dv_zone_t *zone, dv_keyset_t *ks);
+/*! The keys among rrs (records of other types are skipped). */
+int dv_keyset_build_rrs(const dv_rr_t *rrs, size_t n, dv_keyset_t *ks);
 void dv_keyset_free(dv_keyset_t *ks);
 
 /*! Verify one RRSIG (RDATA) over an RRset of the zone with the matching key(s).
@@ -30,3 +34,9 @@ void dv_keyset_free(dv_keyset_t *ks);
 int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *zone, const dv_rrset_t *rs,
 			   const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
 			   const dv_keyent_t **signer);
+
+/*! The same over a list of records (those of `type` among rrs form the RRset);
+ *  sorted: the RDATA is already in canonical order. */
+int dv_keyset_verify(const dv_keyset_t *ks, const uint8_t *owner, uint16_t type,
+		     const dv_rr_t *rrs, size_t n, bool sorted, const dv_rr_t *sig, dv_buf_t *buf,
+		     dv_vcache_t *cache, const dv_keyent_t **signer);

@@ -137,9 +137,15 @@ int dv_cmd_verify(int argc, char **argv)
 		}
 		opts.ds = &ds;
 	}
+	/* Signatures are verified while the file is still being parsed. */
+	dv_presign_t *presign = NULL;
+	if (dv_presign_new(opts.threads, &presign) != DV_OK)
+		presign = NULL;
 	dv_zone_opts_t zopts = {.origin = origin, .progress = on_load_progress,
-				.progress_ctx = &prog};
+				.progress_ctx = &prog, .on_run = presign ? dv_presign_run : NULL,
+				.run_ctx = presign};
 	int ret = dv_zone_load(path, &zopts, &zone, err, sizeof(err));
+	dv_presign_free(presign);
 	if (ret != DV_OK) {
 		if (prog.shown)
 			fputs("\r\033[K", stderr);

@@ -27,6 +27,7 @@ typedef struct {
 	const uint8_t *lf;
 	uint32_t ord; /* final name index, after sorting and merging */
 	uint32_t line;
+	bool split;   /* the name has records in more than one run */
 } owner_t;
 
 typedef struct {
@@ -65,6 +66,9 @@ typedef struct {
 	const char *resume;
 	size_t resume_len;
 	uint64_t resume_line;
+	size_t run_start;   /* first record of the current owner's run */
+	dv_rr_t *runbuf;    /* the run handed to opts->on_run */
+	size_t runcap;
 } load_t;
 
 __attribute__((format(printf, 5, 6)))
@@ -214,6 +218,27 @@ static void on_error(zs_scanner_t *s)
 	s->state = ZS_STATE_STOP;
 }
 
+/* Hand the records since run_start (one owner) to the on_run hook. */
+static void flush_run(load_t *ld)
+{
+	size_t n = ld->nrecs - ld->run_start;
+	if (ld->opts->on_run == NULL || n == 0 || ld->ret != DV_OK)
+		return;
+	if (n > ld->runcap) {
+		dv_rr_t *nb = realloc(ld->runbuf, n * sizeof(*nb));
+		if (nb == NULL)
+			return; /* the hook is an optimisation: skipping a run is safe */
+		ld->runbuf = nb;
+		ld->runcap = n;
+	}
+	const rec_t *r = &ld->recs[ld->run_start];
+	for (size_t i = 0; i < n; i++)
+		ld->runbuf[i] = (dv_rr_t){.type = r[i].type, .rdlen = r[i].rdlen, .ttl = r[i].ttl,
+					  .line = r[i].line, .rdata = r[i].rdata};
+	ld->opts->on_run(ld->opts->run_ctx, ld->zone->origin, r[0].owner->dname, ld->runbuf, n);
+	ld->run_start = ld->nrecs;
+}
+
 /* zscanner maps the whole file; pages already parsed are never read again,
  * so give them back (a private read-only file mapping re-reads them from the
  * file if touched).  This keeps peak memory near the size of the parsed data
@@ -277,14 +302,20 @@ static void on_record(zs_scanner_t *s)
 	/* Owners usually repeat in runs: share one owner_t per run. */
 	owner_t *o = ld->last;
 	if (o == NULL || !knot_dname_is_equal(o->dname, s->r_owner)) {
+		flush_run(ld);
 		o = owner_new(ld, s->r_owner, s->r_owner_length, (uint32_t)line);
 		if (o == NULL)
 			goto nomem;
 		ld->last = o;
 	}
-	uint8_t *rd = dv_arena_dup(&ld->zone->arena, s->r_data, s->r_data_length);
+	/* RRSIG RDATA gets a scratch byte in front (dv_rrsig_scratch). */
+	bool sig = s->r_type == KNOT_RRTYPE_RRSIG;
+	uint8_t *rd = dv_arena_alloc(&ld->zone->arena, s->r_data_length + sig + 1);
 	if (rd == NULL)
 		goto nomem;
+	if (sig)
+		*rd++ = 0;
+	memcpy(rd, s->r_data, s->r_data_length);
 	if (dv_rdata_canonicalize(s->r_type, rd, s->r_data_length) != DV_OK) {
 		set_error(ld, DV_EPARSE, file, line, "malformed RDATA");
 		s->state = ZS_STATE_STOP;
@@ -717,6 +748,7 @@ static int build_index(load_t *ld)
 	size_t nu = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (nu > 0 && lf_cmp(u[nu - 1]->lf, u[i]->lf) == 0) {
+			u[nu - 1]->split = true;
 			u[i]->ord = (uint32_t)(nu - 1); /* provisional: index of the first */
 			u[i]->line = UINT32_MAX;       /* marks "merged into u[ord]" */
 			continue;
@@ -741,6 +773,8 @@ static int build_index(load_t *ld)
 		nm->labels = (uint8_t)knot_dname_labels(nm->dname, NULL);
 		if (ent)
 			nm->flags |= DV_NAME_ENT;
+		if (u[i]->split)
+			nm->flags |= DV_NAME_SPLIT;
 		if (knot_dname_is_wildcard(nm->dname))
 			nm->flags |= DV_NAME_WILDCARD;
 	}
@@ -981,6 +1015,7 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	ret = run_scanner(&ld, path, data, len, label, z->origin_str, dttl);
 	if (ret != DV_OK)
 		goto fail;
+	flush_run(&ld);
 	if (ld.nrecs == 0) {
 		set_error(&ld, DV_ENOTZONE, label, 0, "no records: not a zone file");
 		ret = ld.ret;
@@ -993,12 +1028,14 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	if ((ret = check_soa(&ld)) != DV_OK)
 		goto fail;
 	free(ld.owners);
+	free(ld.runbuf);
 	dv_arena_free(&ld.scratch);
 	*out = z;
 	return DV_OK;
 fail:
 	free(ld.recs);
 	free(ld.owners);
+	free(ld.runbuf);
 	dv_arena_free(&ld.scratch);
 	dv_zone_free(z);
 	return ret;

@@ -29,6 +29,7 @@ enum dv_name_flags {
 	DV_NAME_ENT = 1 << 3,      /*!< empty non-terminal: owns no RR, has descendants */
 	DV_NAME_WILDCARD = 1 << 4, /*!< leftmost label is '*' */
 	DV_NAME_DNAME_BELOW = 1 << 5, /*!< below a DNAME (occluded, RFC 6672 §2.4) */
+	DV_NAME_SPLIT = 1 << 6,    /*!< its records were not consecutive in the input */
 };
 
 /*! One resource record.  Its RDATA is in canonical form: embedded names of the
@@ -83,7 +84,23 @@ typedef struct {
 	/*! Called once per 1 MiB of input parsed (progress); may be NULL. */
 	void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
 	void *progress_ctx;
+	/*! Called on the loading thread for each run of consecutive records with
+	 *  one owner, when the run ends: lets checks start while the rest of the
+	 *  input is parsed.  `rrs[i].name` is 0; RDATA pointers stay valid for the
+	 *  zone's life.  A name whose records come in several runs is flagged
+	 *  DV_NAME_SPLIT once loaded.  May be NULL. */
+	void (*on_run)(void *ctx, const uint8_t *origin, const uint8_t *owner, const dv_rr_t *rrs,
+		       size_t n);
+	void *run_ctx;
 } dv_zone_opts_t;
+
+/*! One byte of scratch space before the RDATA of every RRSIG, zero after
+ *  loading unless an on_run hook wrote it: a result per signature without a
+ *  lookup structure. */
+static inline uint8_t *dv_rrsig_scratch(const dv_rr_t *rr)
+{
+	return (uint8_t *)(uintptr_t)(rr->rdata - 1);
+}
 
 /*!
  * Load and index a zone file.
