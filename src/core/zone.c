@@ -473,6 +473,16 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 			label = path;
 			path = NULL;
 		}
+	} else if (data != NULL && len > 0 && memchr(data, '\r', len) != NULL) {
+		lf_copy = malloc(len ? len : 1);
+		if (lf_copy == NULL)
+			return DV_ENOMEM;
+		size_t w = 0;
+		for (size_t r = 0; r < len; r++)
+			if (!(data[r] == '\r' && r + 1 < len && data[r + 1] == '\n'))
+				lf_copy[w++] = data[r];
+		data = lf_copy;
+		len = w;
 	}
 	zs_scanner_t *s = malloc(sizeof(*s));
 	if (s == NULL) {
@@ -649,6 +659,12 @@ static int add_empty_nonterminals(load_t *ld, owner_t ***uniq, size_t *nuniq)
 		return DV_OK;
 	}
 	qsort(add, nadd, sizeof(*add), owner_ptr_cmp);
+	/* Siblings reached from different branches share ancestors: one each. */
+	size_t nd = 0;
+	for (size_t k = 0; k < nadd; k++)
+		if (nd == 0 || lf_cmp(add[nd - 1]->lf, add[k]->lf) != 0)
+			add[nd++] = add[k];
+	nadd = nd;
 	owner_t **merged = malloc((n + nadd) * sizeof(*merged));
 	if (merged == NULL)
 		goto nomem;
@@ -893,6 +909,9 @@ static int build_index(load_t *ld)
 	 *    so names below the current cut follow it directly. */
 	z->names[0].flags |= DV_NAME_APEX;
 	const uint8_t *cut = NULL, *dname_cut = NULL;
+	/* RFC 6672 §2.3: a DNAME at the apex occludes every name below it. */
+	if (dv_zone_rrset_find(z, 0, KNOT_RRTYPE_DNAME) != NULL)
+		dname_cut = z->names[0].dname;
 	for (size_t ni = 1; ni < z->name_count; ni++) {
 		dv_name_t *nm = &z->names[ni];
 		if (cut != NULL && knot_dname_in_bailiwick(nm->dname, cut) > 0) {

@@ -1,5 +1,6 @@
 /* Time input and output: --now, RRSIG timestamps (RFC 4034 §3.1.5). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,11 @@ int dv_time_parse(const char *s, int64_t *out)
 		if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) ||
 		    digits(s + 8, 2, &h) || digits(s + 10, 2, &mi) || digits(s + 12, 2, &se))
 			return DV_EINVAL;
-		if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+		if (mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 60)
+			return DV_EINVAL;
+		if (d < 1 || d > mdays[mo - 1] + (mo == 2 && leap))
 			return DV_EINVAL;
 		*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
 		return DV_OK;
