@@ -2,7 +2,7 @@
 # Install every Debian 12 package dnsvigil needs to build, test and run its lab.
 # Skips apt entirely when everything is already installed.
 set -eu
-PKGS="build-essential meson ninja-build pkg-config clang
+PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev python3
 libknot-dev libssl-dev libsodium-dev libjansson-dev libcmocka-dev libuv1-dev
 libmicrohttpd-dev libsqlite3-dev libyaml-dev dns-root-data
 knot knot-dnsutils knot-dnssecutils nsd bind9 bind9-utils bind9-dnsutils
