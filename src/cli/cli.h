@@ -12,7 +12,6 @@
 
 int dv_cmd_verify(int argc, char **argv);
 int dv_cmd_findings(int argc, char **argv);
-/* Subcommands living in modules that may be left out of a build. */
-int dv_cmd_check(int argc, char **argv) __attribute__((weak));
-int dv_cmd_canary(int argc, char **argv) __attribute__((weak));
-int dv_cmd_audit(int argc, char **argv) __attribute__((weak));
+int dv_cmd_check(int argc, char **argv);
+int dv_cmd_canary(int argc, char **argv);
+int dv_cmd_audit(int argc, char **argv);
