@@ -9,7 +9,8 @@
 #   vf_verify OUT ARGS.. runs "$DNSVIGIL verify --format json ARGS..." with
 #                        stdout to OUT.json, stderr to OUT.err, status in VF_RC;
 #                        a crash (status > 2, a signal, a sanitizer report)
-#                        is reported as a failed test right away.
+#                        or a hang (more than $VF_TIMEOUT s, default 60) is
+#                        reported as a failed test right away.
 #   t_codes DESC JSON EXPECT-LINES  the error/warning findings equal EXPECT
 #                        (format: zt.py match), as one TAP line.
 #   t_rc DESC WANT       VF_RC equals WANT.
@@ -59,7 +60,8 @@ vf_names() { awk -v c="${1:-}" 'c == "" || $5 == c { print $1 }' "$FX/manifest";
 vf_verify() {
 	local out=$1
 	shift
-	"$DNSVIGIL" verify --format json "$@" > "$out.json" 2> "$out.err"
+	# A hang is a failure too (exit 124 > 2), not a stalled suite.
+	timeout "${VF_TIMEOUT:-60}" "$DNSVIGIL" verify --format json "$@" > "$out.json" 2> "$out.err"
 	VF_RC=$?
 	vf_crashcheck "$out.err" "$VF_RC" "verify $*"
 }
