@@ -71,7 +71,7 @@ typedef struct resolve {
 	int hops;
 } resolve_t;
 
-typedef struct {
+typedef struct qctx {
 	kind_t kind;
 	probe_t *p;
 	pzone_t *zone;
@@ -79,6 +79,9 @@ typedef struct {
 	resolve_t *res;
 	uint32_t server;
 	uint64_t sent_ns;
+	bool gate_probe;   /*!< the first query to its server: decides the gate */
+	dv_query_t q;      /*!< the query, kept while held back */
+	struct qctx *next; /*!< held or deferred list */
 } qctx_t;
 
 struct probe {
@@ -89,8 +92,22 @@ struct probe {
 	step_t *steps;
 	uint64_t t0_ns;
 	size_t resolves;
+	/* Per server (snapshot index): its first query goes alone; the others
+	 * wait for its answer.  A server that never answers it is dead: the rest
+	 * are recorded as timeouts without being sent (attempts 0), instead of
+	 * each waiting out its own timeout behind the engine's per-server limit. */
+	struct gate {
+		uint8_t state;
+		int dead_status; /*!< DV_ETIMEOUT or DV_ENET: what killed it */
+		qctx_t *held, *held_tail;
+	} * gates;
+	size_t ngates;
+	qctx_t *deferred, *deferred_tail; /*!< to be answered as timeouts */
+	bool draining;
 	int err; /*!< latched DV_E* */
 };
+
+enum { G_UNKNOWN = 0, G_PROBING, G_ALIVE, G_DEAD };
 
 static uint64_t mono_ns(void)
 {
@@ -127,6 +144,31 @@ static bool family_ok(const probe_t *p, const struct sockaddr_storage *a)
 
 static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r);
 
+static void push(qctx_t **head, qctx_t **tail, qctx_t *c)
+{
+	c->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = c;
+	else
+		*head = c;
+	*tail = c;
+}
+
+static struct gate *gate_get(probe_t *p, uint32_t server)
+{
+	if (server >= p->ngates) {
+		size_t n = p->snap->nservers > server ? p->snap->nservers : server + 1;
+		n += 16;
+		struct gate *g = realloc(p->gates, n * sizeof(*g));
+		if (g == NULL)
+			return NULL;
+		memset(g + p->ngates, 0, (n - p->ngates) * sizeof(*g));
+		p->gates = g;
+		p->ngates = n;
+	}
+	return &p->gates[server];
+}
+
 static int submit(probe_t *p, const struct sockaddr_storage *addr, const uint8_t *qname,
                   uint16_t qtype, unsigned flags, qctx_t *tmpl)
 {
@@ -136,17 +178,71 @@ static int submit(probe_t *p, const struct sockaddr_storage *addr, const uint8_t
 	*c = *tmpl;
 	c->p = p;
 	c->sent_ns = mono_ns();
-	dv_query_t q = {0};
-	q.addr = *addr;
-	memcpy(q.qname, qname, knot_dname_size(qname));
-	q.qtype = qtype;
-	q.flags = flags;
-	q.timeout_ms = p->opts->timeout_ms ? p->opts->timeout_ms : 1000;
-	q.retries = p->opts->retries >= 0 ? p->opts->retries : 1;
-	int r = dv_net_submit(p->net, &q, on_answer, c);
+	c->gate_probe = false;
+	memset(&c->q, 0, sizeof(c->q));
+	c->q.addr = *addr;
+	memcpy(c->q.qname, qname, knot_dname_size(qname));
+	c->q.qtype = qtype;
+	c->q.flags = flags;
+	c->q.timeout_ms = p->opts->timeout_ms ? p->opts->timeout_ms : 1000;
+	c->q.retries = p->opts->retries >= 0 ? p->opts->retries : 1;
+	if (c->kind != K_RESOLVE) {
+		struct gate *g = gate_get(p, c->server);
+		if (g == NULL) {
+			free(c);
+			return DV_ENOMEM;
+		}
+		switch (g->state) {
+		case G_UNKNOWN:
+			g->state = G_PROBING;
+			c->gate_probe = true;
+			break;
+		case G_PROBING:
+			push(&g->held, &g->held_tail, c);
+			return DV_OK;
+		case G_DEAD:
+			push(&p->deferred, &p->deferred_tail, c);
+			return DV_OK;
+		default:
+			break;
+		}
+	}
+	int r = dv_net_submit(p->net, &c->q, on_answer, c);
 	if (r != DV_OK)
 		free(c);
 	return r;
+}
+
+/* The first answer (or silence) of a server opens or closes its gate. */
+static void gate_decide(probe_t *p, const qctx_t *c, const dv_response_t *r)
+{
+	struct gate *g = gate_get(p, c->server);
+	if (g == NULL) {
+		fail(p, DV_ENOMEM);
+		return;
+	}
+	qctx_t *h = g->held;
+	g->held = g->held_tail = NULL;
+	if (r->status == DV_ETIMEOUT || r->status == DV_ENET) {
+		g->state = G_DEAD;
+		g->dead_status = r->status;
+		while (h != NULL) {
+			qctx_t *n = h->next;
+			push(&p->deferred, &p->deferred_tail, h);
+			h = n;
+		}
+		return;
+	}
+	g->state = G_ALIVE;
+	while (h != NULL) {
+		qctx_t *n = h->next;
+		int rc = dv_net_submit(p->net, &h->q, on_answer, h);
+		if (rc != DV_OK) {
+			fail(p, rc);
+			free(h);
+		}
+		h = n;
+	}
 }
 
 static int server_addr(probe_t *p, uint32_t server, struct sockaddr_storage *out)
@@ -695,9 +791,38 @@ static void on_referral(probe_t *p, qctx_t *c, const dv_query_t *q, const dv_res
 	/* No cut from any server: the domain lies in this zone; the walk ends. */
 }
 
+static void answer(qctx_t *c, const dv_query_t *q, const dv_response_t *r);
+
+/* Queries held back for a dead server: answered as timeouts, never sent. */
+static void drain(probe_t *p)
+{
+	if (p->draining)
+		return;
+	p->draining = true;
+	while (p->deferred != NULL) {
+		qctx_t *c = p->deferred;
+		p->deferred = c->next;
+		if (p->deferred == NULL)
+			p->deferred_tail = NULL;
+		/* The same outcome as the server's first query, with no attempt. */
+		dv_response_t r = {.status = p->gates[c->server].dead_status};
+		answer(c, &c->q, &r);
+	}
+	p->draining = false;
+}
+
 static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r)
 {
 	qctx_t *c = ctx;
+	probe_t *p = c->p;
+	if (c->gate_probe)
+		gate_decide(p, c, r);
+	answer(c, q, r);
+	drain(p);
+}
+
+static void answer(qctx_t *c, const dv_query_t *q, const dv_response_t *r)
+{
 	probe_t *p = c->p;
 	int rc = DV_OK;
 	switch (c->kind) {
@@ -869,6 +994,10 @@ int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndoma
 	for (size_t i = 0; i < ndomains; i++)
 		walk_step(&p, NULL, root, dn[i], 1);
 	r = dv_net_run(p.net);
+	while (r == DV_OK && p.deferred != NULL) {
+		drain(&p);
+		r = dv_net_run(p.net);
+	}
 	if (r == DV_OK)
 		r = p.err;
 	if (r != DV_OK) {
@@ -890,6 +1019,7 @@ fail:
 		free(z->addrs);
 		free(z);
 	}
+	free(p.gates);
 	for (step_t *s = p.steps, *n; s != NULL; s = n) {
 		n = s->next_all;
 		free(s->qidx);

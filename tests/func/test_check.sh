@@ -157,6 +157,20 @@ t_cmd "--port 5399: nothing answers, exit 2" 2 "${CHECK[@]}" --port 5399 --timeo
 t_grep "--port: the address carries the port" '"address": "'"$LAB_ROOT_SERVER"'@5399"' "$WORK/last.out"
 t_eq "--port: the root is indeterminate" "$(status "$WORK/last.out" .)" indeterminate
 
+# a dead server costs one query's timeout: its other queries wait for the
+# first and are then recorded unsent (attempts 0)
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+idx = {i for i, s in enumerate(d["servers"]) if s["address"] == sys.argv[2]}
+qs = [q for q in d["queries"] if q["server"] in idx]
+print(len(qs), sum(1 for q in qs if q["attempts"] > 0), sum(1 for q in qs if q["status"] != "timeout"))
+' "$WORK/snap.json" "$LAB_FAULT_DROP" > "$WORK/drop.count"
+read -r n sent answered < "$WORK/drop.count"
+t_eq "drop server: one query sent, the others recorded unsent" "$sent" 1
+t_eq "drop server: nothing answered" "$answered" 0
+if [ "${n:-0}" -ge 8 ]; then ok "drop server: every query recorded ($n)"; else not_ok "drop server: every query recorded" "$n"; fi
+
 # ---------------------------------------------------------------- --save / --from
 
 t_cmd "--from the saved snapshot" 2 "$DNSVIGIL" check --from "$WORK/snap.json" -f json
