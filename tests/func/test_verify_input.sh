@@ -78,6 +78,20 @@ base_with 5 "\$INCLUDE $W/does-not-exist.zone" > "$W/include-missing.zone"
 bad "\$INCLUDE of a missing file" "$W/include-missing.zone" 5
 t_grep "\$INCLUDE of a missing file: names that file" 'does-not-exist\.zone' "$W/last.err"
 
+# Errors in SIGNED zones, after records whose signatures may already be
+# under verification: the error, not a crash (at the end, in the middle, in
+# the large zone).
+for base in bind-a13-nsec knot-a8-nsec3 ldns-a13-bulk; do
+	cp "$FX/$base.zone" "$W/signed-bad-end-$base.zone"
+	echo 'www.example. 3600 IN A 192.0.2.300' >> "$W/signed-bad-end-$base.zone"
+	bad "signed $base, bad record at the end" "$W/signed-bad-end-$base.zone" \
+		"$(wc -l < "$W/signed-bad-end-$base.zone")"
+	n=$(($(wc -l < "$FX/$base.zone") / 2))
+	{ head -n "$n" "$FX/$base.zone"; echo 'www.example. 3600 IN AAAA 2001:db8::zz'
+	  tail -n +$((n + 1)) "$FX/$base.zone"; } > "$W/signed-bad-mid-$base.zone"
+	bad "signed $base, bad record in the middle" "$W/signed-bad-mid-$base.zone" $((n + 1))
+done
+
 # $INCLUDE of itself: must end (depth limit), with an error.
 printf '$ORIGIN example.\n$INCLUDE %s\n' "$W/include-self.zone" > "$W/include-self.zone"
 run "\$INCLUDE loop" --now "$NOW" "$W/include-self.zone"
