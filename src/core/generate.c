@@ -73,16 +73,18 @@ static int expand(const tok_t *t, long i, dv_buf_t *out, char *err, size_t errle
 					base = c2[1];
 				}
 			}
-			const char *fmt = base == 'd' ? "%0*ld"
-					: base == 'o' ? "%0*lo"
-					: base == 'x' ? "%0*lx"
-					: base == 'X' ? "%0*lX"
-						      : NULL;
-			if (fmt == NULL)
+			char num[80];
+			int n;
+			long v = i + off;
+			switch (base) {
+			case 'd': n = snprintf(num, sizeof(num), "%0*ld", (int)width, v); break;
+			case 'o': n = snprintf(num, sizeof(num), "%0*lo", (int)width, (unsigned long)v); break;
+			case 'x': n = snprintf(num, sizeof(num), "%0*lx", (int)width, (unsigned long)v); break;
+			case 'X': n = snprintf(num, sizeof(num), "%0*lX", (int)width, (unsigned long)v); break;
+			default:
 				return fail(err, errlen, DV_EPARSE,
 					    "unsupported base in ${...} (d, o, x, X)");
-			char num[80];
-			int n = snprintf(num, sizeof(num), fmt, (int)width, i + off);
+			}
 			if (n < 0 || (size_t)n >= sizeof(num))
 				return fail(err, errlen, DV_EPARSE, "value too long");
 			ret = dv_buf_append(out, num, (size_t)n);
