@@ -237,6 +237,18 @@ NSEC_BITMAP_MISMATCH txt-host.example. *" "add Txt-Host.example. 3600 IN A 192.0
 fault nsec-unexpected bind-a13-nsec 2 "NSEC_UNEXPECTED ns1.glued.example. *
 ?NSEC_CHAIN_BROKEN * *" "add ns1.glued.example. 3600 IN NSEC ns2.glued.example. A AAAA NSEC"
 fault denial-none bind-a13-nsec 2 "DENIAL_MISSING example. *" "delapex-all NSEC"
+# Every NSEC3 removed, NSEC3PARAM kept: no chain at all.  Reported as missing
+# denial, or as missing NSEC3 (at least at the apex); nothing else.
+vf_fault nsec3-none bind-a15-nsec3 "delapex-all NSEC3" &&
+	vf_verify "$WORK/nsec3-none" --now "$NOW" "$WORK/nsec3-none.zone"
+t_rc "nsec3-none: exit 2" 2
+if "${ZT[@]}" match "$WORK/nsec3-none.json" <(printf 'DENIAL_MISSING example. *\n?NSEC3_MISSING * *\n') > /dev/null 2>&1 ||
+	"${ZT[@]}" match "$WORK/nsec3-none.json" <(printf 'NSEC3_MISSING example.|%s *\n?NSEC3_MISSING * *\n' \
+		"$(h3 bind-a15-nsec3 example.)") > /dev/null 2>&1; then
+	ok "nsec3-none: findings"
+else
+	not_ok "nsec3-none: findings" "$("${ZT[@]}" ew "$WORK/nsec3-none.json" 2>&1 | head -5)"
+fi
 
 # ---- NSEC3 --------------------------------------------------------------
 for base in ldns-a13-nsec3 knot-a8-nsec3 bind-a15-nsec3; do
