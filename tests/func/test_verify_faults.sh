@@ -109,9 +109,21 @@ print("\n".join(soa + rest))' "$FX/$base.zone" > "$WORK/shuffled-$base.zone"
 	t_eq "shuffled-$base: same records" "$("${ZT[@]}" count "$WORK/shuffled-$base.zone")" "$("${ZT[@]}" count "$FX/$base.zone")"
 	fcase "shuffled-$base" 0 "" "$WORK/shuffled-$base.zone" --now "$NOW"
 done
+# Owner case differing between an RRset, its RRSIG, its NSEC and the NSEC's
+# RRSIG (names compare case-insensitively): still valid.
+sed -E -e '/^WWW\.example\.[[:space:]].*RRSIG[[:space:]]+A /s/^WWW\.example\./wWw.EXAMPLE./' \
+	-e '/^WWW\.example\.[[:space:]].*[[:space:]]NSEC[[:space:]]/s/^WWW\.example\./www.Example./' \
+	"$FX/bind-a13-nsec.zone" > "$WORK/owner-case-mixed.zone"
+t_eq "owner-case-mixed: fault applied" "$(grep -cE '^(wWw\.EXAMPLE|www\.Example)\.' "$WORK/owner-case-mixed.zone")" 3
+fcase owner-case-mixed 0 "" "$WORK/owner-case-mixed.zone" --now "$NOW"
 # A record repeated in the file is one record (RFC 2181 §5): still valid.
 fault duplicate-rr bind-a13-nsec 0 "" "add mail.example. 3600 IN A 192.0.2.25" \
 	"add multi.example. 3600 IN A 192.0.2.9"
+# ... and so is a repeated RRSIG.
+grep -E '^mail\.example\.[[:space:]].*RRSIG[[:space:]]+A ' "$FX/bind-a13-nsec.zone" > "$WORK/dup-sig.line"
+t_eq "duplicate-rrsig: one RRSIG line to repeat" "$(wc -l < "$WORK/dup-sig.line")" 1
+cat "$FX/bind-a13-nsec.zone" "$WORK/dup-sig.line" > "$WORK/duplicate-rrsig.zone"
+fcase duplicate-rrsig 0 "" "$WORK/duplicate-rrsig.zone" --now "$NOW"
 
 # TTL changed (the signature still verifies with the original TTL).
 fault ttl-changed bind-a13-nsec 1 "RRSIG_TTL_MISMATCH mail.example. A" \
