@@ -323,6 +323,9 @@ RRSIG_NO_DNSKEY example. DNSKEY
 # A DS for another zone's key of the same algorithm.
 fcase ds-other-key 2 "DS_NO_MATCHING_DNSKEY example. *
 DNSKEY_NOT_SIGNED_BY_DS_KEY example. *" "$FX/ldns-a13-nsec3.zone" --now "$NOW" --ds "$FX/bind-a13-nsec.ds"
+# The same with a DNSKEY-form trust anchor of another key.
+fcase ta-other-key 2 "DS_NO_MATCHING_DNSKEY example. *
+DNSKEY_NOT_SIGNED_BY_DS_KEY example. *" "$FX/ldns-a13-nsec3.zone" --now "$NOW" --ds "$FX/bind-a13-nsec.dnskey"
 # One DS matches, one does not (the other key's): the chain holds.
 cat "$FX/ldns-a13-nsec3.ds" "$FX/bind-a13-nsec.ds" > "$WORK/two.ds"
 # (A DS without key is normal while a KSK roll is under way, so reporting it
