@@ -133,6 +133,7 @@ static owner_t *owner_new(load_t *ld, const uint8_t *dname, size_t len, uint32_t
 	o->dname = d;
 	o->lf = lfc;
 	o->ord = 0;
+	o->split = false;
 	o->line = line;
 	if (ld->nowners == ld->capowners) {
 		size_t nc = ld->capowners ? ld->capowners * 2 : 1024;
