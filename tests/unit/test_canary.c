@@ -356,7 +356,8 @@ static size_t build_msg(uint8_t *w, uint8_t rcode, bool ad, const uint8_t *opts,
 	    0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, (uint8_t)(optlen >> 8), (uint8_t)optlen};
 	memcpy(w + p, opt, sizeof(opt));
 	p += sizeof(opt);
-	memcpy(w + p, opts, optlen);
+	if (optlen > 0)
+		memcpy(w + p, opts, optlen);
 	return p + optlen;
 }
 
