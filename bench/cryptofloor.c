@@ -51,8 +51,8 @@
 #include <openssl/rsa.h>
 #include <sodium.h>
 
-#define MSG_LEN	    104
-#define SIG_MAX	    512
+#define MSG_LEN     104
+#define SIG_MAX     512
 #define MAX_THREADS 256
 
 enum variant {
@@ -104,8 +104,8 @@ static void die(const char *what)
 }
 
 /* One verification; returns 1 when the signature is valid. */
-static int verify_once(const struct job *j, EVP_MD_CTX *mctx, EVP_PKEY_CTX *pctx, const uint8_t *sig,
-		       size_t sig_len)
+static int verify_once(const struct job *j, EVP_MD_CTX *mctx, EVP_PKEY_CTX *pctx,
+                       const uint8_t *sig, size_t sig_len)
 {
 	switch (j->var) {
 	case V_OSSL_DIGESTVERIFY:
@@ -128,7 +128,8 @@ static int verify_once(const struct job *j, EVP_MD_CTX *mctx, EVP_PKEY_CTX *pctx
 static int prehash_ctx_new(const struct job *j, EVP_PKEY_CTX **out)
 {
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, j->pkey, NULL);
-	if (c == NULL || EVP_PKEY_verify_init(c) != 1 || EVP_PKEY_CTX_set_signature_md(c, j->md) != 1)
+	if (c == NULL || EVP_PKEY_verify_init(c) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(c, j->md) != 1)
 		goto fail;
 	if (j->alg == 8 && EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1)
 		goto fail;
@@ -280,7 +281,7 @@ static void bench_alg(int alg, double seconds, int nthreads)
 	uint8_t msg[MSG_LEN], sig[SIG_MAX];
 	EVP_MD *sha256 = NULL;
 	EVP_PKEY *pkey = keygen(alg);
-	struct job j = { .alg = alg, .pkey = pkey, .msg = msg, .seconds = seconds };
+	struct job j = {.alg = alg, .pkey = pkey, .msg = msg, .seconds = seconds};
 
 	randombytes_buf(msg, sizeof(msg));
 	if (alg != 15) {
@@ -346,7 +347,8 @@ int main(int argc, char **argv)
 			snprintf(algs_buf, sizeof(algs_buf), "%s", optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: cryptofloor [-s SECONDS] [-t THREADS] [-a \"8 13 15\"]\n");
+			fprintf(stderr,
+			        "usage: cryptofloor [-s SECONDS] [-t THREADS] [-a \"8 13 15\"]\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}

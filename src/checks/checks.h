@@ -13,10 +13,10 @@
 #include "zone/rrfile.h"
 
 typedef struct {
-	int64_t now;              /*!< the time every validity check uses */
-	int64_t warn_expiry;      /*!< RRSIG_EXPIRES_SOON threshold, seconds */
-	unsigned threads;         /*!< worker threads (>= 1) */
-	const dv_rrfile_t *ds;    /*!< --ds: DS and/or DNSKEY records of the apex, or NULL */
+	int64_t now;           /*!< the time every validity check uses */
+	int64_t warn_expiry;   /*!< RRSIG_EXPIRES_SOON threshold, seconds */
+	unsigned threads;      /*!< worker threads (>= 1) */
+	const dv_rrfile_t *ds; /*!< --ds: DS and/or DNSKEY records of the apex, or NULL */
 	/*! Called now and then from one worker while signatures are checked; may be NULL. */
 	void (*progress)(void *ctx, size_t names_done, size_t names_total);
 	void *progress_ctx;
@@ -24,24 +24,24 @@ typedef struct {
 
 typedef struct {
 	size_t records, rrsets, names;
-	size_t rrsigs;            /*!< RRSIG records in the zone */
-	size_t rrsigs_verified;   /*!< RRSIGs checked cryptographically and found valid */
-	size_t rrsigs_checked;    /*!< RRSIGs checked cryptographically */
+	size_t rrsigs;          /*!< RRSIG records in the zone */
+	size_t rrsigs_verified; /*!< RRSIGs checked cryptographically and found valid */
+	size_t rrsigs_checked;  /*!< RRSIGs checked cryptographically */
 	size_t dnskeys;
-	const char *denial;       /*!< "nsec", "nsec3" or "none" */
+	const char *denial; /*!< "nsec", "nsec3" or "none" */
 	bool have_expiry;
-	int64_t earliest_expiry;  /*!< of the RRSIGs of authoritative data */
-	uint32_t earliest_name;   /*!< name index of that RRSIG */
-	uint16_t earliest_type;   /*!< type covered */
+	int64_t earliest_expiry; /*!< of the RRSIGs of authoritative data */
+	uint32_t earliest_name;  /*!< name index of that RRSIG */
+	uint16_t earliest_type;  /*!< type covered */
 } dv_verify_stats_t;
 
 /*! Run every verify check.  Returns 0, or a DV_E* error when checking could not run. */
 int dv_verify_zone(const dv_zone_t *zone, const dv_verify_opts_t *opts, dv_verify_stats_t *stats,
-		   dv_findings_t *out);
+                   dv_findings_t *out);
 
 /* The families (used by dv_verify_zone; exposed for unit tests). */
 int dv_check_signatures(const dv_zone_t *zone, const dv_verify_opts_t *opts,
-			dv_verify_stats_t *stats, dv_findings_t *out);
+                        dv_verify_stats_t *stats, dv_findings_t *out);
 int dv_check_keys(const dv_zone_t *zone, const dv_verify_opts_t *opts, dv_findings_t *out);
 int dv_check_nsec(const dv_zone_t *zone, dv_findings_t *out);
 int dv_check_nsec3(const dv_zone_t *zone, unsigned threads, dv_findings_t *out);
@@ -56,7 +56,7 @@ int dv_check_zonemd(const dv_zone_t *zone, dv_findings_t *out);
 typedef struct dv_presign dv_presign_t;
 int dv_presign_new(unsigned threads, dv_presign_t **out);
 void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, const dv_rr_t *rrs,
-		    size_t n);
+                    size_t n);
 void dv_presign_finish(dv_presign_t *presign);
 void dv_presign_free(dv_presign_t *presign);
 

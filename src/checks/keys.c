@@ -14,7 +14,7 @@
 #include "core/error.h"
 
 static int add_key(dv_findings_t *out, const dv_zone_t *z, dv_code_t code, const dv_keyent_t *k,
-		   const char *detail)
+                   const char *detail)
 {
 	dv_finding_t f;
 	dv_finding_init(&f, code);
@@ -36,11 +36,11 @@ static int check_alg(dv_findings_t *out, const dv_zone_t *z, const dv_keyent_t *
 	switch (dv_alg_policy(k->alg)) {
 	case DV_POLICY_MUST_NOT:
 		snprintf(d, sizeof(d), "algorithm %u (%s) MUST NOT be used (RFC 8624 §3.1)", k->alg,
-			 dv_alg_name(k->alg));
+		         dv_alg_name(k->alg));
 		return add_key(out, z, DV_F_ALGORITHM_PROHIBITED, k, d);
 	case DV_POLICY_NOT_RECOMMENDED:
 		snprintf(d, sizeof(d), "algorithm %u (%s) is NOT RECOMMENDED (RFC 8624 §3.1)",
-			 k->alg, dv_alg_name(k->alg));
+		         k->alg, dv_alg_name(k->alg));
 		return add_key(out, z, DV_F_ALGORITHM_DEPRECATED, k, d);
 	case DV_POLICY_UNKNOWN:
 		snprintf(d, sizeof(d), "algorithm %u is not assigned or not supported", k->alg);
@@ -48,7 +48,7 @@ static int check_alg(dv_findings_t *out, const dv_zone_t *z, const dv_keyent_t *
 	default:
 		if (!dv_alg_supported(k->alg)) {
 			snprintf(d, sizeof(d), "algorithm %u (%s) cannot be verified by this build",
-				 k->alg, dv_alg_name(k->alg));
+			         k->alg, dv_alg_name(k->alg));
 			return add_key(out, z, DV_F_ALGORITHM_UNKNOWN, k, d);
 		}
 		return DV_OK;
@@ -63,7 +63,8 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 	for (size_t i = 0; i < ks->n && ret == DV_OK; i++) {
 		const dv_keyent_t *k = &ks->v[i];
 		if (k->rdlen < 4) {
-			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k, "RDATA shorter than 4 octets");
+			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k,
+			              "RDATA shorter than 4 octets");
 			continue;
 		}
 		if (k->protocol != 3) {
@@ -86,8 +87,9 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k, NULL);
 		} else if (k->key != NULL || k->parse_ret == DV_OK) {
 			/* RSA below 2048 bits: RFC 8624 §3.1 and current key-size guidance. */
-			bool rsa = k->alg == DV_ALG_RSASHA1 || k->alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
-				   k->alg == DV_ALG_RSASHA256 || k->alg == DV_ALG_RSASHA512;
+			bool rsa = k->alg == DV_ALG_RSASHA1 ||
+			           k->alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
+			           k->alg == DV_ALG_RSASHA256 || k->alg == DV_ALG_RSASHA512;
 			dv_key_t *tmp = NULL;
 			if (rsa && dv_key_new(k->rdata, k->rdlen, &tmp) == DV_OK) {
 				unsigned bits = dv_key_bits(tmp);
@@ -130,7 +132,7 @@ static int check_zone_ds(const dv_zone_t *z, dv_findings_t *out)
 				continue;
 			dv_finding_t f;
 			dv_finding_init(&f, p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
-								    : DV_F_DS_DIGEST_UNKNOWN);
+			                                            : DV_F_DS_DIGEST_UNKNOWN);
 			dv_finding_set_owner(&f, z, rs->name);
 			f.type = KNOT_RRTYPE_DS;
 			f.keytag = (rr->rdata[0] << 8) | rr->rdata[1];
@@ -145,7 +147,7 @@ static int check_zone_ds(const dv_zone_t *z, dv_findings_t *out)
 /* The link to the parent (RFC 4035 §5.2): every DS matches a DNSKEY, and a
  * DS-matched key (or a DNSKEY trust anchor) signs the DNSKEY RRset. */
 static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrfile_t *ds,
-			 dv_findings_t *out)
+                         dv_findings_t *out)
 {
 	const dv_rrset_t *keys = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_DNSKEY);
 	bool matched[256] = {false}; /* by key index (capped) */
@@ -167,14 +169,15 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 			uint8_t alg = a->rdata[2], dt = a->rdata[3];
 			dv_policy_t p = dv_digest_policy(dt);
 			if (p == DV_POLICY_MUST_NOT || p == DV_POLICY_UNKNOWN) {
-				dv_finding_init(&f, p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
-									    : DV_F_DS_DIGEST_UNKNOWN);
+				dv_finding_init(&f, p == DV_POLICY_MUST_NOT
+				                        ? DV_F_DS_DIGEST_DEPRECATED
+				                        : DV_F_DS_DIGEST_UNKNOWN);
 				dv_finding_set_owner(&f, z, 0);
 				f.type = KNOT_RRTYPE_DS;
 				f.keytag = tag;
 				f.algorithm = alg;
-				snprintf(f.detail, sizeof(f.detail), "digest type %u (line %u of --ds)",
-					 dt, a->line);
+				snprintf(f.detail, sizeof(f.detail),
+				         "digest type %u (line %u of --ds)", dt, a->line);
 				if ((ret = dv_findings_add(out, &f)) != DV_OK)
 					break;
 				if (p == DV_POLICY_UNKNOWN)
@@ -185,7 +188,7 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 				if (ks->v[k].tag == tag)
 					tag_hit = true;
 				if (dv_ds_matches(z->origin, a->rdata, a->rdlen, ks->v[k].rdata,
-						  ks->v[k].rdlen)) {
+				                  ks->v[k].rdlen)) {
 					hit = true;
 					if (k < 256)
 						matched[k] = true;
@@ -196,14 +199,16 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 				for (size_t k = 0; k < ks->n; k++)
 					alg_mismatch |= ks->v[k].tag == tag && ks->v[k].alg != alg;
 				dv_finding_init(&f, alg_mismatch ? DV_F_DS_ALGORITHM_MISMATCH
-								 : DV_F_DS_NO_MATCHING_DNSKEY);
+				                                 : DV_F_DS_NO_MATCHING_DNSKEY);
 				dv_finding_set_owner(&f, z, 0);
 				f.type = KNOT_RRTYPE_DS;
 				f.keytag = tag;
 				f.algorithm = alg;
-				snprintf(d, sizeof(d), "DS %u %u %u (line %u of --ds)%s", tag, alg, dt,
-					 a->line,
-					 tag_hit && !alg_mismatch ? ": key tag found, digest differs" : "");
+				snprintf(d, sizeof(d), "DS %u %u %u (line %u of --ds)%s", tag, alg,
+				         dt, a->line,
+				         tag_hit && !alg_mismatch
+				             ? ": key tag found, digest differs"
+				             : "");
 				snprintf(f.detail, sizeof(f.detail), "%s", d);
 				ret = dv_findings_add(out, &f);
 			}
@@ -224,7 +229,8 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 				f.keytag = dv_keytag(a->rdata, a->rdlen);
 				f.algorithm = a->rdlen >= 4 ? a->rdata[3] : 0;
 				snprintf(f.detail, sizeof(f.detail),
-					 "trust-anchor DNSKEY (line %u of --ds) not in the zone", a->line);
+				         "trust-anchor DNSKEY (line %u of --ds) not in the zone",
+				         a->line);
 				ret = dv_findings_add(out, &f);
 			}
 		}
@@ -251,7 +257,7 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 		dv_finding_set_owner(&f, z, 0);
 		f.type = KNOT_RRTYPE_DNSKEY;
 		snprintf(f.detail, sizeof(f.detail),
-			 "no valid RRSIG over the DNSKEY RRset by a key the --ds records match");
+		         "no valid RRSIG over the DNSKEY RRset by a key the --ds records match");
 		ret = dv_findings_add(out, &f);
 	}
 	return ret;

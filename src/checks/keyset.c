@@ -59,16 +59,16 @@ void dv_keyset_free(dv_keyset_t *ks)
 }
 
 int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *z, const dv_rrset_t *rs,
-			   const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
-			   const dv_keyent_t **signer)
+                           const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
+                           const dv_keyent_t **signer)
 {
 	return dv_keyset_verify(ks, z->names[rs->name].dname, rs->type, &z->rrs[rs->rr_first],
-				rs->rr_count, true, sig, buf, cache, signer);
+	                        rs->rr_count, true, sig, buf, cache, signer);
 }
 
-int dv_keyset_verify(const dv_keyset_t *ks, const uint8_t *owner, uint16_t type,
-		     const dv_rr_t *rrs, size_t n, bool sorted, const dv_rr_t *sig, dv_buf_t *buf,
-		     dv_vcache_t *cache, const dv_keyent_t **signer)
+int dv_keyset_verify(const dv_keyset_t *ks, const uint8_t *owner, uint16_t type, const dv_rr_t *rrs,
+                     size_t n, bool sorted, const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
+                     const dv_keyent_t **signer)
 {
 	const uint8_t *rd = sig->rdata;
 	if (sig->rdlen < DV_RRSIG_FIXED_LEN)
@@ -109,15 +109,15 @@ int dv_keyset_verify(const dv_keyset_t *ks, const uint8_t *owner, uint16_t type,
 				rdv[m] = rrs[j].rdata;
 				lenv[m++] = rrs[j].rdlen;
 			}
-			if (dv_sigdata_build(buf, rd, sig->rdlen, owner, type, rdv, lenv, m, sorted) !=
-			    DV_OK) {
+			if (dv_sigdata_build(buf, rd, sig->rdlen, owner, type, rdv, lenv, m,
+			                     sorted) != DV_OK) {
 				ret = DV_ECRYPTO;
 				goto out;
 			}
 			built = true;
 		}
 		if (dv_key_verify_cached(cache, k->key, buf->data, buf->len, rd + off,
-					 sig->rdlen - (size_t)off) == DV_OK) {
+		                         sig->rdlen - (size_t)off) == DV_OK) {
 			if (signer != NULL)
 				*signer = k;
 			ret = DV_OK;

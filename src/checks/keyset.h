@@ -13,7 +13,8 @@ typedef struct {
 	uint16_t flags;
 	uint8_t protocol;
 	uint8_t alg;
-	dv_key_t *key; /*!< NULL when the key cannot verify (bad protocol, not a zone key, malformed, unsupported) */
+	dv_key_t *key; /*!< NULL when the key cannot verify (bad protocol, not a zone key,
+	                  malformed, unsupported) */
 	int parse_ret; /*!< dv_key_new result */
 } dv_keyent_t;
 
@@ -32,11 +33,11 @@ void dv_keyset_free(dv_keyset_t *ks);
  *  Returns 0 valid, DV_ECRYPTO invalid, DV_ENOTSUP no usable key/algorithm,
  *  DV_EINVAL no key with that tag+algorithm.  cache may be NULL. */
 int dv_keyset_verify_rrset(const dv_keyset_t *ks, const dv_zone_t *zone, const dv_rrset_t *rs,
-			   const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
-			   const dv_keyent_t **signer);
+                           const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
+                           const dv_keyent_t **signer);
 
 /*! The same over a list of records (those of `type` among rrs form the RRset);
  *  sorted: the RDATA is already in canonical order. */
-int dv_keyset_verify(const dv_keyset_t *ks, const uint8_t *owner, uint16_t type,
-		     const dv_rr_t *rrs, size_t n, bool sorted, const dv_rr_t *sig, dv_buf_t *buf,
-		     dv_vcache_t *cache, const dv_keyent_t **signer);
+int dv_keyset_verify(const dv_keyset_t *ks, const uint8_t *owner, uint16_t type, const dv_rr_t *rrs,
+                     size_t n, bool sorted, const dv_rr_t *sig, dv_buf_t *buf, dv_vcache_t *cache,
+                     const dv_keyent_t **signer);

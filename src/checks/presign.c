@@ -22,8 +22,8 @@
 #include "core/error.h"
 
 #define BATCH_RECORDS 2048
-#define QUEUE_MAX 32 /* batches waiting: bounds the memory of copied runs */
-#define WORKERS_MAX 64
+#define QUEUE_MAX     32 /* batches waiting: bounds the memory of copied runs */
+#define WORKERS_MAX   64
 
 typedef struct {
 	const uint8_t *owner;
@@ -60,7 +60,7 @@ static void batch_free(batch_t *b)
 
 /* Verify the RRSIGs of one run; mark the valid ones. */
 static void verify_run(dv_presign_t *p, const dv_rr_t *rrs, const run_t *run, dv_buf_t *buf,
-		       dv_vcache_t *cache)
+                       dv_vcache_t *cache)
 {
 	const dv_rr_t *r = rrs + run->first;
 	for (uint32_t i = 0; i < run->n; i++) {
@@ -68,7 +68,7 @@ static void verify_run(dv_presign_t *p, const dv_rr_t *rrs, const run_t *run, dv
 			continue;
 		uint16_t covered = (uint16_t)((r[i].rdata[0] << 8) | r[i].rdata[1]);
 		if (dv_keyset_verify(&p->ks, run->owner, covered, r, run->n, false, &r[i], buf,
-				     cache, NULL) == DV_OK)
+		                     cache, NULL) == DV_OK)
 			*dv_rrsig_scratch(&r[i]) = 1;
 	}
 }
@@ -139,7 +139,7 @@ int dv_presign_new(unsigned threads, dv_presign_t **out)
 }
 
 void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, const dv_rr_t *rrs,
-		    size_t n)
+                    size_t n)
 {
 	dv_presign_t *p = ctx;
 	if (p->failed || p->started == 0)

@@ -51,7 +51,7 @@ void dv_finding_set_owner(dv_finding_t *f, const dv_zone_t *z, uint32_t name)
 }
 
 static int add(worker_t *w, dv_code_t code, uint32_t name, uint16_t type, const dv_rr_t *sig,
-	       int64_t time, const char *detail)
+               int64_t time, const char *detail)
 {
 	dv_finding_t f;
 	dv_finding_init(&f, code);
@@ -110,8 +110,8 @@ static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rr_t *sig)
 		dv_time_format(exp, a, sizeof(a));
 		int64_t left = exp - o->now;
 		snprintf(d, sizeof(d), "expires %s (in %lldd %02lldh %02lldm)", a,
-			 (long long)(left / 86400), (long long)(left % 86400 / 3600),
-			 (long long)(left % 3600 / 60));
+		         (long long)(left / 86400), (long long)(left % 86400 / 3600),
+		         (long long)(left % 3600 / 60));
 		w->ret = add(w, DV_F_RRSIG_EXPIRES_SOON, rs->name, rs->type, sig, exp, d);
 	}
 }
@@ -126,9 +126,10 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	if (!must_be_signed(nm, rs->type)) {
 		if (rs->sig_count > 0)
 			w->ret = add(w, DV_F_RRSIG_NON_AUTHORITATIVE, rs->name, rs->type,
-				     &z->rrs[rs->sig_first],
-				     0, (nm->flags & DV_NAME_DELEG) ? "delegation point: only DS and NSEC are signed"
-								    : "glue or data below a zone cut");
+			             &z->rrs[rs->sig_first], 0,
+			             (nm->flags & DV_NAME_DELEG)
+			                 ? "delegation point: only DS and NSEC are signed"
+			                 : "glue or data below a zone cut");
 		return;
 	}
 	if (rs->sig_count == 0) {
@@ -146,7 +147,7 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		long off = dv_rrsig_sig_offset(sig->rdata, sig->rdlen);
 		if (off < 0) {
 			w->ret = add(w, DV_F_RRSIG_INVALID, rs->name, rs->type, NULL, 0,
-				     "malformed RRSIG RDATA");
+			             "malformed RRSIG RDATA");
 			continue;
 		}
 		const uint8_t *rd = sig->rdata;
@@ -161,14 +162,15 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 			continue;
 		}
 		if (rd[3] != want_labels) {
-			snprintf(d, sizeof(d), "labels field %u, owner needs %u", rd[3], want_labels);
+			snprintf(d, sizeof(d), "labels field %u, owner needs %u", rd[3],
+			         want_labels);
 			w->ret = add(w, DV_F_RRSIG_LABELS_MISMATCH, rs->name, rs->type, sig, 0, d);
 			continue;
 		}
 		uint32_t ottl = be32(rd + 4);
 		if (ottl != rs->ttl || rs->ttl_differs) {
 			snprintf(d, sizeof(d), "RRset TTL %u%s, original TTL %u", rs->ttl,
-				 rs->ttl_differs ? " (mixed)" : "", ottl);
+			         rs->ttl_differs ? " (mixed)" : "", ottl);
 			w->ret = add(w, DV_F_RRSIG_TTL_MISMATCH, rs->name, rs->type, sig, 0, d);
 		}
 		if (!dv_alg_supported(alg))
@@ -177,8 +179,8 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		/* A mark from presign.c counts only when this RRset was whole in
 		 * one run of the input. */
 		int r = !(nm->flags & DV_NAME_SPLIT) && *dv_rrsig_scratch(sig) == 1
-				? DV_OK
-				: dv_keyset_verify_rrset(ks, z, rs, sig, &w->buf, w->cache, NULL);
+		            ? DV_OK
+		            : dv_keyset_verify_rrset(ks, z, rs, sig, &w->buf, w->cache, NULL);
 		if (r == DV_OK) {
 			w->st.rrsigs_verified++;
 			valid_algs[alg] = 1;
@@ -186,7 +188,7 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 			w->ret = r;
 		} else if (r == DV_EINVAL || r == DV_ENOTSUP) {
 			snprintf(d, sizeof(d), "no usable DNSKEY with tag %u and algorithm %u",
-				 (rd[16] << 8) | rd[17], alg);
+			         (rd[16] << 8) | rd[17], alg);
 			w->ret = add(w, DV_F_RRSIG_NO_DNSKEY, rs->name, rs->type, sig, 0, d);
 		} else {
 			w->ret = add(w, DV_F_RRSIG_INVALID, rs->name, rs->type, sig, 0, NULL);
@@ -200,8 +202,8 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 			dv_finding_set_owner(&f, z, rs->name);
 			f.type = rs->type;
 			f.algorithm = (uint8_t)a;
-			snprintf(f.detail, sizeof(f.detail), "no valid RRSIG of algorithm %d (%s)", a,
-				 dv_alg_name((uint8_t)a));
+			snprintf(f.detail, sizeof(f.detail), "no valid RRSIG of algorithm %d (%s)",
+			         a, dv_alg_name((uint8_t)a));
 			w->ret = dv_findings_add(&w->out, &f);
 		}
 	}
@@ -227,7 +229,7 @@ static void check_name(worker_t *w, uint32_t ni)
 			continue;
 		w->st.rrsigs++;
 		dv_code_t code = (nm->flags & DV_NAME_NONAUTH) ? DV_F_RRSIG_NON_AUTHORITATIVE
-							       : DV_F_RRSIG_ORPHAN;
+		                                               : DV_F_RRSIG_ORPHAN;
 		w->ret = add(w, code, ni, t, sig, 0, "no RRset of the covered type at this name");
 	}
 }
@@ -252,7 +254,7 @@ static void *work(void *arg)
 }
 
 int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
-			dv_findings_t *out)
+                        dv_findings_t *out)
 {
 	dv_keyset_t ks;
 	int ret = dv_keyset_build(z, &ks);

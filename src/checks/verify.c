@@ -37,7 +37,7 @@ static void *run_others(void *arg)
 }
 
 int dv_verify_zone(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
-		   dv_findings_t *out)
+                   dv_findings_t *out)
 {
 	memset(st, 0, sizeof(*st));
 	st->records = z->rr_count;

@@ -5,9 +5,9 @@
  */
 #pragma once
 
-#define DV_EXIT_OK 0
+#define DV_EXIT_OK      0
 #define DV_EXIT_WARNING 1
-#define DV_EXIT_ERROR 2
+#define DV_EXIT_ERROR   2
 #define DV_EXIT_UNKNOWN 3 /*!< Monitoring Plugins UNKNOWN (--nagios only) */
 
 int dv_cmd_verify(int argc, char **argv);

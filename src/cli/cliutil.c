@@ -32,12 +32,23 @@ int dv_cli_duration(const char *s, int64_t *out)
 		return -1;
 	long long mul = 1;
 	switch (*end) {
-	case '\0': case 's': break;
-	case 'm': mul = 60; break;
-	case 'h': mul = 3600; break;
-	case 'd': mul = 86400; break;
-	case 'w': mul = 7 * 86400; break;
-	default: return -1;
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	case 'w':
+		mul = 7 * 86400;
+		break;
+	default:
+		return -1;
 	}
 	if (*end != '\0' && end[1] != '\0')
 		return -1;
@@ -57,7 +68,8 @@ int dv_cli_now(const char *s, int64_t *out)
 	 * seconds?): only the RRSIG calendar form or an explicit '@'. */
 	bool calendar = strlen(s) == 14 && s[0] != '@';
 	if ((!calendar && s[0] != '@') || dv_time_parse(s, out) != 0) {
-		fprintf(stderr, "dnsvigil: --now '%s': expected YYYYMMDDHHmmSS (UTC) or @UNIXSECONDS\n", s);
+		fprintf(stderr,
+		        "dnsvigil: --now '%s': expected YYYYMMDDHHmmSS (UTC) or @UNIXSECONDS\n", s);
 		return -1;
 	}
 	return 0;

@@ -17,6 +17,7 @@ int dv_cmd_findings(int argc, char **argv)
 	}
 	for (int i = 0; i < DV_F_COUNT; i++)
 		printf("%-30s %-8s %s\n", dv_code_name((dv_code_t)i),
-		       dv_severity_name(dv_code_severity((dv_code_t)i)), dv_code_title((dv_code_t)i));
+		       dv_severity_name(dv_code_severity((dv_code_t)i)),
+		       dv_code_title((dv_code_t)i));
 	return DV_EXIT_OK;
 }

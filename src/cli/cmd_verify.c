@@ -17,15 +17,15 @@
 #include <libknot/dname.h>
 
 static const char usage_text[] =
-	"usage: dnsvigil verify [options] ZONEFILE\n"
-	"  -o, --origin NAME        zone origin (default: the SOA owner)\n"
-	"  -n, --now TIME           check validity at TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
-	"  -W, --warn-expiry DUR    warn of RRSIGs expiring within DUR (default 7d; s/m/h/d/w)\n"
-	"  -d, --ds FILE            DS or DNSKEY records of the parent / trust anchor\n"
-	"  -j, --threads N          verification threads (default: every core)\n"
-	"  -f, --format text|json   report format (default text)\n"
-	"  -q, --quiet              no progress line\n"
-	"exit status: 0 clean, 1 warnings only, 2 errors or bad input\n";
+    "usage: dnsvigil verify [options] ZONEFILE\n"
+    "  -o, --origin NAME        zone origin (default: the SOA owner)\n"
+    "  -n, --now TIME           check validity at TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
+    "  -W, --warn-expiry DUR    warn of RRSIGs expiring within DUR (default 7d; s/m/h/d/w)\n"
+    "  -d, --ds FILE            DS or DNSKEY records of the parent / trust anchor\n"
+    "  -j, --threads N          verification threads (default: every core)\n"
+    "  -f, --format text|json   report format (default text)\n"
+    "  -q, --quiet              no progress line\n"
+    "exit status: 0 clean, 1 warnings only, 2 errors or bad input\n";
 
 typedef struct {
 	bool tty;
@@ -63,15 +63,15 @@ static void on_verify_progress(void *ctx, size_t done, size_t total)
 int dv_cmd_verify(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"origin", required_argument, NULL, 'o'},
-		{"now", required_argument, NULL, 'n'},
-		{"warn-expiry", required_argument, NULL, 'W'},
-		{"ds", required_argument, NULL, 'd'},
-		{"threads", required_argument, NULL, 'j'},
-		{"format", required_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"origin", required_argument, NULL, 'o'},
+	    {"now", required_argument, NULL, 'n'},
+	    {"warn-expiry", required_argument, NULL, 'W'},
+	    {"ds", required_argument, NULL, 'd'},
+	    {"threads", required_argument, NULL, 'j'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *origin = NULL, *now_s = NULL, *ds_path = NULL, *format = "text";
 	int64_t warn = 7 * 86400;
@@ -81,15 +81,22 @@ int dv_cmd_verify(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:n:W:d:j:f:qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': origin = optarg; break;
-		case 'n': now_s = optarg; break;
+		case 'o':
+			origin = optarg;
+			break;
+		case 'n':
+			now_s = optarg;
+			break;
 		case 'W':
 			if (dv_cli_duration(optarg, &warn) != 0) {
-				fprintf(stderr, "dnsvigil verify: bad --warn-expiry '%s'\n", optarg);
+				fprintf(stderr, "dnsvigil verify: bad --warn-expiry '%s'\n",
+				        optarg);
 				return DV_EXIT_ERROR;
 			}
 			break;
-		case 'd': ds_path = optarg; break;
+		case 'd':
+			ds_path = optarg;
+			break;
 		case 'j':
 			if (dv_cli_uint(optarg, 1, 256, &threads) != 0) {
 				fprintf(stderr, "dnsvigil verify: --threads takes 1..256\n");
@@ -103,9 +110,15 @@ int dv_cmd_verify(int argc, char **argv)
 			}
 			format = optarg;
 			break;
-		case 'q': quiet = true; break;
-		case 'h': fputs(usage_text, stdout); return DV_EXIT_OK;
-		default: fputs(usage_text, stderr); return DV_EXIT_ERROR;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return DV_EXIT_OK;
+		default:
+			fputs(usage_text, stderr);
+			return DV_EXIT_ERROR;
 		}
 	}
 	if (optind != argc - 1) {
@@ -141,9 +154,11 @@ int dv_cmd_verify(int argc, char **argv)
 	dv_presign_t *presign = NULL;
 	if (dv_presign_new(opts.threads, &presign) != DV_OK)
 		presign = NULL;
-	dv_zone_opts_t zopts = {.origin = origin, .progress = on_load_progress,
-				.progress_ctx = &prog, .on_run = presign ? dv_presign_run : NULL,
-				.run_ctx = presign};
+	dv_zone_opts_t zopts = {.origin = origin,
+	                        .progress = on_load_progress,
+	                        .progress_ctx = &prog,
+	                        .on_run = presign ? dv_presign_run : NULL,
+	                        .run_ctx = presign};
 	int ret = dv_zone_load(path, &zopts, &zone, err, sizeof(err));
 	dv_presign_free(presign);
 	if (ret != DV_OK) {
@@ -155,11 +170,12 @@ int dv_cmd_verify(int argc, char **argv)
 	if (opts.ds != NULL) {
 		bool any = false;
 		for (size_t i = 0; i < ds.n; i++)
-			any |= knot_dname_is_equal(ds.v[i].owner, zone->origin) &&
-			       (ds.v[i].type == KNOT_RRTYPE_DS || ds.v[i].type == KNOT_RRTYPE_DNSKEY);
+			any |=
+			    knot_dname_is_equal(ds.v[i].owner, zone->origin) &&
+			    (ds.v[i].type == KNOT_RRTYPE_DS || ds.v[i].type == KNOT_RRTYPE_DNSKEY);
 		if (!any) {
 			fprintf(stderr, "%s:0: no DS or DNSKEY record for %s\n", ds_path,
-				zone->origin_str);
+			        zone->origin_str);
 			goto out;
 		}
 	}

@@ -13,11 +13,11 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } commands[] = {
-	{"verify", dv_cmd_verify, "verify a signed zone file completely, offline"},
-	{"check", dv_cmd_check, "walk the chain of trust live and compare every server"},
-	{"canary", dv_cmd_canary, "write zones of deliberately broken names"},
-	{"audit", dv_cmd_audit, "prove that resolvers enforce validation"},
-	{"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
+    {"verify", dv_cmd_verify, "verify a signed zone file completely, offline"},
+    {"check", dv_cmd_check, "walk the chain of trust live and compare every server"},
+    {"canary", dv_cmd_canary, "write zones of deliberately broken names"},
+    {"audit", dv_cmd_audit, "prove that resolvers enforce validation"},
+    {"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
 };
 
 static void usage(FILE *out)
@@ -25,7 +25,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: dnsvigil COMMAND [options] [args]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
-	fprintf(out, "\n'dnsvigil COMMAND --help' describes each; man dnsvigil(1) the exit statuses.\n");
+	fprintf(out,
+	        "\n'dnsvigil COMMAND --help' describes each; man dnsvigil(1) the exit statuses.\n");
 }
 
 int main(int argc, char **argv)

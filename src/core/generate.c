@@ -64,12 +64,13 @@ static int expand(const tok_t *t, long i, dv_buf_t *out, char *err, size_t errle
 				const char *w = c1 + 1;
 				const char *c2 = memchr(w, ',', (size_t)(close - w));
 				if (!parse_long(w, c2 ? (size_t)(c2 - w) : (size_t)(close - w),
-						&width) ||
+				                &width) ||
 				    width < 0 || width > 64)
 					return fail(err, errlen, DV_EPARSE, "bad width in ${...}");
 				if (c2 != NULL) {
 					if (close - c2 != 2)
-						return fail(err, errlen, DV_EPARSE, "bad base in ${...}");
+						return fail(err, errlen, DV_EPARSE,
+						            "bad base in ${...}");
 					base = c2[1];
 				}
 			}
@@ -77,13 +78,24 @@ static int expand(const tok_t *t, long i, dv_buf_t *out, char *err, size_t errle
 			int n;
 			long v = i + off;
 			switch (base) {
-			case 'd': n = snprintf(num, sizeof(num), "%0*ld", (int)width, v); break;
-			case 'o': n = snprintf(num, sizeof(num), "%0*lo", (int)width, (unsigned long)v); break;
-			case 'x': n = snprintf(num, sizeof(num), "%0*lx", (int)width, (unsigned long)v); break;
-			case 'X': n = snprintf(num, sizeof(num), "%0*lX", (int)width, (unsigned long)v); break;
+			case 'd':
+				n = snprintf(num, sizeof(num), "%0*ld", (int)width, v);
+				break;
+			case 'o':
+				n = snprintf(num, sizeof(num), "%0*lo", (int)width,
+				             (unsigned long)v);
+				break;
+			case 'x':
+				n = snprintf(num, sizeof(num), "%0*lx", (int)width,
+				             (unsigned long)v);
+				break;
+			case 'X':
+				n = snprintf(num, sizeof(num), "%0*lX", (int)width,
+				             (unsigned long)v);
+				break;
 			default:
 				return fail(err, errlen, DV_EPARSE,
-					    "unsupported base in ${...} (d, o, x, X)");
+				            "unsupported base in ${...} (d, o, x, X)");
 			}
 			if (n < 0 || (size_t)n >= sizeof(num))
 				return fail(err, errlen, DV_EPARSE, "value too long");

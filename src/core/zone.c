@@ -27,7 +27,7 @@ typedef struct {
 	const uint8_t *lf;
 	uint32_t ord; /* final name index, after sorting and merging */
 	uint32_t line;
-	bool split;   /* the name has records in more than one run */
+	bool split; /* the name has records in more than one run */
 } owner_t;
 
 typedef struct {
@@ -55,30 +55,30 @@ typedef struct {
 	bool stop_at_soa; /* origin discovery pass */
 	uint8_t soa_owner[DV_DNAME_MAXLEN];
 	bool found_soa;
-	size_t dropped; /* bytes of the mapped input given back */
+	size_t dropped;     /* bytes of the mapped input given back */
 	dv_arena_t scratch; /* owner_t and sort keys, freed after indexing */
 	const char *label;  /* the input being parsed, for messages (strings have no file name) */
 	uint32_t line_override; /* records expanded from $GENERATE carry its line */
-	uint64_t line_base; /* lines before the input being parsed (resumption) */
-	unsigned depth;     /* $INCLUDE nesting */
+	uint64_t line_base;     /* lines before the input being parsed (resumption) */
+	unsigned depth;         /* $INCLUDE nesting */
 	/* After a $GENERATE line the scanner cannot go on (it takes the unknown
 	 * directive as a fatal error): parsing resumes after the line. */
 	const char *resume;
 	size_t resume_len;
 	uint64_t resume_line;
-	size_t run_start;   /* first record of the current owner's run */
-	dv_rr_t *runbuf;    /* the run handed to opts->on_run */
+	size_t run_start; /* first record of the current owner's run */
+	dv_rr_t *runbuf;  /* the run handed to opts->on_run */
 	size_t runcap;
 } load_t;
 
-__attribute__((format(printf, 5, 6)))
-static void set_error(load_t *ld, int ret, const char *file, uint64_t line, const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void set_error(load_t *ld, int ret, const char *file,
+                                                            uint64_t line, const char *fmt, ...)
 {
 	if (ld->ret != DV_OK)
 		return;
 	ld->ret = ret;
 	int n = snprintf(ld->errbuf, ld->errlen, "%s:%llu: ", file ? file : "(input)",
-			 (unsigned long long)line);
+	                 (unsigned long long)line);
 	if (n < 0 || (size_t)n >= ld->errlen)
 		return;
 	va_list ap;
@@ -148,7 +148,7 @@ static owner_t *owner_new(load_t *ld, const uint8_t *dname, size_t len, uint32_t
 }
 
 static int run_scanner(load_t *ld, const char *path, const char *data, size_t len,
-		       const char *label, const char *origin, uint32_t dttl);
+                       const char *label, const char *origin, uint32_t dttl);
 
 /* $GENERATE: libzscanner reports it as an unknown directive; expand the line
  * and parse the records it makes with the directive's origin and TTL. */
@@ -165,7 +165,7 @@ static void on_generate(zs_scanner_t *s, load_t *ld, const char *line, size_t le
 	}
 	if (s->input.current == NULL || s->input.current > s->input.end) {
 		set_error(ld, DV_EPARSE, scanner_file(s, ld), scanner_line(s, ld),
-			  "$GENERATE: cannot find the end of the line");
+		          "$GENERATE: cannot find the end of the line");
 		goto out;
 	}
 	if (knot_dname_to_str(origin, s->zone_origin, sizeof(origin)) == NULL) {
@@ -201,8 +201,8 @@ static void on_error(zs_scanner_t *s)
 	const char *line;
 	size_t len;
 	error_line(s, &line, &len);
-	if (s->error.code == ZS_BAD_DIRECTIVE && len >= 9 && strncasecmp(line, "$GENERATE", 9) == 0 &&
-	    ld->line_override == 0) {
+	if (s->error.code == ZS_BAD_DIRECTIVE && len >= 9 &&
+	    strncasecmp(line, "$GENERATE", 9) == 0 && ld->line_override == 0) {
 		on_generate(s, ld, line, len);
 		return;
 	}
@@ -214,8 +214,8 @@ static void on_error(zs_scanner_t *s)
 		quote[n++] = (line[i] >= 0x20 && line[i] < 0x7f) ? line[i] : '?';
 	quote[n] = '\0';
 	set_error(ld, DV_EPARSE, scanner_file(s, ld), scanner_line(s, ld), "%s%s%s%s",
-		  zs_strerror(s->error.code), n ? ": '" : "", quote,
-		  n ? (len > 80 ? "...'" : "'") : "");
+	          zs_strerror(s->error.code), n ? ": '" : "", quote,
+	          n ? (len > 80 ? "...'" : "'") : "");
 	s->state = ZS_STATE_STOP;
 }
 
@@ -234,8 +234,11 @@ static void flush_run(load_t *ld)
 	}
 	const rec_t *r = &ld->recs[ld->run_start];
 	for (size_t i = 0; i < n; i++)
-		ld->runbuf[i] = (dv_rr_t){.type = r[i].type, .rdlen = r[i].rdlen, .ttl = r[i].ttl,
-					  .line = r[i].line, .rdata = r[i].rdata};
+		ld->runbuf[i] = (dv_rr_t){.type = r[i].type,
+		                          .rdlen = r[i].rdlen,
+		                          .ttl = r[i].ttl,
+		                          .line = r[i].line,
+		                          .rdata = r[i].rdata};
 	ld->opts->on_run(ld->opts->run_ctx, ld->zone->origin, r[0].owner->dname, ld->runbuf, n);
 	ld->run_start = ld->nrecs;
 }
@@ -282,21 +285,21 @@ static void on_record(zs_scanner_t *s)
 		ld->class = s->r_class;
 	if (s->r_class != ld->class) {
 		set_error(ld, DV_ENOTZONE, file, line,
-			  "record class %u differs from the zone's class %u", s->r_class, ld->class);
+		          "record class %u differs from the zone's class %u", s->r_class,
+		          ld->class);
 		s->state = ZS_STATE_STOP;
 		return;
 	}
 	if (knot_dname_in_bailiwick(s->r_owner, ld->zone->origin) < 0) {
 		char owner[1025];
 		dv_dname_to_str(s->r_owner, owner, sizeof(owner));
-		set_error(ld, DV_ENOTZONE, file, line,
-			  "record owner %s is outside the zone %s", owner, ld->zone->origin_str);
+		set_error(ld, DV_ENOTZONE, file, line, "record owner %s is outside the zone %s",
+		          owner, ld->zone->origin_str);
 		s->state = ZS_STATE_STOP;
 		return;
 	}
 	if (ld->nrecs >= DV_ZONE_MAX_RRS) {
-		set_error(ld, DV_ELIMIT, file, line, "more than %u records",
-			  DV_ZONE_MAX_RRS);
+		set_error(ld, DV_ELIMIT, file, line, "more than %u records", DV_ZONE_MAX_RRS);
 		s->state = ZS_STATE_STOP;
 		return;
 	}
@@ -327,7 +330,7 @@ static void on_record(zs_scanner_t *s)
 		 * in signed zones), then grow by half: doubling would leave up to
 		 * half of the largest array unused. */
 		size_t nc = ld->caprecs ? ld->caprecs + ld->caprecs / 2
-					: (size_t)(ld->total_bytes / 80) + 4096;
+		                        : (size_t)(ld->total_bytes / 80) + 4096;
 		rec_t *nv = realloc(ld->recs, nc * sizeof(*nv));
 		if (nv == NULL)
 			goto nomem;
@@ -335,12 +338,12 @@ static void on_record(zs_scanner_t *s)
 		ld->caprecs = nc;
 	}
 	ld->recs[ld->nrecs++] = (rec_t){
-		.owner = o,
-		.type = s->r_type,
-		.rdlen = (uint16_t)s->r_data_length,
-		.ttl = s->r_ttl,
-		.line = (uint32_t)scanner_line(s, ld),
-		.rdata = rd,
+	    .owner = o,
+	    .type = s->r_type,
+	    .rdlen = (uint16_t)s->r_data_length,
+	    .ttl = s->r_ttl,
+	    .line = (uint32_t)scanner_line(s, ld),
+	    .rdata = rd,
 	};
 	if (ld->opts->progress != NULL && ld->total_bytes > 0 && s->input.start != NULL &&
 	    s->input.current >= s->input.start) {
@@ -455,7 +458,7 @@ out:
  * `label` names the input in messages.
  */
 static int run_scanner(load_t *ld, const char *path, const char *data, size_t len,
-		       const char *label, const char *origin, uint32_t dttl)
+                       const char *label, const char *origin, uint32_t dttl)
 {
 	char *lf_copy = NULL;
 	if (path != NULL) {
@@ -501,7 +504,7 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 	int r = path ? zs_set_input_file(s, path) : zs_set_input_string(s, data, len);
 	if (r != 0) {
 		set_error(ld, path ? DV_EIO : DV_EPARSE, label, 0, "%s",
-			  path ? "cannot open the file" : zs_strerror(s->error.code));
+		          path ? "cannot open the file" : zs_strerror(s->error.code));
 		goto out;
 	}
 	s->process.data = ld;
@@ -510,85 +513,90 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 	zs_scanner_t *cur = s;
 	uint64_t outer_base = ld->line_base;
 	for (;;) {
-	s = cur;
-	while (ld->ret == DV_OK) {
-		r = zs_parse_record(s);
-		if (s->state == ZS_STATE_DATA) {
-			on_record(s);
-		} else if (s->state == ZS_STATE_ERROR || r != 0) {
-			on_error(s);
-		} else if (s->state == ZS_STATE_INCLUDE) {
-			/* RFC 1035 §5.1: $INCLUDE file [origin]; zscanner resolved both,
-			 * except a relative name in input that did not come from a file. */
-			char inc_origin[1025], inc_path[4096];
-			size_t ol = strnlen((const char *)s->buffer, sizeof(s->buffer));
-			if (ol >= sizeof(inc_origin))
-				ol = sizeof(inc_origin) - 1;
-			memcpy(inc_origin, s->buffer, ol); /* the origin, in text form */
-			inc_origin[ol] = '\0';
-			const char *slash = strrchr(label, '/');
-			size_t dl = (s->include_filename[0] != '/' && path == NULL && slash != NULL)
-					    ? (size_t)(slash - label) + 1
-					    : 0;
-			size_t fl = strnlen(s->include_filename, sizeof(s->include_filename));
-			if (dl + fl >= sizeof(inc_path)) {
-				set_error(ld, DV_ELIMIT, scanner_file(s, ld), scanner_line(s, ld),
-					  "$INCLUDE file name too long");
-				break;
+		s = cur;
+		while (ld->ret == DV_OK) {
+			r = zs_parse_record(s);
+			if (s->state == ZS_STATE_DATA) {
+				on_record(s);
+			} else if (s->state == ZS_STATE_ERROR || r != 0) {
+				on_error(s);
+			} else if (s->state == ZS_STATE_INCLUDE) {
+				/* RFC 1035 §5.1: $INCLUDE file [origin]; zscanner resolved both,
+				 * except a relative name in input that did not come from a file. */
+				char inc_origin[1025], inc_path[4096];
+				size_t ol = strnlen((const char *)s->buffer, sizeof(s->buffer));
+				if (ol >= sizeof(inc_origin))
+					ol = sizeof(inc_origin) - 1;
+				memcpy(inc_origin, s->buffer, ol); /* the origin, in text form */
+				inc_origin[ol] = '\0';
+				const char *slash = strrchr(label, '/');
+				size_t dl =
+				    (s->include_filename[0] != '/' && path == NULL && slash != NULL)
+				        ? (size_t)(slash - label) + 1
+				        : 0;
+				size_t fl =
+				    strnlen(s->include_filename, sizeof(s->include_filename));
+				if (dl + fl >= sizeof(inc_path)) {
+					set_error(ld, DV_ELIMIT, scanner_file(s, ld),
+					          scanner_line(s, ld),
+					          "$INCLUDE file name too long");
+					break;
+				}
+				memcpy(inc_path, label, dl);
+				memcpy(inc_path + dl, s->include_filename, fl);
+				inc_path[dl + fl] = '\0';
+				if (ld->depth > INCLUDE_DEPTH_MAX) {
+					set_error(
+					    ld, DV_ELIMIT, scanner_file(s, ld), scanner_line(s, ld),
+					    "$INCLUDE nested deeper than %d", INCLUDE_DEPTH_MAX);
+					break;
+				}
+				struct stat ist;
+				errno = 0;
+				if (stat(inc_path, &ist) != 0 || !S_ISREG(ist.st_mode)) {
+					set_error(ld, DV_EIO, scanner_file(s, ld),
+					          scanner_line(s, ld), "$INCLUDE %s: %s", inc_path,
+					          errno ? strerror(errno) : "not a regular file");
+					break;
+				}
+				if (run_scanner(ld, inc_path, NULL, 0, inc_path, inc_origin,
+				                s->default_ttl) != DV_OK)
+					break;
+			} else {
+				break; /* ZS_STATE_EOF or ZS_STATE_STOP */
 			}
-			memcpy(inc_path, label, dl);
-			memcpy(inc_path + dl, s->include_filename, fl);
-			inc_path[dl + fl] = '\0';
-			if (ld->depth > INCLUDE_DEPTH_MAX) {
-				set_error(ld, DV_ELIMIT, scanner_file(s, ld), scanner_line(s, ld),
-					  "$INCLUDE nested deeper than %d", INCLUDE_DEPTH_MAX);
+			if (s->state == ZS_STATE_STOP)
 				break;
-			}
-			struct stat ist;
-			errno = 0;
-			if (stat(inc_path, &ist) != 0 || !S_ISREG(ist.st_mode)) {
-				set_error(ld, DV_EIO, scanner_file(s, ld), scanner_line(s, ld),
-					  "$INCLUDE %s: %s", inc_path,
-					  errno ? strerror(errno) : "not a regular file");
-				break;
-			}
-			if (run_scanner(ld, inc_path, NULL, 0, inc_path, inc_origin,
-					s->default_ttl) != DV_OK)
-				break;
-		} else {
-			break; /* ZS_STATE_EOF or ZS_STATE_STOP */
 		}
-		if (s->state == ZS_STATE_STOP)
+		if (ld->resume == NULL || ld->ret != DV_OK)
 			break;
-	}
-	if (ld->resume == NULL || ld->ret != DV_OK)
-		break;
-	/* Go on after the $GENERATE line with its origin and TTL; the first
-	 * scanner stays alive because the rest of the input is its memory. */
-	char origin_now[1025];
-	uint32_t ttl_now = s->default_ttl;
-	if (knot_dname_to_str(origin_now, s->zone_origin, sizeof(origin_now)) == NULL)
-		break;
-	const char *rest = ld->resume;
-	size_t rest_len = ld->resume_len;
-	ld->line_base = ld->resume_line;
-	ld->resume = NULL;
-	if (cont == NULL && (cont = malloc(sizeof(*cont))) == NULL) {
-		set_error(ld, DV_ENOMEM, label, 0, "out of memory");
-		break;
-	}
-	if (cur == cont)
-		zs_deinit(cont);
-	if (zs_init(cont, origin_now, KNOT_CLASS_IN, ttl_now) != 0 ||
-	    zs_set_input_string(cont, rest, rest_len) != 0) {
-		set_error(ld, DV_EPARSE, label, ld->line_base, "cannot resume after $GENERATE");
-		zs_deinit(cont);
-		free(cont);
-		cont = NULL;
-		break;
-	}
-	cont->process.data = ld;
-	cur = cont;
+		/* Go on after the $GENERATE line with its origin and TTL; the first
+		 * scanner stays alive because the rest of the input is its memory. */
+		char origin_now[1025];
+		uint32_t ttl_now = s->default_ttl;
+		if (knot_dname_to_str(origin_now, s->zone_origin, sizeof(origin_now)) == NULL)
+			break;
+		const char *rest = ld->resume;
+		size_t rest_len = ld->resume_len;
+		ld->line_base = ld->resume_line;
+		ld->resume = NULL;
+		if (cont == NULL && (cont = malloc(sizeof(*cont))) == NULL) {
+			set_error(ld, DV_ENOMEM, label, 0, "out of memory");
+			break;
+		}
+		if (cur == cont)
+			zs_deinit(cont);
+		if (zs_init(cont, origin_now, KNOT_CLASS_IN, ttl_now) != 0 ||
+		    zs_set_input_string(cont, rest, rest_len) != 0) {
+			set_error(ld, DV_EPARSE, label, ld->line_base,
+			          "cannot resume after $GENERATE");
+			zs_deinit(cont);
+			free(cont);
+			cont = NULL;
+			break;
+		}
+		cont->process.data = ld;
+		cur = cont;
 	}
 	if (cont != NULL) {
 		zs_deinit(cont);
@@ -767,7 +775,7 @@ static int build_index(load_t *ld)
 		if (nu > 0 && lf_cmp(u[nu - 1]->lf, u[i]->lf) == 0) {
 			u[nu - 1]->split = true;
 			u[i]->ord = (uint32_t)(nu - 1); /* provisional: index of the first */
-			u[i]->line = UINT32_MAX;       /* marks "merged into u[ord]" */
+			u[i]->line = UINT32_MAX;        /* marks "merged into u[ord]" */
 			continue;
 		}
 		u[nu++] = u[i];
@@ -822,12 +830,12 @@ static int build_index(load_t *ld)
 				continue; /* RFC 2181 §5: duplicate RRs are one */
 		}
 		dv_rr_t out = {
-			.name = r.owner->ord,
-			.type = r.type,
-			.rdlen = r.rdlen,
-			.ttl = r.ttl,
-			.line = r.line,
-			.rdata = r.rdata,
+		    .name = r.owner->ord,
+		    .type = r.type,
+		    .rdlen = r.rdlen,
+		    .ttl = r.ttl,
+		    .line = r.line,
+		    .rdata = r.rdata,
 		};
 		memcpy(&rrs[nr++], &out, sizeof(out));
 	}
@@ -840,7 +848,8 @@ static int build_index(load_t *ld)
 	/* 4. RRsets (RRSIG excluded) and each name's ranges. */
 	size_t caprs = 1, nrs = 0;
 	for (size_t i = 1; i < nr; i++)
-		caprs += z->rrs[i].name != z->rrs[i - 1].name || z->rrs[i].type != z->rrs[i - 1].type;
+		caprs +=
+		    z->rrs[i].name != z->rrs[i - 1].name || z->rrs[i].type != z->rrs[i - 1].type;
 	z->rrsets = malloc(caprs * sizeof(*z->rrsets));
 	if (z->rrsets == NULL) {
 		ret = DV_ENOMEM;
@@ -848,7 +857,8 @@ static int build_index(load_t *ld)
 	}
 	for (size_t i = 0; i < nr;) {
 		size_t j = i;
-		while (j < nr && z->rrs[j].name == z->rrs[i].name && z->rrs[j].type == z->rrs[i].type)
+		while (j < nr && z->rrs[j].name == z->rrs[i].name &&
+		       z->rrs[j].type == z->rrs[i].type)
 			j++;
 		dv_name_t *nm = &z->names[z->rrs[i].name];
 		if (z->rrs[i].type == KNOT_RRTYPE_RRSIG) {
@@ -866,10 +876,10 @@ static int build_index(load_t *ld)
 			}
 			dv_rrset_t *rs = &z->rrsets[nrs];
 			*rs = (dv_rrset_t){.name = z->rrs[i].name,
-					   .type = z->rrs[i].type,
-					   .ttl = z->rrs[i].ttl,
-					   .rr_first = (uint32_t)i,
-					   .rr_count = (uint32_t)(j - i)};
+			                   .type = z->rrs[i].type,
+			                   .ttl = z->rrs[i].ttl,
+			                   .rr_first = (uint32_t)i,
+			                   .rr_count = (uint32_t)(j - i)};
 			for (size_t k = i + 1; k < j; k++) {
 				if (z->rrs[k].ttl != rs->ttl) {
 					rs->ttl_differs = true;
@@ -893,8 +903,8 @@ static int build_index(load_t *ld)
 		size_t s = nm->sig_first, se = s + nm->sig_count;
 		for (uint32_t k = 0; k < nm->rrset_count; k++) {
 			dv_rrset_t *rs = &z->rrsets[nm->rrset_first + k];
-			while (s < se && (z->rrs[s].rdlen < 2 ||
-					  ((z->rrs[s].rdata[0] << 8) | z->rrs[s].rdata[1]) < rs->type))
+			while (s < se && (z->rrs[s].rdlen < 2 || ((z->rrs[s].rdata[0] << 8) |
+			                                          z->rrs[s].rdata[1]) < rs->type))
 				s++;
 			size_t e = s;
 			while (e < se && z->rrs[e].rdlen >= 2 &&
@@ -950,17 +960,16 @@ static int check_soa(load_t *ld)
 		const dv_rrset_t *rs = &z->rrsets[i];
 		if (rs->name != 0) {
 			set_error(ld, DV_ENOTZONE, z->file, z->rrs[rs->rr_first].line,
-				  "SOA record not at the zone apex %s", z->origin_str);
+			          "SOA record not at the zone apex %s", z->origin_str);
 			return ld->ret;
 		}
 		nsoa += rs->rr_count;
 		if (rs->rr_count > 1)
 			line2 = z->rrs[rs->rr_first + 1].line;
 	}
-	if (z->name_count == 0 || nsoa == 0 ||
-	    !knot_dname_is_equal(z->names[0].dname, z->origin)) {
+	if (z->name_count == 0 || nsoa == 0 || !knot_dname_is_equal(z->names[0].dname, z->origin)) {
 		set_error(ld, DV_ENOTZONE, z->file, 0, "no SOA record at the zone apex %s",
-			  z->origin_str);
+		          z->origin_str);
 		return ld->ret;
 	}
 	if (nsoa > 1) {
@@ -971,7 +980,7 @@ static int check_soa(load_t *ld)
 }
 
 static int load(const char *path, const char *data, size_t len, const char *label,
-		const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf, size_t errlen)
+                const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf, size_t errlen)
 {
 	static const dv_zone_opts_t defaults = {0};
 	char dummy[8];
@@ -1062,13 +1071,13 @@ fail:
 }
 
 int dv_zone_load(const char *path, const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf,
-		 size_t errlen)
+                 size_t errlen)
 {
 	return load(path, NULL, 0, path, opts, out, errbuf, errlen);
 }
 
-int dv_zone_load_mem(const char *data, size_t len, const char *label,
-		     const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf, size_t errlen)
+int dv_zone_load_mem(const char *data, size_t len, const char *label, const dv_zone_opts_t *opts,
+                     dv_zone_t **out, char *errbuf, size_t errlen)
 {
 	return load(NULL, data, len, label ? label : "(input)", opts, out, errbuf, errlen);
 }

@@ -23,23 +23,23 @@
 #define DV_ZONE_MAX_RRS (64u * 1024 * 1024)
 
 enum dv_name_flags {
-	DV_NAME_APEX = 1 << 0,     /*!< the zone apex */
-	DV_NAME_DELEG = 1 << 1,    /*!< a delegation point (NS, not apex) */
-	DV_NAME_NONAUTH = 1 << 2,  /*!< strictly below a delegation: glue or occluded */
-	DV_NAME_ENT = 1 << 3,      /*!< empty non-terminal: owns no RR, has descendants */
-	DV_NAME_WILDCARD = 1 << 4, /*!< leftmost label is '*' */
+	DV_NAME_APEX = 1 << 0,        /*!< the zone apex */
+	DV_NAME_DELEG = 1 << 1,       /*!< a delegation point (NS, not apex) */
+	DV_NAME_NONAUTH = 1 << 2,     /*!< strictly below a delegation: glue or occluded */
+	DV_NAME_ENT = 1 << 3,         /*!< empty non-terminal: owns no RR, has descendants */
+	DV_NAME_WILDCARD = 1 << 4,    /*!< leftmost label is '*' */
 	DV_NAME_DNAME_BELOW = 1 << 5, /*!< below a DNAME (occluded, RFC 6672 §2.4) */
-	DV_NAME_SPLIT = 1 << 6,    /*!< its records were not consecutive in the input */
+	DV_NAME_SPLIT = 1 << 6,       /*!< its records were not consecutive in the input */
 };
 
 /*! One resource record.  Its RDATA is in canonical form: embedded names of the
  *  types listed in RFC 4034 §6.2 (as amended by RFC 6840 §5.1) are lowercased. */
 typedef struct {
-	uint32_t name;        /*!< index into dv_zone_t.names */
+	uint32_t name; /*!< index into dv_zone_t.names */
 	uint16_t type;
 	uint16_t rdlen;
 	uint32_t ttl;
-	uint32_t line;        /*!< line in the zone file (of the last $INCLUDEd file if any) */
+	uint32_t line; /*!< line in the zone file (of the last $INCLUDEd file if any) */
 	const uint8_t *rdata;
 } dv_rr_t;
 
@@ -47,20 +47,20 @@ typedef struct {
 	const uint8_t *dname; /*!< wire form, lowercase */
 	uint32_t rrset_first; /*!< index into dv_zone_t.rrsets (non-RRSIG RRsets) */
 	uint32_t rrset_count;
-	uint32_t sig_first;   /*!< index into dv_zone_t.rrs: the RRSIGs at this name */
-	uint32_t sig_count;   /*!< (sorted by type covered: it leads the RDATA) */
-	uint16_t flags;       /*!< enum dv_name_flags */
-	uint8_t labels;       /*!< label count, root = 0 */
+	uint32_t sig_first; /*!< index into dv_zone_t.rrs: the RRSIGs at this name */
+	uint32_t sig_count; /*!< (sorted by type covered: it leads the RDATA) */
+	uint16_t flags;     /*!< enum dv_name_flags */
+	uint8_t labels;     /*!< label count, root = 0 */
 } dv_name_t;
 
 typedef struct {
 	uint32_t name;
 	uint16_t type;
-	bool ttl_differs;     /*!< RRs of the set have different TTLs (RFC 2181 §5.2) */
-	uint32_t ttl;         /*!< TTL of the set (the smallest, when they differ) */
-	uint32_t rr_first;    /*!< index into dv_zone_t.rrs, canonical RDATA order */
+	bool ttl_differs;  /*!< RRs of the set have different TTLs (RFC 2181 §5.2) */
+	uint32_t ttl;      /*!< TTL of the set (the smallest, when they differ) */
+	uint32_t rr_first; /*!< index into dv_zone_t.rrs, canonical RDATA order */
 	uint32_t rr_count;
-	uint32_t sig_first;   /*!< index into dv_zone_t.rrs: RRSIGs covering this type here */
+	uint32_t sig_first; /*!< index into dv_zone_t.rrs: RRSIGs covering this type here */
 	uint32_t sig_count;
 } dv_rrset_t;
 
@@ -90,7 +90,7 @@ typedef struct {
 	 *  zone's life.  A name whose records come in several runs is flagged
 	 *  DV_NAME_SPLIT once loaded.  May be NULL. */
 	void (*on_run)(void *ctx, const uint8_t *origin, const uint8_t *owner, const dv_rr_t *rrs,
-		       size_t n);
+	               size_t n);
 	void *run_ctx;
 } dv_zone_opts_t;
 
@@ -111,12 +111,12 @@ static inline uint8_t *dv_rrsig_scratch(const dv_rr_t *rr)
  * (dv_zone_free).
  */
 int dv_zone_load(const char *path, const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf,
-		 size_t errlen);
+                 size_t errlen);
 
 /*! Load from a string in memory (tests, fuzzing); same contract as dv_zone_load.
  *  `label` names the input in error messages. */
-int dv_zone_load_mem(const char *data, size_t len, const char *label,
-		     const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf, size_t errlen);
+int dv_zone_load_mem(const char *data, size_t len, const char *label, const dv_zone_opts_t *opts,
+                     dv_zone_t **out, char *errbuf, size_t errlen);
 
 void dv_zone_free(dv_zone_t *zone);
 

@@ -12,18 +12,18 @@
 
 /* DNSSEC algorithm numbers (IANA "DNS Security Algorithm Numbers"). */
 enum dv_alg {
-	DV_ALG_RSAMD5 = 1,              /*!< RFC 4034, MUST NOT (RFC 8624) */
-	DV_ALG_DSA = 3,                 /*!< RFC 2536, MUST NOT */
-	DV_ALG_RSASHA1 = 5,             /*!< RFC 4034, NOT RECOMMENDED */
-	DV_ALG_DSA_NSEC3_SHA1 = 6,      /*!< RFC 5155, MUST NOT */
-	DV_ALG_RSASHA1_NSEC3_SHA1 = 7,  /*!< RFC 5155, NOT RECOMMENDED */
-	DV_ALG_RSASHA256 = 8,           /*!< RFC 5702, MUST */
-	DV_ALG_RSASHA512 = 10,          /*!< RFC 5702, NOT RECOMMENDED */
-	DV_ALG_ECC_GOST = 12,           /*!< RFC 5933, MUST NOT */
-	DV_ALG_ECDSAP256SHA256 = 13,    /*!< RFC 6605, MUST */
-	DV_ALG_ECDSAP384SHA384 = 14,    /*!< RFC 6605, MAY */
-	DV_ALG_ED25519 = 15,            /*!< RFC 8080, RECOMMENDED */
-	DV_ALG_ED448 = 16,              /*!< RFC 8080, MAY */
+	DV_ALG_RSAMD5 = 1,             /*!< RFC 4034, MUST NOT (RFC 8624) */
+	DV_ALG_DSA = 3,                /*!< RFC 2536, MUST NOT */
+	DV_ALG_RSASHA1 = 5,            /*!< RFC 4034, NOT RECOMMENDED */
+	DV_ALG_DSA_NSEC3_SHA1 = 6,     /*!< RFC 5155, MUST NOT */
+	DV_ALG_RSASHA1_NSEC3_SHA1 = 7, /*!< RFC 5155, NOT RECOMMENDED */
+	DV_ALG_RSASHA256 = 8,          /*!< RFC 5702, MUST */
+	DV_ALG_RSASHA512 = 10,         /*!< RFC 5702, NOT RECOMMENDED */
+	DV_ALG_ECC_GOST = 12,          /*!< RFC 5933, MUST NOT */
+	DV_ALG_ECDSAP256SHA256 = 13,   /*!< RFC 6605, MUST */
+	DV_ALG_ECDSAP384SHA384 = 14,   /*!< RFC 6605, MAY */
+	DV_ALG_ED25519 = 15,           /*!< RFC 8080, RECOMMENDED */
+	DV_ALG_ED448 = 16,             /*!< RFC 8080, MAY */
 };
 
 /* DS digest types (IANA "Delegation Signer Digest Algorithms"). */
@@ -44,12 +44,12 @@ typedef enum {
 	DV_POLICY_MUST,
 } dv_policy_t;
 
-#define DV_DNSKEY_FLAG_ZONE 0x0100   /*!< RFC 4034 §2.1.1 */
+#define DV_DNSKEY_FLAG_ZONE   0x0100 /*!< RFC 4034 §2.1.1 */
 #define DV_DNSKEY_FLAG_REVOKE 0x0080 /*!< RFC 5011 §3 */
-#define DV_DNSKEY_FLAG_SEP 0x0001    /*!< RFC 4034 §2.1.1 */
-#define DV_RRSIG_FIXED_LEN 18        /*!< RRSIG RDATA before the signer name */
-#define DV_NSEC3_HASH_LEN 20         /*!< SHA-1, RFC 5155 §5 */
-#define DV_DIGEST_MAXLEN 64
+#define DV_DNSKEY_FLAG_SEP    0x0001 /*!< RFC 4034 §2.1.1 */
+#define DV_RRSIG_FIXED_LEN    18     /*!< RRSIG RDATA before the signer name */
+#define DV_NSEC3_HASH_LEN     20     /*!< SHA-1, RFC 5155 §5 */
+#define DV_DIGEST_MAXLEN      64
 
 dv_policy_t dv_alg_policy(uint8_t alg);
 dv_policy_t dv_digest_policy(uint8_t digest_type);
@@ -67,11 +67,11 @@ uint16_t dv_keytag(const uint8_t *rdata, size_t rdlen);
  * *outlen.  DV_ENOTSUP for an unknown digest type.
  */
 int dv_ds_digest(const uint8_t *owner, const uint8_t *rdata, size_t rdlen, uint8_t digest_type,
-		 uint8_t *out, size_t *outlen);
+                 uint8_t *out, size_t *outlen);
 
 /*! Whether DS RDATA matches DNSKEY RDATA at owner: tag, algorithm and digest. */
 bool dv_ds_matches(const uint8_t *owner, const uint8_t *ds, size_t dslen, const uint8_t *dnskey,
-		   size_t keylen);
+                   size_t keylen);
 
 /*! A public key ready to verify signatures (built once per DNSKEY). */
 typedef struct dv_key dv_key_t;
@@ -85,7 +85,7 @@ unsigned dv_key_bits(const dv_key_t *key);
 
 /*! Verify sig over data.  0 when valid, DV_ECRYPTO when not.  Thread-safe. */
 int dv_key_verify(const dv_key_t *key, const uint8_t *data, size_t len, const uint8_t *sig,
-		  size_t siglen);
+                  size_t siglen);
 
 /*!
  * A per-thread verification cache: one ready EVP_PKEY_CTX per key, so the
@@ -98,7 +98,7 @@ int dv_vcache_new(dv_vcache_t **out);
 void dv_vcache_free(dv_vcache_t *cache);
 /*! dv_key_verify through a cache (cache may be NULL: uncached). */
 int dv_key_verify_cached(dv_vcache_t *cache, const dv_key_t *key, const uint8_t *data, size_t len,
-			 const uint8_t *sig, size_t siglen);
+                         const uint8_t *sig, size_t siglen);
 
 /*! A growable byte buffer with a ceiling (untrusted sizes). */
 typedef struct {
@@ -121,8 +121,8 @@ void dv_buf_free(dv_buf_t *b);
  * pass sorted=false to sort them here.  Appends to buf (cleared first).
  */
 int dv_sigdata_build(dv_buf_t *buf, const uint8_t *rrsig, size_t rrsig_len, const uint8_t *owner,
-		     uint16_t type, const uint8_t *const *rdatas, const uint16_t *rdlens, size_t n,
-		     bool sorted);
+                     uint16_t type, const uint8_t *const *rdatas, const uint16_t *rdlens, size_t n,
+                     bool sorted);
 
 /*! Lowercase embedded names of the RR types that RFC 4034 §6.2 (as amended
  *  by RFC 6840 §5.1) lists, in place.  DV_EPARSE if the RDATA is malformed. */
@@ -133,7 +133,7 @@ long dv_rrsig_sig_offset(const uint8_t *rrsig, size_t len);
 
 /*! RFC 5155 §5 hash of a wire name (lowercased here).  out gets 20 bytes. */
 int dv_nsec3_hash(uint8_t hash_alg, uint16_t iterations, const uint8_t *salt, size_t saltlen,
-		  const uint8_t *dname, uint8_t out[DV_NSEC3_HASH_LEN]);
+                  const uint8_t *dname, uint8_t out[DV_NSEC3_HASH_LEN]);
 
 /*! Base32hex (RFC 4648 §7) lowercase encoding, NUL-terminated; returns length. */
 size_t dv_base32hex_encode(const uint8_t *in, size_t len, char *out, size_t outlen);

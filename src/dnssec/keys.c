@@ -22,12 +22,12 @@
 #include "dnssec/dnssec.h"
 
 struct dv_key {
-	uint64_t id;           /* unique per process: the verification-cache key */
+	uint64_t id; /* unique per process: the verification-cache key */
 	uint8_t alg;
 	unsigned bits;
-	EVP_PKEY *pkey;        /* RSA, ECDSA, Ed448 */
-	const EVP_MD *md;      /* digest for RSA/ECDSA */
-	size_t ec_half;        /* ECDSA: length of r and of s */
+	EVP_PKEY *pkey;   /* RSA, ECDSA, Ed448 */
+	const EVP_MD *md; /* digest for RSA/ECDSA */
+	size_t ec_half;   /* ECDSA: length of r and of s */
 	uint8_t ed25519[32];
 };
 
@@ -63,25 +63,33 @@ static const EVP_MD *md_get(int bits)
 {
 	pthread_once(&md_once, md_fetch_all);
 	switch (bits) {
-	case 1: return md_sha1;
-	case 256: return md_sha256;
-	case 384: return md_sha384;
-	default: return md_sha512;
+	case 1:
+		return md_sha1;
+	case 256:
+		return md_sha256;
+	case 384:
+		return md_sha384;
+	default:
+		return md_sha512;
 	}
 }
 
 static const EVP_MD *digest_md(uint8_t digest_type)
 {
 	switch (digest_type) {
-	case DV_DIGEST_SHA1: return md_get(1);
-	case DV_DIGEST_SHA256: return md_get(256);
-	case DV_DIGEST_SHA384: return md_get(384);
-	default: return NULL;
+	case DV_DIGEST_SHA1:
+		return md_get(1);
+	case DV_DIGEST_SHA256:
+		return md_get(256);
+	case DV_DIGEST_SHA384:
+		return md_get(384);
+	default:
+		return NULL;
 	}
 }
 
 int dv_ds_digest(const uint8_t *owner, const uint8_t *rdata, size_t rdlen, uint8_t digest_type,
-		 uint8_t *out, size_t *outlen)
+                 uint8_t *out, size_t *outlen)
 {
 	const EVP_MD *md = digest_md(digest_type);
 	if (md == NULL)
@@ -96,8 +104,8 @@ int dv_ds_digest(const uint8_t *owner, const uint8_t *rdata, size_t rdlen, uint8
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int len = 0;
 	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
-		 EVP_DigestUpdate(ctx, low, osz) == 1 && EVP_DigestUpdate(ctx, rdata, rdlen) == 1 &&
-		 EVP_DigestFinal_ex(ctx, out, &len) == 1;
+	         EVP_DigestUpdate(ctx, low, osz) == 1 && EVP_DigestUpdate(ctx, rdata, rdlen) == 1 &&
+	         EVP_DigestFinal_ex(ctx, out, &len) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return DV_ENOMEM;
@@ -106,7 +114,7 @@ int dv_ds_digest(const uint8_t *owner, const uint8_t *rdata, size_t rdlen, uint8
 }
 
 bool dv_ds_matches(const uint8_t *owner, const uint8_t *ds, size_t dslen, const uint8_t *dnskey,
-		   size_t keylen)
+                   size_t keylen)
 {
 	if (dslen < 4 || keylen < 4)
 		return false;
@@ -254,8 +262,8 @@ int dv_key_new(const uint8_t *rdata, size_t rdlen, dv_key_t **out)
 		k->bits = 256;
 		break;
 	case DV_ALG_ED448:
-		k->pkey = len == 57 ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED448, NULL, pk, len)
-				    : NULL;
+		k->pkey =
+		    len == 57 ? EVP_PKEY_new_raw_public_key(EVP_PKEY_ED448, NULL, pk, len) : NULL;
 		ret = k->pkey ? DV_OK : DV_ECRYPTO;
 		k->bits = 456;
 		break;
@@ -336,7 +344,7 @@ static EVP_PKEY_CTX *verify_ctx_new(const dv_key_t *k)
 /* Verify with a digest computed here, through ctx (or a new context when
  * ctx is NULL).  EVP_PKEY_verify may be repeated on an initialised context. */
 static int pkey_verify(const dv_key_t *k, EVP_PKEY_CTX *ctx, const uint8_t *sig, size_t siglen,
-		       const uint8_t *data, size_t len)
+                       const uint8_t *data, size_t len)
 {
 	uint8_t md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
@@ -393,24 +401,24 @@ static EVP_PKEY_CTX *vcache_get(dv_vcache_t *c, const dv_key_t *k)
 }
 
 int dv_key_verify(const dv_key_t *k, const uint8_t *data, size_t len, const uint8_t *sig,
-		  size_t siglen)
+                  size_t siglen)
 {
 	return dv_key_verify_cached(NULL, k, data, len, sig, siglen);
 }
 
 int dv_key_verify_cached(dv_vcache_t *cache, const dv_key_t *k, const uint8_t *data, size_t len,
-			 const uint8_t *sig, size_t siglen)
+                         const uint8_t *sig, size_t siglen)
 {
 	switch (k->alg) {
 	case DV_ALG_ED25519:
 		if (siglen != crypto_sign_BYTES)
 			return DV_ECRYPTO;
 		return crypto_sign_verify_detached(sig, data, len, k->ed25519) == 0 ? DV_OK
-										    : DV_ECRYPTO;
+		                                                                    : DV_ECRYPTO;
 	case DV_ALG_ED448: {
 		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 		int ok = ctx != NULL && EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k->pkey) == 1 &&
-			 EVP_DigestVerify(ctx, sig, siglen, data, len) == 1;
+		         EVP_DigestVerify(ctx, sig, siglen, data, len) == 1;
 		EVP_MD_CTX_free(ctx);
 		return ok ? DV_OK : DV_ECRYPTO;
 	}

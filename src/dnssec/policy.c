@@ -48,12 +48,18 @@ dv_policy_t dv_digest_policy(uint8_t t)
 const char *dv_alg_name(uint8_t alg)
 {
 	static const char *names[] = {
-		[1] = "RSAMD5",           [3] = "DSA",
-		[5] = "RSASHA1",          [6] = "DSA-NSEC3-SHA1",
-		[7] = "RSASHA1-NSEC3-SHA1", [8] = "RSASHA256",
-		[10] = "RSASHA512",       [12] = "ECC-GOST",
-		[13] = "ECDSAP256SHA256", [14] = "ECDSAP384SHA384",
-		[15] = "ED25519",         [16] = "ED448",
+	    [1] = "RSAMD5",
+	    [3] = "DSA",
+	    [5] = "RSASHA1",
+	    [6] = "DSA-NSEC3-SHA1",
+	    [7] = "RSASHA1-NSEC3-SHA1",
+	    [8] = "RSASHA256",
+	    [10] = "RSASHA512",
+	    [12] = "ECC-GOST",
+	    [13] = "ECDSAP256SHA256",
+	    [14] = "ECDSAP384SHA384",
+	    [15] = "ED25519",
+	    [16] = "ED448",
 	};
 	if (alg < sizeof(names) / sizeof(names[0]) && names[alg] != NULL)
 		return names[alg];

@@ -115,8 +115,8 @@ static int rdref_cmp(const void *pa, const void *pb)
 }
 
 int dv_sigdata_build(dv_buf_t *buf, const uint8_t *rrsig, size_t rrsig_len, const uint8_t *owner,
-		     uint16_t type, const uint8_t *const *rdatas, const uint16_t *rdlens, size_t n,
-		     bool sorted)
+                     uint16_t type, const uint8_t *const *rdatas, const uint16_t *rdlens, size_t n,
+                     bool sorted)
 {
 	buf->len = 0;
 	long soff = dv_rrsig_sig_offset(rrsig, rrsig_len);

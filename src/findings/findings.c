@@ -37,9 +37,12 @@ const char *dv_code_remediation(dv_code_t c)
 const char *dv_severity_name(dv_severity_t s)
 {
 	switch (s) {
-	case DV_SEV_INFO: return "info";
-	case DV_SEV_WARNING: return "warning";
-	default: return "error";
+	case DV_SEV_INFO:
+		return "info";
+	case DV_SEV_WARNING:
+		return "warning";
+	default:
+		return "error";
 	}
 }
 
@@ -142,11 +145,11 @@ void dv_findings_write_markdown(FILE *out)
 	      out);
 	for (int i = 0; i < DV_F_COUNT; i++)
 		fprintf(out, "| [`%s`](#%s) | %s | %s |\n", table[i].name, table[i].name,
-			dv_severity_name(table[i].sev), table[i].title);
+		        dv_severity_name(table[i].sev), table[i].title);
 	for (int i = 0; i < DV_F_COUNT; i++)
 		fprintf(out,
-			"\n<a id=\"%s\"></a>\n## %s\n\n**Severity:** %s. **%s.**\n\n%s\n\n"
-			"**Remediation:** %s\n",
-			table[i].name, table[i].name, dv_severity_name(table[i].sev),
-			table[i].title, table[i].expl, table[i].rem);
+		        "\n<a id=\"%s\"></a>\n## %s\n\n**Severity:** %s. **%s.**\n\n%s\n\n"
+		        "**Remediation:** %s\n",
+		        table[i].name, table[i].name, dv_severity_name(table[i].sev),
+		        table[i].title, table[i].expl, table[i].rem);
 }

@@ -43,7 +43,7 @@ typedef struct {
 	size_t len, cap;
 } dv_findings_t;
 
-const char *dv_code_name(dv_code_t code);     /*!< "RRSIG_EXPIRED" */
+const char *dv_code_name(dv_code_t code); /*!< "RRSIG_EXPIRED" */
 dv_severity_t dv_code_severity(dv_code_t code);
 const char *dv_code_title(dv_code_t code);
 const char *dv_code_explanation(dv_code_t code);
@@ -59,7 +59,8 @@ void dv_finding_init(dv_finding_t *f, dv_code_t code);
 int dv_findings_add(dv_findings_t *list, const dv_finding_t *f);
 /*! Move every finding of src to the end of dst (src left empty). */
 int dv_findings_merge(dv_findings_t *dst, dv_findings_t *src);
-/*! Sort into the stable report order: severity (worst first), code, zone, owner, type, server, key tag. */
+/*! Sort into the stable report order: severity (worst first), code, zone, owner, type, server, key
+ * tag. */
 void dv_findings_sort(dv_findings_t *list);
 /*! Count findings of one severity. */
 size_t dv_findings_count(const dv_findings_t *list, dv_severity_t sev);

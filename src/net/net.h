@@ -24,23 +24,23 @@ typedef struct {
 } dv_net_opts_t;
 
 enum dv_query_flags {
-	DV_Q_DO = 1 << 0,       /*!< set the DNSSEC OK bit (RFC 3225) */
-	DV_Q_CD = 1 << 1,       /*!< set Checking Disabled */
-	DV_Q_RD = 1 << 2,       /*!< set Recursion Desired */
-	DV_Q_TCP = 1 << 3,      /*!< TCP only, never UDP */
-	DV_Q_NO_EDNS = 1 << 4,  /*!< send no OPT record */
+	DV_Q_DO = 1 << 0,              /*!< set the DNSSEC OK bit (RFC 3225) */
+	DV_Q_CD = 1 << 1,              /*!< set Checking Disabled */
+	DV_Q_RD = 1 << 2,              /*!< set Recursion Desired */
+	DV_Q_TCP = 1 << 3,             /*!< TCP only, never UDP */
+	DV_Q_NO_EDNS = 1 << 4,         /*!< send no OPT record */
 	DV_Q_NO_TCP_FALLBACK = 1 << 5, /*!< keep a TC=1 UDP answer instead of retrying over TCP */
-	DV_Q_AD = 1 << 6,       /*!< set the AD bit in the query (RFC 6840 §5.7) */
+	DV_Q_AD = 1 << 6,              /*!< set the AD bit in the query (RFC 6840 §5.7) */
 };
 
 typedef struct {
 	struct sockaddr_storage addr; /*!< server address and port */
 	uint8_t qname[255];           /*!< wire form */
 	uint16_t qtype;
-	uint16_t qclass;              /*!< 0 means IN */
-	unsigned flags;               /*!< enum dv_query_flags */
-	unsigned timeout_ms;          /*!< 0: engine default */
-	int retries;                  /*!< -1: engine default */
+	uint16_t qclass;     /*!< 0 means IN */
+	unsigned flags;      /*!< enum dv_query_flags */
+	unsigned timeout_ms; /*!< 0: engine default */
+	int retries;         /*!< -1: engine default */
 } dv_query_t;
 
 /*
@@ -59,15 +59,17 @@ typedef struct {
  *    query and failed to parse.
  */
 typedef struct {
-	int status;          /*!< DV_OK, DV_ETIMEOUT (no answer), DV_ENET (send/connect error), DV_EPARSE (answers did not parse) */
+	int status; /*!< DV_OK, DV_ETIMEOUT (no answer), DV_ENET (send/connect error), DV_EPARSE
+	               (answers did not parse) */
 	const uint8_t *wire; /*!< the DNS message (valid only during the callback; copy it) */
 	size_t len;
-	bool tcp;            /*!< the answer came over TCP */
-	bool udp_truncated;  /*!< a UDP answer had TC=1 (and TCP was used unless NO_TCP_FALLBACK) */
-	bool udp_failed;     /*!< UDP attempts all timed out (or were refused) before TCP (DV_Q_TCP not set) */
-	unsigned rtt_ms;     /*!< of the attempt that answered */
-	unsigned attempts;   /*!< sends made, UDP and TCP */
-	unsigned rtt_us;     /*!< rtt_ms in microseconds (loopback answers take well under 1 ms) */
+	bool tcp;           /*!< the answer came over TCP */
+	bool udp_truncated; /*!< a UDP answer had TC=1 (and TCP was used unless NO_TCP_FALLBACK) */
+	bool udp_failed; /*!< UDP attempts all timed out (or were refused) before TCP (DV_Q_TCP not
+	                    set) */
+	unsigned rtt_ms; /*!< of the attempt that answered */
+	unsigned attempts; /*!< sends made, UDP and TCP */
+	unsigned rtt_us;   /*!< rtt_ms in microseconds (loopback answers take well under 1 ms) */
 } dv_response_t;
 
 /*! Called on the loop thread exactly once per submitted query.  May submit more queries. */
@@ -80,8 +82,8 @@ typedef struct {
 	uint64_t sent, answered, timeouts, tcp_fallbacks;
 	uint64_t dropped_mismatch; /*!< datagrams that matched no outstanding query */
 	/* Added after the first API draft; appended so existing code is unaffected. */
-	uint64_t bad_answers;          /*!< messages that matched a query but failed to parse */
-	uint64_t max_inflight_seen;    /*!< highest number of queries in flight at once */
+	uint64_t bad_answers;              /*!< messages that matched a query but failed to parse */
+	uint64_t max_inflight_seen;        /*!< highest number of queries in flight at once */
 	uint64_t max_server_inflight_seen; /*!< highest in flight to any one server at once */
 } dv_net_stats_t;
 

@@ -12,7 +12,7 @@ json_t *dv_finding_json(const dv_finding_t *f)
 	char buf[64];
 	json_object_set_new(o, "code", json_string(dv_code_name(f->code)));
 	json_object_set_new(o, "severity",
-			    json_string(dv_severity_name(dv_code_severity(f->code))));
+	                    json_string(dv_severity_name(dv_code_severity(f->code))));
 	json_object_set_new(o, "title", json_string(dv_code_title(f->code)));
 	if (f->zone[0])
 		json_object_set_new(o, "zone", json_string(f->zone));
@@ -110,12 +110,12 @@ void dv_report_findings_text(FILE *out, const dv_findings_t *l, size_t max_per_c
 			j++;
 		dv_code_t c = l->v[i].code;
 		fprintf(out, "\n%s %s (%zu): %s\n", dv_severity_name(dv_code_severity(c)),
-			dv_code_name(c), j - i, dv_code_title(c));
+		        dv_code_name(c), j - i, dv_code_title(c));
 		size_t shown = 0;
 		for (size_t k = i; k < j; k++) {
 			if (max_per_code && shown == max_per_code) {
 				fprintf(out, "    ... and %zu more (--format json lists all)\n",
-					j - k);
+				        j - k);
 				break;
 			}
 			finding_line(out, &l->v[k]);

@@ -31,6 +31,6 @@ int dv_json_write(FILE *out, json_t *root);
 
 /*! The verify report. */
 void dv_report_verify_text(FILE *out, const dv_zone_t *zone, const dv_verify_opts_t *opts,
-			   const dv_verify_stats_t *st, const dv_findings_t *list, double seconds);
+                           const dv_verify_stats_t *st, const dv_findings_t *list, double seconds);
 json_t *dv_report_verify_json(const dv_zone_t *zone, const dv_verify_opts_t *opts,
-			      const dv_verify_stats_t *st, const dv_findings_t *list);
+                              const dv_verify_stats_t *st, const dv_findings_t *list);

@@ -4,36 +4,36 @@
 #include "report/report.h"
 
 void dv_report_verify_text(FILE *out, const dv_zone_t *z, const dv_verify_opts_t *o,
-			   const dv_verify_stats_t *st, const dv_findings_t *l, double seconds)
+                           const dv_verify_stats_t *st, const dv_findings_t *l, double seconds)
 {
 	char now[40], exp[40], owner[1025], type[32];
 	dv_time_format(o->now, now, sizeof(now));
 	fprintf(out, "dnsvigil verify %s (%s)\n", z->origin_str, z->file);
 	fprintf(out, "  checked at   %s\n", now);
 	fprintf(out, "  records      %zu in %zu RRsets at %zu names, SOA serial %u\n", st->records,
-		st->rrsets, st->names, dv_zone_serial(z));
+	        st->rrsets, st->names, dv_zone_serial(z));
 	fprintf(out, "  DNSKEYs      %zu; denial of existence: %s\n", st->dnskeys, st->denial);
 	fprintf(out, "  RRSIGs       %zu, %zu verified valid of %zu checked\n", st->rrsigs,
-		st->rrsigs_verified, st->rrsigs_checked);
+	        st->rrsigs_verified, st->rrsigs_checked);
 	if (st->have_expiry) {
 		dv_time_format(st->earliest_expiry, exp, sizeof(exp));
 		dv_dname_to_str(z->names[st->earliest_name].dname, owner, sizeof(owner));
 		dv_type_to_str(st->earliest_type, type, sizeof(type));
 		int64_t left = st->earliest_expiry - o->now;
 		fprintf(out, "  earliest expiry %s (%s %s), %s%lldd %02lldh\n", exp, owner, type,
-			left < 0 ? "expired " : "in ", (long long)(left < 0 ? -left : left) / 86400,
-			(long long)((left < 0 ? -left : left) % 86400) / 3600);
+		        left < 0 ? "expired " : "in ", (long long)(left < 0 ? -left : left) / 86400,
+		        (long long)((left < 0 ? -left : left) % 86400) / 3600);
 	}
 	fprintf(out, "  findings     %zu errors, %zu warnings, %zu notices\n",
-		dv_findings_count(l, DV_SEV_ERROR), dv_findings_count(l, DV_SEV_WARNING),
-		dv_findings_count(l, DV_SEV_INFO));
+	        dv_findings_count(l, DV_SEV_ERROR), dv_findings_count(l, DV_SEV_WARNING),
+	        dv_findings_count(l, DV_SEV_INFO));
 	fprintf(out, "  time         %.2f s\n", seconds);
 	dv_report_findings_text(out, l, 20);
 	fprintf(out, "\nstatus: %s\n", dv_findings_status(l));
 }
 
 json_t *dv_report_verify_json(const dv_zone_t *z, const dv_verify_opts_t *o,
-			      const dv_verify_stats_t *st, const dv_findings_t *l)
+                              const dv_verify_stats_t *st, const dv_findings_t *l)
 {
 	char buf[1025];
 	json_t *r = json_object();
@@ -53,10 +53,12 @@ json_t *dv_report_verify_json(const dv_zone_t *z, const dv_verify_opts_t *o,
 	json_object_set_new(s, "rrsigs", json_integer((json_int_t)st->rrsigs));
 	json_object_set_new(s, "rrsigs_checked", json_integer((json_int_t)st->rrsigs_checked));
 	json_object_set_new(s, "rrsigs_verified", json_integer((json_int_t)st->rrsigs_verified));
-	json_object_set_new(s, "errors", json_integer((json_int_t)dv_findings_count(l, DV_SEV_ERROR)));
+	json_object_set_new(s, "errors",
+	                    json_integer((json_int_t)dv_findings_count(l, DV_SEV_ERROR)));
 	json_object_set_new(s, "warnings",
-			    json_integer((json_int_t)dv_findings_count(l, DV_SEV_WARNING)));
-	json_object_set_new(s, "infos", json_integer((json_int_t)dv_findings_count(l, DV_SEV_INFO)));
+	                    json_integer((json_int_t)dv_findings_count(l, DV_SEV_WARNING)));
+	json_object_set_new(s, "infos",
+	                    json_integer((json_int_t)dv_findings_count(l, DV_SEV_INFO)));
 	if (st->have_expiry) {
 		json_object_set_new(s, "earliest_expiry", json_integer(st->earliest_expiry));
 		dv_time_format(st->earliest_expiry, buf, sizeof(buf));

@@ -379,7 +379,7 @@ typedef struct {
 	char *err;
 	size_t errlen;
 	const char *label;
-	uint8_t *scratch; /*!< DV_SCRATCH bytes: one decoded message or RDATA */
+	uint8_t *scratch;  /*!< DV_SCRATCH bytes: one decoded message or RDATA */
 	uint32_t *zsorted; /*!< zone indexes in canonical name order (query lookups) */
 } rd_t;
 #define DV_SCRATCH (65536 + 4)
@@ -488,7 +488,7 @@ static int zone_cmp(const void *a, const void *b, void *arg)
 {
 	const dv_snapshot_t *s = arg;
 	return knot_dname_cmp(s->zones[*(const uint32_t *)a].dname,
-			      s->zones[*(const uint32_t *)b].dname);
+	                      s->zones[*(const uint32_t *)b].dname);
 }
 
 /* Binary search of the (lowercase) zone names: snapshots of many zones hold

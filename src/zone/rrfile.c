@@ -28,7 +28,7 @@ static void fail_at(zs_scanner_t *s, ctx_t *c, int ret, const char *msg)
 	if (c->ret == DV_OK) {
 		c->ret = ret;
 		snprintf(c->err, c->errlen, "%s:%llu: %s", s->file.name ? s->file.name : c->path,
-			 (unsigned long long)s->line_counter, msg);
+		         (unsigned long long)s->line_counter, msg);
 	}
 	s->state = ZS_STATE_STOP;
 }
@@ -75,8 +75,7 @@ static void on_record(zs_scanner_t *s)
 		fail_at(s, c, DV_EPARSE, "malformed RDATA");
 }
 
-int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char *err,
-		   size_t errlen)
+int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char *err, size_t errlen)
 {
 	char dummy[8];
 	if (err == NULL || errlen == 0) {

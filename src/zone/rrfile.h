@@ -14,7 +14,7 @@ typedef struct {
 	uint32_t ttl;
 	uint32_t line;
 	uint16_t rdlen;
-	uint8_t *rdata;     /*!< canonical form */
+	uint8_t *rdata; /*!< canonical form */
 } dv_rrfile_rr_t;
 
 typedef struct {
@@ -28,5 +28,5 @@ typedef struct {
  * writes "file:line: message" into err.  At most 100000 records.
  */
 int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char *err,
-		   size_t errlen);
+                   size_t errlen);
 void dv_rrfile_free(dv_rrfile_t *f);

@@ -15,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	for (size_t i = 0; i < a.ede_count; i++)
 		for (size_t k = 0; a.ede[i].text[k] != '\0'; k++)
-			if (k >= sizeof(a.ede[i].text) || a.ede[i].text[k] < 0x20 || a.ede[i].text[k] > 0x7e)
+			if (k >= sizeof(a.ede[i].text) || a.ede[i].text[k] < 0x20 ||
+			    a.ede[i].text[k] > 0x7e)
 				__builtin_trap();
 	return 0;
 }

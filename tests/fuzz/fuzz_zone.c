@@ -48,7 +48,8 @@ static void check_invariants(const dv_zone_t *z)
 			__builtin_trap();
 	}
 	for (size_t i = 0; i < z->rr_count; i++) {
-		if (z->rrs[i].name >= z->name_count || (z->rrs[i].rdlen > 0 && z->rrs[i].rdata == NULL))
+		if (z->rrs[i].name >= z->name_count ||
+		    (z->rrs[i].rdlen > 0 && z->rrs[i].rdata == NULL))
 			__builtin_trap();
 		if (i > 0 && z->rrs[i].name < z->rrs[i - 1].name)
 			__builtin_trap();
@@ -66,8 +67,8 @@ static void check_invariants(const dv_zone_t *z)
 		}
 		for (uint32_t k = 0; k < rs->sig_count; k++) {
 			const dv_rr_t *rr = &z->rrs[rs->sig_first + k];
-			if (rr->name != rs->name || rr->type != KNOT_RRTYPE_RRSIG || rr->rdlen < 2 ||
-			    ((rr->rdata[0] << 8) | rr->rdata[1]) != rs->type)
+			if (rr->name != rs->name || rr->type != KNOT_RRTYPE_RRSIG ||
+			    rr->rdlen < 2 || ((rr->rdata[0] << 8) | rr->rdata[1]) != rs->type)
 				__builtin_trap();
 		}
 		if (dv_zone_rrset_find(z, rs->name, rs->type) != rs)
@@ -101,9 +102,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_invariants(z);
 
 	dv_verify_opts_t o = {
-		.now = 1800000000, /* 2027-01-15: inside the seed zones' windows */
-		.warn_expiry = 7 * 86400,
-		.threads = 1,
+	    .now = 1800000000, /* 2027-01-15: inside the seed zones' windows */
+	    .warn_expiry = 7 * 86400,
+	    .threads = 1,
 	};
 	dv_verify_stats_t st;
 	dv_findings_t f = {0};

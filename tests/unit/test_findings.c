@@ -154,10 +154,10 @@ static void test_sort(void **state)
 		uint16_t type;
 		int32_t keytag;
 	} want[] = {
-		/* Errors first; within a severity by code, then owner, type, key tag. */
-		{e0, "a.example.", 1, 20},  {e0, "a.example.", 1, 300}, {e0, "a.example.", 28, -1},
-		{e0, "z.example.", 1, -1},  {e1, "a.example.", 1, -1},  {e1, "b.example.", 1, -1},
-		{w0, "a.example.", 1, -1},  {i0, "a.example.", 1, -1},
+	    /* Errors first; within a severity by code, then owner, type, key tag. */
+	    {e0, "a.example.", 1, 20}, {e0, "a.example.", 1, 300}, {e0, "a.example.", 28, -1},
+	    {e0, "z.example.", 1, -1}, {e1, "a.example.", 1, -1},  {e1, "b.example.", 1, -1},
+	    {w0, "a.example.", 1, -1}, {i0, "a.example.", 1, -1},
 	};
 	size_t n = i0 >= 0 ? 8 : 7;
 	assert_int_equal(l.len, n);
@@ -266,8 +266,8 @@ static void test_markdown_matches_doc(void **state)
 	/* Every code has its anchor and its row. */
 	for (int i = 0; i < DV_F_COUNT; i++) {
 		char anchor[256];
-		snprintf(anchor, sizeof(anchor), "<a id=\"%s\"></a>\n## %s\n", dv_code_name((dv_code_t)i),
-			 dv_code_name((dv_code_t)i));
+		snprintf(anchor, sizeof(anchor), "<a id=\"%s\"></a>\n## %s\n",
+		         dv_code_name((dv_code_t)i), dv_code_name((dv_code_t)i));
 		assert_non_null(strstr(gen, anchor));
 		assert_non_null(strstr(gen, dv_code_remediation((dv_code_t)i)));
 	}
@@ -285,8 +285,8 @@ static void test_markdown_matches_doc(void **state)
 		free(doc);
 		free(gen);
 		fail_msg("doc/findings.md differs from the table at line %zu: regenerate it with "
-			 "`dnsvigil findings --markdown > doc/findings.md`",
-			 line);
+		         "`dnsvigil findings --markdown > doc/findings.md`",
+		         line);
 	}
 	free(doc);
 	free(gen);
@@ -295,13 +295,13 @@ static void test_markdown_matches_doc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_complete),
-		cmocka_unit_test(test_code_from_name_errors),
-		cmocka_unit_test(test_severity_names),
-		cmocka_unit_test(test_finding_init),
-		cmocka_unit_test(test_sort),
-		cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_markdown_matches_doc),
+	    cmocka_unit_test(test_table_complete),
+	    cmocka_unit_test(test_code_from_name_errors),
+	    cmocka_unit_test(test_severity_names),
+	    cmocka_unit_test(test_finding_init),
+	    cmocka_unit_test(test_sort),
+	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_markdown_matches_doc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

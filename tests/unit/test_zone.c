@@ -23,7 +23,7 @@
 #include "core/zone.h"
 #include "zone/rrfile.h"
 
-#define SOA "example. 3600 IN SOA ns.example. admin.example. 2024010101 3600 900 604800 300\n"
+#define SOA      "example. 3600 IN SOA ns.example. admin.example. 2024010101 3600 900 604800 300\n"
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static int load(const char *text, dv_zone_t **z, char *err, size_t errlen)
@@ -75,21 +75,20 @@ static uint16_t rrsig_covered(const dv_rr_t *rr)
 
 /* RFC 4034 §6.1: "the following names are sorted in canonical DNS name order". */
 static const char *const rfc4034_order[] = {
-	"example.",           "a.example.",   "yljkjljk.a.example.", "Z.a.example.",
-	"zABC.a.EXAMPLE.",    "z.example.",   "\\001.z.example.",    "*.z.example.",
-	"\\200.z.example.",
+    "example.",   "a.example.",       "yljkjljk.a.example.", "Z.a.example.",     "zABC.a.EXAMPLE.",
+    "z.example.", "\\001.z.example.", "*.z.example.",        "\\200.z.example.",
 };
 
 static void test_canonical_order_rfc4034(void **state)
 {
 	/* The owners in a shuffled order, in mixed case. */
 	const char *text = "\\200.z.example. TXT \"8\"\n"
-			   "Z.A.example. TXT \"3\"\n"
-			   "z.example. TXT \"5\"\n" SOA "*.z.example. TXT \"7\"\n"
-			   "zABC.a.EXAMPLE. TXT \"4\"\n"
-			   "\\001.z.example. TXT \"6\"\n"
-			   "yljkjljk.a.example. TXT \"2\"\n"
-			   "a.example. TXT \"1\"\n";
+	                   "Z.A.example. TXT \"3\"\n"
+	                   "z.example. TXT \"5\"\n" SOA "*.z.example. TXT \"7\"\n"
+	                   "zABC.a.EXAMPLE. TXT \"4\"\n"
+	                   "\\001.z.example. TXT \"6\"\n"
+	                   "yljkjljk.a.example. TXT \"2\"\n"
+	                   "a.example. TXT \"1\"\n";
 	dv_zone_t *z = load_ok(text);
 	assert_int_equal(z->name_count, NELEM(rfc4034_order));
 	for (size_t i = 0; i < NELEM(rfc4034_order); i++) {
@@ -113,11 +112,15 @@ static void test_canonical_order_rfc4034(void **state)
 	for (size_t i = 0; i < z->name_count; i++) {
 		assert_int_equal(!!(z->names[i].flags & DV_NAME_WILDCARD), i == 7);
 		assert_int_equal(!!(z->names[i].flags & DV_NAME_APEX), i == 0);
-		assert_int_equal(z->names[i].flags & (DV_NAME_ENT | DV_NAME_NONAUTH | DV_NAME_DELEG),
-				 0);
+		assert_int_equal(
+		    z->names[i].flags & (DV_NAME_ENT | DV_NAME_NONAUTH | DV_NAME_DELEG), 0);
 	}
 	/* Stored names are lowercase. */
-	assert_memory_equal(z->names[3].dname, "\x01z\x01" "a\x07" "example", 12);
+	assert_memory_equal(z->names[3].dname,
+	                    "\x01z\x01"
+	                    "a\x07"
+	                    "example",
+	                    12);
 	dv_zone_free(z);
 }
 
@@ -149,10 +152,10 @@ static void test_dname_cmp(void **state)
 static void test_duplicates_dropped(void **state)
 {
 	const char *text = SOA "www.example. 300 A 192.0.2.1\n"
-			       "WWW.example. 300 A 192.0.2.1\n"
-			       "www.example. 600 A 192.0.2.1\n"
-			       "www.example. 300 A 192.0.2.2\n"
-			       "www.example. 300 AAAA 2001:db8::1\n";
+	                       "WWW.example. 300 A 192.0.2.1\n"
+	                       "www.example. 600 A 192.0.2.1\n"
+	                       "www.example. 300 A 192.0.2.2\n"
+	                       "www.example. 300 AAAA 2001:db8::1\n";
 	dv_zone_t *z = load_ok(text);
 	long w = find(z, "www.example.");
 	assert_true(w > 0);
@@ -174,13 +177,15 @@ static void test_duplicates_dropped(void **state)
 static void test_rrset_ttl(void **state)
 {
 	const char *text = SOA "mixed.example. 600 A 192.0.2.1\n"
-			       "mixed.example. 300 A 192.0.2.2\n"
-			       "mixed.example. 900 A 192.0.2.3\n"
-			       "same.example. 600 A 192.0.2.1\n"
-			       "same.example. 600 A 192.0.2.2\n";
+	                       "mixed.example. 300 A 192.0.2.2\n"
+	                       "mixed.example. 900 A 192.0.2.3\n"
+	                       "same.example. 600 A 192.0.2.1\n"
+	                       "same.example. 600 A 192.0.2.2\n";
 	dv_zone_t *z = load_ok(text);
-	const dv_rrset_t *m = dv_zone_rrset_find(z, (uint32_t)find(z, "mixed.example."), KNOT_RRTYPE_A);
-	const dv_rrset_t *s = dv_zone_rrset_find(z, (uint32_t)find(z, "same.example."), KNOT_RRTYPE_A);
+	const dv_rrset_t *m =
+	    dv_zone_rrset_find(z, (uint32_t)find(z, "mixed.example."), KNOT_RRTYPE_A);
+	const dv_rrset_t *s =
+	    dv_zone_rrset_find(z, (uint32_t)find(z, "same.example."), KNOT_RRTYPE_A);
 	assert_non_null(m);
 	assert_non_null(s);
 	assert_true(m->ttl_differs);
@@ -194,15 +199,16 @@ static void test_rrset_ttl(void **state)
 	dv_zone_free(z);
 }
 
-#define SIG(t, tag) \
+#define SIG(t, tag)                                                                                \
 	"www.example. RRSIG " t " 13 2 3600 20300101000000 20000101000000 " tag " example. AAAA\n"
 
 static void test_rrsig_attached(void **state)
 {
-	const char *text = SOA "www.example. A 192.0.2.1\n"
-			       "www.example. AAAA 2001:db8::1\n"
-			       "www.example. TXT \"x\"\n" SIG("TXT", "1") SIG("A", "2") SIG("A", "1")
-				       SIG("MX", "3") SIG("NSEC", "4") "other.example. A 192.0.2.9\n";
+	const char *text =
+	    SOA "www.example. A 192.0.2.1\n"
+	        "www.example. AAAA 2001:db8::1\n"
+	        "www.example. TXT \"x\"\n" SIG("TXT", "1") SIG("A", "2") SIG("A", "1")
+	            SIG("MX", "3") SIG("NSEC", "4") "other.example. A 192.0.2.9\n";
 	dv_zone_t *z = load_ok(text);
 	long w = find(z, "www.example.");
 	assert_true(w > 0);
@@ -247,14 +253,20 @@ static void test_rdata_canonical_in_store(void **state)
 {
 	/* Embedded names are lowercased (RFC 4034 §6.2), NSEC next names not (RFC 6840 §5.1). */
 	const char *text = SOA "example. MX 10 MAIL.Example.\n"
-			       "example. NSEC WWW.Example. SOA MX NSEC\n";
+	                       "example. NSEC WWW.Example. SOA MX NSEC\n";
 	dv_zone_t *z = load_ok(text);
 	const dv_rrset_t *mx = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_MX);
 	assert_non_null(mx);
-	assert_memory_equal(z->rrs[mx->rr_first].rdata, "\x00\x0a\x04mail\x07" "example\x00", 15);
+	assert_memory_equal(z->rrs[mx->rr_first].rdata,
+	                    "\x00\x0a\x04mail\x07"
+	                    "example\x00",
+	                    15);
 	const dv_rrset_t *ns = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_NSEC);
 	assert_non_null(ns);
-	assert_memory_equal(z->rrs[ns->rr_first].rdata, "\x03WWW\x07" "Example\x00", 13);
+	assert_memory_equal(z->rrs[ns->rr_first].rdata,
+	                    "\x03WWW\x07"
+	                    "Example\x00",
+	                    13);
 	dv_zone_free(z);
 }
 
@@ -285,19 +297,18 @@ static void test_empty_nonterminals(void **state)
 static void test_empty_nonterminals_shared(void **state)
 {
 	dv_zone_t *z = load_ok(SOA "a.b.c.example. A 192.0.2.1\n"
-				   "y.b.c.example. A 192.0.2.2\n"
-				   "x.c.example. A 192.0.2.3\n"
-				   "q.p.example. A 192.0.2.4\n"
-				   "r.p.example. A 192.0.2.5\n");
+	                           "y.b.c.example. A 192.0.2.2\n"
+	                           "x.c.example. A 192.0.2.3\n"
+	                           "q.p.example. A 192.0.2.4\n"
+	                           "r.p.example. A 192.0.2.5\n");
 	bool dup = false;
 	for (size_t i = 1; i < z->name_count; i++)
 		dup |= knot_dname_is_equal(z->names[i - 1].dname, z->names[i].dname);
 	if (dup)
 		dv_zone_free(z);
 	static const char *const want[] = {
-		"example.",   "c.example.", "b.c.example.", "a.b.c.example.",
-		"y.b.c.example.", "x.c.example.", "p.example.", "q.p.example.",
-		"r.p.example.",
+	    "example.",     "c.example.", "b.c.example.", "a.b.c.example.", "y.b.c.example.",
+	    "x.c.example.", "p.example.", "q.p.example.", "r.p.example.",
 	};
 	for (size_t i = 0; i < z->name_count && i < NELEM(want); i++)
 		assert_name_is(z, i, want[i]);
@@ -315,34 +326,34 @@ static void test_empty_nonterminals_shared(void **state)
 static void test_zone_cuts(void **state)
 {
 	const char *text = SOA "example. NS ns.example.\n"
-			       "ns.example. A 192.0.2.53\n"
-			       "sub.example. NS ns.sub.example.\n"
-			       "sub.example. DS 12345 13 2 "
-			       "0000000000000000000000000000000000000000000000000000000000000000\n"
-			       "ns.sub.example. A 192.0.2.54\n"
-			       "x.y.sub.example. TXT \"occluded\"\n"
-			       "deeper.sub.example. NS ns.elsewhere.\n"
-			       "tail.example. A 192.0.2.1\n"
-			       "dn.example. DNAME target.test.\n"
-			       "dn.example. TXT \"beside the DNAME\"\n"
-			       "x.dn.example. A 192.0.2.2\n"
-			       "zz.example. A 192.0.2.3\n";
+	                       "ns.example. A 192.0.2.53\n"
+	                       "sub.example. NS ns.sub.example.\n"
+	                       "sub.example. DS 12345 13 2 "
+	                       "0000000000000000000000000000000000000000000000000000000000000000\n"
+	                       "ns.sub.example. A 192.0.2.54\n"
+	                       "x.y.sub.example. TXT \"occluded\"\n"
+	                       "deeper.sub.example. NS ns.elsewhere.\n"
+	                       "tail.example. A 192.0.2.1\n"
+	                       "dn.example. DNAME target.test.\n"
+	                       "dn.example. TXT \"beside the DNAME\"\n"
+	                       "x.dn.example. A 192.0.2.2\n"
+	                       "zz.example. A 192.0.2.3\n";
 	dv_zone_t *z = load_ok(text);
 	const struct {
 		const char *name;
 		uint16_t flags;
 	} want[] = {
-		{"example.", DV_NAME_APEX},
-		{"dn.example.", 0},
-		{"x.dn.example.", DV_NAME_NONAUTH | DV_NAME_DNAME_BELOW},
-		{"ns.example.", 0},
-		{"sub.example.", DV_NAME_DELEG},
-		{"deeper.sub.example.", DV_NAME_NONAUTH},
-		{"ns.sub.example.", DV_NAME_NONAUTH},
-		{"y.sub.example.", DV_NAME_NONAUTH | DV_NAME_ENT},
-		{"x.y.sub.example.", DV_NAME_NONAUTH},
-		{"tail.example.", 0},
-		{"zz.example.", 0},
+	    {"example.", DV_NAME_APEX},
+	    {"dn.example.", 0},
+	    {"x.dn.example.", DV_NAME_NONAUTH | DV_NAME_DNAME_BELOW},
+	    {"ns.example.", 0},
+	    {"sub.example.", DV_NAME_DELEG},
+	    {"deeper.sub.example.", DV_NAME_NONAUTH},
+	    {"ns.sub.example.", DV_NAME_NONAUTH},
+	    {"y.sub.example.", DV_NAME_NONAUTH | DV_NAME_ENT},
+	    {"x.y.sub.example.", DV_NAME_NONAUTH},
+	    {"tail.example.", 0},
+	    {"zz.example.", 0},
 	};
 	assert_int_equal(z->name_count, NELEM(want));
 	for (size_t i = 0; i < NELEM(want); i++) {
@@ -359,7 +370,7 @@ static void test_zone_cuts(void **state)
 static void test_apex_dname(void **state)
 {
 	dv_zone_t *z = load_ok(SOA "example. DNAME example.net.\n"
-				   "www.example. A 192.0.2.1\n");
+	                           "www.example. A 192.0.2.1\n");
 	long w = find(z, "www.example.");
 	assert_true(w > 0);
 	assert_int_equal(z->names[0].flags & ~DV_NAME_SPLIT, DV_NAME_APEX);
@@ -378,8 +389,8 @@ static void expect_error(const char *text, int code, const char *prefix, const c
 	dv_zone_t *z = (dv_zone_t *)0x1;
 	int ret = load(text, &z, err, sizeof(err));
 	if (ret != code)
-		fail_msg("expected %s, got %s (%s) for:\n%s", dv_strerror(code), dv_strerror(ret), err,
-			 text);
+		fail_msg("expected %s, got %s (%s) for:\n%s", dv_strerror(code), dv_strerror(ret),
+		         err, text);
 	assert_null(z);
 	if (strncmp(err, prefix, strlen(prefix)) != 0)
 		fail_msg("message '%s' does not start with '%s'", err, prefix);
@@ -391,24 +402,24 @@ static void test_errors(void **state)
 {
 	/* A syntax error on line 3 (an octet over 255). */
 	expect_error(SOA "www.example. A 192.0.2.1\nbad.example. A 192.0.2.999\n", DV_EPARSE,
-		     "t:3: ", NULL);
+	             "t:3: ", NULL);
 	/* After a multi-line SOA, the line still counts every physical line. */
 	expect_error("example. SOA ns.example. admin.example. (\n 1\n 2\n 3\n 4\n 5 )\n"
-		     "\n"
-		     "www.example. A 192.0.2.1\n"
-		     "www.example. BOGUSTYPE foo\n",
-		     DV_EPARSE, "t:9: ", NULL);
+	             "\n"
+	             "www.example. A 192.0.2.1\n"
+	             "www.example. BOGUSTYPE foo\n",
+	             DV_EPARSE, "t:9: ", NULL);
 	/* An unknown directive. */
 	expect_error(SOA "$FROB 1\n", DV_EPARSE, "t:2: ", NULL);
 	/* No SOA at all. */
 	expect_error("www.example. A 192.0.2.1\n", DV_ENOTZONE, "t:", "no SOA");
 	/* Two SOAs at the apex; the message points at one of them. */
 	expect_error(SOA "www.example. A 192.0.2.1\n"
-			 "example. SOA ns.example. admin.example. 2 3600 900 604800 300\n",
-		     DV_ENOTZONE, "t:", "more than one SOA");
+	                 "example. SOA ns.example. admin.example. 2 3600 900 604800 300\n",
+	             DV_ENOTZONE, "t:", "more than one SOA");
 	/* Out-of-zone data, with its line. */
 	expect_error(SOA "www.example. A 192.0.2.1\nwww.example.org. A 192.0.2.1\n", DV_ENOTZONE,
-		     "t:3: ", "outside the zone");
+	             "t:3: ", "outside the zone");
 	/* A sibling that only shares a suffix is outside too. */
 	expect_error(SOA "xexample. A 192.0.2.1\n", DV_ENOTZONE, "t:2: ", "outside the zone");
 	/* A record of another class: libzscanner 3.2 itself accepts only IN. */
@@ -439,19 +450,19 @@ static void test_errors_with_origin(void **state)
 	dv_zone_t *z = NULL;
 	const char *t1 = "www A 192.0.2.1\n";
 	assert_int_equal(dv_zone_load_mem(t1, strlen(t1), "t", &o, &z, err, sizeof(err)),
-			 DV_ENOTZONE);
+	                 DV_ENOTZONE);
 	assert_null(z);
 	assert_non_null(strstr(err, "no SOA"));
 	/* An SOA below the apex is not the zone's SOA. */
 	const char *t2 = "@ SOA ns admin 1 2 3 4 5\nsub SOA ns admin 1 2 3 4 5\n";
 	assert_int_equal(dv_zone_load_mem(t2, strlen(t2), "t", &o, &z, err, sizeof(err)),
-			 DV_ENOTZONE);
+	                 DV_ENOTZONE);
 	assert_non_null(strstr(err, "not at the zone apex"));
 	assert_int_equal(strncmp(err, "t:2: ", 5), 0);
 	/* An invalid origin. */
 	dv_zone_opts_t bad = {.origin = "a..b"};
 	assert_int_equal(dv_zone_load_mem(SOA, strlen(SOA), "t", &bad, &z, err, sizeof(err)),
-			 DV_EINVAL);
+	                 DV_EINVAL);
 	/* Relative names complete against the given origin. */
 	const char *t3 = "@ SOA ns admin 1 2 3 4 5\n";
 	assert_int_equal(dv_zone_load_mem(t3, strlen(t3), "t", &o, &z, err, sizeof(err)), DV_OK);
@@ -506,7 +517,8 @@ static void test_include(void **state)
 	assert_true(find(z, "www.example.") > 0);
 	assert_string_equal(z->file, top);
 	/* The RR from the included file carries its line there. */
-	const dv_rrset_t *m = dv_zone_rrset_find(z, (uint32_t)find(z, "mail.example."), KNOT_RRTYPE_A);
+	const dv_rrset_t *m =
+	    dv_zone_rrset_find(z, (uint32_t)find(z, "mail.example."), KNOT_RRTYPE_A);
 	assert_int_equal(z->rrs[m->rr_first].line, 2);
 	dv_zone_free(z);
 
@@ -531,11 +543,11 @@ static void test_include(void **state)
 static void test_crlf(void **state)
 {
 	const char *lf = SOA "www.example. A 192.0.2.1\n"
-			     "txt.example. TXT \"a\" (\n  \"b\" )\n";
+	                     "txt.example. TXT \"a\" (\n  \"b\" )\n";
 	const char *crlf = "example. 3600 IN SOA ns.example. admin.example. 2024010101 3600 900 "
-			   "604800 300\r\n"
-			   "www.example. A 192.0.2.1\r\n"
-			   "txt.example. TXT \"a\" (\r\n  \"b\" )\r\n";
+	                   "604800 300\r\n"
+	                   "www.example. A 192.0.2.1\r\n"
+	                   "txt.example. TXT \"a\" (\r\n  \"b\" )\r\n";
 	char err[512] = "";
 	dv_zone_t *b = NULL;
 	int ret = load(crlf, &b, err, sizeof(err));
@@ -582,11 +594,12 @@ static void test_default_ttl(void **state)
 {
 	/* No $TTL and no TTL on the line: the loader's default applies. */
 	const char *text = "example. IN SOA ns.example. admin.example. 1 2 3 4 5\n"
-			   "www.example. A 192.0.2.1\n";
+	                   "www.example. A 192.0.2.1\n";
 	dv_zone_opts_t o = {.default_ttl = 1234};
 	dv_zone_t *z = NULL;
 	char err[256];
-	assert_int_equal(dv_zone_load_mem(text, strlen(text), "t", &o, &z, err, sizeof(err)), DV_OK);
+	assert_int_equal(dv_zone_load_mem(text, strlen(text), "t", &o, &z, err, sizeof(err)),
+	                 DV_OK);
 	long w = find(z, "www.example.");
 	assert_int_equal(dv_zone_rrset_find(z, (uint32_t)w, KNOT_RRTYPE_A)->ttl, 1234);
 	dv_zone_free(z);
@@ -597,9 +610,9 @@ static void test_default_ttl(void **state)
 static void test_lookups(void **state)
 {
 	dv_zone_t *z = load_ok(SOA "example. NS ns.example.\n"
-				   "ns.example. A 192.0.2.53\n"
-				   "ns.example. AAAA 2001:db8::53\n"
-				   "a.b.example. TXT \"x\"\n");
+	                           "ns.example. A 192.0.2.53\n"
+	                           "ns.example. AAAA 2001:db8::53\n"
+	                           "a.b.example. TXT \"x\"\n");
 	assert_string_equal(z->origin_str, "example.");
 	assert_int_equal(find(z, "example."), 0);
 	assert_int_equal(find(z, "EXAMPLE."), 0);
@@ -633,10 +646,10 @@ static void test_serial(void **state)
 		const char *soa;
 		uint32_t serial;
 	} v[] = {
-		{"example. SOA ns.example. admin.example. 2024010101 1 2 3 4\n", 2024010101u},
-		{"example. SOA . . 0 1 2 3 4\n", 0},
-		{"example. SOA a.b.c.d.example. x.y.example. 4294967295 1 2 3 4\n", 4294967295u},
-		{"example. SOA ns admin 7 1 2 3 4\n", 7},
+	    {"example. SOA ns.example. admin.example. 2024010101 1 2 3 4\n", 2024010101u},
+	    {"example. SOA . . 0 1 2 3 4\n", 0},
+	    {"example. SOA a.b.c.d.example. x.y.example. 4294967295 1 2 3 4\n", 4294967295u},
+	    {"example. SOA ns admin 7 1 2 3 4\n", 7},
 	};
 	for (size_t i = 0; i < NELEM(v); i++) {
 		dv_zone_t *z = load_ok(v[i].soa);
@@ -667,19 +680,28 @@ static void test_rrfile(void **state)
 	/* No SOA needed; relative names complete against the origin; owners and
 	 * embedded names canonical (lowercase). */
 	write_file(path, "; anchors\n"
-			 "Example. 3600 IN DS 1 13 2 "
-			 "0000000000000000000000000000000000000000000000000000000000000000\n"
-			 "WWW 60 IN MX 10 MAIL.Example.\n");
+	                 "Example. 3600 IN DS 1 13 2 "
+	                 "0000000000000000000000000000000000000000000000000000000000000000\n"
+	                 "WWW 60 IN MX 10 MAIL.Example.\n");
 	assert_int_equal(dv_rrfile_load(path, "example.", &f, err, sizeof(err)), DV_OK);
 	assert_int_equal(f.n, 2);
-	assert_memory_equal(f.v[0].owner, "\x07" "example\x00", 9);
+	assert_memory_equal(f.v[0].owner,
+	                    "\x07"
+	                    "example\x00",
+	                    9);
 	assert_int_equal(f.v[0].type, KNOT_RRTYPE_DS);
 	assert_int_equal(f.v[0].ttl, 3600);
 	assert_int_equal(f.v[0].line, 2);
 	assert_int_equal(f.v[0].rdlen, 4 + 32);
-	assert_memory_equal(f.v[1].owner, "\x03www\x07" "example\x00", 13);
+	assert_memory_equal(f.v[1].owner,
+	                    "\x03www\x07"
+	                    "example\x00",
+	                    13);
 	assert_int_equal(f.v[1].ttl, 60);
-	assert_memory_equal(f.v[1].rdata, "\x00\x0a\x04mail\x07" "example\x00", 15);
+	assert_memory_equal(f.v[1].rdata,
+	                    "\x00\x0a\x04mail\x07"
+	                    "example\x00",
+	                    15);
 	dv_rrfile_free(&f);
 	assert_int_equal(f.n, 0);
 	assert_null(f.v);
@@ -733,7 +755,7 @@ static void test_progress(void **state)
 	len += (size_t)snprintf(text, cap, "%s", SOA);
 	for (unsigned i = 0; len + 64 < cap - 4096 && i < 200000; i++)
 		len += (size_t)snprintf(text + len, cap - len, "h%u.example. A 192.0.2.%u\n", i,
-					i % 256);
+		                        i % 256);
 	progress_t p = {0};
 	dv_zone_opts_t o = {.progress = progress_cb, .progress_ctx = &p};
 	dv_zone_t *z = NULL;
@@ -754,28 +776,28 @@ static void test_progress(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_canonical_order_rfc4034),
-		cmocka_unit_test(test_dname_cmp),
-		cmocka_unit_test(test_duplicates_dropped),
-		cmocka_unit_test(test_rrset_ttl),
-		cmocka_unit_test(test_rrsig_attached),
-		cmocka_unit_test(test_rdata_canonical_in_store),
-		cmocka_unit_test(test_empty_nonterminals),
-		cmocka_unit_test(test_empty_nonterminals_shared),
-		cmocka_unit_test(test_zone_cuts),
-		cmocka_unit_test(test_apex_dname),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_error_include_missing),
-		cmocka_unit_test(test_errors_with_origin),
-		cmocka_unit_test(test_errors_files),
-		cmocka_unit_test(test_include),
-		cmocka_unit_test(test_crlf),
-		cmocka_unit_test(test_generate),
-		cmocka_unit_test(test_default_ttl),
-		cmocka_unit_test(test_lookups),
-		cmocka_unit_test(test_serial),
-		cmocka_unit_test(test_rrfile),
-		cmocka_unit_test(test_progress),
+	    cmocka_unit_test(test_canonical_order_rfc4034),
+	    cmocka_unit_test(test_dname_cmp),
+	    cmocka_unit_test(test_duplicates_dropped),
+	    cmocka_unit_test(test_rrset_ttl),
+	    cmocka_unit_test(test_rrsig_attached),
+	    cmocka_unit_test(test_rdata_canonical_in_store),
+	    cmocka_unit_test(test_empty_nonterminals),
+	    cmocka_unit_test(test_empty_nonterminals_shared),
+	    cmocka_unit_test(test_zone_cuts),
+	    cmocka_unit_test(test_apex_dname),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_error_include_missing),
+	    cmocka_unit_test(test_errors_with_origin),
+	    cmocka_unit_test(test_errors_files),
+	    cmocka_unit_test(test_include),
+	    cmocka_unit_test(test_crlf),
+	    cmocka_unit_test(test_generate),
+	    cmocka_unit_test(test_default_ttl),
+	    cmocka_unit_test(test_lookups),
+	    cmocka_unit_test(test_serial),
+	    cmocka_unit_test(test_rrfile),
+	    cmocka_unit_test(test_progress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
