@@ -335,7 +335,7 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if
 
 echo "== dnsvigil check benchmark  $(date -u +%FT%TZ)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "dnsvigil: $DNSVIGIL ($("$DNSVIGIL" --version 2>&1 | head -1), built $(date -u -r "$DNSVIGIL" +%FT%TZ)${DV_BUILT:+ from commit $DV_BUILT})"
+echo "dnsvigil: $DNSVIGIL ($("$DNSVIGIL" --version 2>&1 | head -1), built $(date -u -r "$DNSVIGIL" +%FT%TZ)${DV_BUILT:+, git HEAD then $DV_BUILT})"
 echo "tree: $TREE (signed $(date -u -r "$TREE/.done" +%FT%TZ)); root $ADDR_ROOT, bench. $ADDR_TLD, $N children on $ADDR_C1 + $ADDR_C2 (NSD $(nsd -v 2>&1 | head -1 | awk '{ print $NF }'))"
 echo
 
@@ -365,7 +365,7 @@ print("\t".join(str(x) for x in [r, wall, usr + sys_, rss / 1024, n / wall, rc, 
       s["signatures_verified"], ",".join("%s=%d" % kv for kv in sorted(st.items()))]))
 EOF
 done
-awk -F'\t' '{ printf "run %d: wall %.2f s, CPU %.2f s, peak RSS %.1f MiB, %.0f domains/s, exit %s, probe %d ms, zones %d, servers %d, errors %d, warnings %d, signatures checked %d verified %d, asked zones: %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }' "$RUN/big.tsv"
+awk -F'\t' '{ printf "run %d: wall %.2f s, CPU %.2f s, peak RSS %.1f MiB, %.0f domains/s, exit %s, probe %d ms (after the probe: %.2f s), zones %d, servers %d, errors %d, warnings %d, signatures checked %d verified %d, asked zones: %s\n", $1, $2, $3, $4, $5, $6, $7, $2 - $7 / 1000, $8, $9, $10, $11, $12, $13, $14 }' "$RUN/big.tsv"
 DV_WALL=$(cut -f2 "$RUN/big.tsv" | median)
 DV_CPU=$(cut -f3 "$RUN/big.tsv" | median)
 DV_RSS=$(cut -f4 "$RUN/big.tsv" | sort -g | tail -1)
