@@ -250,7 +250,8 @@ static int collect_records(ctx_t *c)
 				return ret;
 		}
 	}
-	qsort(c->recs, c->nrecs, sizeof(*c->recs), hash_cmp); /* hash leads the struct */
+	if (c->nrecs > 1) /* qsort must not see a NULL array, even empty */
+		qsort(c->recs, c->nrecs, sizeof(*c->recs), hash_cmp); /* hash leads the struct */
 	c->keys = malloc((c->nrecs ? c->nrecs : 1) * sizeof(*c->keys));
 	if (c->keys == NULL)
 		return DV_ENOMEM;
@@ -477,7 +478,8 @@ static int check_chain(ctx_t *c)
 	for (size_t k = 0; k < c->nrecs; k++)
 		memcpy(u + k * HLEN, c->recs[k].hash, HLEN);
 	memcpy(u + c->nrecs * HLEN, c->missing, c->nmissing * HLEN);
-	qsort(u, nu, HLEN, hash_cmp);
+	if (nu > 1)
+		qsort(u, nu, HLEN, hash_cmp);
 
 	int ret = DV_OK;
 	for (size_t k = 0; k < c->nrecs && ret == DV_OK; k++) {

@@ -142,6 +142,11 @@ void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, cons
                     size_t n)
 {
 	dv_presign_t *p = ctx;
+	if (owner == NULL) {
+		/* The end of loading: the records may be freed next. */
+		dv_presign_finish(p);
+		return;
+	}
 	if (p->failed || p->started == 0)
 		return;
 	if (!p->apex_seen && knot_dname_is_equal(owner, origin)) {

@@ -1059,9 +1059,14 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	free(ld.owners);
 	free(ld.runbuf);
 	dv_arena_free(&ld.scratch);
+	if (opts->on_run != NULL)
+		opts->on_run(opts->run_ctx, z->origin, NULL, NULL, 0);
 	*out = z;
 	return DV_OK;
 fail:
+	/* The hook may still be reading records in the arena: let it finish. */
+	if (opts->on_run != NULL)
+		opts->on_run(opts->run_ctx, z->origin, NULL, NULL, 0);
 	free(ld.recs);
 	free(ld.owners);
 	free(ld.runbuf);

@@ -88,7 +88,9 @@ typedef struct {
 	 *  one owner, when the run ends: lets checks start while the rest of the
 	 *  input is parsed.  `rrs[i].name` is 0; RDATA pointers stay valid for the
 	 *  zone's life.  A name whose records come in several runs is flagged
-	 *  DV_NAME_SPLIT once loaded.  May be NULL. */
+	 *  DV_NAME_SPLIT once loaded.  At the end of every load, successful or
+	 *  not, it is called once more with owner NULL and n 0, before any memory
+	 *  is released: from then on it must not touch the records.  May be NULL. */
 	void (*on_run)(void *ctx, const uint8_t *origin, const uint8_t *owner, const dv_rr_t *rrs,
 	               size_t n);
 	void *run_ctx;
