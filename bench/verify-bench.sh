@@ -9,7 +9,8 @@
 #   -t "TOOLS"   subset of: dnsvigil ldns bind kzc kzs validns    [all]
 #   -T SECONDS   kill one run after this long (exit 124)          [3600]
 #   -f FILE      crypto floor TSV from bench/cryptofloor (default: measure now)
-#   -o FILE      raw TSV output     [bench/results/raw-<UTC stamp>.tsv]
+#   -o FILE      raw TSV output     [bench/results/raw-<UTC stamp>.tsv];
+#                with -o, bench/results/latest.tsv is left alone
 #   -a           append this run's rows to bench/results/latest.tsv instead
 #                of replacing it
 #   --quick      only the 100k-delegation zones
@@ -226,6 +227,7 @@ floor_of() {
 # ------------------------------------------------------------------ run
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$RESULTS" "$ZDIR/logs"
+UPDATE_LATEST=1; [[ -n $OUT ]] && UPDATE_LATEST=0
 OUT=${OUT:-$RESULTS/raw-$STAMP.tsv}
 {
 	echo "# verify-bench $STAMP on $(hostname), $(uname -sr)"
@@ -271,11 +273,13 @@ for z in "${names[@]}"; do
 done
 
 # latest.tsv: the committed figures (replace, or -a: append rows of this run)
-if [[ $APPEND == 1 && -f $RESULTS/latest.tsv ]]; then
+if [[ $UPDATE_LATEST == 0 ]]; then
+	log "raw TSV: $OUT"
+elif [[ $APPEND == 1 && -f $RESULTS/latest.tsv ]]; then
 	# "# floor" lines stay as they are: the report takes the fastest of all blocks
 	{ grep '^#' "$OUT" | sed '/^# floor\t/!s/^# /# (appended) /'; grep -v '^#' "$OUT" | tail -n +2; } >> "$RESULTS/latest.tsv"
 else
 	cp "$OUT" "$RESULTS/latest.tsv"
 fi
-log "raw TSV: $OUT (also in bench/results/latest.tsv)"
+[[ $UPDATE_LATEST == 1 ]] && log "raw TSV: $OUT (also in bench/results/latest.tsv)"
 report "$OUT"
