@@ -300,6 +300,14 @@ fault add-deleg-nooptout knot-a8-nsec3 2 "NSEC3_MISSING new.example.|$(h3 knot-a
 fault nsec3param-del bind-a15-nsec3 2 "NSEC3PARAM_MISSING example. *
 NSEC3_BITMAP_MISMATCH example.|$(h3 bind-a15-nsec3 example.) *" \
 	"del example. NSEC3PARAM" "del example. RRSIG NSEC3PARAM"
+# NSEC3PARAM iterations edited (the chain keeps 0): the parameters differ,
+# whatever the count - also above the count where hashing is given up.
+for it in 100 3000; do
+	fault "nsec3param-iter-$it" ldns-a13-nsec3 2 "+NSEC3_PARAM_MISMATCH * *
+NSEC3_ITERATIONS example. *
+RRSIG_INVALID example. NSEC3PARAM
+?NSEC3_MISSING * *" "field example. NSEC3PARAM 2 $it"
+done
 # Iterations and salt (ldns-signzone -t 5 -s ABCD): a warning and an info.
 fcase nsec3-iter 1 "NSEC3_ITERATIONS example. *" "$FX/ldns-a13-nsec3iter.zone" --now "$NOW"
 t_eq "nsec3-iter: NSEC3_SALT reported as info" \

@@ -221,6 +221,65 @@ base | sed 1d > "$W/relative.zone"
 vf_verify "$W/relative" --origin example. --now "$NOW" "$W/relative.zone"
 t_eq "relative names + --origin: loads (ZONE_UNSIGNED, not a load error)" \
 	"$VF_RC:$("${ZT[@]}" ew "$W/relative.json" 2>/dev/null | cut -d' ' -f1-2 | tr '\n' ' ')" "2:ZONE_UNSIGNED example. "
+# Semantic mutations: well-formed zone files whose DNSSEC fields are absurd
+# (short or unknown keys, impossible RRSIG fields, huge NSEC3 parameters,
+# self-pointing chains).  Any findings, but a JSON report, exit 0..2 and no
+# sanitizer report.
+ed31=$("$PY" -c 'import base64; print(base64.b64encode(bytes(31)).decode())')
+h_www=$("${ZT[@]}" nsec3hash "$FX/ldns-a13-nsec3.zone" www.example.)
+sem=(
+	"dnskey-short|ldns-a13-nsec3|field example. DNSKEY 3 AAAA 0 256"
+	"dnskey-alg200|ldns-a13-nsec3|field example. DNSKEY 2 200 0 256"
+	"dnskey-proto2|ldns-a13-nsec3|field example. DNSKEY 1 2 0 257"
+	"dnskey-flags0|ldns-a13-nsec3|field example. DNSKEY 0 0 0 256"
+	"rsa-no-modulus|knot-a8-nsec3|field example. DNSKEY 3 AwEA 0 256"
+	"rsa-long-exp|knot-a8-nsec3|field example. DNSKEY 3 AP//AQAB 0 256"
+	"rsa-zero-exp|knot-a8-nsec3|field example. DNSKEY 3 AAAAAQ== 0 256"
+	"ed25519-31|ldns-a15-nsec3optout|field example. DNSKEY 3 $ed31 0 256"
+	"nsec3param-iter65535|ldns-a13-nsec3|field example. NSEC3PARAM 2 65535"
+	"nsec3param-hash2|ldns-a13-nsec3|field example. NSEC3PARAM 0 2"
+	"nsec3param-salt255|ldns-a13-nsec3|field example. NSEC3PARAM 3 $(printf 'ff%.0s' {1..255})"
+	"nsec3-self|ldns-a13-nsec3|field $h_www NSEC3 4 ${h_www%%.*}"
+	"nsec3-iter65535|ldns-a13-nsec3|field $h_www NSEC3 2 65535"
+	"rrsig-alg8|ldns-a13-nsec3|rrsigfield www.example. A 1 8"
+	"rrsig-alg15|ldns-a13-nsec3|rrsigfield www.example. A 1 15"
+	"rrsig-sig-short|ldns-a13-nsec3|rrsigfield www.example. A 8 AAAA"
+	"rrsig-rsa-short|ldns-a8-nsec|rrsigfield www.example. A 8 AAAA"
+	"rrsig-covers-unknown|ldns-a13-nsec3|rrsigfield www.example. A 0 TYPE65000"
+	"rrsig-times-extreme|ldns-a13-nsec3|rrsigfield www.example. A 4 0|rrsigfield www.example. A 5 4294967295"
+	"rrsig-labels255|ldns-a13-nsec3|rrsigfield www.example. A 2 255"
+	"rrsig-signer-root|ldns-a13-nsec3|rrsigfield www.example. A 7 ."
+	"ds-digest200|ldns-a13-nsec3|field secure.example. DS 2 200"
+	"ds-digest-short|ldns-a13-nsec3|field secure.example. DS 3 AB"
+	"zonemd-scheme0|ldns-a13-zonemd|field example. ZONEMD 1 0 2 1"
+	"zonemd-short|ldns-a13-zonemd|field example. ZONEMD 3 AB 2 2"
+	"nsec-type65535|bind-a13-nsec|nsecbitmap ns1.example. A TYPE65535 RRSIG NSEC"
+	"nsec-self|bind-a13-nsec|field mail.example. NSEC 0 mail.example."
+	"nsec-loop-apex|bind-a13-nsec|field example. NSEC 0 example."
+	"cname-at-apex|bind-a13-nsec|add example. 3600 IN CNAME www.example."
+	"cname-and-a|knot-a15-nsec|add ftp.example. 3600 IN A 192.0.2.21"
+)
+bad_sem=0
+for entry in "${sem[@]}"; do
+	IFS='|' read -r -a f <<< "$entry"
+	name=${f[0]} base=${f[1]}
+	if ! "${ZT[@]}" edit "$FX/$base.zone" "$W/sem-$name.zone" "${f[@]:2}" 2> "$W/sem.err"; then
+		not_ok "semantic mutation $name applies" "$(cat "$W/sem.err")"
+		bad_sem=$((bad_sem + 1))
+		continue
+	fi
+	timeout 30 "$DNSVIGIL" verify --format json --now "$NOW" "$W/sem-$name.zone" > "$W/sem-$name.json" 2> "$W/sem-$name.err"
+	rc=$?
+	if [ "$rc" -gt 2 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$W/sem-$name.err"; then
+		not_ok "semantic mutation $name: no crash" "exit $rc" "$(head -c 600 "$W/sem-$name.err")"
+		bad_sem=$((bad_sem + 1))
+	elif ! "$PY" -c 'import json, sys; json.load(open(sys.argv[1]))' "$W/sem-$name.json" 2> /dev/null; then
+		not_ok "semantic mutation $name: a JSON report" "exit $rc" "$(head -c 300 "$W/sem-$name.err")"
+		bad_sem=$((bad_sem + 1))
+	fi
+done
+t_eq "${#sem[@]} semantic mutations: all reported, none crashed" "$bad_sem" 0
+
 # Mutated signed zones (bytes flipped, lines dropped or doubled, a field
 # cut short): any verdict, but exit 0..2 and no sanitizer report.  Seeded,
 # so a failure reproduces: the file stays in $W.
