@@ -909,7 +909,7 @@ static void names_of(const lrrset_t *ns, char *buf, size_t len)
 		char n[1025];
 		dv_snap_dname_str(ns->rd[i], n, sizeof(n));
 		size_t l = strlen(buf);
-		snprintf(buf + l, len - l, "%s%s", i ? " " : "", n);
+		snprintf(buf + l, len - l, "%s%.255s", i ? " " : "", n);
 	}
 }
 

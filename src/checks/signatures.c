@@ -121,7 +121,7 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	const dv_zone_t *z = w->sh->z;
 	const dv_keyset_t *ks = w->sh->ks;
 	const dv_name_t *nm = &z->names[rs->name];
-	char d[1200];
+	char d[sizeof(((dv_finding_t *)0)->detail)];
 
 	if (!must_be_signed(nm, rs->type)) {
 		if (rs->sig_count > 0)
@@ -157,7 +157,7 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		if (!knot_dname_is_equal(rd + DV_RRSIG_FIXED_LEN, z->origin)) {
 			char sn[1025];
 			dv_dname_to_str(rd + DV_RRSIG_FIXED_LEN, sn, sizeof(sn));
-			snprintf(d, sizeof(d), "signer %s", sn);
+			snprintf(d, sizeof(d), "signer %.400s", sn);
 			w->ret = add(w, DV_F_RRSIG_SIGNER_MISMATCH, rs->name, rs->type, sig, 0, d);
 			continue;
 		}

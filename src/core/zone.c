@@ -865,26 +865,18 @@ static int build_index(load_t *ld)
 			nm->sig_first = (uint32_t)i;
 			nm->sig_count = (uint32_t)(j - i);
 		} else {
-			if (nrs == caprs) {
-				caprs *= 2;
-				dv_rrset_t *nv = realloc(z->rrsets, caprs * sizeof(*nv));
-				if (nv == NULL) {
-					ret = DV_ENOMEM;
-					goto fail;
-				}
-				z->rrsets = nv;
-			}
-			dv_rrset_t *rs = &z->rrsets[nrs];
+			dv_rrset_t *rs = &z->rrsets[nrs]; /* nrs < caprs: counted above */
 			*rs = (dv_rrset_t){.name = z->rrs[i].name,
 			                   .type = z->rrs[i].type,
 			                   .ttl = z->rrs[i].ttl,
 			                   .rr_first = (uint32_t)i,
 			                   .rr_count = (uint32_t)(j - i)};
-			for (size_t k = i + 1; k < j; k++) {
-				if (z->rrs[k].ttl != rs->ttl) {
+			const dv_rr_t *set = &z->rrs[i];
+			for (uint32_t k = 1; k < rs->rr_count; k++) {
+				if (set[k].ttl != rs->ttl) {
 					rs->ttl_differs = true;
-					if (z->rrs[k].ttl < rs->ttl)
-						rs->ttl = z->rrs[k].ttl;
+					if (set[k].ttl < rs->ttl)
+						rs->ttl = set[k].ttl;
 				}
 			}
 			if (nm->rrset_count == 0)

@@ -431,7 +431,7 @@ static int get_bool(rd_t *rd, json_t *o, const char *key, const char *ctx, bool 
 
 static int get_type(rd_t *rd, json_t *o, const char *key, const char *ctx, uint16_t *out)
 {
-	const char *s;
+	const char *s = NULL;
 	if (get_str(rd, o, key, ctx, &s) != DV_OK)
 		return DV_EPARSE;
 	if (strlen(s) > 20 || knot_rrtype_from_string(s, out) != 0)
@@ -441,7 +441,7 @@ static int get_type(rd_t *rd, json_t *o, const char *key, const char *ctx, uint1
 
 static int get_name(rd_t *rd, json_t *o, const char *key, const char *ctx, uint8_t out[255])
 {
-	const char *s;
+	const char *s = NULL;
 	if (get_str(rd, o, key, ctx, &s) != DV_OK)
 		return DV_EPARSE;
 	if (dv_snap_dname_parse(s, out) != DV_OK)
@@ -453,7 +453,7 @@ static int get_name(rd_t *rd, json_t *o, const char *key, const char *ctx, uint8
 static int get_b64(rd_t *rd, json_t *o, const char *key, const char *ctx, uint8_t *buf,
                    size_t bufsize, size_t max, uint16_t *outlen)
 {
-	const char *s;
+	const char *s = NULL;
 	if (get_str(rd, o, key, ctx, &s) != DV_OK)
 		return DV_EPARSE;
 	size_t slen = strlen(s);
@@ -522,8 +522,8 @@ static int read_query(rd_t *rd, dv_snapshot_t *s, json_t *o, size_t i)
 		return DV_EPARSE;
 	dv_snap_query_t q = {0};
 	uint8_t zname[255], qname[255];
-	const char *str;
-	int64_t v;
+	const char *str = NULL;
+	int64_t v = 0;
 	if (get_name(rd, o, "zone", ctx, zname) != DV_OK)
 		return DV_EPARSE;
 	long z = zone_lookup(rd, s, zname);
@@ -598,7 +598,7 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 	static const char *const keys[] = {
 	    "dnsvigil_snapshot", "time",  "probe_ms", "domains", "trust_anchors",
 	    "servers",           "zones", "queries",  NULL};
-	int64_t v;
+	int64_t v = 0;
 	int r;
 	if (!json_is_object(root))
 		return rd_fail(rd, "not a JSON object");
@@ -661,7 +661,7 @@ static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
 		json_t *o = json_array_get(a, i);
 		char ctx[48];
 		snprintf(ctx, sizeof(ctx), "servers[%zu]", i);
-		const char *name, *addr;
+		const char *name = NULL, *addr = NULL;
 		if (!json_is_object(o))
 			return rd_fail(rd, "%s: not an object", ctx);
 		if (check_keys(rd, o, ctx, sk) != DV_OK ||
