@@ -16,7 +16,7 @@
 # Environment: DNSVIGIL [$TOP/build-bench/dnsvigil], NOW [20300101000000]
 set -uo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd -P)
-SHARED=${SHARED_BENCH:-/work/shared/bench}
+SHARED=${SHARED_BENCH:-$(cd "$(dirname "$0")/../../shared/bench" 2>/dev/null && pwd)}
 export DNSVIGIL=${DNSVIGIL:-$TOP/build-bench/dnsvigil}
 export NOW=${NOW:-20300101000000}
 [[ -x $DNSVIGIL ]] || { echo "detect-dnsvigil: no executable $DNSVIGIL (run bench/verify-bench.sh once, or set DNSVIGIL)" >&2; exit 1; }

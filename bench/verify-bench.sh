@@ -34,7 +34,7 @@
 set -uo pipefail
 export LC_ALL=C
 TOP=$(cd "$(dirname "$0")/.." && pwd -P)
-SHARED=${SHARED_BENCH:-/work/shared/bench}
+SHARED=${SHARED_BENCH:-$(cd "$(dirname "$0")/../../shared/bench" 2>/dev/null && pwd)}
 RESULTS="$TOP/bench/results"
 
 ZDIR=/var/tmp/dnsvigil-zones; RUNS=1; TOOLS="dnsvigil ldns bind kzc kzs validns"
