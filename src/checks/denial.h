@@ -56,7 +56,8 @@ static inline int denial_u16_cmp(const void *a, const void *b)
 /* Sort and de-duplicate, as dv_bitmap_encode wants them. */
 static inline void denial_types_finish(denial_types_t *t)
 {
-	qsort(t->v, t->len, sizeof(*t->v), denial_u16_cmp);
+	if (t->len > 1) /* qsort must not see a NULL array */
+		qsort(t->v, t->len, sizeof(*t->v), denial_u16_cmp);
 	size_t o = 0;
 	for (size_t i = 0; i < t->len; i++)
 		if (o == 0 || t->v[o - 1] != t->v[i])
