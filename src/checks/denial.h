@@ -67,7 +67,7 @@ static inline void denial_types_finish(denial_types_t *t)
 
 static inline bool denial_types_has(const denial_types_t *t, uint16_t type)
 {
-	return bsearch(&type, t->v, t->len, sizeof(*t->v), denial_u16_cmp) != NULL;
+	return t->len > 0 && bsearch(&type, t->v, t->len, sizeof(*t->v), denial_u16_cmp) != NULL;
 }
 
 /* Whether every RRset at the name is NSEC3: an NSEC3 owner (a hash), not a
