@@ -477,7 +477,8 @@ static int check_chain(ctx_t *c)
 		return DV_ENOMEM;
 	for (size_t k = 0; k < c->nrecs; k++)
 		memcpy(u + k * HLEN, c->recs[k].hash, HLEN);
-	memcpy(u + c->nrecs * HLEN, c->missing, c->nmissing * HLEN);
+	if (c->nmissing > 0)
+		memcpy(u + c->nrecs * HLEN, c->missing, c->nmissing * HLEN);
 	if (nu > 1)
 		qsort(u, nu, HLEN, hash_cmp);
 
