@@ -248,7 +248,7 @@ sign() {
 	local src=$LAB_DIR/zones/$label.src
 	cat > "$src"
 	for k in "$@"; do cat "$k.key" >> "$src"; done
-	dnssec-signzone -P -O full -K "$KD" -o "$label.lab." -s "$(utc "$s")" -e "$(utc "$e")" \
+	dnssec-signzone -P -O full -K "$KD" -d "$LAB_DIR/zones" -o "$label.lab." -s "$(utc "$s")" -e "$(utc "$e")" \
 		-f "$out" "${SIGNOPTS[@]}" "$src" "${@/%/.private}" > "$LOG/sign-$label.log" 2>&1 ||
 		die "dnssec-signzone $label.lab." "$LOG/sign-$label.log"
 }
