@@ -83,14 +83,8 @@ static int zb_add(zb_t *z, const uint8_t *owner, uint16_t type, const uint8_t *r
 {
 	if (rdlen > 65535)
 		return DV_ELIMIT;
-	if (z->len == z->cap) {
-		size_t ncap = z->cap ? z->cap * 2 : 64;
-		crec_t *nv = realloc(z->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return DV_ENOMEM;
-		z->v = nv;
-		z->cap = ncap;
-	}
+	if (dv_array_grow(&z->v, &z->cap, z->len, sizeof(*z->v), 64) != DV_OK)
+		return DV_ENOMEM;
 	crec_t *r = &z->v[z->len];
 	memcpy(r->owner, owner, knot_dname_size(owner));
 	r->type = type;
@@ -461,17 +455,27 @@ static int sign_zone(zb_t *z, const dv_signkey_t *key, const signpol_t *pol)
 	return ret;
 }
 
-static int write_zone(ctx_t *c, const zb_t *z, const char *file)
+/* Create DIR/name for writing; path gets the full name for messages. */
+static int open_out(ctx_t *c, const char *name, char *path, size_t pathlen, FILE **out)
 {
-	char path[4096];
-	int n = snprintf(path, sizeof(path), "%s/%s", c->opts->out_dir, file);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	int n = snprintf(path, pathlen, "%s/%s", c->opts->out_dir, name);
+	if (n < 0 || (size_t)n >= pathlen)
 		return DV_EINVAL;
-	FILE *f = fopen(path, "w");
-	if (f == NULL) {
+	*out = fopen(path, "w");
+	if (*out == NULL) {
 		seterr(c, "%s: %s", path, strerror(errno));
 		return DV_EIO;
 	}
+	return DV_OK;
+}
+
+static int write_zone(ctx_t *c, const zb_t *z, const char *file)
+{
+	char path[4096];
+	FILE *f = NULL;
+	int n = open_out(c, file, path, sizeof(path), &f);
+	if (n != DV_OK)
+		return n;
 	knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
 	style.wrap = false;
 	style.human_timestamp = true;
@@ -700,14 +704,10 @@ static int mkdir_p1(const char *dir)
 static int write_text(ctx_t *c, const char *name, const char *text)
 {
 	char path[4096];
-	int n = snprintf(path, sizeof(path), "%s/%s", c->opts->out_dir, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return DV_EINVAL;
-	FILE *f = fopen(path, "w");
-	if (f == NULL) {
-		seterr(c, "%s: %s", path, strerror(errno));
-		return DV_EIO;
-	}
+	FILE *f = NULL;
+	int n = open_out(c, name, path, sizeof(path), &f);
+	if (n != DV_OK)
+		return n;
 	fputs(text, f);
 	if (fclose(f) != 0) {
 		seterr(c, "%s: %s", path, strerror(errno));

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/error.h"
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
@@ -35,14 +36,8 @@ typedef struct {
 
 static inline int denial_types_push(denial_types_t *t, uint16_t type)
 {
-	if (t->len == t->cap) {
-		size_t nc = t->cap ? t->cap * 2 : 64;
-		uint16_t *nv = realloc(t->v, nc * sizeof(*nv));
-		if (nv == NULL)
-			return DV_ENOMEM;
-		t->v = nv;
-		t->cap = nc;
-	}
+	if (dv_array_grow(&t->v, &t->cap, t->len, sizeof(*t->v), 64) != DV_OK)
+		return DV_ENOMEM;
 	t->v[t->len++] = type;
 	return DV_OK;
 }

@@ -216,14 +216,9 @@ static int collect_records(ctx_t *c)
 				                    "%u NSEC3 records of one chain at one owner",
 				                    rs->rr_count);
 			} else {
-				if (c->nrecs == c->caprecs) {
-					size_t nc = c->caprecs ? c->caprecs * 2 : 1024;
-					n3rec_t *nv = realloc(c->recs, nc * sizeof(*nv));
-					if (nv == NULL)
-						return DV_ENOMEM;
-					c->recs = nv;
-					c->caprecs = nc;
-				}
+				if (dv_array_grow(&c->recs, &c->caprecs, c->nrecs, sizeof(*c->recs),
+				                  1024) != DV_OK)
+					return DV_ENOMEM;
 				n3rec_t *r = &c->recs[c->nrecs++];
 				memcpy(r->hash, ohash, HLEN);
 				memset(r->next, 0, HLEN);

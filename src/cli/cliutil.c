@@ -74,3 +74,11 @@ int dv_cli_now(const char *s, int64_t *out)
 	}
 	return 0;
 }
+
+int dv_cli_format(const char *cmd, const char *arg)
+{
+	if (strcmp(arg, "text") == 0 || strcmp(arg, "json") == 0)
+		return 0;
+	fprintf(stderr, "dnsvigil %s: --format text or json\n", cmd);
+	return -1;
+}

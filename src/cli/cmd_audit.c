@@ -76,7 +76,7 @@ int dv_cmd_audit(int argc, char **argv)
 			break;
 		case 'f':
 			format = optarg;
-			if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+			if (dv_cli_format("audit", format) != 0)
 				goto bad;
 			break;
 		case 'N':

@@ -100,10 +100,8 @@ int dv_cmd_check(int argc, char **argv)
 			}
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-				fprintf(stderr, "dnsvigil check: --format text or json\n");
+			if (dv_cli_format("check", optarg) != 0)
 				return bad;
-			}
 			format = optarg;
 			break;
 		case OPT_NAGIOS:

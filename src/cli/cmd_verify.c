@@ -104,10 +104,8 @@ int dv_cmd_verify(int argc, char **argv)
 			}
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-				fprintf(stderr, "dnsvigil verify: --format text or json\n");
+			if (dv_cli_format("verify", optarg) != 0)
 				return DV_EXIT_ERROR;
-			}
 			format = optarg;
 			break;
 		case 'q':

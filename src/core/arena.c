@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/error.h"
 
 struct dv_arena_chunk {
 	dv_arena_chunk_t *next;
@@ -61,4 +62,20 @@ void dv_arena_free(dv_arena_t *a)
 	}
 	a->head = NULL;
 	a->total = 0;
+}
+
+int dv_array_grow(void *v, size_t *cap, size_t len, size_t elem, size_t first)
+{
+	if (len < *cap)
+		return DV_OK;
+	void **pv = v;
+	size_t ncap = *cap ? *cap * 2 : first;
+	if (ncap <= len || ncap > SIZE_MAX / elem)
+		return DV_ENOMEM;
+	void *nv = realloc(*pv, ncap * elem);
+	if (nv == NULL)
+		return DV_ENOMEM;
+	*pv = nv;
+	*cap = ncap;
+	return DV_OK;
 }

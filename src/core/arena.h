@@ -22,3 +22,10 @@ void *dv_arena_alloc(dv_arena_t *a, size_t len);
 void *dv_arena_dup(dv_arena_t *a, const void *src, size_t len);
 /*! Release every chunk. */
 void dv_arena_free(dv_arena_t *a);
+
+/*!
+ * Make room in a growable array for one more element: when len == *cap,
+ * reallocate *v to twice the capacity (or `first` elements).  Returns 0 or
+ * DV_ENOMEM (the array is left as it was).
+ */
+int dv_array_grow(void *v, size_t *cap, size_t len, size_t elem, size_t first);

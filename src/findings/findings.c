@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/error.h"
 #include "findings/findings.h"
 
@@ -66,14 +67,8 @@ void dv_finding_init(dv_finding_t *f, dv_code_t code)
 
 int dv_findings_add(dv_findings_t *l, const dv_finding_t *f)
 {
-	if (l->len == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		dv_finding_t *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return DV_ENOMEM;
-		l->v = nv;
-		l->cap = ncap;
-	}
+	if (dv_array_grow(&l->v, &l->cap, l->len, sizeof(*l->v), 16) != DV_OK)
+		return DV_ENOMEM;
 	l->v[l->len++] = *f;
 	return DV_OK;
 }

@@ -67,7 +67,7 @@ static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *r
 			fprintf(out, "  %s%s   (%s)\n", prefix,
 			        parent < 0 ? "" : (i == last ? "   " : "│  "), zr->reason);
 		char np[512];
-		snprintf(np, sizeof(np), "%s%s", prefix,
+		snprintf(np, sizeof(np), "%.500s%s", prefix, /* depth is bounded by the name */
 		         parent < 0 ? "" : (i == last ? "   " : "│  "));
 		tree(out, snap, res, order, (long)z, np, depth + 1);
 	}
