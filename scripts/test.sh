@@ -37,13 +37,13 @@ export DNSVIGIL="$TOP/$BUILD/dnsvigil"
 echo "== unit tests"
 for t in "$BUILD"/tests/unit/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue
-	CMOCKA_MESSAGE_OUTPUT=TAP "$t" > "$RESULTS/$(basename "$t").tap" 2>&1
+	CMOCKA_MESSAGE_OUTPUT=TAP "$t" > "$RESULTS/unit-$(basename "$t").tap" 2>&1
 	rc=$?
-	count "$RESULTS/$(basename "$t").tap"
-	grep '^not ok' "$RESULTS/$(basename "$t").tap" | grep -v '# SKIP'
-	if [ $rc -ne 0 ] && ! grep '^not ok' "$RESULTS/$(basename "$t").tap" | grep -vq '# SKIP'; then
+	count "$RESULTS/unit-$(basename "$t").tap"
+	grep '^not ok' "$RESULTS/unit-$(basename "$t").tap" | grep -v '# SKIP'
+	if [ $rc -ne 0 ] && ! grep '^not ok' "$RESULTS/unit-$(basename "$t").tap" | grep -vq '# SKIP'; then
 		echo "not ok - $(basename "$t") exited $rc"; fail=$((fail + 1))
-		tail -20 "$RESULTS/$(basename "$t").tap"
+		tail -20 "$RESULTS/unit-$(basename "$t").tap"
 	fi
 done
 
