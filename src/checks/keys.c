@@ -85,20 +85,16 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 			break;
 		if (k->parse_ret == DV_ECRYPTO) {
 			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k, NULL);
-		} else if (k->key != NULL || k->parse_ret == DV_OK) {
-			/* RSA below 2048 bits: RFC 8624 §3.1 and current key-size guidance. */
+		} else if (k->parse_ret == DV_OK) {
+			/* RSA below 2048 bits: RFC 8624 §3.1 and current key-size guidance.
+			 * The size comes from the keyset, which parsed every key once. */
 			bool rsa = k->alg == DV_ALG_RSASHA1 ||
 			           k->alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
 			           k->alg == DV_ALG_RSASHA256 || k->alg == DV_ALG_RSASHA512;
-			dv_key_t *tmp = NULL;
-			if (rsa && dv_key_new(k->rdata, k->rdlen, &tmp) == DV_OK) {
-				unsigned bits = dv_key_bits(tmp);
-				if (bits < 2048) {
-					snprintf(d, sizeof(d), "RSA modulus of %u bits", bits);
-					ret = add_key(out, z, DV_F_DNSKEY_WEAK_KEY, k, d);
-				}
+			if (rsa && k->bits < 2048) {
+				snprintf(d, sizeof(d), "RSA modulus of %u bits", k->bits);
+				ret = add_key(out, z, DV_F_DNSKEY_WEAK_KEY, k, d);
 			}
-			dv_key_free(tmp);
 		}
 	}
 	if (ret == DV_OK && !sep && ks->n > 0)

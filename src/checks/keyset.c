@@ -39,6 +39,8 @@ int dv_keyset_build_rrs(const dv_rr_t *rrs, size_t n, dv_keyset_t *ks)
 		k->parse_ret = dv_key_new(rr->rdata, rr->rdlen, &k->key);
 		if (k->parse_ret == DV_ENOMEM)
 			return DV_ENOMEM;
+		if (k->key != NULL)
+			k->bits = dv_key_bits(k->key);
 		/* RFC 4034 §2.1.1-2: only zone keys with protocol 3 verify zone data. */
 		if (k->key != NULL && (k->protocol != 3 || !(k->flags & DV_DNSKEY_FLAG_ZONE))) {
 			dv_key_free(k->key);

@@ -16,6 +16,7 @@ typedef struct {
 	dv_key_t *key; /*!< NULL when the key cannot verify (bad protocol, not a zone key,
 	                  malformed, unsupported) */
 	int parse_ret; /*!< dv_key_new result */
+	unsigned bits; /*!< key size when it parsed (dv_key_bits), else 0 */
 } dv_keyent_t;
 
 typedef struct {
