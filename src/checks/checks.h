@@ -55,8 +55,8 @@ int dv_check_zonemd(const dv_zone_t *zone, dv_findings_t *out);
  */
 typedef struct dv_presign dv_presign_t;
 int dv_presign_new(unsigned threads, dv_presign_t **out);
-void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, const dv_rr_t *rrs,
-                    size_t n);
+void dv_presign_run(void *ctx, unsigned part, const uint8_t *origin, const uint8_t *owner,
+                    const dv_rr_t *rrs, size_t n);
 void dv_presign_finish(dv_presign_t *presign);
 void dv_presign_free(dv_presign_t *presign);
 

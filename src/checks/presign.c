@@ -10,7 +10,9 @@
  * only miss keys, so "valid" stays true; everything else is verified again.
  * So the marks are an optimisation with no effect on any verdict.
  */
+#include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +24,7 @@
 #include "core/error.h"
 
 #define BATCH_RECORDS 2048
-#define QUEUE_MAX     32 /* batches waiting: bounds the memory of copied runs */
+#define QUEUE_MAX     256 /* batches waiting: bounds the memory of copied runs */
 #define WORKERS_MAX   64
 
 typedef struct {
@@ -41,9 +43,13 @@ typedef struct batch {
 struct dv_presign {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work, cv_space;
-	batch_t *head, *tail, *cur;
+	batch_t *head, *tail;
+	batch_t *cur[DV_ZONE_PARTS_MAX]; /* the batch each loading part fills */
 	size_t queued;
-	bool closed, apex_seen, have_keys, failed;
+	bool closed, apex_seen;
+	/* Set once by part 0 after ks is built; read by every part. */
+	atomic_bool have_keys;
+	atomic_bool failed;
 	dv_keyset_t ks;
 	pthread_t tid[WORKERS_MAX];
 	unsigned started;
@@ -138,8 +144,8 @@ int dv_presign_new(unsigned threads, dv_presign_t **out)
 	return DV_OK;
 }
 
-void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, const dv_rr_t *rrs,
-                    size_t n)
+void dv_presign_run(void *ctx, unsigned part, const uint8_t *origin, const uint8_t *owner,
+                    const dv_rr_t *rrs, size_t n)
 {
 	dv_presign_t *p = ctx;
 	if (owner == NULL) {
@@ -147,19 +153,21 @@ void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, cons
 		dv_presign_finish(p);
 		return;
 	}
-	if (p->failed || p->started == 0)
+	if (part >= DV_ZONE_PARTS_MAX || atomic_load(&p->failed) || p->started == 0)
 		return;
-	if (!p->apex_seen && knot_dname_is_equal(owner, origin)) {
-		/* The first run at the apex holds the keys (SOA leads a zone file). */
+	if (part == 0 && !p->apex_seen && knot_dname_is_equal(owner, origin)) {
+		/* The first run at the apex holds the keys (SOA leads a zone file,
+		 * so it is in part 0).  Runs of other parts that come before the
+		 * keys are known are left to the final pass. */
 		p->apex_seen = true;
-		if (dv_keyset_build_rrs(rrs, n, &p->ks) == DV_OK)
-			p->have_keys = p->ks.n > 0;
+		if (dv_keyset_build_rrs(rrs, n, &p->ks) == DV_OK && p->ks.n > 0)
+			atomic_store_explicit(&p->have_keys, true, memory_order_release);
 	}
-	if (!p->have_keys)
+	if (!atomic_load_explicit(&p->have_keys, memory_order_acquire))
 		return;
-	batch_t *b = p->cur;
-	if (b == NULL && (b = p->cur = calloc(1, sizeof(*b))) == NULL) {
-		p->failed = true;
+	batch_t *b = p->cur[part];
+	if (b == NULL && (b = p->cur[part] = calloc(1, sizeof(*b))) == NULL) {
+		atomic_store(&p->failed, true);
 		return;
 	}
 	if (b->nrr + n > b->caprr) {
@@ -168,7 +176,7 @@ void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, cons
 			nc *= 2;
 		dv_rr_t *nv = realloc(b->rrs, nc * sizeof(*nv));
 		if (nv == NULL) {
-			p->failed = true;
+			atomic_store(&p->failed, true);
 			return;
 		}
 		b->rrs = nv;
@@ -178,7 +186,7 @@ void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, cons
 		size_t nc = b->capruns ? b->capruns * 2 : 256;
 		run_t *nv = realloc(b->runs, nc * sizeof(*nv));
 		if (nv == NULL) {
-			p->failed = true;
+			atomic_store(&p->failed, true);
 			return;
 		}
 		b->runs = nv;
@@ -188,7 +196,7 @@ void dv_presign_run(void *ctx, const uint8_t *origin, const uint8_t *owner, cons
 	b->runs[b->nruns++] = (run_t){owner, (uint32_t)b->nrr, (uint32_t)n};
 	b->nrr += n;
 	if (b->nrr >= BATCH_RECORDS) {
-		p->cur = NULL;
+		p->cur[part] = NULL;
 		push(p, b);
 	}
 }
@@ -197,9 +205,11 @@ void dv_presign_finish(dv_presign_t *p)
 {
 	if (p == NULL)
 		return;
-	if (p->cur != NULL) {
-		push(p, p->cur);
-		p->cur = NULL;
+	for (unsigned i = 0; i < DV_ZONE_PARTS_MAX; i++) {
+		if (p->cur[i] != NULL) {
+			push(p, p->cur[i]);
+			p->cur[i] = NULL;
+		}
 	}
 	pthread_mutex_lock(&p->mu);
 	p->closed = true;
@@ -208,6 +218,12 @@ void dv_presign_finish(dv_presign_t *p)
 	for (unsigned i = 0; i < p->started; i++)
 		pthread_join(p->tid[i], NULL);
 	p->started = 0;
+#ifdef __GLIBC__
+	/* The batches were small blocks spread over the workers' malloc arenas;
+	 * glibc keeps such memory once freed.  Hand it back before the checks
+	 * that follow allocate theirs (peak memory is a target). */
+	malloc_trim(0);
+#endif
 }
 
 void dv_presign_free(dv_presign_t *p)

@@ -22,7 +22,7 @@ static const char usage_text[] =
     "  -n, --now TIME           check validity at TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
     "  -W, --warn-expiry DUR    warn of RRSIGs expiring within DUR (default 7d; s/m/h/d/w)\n"
     "  -d, --ds FILE            DS or DNSKEY records of the parent / trust anchor\n"
-    "  -j, --threads N          verification threads (default: every core)\n"
+    "  -j, --threads N          parsing and verification threads (default: every core)\n"
     "  -f, --format text|json   report format (default text)\n"
     "  -q, --quiet              no progress line\n"
     "exit status: 0 clean, 1 warnings only, 2 errors or bad input\n";
@@ -156,7 +156,8 @@ int dv_cmd_verify(int argc, char **argv)
 	                        .progress = on_load_progress,
 	                        .progress_ctx = &prog,
 	                        .on_run = presign ? dv_presign_run : NULL,
-	                        .run_ctx = presign};
+	                        .run_ctx = presign,
+	                        .threads = opts.threads};
 	int ret = dv_zone_load(path, &zopts, &zone, err, sizeof(err));
 	dv_presign_free(presign);
 	if (ret != DV_OK) {

@@ -1,6 +1,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/arena.h"
 #include "core/error.h"
@@ -20,13 +21,20 @@ void dv_arena_init(dv_arena_t *a, size_t chunk_size)
 
 void *dv_arena_alloc(dv_arena_t *a, size_t len)
 {
+	if (len > SIZE_MAX / 2)
+		return NULL;
 	len = (len + 7) & ~(size_t)7;
 	dv_arena_chunk_t *c = a->head;
 	if (c == NULL || c->size - c->used < len) {
 		size_t sz = len > a->chunk_size ? len : a->chunk_size;
-		c = malloc(sizeof(*c) + sz);
-		if (c == NULL)
+		/* Chunks are mapped, not malloc()ed: glibc would serve them from
+		 * its heap once its mmap threshold has risen, and keep the memory
+		 * after they are freed; a zone's scratch arena is hundreds of MiB. */
+		void *m = mmap(NULL, sizeof(*c) + sz, PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
 			return NULL;
+		c = m;
 		c->size = sz;
 		c->used = 0;
 		/* A jumbo allocation goes behind the head so the head's free space is kept. */
@@ -52,12 +60,31 @@ void *dv_arena_dup(dv_arena_t *a, const void *src, size_t len)
 	return p;
 }
 
+void dv_arena_adopt(dv_arena_t *dst, dv_arena_t *src)
+{
+	dv_arena_chunk_t *first = src->head;
+	if (first == NULL)
+		return;
+	dv_arena_chunk_t *last = first;
+	while (last->next != NULL)
+		last = last->next;
+	if (dst->head == NULL) {
+		dst->head = first;
+	} else {
+		last->next = dst->head->next;
+		dst->head->next = first;
+	}
+	dst->total += src->total;
+	src->head = NULL;
+	src->total = 0;
+}
+
 void dv_arena_free(dv_arena_t *a)
 {
 	dv_arena_chunk_t *c = a->head;
 	while (c != NULL) {
 		dv_arena_chunk_t *n = c->next;
-		free(c);
+		munmap(c, sizeof(*c) + c->size);
 		c = n;
 	}
 	a->head = NULL;

@@ -20,6 +20,9 @@ void dv_arena_init(dv_arena_t *a, size_t chunk_size);
 void *dv_arena_alloc(dv_arena_t *a, size_t len);
 /*! Copy len bytes into the arena; NULL when out of memory. */
 void *dv_arena_dup(dv_arena_t *a, const void *src, size_t len);
+/*! Move every chunk of src into dst (behind dst's head, whose free space
+ *  stays in use); src is left empty.  Pointers into src's memory stay valid. */
+void dv_arena_adopt(dv_arena_t *dst, dv_arena_t *src);
 /*! Release every chunk. */
 void dv_arena_free(dv_arena_t *a);
 

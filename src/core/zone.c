@@ -2,7 +2,10 @@
  * Zone loading (libzscanner) and canonical indexing.  See zone.h.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +39,18 @@ typedef struct {
 	uint16_t rdlen;
 	uint32_t ttl;
 	uint32_t line;
+	bool inc; /* from an $INCLUDEd file: its line is not moved by part offsets */
 	const uint8_t *rdata;
 } rec_t;
+
+typedef struct shared shared_t;
 
 typedef struct {
 	dv_zone_t *zone;
 	const dv_zone_opts_t *opts;
+	dv_arena_t *arena; /* zone data: the zone's arena, or a part's own */
+	unsigned part;     /* the part of the input parsed here (0: the only one) */
+	shared_t *sh;      /* parallel parsing: what the parts share; NULL: serial */
 	rec_t *recs;
 	size_t nrecs, caprecs;
 	owner_t **owners; /* every owner_t allocated, in file order */
@@ -51,7 +60,7 @@ typedef struct {
 	int ret;
 	char *errbuf;
 	size_t errlen;
-	uint64_t total_bytes, next_progress;
+	uint64_t total_bytes, next_progress, reported;
 	bool stop_at_soa; /* origin discovery pass */
 	uint8_t soa_owner[DV_DNAME_MAXLEN];
 	bool found_soa;
@@ -69,7 +78,22 @@ typedef struct {
 	size_t run_start; /* first record of the current owner's run */
 	dv_rr_t *runbuf;  /* the run handed to opts->on_run */
 	size_t runcap;
+	unsigned incl;    /* $INCLUDE depth (records from included files keep their lines) */
+	bool no_cr_check; /* the input is known to hold no CR */
+	const char *map;  /* the loader's own read-only mapping of the file, if any */
+	size_t map_len;
+	/* The scanner's state where the top-level input ended. */
+	bool ended;
+	uint32_t end_ttl;
+	uint8_t end_origin[DV_DNAME_MAXLEN];
 } load_t;
+
+/* Parsing a file in parts on several threads. */
+struct shared {
+	atomic_bool abort;  /* a part failed: the others stop, the file is parsed again */
+	pthread_mutex_t mu; /* progress reports */
+	uint64_t done;      /* bytes parsed, all parts */
+};
 
 __attribute__((format(printf, 5, 6))) static void set_error(load_t *ld, int ret, const char *file,
                                                             uint64_t line, const char *fmt, ...)
@@ -121,7 +145,7 @@ static owner_t *owner_new(load_t *ld, const uint8_t *dname, size_t len, uint32_t
 	/* The name stays with the zone; the owner record and its sort key
 	 * live in a scratch arena that is freed once the zone is indexed. */
 	owner_t *o = dv_arena_alloc(&ld->scratch, sizeof(*o));
-	uint8_t *d = dv_arena_dup(&ld->zone->arena, dname, len);
+	uint8_t *d = dv_arena_dup(ld->arena, dname, len);
 	if (o == NULL || d == NULL)
 		return NULL;
 	knot_dname_to_lower(d);
@@ -239,29 +263,57 @@ static void flush_run(load_t *ld)
 		                          .ttl = r[i].ttl,
 		                          .line = r[i].line,
 		                          .rdata = r[i].rdata};
-	ld->opts->on_run(ld->opts->run_ctx, ld->zone->origin, r[0].owner->dname, ld->runbuf, n);
+	ld->opts->on_run(ld->opts->run_ctx, ld->part, ld->zone->origin, r[0].owner->dname,
+	                 ld->runbuf, n);
 	ld->run_start = ld->nrecs;
 }
 
 /* zscanner maps the whole file; pages already parsed are never read again,
  * so give them back (a private read-only file mapping re-reads them from the
  * file if touched).  This keeps peak memory near the size of the parsed data
- * rather than that plus the file. */
+ * rather than that plus the file.  ld->dropped counts from the scanner's
+ * input start; only whole pages inside the input are given back, so parts of
+ * one mapping parsed side by side never drop each other's pages. */
 static void drop_parsed_input(zs_scanner_t *s, load_t *ld)
 {
-	if (!s->input.mmaped || s->input.start == NULL || s->input.current < s->input.start)
+	const char *st = s->input.start, *cur = s->input.current;
+	if (st == NULL || cur < st)
 		return;
+	if (!s->input.mmaped &&
+	    !(ld->map != NULL && st >= ld->map && s->input.end <= ld->map + ld->map_len))
+		return; /* memory that is not a file mapping would be lost */
 	const size_t margin = (size_t)1 << 20, step = (size_t)8 << 20;
-	size_t done = (size_t)(s->input.current - s->input.start);
+	size_t done = (size_t)(cur - st);
 	if (done < ld->dropped + margin + step)
 		return;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t upto = (done - margin) / page * page;
-	uintptr_t base = (uintptr_t)s->input.start;
-	if (base % page != 0)
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)st + ld->dropped + page - 1) / page * page;
+	uintptr_t hi = ((uintptr_t)st + done - margin) / page * page;
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	ld->dropped = done - margin;
+}
+
+/* Progress: in parts, the bytes of all parts together. */
+static void report_progress(zs_scanner_t *s, load_t *ld)
+{
+	if (ld->opts->progress == NULL || ld->total_bytes == 0 || s->input.start == NULL ||
+	    s->input.current < s->input.start || ld->incl > 0)
 		return;
-	madvise((void *)(base + ld->dropped), upto - ld->dropped, MADV_DONTNEED);
-	ld->dropped = upto;
+	uint64_t done = (uint64_t)(s->input.current - s->input.start);
+	if (done < ld->next_progress)
+		return;
+	if (ld->sh == NULL) {
+		ld->opts->progress(ld->opts->progress_ctx, done, ld->total_bytes);
+	} else {
+		pthread_mutex_lock(&ld->sh->mu);
+		if (done > ld->reported) /* ($GENERATE restarts the count) */
+			ld->sh->done += done - ld->reported;
+		ld->reported = done;
+		ld->opts->progress(ld->opts->progress_ctx, ld->sh->done, ld->total_bytes);
+		pthread_mutex_unlock(&ld->sh->mu);
+	}
+	ld->next_progress = done + (1u << 20);
 }
 
 static void on_record(zs_scanner_t *s)
@@ -298,6 +350,11 @@ static void on_record(zs_scanner_t *s)
 		s->state = ZS_STATE_STOP;
 		return;
 	}
+	if (ld->sh != NULL && atomic_load_explicit(&ld->sh->abort, memory_order_relaxed)) {
+		ld->ret = DV_EPARSE; /* another part failed: this one gives up too */
+		s->state = ZS_STATE_STOP;
+		return;
+	}
 	if (ld->nrecs >= DV_ZONE_MAX_RRS) {
 		set_error(ld, DV_ELIMIT, file, line, "more than %u records", DV_ZONE_MAX_RRS);
 		s->state = ZS_STATE_STOP;
@@ -314,7 +371,7 @@ static void on_record(zs_scanner_t *s)
 	}
 	/* RRSIG RDATA gets a scratch byte in front (dv_rrsig_scratch). */
 	bool sig = s->r_type == KNOT_RRTYPE_RRSIG;
-	uint8_t *rd = dv_arena_alloc(&ld->zone->arena, s->r_data_length + sig + 1);
+	uint8_t *rd = dv_arena_alloc(ld->arena, s->r_data_length + sig + 1);
 	if (rd == NULL)
 		goto nomem;
 	if (sig)
@@ -343,16 +400,10 @@ static void on_record(zs_scanner_t *s)
 	    .rdlen = (uint16_t)s->r_data_length,
 	    .ttl = s->r_ttl,
 	    .line = (uint32_t)scanner_line(s, ld),
+	    .inc = ld->incl > 0,
 	    .rdata = rd,
 	};
-	if (ld->opts->progress != NULL && ld->total_bytes > 0 && s->input.start != NULL &&
-	    s->input.current >= s->input.start) {
-		uint64_t done = (uint64_t)(s->input.current - s->input.start);
-		if (done >= ld->next_progress) {
-			ld->opts->progress(ld->opts->progress_ctx, done, ld->total_bytes);
-			ld->next_progress = done + (1u << 20);
-		}
-	}
+	report_progress(s, ld);
 	drop_parsed_input(s, ld);
 	return;
 nomem:
@@ -461,7 +512,9 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
                        const char *label, const char *origin, uint32_t dttl)
 {
 	char *lf_copy = NULL;
-	if (path != NULL) {
+	if (ld->no_cr_check && ld->depth == 0) {
+		/* A part of a file already searched for CRs. */
+	} else if (path != NULL) {
 		bool cr = false;
 		if (file_has_cr(path, &cr) != DV_OK) {
 			set_error(ld, DV_EIO, path, 0, "cannot read the file");
@@ -494,6 +547,8 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 		return DV_ENOMEM;
 	}
 	const char *outer_label = ld->label;
+	size_t outer_dropped = ld->dropped;
+	ld->dropped = 0;
 	ld->label = label;
 	ld->depth++;
 	if (zs_init(s, origin, KNOT_CLASS_IN, dttl) != 0) {
@@ -559,10 +614,22 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 					          errno ? strerror(errno) : "not a regular file");
 					break;
 				}
-				if (run_scanner(ld, inc_path, NULL, 0, inc_path, inc_origin,
-				                s->default_ttl) != DV_OK)
+				ld->incl++;
+				r = run_scanner(ld, inc_path, NULL, 0, inc_path, inc_origin,
+				                s->default_ttl);
+				ld->incl--;
+				if (r != DV_OK)
 					break;
 			} else {
+				if (s->state == ZS_STATE_EOF && ld->depth == 1) {
+					/* Where the input ends: the next part must start so. */
+					ld->ended = true;
+					ld->end_ttl = s->default_ttl;
+					size_t ol = s->zone_origin_length;
+					if (ol > sizeof(ld->end_origin))
+						ol = sizeof(ld->end_origin);
+					memcpy(ld->end_origin, s->zone_origin, ol);
+				}
 				break; /* ZS_STATE_EOF or ZS_STATE_STOP */
 			}
 			if (s->state == ZS_STATE_STOP)
@@ -596,6 +663,7 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 			break;
 		}
 		cont->process.data = ld;
+		ld->dropped = 0;
 		cur = cont;
 	}
 	if (cont != NULL) {
@@ -610,118 +678,84 @@ out:
 done:
 	ld->depth--;
 	ld->label = outer_label;
+	ld->dropped = outer_dropped;
 	free(lf_copy);
 	return ld->ret;
 }
 
 /* Insert every missing ancestor between an owner and the apex as an empty
- * non-terminal (needed by NSEC3, RFC 5155 §7.1, and by wildcard logic). */
+ * non-terminal (needed by NSEC3, RFC 5155 §7.1, and by wildcard logic).
+ *
+ * One pass in canonical order with a stack of the current name's ancestors
+ * that exist: a name's subtree follows it directly (RFC 4034 §6.1), so the
+ * deepest existing ancestor of a name is on the stack when the name comes,
+ * and the ancestors below it are missing.  They sort after every name before
+ * (none is in their subtree, or they would have been made already) and
+ * before the name, so they go out just ahead of it. */
 static int add_empty_nonterminals(load_t *ld, owner_t ***uniq, size_t *nuniq)
 {
 	owner_t **u = *uniq;
-	size_t n = *nuniq, nadd = 0, capadd = 0;
-	owner_t **add = NULL;
-	size_t apex_labels = knot_dname_labels(ld->zone->origin, NULL);
+	size_t n = *nuniq, nout = 0, cap = n + n / 4 + 16;
+	owner_t **out = malloc(cap * sizeof(*out));
+	const owner_t *stack[DV_DNAME_MAXLEN / 2 + 2];
+	size_t depth = 0, apex_labels = knot_dname_labels(ld->zone->origin, NULL);
+	if (out == NULL)
+		return DV_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *d = u[i]->dname;
+		while (depth > 0 && knot_dname_in_bailiwick(d, stack[depth - 1]->dname) <= 0)
+			depth--;
 		size_t labels = knot_dname_labels(d, NULL);
-		/* Walk up: the parent of d. */
-		for (size_t l = labels; l > apex_labels + 1; l--) {
-			d = d + 1 + d[0];
-			knot_dname_storage_t st;
-			const uint8_t *lf = knot_dname_lf(d, st);
-			/* Binary search among the sorted unique owners. */
-			size_t lo = 0, hi = n;
-			bool found = false;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				int c = lf_cmp(u[mid]->lf, lf);
-				if (c == 0) {
-					found = true;
-					break;
-				}
-				if (c < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (found)
-				break; /* its own ancestors were handled when it was visited */
-			/* An ENT; skip if just added (siblings share parents). */
-			if (nadd > 0 && lf_cmp(add[nadd - 1]->lf, lf) == 0)
-				continue;
-			if (nadd == capadd) {
-				capadd = capadd ? capadd * 2 : 64;
-				owner_t **nv = realloc(add, capadd * sizeof(*nv));
-				if (nv == NULL)
-					goto nomem;
-				add = nv;
-			}
-			owner_t *o = owner_new(ld, d, knot_dname_size(d), 0);
+		size_t have =
+		    depth > 0 ? knot_dname_labels(stack[depth - 1]->dname, NULL) : apex_labels;
+		/* Missing ancestors, from the shallowest: with `l` labels each. */
+		for (size_t l = have + 1; l < labels; l++) {
+			const uint8_t *a = d;
+			for (size_t k = labels; k > l; k--)
+				a += 1 + a[0];
+			owner_t *o = owner_new(ld, a, knot_dname_size(a), 0);
 			if (o == NULL)
 				goto nomem;
-			add[nadd++] = o;
+			o->ord = UINT32_MAX; /* marks an ENT */
+			if (nout == cap) {
+				size_t nc = cap + cap / 2;
+				owner_t **nv = realloc(out, nc * sizeof(*nv));
+				if (nv == NULL)
+					goto nomem;
+				out = nv;
+				cap = nc;
+			}
+			out[nout++] = o;
+			if (depth < sizeof(stack) / sizeof(stack[0]))
+				stack[depth++] = o;
 		}
-	}
-	if (nadd == 0) {
-		free(add);
-		return DV_OK;
-	}
-	qsort(add, nadd, sizeof(*add), owner_ptr_cmp);
-	/* Siblings reached from different branches share ancestors: one each. */
-	size_t nd = 0;
-	for (size_t k = 0; k < nadd; k++)
-		if (nd == 0 || lf_cmp(add[nd - 1]->lf, add[k]->lf) != 0)
-			add[nd++] = add[k];
-	nadd = nd;
-	owner_t **merged = malloc((n + nadd) * sizeof(*merged));
-	if (merged == NULL)
-		goto nomem;
-	size_t i = 0, j = 0, k = 0;
-	while (i < n || j < nadd) {
-		int c = i == n ? 1 : (j == nadd ? -1 : lf_cmp(u[i]->lf, add[j]->lf));
-		if (c < 0) {
-			merged[k++] = u[i++];
-		} else if (c > 0) {
-			add[j]->ord = UINT32_MAX; /* marks an ENT */
-			merged[k++] = add[j++];
-		} else {
-			j++; /* duplicate ENT (reached from different branches) */
+		if (nout == cap) {
+			size_t nc = cap + cap / 2;
+			owner_t **nv = realloc(out, nc * sizeof(*nv));
+			if (nv == NULL)
+				goto nomem;
+			out = nv;
+			cap = nc;
 		}
+		out[nout++] = u[i];
+		if (depth < sizeof(stack) / sizeof(stack[0]))
+			stack[depth++] = u[i];
 	}
-	free(add);
 	free(u);
-	*uniq = merged;
-	*nuniq = k;
+	*uniq = out;
+	*nuniq = nout;
 	return DV_OK;
 nomem:
-	free(add);
+	free(out);
 	return DV_ENOMEM;
 }
 
-/* Order records canonically without a second array: an in-place bucket
- * permutation by name ordinal (American flag sort), then each name's few
- * records by type and RDATA.  glibc's qsort would allocate a copy of the
- * whole array, the largest allocation of a load. */
-static int sort_records(load_t *ld, size_t nnames)
+/* Records in order of their owner's ordinal, in place: an in-place bucket
+ * permutation (American flag sort).  next[b] and end[b] bound bucket b.
+ * A record that must travel far costs a cache miss. */
+static void permute_by_name(load_t *ld, size_t nnames, uint32_t *next, const uint32_t *end)
 {
 	rec_t *r = ld->recs;
-	size_t n = ld->nrecs;
-	uint32_t *next = calloc(nnames + 1, sizeof(*next));
-	uint32_t *end = calloc(nnames + 1, sizeof(*end));
-	if (next == NULL || end == NULL) {
-		free(next);
-		free(end);
-		return DV_ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		end[r[i].owner->ord]++;
-	uint32_t acc = 0;
-	for (size_t b = 0; b < nnames; b++) {
-		next[b] = acc;
-		acc += end[b];
-		end[b] = acc;
-	}
 	for (size_t b = 0; b < nnames; b++) {
 		while (next[b] < end[b]) {
 			uint32_t t = r[next[b]].owner->ord;
@@ -734,9 +768,85 @@ static int sort_records(load_t *ld, size_t nnames)
 			r[next[b]] = tmp;
 		}
 	}
-	size_t start = 0;
+}
+
+/* The same order into a new array, reading the old one front to back and
+ * giving its pages back as it goes: when records are near their place (a
+ * signer writes glue before the delegation, the NSEC3 chain at the end),
+ * the writes are near each other too, and memory grows only by how far
+ * ahead of the reading the writing runs. */
+static int scatter_by_name(load_t *ld, uint32_t *next)
+{
+	rec_t *r = ld->recs;
+	size_t n = ld->nrecs;
+	rec_t *out = malloc((n ? n : 1) * sizeof(*out));
+	if (out == NULL)
+		return DV_ENOMEM;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t released = ((uintptr_t)r + page - 1) / page * page;
+	const size_t step = ((size_t)4 << 20) / sizeof(rec_t);
+	for (size_t i = 0; i < n; i++) {
+		out[next[r[i].owner->ord]++] = r[i];
+		if ((i + 1) % step == 0 || i + 1 == n) {
+			uintptr_t hi = (uintptr_t)(r + i + 1) / page * page;
+			if (hi > released) {
+				madvise((void *)released, hi - released, MADV_DONTNEED);
+				released = hi;
+			}
+		}
+	}
+	free(r);
+	ld->recs = out;
+	ld->caprecs = n;
+	return DV_OK;
+}
+
+/* Order records canonically: by owner (its ordinal), then each name's few
+ * records by type and RDATA.  glibc's qsort would allocate a copy of the
+ * whole array, the largest allocation of a load. */
+static int sort_records(load_t *ld, size_t nnames)
+{
+	rec_t *r = ld->recs;
+	size_t n = ld->nrecs;
+	uint32_t *next = calloc(nnames + 1, sizeof(*next));
+	uint32_t *end = calloc(nnames + 1, sizeof(*end));
+	int ret = DV_ENOMEM;
+	if (next == NULL || end == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		end[r[i].owner->ord]++;
+	uint32_t acc = 0;
 	for (size_t b = 0; b < nnames; b++) {
-		size_t e = end[b];
+		next[b] = acc;
+		acc += end[b];
+		end[b] = acc;
+	}
+	/* How far ahead of its place in the input a record lands: the extra
+	 * memory a copy would take (end[] is the scratch copy of next[]). */
+	size_t ahead = 0;
+	for (size_t b = 0; b < nnames; b++)
+		end[b] = next[b];
+	for (size_t i = 0; i < n; i++) {
+		uint32_t t = end[r[i].owner->ord]++;
+		if (t > i && t - i > ahead)
+			ahead = t - i;
+	}
+	for (size_t b = 0; b < nnames; b++)
+		end[b] = b + 1 < nnames ? next[b + 1] : (uint32_t)n;
+	size_t ahead_max = ld->opts->sort_ahead_max;
+	if (ahead_max == 0)
+		ahead_max = n / 16 > ((size_t)1 << 20) ? n / 16 : ((size_t)1 << 20);
+	if (ahead <= ahead_max) {
+		if ((ret = scatter_by_name(ld, next)) != DV_OK)
+			goto out;
+	} else {
+		permute_by_name(ld, nnames, next, end);
+	}
+	r = ld->recs;
+	for (size_t start = 0; start < n;) {
+		size_t e = start + 1;
+		while (e < n && r[e].owner->ord == r[start].owner->ord)
+			e++;
 		if (e - start > 16) {
 			qsort(r + start, e - start, sizeof(*r), rec_cmp);
 		} else {
@@ -752,9 +862,11 @@ static int sort_records(load_t *ld, size_t nnames)
 		}
 		start = e;
 	}
+	ret = DV_OK;
+out:
 	free(next);
 	free(end);
-	return DV_OK;
+	return ret;
 }
 
 static int build_index(load_t *ld)
@@ -844,6 +956,13 @@ static int build_index(load_t *ld)
 		z->rrs = rrs;
 	ld->recs = NULL;
 	z->rr_count = nr;
+	/* The owners and their sort keys are done with: give them back before
+	 * the RRset index is built (the largest memory of a load is here). */
+	free(ld->owners);
+	ld->owners = NULL;
+	ld->nowners = ld->capowners = 0;
+	ld->last = NULL;
+	dv_arena_free(&ld->scratch);
 
 	/* 4. RRsets (RRSIG excluded) and each name's ranges. */
 	size_t caprs = 1, nrs = 0;
@@ -971,6 +1090,513 @@ static int check_soa(load_t *ld)
 	return DV_OK;
 }
 
+/* ---- Parsing a file in parts, side by side ------------------------------
+ *
+ * Parsing is the one step of loading that a single thread does, and on
+ * zones whose signatures verify fast it takes longer than the cryptography
+ * (RSA), or it cannot keep the verifying threads fed (very large zones).  So
+ * a large file is cut at line starts into parts, each parsed by its own
+ * scanner and thread into its own arena, and the records are joined in file
+ * order.  A cut must fall between two records: it is placed at a line that
+ * begins with an owner name, and checked afterwards, because a record open
+ * across the cut (parentheses) leaves the part before it ending in an error.
+ * Each part starts with the $ORIGIN and $TTL in force at its start, found
+ * by a first pass over the bytes, and must end in the state the next one
+ * started with.  Anything unexpected (a CR, an error, a mismatch) sends the
+ * whole file through the one-thread path, whose messages are then exact.
+ */
+
+typedef struct parts parts_t;
+
+typedef struct {
+	load_t ld;
+	parts_t *all;
+	unsigned idx;
+	dv_arena_t arena;  /* the part's zone data, until merged */
+	uint64_t from, to; /* byte range in the file: [from, to) */
+	uint64_t newlines; /* line feeds in the range */
+	char *dirs;        /* the range's $ORIGIN and $TTL lines, each ending in LF */
+	size_t dirs_len, dirs_cap;
+	uint32_t start_ttl;
+	uint8_t start_origin[DV_DNAME_MAXLEN];
+	char errbuf[256];
+	pthread_t tid;
+	bool started;
+} part_t;
+
+struct parts {
+	shared_t sh;
+	pthread_cond_t cv; /* with sh.mu: every part's first pass is done, or abort */
+	unsigned arrived;
+	int fd;
+	const char *map, *label;
+	size_t size;
+	uint32_t dttl;
+	unsigned n;
+	part_t p[DV_ZONE_PARTS_MAX];
+};
+
+/* Line feeds in a buffer, eight bytes at a time: a byte of x ^ LF is zero
+ * exactly where the input has a line feed, and the test below sets its top
+ * bit then.  Those bits are summed per byte lane (at most 255 words per
+ * round), then across the lanes. */
+static uint64_t count_lf(const char *b, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, low7 = 0x7f7f7f7f7f7f7f7full;
+	const uint64_t even = 0x00ff00ff00ff00ffull;
+	uint64_t c = 0;
+	size_t i = 0;
+	while (i + 8 <= n) {
+		uint64_t lanes = 0;
+		for (unsigned k = 0; k < 255 && i + 8 <= n; k++, i += 8) {
+			uint64_t x;
+			memcpy(&x, b + i, 8);
+			x ^= ones * '\n';
+			lanes += (~(((x & low7) + low7) | x | low7)) >> 7;
+		}
+		uint64_t pairs = (lanes & even) + ((lanes >> 8) & even);
+		c += (pairs * 0x0001000100010001ull) >> 48;
+	}
+	for (; i < n; i++)
+		c += b[i] == '\n';
+	return c;
+}
+
+static int dirs_add(part_t *pt, const char *line, size_t len)
+{
+	if (pt->dirs_len + len + 1 > pt->dirs_cap) {
+		size_t nc = (pt->dirs_len + len + 1) * 2;
+		char *nv = realloc(pt->dirs, nc);
+		if (nv == NULL)
+			return DV_ENOMEM;
+		pt->dirs = nv;
+		pt->dirs_cap = nc;
+	}
+	memcpy(pt->dirs + pt->dirs_len, line, len);
+	pt->dirs_len += len;
+	pt->dirs[pt->dirs_len++] = '\n';
+	return DV_OK;
+}
+
+/* Keep a directive line if it is $ORIGIN or $TTL (the others do not change
+ * the scanner's state for the lines after them). */
+static int keep_directive(part_t *pt, const char *line, size_t len)
+{
+	static const char *const names[] = {"$ORIGIN", "$TTL"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t nl = strlen(names[i]);
+		if (len > nl && strncasecmp(line, names[i], nl) == 0 &&
+		    (line[nl] == ' ' || line[nl] == '\t'))
+			return dirs_add(pt, line, len);
+	}
+	return DV_OK;
+}
+
+/* The first pass over a part: read (not mapped, so the pages do not count
+ * against the process) to find CRs, count line feeds and collect the
+ * directives.  A part starts at a line start. */
+static int part_prescan(part_t *pt)
+{
+	enum { BLOCK = 1 << 20, LINE_MAX_LEN = 4096 };
+	char *buf = malloc(BLOCK);
+	if (buf == NULL)
+		return DV_ENOMEM;
+	int ret = DV_OK;
+	bool at_line_start = true;
+	for (uint64_t off = pt->from; off < pt->to && ret == DV_OK;) {
+		size_t want = pt->to - off < BLOCK ? (size_t)(pt->to - off) : BLOCK;
+		ssize_t got = pread(pt->all->fd, buf, want, (off_t)off);
+		if (got <= 0) {
+			ret = DV_EIO;
+			break;
+		}
+		size_t n = (size_t)got;
+		if (memchr(buf, '\r', n) != NULL) {
+			ret = DV_EPARSE; /* CRLF: the one-thread path strips them */
+			break;
+		}
+		pt->newlines += count_lf(buf, n);
+		for (const char *d = memchr(buf, '$', n); d != NULL && ret == DV_OK;
+		     d = memchr(d + 1, '$', n - (size_t)(d + 1 - buf))) {
+			if (d == buf ? !at_line_start : d[-1] != '\n')
+				continue;
+			const char *e = memchr(d, '\n', n - (size_t)(d - buf));
+			if (e != NULL) {
+				ret = keep_directive(pt, d, (size_t)(e - d));
+				continue;
+			}
+			/* The line goes on past the block: read it whole. */
+			char line[LINE_MAX_LEN];
+			uint64_t at = off + (uint64_t)(d - buf);
+			size_t lw =
+			    pt->to - at < sizeof(line) ? (size_t)(pt->to - at) : sizeof(line);
+			ssize_t lg = pread(pt->all->fd, line, lw, (off_t)at);
+			if (lg <= 0) {
+				ret = DV_EIO;
+				break;
+			}
+			const char *le = memchr(line, '\n', (size_t)lg);
+			if (le == NULL && (size_t)lg == sizeof(line)) {
+				ret = DV_ELIMIT; /* let the one-thread path judge it */
+				break;
+			}
+			ret = keep_directive(pt, line, le ? (size_t)(le - line) : (size_t)lg);
+		}
+		at_line_start = buf[n - 1] == '\n';
+		off += n;
+	}
+	free(buf);
+	return ret;
+}
+
+/* A line that starts with an owner name: not blank, not a comment, not a
+ * directive, not a parenthesis. */
+static size_t owner_token(const char *p, const char *end)
+{
+	if (p >= end || strchr(" \t\r\n;$()", *p) != NULL)
+		return 0;
+	size_t n = 0;
+	while (p + n < end && strchr(" \t\r\n;()", p[n]) == NULL)
+		n++;
+	return n;
+}
+
+/* Where to cut near `at`: the first line after it that starts with an owner
+ * other than that of the owner line before it, so that a name's records stay
+ * in one part (a name in two parts is still right, only verified later).
+ * Looks at most 1 MiB ahead; 0 if no cut is found. */
+static uint64_t find_cut(const char *map, size_t size, uint64_t at)
+{
+	const char *end = map + size,
+	           *lim = map + (size - at < (1u << 20) ? size : at + (1u << 20));
+	const char *p = memchr(map + at, '\n', (size_t)(end - (map + at)));
+	const char *prev = NULL;
+	size_t prevlen = 0;
+	while (p != NULL && p + 1 < lim) {
+		p++;
+		size_t tl = owner_token(p, end);
+		if (tl > 0) {
+			if (prev != NULL && (tl != prevlen || strncasecmp(p, prev, tl) != 0))
+				return (uint64_t)(p - map);
+			prev = p;
+			prevlen = tl;
+		}
+		p = memchr(p, '\n', (size_t)(end - p));
+	}
+	return 0;
+}
+
+/* The scanner state at the start of part k: the file's, changed by the
+ * directives of the parts before it. */
+static int part_start_state(parts_t *ps, unsigned k, const char *origin)
+{
+	part_t *pt = &ps->p[k];
+	size_t len = 0;
+	for (unsigned j = 0; j < k; j++)
+		len += ps->p[j].dirs_len;
+	char *text = malloc(len + 1);
+	zs_scanner_t *s = malloc(sizeof(*s));
+	int ret = DV_ENOMEM;
+	if (text == NULL || s == NULL)
+		goto out;
+	len = 0;
+	for (unsigned j = 0; j < k; j++) {
+		if (ps->p[j].dirs_len > 0)
+			memcpy(text + len, ps->p[j].dirs, ps->p[j].dirs_len);
+		len += ps->p[j].dirs_len;
+	}
+	ret = DV_EPARSE;
+	if (zs_init(s, origin, KNOT_CLASS_IN, ps->dttl) != 0) {
+		free(s);
+		s = NULL;
+		goto out;
+	}
+	if (zs_set_input_string(s, text, len) != 0)
+		goto deinit;
+	for (;;) {
+		int r = zs_parse_record(s);
+		if (r != 0 || s->state == ZS_STATE_ERROR || s->state == ZS_STATE_DATA ||
+		    s->state == ZS_STATE_INCLUDE)
+			goto deinit; /* only directives were collected: anything else is odd */
+		if (s->state == ZS_STATE_EOF)
+			break;
+	}
+	if (s->zone_origin_length > sizeof(pt->start_origin))
+		goto deinit;
+	memcpy(pt->start_origin, s->zone_origin, s->zone_origin_length);
+	pt->start_ttl = s->default_ttl;
+	ret = DV_OK;
+deinit:
+	zs_deinit(s);
+out:
+	free(s);
+	free(text);
+	return ret;
+}
+
+static void parts_abort(parts_t *ps)
+{
+	pthread_mutex_lock(&ps->sh.mu);
+	atomic_store(&ps->sh.abort, true);
+	pthread_cond_broadcast(&ps->cv);
+	pthread_mutex_unlock(&ps->sh.mu);
+}
+
+/* Wait until every part has done its first pass (each needs the directives
+ * of the parts before it); false if the load is given up. */
+static bool parts_wait(parts_t *ps)
+{
+	pthread_mutex_lock(&ps->sh.mu);
+	if (++ps->arrived == ps->n)
+		pthread_cond_broadcast(&ps->cv);
+	while (ps->arrived < ps->n && !atomic_load(&ps->sh.abort))
+		pthread_cond_wait(&ps->cv, &ps->sh.mu);
+	pthread_mutex_unlock(&ps->sh.mu);
+	return !atomic_load(&ps->sh.abort);
+}
+
+static void *part_main(void *arg)
+{
+	part_t *pt = arg;
+	parts_t *ps = pt->all;
+	load_t *ld = &pt->ld;
+	if (part_prescan(pt) != DV_OK)
+		parts_abort(ps);
+	if (!parts_wait(ps))
+		return NULL;
+	char origin[1025];
+	if (part_start_state(ps, pt->idx, ld->zone->origin_str) != DV_OK ||
+	    knot_dname_to_str(origin, pt->start_origin, sizeof(origin)) == NULL) {
+		parts_abort(ps);
+		return NULL;
+	}
+	run_scanner(ld, NULL, ps->map + pt->from, (size_t)(pt->to - pt->from), ps->label, origin,
+	            pt->start_ttl);
+	flush_run(ld);
+	if (ld->ret != DV_OK)
+		parts_abort(ps);
+	return NULL;
+}
+
+/* Copy src after dst, giving src's pages back as they are copied (the two
+ * arrays are the largest allocations of a load), and move the lines of
+ * records from the top-level file down by `base`. */
+static void recs_append(rec_t *dst, rec_t *src, size_t n, uint64_t base)
+{
+	const size_t step = ((size_t)8 << 20) / sizeof(rec_t);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t released = ((uintptr_t)src + page - 1) / page * page;
+	for (size_t i = 0; i < n; i += step) {
+		size_t m = n - i < step ? n - i : step;
+		memcpy(dst + i, src + i, m * sizeof(*src));
+		for (size_t k = i; k < i + m; k++)
+			if (!dst[k].inc)
+				dst[k].line = (uint32_t)(dst[k].line + base);
+		uintptr_t hi = (uintptr_t)(src + i + m) / page * page;
+		if (hi > released) {
+			madvise((void *)released, hi - released, MADV_DONTNEED);
+			released = hi;
+		}
+	}
+}
+
+/* Join the parts in file order into ld, as if one scanner had read them. */
+static int parts_merge(load_t *ld, parts_t *ps)
+{
+	size_t nrecs = 0, nowners = 0;
+	for (unsigned k = 0; k < ps->n; k++) {
+		nrecs += ps->p[k].ld.nrecs;
+		nowners += ps->p[k].ld.nowners;
+		if (k > 0 && ps->p[k].ld.nrecs > 0 && ps->p[0].ld.nrecs > 0 &&
+		    ps->p[k].ld.class != ps->p[0].ld.class)
+			return DV_EPARSE; /* the one-thread path reports it */
+	}
+	if (nrecs > DV_ZONE_MAX_RRS)
+		return DV_ELIMIT;
+	load_t *l0 = &ps->p[0].ld;
+	rec_t *recs = realloc(l0->recs, (nrecs ? nrecs : 1) * sizeof(*recs));
+	owner_t **owners = realloc(l0->owners, (nowners ? nowners : 1) * sizeof(*owners));
+	if (recs != NULL)
+		l0->recs = recs;
+	if (owners != NULL)
+		l0->owners = owners;
+	if (recs == NULL || owners == NULL)
+		return DV_ENOMEM;
+	size_t nr = l0->nrecs, no = l0->nowners;
+	uint64_t base = 0;
+	for (unsigned k = 1; k < ps->n; k++) {
+		load_t *lk = &ps->p[k].ld;
+		base += ps->p[k - 1].newlines;
+		recs_append(recs + nr, lk->recs, lk->nrecs, base);
+		nr += lk->nrecs;
+		if (lk->nowners > 0)
+			memcpy(owners + no, lk->owners, lk->nowners * sizeof(*owners));
+		no += lk->nowners;
+		free(lk->recs);
+		lk->recs = NULL;
+		free(lk->owners);
+		lk->owners = NULL;
+	}
+	ld->recs = recs;
+	ld->nrecs = ld->caprecs = nrecs;
+	ld->owners = owners;
+	ld->nowners = ld->capowners = nowners;
+	ld->class = l0->class;
+	ld->run_start = nrecs;
+	ld->last = NULL;
+	l0->recs = NULL;
+	l0->owners = NULL;
+	for (unsigned k = 0; k < ps->n; k++)
+		dv_arena_adopt(&ld->scratch, &ps->p[k].ld.scratch);
+	return DV_OK;
+}
+
+/* Cut points: ps->n parts of about equal size, each at least part_min. */
+static void parts_cut(parts_t *ps, unsigned want, size_t part_min)
+{
+	if (part_min == 0)
+		part_min = 1;
+	if (want > DV_ZONE_PARTS_MAX)
+		want = DV_ZONE_PARTS_MAX;
+	if (want > ps->size / part_min)
+		want = (unsigned)(ps->size / part_min);
+	ps->n = 0;
+	uint64_t from = 0;
+	for (unsigned k = 1; k < want; k++) {
+		uint64_t cut = find_cut(ps->map, ps->size, ps->size / want * k);
+		if (cut <= from)
+			continue;
+		ps->p[ps->n].from = from;
+		ps->p[ps->n].to = cut;
+		ps->n++;
+		from = cut;
+	}
+	ps->p[ps->n].from = from;
+	ps->p[ps->n].to = ps->size;
+	ps->n++;
+}
+
+/*
+ * Load a file in parts.  DV_OK: ld holds the records as the one-thread path
+ * would have left them.  Otherwise nothing is reported and ld is as it was:
+ * the caller parses the file on one thread.  Records already handed to the
+ * on_run hook stay in the zone's arena.
+ */
+static int load_parts(load_t *ld, const char *path, uint32_t dttl, bool find_origin)
+{
+	const dv_zone_opts_t *o = ld->opts;
+	dv_zone_t *z = ld->zone;
+	parts_t *ps = calloc(1, sizeof(*ps));
+	if (ps == NULL)
+		return DV_ENOMEM;
+	int ret = DV_EIO;
+	ps->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ps->fd < 0)
+		goto out;
+	struct stat st;
+	if (fstat(ps->fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0)
+		goto out;
+	ps->size = (size_t)st.st_size;
+	void *m = mmap(NULL, ps->size, PROT_READ, MAP_PRIVATE, ps->fd, 0);
+	if (m == MAP_FAILED)
+		goto out;
+	ps->map = m;
+	ps->label = ld->label;
+	ps->dttl = dttl;
+	ld->map = ps->map;
+	ld->map_len = ps->size;
+
+	if (find_origin) {
+		/* As in the one-thread path: the owner of the first SOA. */
+		ld->stop_at_soa = true;
+		ld->no_cr_check = true;
+		ret = run_scanner(ld, NULL, ps->map, ps->size, ld->label, ".", dttl);
+		ld->stop_at_soa = false;
+		ld->no_cr_check = false;
+		if (ret != DV_OK || !ld->found_soa) {
+			ret = DV_EPARSE;
+			goto out;
+		}
+		memcpy(z->origin, ld->soa_owner, knot_dname_size(ld->soa_owner));
+		knot_dname_to_lower(z->origin);
+		dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
+	}
+
+	parts_cut(ps, o->threads, o->part_min ? o->part_min : DV_ZONE_PART_MIN);
+	ret = DV_EINVAL;
+	if (ps->n < 2)
+		goto out; /* nothing to gain */
+	pthread_mutex_init(&ps->sh.mu, NULL);
+	pthread_cond_init(&ps->cv, NULL);
+	for (unsigned k = 0; k < ps->n; k++) {
+		part_t *pt = &ps->p[k];
+		pt->all = ps;
+		pt->idx = k;
+		dv_arena_init(&pt->arena, 0);
+		pt->ld = (load_t){.zone = z,
+		                  .opts = o,
+		                  .arena = &pt->arena,
+		                  .part = k,
+		                  .sh = &ps->sh,
+		                  .errbuf = pt->errbuf,
+		                  .errlen = sizeof(pt->errbuf),
+		                  .label = ld->label,
+		                  .total_bytes = ld->total_bytes,
+		                  .no_cr_check = true,
+		                  .map = ps->map,
+		                  .map_len = ps->size};
+		dv_arena_init(&pt->ld.scratch, 0);
+	}
+	/* Part 0 is parsed here; a part whose thread will not start stops all. */
+	bool all_started = true;
+	for (unsigned k = 1; k < ps->n && all_started; k++) {
+		part_t *pt = &ps->p[k];
+		pt->started = pthread_create(&pt->tid, NULL, part_main, pt) == 0;
+		all_started = pt->started;
+	}
+	if (all_started)
+		part_main(&ps->p[0]);
+	else
+		parts_abort(ps);
+	for (unsigned k = 1; k < ps->n; k++)
+		if (ps->p[k].started)
+			pthread_join(ps->p[k].tid, NULL);
+	pthread_cond_destroy(&ps->cv);
+	pthread_mutex_destroy(&ps->sh.mu);
+
+	ret = atomic_load(&ps->sh.abort) ? DV_EPARSE : DV_OK;
+	for (unsigned k = 0; ret == DV_OK && k + 1 < ps->n; k++) {
+		const load_t *lk = &ps->p[k].ld;
+		const part_t *next = &ps->p[k + 1];
+		if (!lk->ended || lk->end_ttl != next->start_ttl ||
+		    !knot_dname_is_equal(lk->end_origin, next->start_origin))
+			ret = DV_EPARSE;
+	}
+	if (ret == DV_OK)
+		ret = parts_merge(ld, ps);
+	if (ret == DV_OK)
+		z->parts = ps->n;
+	/* The hook may hold records of any part: all zone data stays. */
+	for (unsigned k = 0; k < ps->n; k++) {
+		load_t *lk = &ps->p[k].ld;
+		dv_arena_adopt(&z->arena, &ps->p[k].arena);
+		free(lk->recs);
+		free(lk->owners);
+		free(lk->runbuf);
+		dv_arena_free(&lk->scratch);
+		free(ps->p[k].dirs);
+	}
+out:
+	if (ps->map != NULL)
+		munmap((void *)(uintptr_t)ps->map, ps->size);
+	if (ps->fd >= 0)
+		close(ps->fd);
+	ld->map = NULL;
+	ld->map_len = 0;
+	free(ps);
+	return ret;
+}
+
 static int load(const char *path, const char *data, size_t len, const char *label,
                 const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf, size_t errlen)
 {
@@ -987,8 +1613,14 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	if (z == NULL)
 		return DV_ENOMEM;
 	dv_arena_init(&z->arena, 0);
+	z->parts = 1;
 	snprintf(z->file, sizeof(z->file), "%s", label);
-	load_t ld = {.zone = z, .opts = opts, .errbuf = errbuf, .errlen = errlen, .label = label};
+	load_t ld = {.zone = z,
+	             .opts = opts,
+	             .arena = &z->arena,
+	             .errbuf = errbuf,
+	             .errlen = errlen,
+	             .label = label};
 	uint32_t dttl = opts->default_ttl ? opts->default_ttl : 3600;
 	dv_arena_init(&ld.scratch, 0);
 	int ret;
@@ -1017,7 +1649,19 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 			ret = ld.ret;
 			goto fail;
 		}
-	} else {
+		knot_dname_to_lower(z->origin);
+		dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
+	}
+	size_t part_min = opts->part_min ? opts->part_min : DV_ZONE_PART_MIN;
+	if (path != NULL && opts->threads > 1 && ld.total_bytes / 2 >= part_min) {
+		if (load_parts(&ld, path, dttl, opts->origin == NULL) == DV_OK)
+			goto parsed;
+		/* Start again on one thread, which reports what went wrong. */
+		ld.ret = DV_OK;
+		ld.found_soa = false;
+		errbuf[0] = '\0';
+	}
+	if (opts->origin == NULL) {
 		ld.stop_at_soa = true;
 		ret = run_scanner(&ld, path, data, len, label, ".", dttl);
 		if (ret != DV_OK)
@@ -1037,6 +1681,8 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	if (ret != DV_OK)
 		goto fail;
 	flush_run(&ld);
+parsed:
+
 	if (ld.nrecs == 0) {
 		set_error(&ld, DV_ENOTZONE, label, 0, "no records: not a zone file");
 		ret = ld.ret;
@@ -1052,13 +1698,13 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	free(ld.runbuf);
 	dv_arena_free(&ld.scratch);
 	if (opts->on_run != NULL)
-		opts->on_run(opts->run_ctx, z->origin, NULL, NULL, 0);
+		opts->on_run(opts->run_ctx, 0, z->origin, NULL, NULL, 0);
 	*out = z;
 	return DV_OK;
 fail:
 	/* The hook may still be reading records in the arena: let it finish. */
 	if (opts->on_run != NULL)
-		opts->on_run(opts->run_ctx, z->origin, NULL, NULL, 0);
+		opts->on_run(opts->run_ctx, 0, z->origin, NULL, NULL, 0);
 	free(ld.recs);
 	free(ld.owners);
 	free(ld.runbuf);

@@ -75,6 +75,7 @@ typedef struct {
 	size_t name_count;
 	dv_rrset_t *rrsets;
 	size_t rrset_count;
+	unsigned parts; /*!< parts the file was parsed in, side by side (1: one thread) */
 } dv_zone_t;
 
 /*! Loader options. */
@@ -84,17 +85,39 @@ typedef struct {
 	/*! Called once per 1 MiB of input parsed (progress); may be NULL. */
 	void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
 	void *progress_ctx;
-	/*! Called on the loading thread for each run of consecutive records with
-	 *  one owner, when the run ends: lets checks start while the rest of the
-	 *  input is parsed.  `rrs[i].name` is 0; RDATA pointers stay valid for the
+	/*! Called for each run of consecutive records with one owner, when the
+	 *  run ends: lets checks start while the rest of the input is parsed.
+	 *  `part` is the part of the input the run comes from (0 when parsed on
+	 *  one thread); calls for one part come from one thread, in file order,
+	 *  and calls for different parts may come at the same time.  The first
+	 *  records of the file are in part 0.  `rrs[i].name` is 0 and
+	 *  `rrs[i].line` may not be final; RDATA pointers stay valid for the
 	 *  zone's life.  A name whose records come in several runs is flagged
 	 *  DV_NAME_SPLIT once loaded.  At the end of every load, successful or
-	 *  not, it is called once more with owner NULL and n 0, before any memory
-	 *  is released: from then on it must not touch the records.  May be NULL. */
-	void (*on_run)(void *ctx, const uint8_t *origin, const uint8_t *owner, const dv_rr_t *rrs,
-	               size_t n);
+	 *  not, it is called once more (part 0, owner NULL, n 0) from the loading
+	 *  thread, before any memory is released: from then on it must not touch
+	 *  the records.  May be NULL. */
+	void (*on_run)(void *ctx, unsigned part, const uint8_t *origin, const uint8_t *owner,
+	               const dv_rr_t *rrs, size_t n);
 	void *run_ctx;
+	/*! Threads that parse a zone file (not a string): the file is cut at
+	 *  record boundaries into up to this many parts, parsed side by side.
+	 *  0 or 1: one.  The result is the same either way; input the parts
+	 *  cannot be cut cleanly for (CR line ends, a record open across a cut,
+	 *  any error) is parsed again on one thread, whose messages are kept. */
+	unsigned threads;
+	/*! Smallest part worth a thread, in bytes (0: DV_ZONE_PART_MIN).  Tests
+	 *  set it low to cut small files. */
+	size_t part_min;
+	/*! Records are put in order by copying when no record lands further
+	 *  than this many places ahead of where it was read (the extra memory
+	 *  the copy takes), else in place.  0: the larger of 1Mi and 1/16 of
+	 *  the records.  Tests set it to 1 to take the in-place path. */
+	size_t sort_ahead_max;
 } dv_zone_opts_t;
+
+#define DV_ZONE_PART_MIN  ((size_t)4 << 20)
+#define DV_ZONE_PARTS_MAX 8
 
 /*! One byte of scratch space before the RDATA of every RRSIG, zero after
  *  loading unless an on_run hook wrote it: a result per signature without a

@@ -47,20 +47,26 @@ EOF
 
 ROOT_NS=$(awk '$3 == "NS" || $4 == "NS" { print $NF; exit }' "$LAB_ROOT_HINTS")
 ZONES="lab. $LAB_SCENARIOS"
-# shellcheck disable=SC2086
-timeout 300 dnsviz probe -A -4 -t 8 -x ".:$ROOT_NS=$LAB_ROOT_SERVER" -o "$WORK/probe.json" \
-	$ZONES > "$WORK/probe.log" 2>&1
-t_eq "dnsviz probe ran" "$?" 0
-timeout 300 /usr/bin/python3 "$WORK/grok.py" -P -t "$LAB_ROOT_KEY" -r "$WORK/probe.json" \
-	-o "$WORK/grok.json" > "$WORK/grok.log" 2>&1
-t_eq "dnsviz grok ran" "$?" 0
+# probe_grok: DNSViz's probe of every zone, then its verdicts (grok.json).
+probe_grok() {
+	# shellcheck disable=SC2086
+	timeout 300 dnsviz probe -A -4 -t 8 -x ".:$ROOT_NS=$LAB_ROOT_SERVER" \
+		-o "$WORK/probe.json" $ZONES > "$WORK/probe.log" 2>&1 || return 1
+	timeout 300 /usr/bin/python3 "$WORK/grok.py" -P -t "$LAB_ROOT_KEY" -r "$WORK/probe.json" \
+		-o "$WORK/grok.json" > "$WORK/grok.log" 2>&1 || return 2
+}
+probe_grok
+rc=$?
+t_eq "dnsviz probe ran" "$((rc == 1))" 0
+t_eq "dnsviz grok ran" "$((rc == 2))" 0
 # shellcheck disable=SC2086
 "$DNSVIGIL" check --root-hints "$LAB_ROOT_HINTS" --trust-anchor "$LAB_ROOT_DS" -f json $ZONES \
 	> "$WORK/dnsvigil.json" 2> "$WORK/dnsvigil.err"
 t_eq "dnsvigil check ran (errors found: exit 2)" "$?" 2
 
 # One line per zone: "ZONE DNSVIZ DNSVIGIL" (DNSViz's delegation status, lowercased).
-python3 - "$WORK/grok.json" "$WORK/dnsvigil.json" > "$WORK/compare" << 'EOF'
+compare() {
+	python3 - "$WORK/grok.json" "$WORK/dnsvigil.json" > "$WORK/compare" << 'EOF'
 import json, sys
 viz = json.load(open(sys.argv[1]))
 dv = {z["name"]: z["status"] for z in json.load(open(sys.argv[2]))["zones"]}
@@ -69,9 +75,23 @@ for name, v in sorted(viz.items()):
         continue
     print(name, v["delegation"].get("status", "?").lower(), dv.get(name, "absent"))
 EOF
+}
+compare
 n=$(grep -c . "$WORK/compare")
 # lab. and every scenario zone (canary.lab. is not asked)
 want=$(echo $ZONES | wc -w)
+if [ "$n" -ne "$want" ]; then
+	# DNSViz's probe now and then comes back without a verdict for one
+	# zone (seen once in many runs, on provider.lab.): name it, and give
+	# DNSViz one more probe.  dnsvigil's own answer is not asked again.
+	for z in $ZONES; do
+		grep -q "^$z " "$WORK/compare" || echo "# DNSViz gave no verdict for $z; probing again"
+	done
+	cp "$WORK/probe.log" "$WORK/probe.first.log"
+	probe_grok
+	compare
+	n=$(grep -c . "$WORK/compare")
+fi
 t_eq "DNSViz judged every zone asked" "$n" "$want"
 while read -r zone viz mine; do
 	t_eq "$zone: dnsvigil ($mine) agrees with DNSViz ($viz)" "$mine" "$viz"

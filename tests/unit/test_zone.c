@@ -773,6 +773,203 @@ static void test_progress(void **state)
 	free(text);
 }
 
+/* ---- a file parsed in parts ------------------------------------------------ */
+
+/* Two loads give the same zone: records (with their lines), names, RRsets. */
+static void assert_same_zone(const dv_zone_t *a, const dv_zone_t *b)
+{
+	assert_int_equal(a->rr_count, b->rr_count);
+	assert_int_equal(a->name_count, b->name_count);
+	assert_int_equal(a->rrset_count, b->rrset_count);
+	for (size_t i = 0; i < a->name_count; i++) {
+		assert_true(knot_dname_is_equal(a->names[i].dname, b->names[i].dname));
+		assert_int_equal(a->names[i].flags, b->names[i].flags);
+		assert_int_equal(a->names[i].sig_count, b->names[i].sig_count);
+	}
+	for (size_t i = 0; i < a->rr_count; i++) {
+		const dv_rr_t *x = &a->rrs[i], *y = &b->rrs[i];
+		assert_int_equal(x->name, y->name);
+		assert_int_equal(x->type, y->type);
+		assert_int_equal(x->ttl, y->ttl);
+		if (x->line != y->line)
+			fail_msg("record %zu: line %u, in parts %u", i, x->line, y->line);
+		assert_int_equal(x->rdlen, y->rdlen);
+		assert_memory_equal(x->rdata, y->rdata, x->rdlen);
+	}
+	for (size_t i = 0; i < a->rrset_count; i++) {
+		assert_int_equal(a->rrsets[i].rr_first, b->rrsets[i].rr_first);
+		assert_int_equal(a->rrsets[i].sig_count, b->rrsets[i].sig_count);
+		assert_int_equal(a->rrsets[i].ttl, b->rrsets[i].ttl);
+	}
+}
+
+typedef struct {
+	unsigned max_part;
+	size_t runs;
+} runs_seen_t;
+
+static void on_run_count(void *ctx, unsigned part, const uint8_t *origin, const uint8_t *owner,
+                         const dv_rr_t *rrs, size_t n)
+{
+	runs_seen_t *r = ctx;
+	if (owner == NULL)
+		return;
+	/* Parts are parsed on their own threads: only part 0 writes here. */
+	if (part == 0)
+		r->runs++;
+	else
+		__atomic_fetch_or(&r->max_part, 1u << (part < 31 ? part : 31), __ATOMIC_RELAXED);
+}
+
+/*
+ * Load `path` on one thread and in 2..8 parts cut anywhere (part_min 1):
+ * every cut gives the zone one thread gives, or the same error.  Returns
+ * how many of the loads really ran in parts.
+ */
+static unsigned check_parts(const char *path, size_t sort_ahead_max)
+{
+	char err1[512] = "", err2[512] = "";
+	dv_zone_t *one = NULL;
+	dv_zone_opts_t o1 = {.sort_ahead_max = sort_ahead_max};
+	int r1 = dv_zone_load(path, &o1, &one, err1, sizeof(err1));
+	unsigned used = 0;
+	for (unsigned t = 2; t <= 8; t++) {
+		runs_seen_t seen = {0};
+		dv_zone_opts_t o = {.threads = t,
+		                    .part_min = 1,
+		                    .sort_ahead_max = sort_ahead_max,
+		                    .on_run = on_run_count,
+		                    .run_ctx = &seen};
+		dv_zone_t *z = NULL;
+		int r2 = dv_zone_load(path, &o, &z, err2, sizeof(err2));
+		assert_int_equal(r1, r2);
+		if (r1 != DV_OK) {
+			assert_string_equal(err1, err2);
+			assert_null(z);
+			continue;
+		}
+		assert_non_null(z);
+		assert_same_zone(one, z);
+		assert_true(z->parts >= 1 && z->parts <= t);
+		if (z->parts > 1) {
+			used++;
+			assert_true(seen.max_part != 0); /* other parts reached the hook */
+		}
+		dv_zone_free(z);
+	}
+	dv_zone_free(one);
+	return used;
+}
+
+/* Many owners, and everything that makes a cut hard: directives that change
+ * the origin and TTL half-way, relative and blank owners, multi-line
+ * records, comments, $INCLUDE and $GENERATE. */
+static char *parts_zone(const char *inc, bool col0_continuation)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *t = malloc(cap);
+	assert_non_null(t);
+	len += (size_t)snprintf(t + len, cap - len, "$TTL 300\n" SOA "example. NS ns.example.\n");
+	for (int i = 0; i < 400; i++) {
+		if (i == 100)
+			len += (size_t)snprintf(t + len, cap - len, "$TTL 7200 ; later\n");
+		if (i == 150)
+			len += (size_t)snprintf(t + len, cap - len, "$ORIGIN sub.example.\n");
+		if (i == 200)
+			len += (size_t)snprintf(t + len, cap - len, "$INCLUDE %s\n", inc);
+		if (i == 250)
+			len += (size_t)snprintf(t + len, cap - len,
+			                        "$GENERATE 1-5 gen$ A 192.0.2.$\n");
+		if (i == 300)
+			len += (size_t)snprintf(t + len, cap - len, "$ORIGIN example.\n");
+		if (col0_continuation && i == 60) {
+			/* Text that looks like a directive to a first pass over
+			 * the bytes: the parts after it must not believe it. */
+			len += (size_t)snprintf(t + len, cap - len, "odd TXT ( \"a\"\n$TTL 5\n)\n");
+		}
+		if (col0_continuation && i % 40 == 7) {
+			/* A continuation line that starts in column 0: a cut there
+			 * splits a record, which the loader must notice. */
+			len += (size_t)snprintf(t + len, cap - len,
+			                        "h%03d TXT ( \"first\"\n\"second\" )\n", i);
+		}
+		len += (size_t)snprintf(t + len, cap - len,
+		                        "h%03d A 192.0.2.%d ; host %d\n"
+		                        "     AAAA 2001:db8::%x\n"
+		                        "h%03d.deep.er 600 TXT ( \"a\"\n"
+		                        "\t\"b\" )\n\n",
+		                        i, i % 250, i, i, (i * 7) % 400);
+		assert_true(len < cap - 512);
+	}
+	return t;
+}
+
+static void test_parts(void **state)
+{
+	char dir[] = "/tmp/dv-test-parts.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char inc[256], path[256];
+	snprintf(inc, sizeof(inc), "%s/inc.zone", dir);
+	snprintf(path, sizeof(path), "%s/z.zone", dir);
+	write_file(inc, "; included, relative to sub.example.\nincl A 192.0.2.7\n"
+	                "$ORIGIN other.example.\nx TXT \"in the included file\"\n");
+
+	/* Plain: loads really run in parts, and agree with one thread. */
+	char *text = parts_zone(inc, false);
+	write_file(path, text);
+	assert_true(check_parts(path, 0) >= 5);
+	/* The same with the in-place sort. */
+	assert_true(check_parts(path, 1) >= 5);
+	free(text);
+
+	/* Records open across a cut: whatever the cut, the same zone. */
+	text = parts_zone(inc, true);
+	write_file(path, text);
+	check_parts(path, 0);
+	free(text);
+
+	/* An error in the second half: the message of one thread. */
+	text = parts_zone(inc, false);
+	size_t l = strlen(text);
+	snprintf(text + l, (1 << 20) - l, "bad A 300.0.0.1\nlast A 192.0.2.1\n");
+	write_file(path, text);
+	assert_int_equal(check_parts(path, 0), 0);
+	char err[512];
+	dv_zone_t *z = NULL;
+	dv_zone_opts_t o = {.threads = 4, .part_min = 1};
+	assert_int_equal(dv_zone_load(path, &o, &z, err, sizeof(err)), DV_EPARSE);
+	assert_non_null(strstr(err, "'bad A 300.0.0.1'"));
+	free(text);
+
+	/* CRLF: parsed on one thread, which strips the CRs. */
+	write_file(path, "example. 300 IN SOA ns.example. a.example. 1 2 3 4 5\r\n"
+	                 "a.example. A 192.0.2.1\r\nb.example. A 192.0.2.2\r\n"
+	                 "c.example. A 192.0.2.3\r\nd.example. A 192.0.2.4\r\n");
+	assert_int_equal(check_parts(path, 0), 0);
+	o.threads = 2;
+	assert_int_equal(dv_zone_load(path, &o, &z, err, sizeof(err)), DV_OK);
+	assert_int_equal(z->parts, 1);
+	assert_int_equal(z->rr_count, 5);
+	dv_zone_free(z);
+
+	/* Records in reverse order (the in-place sort's case). */
+	size_t cap = 1 << 16, len = 0;
+	text = malloc(cap);
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, SOA);
+	for (int i = 300; i > 0; i--)
+		len += (size_t)snprintf(text + len, cap - len, "n%d.example. A 192.0.2.%d\n", i,
+		                        i % 250);
+	write_file(path, text);
+	assert_true(check_parts(path, 1) >= 5);
+	assert_true(check_parts(path, 0) >= 5);
+	free(text);
+
+	unlink(inc);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -798,6 +995,7 @@ int main(void)
 	    cmocka_unit_test(test_serial),
 	    cmocka_unit_test(test_rrfile),
 	    cmocka_unit_test(test_progress),
+	    cmocka_unit_test(test_parts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
