@@ -9,7 +9,6 @@
  * that the file path of the loader, which the string path skips, is the one
  * exercised; part_min 1 lets the smallest input be cut, at 2 to 5 places.
  */
-#define _GNU_SOURCE
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
