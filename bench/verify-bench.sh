@@ -96,6 +96,7 @@ report() { # report RAW.tsv [FLOOR.tsv]: FLOOR.tsv, if given, replaces the floor
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 	}
 	/^# floor\t/ && ffile == "" { floorrow($0) }
+	/^# parse\t/ { split($0, pf, "\t"); pcpu[pf[2]] = pf[3]; pcores[pf[2]] = pf[4] }
 	/^#/ || $1 == "zone" { next }
 	{
 		z = $1; t = $2
@@ -117,6 +118,9 @@ report() { # report RAW.tsv [FLOOR.tsv]: FLOOR.tsv, if given, replaces the floor
 			cfl = f1[zalg[z]] > 0 ? sigs[z] / f1[zalg[z]] : 0
 			printf "\n== %s: %d RRSIGs, zone file %.1f MiB\n   crypto floor %.2f s wall (%d verifies/s, %s); %.2f CPU-s (RRSIGs / 1-thread verifies per CPU-s)\n",
 				z, sigs[z], zmib, flo[z], fvps[z], flib[z], cfl
+			if (pcpu[z] > 0 && cfl > 0 && pcores[z] > 0 && flo[z] > 0)
+				printf "   parse floor %.2f CPU-s (libzscanner alone); crypto + parse on %d cores: %.2f s at best = %.2f x the crypto floor\n",
+					pcpu[z], pcores[z], (cfl + pcpu[z]) / pcores[z], (cfl + pcpu[z]) / pcores[z] / flo[z]
 			hasdv = (z, "dnsvigil") in seent
 			dv = hasdv ? median(z SUBSEP "dnsvigil" SUBSEP "w") : 0
 			dc = hasdv ? median(z SUBSEP "dnsvigil" SUBSEP "c") : 0
@@ -180,6 +184,14 @@ if [[ " $TOOLS " == *" dnsvigil "* ]]; then
 	[[ -x $DNSVIGIL ]] || die "DNSVIGIL=$DNSVIGIL is not executable"
 fi
 
+PF="$BUILD/parsefloor"
+build_parsefloor() {
+	mkdir -p "$BUILD"
+	if [[ ! -x $PF || $TOP/bench/parsefloor.c -nt $PF ]]; then
+		cc -O2 -std=c11 -Wall -Wextra -o "$PF" "$TOP/bench/parsefloor.c" -lzscanner ||
+			die "cannot build parsefloor"
+	fi
+}
 CF="$BUILD/cryptofloor"
 build_cryptofloor() {
 	mkdir -p "$BUILD"
@@ -247,6 +259,11 @@ for z in "${names[@]}"; do
 	read -r fvps flib < <(floor_of "$alg")
 	[[ -n ${fvps:-} ]] || { fvps=0; flib=none; }
 	fs=$(awk -v s="$sigs" -v r="$fvps" 'BEGIN { printf "%.3f", (r > 0 ? s / r : 0) }')
+	# The parse floor: libzscanner alone on this file, 1 thread (CPU-s).
+	build_parsefloor
+	if read -r pcpu _ < <("$PF" "$origin" "$zf"); then
+		printf '# parse\t%s\t%s\t%s\n' "$z" "$pcpu" "$NCPU" >> "$OUT"
+	fi
 	for t in $TOOLS; do
 		[[ $t == validns && $z != *-a8-* ]] && continue # validns 0.8: RSA/DSA only
 		for r in $(seq 1 "$RUNS"); do
@@ -277,7 +294,7 @@ if [[ $UPDATE_LATEST == 0 ]]; then
 	log "raw TSV: $OUT"
 elif [[ $APPEND == 1 && -f $RESULTS/latest.tsv ]]; then
 	# "# floor" lines stay as they are: the report takes the fastest of all blocks
-	{ grep '^#' "$OUT" | sed '/^# floor\t/!s/^# /# (appended) /'; grep -v '^#' "$OUT" | tail -n +2; } >> "$RESULTS/latest.tsv"
+	{ grep '^#' "$OUT" | sed '/^# \(floor\|parse\)\t/!s/^# /# (appended) /'; grep -v '^#' "$OUT" | tail -n +2; } >> "$RESULTS/latest.tsv"
 else
 	cp "$OUT" "$RESULTS/latest.tsv"
 fi

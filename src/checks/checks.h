@@ -54,7 +54,8 @@ int dv_check_zonemd(const dv_zone_t *zone, dv_findings_t *out);
  * verdicts are the same with or without it.
  */
 typedef struct dv_presign dv_presign_t;
-int dv_presign_new(unsigned threads, dv_presign_t **out);
+/*! `input_bytes`: the zone file's size (sizes the queue; 0 if unknown). */
+int dv_presign_new(unsigned threads, uint64_t input_bytes, dv_presign_t **out);
 void dv_presign_run(void *ctx, unsigned part, const uint8_t *origin, const uint8_t *owner,
                     const dv_rr_t *rrs, size_t n);
 void dv_presign_finish(dv_presign_t *presign);

@@ -24,8 +24,14 @@
 #include "core/error.h"
 
 #define BATCH_RECORDS 2048
-#define QUEUE_MAX     256 /* batches waiting: bounds the memory of copied runs */
-#define WORKERS_MAX   64
+/* Batches waiting: bounds the memory of copied runs (about 50 KiB each).
+ * A deeper queue lets parsing run further ahead, so that verification still
+ * has work while the zone is indexed; it is sized from the input, one batch
+ * per 2 MiB, to keep that memory near 2.5 % of the file. */
+#define QUEUE_MIN       32
+#define QUEUE_MAX       256
+#define QUEUE_PER_BYTES ((uint64_t)2 << 20)
+#define WORKERS_MAX     64
 
 typedef struct {
 	const uint8_t *owner;
@@ -45,7 +51,7 @@ struct dv_presign {
 	pthread_cond_t cv_work, cv_space;
 	batch_t *head, *tail;
 	batch_t *cur[DV_ZONE_PARTS_MAX]; /* the batch each loading part fills */
-	size_t queued;
+	size_t queued, queue_max;
 	bool closed, apex_seen;
 	/* Set once by part 0 after ks is built; read by every part. */
 	atomic_bool have_keys;
@@ -113,7 +119,7 @@ static void *worker(void *arg)
 static void push(dv_presign_t *p, batch_t *b)
 {
 	pthread_mutex_lock(&p->mu);
-	while (p->queued >= QUEUE_MAX)
+	while (p->queued >= p->queue_max)
 		pthread_cond_wait(&p->cv_space, &p->mu);
 	if (p->tail != NULL)
 		p->tail->next = b;
@@ -125,11 +131,13 @@ static void push(dv_presign_t *p, batch_t *b)
 	pthread_mutex_unlock(&p->mu);
 }
 
-int dv_presign_new(unsigned threads, dv_presign_t **out)
+int dv_presign_new(unsigned threads, uint64_t input_bytes, dv_presign_t **out)
 {
 	dv_presign_t *p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return DV_ENOMEM;
+	uint64_t q = input_bytes / QUEUE_PER_BYTES;
+	p->queue_max = q < QUEUE_MIN ? QUEUE_MIN : (q > QUEUE_MAX ? QUEUE_MAX : (size_t)q);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv_work, NULL);
 	pthread_cond_init(&p->cv_space, NULL);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checks/checks.h"
@@ -150,7 +151,9 @@ int dv_cmd_verify(int argc, char **argv)
 	}
 	/* Signatures are verified while the file is still being parsed. */
 	dv_presign_t *presign = NULL;
-	if (dv_presign_new(opts.threads, &presign) != DV_OK)
+	struct stat zst;
+	uint64_t zbytes = stat(path, &zst) == 0 ? (uint64_t)zst.st_size : 0;
+	if (dv_presign_new(opts.threads, zbytes, &presign) != DV_OK)
 		presign = NULL;
 	dv_zone_opts_t zopts = {.origin = origin,
 	                        .progress = on_load_progress,

@@ -282,7 +282,10 @@ static void drop_parsed_input(zs_scanner_t *s, load_t *ld)
 	if (!s->input.mmaped &&
 	    !(ld->map != NULL && st >= ld->map && s->input.end <= ld->map + ld->map_len))
 		return; /* memory that is not a file mapping would be lost */
-	const size_t margin = (size_t)1 << 20, step = (size_t)8 << 20;
+	/* Dropped pages of a private file mapping are read again from the file
+	 * if touched (an error message quotes its line), so the margin only
+	 * saves work; a small step keeps the part of the file held small. */
+	const size_t margin = (size_t)256 << 10, step = (size_t)2 << 20;
 	size_t done = (size_t)(cur - st);
 	if (done < ld->dropped + margin + step)
 		return;
