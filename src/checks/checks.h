@@ -20,6 +20,12 @@ typedef struct {
 	/*! Called now and then from one worker while signatures are checked; may be NULL. */
 	void (*progress)(void *ctx, size_t names_done, size_t names_total);
 	void *progress_ctx;
+	/*! Called once by dv_verify_zone, after the checks that do not read the
+	 *  signature marks have started and before the signature pass: the
+	 *  place to wait for verification begun while loading (presign), so
+	 *  that its tail runs beside those checks.  May be NULL. */
+	void (*before_signatures)(void *ctx);
+	void *before_signatures_ctx;
 } dv_verify_opts_t;
 
 typedef struct {
@@ -49,9 +55,10 @@ int dv_check_zonemd(const dv_zone_t *zone, dv_findings_t *out);
 
 /*!
  * Verification that starts while the zone is parsed (presign.c): pass
- * dv_presign_run as dv_zone_opts_t.on_run with the presign as run_ctx, call
- * dv_presign_finish after loading, before dv_verify_zone.  Only speeds up:
- * verdicts are the same with or without it.
+ * dv_presign_run as dv_zone_opts_t.on_run with the presign as run_ctx, and
+ * have dv_presign_finish run before the signature pass (as
+ * dv_verify_opts_t.before_signatures) and before the zone is freed.  Only
+ * speeds up: verdicts are the same with or without it.
  */
 typedef struct dv_presign dv_presign_t;
 /*! `input_bytes`: the zone file's size (sizes the queue; 0 if unknown). */

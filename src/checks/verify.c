@@ -59,6 +59,8 @@ int dv_verify_zone(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stat
 		dv_finding_init(&f, DV_F_ZONE_UNSIGNED);
 		dv_finding_set_owner(&f, z, 0);
 		f.type = KNOT_RRTYPE_DNSKEY;
+		if (o->before_signatures != NULL)
+			o->before_signatures(o->before_signatures_ctx);
 		int ret = dv_findings_add(out, &f);
 		/* RFC 8976 §1: ZONEMD protects unsigned zones too. */
 		if (ret == DV_OK)
@@ -69,6 +71,8 @@ int dv_verify_zone(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stat
 	}
 	pthread_t tid;
 	bool threaded = o->threads > 1 && pthread_create(&tid, NULL, run_others, &t) == 0;
+	if (o->before_signatures != NULL)
+		o->before_signatures(o->before_signatures_ctx);
 	int ret = dv_check_signatures(z, o, st, out);
 	if (threaded)
 		pthread_join(tid, NULL);

@@ -56,6 +56,11 @@ static void on_load_progress(void *ctx, uint64_t done, uint64_t total)
 	progress_show(ctx, done, total);
 }
 
+static void finish_presign(void *ctx)
+{
+	dv_presign_finish(ctx);
+}
+
 static void on_verify_progress(void *ctx, size_t done, size_t total)
 {
 	progress_show(ctx, done, total);
@@ -140,6 +145,7 @@ int dv_cmd_verify(int argc, char **argv)
 	char err[1200];
 	dv_rrfile_t ds = {0};
 	int exit_status = DV_EXIT_ERROR;
+	dv_presign_t *presign = NULL;
 	dv_zone_t *zone = NULL;
 	dv_findings_t findings = {0};
 	if (ds_path != NULL) {
@@ -150,7 +156,6 @@ int dv_cmd_verify(int argc, char **argv)
 		opts.ds = &ds;
 	}
 	/* Signatures are verified while the file is still being parsed. */
-	dv_presign_t *presign = NULL;
 	struct stat zst;
 	uint64_t zbytes = stat(path, &zst) == 0 ? (uint64_t)zst.st_size : 0;
 	if (dv_presign_new(opts.threads, zbytes, &presign) != DV_OK)
@@ -162,7 +167,6 @@ int dv_cmd_verify(int argc, char **argv)
 	                        .run_ctx = presign,
 	                        .threads = opts.threads};
 	int ret = dv_zone_load(path, &zopts, &zone, err, sizeof(err));
-	dv_presign_free(presign);
 	if (ret != DV_OK) {
 		if (prog.shown)
 			fputs("\r\033[K", stderr);
@@ -185,6 +189,8 @@ int dv_cmd_verify(int argc, char **argv)
 	opts.progress = on_verify_progress;
 	opts.progress_ctx = &prog;
 	dv_verify_stats_t st;
+	opts.before_signatures = presign ? finish_presign : NULL;
+	opts.before_signatures_ctx = presign;
 	ret = dv_verify_zone(zone, &opts, &st, &findings);
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
@@ -201,6 +207,8 @@ int dv_cmd_verify(int argc, char **argv)
 	}
 	exit_status = dv_findings_exit_status(&findings);
 out:
+	/* The verifying threads may still read the zone's records. */
+	dv_presign_free(presign);
 	dv_findings_free(&findings);
 	dv_zone_free(zone);
 	dv_rrfile_free(&ds);

@@ -268,6 +268,18 @@ static void flush_run(load_t *ld)
 	ld->run_start = ld->nrecs;
 }
 
+/* Give back the whole pages inside [from, to), memory read for the last
+ * time: a private file mapping reads them again from the file if touched,
+ * other memory comes back as zeros. */
+static void pages_release(const void *from, const void *to)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)from + page - 1) / page * page;
+	uintptr_t hi = (uintptr_t)to / page * page;
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 /* zscanner maps the whole file; pages already parsed are never read again,
  * so give them back (a private read-only file mapping re-reads them from the
  * file if touched).  This keeps peak memory near the size of the parsed data
@@ -289,11 +301,7 @@ static void drop_parsed_input(zs_scanner_t *s, load_t *ld)
 	size_t done = (size_t)(cur - st);
 	if (done < ld->dropped + margin + step)
 		return;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t lo = ((uintptr_t)st + ld->dropped + page - 1) / page * page;
-	uintptr_t hi = ((uintptr_t)st + done - margin) / page * page;
-	if (hi > lo)
-		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	pages_release(st + ld->dropped, st + done - margin);
 	ld->dropped = done - margin;
 }
 
@@ -785,18 +793,12 @@ static int scatter_by_name(load_t *ld, uint32_t *next)
 	rec_t *out = malloc((n ? n : 1) * sizeof(*out));
 	if (out == NULL)
 		return DV_ENOMEM;
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t released = ((uintptr_t)r + page - 1) / page * page;
 	const size_t step = ((size_t)4 << 20) / sizeof(rec_t);
-	for (size_t i = 0; i < n; i++) {
-		out[next[r[i].owner->ord]++] = r[i];
-		if ((i + 1) % step == 0 || i + 1 == n) {
-			uintptr_t hi = (uintptr_t)(r + i + 1) / page * page;
-			if (hi > released) {
-				madvise((void *)released, hi - released, MADV_DONTNEED);
-				released = hi;
-			}
-		}
+	for (size_t i = 0; i < n; i += step) {
+		size_t e = n - i < step ? n : i + step;
+		for (size_t k = i; k < e; k++)
+			out[next[r[k].owner->ord]++] = r[k];
+		pages_release(r + i, r + e);
 	}
 	free(r);
 	ld->recs = out;
@@ -1387,19 +1389,13 @@ static void *part_main(void *arg)
 static void recs_append(rec_t *dst, rec_t *src, size_t n, uint64_t base)
 {
 	const size_t step = ((size_t)8 << 20) / sizeof(rec_t);
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t released = ((uintptr_t)src + page - 1) / page * page;
 	for (size_t i = 0; i < n; i += step) {
 		size_t m = n - i < step ? n - i : step;
 		memcpy(dst + i, src + i, m * sizeof(*src));
 		for (size_t k = i; k < i + m; k++)
 			if (!dst[k].inc)
 				dst[k].line = (uint32_t)(dst[k].line + base);
-		uintptr_t hi = (uintptr_t)(src + i + m) / page * page;
-		if (hi > released) {
-			madvise((void *)released, hi - released, MADV_DONTNEED);
-			released = hi;
-		}
+		pages_release(src + i, src + i + m);
 	}
 }
 
@@ -1700,8 +1696,6 @@ parsed:
 	free(ld.owners);
 	free(ld.runbuf);
 	dv_arena_free(&ld.scratch);
-	if (opts->on_run != NULL)
-		opts->on_run(opts->run_ctx, 0, z->origin, NULL, NULL, 0);
 	*out = z;
 	return DV_OK;
 fail:

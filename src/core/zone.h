@@ -93,10 +93,12 @@ typedef struct {
 	 *  records of the file are in part 0.  `rrs[i].name` is 0 and
 	 *  `rrs[i].line` may not be final; RDATA pointers stay valid for the
 	 *  zone's life.  A name whose records come in several runs is flagged
-	 *  DV_NAME_SPLIT once loaded.  At the end of every load, successful or
-	 *  not, it is called once more (part 0, owner NULL, n 0) from the loading
-	 *  thread, before any memory is released: from then on it must not touch
-	 *  the records.  May be NULL. */
+	 *  DV_NAME_SPLIT once loaded.  When a load fails it is called once more
+	 *  (part 0, owner NULL, n 0) from the loading thread, before any memory
+	 *  is released: from then on it must not touch the records.  After a
+	 *  successful load it is not called again: the records live as long as
+	 *  the zone, and the caller ends the hook's work before freeing it.
+	 *  May be NULL. */
 	void (*on_run)(void *ctx, unsigned part, const uint8_t *origin, const uint8_t *owner,
 	               const dv_rr_t *rrs, size_t n);
 	void *run_ctx;
