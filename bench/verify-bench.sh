@@ -108,11 +108,14 @@ report() { # report RAW.tsv [FLOOR.tsv]: FLOOR.tsv, if given, replaces the floor
 		if ($8 != 0) bad[z, t] = bad[z, t] " rc" $8
 		sigs[z] = $9; bytes[z] = $10; fvps[z] = $11; flo[z] = $12; flib[z] = $13
 		zalg[z] = match(z, /-a[0-9]+-/) ? substr(z, RSTART + 2, RLENGTH - 3) : ""
-		if (ffile != "" && fbest[zalg[z]] > 0) {
-			a = zalg[z]; fvps[z] = fbest[a]; flo[z] = $9 / fbest[a]; flib[z] = fl[a] " from " ffile
-		}
 	}
 	END {
+		# Rows appended by later runs (-a) carry their own floor: every
+		# zone is judged against the fastest floor of all the blocks.
+		for (i = 1; i <= nz; i++) {
+			z = zones[i]; a = zalg[z]
+			if (fbest[a] > 0) { fvps[z] = fbest[a]; flo[z] = sigs[z] / fbest[a]; flib[z] = fl[a] (ffile != "" ? " from " ffile : "") }
+		}
 		for (i = 1; i <= nz; i++) {
 			z = zones[i]; zmib = bytes[z] / 1048576
 			cfl = f1[zalg[z]] > 0 ? sigs[z] / f1[zalg[z]] : 0

@@ -353,7 +353,10 @@ static void on_record(zs_scanner_t *s)
 		s->state = ZS_STATE_STOP;
 		return;
 	}
-	if (knot_dname_in_bailiwick(s->r_owner, ld->zone->origin) < 0) {
+	/* Owners usually repeat in runs: share one owner_t per run (and check
+	 * it is in the zone once). */
+	bool same = ld->last != NULL && knot_dname_is_equal(ld->last->dname, s->r_owner);
+	if (!same && knot_dname_in_bailiwick(s->r_owner, ld->zone->origin) < 0) {
 		char owner[1025];
 		dv_dname_to_str(s->r_owner, owner, sizeof(owner));
 		set_error(ld, DV_ENOTZONE, file, line, "record owner %s is outside the zone %s",
@@ -371,9 +374,8 @@ static void on_record(zs_scanner_t *s)
 		s->state = ZS_STATE_STOP;
 		return;
 	}
-	/* Owners usually repeat in runs: share one owner_t per run. */
 	owner_t *o = ld->last;
-	if (o == NULL || !knot_dname_is_equal(o->dname, s->r_owner)) {
+	if (!same) {
 		flush_run(ld);
 		o = owner_new(ld, s->r_owner, s->r_owner_length, (uint32_t)line);
 		if (o == NULL)
@@ -719,38 +721,24 @@ static int add_empty_nonterminals(load_t *ld, owner_t ***uniq, size_t *nuniq)
 		size_t labels = knot_dname_labels(d, NULL);
 		size_t have =
 		    depth > 0 ? knot_dname_labels(stack[depth - 1]->dname, NULL) : apex_labels;
-		/* Missing ancestors, from the shallowest: with `l` labels each. */
-		for (size_t l = have + 1; l < labels; l++) {
-			const uint8_t *a = d;
-			for (size_t k = labels; k > l; k--)
-				a += 1 + a[0];
-			owner_t *o = owner_new(ld, a, knot_dname_size(a), 0);
-			if (o == NULL)
-				goto nomem;
-			o->ord = UINT32_MAX; /* marks an ENT */
-			if (nout == cap) {
-				size_t nc = cap + cap / 2;
-				owner_t **nv = realloc(out, nc * sizeof(*nv));
-				if (nv == NULL)
+		/* Missing ancestors, from the shallowest (with `l` labels each),
+		 * then the name itself. */
+		for (size_t l = have + 1 <= labels ? have + 1 : labels; l <= labels; l++) {
+			owner_t *o = u[i];
+			if (l < labels) {
+				const uint8_t *a = d;
+				for (size_t k = labels; k > l; k--)
+					a += 1 + a[0];
+				if ((o = owner_new(ld, a, knot_dname_size(a), 0)) == NULL)
 					goto nomem;
-				out = nv;
-				cap = nc;
+				o->ord = UINT32_MAX; /* marks an ENT */
 			}
+			if (dv_array_grow(&out, &cap, nout, sizeof(*out), 16) != DV_OK)
+				goto nomem;
 			out[nout++] = o;
 			if (depth < sizeof(stack) / sizeof(stack[0]))
 				stack[depth++] = o;
 		}
-		if (nout == cap) {
-			size_t nc = cap + cap / 2;
-			owner_t **nv = realloc(out, nc * sizeof(*nv));
-			if (nv == NULL)
-				goto nomem;
-			out = nv;
-			cap = nc;
-		}
-		out[nout++] = u[i];
-		if (depth < sizeof(stack) / sizeof(stack[0]))
-			stack[depth++] = u[i];
 	}
 	free(u);
 	*uniq = out;

@@ -20,22 +20,9 @@
 
 #include "core/error.h"
 #include "core/zone.h"
+#include "fuzz_util.h"
 
 #define FUZZ_MAX (64 * 1024)
-
-/* $INCLUDE would let the fuzzer open any file on the machine: not run. */
-static int mentions_include(const uint8_t *d, size_t n)
-{
-	static const char key[] = "include";
-	for (size_t i = 0; i + sizeof(key) - 1 <= n; i++) {
-		size_t j = 0;
-		while (j < sizeof(key) - 1 && (d[i + j] | 0x20) == key[j])
-			j++;
-		if (j == sizeof(key) - 1)
-			return 1;
-	}
-	return 0;
-}
 
 static void same_or_trap(const dv_zone_t *a, const dv_zone_t *b)
 {
@@ -61,7 +48,7 @@ static void same_or_trap(const dv_zone_t *a, const dv_zone_t *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size == 0 || size > FUZZ_MAX || mentions_include(data, size))
+	if (size == 0 || size > FUZZ_MAX || fuzz_mentions_include(data, size))
 		return 0;
 	int fd = memfd_create("fuzz.zone", MFD_CLOEXEC);
 	if (fd < 0)
