@@ -13,6 +13,9 @@
 #include "zone/rrfile.h"
 
 #define RRFILE_MAX 100000
+/* Files up to this size are read whole to look for CRs (a DS or hints file is
+ * a few KiB); larger ones go to libzscanner as they are. */
+#define RRFILE_READ_MAX ((off_t)64 << 20)
 
 typedef struct {
 	dv_rrfile_t *out;
@@ -75,6 +78,34 @@ static void on_record(zs_scanner_t *s)
 		fail_at(s, c, DV_EPARSE, "malformed RDATA");
 }
 
+/* The file with CRLF line ends turned into LF (libzscanner refuses CRs), or
+ * *text NULL when it holds no CR or is too large to read whole. */
+static int read_lf(const char *path, off_t size, char **text, size_t *len)
+{
+	*text = NULL;
+	*len = 0;
+	if (size <= 0 || size > RRFILE_READ_MAX)
+		return DV_OK;
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return DV_EIO;
+	char *buf = malloc((size_t)size);
+	size_t n = buf ? fread(buf, 1, (size_t)size, f) : 0;
+	int ret = buf == NULL ? DV_ENOMEM : (ferror(f) ? DV_EIO : DV_OK);
+	fclose(f);
+	if (ret != DV_OK || memchr(buf, '\r', n) == NULL) {
+		free(buf);
+		return ret;
+	}
+	size_t w = 0;
+	for (size_t r = 0; r < n; r++)
+		if (!(buf[r] == '\r' && r + 1 < n && buf[r + 1] == '\n'))
+			buf[w++] = buf[r];
+	*text = buf;
+	*len = w;
+	return DV_OK;
+}
+
 int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char *err, size_t errlen)
 {
 	char dummy[8];
@@ -94,16 +125,26 @@ int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char 
 		snprintf(err, errlen, "%s:0: not a regular file", path);
 		return DV_EIO;
 	}
+	char *text;
+	size_t tlen;
+	int r = read_lf(path, st.st_size, &text, &tlen);
+	if (r != DV_OK) {
+		snprintf(err, errlen, "%s:0: %s", path, dv_strerror(r));
+		return r;
+	}
 	zs_scanner_t *s = malloc(sizeof(*s));
-	if (s == NULL)
+	if (s == NULL) {
+		free(text);
 		return DV_ENOMEM;
+	}
 	ctx_t c = {.out = out, .err = err, .errlen = errlen, .path = path};
 	if (zs_init(s, origin ? origin : ".", KNOT_CLASS_IN, 3600) != 0) {
 		free(s);
+		free(text);
 		snprintf(err, errlen, "%s:0: invalid origin", path);
 		return DV_EINVAL;
 	}
-	if (zs_set_input_file(s, path) != 0) {
+	if ((text ? zs_set_input_string(s, text, tlen) : zs_set_input_file(s, path)) != 0) {
 		snprintf(err, errlen, "%s:0: %s", path, zs_strerror(s->error.code));
 		c.ret = DV_EIO;
 	} else if (zs_set_processing(s, on_record, on_error, &c) != 0) {
@@ -113,6 +154,7 @@ int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char 
 	}
 	zs_deinit(s);
 	free(s);
+	free(text);
 	if (c.ret != DV_OK)
 		dv_rrfile_free(out);
 	return c.ret;

@@ -706,6 +706,31 @@ static void test_rrfile(void **state)
 	assert_int_equal(f.n, 0);
 	assert_null(f.v);
 
+	/* CRLF line ends (a file from a registrar's web form): the same records,
+	 * lines and errors as LF. */
+	write_file(path, "; anchors\r\n"
+	                 "Example. 3600 IN DS 1 13 2 "
+	                 "0000000000000000000000000000000000000000000000000000000000000000\r\n"
+	                 "WWW 60 IN MX 10 MAIL.Example.\r\n");
+	assert_int_equal(dv_rrfile_load(path, "example.", &f, err, sizeof(err)), DV_OK);
+	assert_int_equal(f.n, 2);
+	assert_int_equal(f.v[0].type, KNOT_RRTYPE_DS);
+	assert_int_equal(f.v[0].line, 2);
+	assert_int_equal(f.v[0].rdlen, 4 + 32);
+	assert_int_equal(f.v[1].line, 3);
+	assert_memory_equal(f.v[1].rdata,
+	                    "\x00\x0a\x04mail\x07"
+	                    "example\x00",
+	                    15);
+	dv_rrfile_free(&f);
+	write_file(path, ". 3600 IN NS a.root-servers.net.\r\n\r\n. 3600 IN A 1.2.3\r\n");
+	assert_int_equal(dv_rrfile_load(path, NULL, &f, err, sizeof(err)), DV_EPARSE);
+	char crlf_prefix[64];
+	snprintf(crlf_prefix, sizeof(crlf_prefix), "%s:3: ", path);
+	if (strncmp(err, crlf_prefix, strlen(crlf_prefix)) != 0)
+		fail_msg("'%s' does not start with '%s'", err, crlf_prefix);
+	assert_null(f.v);
+
 	/* A syntax error names the file and line, and nothing is returned. */
 	write_file(path, ". 3600 IN NS a.root-servers.net.\n\n. 3600 IN A 1.2.3\n");
 	assert_int_equal(dv_rrfile_load(path, NULL, &f, err, sizeof(err)), DV_EPARSE);
