@@ -254,6 +254,7 @@ OUT=${OUT:-$RESULTS/raw-$STAMP.tsv}
 	printf 'zone\ttool\trun\twall_s\tuser_s\tsys_s\tmaxrss_kib\texit\trrsigs\tzone_bytes\tfloor_vps\tfloor_s\tfloor_lib\n'
 } > "$OUT"
 
+build_parsefloor
 for z in "${names[@]}"; do
 	zf="$ZDIR/$z.zone"
 	[[ -s $zf && -f $ZDIR/$z.meta ]] || { log "skip $z: no $zf or .meta"; continue; }
@@ -263,7 +264,6 @@ for z in "${names[@]}"; do
 	[[ -n ${fvps:-} ]] || { fvps=0; flib=none; }
 	fs=$(awk -v s="$sigs" -v r="$fvps" 'BEGIN { printf "%.3f", (r > 0 ? s / r : 0) }')
 	# The parse floor: libzscanner alone on this file, 1 thread (CPU-s).
-	build_parsefloor
 	if read -r pcpu _ < <("$PF" "$origin" "$zf"); then
 		printf '# parse\t%s\t%s\t%s\n' "$z" "$pcpu" "$NCPU" >> "$OUT"
 	fi

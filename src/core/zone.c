@@ -78,9 +78,8 @@ typedef struct {
 	size_t run_start; /* first record of the current owner's run */
 	dv_rr_t *runbuf;  /* the run handed to opts->on_run */
 	size_t runcap;
-	unsigned incl;    /* $INCLUDE depth (records from included files keep their lines) */
-	bool no_cr_check; /* the input is known to hold no CR */
-	const char *map;  /* the loader's own read-only mapping of the file, if any */
+	unsigned incl;   /* $INCLUDE depth (records from included files keep their lines) */
+	const char *map; /* the loader's own read-only mapping of the file, if any */
 	size_t map_len;
 	/* The scanner's state where the top-level input ended. */
 	bool ended;
@@ -478,8 +477,16 @@ static int file_has_cr(const char *path, bool *has)
 	return ret;
 }
 
-/* Read a file and turn CRLF into LF.  *out is malloc()ed. */
-static int file_read_lf(const char *path, char **out, size_t *outlen)
+size_t dv_crlf_strip(char *buf, size_t len)
+{
+	size_t w = 0;
+	for (size_t r = 0; r < len; r++)
+		if (!(buf[r] == '\r' && r + 1 < len && buf[r + 1] == '\n'))
+			buf[w++] = buf[r];
+	return w;
+}
+
+int dv_file_read_lf(const char *path, char **out, size_t *outlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
@@ -498,14 +505,8 @@ static int file_read_lf(const char *path, char **out, size_t *outlen)
 	ret = DV_EIO;
 	if (fread(buf, 1, (size_t)size, f) != (size_t)size)
 		goto out;
-	size_t w = 0;
-	for (size_t r = 0; r < (size_t)size; r++) {
-		if (buf[r] == '\r' && r + 1 < (size_t)size && buf[r + 1] == '\n')
-			continue;
-		buf[w++] = buf[r];
-	}
 	*out = buf;
-	*outlen = w;
+	*outlen = dv_crlf_strip(buf, (size_t)size);
 	buf = NULL;
 	ret = DV_OK;
 out:
@@ -524,17 +525,17 @@ out:
 static int run_scanner(load_t *ld, const char *path, const char *data, size_t len,
                        const char *label, const char *origin, uint32_t dttl)
 {
+	/* The top-level input comes without CRLF (load() saw to it; $GENERATE
+	 * text is made from it): only an $INCLUDEd file is searched here. */
 	char *lf_copy = NULL;
-	if (ld->no_cr_check && ld->depth == 0) {
-		/* A part of a file already searched for CRs. */
-	} else if (path != NULL) {
+	if (path != NULL && ld->depth > 0) {
 		bool cr = false;
 		if (file_has_cr(path, &cr) != DV_OK) {
 			set_error(ld, DV_EIO, path, 0, "cannot read the file");
 			return ld->ret;
 		}
 		if (cr) {
-			int r = file_read_lf(path, &lf_copy, &len);
+			int r = dv_file_read_lf(path, &lf_copy, &len);
 			if (r != DV_OK) {
 				set_error(ld, r, path, 0, "%s", dv_strerror(r));
 				return ld->ret;
@@ -543,16 +544,6 @@ static int run_scanner(load_t *ld, const char *path, const char *data, size_t le
 			label = path;
 			path = NULL;
 		}
-	} else if (data != NULL && len > 0 && memchr(data, '\r', len) != NULL) {
-		lf_copy = malloc(len ? len : 1);
-		if (lf_copy == NULL)
-			return DV_ENOMEM;
-		size_t w = 0;
-		for (size_t r = 0; r < len; r++)
-			if (!(data[r] == '\r' && r + 1 < len && data[r + 1] == '\n'))
-				lf_copy[w++] = data[r];
-		data = lf_copy;
-		len = w;
 	}
 	zs_scanner_t *s = malloc(sizeof(*s));
 	if (s == NULL) {
@@ -806,26 +797,21 @@ static int sort_records(load_t *ld, size_t nnames)
 	int ret = DV_ENOMEM;
 	if (next == NULL || end == NULL)
 		goto out;
+	/* next[b]: where the records of name b start. */
 	for (size_t i = 0; i < n; i++)
-		end[r[i].owner->ord]++;
-	uint32_t acc = 0;
-	for (size_t b = 0; b < nnames; b++) {
-		next[b] = acc;
-		acc += end[b];
-		end[b] = acc;
-	}
-	/* How far ahead of its place in the input a record lands: the extra
-	 * memory a copy would take (end[] is the scratch copy of next[]). */
+		next[r[i].owner->ord + 1]++;
+	for (size_t b = 1; b <= nnames; b++)
+		next[b] += next[b - 1];
+	/* How far ahead of its place in the input a record lands (the extra
+	 * memory a copy would take), by a dry run with end[] as the cursors;
+	 * it leaves end[b] where the records of name b end. */
+	memcpy(end, next, nnames * sizeof(*end));
 	size_t ahead = 0;
-	for (size_t b = 0; b < nnames; b++)
-		end[b] = next[b];
 	for (size_t i = 0; i < n; i++) {
 		uint32_t t = end[r[i].owner->ord]++;
 		if (t > i && t - i > ahead)
 			ahead = t - i;
 	}
-	for (size_t b = 0; b < nnames; b++)
-		end[b] = b + 1 < nnames ? next[b + 1] : (uint32_t)n;
 	size_t ahead_max = ld->opts->sort_ahead_max;
 	if (ahead_max == 0)
 		ahead_max = n / 16 > ((size_t)1 << 20) ? n / 16 : ((size_t)1 << 20);
@@ -1051,6 +1037,14 @@ static int build_index(load_t *ld)
 fail:
 	free(u);
 	return ret;
+}
+
+/* The apex name, lowercase (canonical form), and its text for messages. */
+static void zone_set_origin(dv_zone_t *z, const uint8_t *origin)
+{
+	memcpy(z->origin, origin, knot_dname_size(origin));
+	knot_dname_to_lower(z->origin);
+	dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
 }
 
 static int check_soa(load_t *ld)
@@ -1496,17 +1490,13 @@ static int load_parts(load_t *ld, const char *path, uint32_t dttl, bool find_ori
 	if (find_origin) {
 		/* As in the one-thread path: the owner of the first SOA. */
 		ld->stop_at_soa = true;
-		ld->no_cr_check = true;
 		ret = run_scanner(ld, NULL, ps->map, ps->size, ld->label, ".", dttl);
 		ld->stop_at_soa = false;
-		ld->no_cr_check = false;
 		if (ret != DV_OK || !ld->found_soa) {
 			ret = DV_EPARSE;
 			goto out;
 		}
-		memcpy(z->origin, ld->soa_owner, knot_dname_size(ld->soa_owner));
-		knot_dname_to_lower(z->origin);
-		dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
+		zone_set_origin(z, ld->soa_owner);
 	}
 
 	parts_cut(ps, o->threads, o->part_min ? o->part_min : DV_ZONE_PART_MIN);
@@ -1529,7 +1519,6 @@ static int load_parts(load_t *ld, const char *path, uint32_t dttl, bool find_ori
 		                  .errlen = sizeof(pt->errbuf),
 		                  .label = ld->label,
 		                  .total_bytes = ld->total_bytes,
-		                  .no_cr_check = true,
 		                  .map = ps->map,
 		                  .map_len = ps->size};
 		dv_arena_init(&pt->ld.scratch, 0);
@@ -1610,6 +1599,7 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	             .label = label};
 	uint32_t dttl = opts->default_ttl ? opts->default_ttl : 3600;
 	dv_arena_init(&ld.scratch, 0);
+	char *lf_copy = NULL; /* the input with CRLF turned into LF */
 	int ret;
 
 	if (path != NULL) {
@@ -1631,13 +1621,13 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 
 	/* The origin: given, or the owner of the first SOA (a first, short pass). */
 	if (opts->origin != NULL) {
-		if (knot_dname_from_str(z->origin, opts->origin, sizeof(z->origin)) == NULL) {
+		uint8_t wire[DV_DNAME_MAXLEN];
+		if (knot_dname_from_str(wire, opts->origin, sizeof(wire)) == NULL) {
 			set_error(&ld, DV_EINVAL, label, 0, "invalid origin '%s'", opts->origin);
 			ret = ld.ret;
 			goto fail;
 		}
-		knot_dname_to_lower(z->origin);
-		dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
+		zone_set_origin(z, wire);
 	}
 	size_t part_min = opts->part_min ? opts->part_min : DV_ZONE_PART_MIN;
 	if (path != NULL && opts->threads > 1 && ld.total_bytes / 2 >= part_min) {
@@ -1647,6 +1637,31 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 		ld.ret = DV_OK;
 		ld.found_soa = false;
 		errbuf[0] = '\0';
+	}
+	/* libzscanner refuses CRLF: search the input once, and parse a copy
+	 * with LF line ends in both passes if it has CRs. */
+	if (path != NULL) {
+		bool cr = false;
+		if (file_has_cr(path, &cr) != DV_OK) {
+			set_error(&ld, DV_EIO, label, 0, "cannot read the file");
+			ret = ld.ret;
+			goto fail;
+		}
+		if (cr && (ret = dv_file_read_lf(path, &lf_copy, &len)) != DV_OK) {
+			set_error(&ld, ret, label, 0, "%s", dv_strerror(ret));
+			goto fail;
+		}
+	} else if (len > 0 && memchr(data, '\r', len) != NULL) {
+		if ((lf_copy = malloc(len)) == NULL) {
+			ret = DV_ENOMEM;
+			goto fail;
+		}
+		memcpy(lf_copy, data, len);
+		len = dv_crlf_strip(lf_copy, len);
+	}
+	if (lf_copy != NULL) {
+		data = lf_copy;
+		path = NULL;
 	}
 	if (opts->origin == NULL) {
 		ld.stop_at_soa = true;
@@ -1658,12 +1673,9 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 			ret = ld.ret;
 			goto fail;
 		}
-		memcpy(z->origin, ld.soa_owner, knot_dname_size(ld.soa_owner));
+		zone_set_origin(z, ld.soa_owner);
 		ld.stop_at_soa = false;
 	}
-	knot_dname_to_lower(z->origin);
-	dv_dname_to_str(z->origin, z->origin_str, sizeof(z->origin_str));
-
 	ret = run_scanner(&ld, path, data, len, label, z->origin_str, dttl);
 	if (ret != DV_OK)
 		goto fail;
@@ -1684,6 +1696,7 @@ parsed:
 	free(ld.owners);
 	free(ld.runbuf);
 	dv_arena_free(&ld.scratch);
+	free(lf_copy);
 	*out = z;
 	return DV_OK;
 fail:
@@ -1694,6 +1707,7 @@ fail:
 	free(ld.owners);
 	free(ld.runbuf);
 	dv_arena_free(&ld.scratch);
+	free(lf_copy);
 	dv_zone_free(z);
 	return ret;
 }

@@ -140,6 +140,14 @@ static inline uint8_t *dv_rrsig_scratch(const dv_rr_t *rr)
 int dv_zone_load(const char *path, const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf,
                  size_t errlen);
 
+/*! Turn CRLF line ends into LF in place (libzscanner refuses CRs); returns
+ *  the new length.  A CR not followed by LF stays. */
+size_t dv_crlf_strip(char *buf, size_t len);
+
+/*! Read a whole file, CRLF turned into LF.  *out is malloc()ed; DV_EIO or
+ *  DV_ENOMEM on failure. */
+int dv_file_read_lf(const char *path, char **out, size_t *len);
+
 /*! Load from a string in memory (tests, fuzzing); same contract as dv_zone_load.
  *  `label` names the input in error messages. */
 int dv_zone_load_mem(const char *data, size_t len, const char *label, const dv_zone_opts_t *opts,

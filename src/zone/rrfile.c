@@ -9,6 +9,7 @@
 #include <libzscanner/scanner.h>
 
 #include "core/error.h"
+#include "core/zone.h"
 #include "dnssec/dnssec.h"
 #include "zone/rrfile.h"
 
@@ -79,31 +80,19 @@ static void on_record(zs_scanner_t *s)
 }
 
 /* The file with CRLF line ends turned into LF (libzscanner refuses CRs), or
- * *text NULL when it holds no CR or is too large to read whole. */
+ * *text NULL when it has none or is too large to read whole. */
 static int read_lf(const char *path, off_t size, char **text, size_t *len)
 {
 	*text = NULL;
 	*len = 0;
 	if (size <= 0 || size > RRFILE_READ_MAX)
 		return DV_OK;
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return DV_EIO;
-	char *buf = malloc((size_t)size);
-	size_t n = buf ? fread(buf, 1, (size_t)size, f) : 0;
-	int ret = buf == NULL ? DV_ENOMEM : (ferror(f) ? DV_EIO : DV_OK);
-	fclose(f);
-	if (ret != DV_OK || memchr(buf, '\r', n) == NULL) {
-		free(buf);
-		return ret;
+	int ret = dv_file_read_lf(path, text, len);
+	if (ret == DV_OK && *len == (size_t)size) {
+		free(*text); /* nothing changed: libzscanner reads the file itself */
+		*text = NULL;
 	}
-	size_t w = 0;
-	for (size_t r = 0; r < n; r++)
-		if (!(buf[r] == '\r' && r + 1 < n && buf[r + 1] == '\n'))
-			buf[w++] = buf[r];
-	*text = buf;
-	*len = w;
-	return DV_OK;
+	return ret;
 }
 
 int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char *err, size_t errlen)
