@@ -34,6 +34,10 @@ if ! ninja -C "$BUILD" > "$RESULTS/build.log" 2>&1; then
 fi
 export DNSVIGIL="$TOP/$BUILD/dnsvigil"
 
+echo "== static checks"
+scripts/check-layers.sh > "$RESULTS/layers.tap" 2>&1
+count "$RESULTS/layers.tap"; grep -v '^ok' "$RESULTS/layers.tap"
+
 echo "== unit tests"
 for t in "$BUILD"/tests/unit/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue

@@ -4,9 +4,10 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "dnssec/dnssec.h"
+#include "core/buf.h"
 
 #define DV_GENERATE_MAX 1000000 /*!< records one directive may produce */
 

@@ -21,7 +21,8 @@
 #include "core/error.h"
 #include "core/generate.h"
 #include "core/zone.h"
-#include "dnssec/dnssec.h"
+#include "core/buf.h"
+#include "core/canon.h"
 
 /* An owner as parsed: its lowercased wire name and lookup key, shared by the
  * records that follow it directly in the file. */

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
+#include "core/canon.h"
+
 /* DNSSEC algorithm numbers (IANA "DNS Security Algorithm Numbers"). */
 enum dv_alg {
 	DV_ALG_RSAMD5 = 1,             /*!< RFC 4034, MUST NOT (RFC 8624) */
@@ -100,16 +103,6 @@ void dv_vcache_free(dv_vcache_t *cache);
 int dv_key_verify_cached(dv_vcache_t *cache, const dv_key_t *key, const uint8_t *data, size_t len,
                          const uint8_t *sig, size_t siglen);
 
-/*! A growable byte buffer with a ceiling (untrusted sizes). */
-typedef struct {
-	uint8_t *data;
-	size_t len, cap, max;
-} dv_buf_t;
-
-void dv_buf_init(dv_buf_t *b, size_t max);
-int dv_buf_append(dv_buf_t *b, const void *p, size_t len);
-void dv_buf_free(dv_buf_t *b);
-
 /*!
  * Build the data an RRSIG signs (RFC 4034 §3.1.8.1): the RRSIG RDATA without
  * its signature, then each RR in canonical form and order (§6.2, §6.3) with
@@ -123,10 +116,6 @@ void dv_buf_free(dv_buf_t *b);
 int dv_sigdata_build(dv_buf_t *buf, const uint8_t *rrsig, size_t rrsig_len, const uint8_t *owner,
                      uint16_t type, const uint8_t *const *rdatas, const uint16_t *rdlens, size_t n,
                      bool sorted);
-
-/*! Lowercase embedded names of the RR types that RFC 4034 §6.2 (as amended
- *  by RFC 6840 §5.1) lists, in place.  DV_EPARSE if the RDATA is malformed. */
-int dv_rdata_canonicalize(uint16_t type, uint8_t *rdata, size_t rdlen);
 
 /*! Offset of the signature within RRSIG RDATA (after the signer name), or -1. */
 long dv_rrsig_sig_offset(const uint8_t *rrsig, size_t len);

@@ -10,84 +10,11 @@
 #include "core/error.h"
 #include "dnssec/dnssec.h"
 
-void dv_buf_init(dv_buf_t *b, size_t max)
-{
-	b->data = NULL;
-	b->len = b->cap = 0;
-	b->max = max ? max : (size_t)16 << 20;
-}
-
-int dv_buf_append(dv_buf_t *b, const void *p, size_t len)
-{
-	if (len > b->max - b->len)
-		return DV_ELIMIT;
-	if (b->len + len > b->cap) {
-		size_t nc = b->cap ? b->cap : 512;
-		while (nc < b->len + len)
-			nc *= 2;
-		if (nc > b->max)
-			nc = b->max;
-		uint8_t *nd = realloc(b->data, nc);
-		if (nd == NULL)
-			return DV_ENOMEM;
-		b->data = nd;
-		b->cap = nc;
-	}
-	if (len > 0)
-		memcpy(b->data + b->len, p, len);
-	b->len += len;
-	return DV_OK;
-}
-
-void dv_buf_free(dv_buf_t *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
-
 /* Size of an uncompressed wire name within [p, end), or 0 if malformed. */
 static size_t name_size(const uint8_t *p, const uint8_t *end)
 {
 	int r = knot_dname_wire_check(p, end, NULL);
 	return r > 0 ? (size_t)r : 0;
-}
-
-int dv_rdata_canonicalize(uint16_t type, uint8_t *rdata, size_t rdlen)
-{
-	/* RFC 4034 §6.2 item 3, as amended by RFC 6840 §5.1 (no NSEC, no HINFO). */
-	if (!knot_rrtype_should_be_lowercased(type))
-		return DV_OK;
-	const knot_rdata_descriptor_t *desc = knot_get_rdata_descriptor(type);
-	const uint8_t *end = rdata + rdlen;
-	size_t off = 0;
-	for (int i = 0; desc->block_types[i] != KNOT_RDATA_WF_END; i++) {
-		int bt = desc->block_types[i];
-		if (bt > 0) {
-			off += (size_t)bt;
-		} else if (bt == KNOT_RDATA_WF_REMAINDER) {
-			off = rdlen;
-		} else if (bt == KNOT_RDATA_WF_NAPTR_HEADER) {
-			/* ORDER, PREFERENCE, then FLAGS, SERVICES, REGEXP character-strings. */
-			off += 4;
-			for (int s = 0; s < 3; s++) {
-				if (off >= rdlen)
-					return DV_EPARSE;
-				off += 1 + (size_t)rdata[off];
-			}
-		} else {
-			if (off >= rdlen)
-				return DV_EPARSE;
-			size_t sz = name_size(rdata + off, end);
-			if (sz == 0)
-				return DV_EPARSE;
-			knot_dname_to_lower(rdata + off);
-			off += sz;
-		}
-		if (off > rdlen)
-			return DV_EPARSE;
-	}
-	return DV_OK;
 }
 
 long dv_rrsig_sig_offset(const uint8_t *rrsig, size_t len)

@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 #include "core/zone.h"
-#include "dnssec/dnssec.h"
+#include "core/canon.h"
 #include "zone/rrfile.h"
 
 #define RRFILE_MAX 100000
