@@ -10,7 +10,7 @@
 
 #include "core/zone.h"
 #include "findings/findings.h"
-#include "zone/rrfile.h"
+#include "zone/loader.h"
 
 typedef struct {
 	int64_t now;           /*!< the time every validity check uses */

@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "core/zone.h"
 #include "report/report.h"
-#include "zone/rrfile.h"
+#include "zone/loader.h"
 
 #include <libknot/descriptor.h>
 #include <libknot/dname.h>

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/arena.h"
 #include "core/error.h"
@@ -105,4 +106,13 @@ int dv_array_grow(void *v, size_t *cap, size_t len, size_t elem, size_t first)
 	*pv = nv;
 	*cap = ncap;
 	return DV_OK;
+}
+
+void dv_mem_release(const void *from, const void *to)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)from + page - 1) / page * page;
+	uintptr_t hi = (uintptr_t)to / page * page;
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }

@@ -32,3 +32,8 @@ void dv_arena_free(dv_arena_t *a);
  * DV_ENOMEM (the array is left as it was).
  */
 int dv_array_grow(void *v, size_t *cap, size_t len, size_t elem, size_t first);
+
+/*! Give back the whole pages inside [from, to): memory read for the last
+ *  time.  A private file mapping reads them again from the file if touched;
+ *  other memory comes back as zeros. */
+void dv_mem_release(const void *from, const void *to);

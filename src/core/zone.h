@@ -1,9 +1,10 @@
 /*
  * The in-memory zone store.
  *
- * A zone is parsed once (libzscanner) into an arena of wire-format records,
- * then ordered canonically (RFC 4034 §6.1 names via knot_dname_lf, then type,
- * then canonical RDATA, RFC 4034 §6.3).  Duplicate RRs are dropped (RFC 2181
+ * A zone is built once (src/zone/ reads the text and hands each record to a
+ * builder, below) into an arena of wire-format records, then ordered
+ * canonically (RFC 4034 §6.1 names via knot_dname_lf, then type, then
+ * canonical RDATA, RFC 4034 §6.3).  Duplicate RRs are dropped (RFC 2181
  * §5).  Everything the checks read is an index into these flat arrays: no
  * per-record allocation, no pointers to chase.
  *
@@ -19,8 +20,13 @@
 #include "core/arena.h"
 
 #define DV_DNAME_MAXLEN 255
-/* Wire-format ceilings for untrusted zone data. */
+/*! Records a zone may have unless the builder is given another ceiling
+ *  (doc/limits.md; `verify --max-records`). */
 #define DV_ZONE_MAX_RRS (64u * 1024 * 1024)
+/*! The store counts in 32 bits: no ceiling may go above this. */
+#define DV_ZONE_MAX_RRS_CEILING ((size_t)1 << 31)
+/*! Parts a zone may be built from side by side (dv_zone_builder_join). */
+#define DV_ZONE_PARTS_MAX 8
 
 enum dv_name_flags {
 	DV_NAME_APEX = 1 << 0,        /*!< the zone apex */
@@ -75,51 +81,8 @@ typedef struct {
 	size_t name_count;
 	dv_rrset_t *rrsets;
 	size_t rrset_count;
-	unsigned parts; /*!< parts the file was parsed in, side by side (1: one thread) */
+	unsigned parts; /*!< parts the file was read in, side by side (1: one thread) */
 } dv_zone_t;
-
-/*! Loader options. */
-typedef struct {
-	const char *origin;   /*!< NULL: taken from the SOA owner */
-	uint32_t default_ttl; /*!< TTL before any $TTL or SOA (default 3600) */
-	/*! Called once per 1 MiB of input parsed (progress); may be NULL. */
-	void (*progress)(void *ctx, uint64_t bytes_done, uint64_t bytes_total);
-	void *progress_ctx;
-	/*! Called for each run of consecutive records with one owner, when the
-	 *  run ends: lets checks start while the rest of the input is parsed.
-	 *  `part` is the part of the input the run comes from (0 when parsed on
-	 *  one thread); calls for one part come from one thread, in file order,
-	 *  and calls for different parts may come at the same time.  The first
-	 *  records of the file are in part 0.  `rrs[i].name` is 0 and
-	 *  `rrs[i].line` may not be final; RDATA pointers stay valid for the
-	 *  zone's life.  A name whose records come in several runs is flagged
-	 *  DV_NAME_SPLIT once loaded.  When a load fails it is called once more
-	 *  (part 0, owner NULL, n 0) from the loading thread, before any memory
-	 *  is released: from then on it must not touch the records.  After a
-	 *  successful load it is not called again: the records live as long as
-	 *  the zone, and the caller ends the hook's work before freeing it.
-	 *  May be NULL. */
-	void (*on_run)(void *ctx, unsigned part, const uint8_t *origin, const uint8_t *owner,
-	               const dv_rr_t *rrs, size_t n);
-	void *run_ctx;
-	/*! Threads that parse a zone file (not a string): the file is cut at
-	 *  record boundaries into up to this many parts, parsed side by side.
-	 *  0 or 1: one.  The result is the same either way; input the parts
-	 *  cannot be cut cleanly for (CR line ends, a record open across a cut,
-	 *  any error) is parsed again on one thread, whose messages are kept. */
-	unsigned threads;
-	/*! Smallest part worth a thread, in bytes (0: DV_ZONE_PART_MIN).  Tests
-	 *  set it low to cut small files. */
-	size_t part_min;
-	/*! Records are put in order by copying when no record lands further
-	 *  than this many places ahead of where it was read (the extra memory
-	 *  the copy takes), else in place.  0: the larger of 1Mi and 1/16 of
-	 *  the records.  Tests set it to 1 to take the in-place path. */
-	size_t sort_ahead_max;
-} dv_zone_opts_t;
-
-#define DV_ZONE_PART_MIN  ((size_t)4 << 20)
-#define DV_ZONE_PARTS_MAX 8
 
 /*! One byte of scratch space before the RDATA of every RRSIG, zero after
  *  loading unless an on_run hook wrote it: a result per signature without a
@@ -129,31 +92,89 @@ static inline uint8_t *dv_rrsig_scratch(const dv_rr_t *rr)
 	return (uint8_t *)(uintptr_t)(rr->rdata - 1);
 }
 
-/*!
- * Load and index a zone file.
- *
- * On a syntax error, or input that is not a zone (no SOA, several SOAs, a
- * record outside the origin), returns DV_EPARSE or DV_ENOTZONE and writes
- * "file:line: message" into errbuf.  On success *out is owned by the caller
- * (dv_zone_free).
- */
-int dv_zone_load(const char *path, const dv_zone_opts_t *opts, dv_zone_t **out, char *errbuf,
-                 size_t errlen);
-
-/*! Turn CRLF line ends into LF in place (libzscanner refuses CRs); returns
- *  the new length.  A CR not followed by LF stays. */
-size_t dv_crlf_strip(char *buf, size_t len);
-
-/*! Read a whole file, CRLF turned into LF.  *out is malloc()ed; DV_EIO or
- *  DV_ENOMEM on failure. */
-int dv_file_read_lf(const char *path, char **out, size_t *len);
-
-/*! Load from a string in memory (tests, fuzzing); same contract as dv_zone_load.
- *  `label` names the input in error messages. */
-int dv_zone_load_mem(const char *data, size_t len, const char *label, const dv_zone_opts_t *opts,
-                     dv_zone_t **out, char *errbuf, size_t errlen);
-
 void dv_zone_free(dv_zone_t *zone);
+
+/* ---- Building a zone --------------------------------------------------------
+ *
+ * A builder takes records one at a time, in file order (dv_zone_builder_add),
+ * and turns them into the indexed store (dv_zone_builder_finish).  Records of
+ * one owner that follow each other form a run; a run handed to on_run when
+ * it ends lets work start while the rest is still being read.  A file read in
+ * parts side by side gets a builder per part (dv_zone_builder_part), joined
+ * in file order before finishing.
+ */
+typedef struct dv_zone_builder dv_zone_builder_t;
+
+/*! A record as read: pointers are borrowed for the call only. */
+typedef struct {
+	const uint8_t *owner; /*!< wire form, any case */
+	const uint8_t *rdata; /*!< wire form, any case */
+	uint16_t rclass;
+	uint16_t type;
+	uint16_t rdlen;
+	uint32_t ttl;
+	uint32_t line; /*!< line in the file it came from */
+} dv_zone_rec_t;
+
+typedef struct {
+	const uint8_t *origin; /*!< the apex, wire form, any case */
+	const char *file;      /*!< names the input in messages (kept as dv_zone_t.file) */
+	size_t max_records;    /*!< 0: DV_ZONE_MAX_RRS; at most DV_ZONE_MAX_RRS_CEILING */
+	size_t expect_records; /*!< first allocation (a guess from the input size); 0: small */
+	/*! Records are put in order by copying when no record lands further
+	 *  than this many places ahead of where it was read (the extra memory
+	 *  the copy takes), else in place.  0: the larger of 1Mi and 1/16 of
+	 *  the records.  Tests set it to 1 to take the in-place path. */
+	size_t sort_ahead_max;
+	/*! Called when a run of records of one owner ends, from the thread that
+	 *  adds them.  `rrs[i].name` is 0; RDATA pointers stay valid for the
+	 *  zone's life, or until the builder is freed unfinished.  May be NULL. */
+	void (*on_run)(void *ctx, const uint8_t *owner, const dv_rr_t *rrs, size_t n);
+	void *run_ctx;
+} dv_zone_build_opts_t;
+
+/*! A builder for one zone; the options are copied (file and origin too). */
+int dv_zone_builder_new(const dv_zone_build_opts_t *opts, dv_zone_builder_t **out);
+
+/*! A builder for one part of the same zone, with its own memory, for use on
+ *  another thread; its runs go to on_run with `run_ctx`.  Join it into the
+ *  parent, or free it. */
+int dv_zone_builder_part(dv_zone_builder_t *parent, size_t expect_records, void *run_ctx,
+                         dv_zone_builder_t **out);
+
+/*!
+ * Add one record.  Refuses (and writes a message without a file:line
+ * prefix into err) a record of another class than the first (DV_ENOTZONE),
+ * an owner outside the origin (DV_ENOTZONE), malformed RDATA (DV_EPARSE),
+ * more records than the ceiling (DV_ELIMIT), DV_ENOMEM.  The RDATA is
+ * stored in canonical form (RFC 4034 §6.2), the owner lowercase.
+ */
+int dv_zone_builder_add(dv_zone_builder_t *b, const dv_zone_rec_t *rec, char *err, size_t errlen);
+
+/*! End the current run (the input ended): on_run sees it now. */
+void dv_zone_builder_end_run(dv_zone_builder_t *b);
+
+/*! Records added so far. */
+size_t dv_zone_builder_count(const dv_zone_builder_t *b);
+
+/*! Append the records of `n` parts, in order, to an empty builder `b`; the
+ *  parts are emptied (free them after).  DV_ELIMIT past the ceiling,
+ *  DV_ENOTZONE if the parts hold different classes, DV_ENOMEM; on failure
+ *  `b` is unchanged. */
+int dv_zone_builder_join(dv_zone_builder_t *b, dv_zone_builder_t *const *parts, unsigned n);
+
+/*!
+ * Order and index the records (duplicates dropped, RFC 2181 §5) and check
+ * that the result is a zone: records, one SOA, at the apex.  On success the
+ * builder is gone and *out is the caller's (dv_zone_free).  Else
+ * DV_ENOTZONE/DV_ENOMEM with "file:line: message" in err, and the builder
+ * is left for dv_zone_builder_free (once on_run's work on its records is
+ * over).
+ */
+int dv_zone_builder_finish(dv_zone_builder_t *b, dv_zone_t **out, char *err, size_t errlen);
+
+/*! Release a builder and every record it holds. */
+void dv_zone_builder_free(dv_zone_builder_t *b);
 
 /*! Index of the name, or -1.  `dname` is wire form, any case. */
 long dv_zone_name_find(const dv_zone_t *zone, const uint8_t *dname);

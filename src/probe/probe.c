@@ -18,7 +18,7 @@
 #include "core/error.h"
 #include "dnssec/dnssec.h"
 #include "net/net.h"
-#include "zone/rrfile.h"
+#include "zone/loader.h"
 
 #define MAX_ZONE_ADDRS   64   /* server addresses probed per zone */
 #define MAX_DEPTH        32   /* zone cuts per domain */

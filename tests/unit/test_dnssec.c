@@ -26,7 +26,7 @@
 
 #include "core/error.h"
 #include "dnssec/dnssec.h"
-#include "zone/rrfile.h"
+#include "zone/loader.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

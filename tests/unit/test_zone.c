@@ -21,7 +21,7 @@
 
 #include "core/error.h"
 #include "core/zone.h"
-#include "zone/rrfile.h"
+#include "zone/loader.h"
 
 #define SOA      "example. 3600 IN SOA ns.example. admin.example. 2024010101 3600 900 604800 300\n"
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
