@@ -26,6 +26,8 @@ static const char usage_text[] =
     "  -j, --threads N          parsing and verification threads (default: every core)\n"
     "  -f, --format text|json   report format (default text)\n"
     "  -q, --quiet              no progress line\n"
+    "      --no-include         refuse $INCLUDE (in ZONEFILE and the --ds file)\n"
+    "      --max-records N      refuse a zone of more than N records (default 67108864)\n"
     "exit status: 0 clean, 1 warnings only, 2 errors or bad input\n";
 
 typedef struct {
@@ -76,13 +78,16 @@ int dv_cmd_verify(int argc, char **argv)
 	    {"threads", required_argument, NULL, 'j'},
 	    {"format", required_argument, NULL, 'f'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"no-include", no_argument, NULL, 'I'},
+	    {"max-records", required_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *origin = NULL, *now_s = NULL, *ds_path = NULL, *format = "text";
 	int64_t warn = 7 * 86400;
-	unsigned long threads = 0;
+	unsigned long threads = 0, max_records = 0;
 	bool quiet = false;
+	dv_load_limits_t limits = {0};
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:n:W:d:j:f:qh", longopts, NULL)) != -1) {
@@ -117,6 +122,17 @@ int dv_cmd_verify(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'I':
+			limits.no_include = true;
+			break;
+		case 'R':
+			if (dv_cli_uint(optarg, 1, DV_ZONE_MAX_RRS_CEILING, &max_records) != 0) {
+				fprintf(stderr, "dnsvigil verify: --max-records takes 1..%zu\n",
+				        DV_ZONE_MAX_RRS_CEILING);
+				return DV_EXIT_ERROR;
+			}
+			limits.max_records = max_records;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
@@ -149,7 +165,9 @@ int dv_cmd_verify(int argc, char **argv)
 	dv_zone_t *zone = NULL;
 	dv_findings_t findings = {0};
 	if (ds_path != NULL) {
-		if (dv_rrfile_load(ds_path, origin, &ds, err, sizeof(err)) != DV_OK) {
+		dv_load_limits_t ds_limits = {.no_include = limits.no_include};
+		if (dv_rrfile_load_limits(ds_path, origin, &ds_limits, &ds, err, sizeof(err)) !=
+		    DV_OK) {
 			fprintf(stderr, "%s\n", err);
 			goto out;
 		}
@@ -161,6 +179,7 @@ int dv_cmd_verify(int argc, char **argv)
 	if (dv_presign_new(opts.threads, zbytes, &presign) != DV_OK)
 		presign = NULL;
 	dv_zone_opts_t zopts = {.origin = origin,
+	                        .limits = limits,
 	                        .progress = on_load_progress,
 	                        .progress_ctx = &prog,
 	                        .on_run = presign ? dv_presign_run : NULL,

@@ -55,3 +55,21 @@ for f in d.get("findings", []):
     print(f["code"], f.get("owner", ""), f.get("type", ""))
 ' "$1" | sort
 }
+
+# t_limited MB SECONDS CMD...         - run CMD with at most MB MiB of memory and
+#   SECONDS of wall time (stdout/stderr to $WORK/last.out/.err, status in RC).
+#   A sanitizer build reserves far more address space than it uses, so there
+#   the ceiling is on resident memory (ASan's hard_rss_limit_mb: the process is
+#   killed with a report); elsewhere on address space (prlimit --as).  Exceeded:
+#   a status other than the command's own (timeout: 124).
+t_limited() {
+	local mb=$1 secs=$2
+	shift 2
+	if grep -qa __asan_init "$1" 2> /dev/null; then
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=$mb" \
+			timeout "$secs" "$@" > "$WORK/last.out" 2> "$WORK/last.err"
+	else
+		timeout "$secs" prlimit --as=$((mb * 1024 * 1024)) -- "$@" > "$WORK/last.out" 2> "$WORK/last.err"
+	fi
+	RC=$?
+}

@@ -756,6 +756,312 @@ static void test_rrfile(void **state)
 	assert_non_null(strstr(err, "not a regular file"));
 }
 
+/* ---- $INCLUDE: many, loops, budgets (issue 10 items 1 and 2) -------------- */
+
+typedef struct {
+	char dir[64];
+	char path[512];
+} tmpdir_t;
+
+static const char *tmp_file(tmpdir_t *t, const char *name, const char *text)
+{
+	snprintf(t->path, sizeof(t->path), "%s/%s", t->dir, name);
+	write_file(t->path, text);
+	return t->path;
+}
+
+static void tmp_make(tmpdir_t *t)
+{
+	snprintf(t->dir, sizeof(t->dir), "/tmp/dv-test-inc.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+}
+
+static void tmp_remove(tmpdir_t *t)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Load `name` in t's directory with the given limits; the message in err. */
+static int load_file(tmpdir_t *t, const char *name, const dv_load_limits_t *lim, dv_zone_t **z,
+                     char *err, size_t errlen)
+{
+	dv_zone_opts_t o = {0};
+	if (lim != NULL)
+		o.limits = *lim;
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	*z = NULL;
+	return dv_zone_load(path, &o, z, err, errlen);
+}
+
+static void expect_in(const char *err, const char *needle)
+{
+	if (strstr(err, needle) == NULL)
+		fail_msg("message '%s' does not contain '%s'", err, needle);
+}
+
+static void test_include_many(void **state)
+{
+	/* 40 $INCLUDE lines (libzscanner's own stack holds 16), 20 of one file
+	 * and 20 of different ones; the lines after them keep their numbers. */
+	tmpdir_t t;
+	tmp_make(&t);
+	char text[8192], name[64], rec[128];
+	size_t len = (size_t)snprintf(text, sizeof(text), SOA);
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "i%02d.inc", i);
+		snprintf(rec, sizeof(rec), "; file %d\nh%d.example. A 192.0.2.%d\n", i, i, i);
+		tmp_file(&t, name, rec);
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		                        "$INCLUDE %s\n$INCLUDE same.inc\n", name);
+	}
+	tmp_file(&t, "same.inc", "same.example. TXT \"x\"\n");
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+	                        "after.example. A 192.0.2.200\n"
+	                        "$GENERATE 1-3 g$ A 192.0.2.$\n"
+	                        "  TXT \"blank owner: the one before $GENERATE\"\n"
+	                        "last.example. A 192.0.2.201\n");
+	tmp_file(&t, "top.zone", text);
+	dv_zone_t *z;
+	char err[512] = "";
+	if (load_file(&t, "top.zone", NULL, &z, err, sizeof(err)) != DV_OK)
+		fail_msg("%s", err);
+	assert_int_equal(z->rr_count, 1 + 20 + 1 + 1 + 3 + 1 + 1);
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "h%d.example.", i);
+		long n = find(z, name);
+		assert_true(n > 0);
+		const dv_rrset_t *rs = dv_zone_rrset_find(z, (uint32_t)n, KNOT_RRTYPE_A);
+		assert_int_equal(z->rrs[rs->rr_first].line, 2); /* its line in its file */
+	}
+	/* SOA is line 1, then 40 include lines: "after" is on line 42, the
+	 * $GENERATE on 43 (its records too), the blank-owner TXT on 44. */
+	long a = find(z, "after.example.");
+	assert_int_equal(z->rrs[dv_zone_rrset_find(z, (uint32_t)a, KNOT_RRTYPE_A)->rr_first].line,
+	                 42);
+	long g = find(z, "g2.example.");
+	assert_int_equal(z->rrs[dv_zone_rrset_find(z, (uint32_t)g, KNOT_RRTYPE_A)->rr_first].line,
+	                 43);
+	const dv_rrset_t *txt = dv_zone_rrset_find(z, (uint32_t)a, KNOT_RRTYPE_TXT);
+	assert_non_null(txt);
+	assert_int_equal(z->rrs[txt->rr_first].line, 44);
+	long l = find(z, "last.example.");
+	assert_int_equal(z->rrs[dv_zone_rrset_find(z, (uint32_t)l, KNOT_RRTYPE_A)->rr_first].line,
+	                 45);
+	dv_zone_free(z);
+
+	/* The same text in memory, includes relative to the label's directory. */
+	char label[128];
+	snprintf(label, sizeof(label), "%s/mem", t.dir);
+	z = NULL;
+	if (dv_zone_load_mem(text, len, label, NULL, &z, err, sizeof(err)) != DV_OK)
+		fail_msg("%s", err);
+	assert_int_equal(z->rr_count, 28);
+	dv_zone_free(z);
+	tmp_remove(&t);
+}
+
+static void test_include_loops(void **state)
+{
+	tmpdir_t t;
+	tmp_make(&t);
+	dv_zone_t *z;
+	char err[512];
+	/* A file that includes itself, and two that include each other through
+	 * a symbolic link: refused by identity, at the include's line. */
+	tmp_file(&t, "self.zone", SOA "www.example. A 192.0.2.1\n$INCLUDE self.zone\n");
+	assert_int_equal(load_file(&t, "self.zone", NULL, &z, err, sizeof(err)), DV_EPARSE);
+	assert_null(z);
+	expect_in(err, "self.zone:3: $INCLUDE ");
+	expect_in(err, "include loop");
+	tmp_file(&t, "a.zone", SOA "$INCLUDE b.inc\n");
+	tmp_file(&t, "b.inc", "; b\n$INCLUDE link.zone\n");
+	char target[600], link[600];
+	snprintf(target, sizeof(target), "%s/a.zone", t.dir);
+	snprintf(link, sizeof(link), "%s/link.zone", t.dir);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(load_file(&t, "a.zone", NULL, &z, err, sizeof(err)), DV_EPARSE);
+	expect_in(err, "b.inc:2: $INCLUDE ");
+	expect_in(err, "link.zone: include loop");
+	/* One file twice in a row is no loop. */
+	tmp_file(&t, "twice.zone", SOA "$INCLUDE x.inc\n$INCLUDE x.inc\n");
+	tmp_file(&t, "x.inc", "x.example. A 192.0.2.1\n");
+	assert_int_equal(load_file(&t, "twice.zone", NULL, &z, err, sizeof(err)), DV_OK);
+	assert_int_equal(z->rr_count, 2);
+	dv_zone_free(z);
+
+	/* Depth: a chain of 4 files is refused at depth 3, loads at 4. */
+	tmp_file(&t, "d0.zone", SOA "$INCLUDE d1.inc\n");
+	tmp_file(&t, "d1.inc", "$INCLUDE d2.inc\n");
+	tmp_file(&t, "d2.inc", "$INCLUDE d3.inc\n");
+	tmp_file(&t, "d3.inc", "$INCLUDE d4.inc\n");
+	tmp_file(&t, "d4.inc", "deep.example. A 192.0.2.4\n");
+	dv_load_limits_t lim = {.include_depth_max = 3};
+	assert_int_equal(load_file(&t, "d0.zone", &lim, &z, err, sizeof(err)), DV_ELIMIT);
+	expect_in(err, "d3.inc:1: $INCLUDE ");
+	expect_in(err, "nested deeper than 3 files");
+	lim.include_depth_max = 4;
+	assert_int_equal(load_file(&t, "d0.zone", &lim, &z, err, sizeof(err)), DV_OK);
+	dv_zone_free(z);
+
+	/* The budget of files: a fan-out of 3 files, each including the next
+	 * three times, opens 3 + 9 = 12 files. */
+	tmp_file(&t, "f0.zone", SOA "$INCLUDE f1.inc\n$INCLUDE f1.inc\n$INCLUDE f1.inc\n");
+	tmp_file(&t, "f1.inc", "$INCLUDE f2.inc\n$INCLUDE f2.inc\n$INCLUDE f2.inc\n");
+	tmp_file(&t, "f2.inc", "f.example. A 192.0.2.1\n");
+	lim = (dv_load_limits_t){.include_files_max = 11};
+	assert_int_equal(load_file(&t, "f0.zone", &lim, &z, err, sizeof(err)), DV_ELIMIT);
+	expect_in(err, "more than 11 included files");
+	lim.include_files_max = 12;
+	assert_int_equal(load_file(&t, "f0.zone", &lim, &z, err, sizeof(err)), DV_OK);
+	dv_zone_free(z);
+	/* ... and of bytes: f1.inc is 48 bytes, f2.inc 23. */
+	lim = (dv_load_limits_t){.include_bytes_max = 3 * 48 + 9 * 23 - 1};
+	assert_int_equal(load_file(&t, "f0.zone", &lim, &z, err, sizeof(err)), DV_ELIMIT);
+	expect_in(err, "included files together exceed 350 bytes");
+	lim.include_bytes_max++;
+	assert_int_equal(load_file(&t, "f0.zone", &lim, &z, err, sizeof(err)), DV_OK);
+	dv_zone_free(z);
+
+	/* No includes at all: refused at the line. */
+	lim = (dv_load_limits_t){.no_include = true};
+	assert_int_equal(load_file(&t, "twice.zone", &lim, &z, err, sizeof(err)), DV_ELIMIT);
+	expect_in(err, "twice.zone:2: $INCLUDE refused");
+	/* A root directory: inside loads, outside (even by a link) is refused. */
+	lim = (dv_load_limits_t){.include_root = t.dir};
+	assert_int_equal(load_file(&t, "twice.zone", &lim, &z, err, sizeof(err)), DV_OK);
+	dv_zone_free(z);
+	tmp_file(&t, "out.zone", SOA "$INCLUDE /etc/hostname\n");
+	assert_int_equal(load_file(&t, "out.zone", &lim, &z, err, sizeof(err)), DV_ELIMIT);
+	expect_in(err, "out.zone:2: $INCLUDE /etc/hostname: not inside the directory");
+
+	/* Record files go through the same reader: a loop is refused there too. */
+	dv_rrfile_t f = {0};
+	snprintf(target, sizeof(target), "%s/self.ds", t.dir);
+	write_file(target, ". 60 IN NS a.example.\n$INCLUDE self.ds\n");
+	assert_int_equal(dv_rrfile_load(target, ".", &f, err, sizeof(err)), DV_EPARSE);
+	expect_in(err, "self.ds:2: $INCLUDE ");
+	expect_in(err, "include loop");
+	assert_null(f.v);
+	lim = (dv_load_limits_t){.no_include = true};
+	assert_int_equal(dv_rrfile_load_limits(target, ".", &lim, &f, err, sizeof(err)), DV_ELIMIT);
+	/* ... and $GENERATE works in them. */
+	write_file(target, "$GENERATE 1-3 ns$ A 192.0.2.$\n");
+	assert_int_equal(dv_rrfile_load(target, "example.", &f, err, sizeof(err)), DV_OK);
+	assert_int_equal(f.n, 3);
+	assert_int_equal(f.v[2].line, 1);
+	dv_rrfile_free(&f);
+	tmp_remove(&t);
+}
+
+/* ---- $GENERATE ranges and the record ceiling (issue 10 items 3 and 12) ---- */
+
+static void test_generate_ranges(void **state)
+{
+	static const struct {
+		const char *line;
+		int code;
+		const char *needle;
+	} bad[] = {
+	    {"$GENERATE 0-9223372036854775807/9223372036854775807 h$ A 192.0.2.1", DV_EPARSE,
+	     "each number must be 0 to 4294967295"},
+	    {"$GENERATE 0-4294967296 h$ A 192.0.2.1", DV_EPARSE, "each number"},
+	    {"$GENERATE 0-99999999999999999999 h$ A 192.0.2.1", DV_EPARSE, "not start-stop"},
+	    {"$GENERATE 5-1 h$ A 192.0.2.1", DV_EPARSE, "empty"},
+	    {"$GENERATE 1-5/0 h$ A 192.0.2.1", DV_EPARSE, "empty"},
+	    {"$GENERATE -1-5 h$ A 192.0.2.1", DV_EPARSE, "not start-stop"},
+	    {"$GENERATE 1-5/-1 h$ A 192.0.2.1", DV_EPARSE, "not start-stop"},
+	    {"$GENERATE 0-1000000 h$ A 192.0.2.1", DV_ELIMIT, "more than 1000000"},
+	    {"$GENERATE 1-2 h$ A 192.0.2.${9223372036854775807}", DV_EPARSE, "bad offset"},
+	    {"$GENERATE 1-2 h$ A 192.0.2.${-4294967296}", DV_EPARSE, "bad offset"},
+	    {"$GENERATE 1-2 h$ A 192.0.2.${0,65}", DV_EPARSE, "bad width"},
+	    {"$GENERATE 1-2 \\$INCLUDE A 192.0.2.1", DV_EPARSE, "may not start with '$'"},
+	    {"$GENERATE 1-2 h$", DV_EPARSE, "expected"},
+	};
+	char text[256];
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		snprintf(text, sizeof(text), SOA "%s\n", bad[i].line);
+		expect_error(text, bad[i].code, "t:2: $GENERATE: ", bad[i].needle);
+	}
+	/* The largest values: one record, no overflow on the step after it. */
+	dv_zone_t *z = load_ok(SOA "$GENERATE 4294967290-4294967295/4294967295 h$ TXT "
+	                           "\"${-4294967290,3,x}\"\n");
+	long n = find(z, "h4294967290.example.");
+	assert_true(n > 0);
+	const dv_rrset_t *rs = dv_zone_rrset_find(z, (uint32_t)n, KNOT_RRTYPE_TXT);
+	assert_memory_equal(z->rrs[rs->rr_first].rdata,
+	                    "\x03"
+	                    "000",
+	                    4);
+	assert_int_equal(z->rr_count, 2);
+	dv_zone_free(z);
+	/* Many records: made a piece at a time, every one there. */
+	z = load_ok(SOA "$GENERATE 0-99999 h$ TXT ${0,6,x}\n");
+	assert_int_equal(z->rr_count, 100001);
+	dv_zone_free(z);
+}
+
+static void test_max_records(void **state)
+{
+	dv_zone_opts_t o = {.limits.max_records = 3};
+	dv_zone_t *z = NULL;
+	char err[512];
+	const char *t1 = SOA "a.example. A 192.0.2.1\nb.example. A 192.0.2.2\n";
+	assert_int_equal(dv_zone_load_mem(t1, strlen(t1), "t", &o, &z, err, sizeof(err)), DV_OK);
+	dv_zone_free(z);
+	const char *t2 = SOA "a.example. A 192.0.2.1\nb.example. A 192.0.2.2\n"
+	                     "c.example. A 192.0.2.3\n";
+	assert_int_equal(dv_zone_load_mem(t2, strlen(t2), "t", &o, &z, err, sizeof(err)),
+	                 DV_ELIMIT);
+	assert_string_equal(err, "t:4: more than 3 records");
+	/* $GENERATE lines are counted before any record is made: the message
+	 * names the line that passes the ceiling, although a syntax error
+	 * comes later (nothing was parsed). */
+	o.limits.max_records = 100;
+	const char *t3 = SOA "$GENERATE 1-60 a$ A 192.0.2.1\n"
+	                     "$GENERATE 1-60 b$ A 192.0.2.1\n"
+	                     "bad.example. A 300.0.0.1\n";
+	assert_int_equal(dv_zone_load_mem(t3, strlen(t3), "t", &o, &z, err, sizeof(err)),
+	                 DV_ELIMIT);
+	assert_string_equal(err, "t:3: $GENERATE: would make more than 100 records in all");
+	/* The default: 70 lines of a million records each are refused at once. */
+	char *big = malloc(70 * 64 + 256);
+	assert_non_null(big);
+	size_t len = (size_t)snprintf(big, 256, SOA);
+	for (int i = 0; i < 70; i++)
+		len += (size_t)snprintf(big + len, 64, "$GENERATE 0-999999 h%d-$ A 192.0.2.1\n", i);
+	assert_int_equal(dv_zone_load_mem(big, len, "t", NULL, &z, err, sizeof(err)), DV_ELIMIT);
+	assert_string_equal(err, "t:69: $GENERATE: would make more than 67108864 records in all");
+	free(big);
+
+	/* A file read in parts says what one thread says. */
+	char path[] = "/tmp/dv-test-max.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char *text = malloc(300 * 40 + 256);
+	assert_non_null(text);
+	len = (size_t)snprintf(text, 256, SOA);
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(text + len, 40, "n%d.example. A 192.0.2.%d\n", i, i % 250);
+	write_file(path, text);
+	free(text);
+	char err1[512], err2[512];
+	dv_zone_opts_t o1 = {.limits.max_records = 200};
+	dv_zone_opts_t o2 = {.limits.max_records = 200, .threads = 4, .part_min = 1};
+	assert_int_equal(dv_zone_load(path, &o1, &z, err1, sizeof(err1)), DV_ELIMIT);
+	assert_int_equal(dv_zone_load(path, &o2, &z, err2, sizeof(err2)), DV_ELIMIT);
+	assert_string_equal(err1, err2);
+	assert_non_null(strstr(err1, ":201: more than 200 records"));
+	o2.limits.max_records = 301;
+	assert_int_equal(dv_zone_load(path, &o2, &z, err2, sizeof(err2)), DV_OK);
+	assert_true(z->parts > 1);
+	dv_zone_free(z);
+	unlink(path);
+}
+
 typedef struct {
 	unsigned calls;
 	uint64_t last, total;
@@ -1021,6 +1327,10 @@ int main(void)
 	    cmocka_unit_test(test_rrfile),
 	    cmocka_unit_test(test_progress),
 	    cmocka_unit_test(test_parts),
+	    cmocka_unit_test(test_include_many),
+	    cmocka_unit_test(test_include_loops),
+	    cmocka_unit_test(test_generate_ranges),
+	    cmocka_unit_test(test_max_records),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
