@@ -324,24 +324,11 @@ static int on_include(dv_scan_t *sc, frame_t *f, const zs_scanner_t *s, uint64_t
 		                   (unsigned long long)l->include_bytes_max);
 		goto out;
 	}
-	uint64_t used = sc->records + sc->promised;
-	dv_prescan_t ps;
-	ret = dv_input_prescan(&in, 0, in.len, 0, used < l->max_records ? l->max_records - used : 0,
-	                       &ps);
-	if (ret != DV_OK) {
-		dv_scan_fail(sc, ret, f->label, lineno, "$INCLUDE %s: %s", path, dv_strerror(ret));
+	char what[PATH_MAX + 16];
+	snprintf(what, sizeof(what), "$INCLUDE %s: ", path);
+	uint64_t gen;
+	if ((ret = dv_scan_prepare(sc, &in, path, f->label, lineno, what, &gen)) != DV_OK)
 		goto out;
-	}
-	if (ps.gen_over_at != UINT64_MAX) {
-		ret = dv_scan_fail(sc, DV_ELIMIT, path, dv_input_line_at(&in, ps.gen_over_at),
-		                   "$GENERATE: would make more than %zu records in all",
-		                   l->max_records);
-		goto out;
-	}
-	if (ps.has_cr && (ret = dv_input_use_lf(&in)) != DV_OK) {
-		dv_scan_fail(sc, ret, f->label, lineno, "$INCLUDE %s: %s", path, dv_strerror(ret));
-		goto out;
-	}
 	carry_t state = {.ttl = s->default_ttl};
 	snprintf(state.origin, sizeof(state.origin), "%s", (const char *)s->buffer);
 	frame_t child = {.up = f,
@@ -350,8 +337,8 @@ static int on_include(dv_scan_t *sc, frame_t *f, const zs_scanner_t *s, uint64_t
 	                 .start = in.data,
 	                 .end = in.data + in.len,
 	                 .depth = f->depth + 1,
-	                 .gen_left = ps.gen_records};
-	sc->promised += ps.gen_records;
+	                 .gen_left = gen};
+	sc->promised += gen;
 	ret = scan_frame(sc, &child, &state);
 	sc->promised -= child.gen_left;
 out:
@@ -464,39 +451,42 @@ int dv_scan_text(dv_scan_t *sc, const dv_scan_text_t *t)
 	return ret == DV_SCAN_STOP ? DV_OK : ret;
 }
 
+int dv_scan_prepare(dv_scan_t *sc, dv_input_t *in, const char *path, const char *file,
+                    uint64_t line, const char *what, uint64_t *gen_records)
+{
+	const size_t max = sc->opts->limits.max_records;
+	uint64_t used = sc->records + sc->promised;
+	dv_prescan_t ps;
+	int ret = dv_input_prescan(in, 0, in->len, 0, used < max ? max - used : 0, &ps);
+	if (ret != DV_OK)
+		return dv_scan_fail(sc, ret, file, line, "%s%s", what, dv_strerror(ret));
+	if (ps.gen_over_at != UINT64_MAX)
+		return dv_scan_fail(sc, DV_ELIMIT, path, dv_input_line_at(in, ps.gen_over_at),
+		                    "$GENERATE: would make more than %zu records in all", max);
+	/* libzscanner refuses CRLF: read a copy with LF line ends. */
+	if (ps.has_cr && (ret = dv_input_use_lf(in)) != DV_OK)
+		return dv_scan_fail(sc, ret, file, line, "%s%s", what, dv_strerror(ret));
+	*gen_records = ps.gen_records;
+	return DV_OK;
+}
+
 int dv_scan_file(dv_scan_t *sc, const char *path, const char *origin)
 {
-	const dv_load_limits_t *l = &sc->opts->limits;
 	dv_input_t in;
 	char why[128];
 	if (dv_input_open(&in, path, why, sizeof(why)) != DV_OK)
 		return dv_scan_fail(sc, DV_EIO, path, 0, "%s", why);
-	dv_prescan_t ps;
-	uint64_t used = sc->records + sc->promised;
-	int ret = dv_input_prescan(&in, 0, in.len, 0,
-	                           used < l->max_records ? l->max_records - used : 0, &ps);
-	if (ret != DV_OK) {
-		dv_scan_fail(sc, ret, path, 0, "%s", dv_strerror(ret));
-		goto out;
+	uint64_t gen;
+	int ret = dv_scan_prepare(sc, &in, path, path, 0, "", &gen);
+	if (ret == DV_OK) {
+		dv_scan_text_t t = {.label = path,
+		                    .in = &in,
+		                    .to = in.len,
+		                    .origin = origin,
+		                    .ttl = sc->opts->default_ttl ? sc->opts->default_ttl : 3600,
+		                    .gen_records = gen};
+		ret = dv_scan_text(sc, &t);
 	}
-	if (ps.gen_over_at != UINT64_MAX) {
-		ret = dv_scan_fail(sc, DV_ELIMIT, path, dv_input_line_at(&in, ps.gen_over_at),
-		                   "$GENERATE: would make more than %zu records in all",
-		                   l->max_records);
-		goto out;
-	}
-	if (ps.has_cr && (ret = dv_input_use_lf(&in)) != DV_OK) {
-		dv_scan_fail(sc, ret, path, 0, "%s", dv_strerror(ret));
-		goto out;
-	}
-	dv_scan_text_t t = {.label = path,
-	                    .in = &in,
-	                    .to = in.len,
-	                    .origin = origin,
-	                    .ttl = sc->opts->default_ttl ? sc->opts->default_ttl : 3600,
-	                    .gen_records = ps.gen_records};
-	ret = dv_scan_text(sc, &t);
-out:
 	dv_input_close(&in);
 	return ret;
 }

@@ -129,6 +129,13 @@ dv_load_limits_t dv_scan_limits(const dv_load_limits_t *l, size_t records);
 void dv_scan_init(dv_scan_t *sc, const dv_scan_opts_t *opts, char *err, size_t errlen);
 /*! Read text (with its $INCLUDEs and $GENERATEs). */
 int dv_scan_text(dv_scan_t *sc, const dv_scan_text_t *t);
+/*! Look over a file before it is read: the records its $GENERATE lines
+ *  will make, against the ceiling (with those read and promised already),
+ *  and CRs (a copy with LF line ends is read instead).  An error is reported
+ *  at file:line with `what` before it; the ceiling at the $GENERATE line in
+ *  `path`.  *gen_records: for dv_scan_text_t.gen_records. */
+int dv_scan_prepare(dv_scan_t *sc, dv_input_t *in, const char *path, const char *file,
+                    uint64_t line, const char *what, uint64_t *gen_records);
 /*! Open, look over and read a file. */
 int dv_scan_file(dv_scan_t *sc, const char *path, const char *origin);
 /*! Record the first error: "file:line: message"; returns sc->ret. */

@@ -118,29 +118,19 @@ void zone_hook_release(zone_load_t *zl)
 	}
 }
 
-/* The one-thread path: a first pass for CRs and $GENERATE, then the reader. */
+/* The one-thread path: a first pass for CRs and $GENERATE, the origin if it
+ * is not given, then the reader. */
 static int load_serial(zone_load_t *zl, zone_reader_t *r, dv_zone_builder_t **out, char *errbuf,
                        size_t errlen)
 {
 	dv_input_t *in = zl->in;
-	const size_t max = zl->limits.max_records;
-	dv_prescan_t ps;
-	int ret = dv_input_prescan(in, 0, in->len, 0, max, &ps);
-	if (ret != DV_OK) {
-		snprintf(errbuf, errlen, "%s:0: %s", zl->label, dv_strerror(ret));
+	dv_scan_opts_t so = zone_scan_opts(zl, r);
+	dv_scan_t sc;
+	dv_scan_init(&sc, &so, errbuf, errlen);
+	uint64_t gen;
+	int ret = dv_scan_prepare(&sc, in, zl->label, zl->label, 0, "", &gen);
+	if (ret != DV_OK)
 		return ret;
-	}
-	if (ps.gen_over_at != UINT64_MAX) {
-		snprintf(errbuf, errlen,
-		         "%s:%llu: $GENERATE: would make more than %zu records in all", zl->label,
-		         (unsigned long long)dv_input_line_at(in, ps.gen_over_at), max);
-		return DV_ELIMIT;
-	}
-	/* libzscanner refuses CRLF: parse a copy with LF line ends. */
-	if (ps.has_cr && (ret = dv_input_use_lf(in)) != DV_OK) {
-		snprintf(errbuf, errlen, "%s:0: %s", zl->label, dv_strerror(ret));
-		return ret;
-	}
 	if (!zl->have_origin && (ret = zone_find_origin(zl, errbuf, errlen)) != DV_OK)
 		return ret;
 	if ((ret = zone_builder_new(zl, r, &r->b)) != DV_OK) {
@@ -148,15 +138,12 @@ static int load_serial(zone_load_t *zl, zone_reader_t *r, dv_zone_builder_t **ou
 		return ret;
 	}
 	*out = r->b;
-	dv_scan_opts_t so = zone_scan_opts(zl, r);
-	dv_scan_t sc;
-	dv_scan_init(&sc, &so, errbuf, errlen);
 	dv_scan_text_t t = {.label = zl->label,
 	                    .in = in,
 	                    .to = in->len,
 	                    .origin = zl->origin_str,
 	                    .ttl = zl->dttl,
-	                    .gen_records = ps.gen_records};
+	                    .gen_records = gen};
 	if ((ret = dv_scan_text(&sc, &t)) != DV_OK)
 		return ret;
 	dv_zone_builder_end_run(r->b);

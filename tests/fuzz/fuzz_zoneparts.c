@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: a zone file parsed in parts against the same file parsed
  * on one thread.  dv_zone_load cuts a file at line starts, parses the parts
- * side by side and joins them (src/core/zone.c); whatever the input, that
+ * side by side and joins them (src/zone/parts.c); whatever the input, that
  * must give exactly what one thread gives: the same result code and message,
  * or the same records, lines, names and RRsets.  A difference traps.
  *

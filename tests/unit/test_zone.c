@@ -1,10 +1,11 @@
 /*
- * Unit tests of the zone store (src/core/zone.c): canonical name order
- * (RFC 4034 §6.1 example list), duplicate removal (RFC 2181 §5), RRset TTLs
- * (RFC 2181 §5.2), RRSIG attachment, empty non-terminals, zone-cut flags,
- * loader errors with their "label:line: " prefix, CRLF, $GENERATE,
- * $INCLUDE, lookups and the SOA serial; and the loose record files of
- * src/zone/rrfile.h (trust anchors, hints).
+ * Unit tests of the zone store (src/core/) and its loader (src/zone/):
+ * canonical name order (RFC 4034 §6.1 example list), duplicate removal
+ * (RFC 2181 §5), RRset TTLs (RFC 2181 §5.2), RRSIG attachment, empty
+ * non-terminals, zone-cut flags, loader errors with their "label:line: "
+ * prefix, CRLF, $GENERATE, $INCLUDE, lookups and the SOA serial; the loose
+ * record files (trust anchors, hints); $INCLUDE loops and budgets, $GENERATE
+ * ranges and the record ceiling (doc/limits.md).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -658,7 +659,7 @@ static void test_serial(void **state)
 	}
 }
 
-/* ---- loose record files (src/zone/rrfile.h) ------------------------------------ */
+/* ---- loose record files (dv_rrfile_load) ------------------------------------ */
 
 static void write_file(const char *path, const char *text)
 {
