@@ -329,8 +329,16 @@ static int on_include(dv_scan_t *sc, frame_t *f, const zs_scanner_t *s, uint64_t
 	uint64_t gen;
 	if ((ret = dv_scan_prepare(sc, &in, path, f->label, lineno, what, &gen)) != DV_OK)
 		goto out;
+	/* libzscanner wrote the origin (given, or the current one) as text. */
 	carry_t state = {.ttl = s->default_ttl};
-	snprintf(state.origin, sizeof(state.origin), "%s", (const char *)s->buffer);
+	size_t ol = strnlen((const char *)s->buffer, sizeof(s->buffer));
+	if (ol >= sizeof(state.origin)) {
+		ret = dv_scan_fail(sc, DV_EPARSE, f->label, lineno, "$INCLUDE %s: origin too long",
+		                   path);
+		goto out;
+	}
+	memcpy(state.origin, s->buffer, ol);
+	state.origin[ol] = '\0';
 	frame_t child = {.up = f,
 	                 .label = path,
 	                 .in = &in,
