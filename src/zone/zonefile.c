@@ -207,9 +207,11 @@ static int load(const char *path, const char *data, size_t len, const char *labe
 	if ((ret = load_serial(&zl, &r0, &b, errbuf, errlen)) != DV_OK)
 		goto fail;
 parsed:
+	/* The text is read: its last pages go before the index is built (the
+	 * largest memory of a load is there). */
+	dv_input_close(&in);
 	if ((ret = dv_zone_builder_finish(b, out, errbuf, errlen)) != DV_OK)
 		goto fail;
-	dv_input_close(&in);
 	return DV_OK;
 fail:
 	/* The hook may still be reading records of the builder: let it finish. */
