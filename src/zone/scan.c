@@ -278,17 +278,22 @@ static int on_include(dv_scan_t *sc, frame_t *f, const zs_scanner_t *s, uint64_t
 		return dv_scan_fail(sc, DV_ELIMIT, f->label, lineno,
 		                    "$INCLUDE refused: includes are turned off for this input");
 	/* libzscanner puts its own directory, ".", before a relative name;
-	 * relative names are looked for beside the including file. */
+	 * relative names are looked for in the directory of the including file
+	 * (where it really is, if it was named through a link), or of the
+	 * label of text in memory. */
 	const char *name = s->include_filename;
 	if (strncmp(name, "./", 2) == 0)
 		name += 2;
-	char path[PATH_MAX];
-	const char *slash = strrchr(f->label, '/');
-	size_t dl = (name[0] != '/' && slash != NULL) ? (size_t)(slash - f->label) + 1 : 0;
+	char path[PATH_MAX], real[PATH_MAX];
+	const char *dir = f->label;
+	if (f->in != NULL && f->in->fd >= 0 && realpath(f->label, real) != NULL)
+		dir = real;
+	const char *slash = strrchr(dir, '/');
+	size_t dl = (name[0] != '/' && slash != NULL) ? (size_t)(slash - dir) + 1 : 0;
 	size_t nl = strlen(name);
 	if (dl + nl >= sizeof(path))
 		return dv_scan_fail(sc, DV_ELIMIT, f->label, lineno, "$INCLUDE file name too long");
-	memcpy(path, f->label, dl);
+	memcpy(path, dir, dl);
 	memcpy(path + dl, name, nl + 1);
 
 	if (f->depth + 1 > l->include_depth_max)
@@ -299,7 +304,6 @@ static int on_include(dv_scan_t *sc, frame_t *f, const zs_scanner_t *s, uint64_t
 		return dv_scan_fail(sc, DV_ELIMIT, f->label, lineno,
 		                    "$INCLUDE %s: more than %u included files", path,
 		                    l->include_files_max);
-	char real[PATH_MAX];
 	if (sc->root[0] != '\0' && (realpath(path, real) == NULL || !inside_root(sc, real)))
 		return dv_scan_fail(sc, DV_ELIMIT, f->label, lineno,
 		                    "$INCLUDE %s: not inside the directory %s", path, sc->root);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -858,6 +859,20 @@ static void test_include_many(void **state)
 	snprintf(label, sizeof(label), "%s/mem", t.dir);
 	z = NULL;
 	if (dv_zone_load_mem(text, len, label, NULL, &z, err, sizeof(err)) != DV_OK)
+		fail_msg("%s", err);
+	assert_int_equal(z->rr_count, 28);
+	dv_zone_free(z);
+
+	/* A zone file named through a link in another directory: relative
+	 * names are looked for where the file really is. */
+	char sub[600], link[700];
+	snprintf(sub, sizeof(sub), "%s/other", t.dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(link, sizeof(link), "%s/link.zone", sub);
+	snprintf(label, sizeof(label), "%s/top.zone", t.dir);
+	assert_int_equal(symlink(label, link), 0);
+	dv_zone_opts_t o = {0};
+	if (dv_zone_load(link, &o, &z, err, sizeof(err)) != DV_OK)
 		fail_msg("%s", err);
 	assert_int_equal(z->rr_count, 28);
 	dv_zone_free(z);
