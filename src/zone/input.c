@@ -22,6 +22,14 @@ enum {
 	LINE_MAX_LEN = 4096 /* a directive line read on its own, past a block's end */
 };
 
+/* The reason of a failed call: strerror_r, as parts of a file are read on
+ * several threads. */
+static void reason(char *why, size_t whylen)
+{
+	char buf[128];
+	snprintf(why, whylen, "%s", strerror_r(errno, buf, sizeof(buf)));
+}
+
 int dv_input_open(dv_input_t *in, const char *path, char *why, size_t whylen)
 {
 	*in = (dv_input_t){.fd = -1, .data = ""};
@@ -29,12 +37,12 @@ int dv_input_open(dv_input_t *in, const char *path, char *why, size_t whylen)
 	 * below like every file that is not a regular one. */
 	in->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (in->fd < 0) {
-		snprintf(why, whylen, "%s", strerror(errno));
+		reason(why, whylen);
 		return DV_EIO;
 	}
 	struct stat st;
 	if (fstat(in->fd, &st) != 0) {
-		snprintf(why, whylen, "%s", strerror(errno));
+		reason(why, whylen);
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -47,7 +55,7 @@ int dv_input_open(dv_input_t *in, const char *path, char *why, size_t whylen)
 	if (in->size > 0) {
 		void *m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
 		if (m == MAP_FAILED) {
-			snprintf(why, whylen, "%s", strerror(errno));
+			reason(why, whylen);
 			goto fail;
 		}
 		(void)madvise(m, (size_t)in->size, MADV_SEQUENTIAL);
