@@ -208,7 +208,10 @@ int dv_resolver_snapshot_save(const dv_resolver_snapshot_t *snap, const char *pa
 		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
 		return DV_EIO;
 	}
-	FILE *f = fdopen(fd, "w");
+	/* A snapshot is no secret: the mode a plain fopen would give. */
+	mode_t mask = umask(0);
+	umask(mask);
+	FILE *f = fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "w") : NULL;
 	if (f == NULL) {
 		close(fd);
 		unlink(tmp);

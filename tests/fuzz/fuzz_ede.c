@@ -9,10 +9,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* The question of the seeds: "x." A. */
+	/* The question of the seeds: "x." A (looked for when the ID is odd). */
 	static const uint8_t qname[] = {1, 'x', 0};
 	dv_answer_t a = {0};
-	dv_audit_parse_answer(data, size, (size & 1) ? qname : NULL, 1, 1795392000, &a);
+	dv_audit_parse_answer(data, size, size > 1 && (data[1] & 1) ? qname : NULL, 1, 1795392000,
+	                      &a);
 	/* Invariants: bounded count, NUL-terminated printable text, a window only
 	 * with a signature, data only for a message that parsed. */
 	if (a.ede_count > DV_AUDIT_MAX_EDE)
