@@ -437,8 +437,8 @@ static bool not_recursive(const char *canary, const dv_resolver_result_t *rr, ch
 		snprintf(what, sizeof(what), "an authoritative answer, %s", rcode_word(a->rcode));
 	else
 		describe_no_data(a, what, sizeof(what));
-	snprintf(buf, len, "recursion not available (RA clear) in all %zu answers; %s: %s", seen,
-	         valid.qname, what);
+	snprintf(buf, len, "recursion not available (RA clear) in all %zu answers; %.255s: %s",
+	         seen, valid.qname, what);
 	return true;
 }
 
