@@ -45,17 +45,11 @@ const char *dv_verdict_name(dv_verdict_t v)
 
 const char *dv_canary_state_name(dv_canary_state_t s)
 {
-	switch (s) {
-	case DV_CANARY_FRESH:
-		return "fresh";
-	case DV_CANARY_EXPIRED:
-		return "expired";
-	case DV_CANARY_NOT_FOUND:
-		return "not-found";
-	case DV_CANARY_UNKNOWN:
-		break;
-	}
-	return "unknown";
+	static const char *const names[] = {[DV_CANARY_UNKNOWN] = "unknown",
+	                                    [DV_CANARY_FRESH] = "fresh",
+	                                    [DV_CANARY_EXPIRED] = "expired",
+	                                    [DV_CANARY_NOT_FOUND] = "not-found"};
+	return (size_t)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
 const char *dv_outcome_name(dv_outcome_t o)
@@ -363,32 +357,25 @@ static bool canary_fresh(const char *canary, int64_t now, dv_resolver_result_t *
 	evidence_t ev = {valid.qname, valid.mode->qtype, 0, now};
 	rr->canary = v->have_sig ? DV_CANARY_FRESH : DV_CANARY_UNKNOWN;
 	if (v->have_sig) {
+		const char *what = NULL;
 		rr->canary_expires = v->sig_expiration;
 		ev.time = v->sig_expiration;
-		dv_time_format(v->sig_expiration, when, sizeof(when));
-		if (v->sig_expiration <= now) {
+		if (v->sig_expiration <= now)
+			what = "expired at";
+		else if (v->sig_expiration - now <= DV_AUDIT_CANARY_MARGIN)
+			what = "ends within a day, at";
+		else if (v->sig_inception > now)
+			what = "is not valid yet (a later --now?): it starts at";
+		if (what != NULL) {
+			if (v->sig_inception > now)
+				ev.time = v->sig_inception;
+			dv_time_format(ev.time, when, sizeof(when));
 			rr->canary = DV_CANARY_EXPIRED;
 			add_finding(
 			    rr, canary, DV_F_CANARY_EXPIRED, &ev,
 			    "canary expired — re-run `dnsvigil canary`: the signature of %s "
-			    "expired at %s",
-			    valid.qname, when);
-		} else if (v->sig_expiration - now <= DV_AUDIT_CANARY_MARGIN) {
-			rr->canary = DV_CANARY_EXPIRED;
-			add_finding(
-			    rr, canary, DV_F_CANARY_EXPIRED, &ev,
-			    "canary expired — re-run `dnsvigil canary`: the signature of %s "
-			    "ends at %s, within a day",
-			    valid.qname, when);
-		} else if (v->sig_inception > now) {
-			ev.time = v->sig_inception;
-			dv_time_format(v->sig_inception, when, sizeof(when));
-			rr->canary = DV_CANARY_EXPIRED;
-			add_finding(
-			    rr, canary, DV_F_CANARY_EXPIRED, &ev,
-			    "canary not yet valid — re-run `dnsvigil canary` with the right "
-			    "--now: the signature of %s starts at %s",
-			    valid.qname, when);
+			    "%s %s",
+			    valid.qname, what, when);
 		}
 	}
 	if (rr->canary == DV_CANARY_EXPIRED || !probe_mode(canary, DV_FAULT_NOT_YET, rr, &notyet))

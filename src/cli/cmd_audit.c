@@ -173,21 +173,18 @@ int dv_cmd_audit(int argc, char **argv)
 			fprintf(stderr, "dnsvigil audit: %s\n", dv_strerror(ret));
 		goto out;
 	}
-	int judged = dv_audit_exit_status(&res);
+	int judged = dv_audit_exit_status(&res), written = 0;
 	if (nagios) {
 		dv_report_audit_nagios(stdout, &res);
 	} else if (strcmp(format, "json") == 0) {
 		json_t *j = dv_report_audit_json(&res);
-		int w = dv_json_write(stdout, j);
+		written = dv_json_write(stdout, j);
 		json_decref(j);
-		if (w != 0) {
-			fprintf(stderr, "dnsvigil audit: cannot write the report\n");
-			goto out;
-		}
 	} else {
 		dv_report_audit_text(stdout, &res, verbose);
 	}
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	/* A report that did not reach its reader is a failure (issue 10 §4). */
+	if (written != 0 || fflush(stdout) != 0 || ferror(stdout)) {
 		if (!nagios)
 			fprintf(stderr, "dnsvigil audit: cannot write the report\n");
 		goto out;

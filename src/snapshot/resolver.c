@@ -184,12 +184,14 @@ static json_t *snapshot_json(const dv_resolver_snapshot_t *snap)
 
 int dv_resolver_snapshot_write(const dv_resolver_snapshot_t *snap, FILE *out)
 {
+	/* The check snapshot's layout: one space per level, members in order. */
 	json_t *j = snapshot_json(snap);
-	if (j == NULL)
-		return DV_ENOMEM;
-	int r = json_dumpf(j, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	int r = j == NULL ? DV_ENOMEM : DV_EIO;
+	if (j != NULL && json_dumpf(j, out, JSON_INDENT(1) | JSON_PRESERVE_ORDER) == 0 &&
+	    fputc('\n', out) != EOF)
+		r = DV_OK;
 	json_decref(j);
-	return r == 0 && fputc('\n', out) != EOF ? DV_OK : DV_EIO;
+	return r;
 }
 
 int dv_resolver_snapshot_save(const dv_resolver_snapshot_t *snap, const char *path, char *errbuf,
@@ -257,16 +259,18 @@ typedef struct {
 	char where[48]; /*!< the object being read ("queries[3]"), for messages */
 } reader_t;
 
+/* "label: where: message" into the caller's buffer; returns DV_EPARSE. */
 __attribute__((format(printf, 2, 3))) static int reject(reader_t *rd, const char *fmt, ...)
 {
-	char msg[320];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (rd->errlen > 0)
-		snprintf(rd->err, rd->errlen, "%s: %s%s%s", rd->label, rd->where,
-		         rd->where[0] ? ": " : "", msg);
+	int n = rd->errlen == 0 ? -1
+	                        : snprintf(rd->err, rd->errlen, "%s: %s%s", rd->label, rd->where,
+	                                   rd->where[0] ? ": " : "");
+	if (n >= 0 && (size_t)n < rd->errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(rd->err + n, rd->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
 	return DV_EPARSE;
 }
 
