@@ -242,6 +242,17 @@ json_t *dv_report_audit_json(const dv_audit_result_t *a)
 
 /* ---- Nagios -------------------------------------------------------------------- */
 
+/* Text for a plugin's output: '|' starts the performance data and a line
+ * break a new line of output (Monitoring Plugins guidelines), so neither
+ * may come from a name or an answer; control bytes are replaced too. */
+static void put_plugin_text(FILE *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		fputc(c == '|' ? '/' : c < 0x20 || c == 0x7f ? '?' : c, out);
+	}
+}
+
 int dv_report_audit_nagios(FILE *out, const dv_audit_result_t *a)
 {
 	static const char *const words[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
@@ -255,10 +266,15 @@ int dv_report_audit_nagios(FILE *out, const dv_audit_result_t *a)
 		const dv_resolver_result_t *rr = &a->v[r];
 		if (rr->verdict == DV_VERDICT_VALIDATING)
 			continue;
-		fprintf(out, "; %s %s", rr->address, dv_verdict_name(rr->verdict));
+		fputs("; ", out);
+		put_plugin_text(out, rr->address);
+		fprintf(out, " %s", dv_verdict_name(rr->verdict));
 		/* UNKNOWN says why on the one line a plugin shows. */
-		if (rr->verdict == DV_VERDICT_INDETERMINATE && rr->findings.len > 0)
-			fprintf(out, " (%s)", rr->findings.v[0].detail);
+		if (rr->verdict == DV_VERDICT_INDETERMINATE && rr->findings.len > 0) {
+			fputs(" (", out);
+			put_plugin_text(out, rr->findings.v[0].detail);
+			fputc(')', out);
+		}
 	}
 	fprintf(out,
 	        " | validating=%zu not_validating=%zu partial=%zu unreachable=%zu "
@@ -274,7 +290,10 @@ int dv_report_audit_nagios(FILE *out, const dv_audit_result_t *a)
 	for (size_t r = 0; r < a->len; r++)
 		for (size_t i = 0; i < a->v[r].findings.len; i++) {
 			const dv_finding_t *f = &a->v[r].findings.v[i];
-			fprintf(out, "%s %s: %s\n", f->server, dv_code_name(f->code), f->detail);
+			put_plugin_text(out, f->server);
+			fprintf(out, " %s: ", dv_code_name(f->code));
+			put_plugin_text(out, f->detail);
+			fputc('\n', out);
 		}
 	return status;
 }

@@ -20,6 +20,7 @@
 #include "checks/audit.h"
 #include "core/error.h"
 #include "net/net.h"
+#include "report/audit.h"
 #include "snapshot/resolver.h"
 
 #define NOW    1795392000 /* 2026-11-23T00:00:00Z */
@@ -592,6 +593,34 @@ static void test_exit_status(void **state)
 		assert_string_not_equal(dv_verdict_name((dv_verdict_t)v), "?");
 }
 
+/* The plugin line: nothing from a name or an answer may start perfdata or a line. */
+static void test_nagios_text(void **state)
+{
+	(void)state;
+	dv_resolver_result_t *r = judge(R_WRONG_NAME, 150, true, NULL);
+	snprintf(r->findings.v[0].detail, sizeof(r->findings.v[0].detail),
+	         "canary not found: NXDOMAIN for valid.a|b\nDNSVIGIL AUDIT OK - forged\x1b[2J");
+	dv_audit_result_t res = {.canary = CANARY, .v = r, .len = 1, .elapsed_ms = 20};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(dv_report_audit_nagios(f, &res), 3);
+	assert_int_equal(fclose(f), 0);
+	size_t lines = 0, bars = 0;
+	for (size_t i = 0; i < len; i++) {
+		lines += buf[i] == '\n';
+		bars += buf[i] == '|';
+		assert_true(buf[i] == '\n' || ((unsigned char)buf[i] >= 0x20 && buf[i] != 0x7f));
+	}
+	assert_int_equal(lines, 2); /* the status line and one finding */
+	assert_int_equal(bars, 1);  /* the perfdata separator only */
+	assert_non_null(strstr(buf, "(canary not found: NXDOMAIN for valid.a/b?DNSVIGIL AUDIT OK - "
+	                            "forged?[2J) | validating=0 "));
+	free(buf);
+	dv_findings_free(&r->findings);
+}
+
 /* ---- resolver snapshots ------------------------------------------------------------- */
 
 /* A snapshot of one resolver that answered the valid control three ways. */
@@ -859,10 +888,11 @@ static void test_snapshot_bounds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_ede),       cmocka_unit_test(test_parse_data),
-	    cmocka_unit_test(test_verdicts),        cmocka_unit_test(test_canary_checks),
-	    cmocka_unit_test(test_exit_status),     cmocka_unit_test(test_snapshot_roundtrip),
-	    cmocka_unit_test(test_snapshot_strict), cmocka_unit_test(test_snapshot_bounds),
+	    cmocka_unit_test(test_parse_ede),          cmocka_unit_test(test_parse_data),
+	    cmocka_unit_test(test_verdicts),           cmocka_unit_test(test_canary_checks),
+	    cmocka_unit_test(test_exit_status),        cmocka_unit_test(test_nagios_text),
+	    cmocka_unit_test(test_snapshot_roundtrip), cmocka_unit_test(test_snapshot_strict),
+	    cmocka_unit_test(test_snapshot_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
