@@ -401,7 +401,7 @@ static bool canary_fresh(const char *canary, int64_t now, dv_resolver_result_t *
  * what the valid control got into buf. */
 static bool not_recursive(const char *canary, const dv_resolver_result_t *rr, char *buf, size_t len)
 {
-	size_t seen = 0;
+	size_t seen = 0, informative = 0;
 	for (size_t m = 0; m < dv_canary_mode_count; m++) {
 		const dv_answer_t *as[] = {&rr->modes[m].first, &rr->modes[m].cd,
 		                           &rr->modes[m].stub};
@@ -411,11 +411,14 @@ static bool not_recursive(const char *canary, const dv_resolver_result_t *rr, ch
 			if (as[k]->ra)
 				return false;
 			seen++;
+			informative += answered(as[k]);
 		}
 	}
+	/* Only REFUSED (or the like): a resolver that does not serve this
+	 * client looks the same; that is no verdict (canary_found says why). */
 	probe_mode_t valid;
-	if (seen == 0 || !probe_mode(canary, DV_FAULT_NONE, rr, &valid))
-		return seen > 0;
+	if (informative == 0 || !probe_mode(canary, DV_FAULT_NONE, rr, &valid))
+		return informative > 0;
 	const dv_answer_t *a = &valid.r->first;
 	char what[64];
 	if (a->status != DV_OK)
@@ -454,8 +457,13 @@ static bool canary_found(const char *canary, int64_t now, dv_resolver_result_t *
 		add_finding(rr, canary, DV_F_RESOLVER_INDETERMINATE, &ev,
 		            "the valid control SERVFAILs even with CD set");
 	} else {
+		char rc[64] = "no answer";
+		if (first->status == DV_OK)
+			snprintf(rc, sizeof(rc), "%s%s", rcode_word(first->rcode),
+			         first->rcode == 5 ? ": the resolver does not serve this client?"
+			                           : "");
 		add_finding(rr, canary, DV_F_RESOLVER_INDETERMINATE, &ev,
-		            "no usable answer for the valid control");
+		            "no usable answer for the valid control (%s)", rc);
 	}
 	return false;
 }

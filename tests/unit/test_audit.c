@@ -238,6 +238,7 @@ typedef enum {
 	R_DO_ONLY,
 	R_AUTH,       /* an authoritative server: referrals, RA clear */
 	R_WRONG_NAME, /* a validating resolver asked about a canary that does not exist */
+	R_REFUSING,   /* REFUSED for everything, RA clear: does not serve this client */
 } kind_t;
 
 static void set(dv_answer_t *a, int status, int rcode, bool ad, int ede)
@@ -341,6 +342,11 @@ static void simulate(dv_resolver_result_t *rr, kind_t kind, int limit, bool ede,
 			r->first.referral = true;
 			r->stub = r->first;
 			continue;
+		case R_REFUSING:
+			set(&r->first, DV_OK, 5, false, -1);
+			r->first.ra = false;
+			r->stub = r->first;
+			continue;
 		case R_WRONG_NAME:
 			set(&r->first, DV_OK, 3, true, -1);
 			set(&r->stub, DV_OK, 3, false, -1);
@@ -439,6 +445,9 @@ static void test_verdicts(void **state)
 	    /* An authoritative server: not a resolver, not "not validating". */
 	    {R_AUTH, 0, false, NULL, DV_VERDICT_NOT_RESOLVER, DV_F_RESOLVER_NOT_RECURSIVE,
 	     "valid.canary.example.: a referral"},
+	    /* REFUSED without RA: not proof of an authoritative server, no verdict */
+	    {R_REFUSING, 0, false, NULL, DV_VERDICT_INDETERMINATE, DV_F_RESOLVER_INDETERMINATE,
+	     "(REFUSED: the resolver does not serve this client?)"},
 	    /* SERVFAIL with CD too: cannot judge */
 	    {R_NO_CANARY, 0, false, NULL, DV_VERDICT_INDETERMINATE, DV_F_RESOLVER_INDETERMINATE,
 	     "even with CD set"},
