@@ -21,11 +21,6 @@
 #define RCODE_NXDOMAIN  3
 #define EDNS_OPTION_EDE 15 /*!< RFC 8914 §2 */
 
-/* The three ways the probe asks each mode (probe/resolver.c). */
-#define ASK_FIRST (DV_Q_DO | DV_Q_RD)
-#define ASK_CD    (DV_Q_DO | DV_Q_RD | DV_Q_CD)
-#define ASK_STUB  (DV_Q_RD | DV_Q_NO_EDNS)
-
 const char *dv_verdict_name(dv_verdict_t v)
 {
 	static const char *const names[DV_VERDICT_COUNT] = {
@@ -625,11 +620,11 @@ static dv_answer_t *slot_for(const dv_resolver_query_t *q, const mode_qname_t *q
 		    !knot_dname_is_case_equal(q->qname, qnames[m].wire))
 			continue;
 		switch (q->flags) {
-		case ASK_FIRST:
+		case DV_RSNAP_ASK_DO:
 			return &rr->modes[m].first;
-		case ASK_CD:
+		case DV_RSNAP_ASK_CD:
 			return &rr->modes[m].cd;
-		case ASK_STUB:
+		case DV_RSNAP_ASK_STUB:
 			return &rr->modes[m].stub;
 		default:
 			return NULL;

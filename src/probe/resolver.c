@@ -13,12 +13,12 @@
 
 #define RCODE_SERVFAIL 2
 
-/* How a question is asked (checks/audit.c reads the same flags back). */
+/* How a question is asked (snapshot/resolver.h; checks/audit.c reads them back). */
 enum ask { ASK_FIRST, ASK_STUB, ASK_CD, ASK_KINDS };
 static const unsigned ask_flags[ASK_KINDS] = {
-    [ASK_FIRST] = DV_Q_DO | DV_Q_RD,
-    [ASK_STUB] = DV_Q_RD | DV_Q_NO_EDNS,
-    [ASK_CD] = DV_Q_DO | DV_Q_RD | DV_Q_CD,
+    [ASK_FIRST] = DV_RSNAP_ASK_DO,
+    [ASK_STUB] = DV_RSNAP_ASK_STUB,
+    [ASK_CD] = DV_RSNAP_ASK_CD,
 };
 
 typedef struct run run_t;

@@ -256,7 +256,9 @@ typedef struct {
 	const char *label; /*!< the input, for messages */
 	char *err;
 	size_t errlen;
-	char where[48]; /*!< the object being read ("queries[3]"), for messages */
+	char where[48];  /*!< the object being read ("queries[3]"), for messages */
+	uint32_t *asked; /*!< per resolver, the indexes of its questions so far
+	                      (DV_RSNAP_MAX_QUERIES_PER_RESOLVER a resolver) */
 } reader_t;
 
 /* "label: where: message" into the caller's buffer; returns DV_EPARSE. */
@@ -512,10 +514,14 @@ static int read_query(reader_t *rd, dv_resolver_snapshot_t *s, json_t *o, uint8_
 		return reject(rd, "more than %u questions to resolver %u",
 		              DV_RSNAP_MAX_QUERIES_PER_RESOLVER, q.resolver);
 	/* One record per question: a second one would make the verdict depend on
-	 * which the checks happen to look at. */
-	for (size_t i = 0; i < s->nqueries; i++)
-		if (same_question(&s->queries[i], &q))
-			return reject(rd, "the same question as queries[%zu]", i);
+	 * which the checks happen to look at.  Only the resolver's own questions
+	 * can be the same (at most a few hundred, not every question of the file). */
+	uint32_t *mine = rd->asked + (size_t)q.resolver * DV_RSNAP_MAX_QUERIES_PER_RESOLVER;
+	uint32_t n = s->per_resolver[q.resolver];
+	for (uint32_t k = 0; k < n; k++)
+		if (same_question(&s->queries[mine[k]], &q))
+			return reject(rd, "the same question as queries[%u]", mine[k]);
+	mine[n] = (uint32_t)s->nqueries;
 	return dv_resolver_snapshot_add_query(s, &q);
 }
 
@@ -586,14 +592,19 @@ static int read_root(reader_t *rd, json_t *root, dv_resolver_snapshot_t **out)
 		return reject(rd, "more than %u questions per resolver",
 		              DV_RSNAP_MAX_QUERIES_PER_RESOLVER);
 	uint8_t *wirebuf = malloc(65536);
-	if (wirebuf == NULL)
+	rd->asked = calloc(s->nresolvers * DV_RSNAP_MAX_QUERIES_PER_RESOLVER, sizeof(*rd->asked));
+	if (wirebuf == NULL || rd->asked == NULL) {
+		free(wirebuf);
+		free(rd->asked);
 		return DV_ENOMEM;
+	}
 	r = DV_OK;
 	for (size_t i = 0; r == DV_OK && i < json_array_size(a); i++) {
 		snprintf(rd->where, sizeof(rd->where), "queries[%zu]", i);
 		r = read_query(rd, s, json_array_get(a, i), wirebuf);
 	}
 	free(wirebuf);
+	free(rd->asked);
 	return r;
 }
 

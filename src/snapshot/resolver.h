@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "core/arena.h"
+#include "net/net.h"
 #include "snapshot/snapshot.h"
 
 #define DV_RSNAP_VERSION 1
@@ -37,6 +38,15 @@
  * audit report of dnsvigil 0.1 nests 8 and is refused with a message that
  * says what it is. */
 #define DV_RSNAP_MAX_DEPTH 8u
+
+/*
+ * The ways the audit asks a canary question (dv_resolver_query_t.flags): with
+ * DO as a validating stub asks, again with CD (after a SERVFAIL, and for the
+ * canary's own checks), and as an ordinary stub asks (no DO, no EDNS, no AD).
+ */
+#define DV_RSNAP_ASK_DO   (DV_Q_DO | DV_Q_RD)
+#define DV_RSNAP_ASK_CD   (DV_Q_DO | DV_Q_RD | DV_Q_CD)
+#define DV_RSNAP_ASK_STUB (DV_Q_RD | DV_Q_NO_EDNS)
 
 /*! One question asked of one resolver and what came back. */
 typedef struct {

@@ -653,7 +653,7 @@ static dv_resolver_snapshot_t *small_snapshot(void)
 	dv_resolver_query_t dq = {.resolver = 0,
 	                          .status = DV_SNAP_OK,
 	                          .qtype = KNOT_RRTYPE_A,
-	                          .flags = DV_Q_DO | DV_Q_RD,
+	                          .flags = DV_RSNAP_ASK_DO,
 	                          .rtt_ms = 3,
 	                          .attempts = 1,
 	                          .t_ms = 10,
@@ -661,10 +661,10 @@ static dv_resolver_snapshot_t *small_snapshot(void)
 	                          .wire = m.w,
 	                          .len = (uint16_t)m.len};
 	assert_int_equal(dv_resolver_snapshot_add_query(s, &dq), 0);
-	dq.flags = DV_Q_DO | DV_Q_RD | DV_Q_CD;
+	dq.flags = DV_RSNAP_ASK_CD;
 	dq.t_ms = 20;
 	assert_int_equal(dv_resolver_snapshot_add_query(s, &dq), 0);
-	dq.flags = DV_Q_RD | DV_Q_NO_EDNS;
+	dq.flags = DV_RSNAP_ASK_STUB;
 	dq.status = DV_SNAP_TIMEOUT;
 	dq.t_ms = 240;
 	dq.udp_failed = true;
