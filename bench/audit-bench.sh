@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # bench/audit-bench.sh - how fast `dnsvigil audit` judges resolvers, on the lab.
 #
-#  1. one resolver, all canary modes (28 questions, CD retries on SERVFAIL):
+#  1. one resolver, all canary modes (28 questions with DO, 28 without, the
+#     valid control and rrsig-notyet with CD, CD retries on SERVFAIL):
 #     each lab resolver audited alone, twice - the first run may find a cold
 #     cache (the lab caps TTLs at 30 s), the second a warm one.  Target: < 1 s.
 #  2. 100 resolver addresses at once: the lab's live resolvers repeated to 100
-#     entries (2800+ questions), through the bounded query engine
+#     entries (5800+ questions), through the bounded query engine
 #     (--concurrency, default 256 in flight, 16 per address).
 #
 # Usage: bench/audit-bench.sh [-n ADDRESSES] [-j CONCURRENCY] [-w]
@@ -46,7 +47,8 @@ print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$1"
 echo "== 1. one resolver, all $(grep -vc '^#' "$LAB_DIR/canary/modes.tsv") modes"
 printf '%-22s %-16s %10s %10s\n' resolver address "1st ms" "2nd ms"
 for pair in unbound:$LAB_RES_UNBOUND bind:$LAB_RES_BIND kresd:$LAB_RES_KRESD pdns:$LAB_RES_PDNS \
-	non-validating:$LAB_RES_NOVALIDATE wrong-ta:$LAB_RES_WRONG_TA dead:$LAB_RES_DEAD; do
+	non-validating:$LAB_RES_NOVALIDATE wrong-ta:$LAB_RES_WRONG_TA permissive:$LAB_RES_PERMISSIVE \
+	do-only:$LAB_RES_DO_ONLY dead:$LAB_RES_DEAD; do
 	name=${pair%%:*} addr=${pair#*:}
 	"$DNSVIGIL" audit --canary "$CAN" --format json --timeout 1000 "$addr" > "$W/a1.json"
 	"$DNSVIGIL" audit --canary "$CAN" --format json --timeout 1000 "$addr" > "$W/a2.json"
@@ -61,5 +63,5 @@ for ((i = 0; i < N; i++)); do addrs+=("${live[i % ${#live[@]}]}"); done
 t0=$(date +%s%N)
 "$DNSVIGIL" audit --canary "$CAN" --format json --timeout 2000 --concurrency "$J" "${addrs[@]}" > "$W/many.json"
 t1=$(date +%s%N)
-echo "$N addresses, $((N * 28))+ questions: audit ${ms:-}$(ms "$W/many.json") ms (process wall $(((t1 - t0) / 1000000)) ms)"
+echo "$N addresses, $((N * 58))+ questions: audit ${ms:-}$(ms "$W/many.json") ms (process wall $(((t1 - t0) / 1000000)) ms)"
 echo "verdicts: $(verdicts "$W/many.json")"

@@ -1,19 +1,17 @@
 /*
  * The canary: a signed parent zone with one child zone per DNSSEC failure
- * mode (dv_canary_write), and the audit that asks resolvers for each mode's
- * name and judges whether they validate (dv_audit_run).
+ * mode (dv_canary_write).
  *
  * The mode table below is the one source of truth: the writer builds a zone
- * from each entry and the audit asks the question each entry names.
+ * from each entry, the resolver probe (src/probe/resolver.h) asks the
+ * question each entry names and the audit (src/checks/audit.h) judges the
+ * answers by the entry's expectation.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-
-#include "findings/findings.h"
 
 /*! What a correct validating resolver answers for a mode's question. */
 typedef enum {
@@ -71,6 +69,10 @@ const char *dv_expect_name(dv_expect_t e);
 /*! The question for a mode under canary zone `zone` (presentation, trailing dot). */
 int dv_canary_qname(const dv_canary_mode_t *m, const char *zone, char *buf, size_t len);
 
+/*! The first mode of the table built with `fault` (DV_FAULT_NONE: the
+ *  valid control), or NULL. */
+const dv_canary_mode_t *dv_canary_mode_by_fault(dv_fault_t fault);
+
 typedef struct {
 	const char *zone;            /*!< canary parent zone, e.g. "canary.lab." */
 	const char *out_dir;         /*!< where the zone files go (created) */
@@ -89,116 +91,3 @@ typedef struct {
  * qname, qtype, expect, EDE).  Errors go to errbuf.
  */
 int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen);
-
-/* ---- audit ---------------------------------------------------------------- */
-
-typedef enum {
-	DV_VERDICT_VALIDATING,
-	DV_VERDICT_NOT_VALIDATING,
-	DV_VERDICT_PARTIAL,
-	DV_VERDICT_STRIPS_AD,
-	DV_VERDICT_UNREACHABLE,
-	DV_VERDICT_TA_BROKEN,
-	DV_VERDICT_INDETERMINATE, /*!< answers, but cannot reach the canary (SERVFAIL with CD too)
-	                           */
-} dv_verdict_t;
-
-const char *dv_verdict_name(dv_verdict_t v); /*!< "validating", "not-validating", ... */
-
-#define DV_AUDIT_MAX_EDE 4
-
-typedef struct {
-	uint16_t code;
-	char text[256]; /*!< EXTRA-TEXT (truncated), non-printable bytes replaced */
-} dv_ede_t;
-
-/*! One answer (or its absence). */
-typedef struct {
-	int status; /*!< DV_OK, DV_ETIMEOUT, DV_ENET, DV_EPARSE; -100: not asked */
-	int rcode;  /*!< DNS rcode (extended), -1 without answer */
-	bool ad, tc, tcp;
-	uint16_t ancount;
-	unsigned rtt_ms;
-	size_t ede_count;
-	dv_ede_t ede[DV_AUDIT_MAX_EDE];
-} dv_answer_t;
-
-/*! How a mode's answer compares with what a correct validator says. */
-typedef enum {
-	DV_OUTCOME_OK,             /*!< as a correct validator answers */
-	DV_OUTCOME_BOGUS_ACCEPTED, /*!< bogus data returned */
-	DV_OUTCOME_SECURE_FAILED,  /*!< a secure or insecure name got SERVFAIL */
-	DV_OUTCOME_NO_AD,          /*!< a secure name answered without AD */
-	DV_OUTCOME_WRONG_AD,       /*!< AD on an insecure or bogus answer */
-	DV_OUTCOME_NO_ANSWER,      /*!< timeout or network error */
-	DV_OUTCOME_OTHER,          /*!< REFUSED, FORMERR, ... */
-	DV_OUTCOME_REJECTED_CD,    /*!< bogus mode SERVFAILed, and again with CD (PowerDNS 4.8 on
-	                                bogus negative answers): rejected, reason unproven */
-	DV_OUTCOME_NSEC3_SECURE,   /*!< NSEC3 mode answered with AD */
-	DV_OUTCOME_NSEC3_INSECURE, /*!< NSEC3 mode answered without AD */
-	DV_OUTCOME_NSEC3_SERVFAIL, /*!< NSEC3 mode SERVFAILed (RFC 9276 §3.2 allows above a limit)
-	                            */
-} dv_outcome_t;
-
-const char *dv_outcome_name(dv_outcome_t o);
-
-typedef struct {
-	dv_answer_t first; /*!< DO+RD */
-	dv_answer_t cd;    /*!< DO+RD+CD, asked only when `first` was SERVFAIL */
-	dv_outcome_t outcome;
-} dv_mode_result_t;
-
-typedef struct {
-	char address[64]; /*!< as given */
-	dv_verdict_t verdict;
-	int nsec3_limit; /*!< highest NSEC3 iteration count still given AD, -1 none */
-	bool sends_ede;  /*!< some answer carried an EDE option */
-	unsigned elapsed_ms;
-	dv_mode_result_t *modes; /*!< dv_canary_mode_count entries */
-	dv_findings_t findings;  /*!< RESOLVER_* findings */
-} dv_resolver_result_t;
-
-typedef struct {
-	const char *canary;      /*!< canary zone, trailing dot optional */
-	uint16_t port;           /*!< default port for addresses without one (53) */
-	unsigned timeout_ms;     /*!< per attempt (0: 3000) */
-	int retries;             /*!< extra UDP attempts (-1: 1) */
-	unsigned max_inflight;   /*!< overall concurrency bound (0: 256) */
-	unsigned per_server_max; /*!< per-resolver concurrency bound (0: 16) */
-} dv_audit_opts_t;
-
-typedef struct {
-	dv_resolver_result_t *v;
-	size_t len;
-	unsigned elapsed_ms;
-	char canary[1025];
-} dv_audit_t;
-
-/*!
- * Ask every resolver for every mode, concurrently through dv_net, and judge.
- * DV_EINVAL for a bad canary name or address (message in errbuf).  The
- * result is owned by the caller (dv_audit_free).
- */
-int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n, dv_audit_t *out,
-                 char *errbuf, size_t errlen);
-void dv_audit_free(dv_audit_t *a);
-
-/*!
- * Read a report written by dv_audit_print_json (the raw answers are in it)
- * and judge it again: same answers, same verdicts.  DV_EPARSE with a message
- * in errbuf when the file is not such a report.  Free with dv_audit_free.
- */
-int dv_audit_load(const char *path, dv_audit_t *out, char *errbuf, size_t errlen);
-
-/*! Reports: text matrix (verbose: with every EDE EXTRA-TEXT), JSON, Nagios
- *  plugin line.  Return the exit status. */
-int dv_audit_print_text(const dv_audit_t *a, bool verbose, FILE *out);
-int dv_audit_print_json(const dv_audit_t *a, FILE *out);
-int dv_audit_print_nagios(const dv_audit_t *a, FILE *out);
-
-/*! Classify every mode of rr (its answers filled in) and set verdict, NSEC3
- *  limit, EDE flag and findings.  Exposed for unit tests; dv_audit_run calls it. */
-void dv_audit_judge(dv_audit_t *a, dv_resolver_result_t *rr);
-
-/*! Parse the EDE options (RFC 8914 §2) of a DNS message into ans (bounds-checked). */
-void dv_audit_parse_answer(const uint8_t *wire, size_t len, dv_answer_t *ans);

@@ -99,3 +99,11 @@ int dv_canary_qname(const dv_canary_mode_t *m, const char *zone, char *buf, size
 		return DV_EINVAL;
 	return 0;
 }
+
+const dv_canary_mode_t *dv_canary_mode_by_fault(dv_fault_t fault)
+{
+	for (size_t i = 0; i < dv_canary_mode_count; i++)
+		if (dv_canary_modes[i].fault == fault)
+			return &dv_canary_modes[i];
+	return NULL;
+}

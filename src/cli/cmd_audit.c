@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "canary/canary.h"
+#include "checks/audit.h"
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
+#include "probe/resolver.h"
+#include "report/audit.h"
+#include "report/report.h"
+#include "snapshot/resolver.h"
 
 static const char usage_text[] =
     "usage: dnsvigil audit --canary NAME [options] ADDRESS...\n"
@@ -17,15 +21,22 @@ static const char usage_text[] =
     "  -t, --timeout MS         per-attempt timeout (default 3000)\n"
     "  -r, --retries N          extra UDP attempts per question (default 1)\n"
     "  -j, --concurrency N      questions in flight overall (default 256)\n"
+    "  -n, --now TIME           judge the canary's signatures at TIME: YYYYMMDDHHmmSS\n"
+    "                           (UTC) or @UNIX (default: the time of the probe, also\n"
+    "                           for --from)\n"
     "  -f, --format text|json   report format (default text)\n"
     "      --nagios             one Nagios/Icinga plugin line, exit 0/1/2/3\n"
     "  -v, --verbose            text: every EDE code and EXTRA-TEXT per resolver\n"
-    "      --save FILE          also write the JSON report (every answer) to FILE\n"
-    "      --from FILE          judge a saved JSON report again instead of asking\n"
-    "ADDRESS: 192.0.2.1, 192.0.2.1@5353, ::1, [::1]:5353\n"
-    "exit status: 0 every resolver validates, 1 warnings, 2 a resolver fails or bad input;\n"
-    "--nagios: 0 OK, 1 WARNING (strips AD), 2 CRITICAL (accepts bogus data, unreachable,\n"
-    "trust anchor broken), 3 UNKNOWN (the audit could not run or judge)\n";
+    "      --save FILE          also save every answer (a resolver snapshot) to FILE\n"
+    "      --from FILE          judge a saved snapshot again instead of asking\n"
+    "ADDRESS: 192.0.2.1, 192.0.2.1@5353, ::1, [::1]:5353 (at most 256)\n"
+    "exit status (and with --nagios): 0 OK, every resolver validates; 1 WARNING, a\n"
+    "resolver strips AD; 2 CRITICAL, a resolver accepts bogus data (also only without\n"
+    "DO, or permissively), is no resolver, is unreachable or has a broken trust\n"
+    "anchor, or bad input; 3 UNKNOWN, a resolver could not be judged (canary not\n"
+    "found or expired, questions unanswered) or, with --nagios, the audit could not run\n";
+
+enum { OPT_NAGIOS = 256, OPT_SAVE, OPT_FROM };
 
 int dv_cmd_audit(int argc, char **argv)
 {
@@ -35,21 +46,26 @@ int dv_cmd_audit(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'},
 	    {"retries", required_argument, NULL, 'r'},
 	    {"concurrency", required_argument, NULL, 'j'},
+	    {"now", required_argument, NULL, 'n'},
 	    {"format", required_argument, NULL, 'f'},
-	    {"nagios", no_argument, NULL, 'N'},
+	    {"nagios", no_argument, NULL, OPT_NAGIOS},
 	    {"verbose", no_argument, NULL, 'v'},
-	    {"save", required_argument, NULL, 'S'},
-	    {"from", required_argument, NULL, 'F'},
+	    {"save", required_argument, NULL, OPT_SAVE},
+	    {"from", required_argument, NULL, OPT_FROM},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	dv_audit_opts_t opts = {.port = 53, .retries = -1};
-	const char *format = "text", *save = NULL, *from = NULL;
+	dv_resolver_probe_opts_t opts = {.port = 53, .retries = -1};
+	const char *format = "text", *save = NULL, *from = NULL, *now_s = NULL;
 	bool nagios = false, verbose = false;
 	unsigned long v;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:p:t:r:j:f:vh", longopts, NULL)) != -1) {
+	/* Bad usage: exit 2, or UNKNOWN with its one line for a plugin. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--nagios") == 0)
+			nagios = true;
+	while ((c = getopt_long(argc, argv, "c:p:t:r:j:n:f:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			opts.canary = optarg;
@@ -74,21 +90,23 @@ int dv_cmd_audit(int argc, char **argv)
 				goto bad;
 			opts.max_inflight = (unsigned)v;
 			break;
+		case 'n':
+			now_s = optarg;
+			break;
 		case 'f':
 			format = optarg;
 			if (dv_cli_format("audit", format) != 0)
 				goto bad;
 			break;
-		case 'N':
-			nagios = true;
+		case OPT_NAGIOS:
 			break;
 		case 'v':
 			verbose = true;
 			break;
-		case 'S':
+		case OPT_SAVE:
 			save = optarg;
 			break;
-		case 'F':
+		case OPT_FROM:
 			from = optarg;
 			break;
 		case 'h':
@@ -99,46 +117,82 @@ int dv_cmd_audit(int argc, char **argv)
 			return nagios ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR;
 		}
 	}
-	if (from == NULL && (opts.canary == NULL || optind >= argc)) {
+	const char *misuse = NULL;
+	if (from != NULL && optind < argc)
+		misuse = "--from takes no ADDRESS: the snapshot names its resolvers";
+	else if (from != NULL && opts.canary != NULL)
+		misuse = "--from takes no --canary: the snapshot names its canary";
+	else if (from == NULL && (opts.canary == NULL || optind >= argc))
+		misuse = "need --canary and at least one address";
+	if (misuse != NULL) {
 		if (nagios) {
-			printf("DNSVIGIL AUDIT UNKNOWN - need --canary and at least one address\n");
+			printf("DNSVIGIL AUDIT UNKNOWN - %s\n", misuse);
 			return DV_EXIT_UNKNOWN;
 		}
-		fputs(usage_text, stderr);
+		fprintf(stderr, "dnsvigil audit: %s\n%s", misuse, usage_text);
 		return DV_EXIT_ERROR;
 	}
-	dv_audit_t audit;
-	char err[512];
-	int ret;
+
+	dv_resolver_snapshot_t *snap = NULL;
+	dv_audit_result_t res = {0};
+	char err[1024];
+	int status = nagios ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR, ret;
 	if (from != NULL)
-		ret = dv_audit_load(from, &audit, err, sizeof(err));
+		ret = dv_resolver_snapshot_load(from, &snap, err, sizeof(err));
 	else
-		ret = dv_audit_run(&opts, (const char *const *)argv + optind,
-		                   (size_t)(argc - optind), &audit, err, sizeof(err));
+		ret = dv_resolver_probe_run(&opts, (const char *const *)argv + optind,
+		                            (size_t)(argc - optind), &snap, err, sizeof(err));
 	if (ret != 0) {
-		if (nagios) {
+		if (nagios)
 			printf("DNSVIGIL AUDIT UNKNOWN - %s\n", err[0] ? err : dv_strerror(ret));
-			return DV_EXIT_UNKNOWN;
-		}
-		fprintf(stderr, "dnsvigil audit: %s\n", err[0] ? err : dv_strerror(ret));
-		return DV_EXIT_ERROR;
+		else
+			fprintf(stderr, "dnsvigil audit: %s\n", err[0] ? err : dv_strerror(ret));
+		return status;
 	}
-	if (save != NULL) {
-		FILE *f = fopen(save, "w");
-		if (f == NULL || (dv_audit_print_json(&audit, f), fclose(f)) != 0) {
-			fprintf(stderr, "dnsvigil audit: cannot write %s\n", save);
-			dv_audit_free(&audit);
-			return nagios ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR;
+	bool save_failed = false;
+	if (save != NULL && dv_resolver_snapshot_save(snap, save, err, sizeof(err)) != DV_OK) {
+		if (nagios) {
+			printf("DNSVIGIL AUDIT UNKNOWN - %s\n", err);
+			goto out;
 		}
+		/* The report is still printed: the answers are not lost with the file. */
+		fprintf(stderr, "dnsvigil audit: %s\n", err);
+		save_failed = true;
 	}
-	int status;
-	if (nagios)
-		status = dv_audit_print_nagios(&audit, stdout);
-	else if (strcmp(format, "json") == 0)
-		status = dv_audit_print_json(&audit, stdout);
-	else
-		status = dv_audit_print_text(&audit, verbose, stdout);
-	dv_audit_free(&audit);
+	/* Time is an input: by default the probe's own, so --from repeats the verdict. */
+	int64_t now = snap->time;
+	if (now_s != NULL && dv_cli_now(now_s, &now) != 0) {
+		if (nagios)
+			printf("DNSVIGIL AUDIT UNKNOWN - bad --now '%s'\n", now_s);
+		goto out;
+	}
+	if ((ret = dv_audit_judge(snap, now, &res)) != DV_OK) {
+		if (nagios)
+			printf("DNSVIGIL AUDIT UNKNOWN - %s\n", dv_strerror(ret));
+		else
+			fprintf(stderr, "dnsvigil audit: %s\n", dv_strerror(ret));
+		goto out;
+	}
+	int judged = dv_audit_exit_status(&res), written = 0;
+	if (nagios) {
+		dv_report_audit_nagios(stdout, &res);
+	} else if (strcmp(format, "json") == 0) {
+		json_t *j = dv_report_audit_json(&res);
+		written = dv_json_write(stdout, j);
+		json_decref(j);
+	} else {
+		dv_report_audit_text(stdout, &res, verbose);
+	}
+	/* A report that did not reach its reader is a failure (issue 10 §4). */
+	if (written != 0 || fflush(stdout) != 0 || ferror(stdout)) {
+		if (!nagios)
+			fprintf(stderr, "dnsvigil audit: cannot write the report\n");
+		goto out;
+	}
+	status = save_failed && judged < DV_EXIT_ERROR ? DV_EXIT_ERROR : judged;
+out:
+	dv_audit_result_clear(&res);
+	dv_resolver_snapshot_free(snap);
 	return status;
 bad:
 	if (nagios) {

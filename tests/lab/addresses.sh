@@ -29,6 +29,8 @@ LAB_RES_KRESD=127.53.10.3       # Knot Resolver, validating
 LAB_RES_PDNS=127.53.10.4        # PowerDNS Recursor, validating
 LAB_RES_NOVALIDATE=127.53.10.5  # Unbound with module-config "iterator": no validation
 LAB_RES_WRONG_TA=127.53.10.6    # Unbound validating with a trust anchor matching no root key
+LAB_RES_PERMISSIVE=127.53.10.7  # Unbound with val-permissive-mode: AD on secure data, bogus data passed on
+LAB_RES_DO_ONLY=127.53.10.8     # PowerDNS Recursor dnssec=process: validates only questions with DO (or AD)
 LAB_RES_DEAD=127.53.10.9        # reserved, nothing listens
 
 # Canary (dnsvigil canary output, served when the binary supports it)
@@ -39,4 +41,4 @@ LAB_CANARY_SERVER=127.53.11.1   # NSD serving every zone file dnsvigil canary wr
 LAB_ALL_ADDRS="$LAB_ROOT_SERVER $LAB_TLD_NSD $LAB_TLD_BIND $LAB_KNOT $LAB_SEC_NSD $LAB_SEC_BIND
  $LAB_PROVB_NSD $LAB_PROVB_BIND $LAB_ODD_NSD $LAB_FAULT_DROP $LAB_FAULT_TC $LAB_FAULT_REFUSED
  $LAB_RES_UNBOUND $LAB_RES_BIND $LAB_RES_KRESD $LAB_RES_PDNS $LAB_RES_NOVALIDATE $LAB_RES_WRONG_TA
- $LAB_CANARY_SERVER"
+ $LAB_RES_PERMISSIVE $LAB_RES_DO_ONLY $LAB_CANARY_SERVER"

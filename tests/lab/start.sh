@@ -136,7 +136,7 @@ lease() {
 # ---------------------------------------------------------------- already up?
 
 ALL_PROCS="knotd nsd-root nsd-tld nsd-sec nsd-provb nsd-odd named-auth faultd
- unbound named-res kresd pdns unbound-noval unbound-wrongta"
+ unbound named-res kresd pdns unbound-noval unbound-wrongta unbound-permissive pdns-doonly"
 if [ -f "$LAB_DIR/.stamp" ] && [ "$(cat "$LAB_DIR/.stamp")" = "$STAMP" ] &&
 	{ [ $CANARY_OK = 0 ] || grep -q '^LAB_CANARY=1$' "$LAB_DIR/lab.env" 2> /dev/null; } &&
 	[ -f "$LAB_DIR/lab.env" ] && [ -f "$LAB_DIR/.signed-at" ] &&
@@ -842,6 +842,23 @@ clearTA('.')
 addTA('.', "$TA_TAG $TA_ALG $TA_DT $TA_HEX")
 CONF
 launch pdns pdns_recursor --config-dir="$PD" --daemon=no --disable-syslog --write-pid=no
+
+# ---- resolvers that validate but do not protect every client (audit verdicts
+# "permissive" and "validates-do-only"; tests/func/test_audit.sh)
+# Unbound's val-permissive-mode: validates (AD on secure data) yet passes
+# bogus data on, without AD.  PowerDNS Recursor's dnssec=process: the same
+# configuration as the validating one above, but it validates only questions
+# that carry DO or AD, so an ordinary stub (neither) gets bogus data.
+unbound_conf unbound-permissive "$LAB_RES_PERMISSIVE" "validator iterator" \
+	"trust-anchor-file: \"$LAB_DIR/root.ds\""$'\n'"    val-permissive-mode: yes"
+rm -rf "$LAB_DIR/pdns-doonly" && mkdir -p "$LAB_DIR/pdns-doonly"
+sed -e "s/^local-address=.*/local-address=$LAB_RES_DO_ONLY/" -e 's/^dnssec=validate$/dnssec=process/' \
+	-e "s#^socket-dir=.*#socket-dir=$LAB_DIR/pdns-doonly#" "$PD/recursor.conf" > "$LAB_DIR/pdns-doonly/recursor.conf"
+grep -qx 'dnssec=process' "$LAB_DIR/pdns-doonly/recursor.conf" || die "pdns-doonly: no dnssec=process in its configuration"
+launch pdns-doonly pdns_recursor --config-dir="$LAB_DIR/pdns-doonly" --daemon=no --disable-syslog --write-pid=no
+wait_rcode unbound-permissive "$LAB_RES_PERMISSIVE" healthy.lab. NOERROR ad
+wait_rcode pdns-doonly "$LAB_RES_DO_ONLY" healthy.lab. NOERROR ad
+# ---- end of the permissive and DO-only resolvers
 
 step "waiting for resolvers"
 wait_rcode unbound "$LAB_RES_UNBOUND" healthy.lab. NOERROR ad

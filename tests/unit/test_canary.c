@@ -1,8 +1,7 @@
 /*
  * Unit tests of the canary: each child zone has exactly its fault (checked
- * with the verify checks and the DS primitives), the writer is stable across
- * runs, the EDE parser is bounded, and the audit's verdicts follow from
- * rcode and AD.
+ * with the verify checks and the DS primitives), and the writer is stable
+ * across runs.  The audit's own tests are in test_audit.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 #include "core/error.h"
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
+#include "snapshot/resolver.h"
 
 #define NOW 1795392000 /* 2026-11-23T00:00:00Z */
 
@@ -110,6 +110,11 @@ static void test_mode_table(void **state)
 	char q[300];
 	assert_int_equal(dv_canary_qname(mode("nsec-none"), "canary.example", q, sizeof(q)), 0);
 	assert_string_equal(q, "nx.nsec-none.canary.example.");
+	/* The audit dates the canary by these two (checks/audit.c). */
+	assert_ptr_equal(dv_canary_mode_by_fault(DV_FAULT_NONE), mode("valid"));
+	assert_ptr_equal(dv_canary_mode_by_fault(DV_FAULT_NOT_YET), mode("rrsig-notyet"));
+	/* The resolver probe asks each mode at most three ways; a snapshot holds them. */
+	assert_true(3 * dv_canary_mode_count <= DV_RSNAP_MAX_QUERIES_PER_RESOLVER);
 }
 
 /* Load DIR/<label>.canary.example.zone and run every verify check at NOW. */
@@ -337,245 +342,12 @@ static void test_stable_across_runs(void **state)
 	}
 }
 
-/* ---- EDE parsing --------------------------------------------------------------- */
-
-static size_t build_msg(uint8_t *w, uint8_t rcode, bool ad, const uint8_t *opts, size_t optlen)
-{
-	memset(w, 0, 12);
-	w[0] = 0x12;
-	w[2] = 0x81;                                      /* QR RD */
-	w[3] = (uint8_t)(0x80 | (ad ? 0x20 : 0) | rcode); /* RA, AD */
-	w[5] = 1;                                         /* QDCOUNT */
-	w[11] = 1;                                        /* ARCOUNT: OPT */
-	size_t p = 12;
-	static const uint8_t q[] = {1, 'x', 0, 0, 1, 0, 1};
-	memcpy(w + p, q, sizeof(q));
-	p += sizeof(q);
-	/* OPT: root owner, type 41, class = 1232, TTL with DO, rdata */
-	const uint8_t opt[] = {
-	    0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, (uint8_t)(optlen >> 8), (uint8_t)optlen};
-	memcpy(w + p, opt, sizeof(opt));
-	p += sizeof(opt);
-	if (optlen > 0)
-		memcpy(w + p, opts, optlen);
-	return p + optlen;
-}
-
-static void test_parse_ede(void **state)
-{
-	(void)state;
-	uint8_t w[512];
-	/* Two EDE options (RFC 8914 §2) and a cookie (code 10) between them. */
-	static const uint8_t two[] = {0, 15, 0, 5, 0, 7, 'a', 'b', 'c', 0, 10, 0, 8,  1,
-	                              2, 3,  4, 5, 6, 7, 8,   0,   15,  0, 3,  0, 22, 0x01};
-	dv_answer_t a;
-	memset(&a, 0, sizeof(a));
-	a.status = DV_OK;
-	size_t len = build_msg(w, 2, false, two, sizeof(two));
-	dv_audit_parse_answer(w, len, &a);
-	assert_int_equal(a.rcode, 2);
-	assert_false(a.ad);
-	assert_int_equal(a.ede_count, 2);
-	assert_int_equal(a.ede[0].code, 7);
-	assert_string_equal(a.ede[0].text, "abc");
-	assert_int_equal(a.ede[1].code, 22);
-	assert_string_equal(a.ede[1].text, "?"); /* control byte not passed through */
-
-	/* An option whose length runs past the OPT RDATA: nothing read beyond it. */
-	static const uint8_t bad[] = {0, 15, 0, 40, 0, 6, 'x'};
-	memset(&a, 0, sizeof(a));
-	len = build_msg(w, 2, false, bad, sizeof(bad));
-	dv_audit_parse_answer(w, len, &a);
-	assert_int_equal(a.rcode, 2);
-	assert_int_equal(a.ede_count, 0);
-
-	/* No EDE, AD set, NOERROR. */
-	memset(&a, 0, sizeof(a));
-	len = build_msg(w, 0, true, NULL, 0);
-	dv_audit_parse_answer(w, len, &a);
-	assert_int_equal(a.rcode, 0);
-	assert_true(a.ad);
-	assert_int_equal(a.ede_count, 0);
-
-	/* Shorter than a header. */
-	memset(&a, 0, sizeof(a));
-	dv_audit_parse_answer(w, 5, &a);
-	assert_int_equal(a.status, DV_EPARSE);
-}
-
-/* ---- verdicts ------------------------------------------------------------------- */
-
-typedef enum { R_VALIDATING, R_NONVALIDATING, R_WRONG_TA, R_DEAD, R_NO_AD, R_NO_CANARY } kind_t;
-
-static void set(dv_answer_t *a, int status, int rcode, bool ad, int ede)
-{
-	memset(a, 0, sizeof(*a));
-	a->status = status;
-	a->rcode = rcode;
-	a->ad = ad;
-	if (ede >= 0) {
-		a->ede_count = 1;
-		a->ede[0].code = (uint16_t)ede;
-	}
-}
-
-/* Fill rr's answers as a resolver of `kind` with NSEC3 limit `limit` would. */
-static void simulate(dv_resolver_result_t *rr, kind_t kind, int limit, bool ede,
-                     const char *accepts)
-{
-	for (size_t m = 0; m < dv_canary_mode_count; m++) {
-		const dv_canary_mode_t *md = &dv_canary_modes[m];
-		dv_mode_result_t *r = &rr->modes[m];
-		int nx = md->qpre[0] != '\0' ? 3 : 0;
-		memset(&r->cd, 0, sizeof(r->cd));
-		r->cd.status = -100;
-		switch (kind) {
-		case R_DEAD:
-			set(&r->first, DV_ETIMEOUT, -1, false, -1);
-			continue;
-		case R_NONVALIDATING:
-			set(&r->first, DV_OK, nx, false, -1);
-			continue;
-		case R_WRONG_TA:
-		case R_NO_CANARY:
-			set(&r->first, DV_OK, 2, false, -1);
-			set(&r->cd, DV_OK, kind == R_WRONG_TA ? nx : 2, false, -1);
-			continue;
-		default:
-			break;
-		}
-		bool ad = kind != R_NO_AD;
-		switch (md->expect) {
-		case DV_EXPECT_SECURE:
-			set(&r->first, DV_OK, nx, ad, -1);
-			break;
-		case DV_EXPECT_INSECURE:
-			set(&r->first, DV_OK, nx, false, -1);
-			break;
-		case DV_EXPECT_NSEC3:
-			set(&r->first, DV_OK, 3, ad && md->iterations <= limit, -1);
-			break;
-		case DV_EXPECT_BOGUS:
-			if (accepts != NULL && strcmp(accepts, md->label) == 0) {
-				set(&r->first, DV_OK, nx, false, -1);
-			} else {
-				set(&r->first, DV_OK, 2, false, ede ? md->ede : -1);
-				set(&r->cd, DV_OK, nx, false, -1);
-			}
-			break;
-		}
-	}
-}
-
-static dv_resolver_result_t *judge(dv_audit_t *a, kind_t kind, int limit, bool ede,
-                                   const char *accepts)
-{
-	static dv_resolver_result_t rr;
-	static dv_mode_result_t modes[64];
-	assert_true(dv_canary_mode_count <= 64);
-	memset(&rr, 0, sizeof(rr));
-	memset(modes, 0, sizeof(modes));
-	rr.modes = modes;
-	snprintf(rr.address, sizeof(rr.address), "192.0.2.53");
-	simulate(&rr, kind, limit, ede, accepts);
-	dv_audit_judge(a, &rr);
-	return &rr;
-}
-
-static bool has(const dv_resolver_result_t *rr, dv_code_t code)
-{
-	return count_code(&rr->findings, code) > 0;
-}
-
-static void test_verdicts(void **state)
-{
-	(void)state;
-	dv_audit_t a;
-	memset(&a, 0, sizeof(a));
-	snprintf(a.canary, sizeof(a.canary), "canary.example.");
-
-	dv_resolver_result_t *r = judge(&a, R_VALIDATING, 150, true, NULL);
-	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
-	assert_int_equal(r->nsec3_limit, 150);
-	assert_true(r->sends_ede);
-	assert_int_equal(r->findings.len, 0);
-	dv_findings_free(&r->findings);
-
-	r = judge(&a, R_VALIDATING, 50, false, NULL); /* Knot Resolver 5.6, BIND 9.18 (no EDE) */
-	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
-	assert_int_equal(r->nsec3_limit, 50);
-	assert_false(r->sends_ede);
-	assert_true(has(r, DV_F_RESOLVER_NO_EDE));
-	dv_findings_free(&r->findings);
-
-	r = judge(&a, R_NONVALIDATING, 0, false, NULL);
-	assert_int_equal(r->verdict, DV_VERDICT_NOT_VALIDATING);
-	assert_int_equal(r->nsec3_limit, -1);
-	assert_true(has(r, DV_F_RESOLVER_NOT_VALIDATING));
-	for (size_t m = 0; m < dv_canary_mode_count; m++)
-		if (dv_canary_modes[m].expect == DV_EXPECT_BOGUS)
-			assert_int_equal(r->modes[m].outcome, DV_OUTCOME_BOGUS_ACCEPTED);
-	dv_findings_free(&r->findings);
-
-	r = judge(&a, R_VALIDATING, 150, true, "rrsig-exp-a"); /* e.g. clock skew tolerance */
-	assert_int_equal(r->verdict, DV_VERDICT_PARTIAL);
-	assert_true(has(r, DV_F_RESOLVER_PARTIAL_VALIDATION));
-	assert_non_null(strstr(r->findings.v[0].detail, "rrsig-exp-a"));
-	assert_null(strstr(r->findings.v[0].detail, "rrsig-exp-all"));
-	dv_findings_free(&r->findings);
-
-	r = judge(&a, R_WRONG_TA, 0, false, NULL);
-	assert_int_equal(r->verdict, DV_VERDICT_TA_BROKEN);
-	assert_true(has(r, DV_F_RESOLVER_TRUST_ANCHOR_BROKEN));
-	dv_findings_free(&r->findings);
-
-	r = judge(&a, R_DEAD, 0, false, NULL);
-	assert_int_equal(r->verdict, DV_VERDICT_UNREACHABLE);
-	assert_true(has(r, DV_F_RESOLVER_UNREACHABLE));
-	dv_findings_free(&r->findings);
-
-	r = judge(&a, R_NO_AD, 150, true, NULL);
-	assert_int_equal(r->verdict, DV_VERDICT_STRIPS_AD);
-	assert_true(has(r, DV_F_RESOLVER_STRIPS_AD));
-	dv_findings_free(&r->findings);
-
-	/* PowerDNS 4.8: a bogus NXDOMAIN SERVFAILs with CD set too.  Still rejected. */
-	r = judge(&a, R_VALIDATING, 150, true, NULL);
-	dv_findings_free(&r->findings);
-	size_t nm = 0;
-	while (strcmp(dv_canary_modes[nm].label, "nsec-none") != 0)
-		nm++;
-	set(&r->modes[nm].cd, DV_OK, 2, false, -1);
-	dv_audit_judge(&a, r);
-	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
-	assert_int_equal(r->modes[nm].outcome, DV_OUTCOME_REJECTED_CD);
-	assert_int_equal(r->findings.len, 0);
-	dv_findings_free(&r->findings);
-
-	/* One bogus question timed out: its rejection was not seen. */
-	r = judge(&a, R_VALIDATING, 150, true, NULL);
-	dv_findings_free(&r->findings);
-	set(&r->modes[nm].first, DV_ETIMEOUT, -1, false, -1);
-	dv_audit_judge(&a, r);
-	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
-	assert_int_equal(r->modes[nm].outcome, DV_OUTCOME_NO_ANSWER);
-	assert_true(has(r, DV_F_RESOLVER_INDETERMINATE));
-	assert_non_null(strstr(r->findings.v[0].detail, "nsec-none"));
-	dv_findings_free(&r->findings);
-
-	r = judge(&a, R_NO_CANARY, 0, false, NULL); /* SERVFAIL with CD too: cannot judge */
-	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
-	assert_true(has(r, DV_F_RESOLVER_INDETERMINATE));
-	dv_findings_free(&r->findings);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mode_table),         cmocka_unit_test(test_clean_children),
 	    cmocka_unit_test(test_faulty_children),    cmocka_unit_test(test_parent_ds),
-	    cmocka_unit_test(test_stable_across_runs), cmocka_unit_test(test_parse_ede),
-	    cmocka_unit_test(test_verdicts),
+	    cmocka_unit_test(test_stable_across_runs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -73,12 +73,17 @@ static dv_snapshot_t *build(void)
 
 static char *to_string(const dv_snapshot_t *s, size_t *len)
 {
-	char *buf = NULL;
-	FILE *f = open_memstream(&buf, len);
+	/* open_memstream keeps the address of the pointer it updates: on the
+	 * heap, not in this frame (gcc 12 -Wdangling-pointer). */
+	char **buf = calloc(1, sizeof(*buf));
+	assert_non_null(buf);
+	FILE *f = open_memstream(buf, len);
 	assert_non_null(f);
 	assert_int_equal(dv_snapshot_write(s, f), DV_OK);
 	fclose(f);
-	return buf;
+	char *text = *buf;
+	free(buf);
+	return text;
 }
 
 static void test_roundtrip(void **state)
