@@ -9,9 +9,9 @@
 /*! Outcome of comparing two serials (RFC 1982 §3.2). */
 enum dv_serial_order {
 	DV_SERIAL_EQUAL = 0,
-	DV_SERIAL_OLDER = -1,     /*!< a precedes b */
-	DV_SERIAL_NEWER = 1,      /*!< a follows b */
-	DV_SERIAL_UNDEFINED = 2,  /*!< exactly 2^31 apart: RFC 1982 leaves the order undefined */
+	DV_SERIAL_OLDER = -1,    /*!< a precedes b */
+	DV_SERIAL_NEWER = 1,     /*!< a follows b */
+	DV_SERIAL_UNDEFINED = 2, /*!< exactly 2^31 apart: RFC 1982 leaves the order undefined */
 };
 
 /*! Compare serial a with serial b (RFC 1982 §3.2). */

@@ -29,10 +29,10 @@
 #define DEF_MAX_BYTES   (2ull * 1024 * 1024 * 1024)
 
 enum ixfr_state {
-	ST_STEP,    /* the next record is the SOA that opens a step's removals */
-	ST_REMOVE,  /* removals of the current step */
-	ST_ADD,     /* additions of the current step */
-	ST_DONE,    /* the closing SOA was seen */
+	ST_STEP,   /* the next record is the SOA that opens a step's removals */
+	ST_REMOVE, /* removals of the current step */
+	ST_ADD,    /* additions of the current step */
+	ST_DONE,   /* the closing SOA was seen */
 	ST_FAILED,
 };
 
@@ -55,7 +55,8 @@ struct dv_ixfr {
 	char error[256];
 };
 
-static int fail(dv_ixfr_t *ix, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(dv_ixfr_t *ix, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail(dv_ixfr_t *ix, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -149,7 +150,8 @@ int dv_ixfr_new(uint32_t client_serial, const dv_xfr_rr_t *server_soa,
 	}
 	ix->from = client_serial;
 	ix->records = 1;
-	if (xfr_soa_serial(server_soa, &ix->to) != DV_OK || rr_copy(ix, server_soa, &ix->server_soa) != DV_OK) {
+	if (xfr_soa_serial(server_soa, &ix->to) != DV_OK ||
+	    rr_copy(ix, server_soa, &ix->server_soa) != DV_OK) {
 		dv_ixfr_free(ix);
 		return DV_EPARSE;
 	}
@@ -252,7 +254,8 @@ int dv_ixfr_push(dv_ixfr_t *ix, const dv_xfr_rr_t *rr)
 	if (soa) {
 		if (!knot_dname_is_case_equal(rr->owner, ix->server_soa.owner)) {
 			/* An SOA elsewhere cannot mark a step: a broken sequence, not data. */
-			return fail(ix, DV_EPARSE, "record %zu: SOA not at the zone apex", ix->records);
+			return fail(ix, DV_EPARSE, "record %zu: SOA not at the zone apex",
+			            ix->records);
 		}
 		if (xfr_soa_serial(rr, &serial) != DV_OK) {
 			return fail(ix, DV_EPARSE, "record %zu: malformed SOA RDATA", ix->records);
@@ -261,9 +264,10 @@ int dv_ixfr_push(dv_ixfr_t *ix, const dv_xfr_rr_t *rr)
 	switch (ix->state) {
 	case ST_STEP:
 		if (!soa) {
-			return fail(ix, DV_EPARSE,
-			            "record %zu: expected the SOA that opens step %zu, got another type",
-			            ix->records, ix->nsteps + 1);
+			return fail(
+			    ix, DV_EPARSE,
+			    "record %zu: expected the SOA that opens step %zu, got another type",
+			    ix->records, ix->nsteps + 1);
 		}
 		return start_step(ix, rr, serial);
 	case ST_REMOVE:
@@ -275,10 +279,11 @@ int dv_ixfr_push(dv_ixfr_t *ix, const dv_xfr_rr_t *rr)
 		if (ix->steps[ix->nsteps - 1].pub.new_serial == ix->to) {
 			/* RFC 1995 §4: the answer ends with the server's SOA again. */
 			if (!xfr_soa_equal(rr, &ix->server_soa)) {
-				return fail(ix, DV_EPARSE,
-				            "record %zu: the closing SOA (serial %u) differs from the "
-				            "server's SOA (serial %u)",
-				            ix->records, serial, ix->to);
+				return fail(
+				    ix, DV_EPARSE,
+				    "record %zu: the closing SOA (serial %u) differs from the "
+				    "server's SOA (serial %u)",
+				    ix->records, serial, ix->to);
 			}
 			ix->state = ST_DONE;
 			return 1;

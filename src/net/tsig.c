@@ -93,7 +93,8 @@ static void skip_space(lexer_t *lx)
 			}
 		} else if (c == '/' && lx->p + 1 < lx->end && lx->p[1] == '*') {
 			lx->p += 2;
-			while (lx->p < lx->end && !(*lx->p == '*' && lx->p + 1 < lx->end && lx->p[1] == '/')) {
+			while (lx->p < lx->end &&
+			       !(*lx->p == '*' && lx->p + 1 < lx->end && lx->p[1] == '/')) {
 				if (*lx->p == '\n') {
 					lx->line++;
 				}
@@ -185,7 +186,8 @@ static int parse_bind(key_list_t *kl, const char *text, size_t len)
 			return unexpected(kl, &lx, t, "expected a 'key' statement");
 		}
 		if (kl->count == KEYS_MAX) {
-			return fail(kl, DV_ELIMIT, "line %zu: more than %d keys", lx.line, KEYS_MAX);
+			return fail(kl, DV_ELIMIT, "line %zu: more than %d keys", lx.line,
+			            KEYS_MAX);
 		}
 		key_text_t *k = &kl->keys[kl->count];
 		memset(k, 0, sizeof(*k));
@@ -205,13 +207,15 @@ static int parse_bind(key_list_t *kl, const char *text, size_t len)
 				break;
 			}
 			if (t != TOK_WORD) {
-				return unexpected(kl, &lx, t, "expected 'algorithm', 'secret' or '}'");
+				return unexpected(kl, &lx, t,
+				                  "expected 'algorithm', 'secret' or '}'");
 			}
 			bool is_alg = tok_is(&lx, "algorithm");
 			bool is_secret = tok_is(&lx, "secret");
 			if (!is_alg && !is_secret) {
 				return fail(kl, DV_EPARSE, "line %zu: unknown key clause '%.*s'",
-				            lx.line, (int)(lx.tok_len > 40 ? 40 : lx.tok_len), lx.tok);
+				            lx.line, (int)(lx.tok_len > 40 ? 40 : lx.tok_len),
+				            lx.tok);
 			}
 			if ((is_alg && k->has_alg) || (is_secret && k->has_secret)) {
 				return fail(kl, DV_EPARSE, "line %zu: '%s' given twice", lx.line,
@@ -223,8 +227,9 @@ static int parse_bind(key_list_t *kl, const char *text, size_t len)
 				                  is_alg ? "expected a value for 'algorithm'"
 				                         : "expected a value for 'secret'");
 			}
-			int r = is_alg ? copy_token(k->alg, sizeof(k->alg), lx.tok, lx.tok_len)
-			               : copy_token(k->secret, sizeof(k->secret), lx.tok, lx.tok_len);
+			int r = is_alg
+			            ? copy_token(k->alg, sizeof(k->alg), lx.tok, lx.tok_len)
+			            : copy_token(k->secret, sizeof(k->secret), lx.tok, lx.tok_len);
 			if (r != DV_OK) {
 				return fail(kl, DV_EPARSE, "line %zu: '%s' value too long", lx.line,
 				            is_alg ? "algorithm" : "secret");
@@ -297,8 +302,8 @@ static int parse_knot(key_list_t *kl, const char *text, size_t len)
 				goto out;
 			}
 			if (kl->count == KEYS_MAX) {
-				ret = fail(kl, DV_ELIMIT, "line %zu: more than %d keys", yp->line_count,
-				           KEYS_MAX);
+				ret = fail(kl, DV_ELIMIT, "line %zu: more than %d keys",
+				           yp->line_count, KEYS_MAX);
 				goto out;
 			}
 			k = &kl->keys[kl->count++];
@@ -327,12 +332,13 @@ static int parse_knot(key_list_t *kl, const char *text, size_t len)
 				goto out;
 			}
 			if ((is_alg && k->has_alg) || (is_secret && k->has_secret)) {
-				ret = fail(kl, DV_EPARSE, "line %zu: '%s' given twice", yp->line_count,
-				           yp->key);
+				ret = fail(kl, DV_EPARSE, "line %zu: '%s' given twice",
+				           yp->line_count, yp->key);
 				goto out;
 			}
-			r = is_alg ? copy_token(k->alg, sizeof(k->alg), yp->data, yp->data_len)
-			           : copy_token(k->secret, sizeof(k->secret), yp->data, yp->data_len);
+			r = is_alg
+			        ? copy_token(k->alg, sizeof(k->alg), yp->data, yp->data_len)
+			        : copy_token(k->secret, sizeof(k->secret), yp->data, yp->data_len);
 			if (r != DV_OK) {
 				ret = fail(kl, DV_EPARSE, "line %zu: '%s' value too long",
 				           yp->line_count, yp->key);
@@ -385,8 +391,8 @@ static bool looks_like_knot(const char *text, size_t len)
  * service, so only the last three are accepted.
  */
 static const char *const ALLOWED_ALGS[] = {"hmac-sha256", "hmac-sha384", "hmac-sha512"};
-static const char *const REFUSED_ALGS[] = {"hmac-md5", "hmac-md5.sig-alg.reg.int",
-                                           "hmac-sha1", "hmac-sha224"};
+static const char *const REFUSED_ALGS[] = {"hmac-md5", "hmac-md5.sig-alg.reg.int", "hmac-sha1",
+                                           "hmac-sha224"};
 
 static int check_algorithm(key_list_t *kl, const key_text_t *k, const char **canon)
 {

@@ -47,8 +47,8 @@ typedef struct {
 
 /* --- the query -------------------------------------------------------------------- */
 
-int dv_xfr_query_build(const dv_xfr_req_t *req, uint16_t id, uint8_t *buf, size_t cap,
-                       size_t *len, uint8_t *mac, size_t *mac_len)
+int dv_xfr_query_build(const dv_xfr_req_t *req, uint16_t id, uint8_t *buf, size_t cap, size_t *len,
+                       uint8_t *mac, size_t *mac_len)
 {
 	if (req == NULL || buf == NULL || len == NULL || cap < KNOT_WIRE_HEADER_SIZE ||
 	    cap > UINT16_MAX) {

@@ -128,11 +128,11 @@ enum dv_xfr_type {
 
 /*! What the answer turned out to be. */
 enum dv_xfr_kind {
-	DV_XFR_KIND_NONE = 0,  /*!< nothing usable arrived */
-	DV_XFR_KIND_FULL = 1,  /*!< the whole zone (AXFR, or IXFR answered AXFR-style) */
-	DV_XFR_KIND_DIFF = 2,  /*!< an IXFR difference sequence (result.ixfr) */
-	DV_XFR_KIND_SOA = 3,   /*!< IXFR answered with the server's SOA alone (RFC 1995 §4):
-	                            up to date when result.up_to_date */
+	DV_XFR_KIND_NONE = 0, /*!< nothing usable arrived */
+	DV_XFR_KIND_FULL = 1, /*!< the whole zone (AXFR, or IXFR answered AXFR-style) */
+	DV_XFR_KIND_DIFF = 2, /*!< an IXFR difference sequence (result.ixfr) */
+	DV_XFR_KIND_SOA = 3,  /*!< IXFR answered with the server's SOA alone (RFC 1995 §4):
+	                           up to date when result.up_to_date */
 };
 
 /*! Why a transfer failed (result.failure); status holds the matching dv_error. */
@@ -163,8 +163,8 @@ typedef struct {
 	struct sockaddr_storage addr; /*!< server address and port */
 	uint8_t zone[255];            /*!< zone apex, wire form */
 	enum dv_xfr_type type;
-	uint32_t serial;            /*!< IXFR: the client's serial (RFC 1995 §3) */
-	const dv_tsig_key_t *tsig;  /*!< NULL: unsigned; else must outlive the transfer */
+	uint32_t serial;           /*!< IXFR: the client's serial (RFC 1995 §3) */
+	const dv_tsig_key_t *tsig; /*!< NULL: unsigned; else must outlive the transfer */
 	dv_xfr_limits_t limits;
 	dv_ixfr_limits_t ixfr_limits;
 } dv_xfr_req_t;
@@ -183,19 +183,19 @@ typedef struct {
 typedef int (*dv_xfr_msg_cb)(void *ctx, const dv_xfr_msg_t *msg);
 
 typedef struct {
-	int status;                   /*!< DV_OK or a dv_error (DV_ENET, DV_ETIMEOUT, DV_EPARSE, ...) */
-	enum dv_xfr_failure failure;  /*!< DV_XFR_OK or why it failed */
-	enum dv_xfr_kind kind;        /*!< full, diff, SOA only (meaningful on success) */
-	uint8_t rcode;                /*!< RCODE of the last message (DV_XFR_REFUSED: the refusal) */
-	uint16_t tsig_error;          /*!< TSIG error field the server sent (RFC 8945 §5.3.2) */
-	uint32_t serial;              /*!< the server's SOA serial */
-	bool up_to_date;              /*!< IXFR: the server's serial is not newer than ours */
-	bool tsig_verified;           /*!< the answer was TSIG-signed and every check passed */
+	int status; /*!< DV_OK or a dv_error (DV_ENET, DV_ETIMEOUT, DV_EPARSE, ...) */
+	enum dv_xfr_failure failure; /*!< DV_XFR_OK or why it failed */
+	enum dv_xfr_kind kind;       /*!< full, diff, SOA only (meaningful on success) */
+	uint8_t rcode;               /*!< RCODE of the last message (DV_XFR_REFUSED: the refusal) */
+	uint16_t tsig_error;         /*!< TSIG error field the server sent (RFC 8945 §5.3.2) */
+	uint32_t serial;             /*!< the server's SOA serial */
+	bool up_to_date;             /*!< IXFR: the server's serial is not newer than ours */
+	bool tsig_verified;          /*!< the answer was TSIG-signed and every check passed */
 	uint64_t messages, records, bytes;
-	uint64_t tsig_signed;         /*!< messages that carried a TSIG */
+	uint64_t tsig_signed; /*!< messages that carried a TSIG */
 	unsigned elapsed_ms;
-	dv_ixfr_t *ixfr;              /*!< DV_XFR_KIND_DIFF: the sequence; the caller frees it */
-	char detail[320];             /*!< the failure in words, naming message and record */
+	dv_ixfr_t *ixfr;  /*!< DV_XFR_KIND_DIFF: the sequence; the caller frees it */
+	char detail[320]; /*!< the failure in words, naming message and record */
 } dv_xfr_result_t;
 
 /*! Called once when the transfer ends (result is borrowed; take result->ixfr

@@ -45,8 +45,8 @@ struct dv_tsig_key {
  * other fields are zero and the names the root); signed with req->tsig when
  * set (its MAC is written to mac, *mac_len bytes, for verifying the answer).
  */
-int dv_xfr_query_build(const dv_xfr_req_t *req, uint16_t id, uint8_t *buf, size_t cap,
-                       size_t *len, uint8_t *mac, size_t *mac_len);
+int dv_xfr_query_build(const dv_xfr_req_t *req, uint16_t id, uint8_t *buf, size_t cap, size_t *len,
+                       uint8_t *mac, size_t *mac_len);
 
 /* A bump allocator for one message's parse, emptied after each message. */
 typedef struct xfr_scratch_block xfr_scratch_block_t;

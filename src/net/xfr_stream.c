@@ -20,7 +20,7 @@
 #include "core/serial.h"
 #include "net/xfr_int.h"
 
-#define HDR_LEN       12      /* RFC 1035 §4.1.1 */
+#define HDR_LEN       12 /* RFC 1035 §4.1.1 */
 #define SCRATCH_BYTES (256 * 1024)
 
 /* --- scratch memory for libknot's parse of one message ----------------------- */
@@ -175,10 +175,9 @@ void xfr_stream_clear(xfr_stream_t *s)
 	s->batch = NULL;
 }
 
-static int stop(xfr_stream_t *s, dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt,
-                ...) __attribute__((format(printf, 4, 5)));
-static int stop(xfr_stream_t *s, dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt,
-                ...)
+static int stop(xfr_stream_t *s, dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int stop(xfr_stream_t *s, dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt, ...)
 {
 	res->failure = f;
 	res->status = failure_status(f);
@@ -221,15 +220,17 @@ static int tsig_check(xfr_stream_t *s, knot_pkt_t *pkt, dv_xfr_result_t *res, ui
 	const knot_rrset_t *t = pkt->tsig_rr;
 	if (t == NULL) {
 		if (!s->tsig_started) {
-			return stop(s, res, DV_XFR_TSIG_INVALID,
-			            "message %llu: not TSIG-signed, but the query was (RFC 8945 §5.3)",
-			            (unsigned long long)msgno);
+			return stop(
+			    s, res, DV_XFR_TSIG_INVALID,
+			    "message %llu: not TSIG-signed, but the query was (RFC 8945 §5.3)",
+			    (unsigned long long)msgno);
 		}
 		if (s->unsigned_run == DV_XFR_TSIG_UNSIGNED_MAX) {
-			return stop(s, res, DV_XFR_TSIG_INVALID,
-			            "message %llu: %d messages in a row without TSIG (RFC 8945 §5.3.1 "
-			            "allows 99)",
-			            (unsigned long long)msgno, DV_XFR_TSIG_UNSIGNED_MAX + 1);
+			return stop(
+			    s, res, DV_XFR_TSIG_INVALID,
+			    "message %llu: %d messages in a row without TSIG (RFC 8945 §5.3.1 "
+			    "allows 99)",
+			    (unsigned long long)msgno, DV_XFR_TSIG_UNSIGNED_MAX + 1);
 		}
 		/* The next signed message covers this one's bytes (TSIG-stripped already). */
 		if (dv_buf_append(&s->unsigned_wire, pkt->wire, pkt->size) != DV_OK) {
@@ -346,10 +347,11 @@ static int records(xfr_stream_t *s, const knot_pktsection_t *an, dv_xfr_result_t
 			uint32_t serial = 0;
 			if (!apex_soa || xfr_soa_serial(&rr, &serial) != DV_OK ||
 			    rr.rdlen > sizeof(s->soa_rdata)) {
-				return stop(s, res, DV_XFR_MALFORMED,
-				            "message %llu, record %u (%s): the answer must open with "
-				            "the zone's SOA",
-				            (unsigned long long)msgno, recno, what);
+				return stop(
+				    s, res, DV_XFR_MALFORMED,
+				    "message %llu, record %u (%s): the answer must open with "
+				    "the zone's SOA",
+				    (unsigned long long)msgno, recno, what);
 			}
 			s->have_soa = true;
 			memcpy(s->soa_owner, rr.owner, knot_dname_size(rr.owner));
@@ -391,11 +393,12 @@ static int records(xfr_stream_t *s, const knot_pktsection_t *an, dv_xfr_result_t
 		if (res->kind == DV_XFR_KIND_DIFF) {
 			int r = dv_ixfr_push(s->ixfr, &rr);
 			if (r < 0) {
-				enum dv_xfr_failure f = r == DV_ELIMIT    ? DV_XFR_LIMIT
-				                        : r == DV_ENOMEM  ? DV_XFR_INTERNAL
-				                                          : DV_XFR_MALFORMED;
+				enum dv_xfr_failure f = r == DV_ELIMIT   ? DV_XFR_LIMIT
+				                        : r == DV_ENOMEM ? DV_XFR_INTERNAL
+				                                         : DV_XFR_MALFORMED;
 				return stop(s, res, f, "message %llu, record %u (%s): %s",
-				            (unsigned long long)msgno, recno, what, dv_ixfr_error(s->ixfr));
+				            (unsigned long long)msgno, recno, what,
+				            dv_ixfr_error(s->ixfr));
 			}
 			if (r == 1) {
 				s->done = true;
@@ -407,10 +410,11 @@ static int records(xfr_stream_t *s, const knot_pktsection_t *an, dv_xfr_result_t
 			if (!xfr_soa_equal(&rr, &s->soa)) {
 				uint32_t serial = 0;
 				(void)xfr_soa_serial(&rr, &serial);
-				return stop(s, res, DV_XFR_MALFORMED,
-				            "message %llu, record %u (%s): the closing SOA (serial %u) "
-				            "differs from the opening one (serial %u)",
-				            (unsigned long long)msgno, recno, what, serial, res->serial);
+				return stop(
+				    s, res, DV_XFR_MALFORMED,
+				    "message %llu, record %u (%s): the closing SOA (serial %u) "
+				    "differs from the opening one (serial %u)",
+				    (unsigned long long)msgno, recno, what, serial, res->serial);
 			}
 			s->done = true;
 			continue;
@@ -491,14 +495,15 @@ int xfr_stream_message(xfr_stream_t *s, uint8_t *wire, size_t len, dv_xfr_result
 		                    : 0;
 		if (terr != 0) {
 			res->tsig_error = terr;
-			ret = stop(s, res, DV_XFR_TSIG_REJECTED,
-			           "message %llu: %s, TSIG error %u (%s): the server does not accept "
-			           "the key",
-			           (unsigned long long)msgno, name != NULL ? name->name : "?", terr,
-			           terr == KNOT_RCODE_BADKEY    ? "BADKEY"
-			           : terr == KNOT_RCODE_BADSIG  ? "BADSIG"
-			           : terr == KNOT_RCODE_BADTIME ? "BADTIME"
-			                                        : "other");
+			ret =
+			    stop(s, res, DV_XFR_TSIG_REJECTED,
+			         "message %llu: %s, TSIG error %u (%s): the server does not accept "
+			         "the key",
+			         (unsigned long long)msgno, name != NULL ? name->name : "?", terr,
+			         terr == KNOT_RCODE_BADKEY    ? "BADKEY"
+			         : terr == KNOT_RCODE_BADSIG  ? "BADSIG"
+			         : terr == KNOT_RCODE_BADTIME ? "BADTIME"
+			                                      : "other");
 		} else {
 			ret = stop(s, res, DV_XFR_REFUSED, "message %llu: the server answered %s",
 			           (unsigned long long)msgno, name != NULL ? name->name : "?");
@@ -549,9 +554,10 @@ int xfr_stream_message(xfr_stream_t *s, uint8_t *wire, size_t len, dv_xfr_result
 	}
 	if (s->done) {
 		if (s->tsig != NULL && s->unsigned_run > 0) {
-			ret = stop(s, res, DV_XFR_TSIG_INVALID,
-			           "message %llu: the last message is not TSIG-signed (RFC 8945 §5.3.1)",
-			           (unsigned long long)msgno);
+			ret = stop(
+			    s, res, DV_XFR_TSIG_INVALID,
+			    "message %llu: the last message is not TSIG-signed (RFC 8945 §5.3.1)",
+			    (unsigned long long)msgno);
 			goto out;
 		}
 		res->tsig_verified = s->tsig != NULL;

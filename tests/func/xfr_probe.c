@@ -47,7 +47,10 @@ static void dump_rr(probe_t *p, const char *prefix, const dv_xfr_rr_t *rr)
 		fprintf(p->dump, "%s; cannot hold the record\n", prefix);
 		return;
 	}
-	int n = knot_rrset_txt_dump(&set, &p->txt, &p->txt_len, &KNOT_DUMP_STYLE_DEFAULT);
+	/* kdig's form: the default style with the class shown. */
+	knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
+	style.show_class = true;
+	int n = knot_rrset_txt_dump(&set, &p->txt, &p->txt_len, &style);
 	if (n < 0) {
 		fprintf(p->dump, "%s; cannot print the record\n", prefix);
 	} else {
@@ -77,11 +80,11 @@ static void on_done(void *ctx, const dv_xfr_req_t *req, dv_xfr_result_t *r)
 	       "records=%llu bytes=%llu delivered=%llu tsig=%s tsig_signed=%llu rcode=%s "
 	       "tsig_error=%u elapsed_ms=%u\n",
 	       r->status == DV_OK ? "ok" : "fail", dv_xfr_failure_name(r->failure),
-	       dv_xfr_kind_name(r->kind), r->serial, r->up_to_date,
-	       (unsigned long long)r->messages, (unsigned long long)r->records,
-	       (unsigned long long)r->bytes, (unsigned long long)p->delivered,
-	       r->tsig_verified ? "verified" : "none", (unsigned long long)r->tsig_signed,
-	       rc != NULL ? rc->name : "?", r->tsig_error, r->elapsed_ms);
+	       dv_xfr_kind_name(r->kind), r->serial, r->up_to_date, (unsigned long long)r->messages,
+	       (unsigned long long)r->records, (unsigned long long)r->bytes,
+	       (unsigned long long)p->delivered, r->tsig_verified ? "verified" : "none",
+	       (unsigned long long)r->tsig_signed, rc != NULL ? rc->name : "?", r->tsig_error,
+	       r->elapsed_ms);
 	if (r->status != DV_OK) {
 		printf("detail: %s\n", r->detail);
 		p->failed = 1;
@@ -151,6 +154,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	probe_t probe = {0};
+	probe.txt_len = 65536; /* knot_rrset_txt_dump grows it, but wants one to start */
+	probe.txt = malloc(probe.txt_len);
+	if (probe.txt == NULL) {
+		return 2;
+	}
 	const char *tsig_file = NULL, *key_name = NULL, *dump = NULL;
 	uint64_t repeat = 1;
 	for (int i = 4; i < argc; i++) {

@@ -97,9 +97,10 @@ static void test_tsig_bind(void **state)
 	dv_tsig_key_free(k);
 
 	/* Comments of all three kinds, an unquoted name, upper case, two keys. */
-	const char *two = "# two keys\n// line comment\n/* block\n comment */\n"
-	                  "key One.Example { ALGORITHM HMAC-SHA512; secret \"" SECRET_B64 "\"; };\n"
-	                  "key \"two.example\" { secret \"" SECRET_B64 "\"; algorithm hmac-sha384; };\n";
+	const char *two =
+	    "# two keys\n// line comment\n/* block\n comment */\n"
+	    "key One.Example { ALGORITHM HMAC-SHA512; secret \"" SECRET_B64 "\"; };\n"
+	    "key \"two.example\" { secret \"" SECRET_B64 "\"; algorithm hmac-sha384; };\n";
 	k = parse_ok(two, "one.example.");
 	assert_string_equal(dv_tsig_key_name(k), "one.example.");
 	assert_string_equal(dv_tsig_key_algorithm(k), "hmac-sha512");
@@ -123,15 +124,16 @@ static void test_tsig_knot(void **state)
 	assert_secret(k);
 	dv_tsig_key_free(k);
 
-	const char *two = "server:\n    listen: 127.0.0.1\nkey:\n  - id: a.example\n"
-	                  "    algorithm: hmac-sha512\n    secret: " SECRET_B64 "\n"
-	                  "  - id: b.example\n    algorithm: hmac-sha384\n    secret: " SECRET_B64 "\n";
+	const char *two =
+	    "server:\n    listen: 127.0.0.1\nkey:\n  - id: a.example\n"
+	    "    algorithm: hmac-sha512\n    secret: " SECRET_B64 "\n"
+	    "  - id: b.example\n    algorithm: hmac-sha384\n    secret: " SECRET_B64 "\n";
 	/* Only starts with key: when the first section is key: */
 	parse_bad(two, "b.example", DV_EPARSE, "line 1");
-	const char *two_keys = "key:\n  - id: a.example\n"
-	                       "    algorithm: hmac-sha512\n    secret: " SECRET_B64 "\n"
-	                       "  - id: b.example\n    algorithm: hmac-sha384\n    secret: " SECRET_B64
-	                       "\n";
+	const char *two_keys =
+	    "key:\n  - id: a.example\n"
+	    "    algorithm: hmac-sha512\n    secret: " SECRET_B64 "\n"
+	    "  - id: b.example\n    algorithm: hmac-sha384\n    secret: " SECRET_B64 "\n";
 	k = parse_ok(two_keys, "b.example.");
 	assert_string_equal(dv_tsig_key_algorithm(k), "hmac-sha384");
 	dv_tsig_key_free(k);
@@ -229,9 +231,15 @@ static void rec_soa(rec_t *r, const char *owner, uint32_t serial)
 	memset(r, 0, sizeof(*r));
 	assert_non_null(knot_dname_from_str(r->owner, owner, sizeof(r->owner)));
 	uint8_t *p = r->rdata;
-	int n = knot_dname_to_wire(p, (const uint8_t *)"\x02ns\x04jain\x02" "ad\x02jp", 64);
+	int n = knot_dname_to_wire(p,
+	                           (const uint8_t *)"\x02ns\x04jain\x02"
+	                                            "ad\x02jp",
+	                           64);
 	p += n;
-	n = knot_dname_to_wire(p, (const uint8_t *)"\x05mohta\x04jain\x02" "ad\x02jp", 64);
+	n = knot_dname_to_wire(p,
+	                       (const uint8_t *)"\x05mohta\x04jain\x02"
+	                                        "ad\x02jp",
+	                       64);
 	p += n;
 	uint32_t v[5] = {serial, 600, 600, 3600000, 604800};
 	for (int i = 0; i < 5; i++) {
@@ -240,8 +248,12 @@ static void rec_soa(rec_t *r, const char *owner, uint32_t serial)
 		*p++ = (uint8_t)(v[i] >> 8);
 		*p++ = (uint8_t)v[i];
 	}
-	r->rr = (dv_xfr_rr_t){.owner = r->owner, .type = KNOT_RRTYPE_SOA, .rclass = KNOT_CLASS_IN,
-	                      .ttl = 3600, .rdlen = (uint16_t)(p - r->rdata), .rdata = r->rdata};
+	r->rr = (dv_xfr_rr_t){.owner = r->owner,
+	                      .type = KNOT_RRTYPE_SOA,
+	                      .rclass = KNOT_CLASS_IN,
+	                      .ttl = 3600,
+	                      .rdlen = (uint16_t)(p - r->rdata),
+	                      .rdata = r->rdata};
 }
 
 static void rec_a(rec_t *r, const char *owner, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
@@ -252,8 +264,12 @@ static void rec_a(rec_t *r, const char *owner, uint8_t a, uint8_t b, uint8_t c, 
 	r->rdata[1] = b;
 	r->rdata[2] = c;
 	r->rdata[3] = d;
-	r->rr = (dv_xfr_rr_t){.owner = r->owner, .type = KNOT_RRTYPE_A, .rclass = KNOT_CLASS_IN,
-	                      .ttl = 3600, .rdlen = 4, .rdata = r->rdata};
+	r->rr = (dv_xfr_rr_t){.owner = r->owner,
+	                      .type = KNOT_RRTYPE_A,
+	                      .rclass = KNOT_CLASS_IN,
+	                      .ttl = 3600,
+	                      .rdlen = 4,
+	                      .rdata = r->rdata};
 }
 
 /* A record by table: 'S' = the apex SOA with serial v, 'A' = owner A v (host order). */
@@ -388,9 +404,8 @@ static void test_ixfr_wrap(void **state)
 {
 	/* RFC 1982: 4294967295 -> 0 -> 5 moves forward. */
 	static const spec_t wrap[] = {
-	    {'S', NULL, 5},         {'S', NULL, 0xffffffffu}, {'S', NULL, 0},
-	    {'A', "x.jain.ad.jp.", 1}, {'S', NULL, 0},           {'S', NULL, 5},
-	    {'S', NULL, 5},
+	    {'S', NULL, 5}, {'S', NULL, 0xffffffffu}, {'S', NULL, 0}, {'A', "x.jain.ad.jp.", 1},
+	    {'S', NULL, 0}, {'S', NULL, 5},           {'S', NULL, 5},
 	};
 	dv_ixfr_t *ix = NULL;
 	size_t at = 0;
@@ -412,33 +427,69 @@ static const struct {
 	int ret;
 	const char *err;
 } ixfr_bad[] = {
-    {"chain broken", 1,
+    {"chain broken",
+     1,
      {{'S', NULL, 3}, {'S', NULL, 1}, {'S', NULL, 2}, {'S', NULL, 4}, {'S', NULL, 3}},
-     5, 4, DV_EPARSE, "record 4: step 2 starts at serial 4, but step 1 ended at serial 2"},
-    {"not from the client's serial", 1,
+     5,
+     4,
+     DV_EPARSE,
+     "record 4: step 2 starts at serial 4, but step 1 ended at serial 2"},
+    {"not from the client's serial",
+     1,
      {{'S', NULL, 3}, {'S', NULL, 2}, {'S', NULL, 3}, {'S', NULL, 3}},
-     4, 2, DV_EPARSE, "record 2: the first step starts at serial 2, but the query asked for"},
-    {"step backwards", 5,
+     4,
+     2,
+     DV_EPARSE,
+     "record 2: the first step starts at serial 2, but the query asked for"},
+    {"step backwards",
+     5,
      {{'S', NULL, 9}, {'S', NULL, 5}, {'S', NULL, 4}},
-     3, 3, DV_EPARSE, "record 3: step 1 goes from serial 5 to 4, which is not forward"},
-    {"step to itself", 5,
+     3,
+     3,
+     DV_EPARSE,
+     "record 3: step 1 goes from serial 5 to 4, which is not forward"},
+    {"step to itself",
+     5,
      {{'S', NULL, 9}, {'S', NULL, 5}, {'S', NULL, 5}},
-     3, 3, DV_EPARSE, "not forward"},
-    {"step 2^31 away", 0,
+     3,
+     3,
+     DV_EPARSE,
+     "not forward"},
+    {"step 2^31 away",
+     0,
      {{'S', NULL, 0x80000000u}, {'S', NULL, 0}, {'S', NULL, 0x80000000u}},
-     3, 3, DV_EPARSE, "not forward"},
-    {"beyond the server", 1,
+     3,
+     3,
+     DV_EPARSE,
+     "not forward"},
+    {"beyond the server",
+     1,
      {{'S', NULL, 3}, {'S', NULL, 1}, {'S', NULL, 4}},
-     3, 3, DV_EPARSE, "record 3: step 1 ends at serial 4, beyond the server's serial 3"},
-    {"record where a step's SOA belongs", 1,
+     3,
+     3,
+     DV_EPARSE,
+     "record 3: step 1 ends at serial 4, beyond the server's serial 3"},
+    {"record where a step's SOA belongs",
+     1,
      {{'S', NULL, 3}, {'A', "a.jain.ad.jp.", 1}},
-     2, 2, DV_EPARSE, "record 2: expected the SOA that opens step 1"},
-    {"SOA off the apex", 1,
+     2,
+     2,
+     DV_EPARSE,
+     "record 2: expected the SOA that opens step 1"},
+    {"SOA off the apex",
+     1,
      {{'S', NULL, 3}, {'S', "sub.jain.ad.jp.", 1}},
-     2, 2, DV_EPARSE, "record 2: SOA not at the zone apex"},
-    {"closing SOA differs", 1,
+     2,
+     2,
+     DV_EPARSE,
+     "record 2: SOA not at the zone apex"},
+    {"closing SOA differs",
+     1,
      {{'S', NULL, 3}, {'S', NULL, 1}, {'S', NULL, 3}, {'A', "a.jain.ad.jp.", 1}, {'S', NULL, 2}},
-     5, 5, DV_EPARSE, "record 5: the closing SOA (serial 2) differs from the server's SOA"},
+     5,
+     5,
+     DV_EPARSE,
+     "record 5: the closing SOA (serial 2) differs from the server's SOA"},
 };
 
 static void test_ixfr_bad(void **state)
@@ -446,7 +497,8 @@ static void test_ixfr_bad(void **state)
 	for (size_t i = 0; i < sizeof(ixfr_bad) / sizeof(ixfr_bad[0]); i++) {
 		dv_ixfr_t *ix = NULL;
 		size_t at = 0;
-		int r = ixfr_run(ixfr_bad[i].from, ixfr_bad[i].specs, ixfr_bad[i].n, NULL, &ix, &at);
+		int r =
+		    ixfr_run(ixfr_bad[i].from, ixfr_bad[i].specs, ixfr_bad[i].n, NULL, &ix, &at);
 		if (r != ixfr_bad[i].ret || at != ixfr_bad[i].at ||
 		    strstr(dv_ixfr_error(ix), ixfr_bad[i].err) == NULL) {
 			print_error("%s: got %d at record %zu '%s'\n", ixfr_bad[i].what, r, at,
@@ -586,9 +638,8 @@ static void run_init(run_t *t, enum dv_xfr_type type, uint32_t serial, const dv_
 	assert_int_equal(dv_xfr_query_build(&t->req, QID, t->query, sizeof(t->query), &t->qlen,
 	                                    t->mac, &t->mac_len),
 	                 DV_OK);
-	assert_int_equal(xfr_stream_init(&t->st, &t->req, QID, t->mac, t->mac_len, sink_cb,
-	                                 &t->sink),
-	                 DV_OK);
+	assert_int_equal(
+	    xfr_stream_init(&t->st, &t->req, QID, t->mac, t->mac_len, sink_cb, &t->sink), DV_OK);
 }
 
 static void run_clear(run_t *t)
@@ -668,11 +719,26 @@ static void test_stream_axfr(void **state)
 
 /* One broken stream: messages 1 (ZONE_HEAD, question) then the given one. */
 typedef void (*mangle_fn)(msg_t *m);
-static void wrong_id(msg_t *m) { knot_wire_set_id(m->wire, QID + 1); }
-static void set_tc(msg_t *m) { knot_wire_set_tc(m->wire); }
-static void not_qr(msg_t *m) { knot_wire_clear_qr(m->wire); }
-static void refused(msg_t *m) { knot_wire_set_rcode(m->wire, KNOT_RCODE_SERVFAIL); }
-static void cut(msg_t *m) { m->len -= 3; }
+static void wrong_id(msg_t *m)
+{
+	knot_wire_set_id(m->wire, QID + 1);
+}
+static void set_tc(msg_t *m)
+{
+	knot_wire_set_tc(m->wire);
+}
+static void not_qr(msg_t *m)
+{
+	knot_wire_clear_qr(m->wire);
+}
+static void refused(msg_t *m)
+{
+	knot_wire_set_rcode(m->wire, KNOT_RCODE_SERVFAIL);
+}
+static void cut(msg_t *m)
+{
+	m->len -= 3;
+}
 
 static void stream_bad(const spec_t *second, size_t n2, bool q2, mangle_fn mangle, int want,
                        enum dv_xfr_failure fail, const char *detail)
@@ -688,8 +754,9 @@ static void stream_bad(const spec_t *second, size_t n2, bool q2, mangle_fn mangl
 	}
 	int r = xfr_stream_message(&t.st, m.wire, m.len, &t.res);
 	if (r != want || t.res.failure != fail || strstr(t.res.detail, detail) == NULL) {
-		print_error("got %d %s '%s', wanted %s '%s'\n", r, dv_xfr_failure_name(t.res.failure),
-		            t.res.detail, dv_xfr_failure_name(fail), detail);
+		print_error("got %d %s '%s', wanted %s '%s'\n", r,
+		            dv_xfr_failure_name(t.res.failure), t.res.detail,
+		            dv_xfr_failure_name(fail), detail);
 	}
 	assert_int_equal(r, want);
 	assert_int_equal(t.res.failure, fail);
@@ -1006,8 +1073,8 @@ static void test_stream_tsig(void **state)
 	assert_non_null(q->tsig_rr);
 	msg_t m;
 	msg_build(&m, QID, true, KNOT_RRTYPE_AXFR, KNOT_RCODE_NOTAUTH, NULL, 0);
-	assert_int_equal(knot_tsig_add(m.wire, &m.len, sizeof(m.wire), KNOT_RCODE_BADKEY, q->tsig_rr),
-	                 KNOT_EOK);
+	assert_int_equal(
+	    knot_tsig_add(m.wire, &m.len, sizeof(m.wire), KNOT_RCODE_BADKEY, q->tsig_rr), KNOT_EOK);
 	knot_pkt_free(q);
 	assert_int_equal(xfr_stream_message(&t.st, m.wire, m.len, &t.res), DV_ENET);
 	assert_int_equal(t.res.failure, DV_XFR_TSIG_REJECTED);
