@@ -86,13 +86,18 @@ static int failure_status(enum dv_xfr_failure f)
 	}
 }
 
-void xfr_result_fail(dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt, ...)
+static void result_vfail(dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt, va_list ap)
 {
 	res->failure = f;
 	res->status = failure_status(f);
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+}
+
+void xfr_result_fail(dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	result_vfail(res, f, fmt, ap);
 	va_end(ap);
 }
 
@@ -179,11 +184,9 @@ static int stop(xfr_stream_t *s, dv_xfr_result_t *res, enum dv_xfr_failure f, co
     __attribute__((format(printf, 4, 5)));
 static int stop(xfr_stream_t *s, dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt, ...)
 {
-	res->failure = f;
-	res->status = failure_status(f);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	result_vfail(res, f, fmt, ap);
 	va_end(ap);
 	s->failed = true;
 	return res->status;
