@@ -87,6 +87,8 @@ static int failure_status(enum dv_xfr_failure f)
 }
 
 static void result_vfail(dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void result_vfail(dv_xfr_result_t *res, enum dv_xfr_failure f, const char *fmt, va_list ap)
 {
 	res->failure = f;
 	res->status = failure_status(f);

@@ -1086,6 +1086,35 @@ static void test_stream_tsig(void **state)
 	dv_tsig_key_free(other);
 }
 
+static void never_done(void *ctx, const dv_xfr_req_t *req, dv_xfr_result_t *res)
+{
+	fail_msg("a transfer freed with the engine must not call back");
+}
+
+static void test_submit_free(void **state)
+{
+	dv_net_t *net = NULL;
+	assert_int_equal(dv_net_new(NULL, &net), DV_OK);
+	dv_xfr_req_t req;
+	memset(&req, 0, sizeof(req));
+	assert_non_null(knot_dname_from_str(req.zone, "example.", sizeof(req.zone)));
+	req.type = DV_XFR_AXFR;
+	/* No address family, no callback, no type: rejected. */
+	assert_int_equal(dv_xfr_submit(net, &req, NULL, never_done, NULL), DV_EINVAL);
+	assert_int_equal(dv_net_addr_parse("127.0.0.1@9", 53, &req.addr), DV_OK);
+	assert_int_equal(dv_xfr_submit(net, &req, NULL, NULL, NULL), DV_EINVAL);
+	req.type = 5;
+	assert_int_equal(dv_xfr_submit(net, &req, NULL, never_done, NULL), DV_EINVAL);
+	req.type = DV_XFR_IXFR;
+	/* Started, never run: freeing the engine closes them without calling back (LSan checks). */
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(dv_xfr_submit(net, &req, NULL, never_done, NULL), DV_OK);
+	}
+	dv_net_free(net);
+	assert_string_equal(dv_xfr_failure_name(DV_XFR_TSIG_REJECTED), "tsig-rejected");
+	assert_string_equal(dv_xfr_kind_name(DV_XFR_KIND_DIFF), "diff");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1104,6 +1133,7 @@ int main(void)
 	    cmocka_unit_test(test_stream_eof_limits_abort),
 	    cmocka_unit_test(test_stream_ixfr),
 	    cmocka_unit_test(test_stream_tsig),
+	    cmocka_unit_test(test_submit_free),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
