@@ -319,10 +319,7 @@ int dv_xfr_submit(dv_net_t *net, const dv_xfr_req_t *req, dv_xfr_msg_cb on_msg,
 		r = xfr_stream_init(&j->stream, &j->req, id, mac, mac_len, on_msg, ctx);
 	}
 	if (r != DV_OK) {
-		xfr_stream_clear(&j->stream);
-		free(j->rbuf);
-		free(j);
-		return r;
+		goto fail;
 	}
 	/* RFC 1035 §4.2.2: the two-byte length prefix. */
 	j->query[0] = (uint8_t)(j->qlen >> 8);
@@ -331,7 +328,10 @@ int dv_xfr_submit(dv_net_t *net, const dv_xfr_req_t *req, dv_xfr_msg_cb on_msg,
 
 	uv_loop_t *loop = dv_net_loop(net);
 	uv_update_time(loop); /* timers count from now, not from the last loop turn */
-	uv_tcp_init_ex(loop, &j->tcp, fam);
+	if (uv_tcp_init_ex(loop, &j->tcp, fam) != 0) {
+		r = DV_ENOMEM;
+		goto fail;
+	}
 	uv_timer_init(loop, &j->idle);
 	uv_timer_init(loop, &j->total);
 	j->tcp.data = j->idle.data = j->total.data = j;
@@ -353,6 +353,11 @@ int dv_xfr_submit(dv_net_t *net, const dv_xfr_req_t *req, dv_xfr_msg_cb on_msg,
 		uv_timer_start(&j->idle, idle_cb, 0, 0);
 	}
 	return DV_OK;
+fail:
+	xfr_stream_clear(&j->stream);
+	free(j->rbuf);
+	free(j);
+	return r;
 }
 
 const char *dv_xfr_failure_name(enum dv_xfr_failure f)
