@@ -6,7 +6,8 @@
 #   BIND TSIG-only zones without a key: NOTAUTH / REFUSED; with the wrong key:
 #   BADKEY); TSIG-signed AXFR from knotd (Knot key file) and BIND (BIND key
 #   file); IXFR from knotd after real changes (knotc zone-set), equal to kdig
-#   IXFR; up-to-date and AXFR-style IXFR answers; a TSIG-signed AXFR of ~180
+#   IXFR; IXFR from BIND after a knsupdate; up-to-date and AXFR-style IXFR
+#   answers; a TSIG-signed AXFR (IPv4 and IPv6) of ~180
 #   messages from NSD (every MAC chained to the one before, RFC 8945 §5.3.1); and
 #   tests/func/xfr_faultd.py for streams no real server breaks (cut, reset,
 #   wrong ID, stall, slow, out of zone, TC, no question), plus the ceilings.
@@ -188,6 +189,23 @@ xfr ixfr-nsd "$LAB_SEC_NSD" healthy.lab. ixfr=1
 expect ixfr-nsd "IXFR from NSD (no IXFR history): the whole zone, AXFR-style" status=ok kind=full
 t_eq "IXFR AXFR-style from NSD: as many records as its AXFR" "$(field ixfr-nsd delivered)" "$(field axfr-nsd delivered)"
 
+# IXFR from BIND after a real dynamic update (knsupdate, signed with BIND's key)
+bsecret=$(awk -F'"' '/secret/ { print $2 }' "$LAB_XFR_TSIG_BIND_KEY")
+B0=$(soa_serial "$LAB_PROVB_BIND" "$Z")
+printf 'server %s\nzone %s\nupdate add upd-%s.%s 300 TXT "by knsupdate"\nsend\n' \
+	"$LAB_PROVB_BIND" "$Z" "$$" "$Z" | knsupdate -y "hmac-sha256:xfr-bind.lab.:$bsecret" > "$WORK/knsupdate.out" 2>&1
+B1=""
+for _ in $(seq 1 50); do
+	B1=$(soa_serial "$LAB_PROVB_BIND" "$Z")
+	[ -n "$B1" ] && [ "$B1" != "$B0" ] && break
+	sleep 0.1
+done
+xfr bind-ixfr "$LAB_PROVB_BIND" "$Z" "ixfr=$B0" tsig="$LAB_XFR_TSIG_BIND_KEY" dump="$WORK/bind-ixfr.txt"
+expect bind-ixfr "IXFR from BIND after knsupdate: a difference sequence, TSIG verified" \
+	status=ok kind=diff tsig=verified serial="$B1"
+t_grep "IXFR from BIND: one step $B0 -> $B1, one record added" "^step $B0 $B1 removed=0 added=1$" "$WORK/bind-ixfr.out"
+t_grep "IXFR from BIND: the updated TXT" "^\\+upd-$$\\.$Z.*TXT.*by knsupdate" "$WORK/bind-ixfr.txt"
+
 # --- a long TSIG-signed AXFR from NSD (RFC 8945 §5.3.1: each MAC covers the one before) ---
 if command -v nsd > /dev/null; then
 	N=$WORK/bignsd
@@ -196,11 +214,10 @@ if command -v nsd > /dev/null; then
 		printf '$ORIGIN big.test.\n$TTL 300\n@ SOA ns host 1 600 60 86400 30\n@ NS ns\nns A 192.0.2.1\n'
 		for i in $(seq 1 40000); do printf 't%d TXT "%s record %d"\n' "$i" padding-padding-padding-padding-padding "$i"; done
 	} > "$N/big.test.zone"
-	bsecret=$(awk -F'"' '/secret/ { print $2 }' "$LAB_XFR_TSIG_BIND_KEY")
 	cat > "$N/nsd.conf" << EOF
 server:
     ip-address: $BIGNSD@$BIGNSD_PORT
-    do-ip6: no
+    ip-address: ::1@$BIGNSD_PORT
     username: ""
     chroot: ""
     zonesdir: "$N"
@@ -222,6 +239,7 @@ zone:
     name: "big.test."
     zonefile: "big.test.zone"
     provide-xfr: 127.0.0.0/8 xfr-bind.lab.
+    provide-xfr: ::1 xfr-bind.lab.
 EOF
 	nsd -d -c "$N/nsd.conf" > "$N/nsd.out" 2>&1 &
 	PIDS+=($!)
@@ -237,6 +255,8 @@ EOF
 	else
 		not_ok "NSD: more than 100 messages, all signed and verified" "messages=$msgs signed=$(field bignsd tsig_signed)"
 	fi
+	xfr bignsd-v6 "[::1]:$BIGNSD_PORT" big.test. axfr tsig="$LAB_XFR_TSIG_BIND_KEY"
+	expect bignsd-v6 "the same over IPv6 (::1)" status=ok kind=full tsig=verified delivered=40003
 	xfr bignsd-nokey "$BIGNSD@$BIGNSD_PORT" big.test. axfr
 	expect bignsd-nokey "NSD TSIG-only zone without a key: refused" status=fail failure=refused
 	xfr bignsd-bytes "$BIGNSD@$BIGNSD_PORT" big.test. axfr tsig="$LAB_XFR_TSIG_BIND_KEY" max_bytes=100000

@@ -660,12 +660,13 @@ CONF
 	echo '};'
 } > "$BA/named.conf"
 # ---- xfr: a TSIG-only zone in BIND's provider-B view (tests/func/test_xfr.sh) ----
-# The key is tsig-keygen's own output (BIND's key-file format).
+# The key is tsig-keygen's own output (BIND's key-file format); the same key
+# allows dynamic updates, so IXFR from BIND can be tested after a real change.
 XFR_BIND_KEY=$KD/xfr-bind.key
 [ -s "$XFR_BIND_KEY" ] || tsig-keygen -a hmac-sha256 xfr-bind.lab. > "$XFR_BIND_KEY" || die "tsig-keygen"
 child_source xfr-tsig > "$BA/provb/xfr-tsig.lab.zone"
 sed -i "1i include \"$XFR_BIND_KEY\";" "$BA/named.conf"
-sed -i "/^view provb {/a \\\\tzone \"xfr-tsig.lab.\" { type primary; file \"provb/xfr-tsig.lab.zone\"; allow-transfer { key xfr-bind.lab.; }; };" "$BA/named.conf"
+sed -i "/^view provb {/a \\\\tzone \"xfr-tsig.lab.\" { type primary; file \"provb/xfr-tsig.lab.zone\"; allow-transfer { key xfr-bind.lab.; }; allow-update { key xfr-bind.lab.; }; };" "$BA/named.conf"
 # ---- end xfr ----------------------------------------------------------------
 
 named-checkconf "$BA/named.conf" > "$LOG/last-failure" 2>&1 || die "named-checkconf $BA/named.conf" "$LOG/last-failure"
