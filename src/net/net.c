@@ -89,6 +89,7 @@ struct dv_net {
 	dv_server_t *buckets[SERVER_BUCKETS];
 	dv_server_t *rhead, *rtail;
 	dv_qnode_t *all;
+	dv_net_job_t *jobs; /* transfers and other long work, for dv_net_free */
 	/* Datagrams are handled synchronously in the receive callback, so one buffer serves all. */
 	uint8_t udpbuf[65536];
 };
@@ -693,10 +694,45 @@ static void walk_close_cb(uv_handle_t *h, void *arg)
 	}
 }
 
+uv_loop_t *dv_net_loop(dv_net_t *net)
+{
+	return &net->loop;
+}
+
+void dv_net_job_add(dv_net_t *net, dv_net_job_t *job)
+{
+	job->prev = NULL;
+	job->next = net->jobs;
+	if (net->jobs != NULL) {
+		net->jobs->prev = job;
+	}
+	net->jobs = job;
+	net->pending++;
+}
+
+void dv_net_job_remove(dv_net_t *net, dv_net_job_t *job)
+{
+	if (job->prev != NULL) {
+		job->prev->next = job->next;
+	} else if (net->jobs == job) {
+		net->jobs = job->next;
+	}
+	if (job->next != NULL) {
+		job->next->prev = job->prev;
+	}
+	job->prev = job->next = NULL;
+	net->pending--;
+}
+
 void dv_net_free(dv_net_t *net)
 {
 	if (net == NULL) {
 		return;
+	}
+	while (net->jobs != NULL) {
+		dv_net_job_t *job = net->jobs;
+		dv_net_job_remove(net, job);
+		job->abort(job);
 	}
 	dv_qnode_t *q = net->all;
 	while (q != NULL) {

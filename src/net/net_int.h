@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <uv.h>
+
 #include "net/net.h"
 
 /*! Largest query we build: header 12 + QNAME 255 + QTYPE/QCLASS 4 + OPT 11. */
@@ -50,3 +52,22 @@ bool dv_net_tcp_frame(const uint8_t *buf, size_t len, size_t *off, size_t *mlen,
 
 /*! True when a and b are the same family, address, port (and IPv6 scope). */
 bool dv_net_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
+
+/*!
+ * Long-running work on the engine's loop that is not a query (a zone
+ * transfer): it keeps dv_net_run running until it ends and is aborted by
+ * dv_net_free.  abort() must close the job's handles without calling any
+ * user callback; their close callbacks free the job.
+ */
+typedef struct dv_net_job dv_net_job_t;
+struct dv_net_job {
+	void (*abort)(dv_net_job_t *job);
+	dv_net_job_t *prev, *next;
+};
+
+/*! The engine's libuv loop, for jobs. */
+uv_loop_t *dv_net_loop(dv_net_t *net);
+/*! Register a started job: dv_net_run now waits for it. */
+void dv_net_job_add(dv_net_t *net, dv_net_job_t *job);
+/*! The job ended (its user callback ran): unregister it. */
+void dv_net_job_remove(dv_net_t *net, dv_net_job_t *job);

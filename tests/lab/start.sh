@@ -522,6 +522,27 @@ for label in $KNOT_ZONES; do
 	child_source "$label" > "$KZ/$label.lab.zone"
 done
 
+# ---- xfr: a TSIG-only zone on knotd (tests/func/test_xfr.sh) ----------------
+# The key is keymgr's own output (Knot's key-file format), kept with the keys;
+# knotd includes it, and only transfers signed with it are allowed.
+XFR_KNOT_KEY=$KD/xfr-knot.key
+[ -s "$XFR_KNOT_KEY" ] || keymgr -t xfr-knot.lab. hmac-sha256 > "$XFR_KNOT_KEY" || die "keymgr -t"
+cat >> "$KC" << CONF
+include: "$XFR_KNOT_KEY"
+acl:
+  - id: xfr-tsig
+    address: 127.0.0.0/8
+    key: xfr-knot.lab.
+    action: transfer
+zone:
+  - domain: xfr-tsig.lab.
+    file: xfr-tsig.lab.zone
+    acl: xfr-tsig
+CONF
+child_source xfr-tsig > "$KZ/xfr-tsig.lab.zone"
+kkey xfr-tsig.lab.
+# ---- end xfr ----------------------------------------------------------------
+
 launch knotd knotd -c "$KC"
 wait_soa knotd "$LAB_KNOT" .
 for z in lab. $(printf '%s.lab. ' $KNOT_ZONES); do wait_soa knotd "$LAB_KNOT" "$z"; done
@@ -638,6 +659,16 @@ CONF
 	done
 	echo '};'
 } > "$BA/named.conf"
+# ---- xfr: a TSIG-only zone in BIND's provider-B view (tests/func/test_xfr.sh) ----
+# The key is tsig-keygen's own output (BIND's key-file format); the same key
+# allows dynamic updates, so IXFR from BIND can be tested after a real change.
+XFR_BIND_KEY=$KD/xfr-bind.key
+[ -s "$XFR_BIND_KEY" ] || tsig-keygen -a hmac-sha256 xfr-bind.lab. > "$XFR_BIND_KEY" || die "tsig-keygen"
+child_source xfr-tsig > "$BA/provb/xfr-tsig.lab.zone"
+sed -i "1i include \"$XFR_BIND_KEY\";" "$BA/named.conf"
+sed -i "/^view provb {/a \\\\tzone \"xfr-tsig.lab.\" { type primary; file \"provb/xfr-tsig.lab.zone\"; allow-transfer { key xfr-bind.lab.; }; allow-update { key xfr-bind.lab.; }; };" "$BA/named.conf"
+# ---- end xfr ----------------------------------------------------------------
+
 named-checkconf "$BA/named.conf" > "$LOG/last-failure" 2>&1 || die "named-checkconf $BA/named.conf" "$LOG/last-failure"
 launch named-auth named -4 -f -u root -c "$BA/named.conf"
 
@@ -656,6 +687,9 @@ for label in $PROVB_ZONES; do
 	wait_soa nsd-provb "$LAB_PROVB_NSD" "$label.lab."
 	wait_soa named-auth "$LAB_PROVB_BIND" "$label.lab."
 done
+# xfr: the TSIG-only zones
+wait_soa knotd "$LAB_KNOT" xfr-tsig.lab.
+wait_soa named-auth "$LAB_PROVB_BIND" xfr-tsig.lab.
 
 # ---------------------------------------------------------------- the odd server (stale / unsigned / other CDS)
 step "odd server"
@@ -906,6 +940,14 @@ sv() { local a s=""; for a in $(ns_addrs "$1"); do s+="$a "; done; echo "${s% }"
 	echo "LAB_CANARY_DIR=$CD"
 	echo "LAB_CANARY_ZONES=\"$(for zf in $CANARY_ZONES; do printf '%s ' "${zf%%:*}"; done | sed 's/ $//')\""
 } > "$LAB_DIR/lab.env.tmp" && mv "$LAB_DIR/lab.env.tmp" "$LAB_DIR/lab.env"
+
+# ---- xfr: the TSIG-only zone and its keys (tests/func/test_xfr.sh) ----------
+{
+	echo "LAB_XFR_TSIG_ZONE=xfr-tsig.lab."
+	echo "LAB_XFR_TSIG_KNOT_KEY=$XFR_KNOT_KEY"
+	echo "LAB_XFR_TSIG_BIND_KEY=$XFR_BIND_KEY"
+} >> "$LAB_DIR/lab.env"
+# ---- end xfr ----------------------------------------------------------------
 
 echo "$STAMP" > "$LAB_DIR/.stamp"
 lease
