@@ -205,6 +205,46 @@ static int other_findings(dv_roll_series_t *s, const dv_roll_check_opts_t *o, dv
 	return ret;
 }
 
+/* What each server serves now, grouped by version. */
+static int current_build(dv_roll_series_t *s, int64_t now, dv_roll_result_t *r)
+{
+	static const uint16_t types[] = {KNOT_RRTYPE_DS, KNOT_RRTYPE_DNSKEY, KNOT_RRTYPE_CDS,
+	                                 KNOT_RRTYPE_CDNSKEY, KNOT_RRTYPE_SOA};
+	size_t cap = 0;
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		uint32_t rk;
+		if (roll_rrkey_get(s, s->zone, types[t], false, &rk) != DV_OK)
+			continue;
+		for (size_t i = 0; i < s->nstreams; i++) {
+			if (s->streams[i].rrkey != rk)
+				continue;
+			uint32_t v = roll_stream_current(&s->streams[i], now, NULL);
+			if (v == ROLL_NONE)
+				continue;
+			dv_roll_current_t *c = NULL;
+			for (size_t j = 0; j < r->ncurrent && c == NULL; j++)
+				if (r->current[j].version == (int32_t)v)
+					c = &r->current[j];
+			if (c == NULL) {
+				if (dv_array_grow(&r->current, &cap, r->ncurrent,
+				                  sizeof(*r->current), 8) != DV_OK)
+					return DV_ENOMEM;
+				c = &r->current[r->ncurrent++];
+				memset(c, 0, sizeof(*c));
+				c->version = (int32_t)v;
+			}
+			const char *a = s->servers[s->streams[i].server].addr;
+			size_t l = strlen(c->servers);
+			if (l + strlen(a) + 8 < sizeof(c->servers))
+				snprintf(c->servers + l, sizeof(c->servers) - l, "%s%s",
+				         l ? "," : "", a);
+			else if (l + 1 < sizeof(c->servers) && c->servers[l - 1] != '+')
+				snprintf(c->servers + l, sizeof(c->servers) - l, ",+");
+		}
+	}
+	return DV_OK;
+}
+
 int dv_roll_check(dv_roll_series_t *s, const dv_roll_check_opts_t *opts, dv_roll_result_t *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -223,6 +263,8 @@ int dv_roll_check(dv_roll_series_t *s, const dv_roll_check_opts_t *opts, dv_roll
 	if ((ret = window_findings(s, opts, out)) != DV_OK)
 		return ret;
 	if (!opts->candidate_only) {
+		if ((ret = current_build(s, opts->now, out)) != DV_OK)
+			return ret;
 		if ((ret = roll_phase(s, opts, out)) != DV_OK)
 			return ret;
 		if ((ret = other_findings(s, opts, out)) != DV_OK)
@@ -238,6 +280,7 @@ void dv_roll_result_free(dv_roll_result_t *r)
 		return;
 	free(r->windows);
 	free(r->next);
+	free(r->current);
 	dv_findings_free(&r->findings);
 	memset(r, 0, sizeof(*r));
 }

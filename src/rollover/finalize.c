@@ -430,3 +430,17 @@ int64_t roll_served_end(const roll_version_t *v)
 			e = v->served[i].end;
 	return e;
 }
+
+uint32_t roll_stream_current(const roll_stream_t *st, int64_t now, int64_t *since)
+{
+	/* The last answer observed (not a candidate's) at or before now. */
+	for (size_t j = st->nruns; j-- > 0;) {
+		const roll_run_t *run = &st->runs[j];
+		if (run->exact || run->first > now)
+			continue;
+		if (since != NULL)
+			*since = run->first;
+		return run->version;
+	}
+	return ROLL_NONE;
+}

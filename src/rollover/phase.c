@@ -47,7 +47,7 @@ int roll_finding(dv_findings_t *list, dv_code_t code, const dv_roll_series_t *s,
 {
 	dv_finding_t f;
 	dv_finding_init(&f, code);
-	snprintf(f.zone, sizeof(f.zone), "%s", s->zone_str);
+	snprintf(f.zone, sizeof(f.zone), "%.255s", s->zone_str);
 	if (owner != NULL)
 		dv_snap_dname_str(owner, f.owner, sizeof(f.owner));
 	f.type = type;
@@ -522,8 +522,10 @@ static int key_steps(state_t *st)
 			}
 			continue;
 		}
-		if (st->ksigns_k[x] && !key_has_ds(st, x) && st->rk_ds != ROLL_NONE) {
-			/* A KSK signing the DNSKEY RRset without a DS: double-KSK. */
+		/* A KSK signing the DNSKEY RRset without a DS: double-KSK.  (A ZSK
+		 * may sign the DNSKEY RRset too: dnssec-signzone does by default.) */
+		if (st->ksigns_k[x] && !key_has_ds(st, x) && st->rk_ds != ROLL_NONE &&
+		    (sep || !st->ksigns_d[x])) {
 			bool other = false;
 			for (uint32_t y = 0; y < s->nkeys; y++)
 				other |= y != x && st->ksigns_k[y] && key_has_ds(st, y);
@@ -626,28 +628,18 @@ static int ds_steps(state_t *st)
 
 /* ---- stuck detection -------------------------------------------------------------- */
 
-/* The RRset version each server of `side` serves now for rrkey rk. */
+/* The RRset version each server serves now for rrkey rk. */
 static size_t current_per_server(const state_t *st, uint32_t rk, uint32_t *ver, int64_t *since,
                                  size_t cap)
 {
 	const dv_roll_series_t *s = st->s;
 	size_t n = 0;
 	for (size_t i = 0; i < s->nstreams && n < cap; i++) {
-		const roll_stream_t *sm = &s->streams[i];
-		if (sm->rrkey != rk || sm->nruns == 0)
+		if (s->streams[i].rrkey != rk)
 			continue;
-		/* The last observed answer (not a candidate's) at or before now. */
-		for (size_t j = sm->nruns; j-- > 0;) {
-			const roll_run_t *run = &sm->runs[j];
-			if (run->exact || run->first > st->now)
-				continue;
-			if (run->version != ROLL_NONE) {
-				ver[n] = run->version;
-				since[n] = run->first;
-				n++;
-			}
-			break;
-		}
+		uint32_t v = roll_stream_current(&s->streams[i], st->now, &since[n]);
+		if (v != ROLL_NONE)
+			ver[n++] = v;
 	}
 	return n;
 }

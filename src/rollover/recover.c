@@ -129,8 +129,8 @@ static void case_ds(dv_roll_series_t *s, const dv_roll_recover_opts_t *o, dv_rol
 	dv_roll_version_describe(s, w->ds, dd, sizeof(dd));
 	dv_roll_version_describe(s, w->dnskey, kd, sizeof(kd));
 	snprintf(r->summary, sizeof(r->summary),
-	         "%s matches no key that signs %s: resolvers holding that DS fail the zone", dd,
-	         kd);
+	         "%.150s matches no key that signs %.170s: resolvers holding that DS fail the zone",
+	         dd, kd);
 	r->unaided = w->end;
 	/* A key the DS matches, seen in the history: publish it again. */
 	int32_t key = -1;
@@ -192,7 +192,7 @@ static void case_key(dv_roll_series_t *s, const dv_roll_recover_opts_t *o, dv_ro
 	dv_roll_version_describe(s, w->rrset, rd, sizeof(rd));
 	dv_roll_version_describe(s, w->dnskey, kd, sizeof(kd));
 	snprintf(r->summary, sizeof(r->summary),
-	         "%s is not signed by a key of %s: resolvers holding both fail it", rd, kd);
+	         "%.170s is not signed by a key of %.170s: resolvers holding both fail it", rd, kd);
 	r->unaided = w->end;
 	/* The key that signs the cached RRset: publishing it again heals every
 	 * cache once the DNSKEY RRset without it has expired. */

@@ -201,6 +201,16 @@ json_t *dv_roll_check_json(const dv_roll_series_t *s, const char *command,
 	}
 	json_object_set_new(j, "windows", ws);
 	json_object_set_new(j, "windows_dropped", json_integer((json_int_t)r->windows_dropped));
+	json_t *cur = json_array();
+	for (size_t i = 0; i < r->ncurrent; i++) {
+		json_t *x = json_object();
+		char d[256];
+		dv_roll_version_describe(s, r->current[i].version, d, sizeof(d));
+		json_object_set_new(x, "version", json_string(d));
+		json_object_set_new(x, "servers", json_string(r->current[i].servers));
+		json_array_append_new(cur, x);
+	}
+	json_object_set_new(j, "served_now", cur);
 	json_object_set_new(j, "phase", json_string(r->phase));
 	json_t *nx = json_array();
 	for (size_t i = 0; i < r->nnext; i++) {
@@ -254,6 +264,13 @@ void dv_roll_check_text(FILE *out, const dv_roll_series_t *s, const char *comman
 	}
 	if (strcmp(command, "check") != 0)
 		return;
+	if (r->ncurrent > 0)
+		fprintf(out, "\nserved now\n");
+	for (size_t i = 0; i < r->ncurrent; i++) {
+		char d[256];
+		dv_roll_version_describe(s, r->current[i].version, d, sizeof(d));
+		fprintf(out, "  %s\n      @%s\n", d, r->current[i].servers);
+	}
 	fprintf(out, "\nphase: %s\n", r->phase);
 	for (size_t i = 0; i < r->nnext; i++) {
 		const dv_roll_next_t *n = &r->next[i];

@@ -167,13 +167,21 @@ typedef struct {
 	int32_t keytag;    /*!< key concerned, -1 */
 } dv_roll_next_t;
 
+/*! An apex RRset version (DS, DNSKEY, CDS, CDNSKEY, SOA) served at `now`. */
+typedef struct {
+	int32_t version;
+	char servers[256]; /*!< the addresses serving it, comma-separated, "+N" past the room */
+} dv_roll_current_t;
+
 typedef struct {
 	dv_roll_window_t *windows;
 	size_t nwindows;
 	size_t windows_dropped; /*!< beyond DV_ROLL_MAX_WINDOWS */
 	dv_roll_next_t *next;
 	size_t nnext;
-	char phase[128];        /*!< "steady", "ZSK pre-publish: new key published", ... */
+	dv_roll_current_t *current; /*!< what is served at now (not for a preflight) */
+	size_t ncurrent;
+	char phase[128]; /*!< "steady: no rollover in progress", "key rollover in progress" */
 	dv_findings_t findings; /*!< sorted */
 	int64_t first, last;    /*!< the observations' time span */
 	int64_t from, horizon;  /*!< the span evaluated */

@@ -167,6 +167,9 @@ int64_t roll_cached_end(const roll_version_t *v);
 /* Whether the version is served at t. */
 bool roll_served_at(const roll_version_t *v, int64_t t);
 int64_t roll_served_end(const roll_version_t *v);
+/* The version the stream's server served at its last answer at or before
+ * now (ROLL_NONE: none, or no usable answer), and since when. */
+uint32_t roll_stream_current(const roll_stream_t *st, int64_t now, int64_t *since);
 
 /* model.c */
 int roll_evaluate(dv_roll_series_t *s, const dv_roll_check_opts_t *o, dv_roll_result_t *r);
