@@ -69,7 +69,7 @@ echo "== the model: $DAYS days at one observation a minute, 3 servers, 2 parent 
 for ((i = 1; i <= RUNS; i++)); do
 	out=$("$GEN" --days "$DAYS")
 	echo "$out" | sed 's/^/  /' | grep -E 'observations|verdict|check' | tail -1
-	echo "$out" | awk '/^build/ { print $2, $7, $10 }' >> /tmp/dv-rollbench.$$
+	echo "$out" | awk '/^build/ { print $2, $9, $12 }' >> /tmp/dv-rollbench.$$
 	[ "$i" = 1 ] && echo "$out" | head -2 | sed 's/^/  /'
 done
 printf 'median of %d: building the series %.3f s, check %.3f s, together %.3f s\n' "$RUNS" \
@@ -85,7 +85,8 @@ if [ "$NSNAP" -gt 0 ]; then
 	SEED="$TOP/tests/fuzz/corpus/rollover/roll-cds.json"
 	DIR=$(mktemp -d /tmp/dv-rollbench.XXXXXX)
 	trap 'rm -rf "$DIR"' EXIT
-	python3 - "$SEED" "$DIR" "$NSNAP" << 'EOF'
+	mkdir -p "$DIR/snaps"
+	python3 - "$SEED" "$DIR/snaps" "$NSNAP" << 'EOF'
 import json, sys
 seed, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 d = json.load(open(seed))
@@ -95,10 +96,10 @@ for i in range(n):
     with open(f"{out}/{i:06d}.json", "w") as f:
         json.dump(d, f)
 EOF
-	say "$(du -sh "$DIR" | cut -f1) of snapshots written"
+	say "$(du -sh "$DIR/snaps" | cut -f1) of snapshots written"
 	: > "$DIR/times"
 	for ((i = 1; i <= RUNS; i++)); do
-		/usr/bin/time -f '%e %M' -o "$DIR/t" "$DV" rollover check --zone roll. --from "$DIR" \
+		/usr/bin/time -f '%e %M' -o "$DIR/t" "$DV" rollover check --zone roll. --from "$DIR/snaps" \
 			--now "@$(python3 -c "import json;print(json.load(open('$SEED'))['time'] + 60 * ($NSNAP - 1))")" \
 			-f json > "$DIR/out.json"
 		cat "$DIR/t" >> "$DIR/times"
