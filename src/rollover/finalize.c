@@ -322,7 +322,7 @@ static int spans_build(dv_roll_series_t *s, int64_t stale)
 		free(v->served);
 		free(v->cached);
 		v->served = v->cached = NULL;
-		v->nserved = v->ncached = v->cursor = 0;
+		v->nserved = v->ncached = 0;
 	}
 	size_t i = 0;
 	while (i < nraw) {

@@ -140,6 +140,11 @@ int dv_roll_series_load(const uint8_t *zone, char *const *paths, size_t npaths,
 		qsort(v, n, sizeof(*v), entry_cmp);
 		/* Now sorted: the second pass reads them in order. */
 	}
+	if (r == DV_OK && dv_roll_series_count(s) == 0) {
+		snprintf(err, errlen, "no answer about zone %s in the snapshots",
+		         dv_roll_series_zone(s));
+		r = DV_EINVAL;
+	}
 out:
 	for (size_t i = 0; i < n; i++)
 		free(v[i].path);

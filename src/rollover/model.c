@@ -328,57 +328,113 @@ static int events_collect(const dv_roll_series_t *s, int64_t from, int64_t horiz
 	return DV_OK;
 }
 
-/* Versions of rrkey cached at t (cursors advance with t). */
-static size_t active(dv_roll_series_t *s, const roll_rrkey_t *k, int64_t t, uint32_t *out,
-                     size_t cap)
+/* The versions cached at the current instant, kept by a sweep over the
+ * cached spans' starts and ends: each step touches only what changed. */
+typedef struct {
+	int64_t t;
+	uint32_t v;
+	int32_t delta; /* +1 a span starts, -1 one ends */
+} edge_t;
+
+typedef struct {
+	edge_t *edges;
+	size_t nedges, next;
+	uint32_t *act; /* active versions */
+	size_t nact;
+	uint32_t *pos; /* per version: index in act, ROLL_NONE */
+	uint32_t *cnt; /* per version: spans covering now */
+} sweep_t;
+
+static int edge_cmp(const void *pa, const void *pb)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < k->nversions && n < cap; i++) {
-		roll_version_t *v = &s->versions[k->versions[i]];
-		while (v->cursor < v->ncached && v->cached[v->cursor].end <= t)
-			v->cursor++;
-		if (v->cursor < v->ncached && v->cached[v->cursor].start <= t)
-			out[n++] = k->versions[i];
-	}
-	return n;
+	const edge_t *a = pa, *b = pb;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	return a->delta - b->delta; /* ends before starts at one instant */
 }
 
-#define MAX_ACTIVE 256 /* versions of one RRset cached at once that are judged */
+static int sweep_init(sweep_t *w, const dv_roll_series_t *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nversions; i++)
+		n += 2 * s->versions[i].ncached;
+	w->edges = malloc((n + 1) * sizeof(*w->edges));
+	w->act = malloc((s->nversions + 1) * sizeof(*w->act));
+	w->pos = malloc((s->nversions + 1) * sizeof(*w->pos));
+	w->cnt = calloc(s->nversions + 1, sizeof(*w->cnt));
+	if (w->edges == NULL || w->act == NULL || w->pos == NULL || w->cnt == NULL)
+		return DV_ENOMEM;
+	for (size_t i = 0; i < s->nversions; i++) {
+		const roll_version_t *v = &s->versions[i];
+		w->pos[i] = ROLL_NONE;
+		for (size_t j = 0; j < v->ncached; j++) {
+			w->edges[w->nedges++] = (edge_t){v->cached[j].start, (uint32_t)i, +1};
+			if (v->cached[j].end != DV_ROLL_OPEN)
+				w->edges[w->nedges++] = (edge_t){v->cached[j].end, (uint32_t)i, -1};
+		}
+	}
+	if (w->nedges > 1)
+		qsort(w->edges, w->nedges, sizeof(*w->edges), edge_cmp);
+	return DV_OK;
+}
 
-static void evaluate_at(eval_t *e, int64_t t, uint32_t dnskey_rk, uint32_t ds_rk)
+static void sweep_free(sweep_t *w)
+{
+	free(w->edges);
+	free(w->act);
+	free(w->pos);
+	free(w->cnt);
+}
+
+/* Apply every span start and end up to t: [start, end) contains t. */
+static void sweep_to(sweep_t *w, int64_t t)
+{
+	for (; w->next < w->nedges && w->edges[w->next].t <= t; w->next++) {
+		const edge_t *x = &w->edges[w->next];
+		if (x->delta > 0 && w->cnt[x->v]++ == 0) {
+			w->pos[x->v] = (uint32_t)w->nact;
+			w->act[w->nact++] = x->v;
+		} else if (x->delta < 0 && w->cnt[x->v] > 0 && --w->cnt[x->v] == 0) {
+			uint32_t p = w->pos[x->v], last = w->act[--w->nact];
+			w->act[p] = last;
+			w->pos[last] = p;
+			w->pos[x->v] = ROLL_NONE;
+		}
+	}
+}
+
+static void evaluate_at(eval_t *e, const sweep_t *w, int64_t t, uint32_t dnskey_rk, uint32_t ds_rk,
+                        uint32_t *K, uint32_t *D)
 {
 	dv_roll_series_t *s = e->s;
-	uint32_t K[MAX_ACTIVE], D[MAX_ACTIVE], R[MAX_ACTIVE];
-	size_t nk = dnskey_rk != ROLL_NONE ? active(s, &s->rrkeys[dnskey_rk], t, K, MAX_ACTIVE) : 0;
-	size_t nd = ds_rk != ROLL_NONE ? active(s, &s->rrkeys[ds_rk], t, D, MAX_ACTIVE) : 0;
+	size_t nk = 0, nd = 0;
+	for (size_t i = 0; i < w->nact; i++) {
+		uint32_t v = w->act[i], rk = s->versions[v].rrkey;
+		if (rk == dnskey_rk)
+			K[nk++] = v;
+		else if (rk == ds_rk)
+			D[nd++] = v;
+	}
 	bool secure = ds_rk == ROLL_NONE; /* parent not observed: judge as if secure */
 	for (size_t i = 0; i < nd; i++)
 		secure |= roll_ds_secure(s, &s->versions[D[i]]);
-	/* Advance every cursor even when insecure, so later steps stay exact. */
-	for (size_t rk = 0; rk < s->nrrkeys; rk++) {
-		if (rk == dnskey_rk || rk == ds_rk)
-			continue;
-		size_t nr = active(s, &s->rrkeys[rk], t, R, MAX_ACTIVE);
-		if (!secure)
-			continue;
-		for (size_t i = 0; i < nr; i++) {
-			const roll_version_t *rv = &s->versions[R[i]];
-			if (rv->absent)
-				continue;
-			for (size_t j = 0; j < nk; j++) {
-				const roll_version_t *kv = &s->versions[K[j]];
-				if (kv->absent)
-					continue;
-				bool strict;
-				bool ok = roll_r3(s, kv, rv, t, &strict);
-				if (!ok || !strict)
-					fail_note(e, t, DV_ROLL_R3, ok, -1, (int32_t)K[j],
-					          (int32_t)R[i]);
-			}
-		}
-	}
 	if (!secure)
 		return;
+	for (size_t i = 0; i < w->nact; i++) {
+		uint32_t r = w->act[i];
+		const roll_version_t *rv = &s->versions[r];
+		if (rv->rrkey == dnskey_rk || rv->rrkey == ds_rk || rv->absent)
+			continue;
+		for (size_t j = 0; j < nk; j++) {
+			const roll_version_t *kv = &s->versions[K[j]];
+			if (kv->absent)
+				continue;
+			bool strict;
+			bool ok = roll_r3(s, kv, rv, t, &strict);
+			if (!ok || !strict)
+				fail_note(e, t, DV_ROLL_R3, ok, -1, (int32_t)K[j], (int32_t)r);
+		}
+	}
 	for (size_t j = 0; j < nk; j++) {
 		bool strict;
 		bool ok = roll_r2(s, &s->versions[K[j]], t, &strict);
@@ -435,20 +491,31 @@ int roll_evaluate(dv_roll_series_t *s, const dv_roll_check_opts_t *o, dv_roll_re
 	}
 	r->from = from;
 	r->horizon = horizon;
-	for (size_t i = 0; i < s->nversions; i++)
-		s->versions[i].cursor = 0;
 	int64_t *ev = NULL;
 	size_t nev = 0;
-	int ret = events_collect(s, from, horizon, &ev, &nev);
-	if (ret != DV_OK)
+	sweep_t w = {0};
+	uint32_t *K = malloc((s->nversions + 1) * sizeof(*K));
+	uint32_t *D = malloc((s->nversions + 1) * sizeof(*D));
+	int ret = K && D ? sweep_init(&w, s) : DV_ENOMEM;
+	if (ret == DV_OK)
+		ret = events_collect(s, from, horizon, &ev, &nev);
+	if (ret != DV_OK) {
+		free(K);
+		free(D);
+		sweep_free(&w);
 		return ret;
+	}
 	r->events = nev;
 	eval_t e = {.s = s, .o = o, .r = r};
 	for (size_t i = 0; i < nev && e.err == DV_OK; i++) {
 		e.step = (uint32_t)i;
-		evaluate_at(&e, ev[i], dnskey_rk, ds_rk);
+		sweep_to(&w, ev[i]);
+		evaluate_at(&e, &w, ev[i], dnskey_rk, ds_rk, K, D);
 		fail_sweep(&e, ev[i], false);
 	}
+	free(K);
+	free(D);
+	sweep_free(&w);
 	/* What is still failing at the horizon stays open. */
 	if (e.err == DV_OK)
 		fail_sweep(&e, DV_ROLL_OPEN, true);

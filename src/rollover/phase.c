@@ -76,8 +76,10 @@ static void fmt_time(int64_t t, char *buf, size_t len)
 
 typedef bool (*pred_t)(const state_t *st, const roll_version_t *v, const void *ctx);
 
+#define ALL_DATA (UINT32_MAX - 1) /* drain(): every RRset but DNSKEY and DS */
+
 /*
- * When the last version of rrkey `rk` (ROLL_NONE: every data RRset) that
+ * When the last version of rrkey `rk` (ALL_DATA: every data RRset) that
  * satisfies pred leaves the caches: DV_ROLL_OPEN when one is still served,
  * `now` when none is cached any more.  *why explains it.
  */
@@ -88,11 +90,11 @@ static int64_t drain(const state_t *st, uint32_t rk, pred_t pred, const void *ct
 	int64_t best = st->now;
 	int32_t which = -1;
 	bool served = false;
-	for (size_t i = 0; i < s->nversions; i++) {
+	for (size_t i = 0; rk != ROLL_NONE && i < s->nversions; i++) {
 		const roll_version_t *v = &s->versions[i];
 		uint16_t t = s->rrkeys[v->rrkey].type;
-		if (rk != ROLL_NONE ? v->rrkey != rk
-		                    : (t == KNOT_RRTYPE_DNSKEY || t == KNOT_RRTYPE_DS || v->absent))
+		if (rk != ALL_DATA ? v->rrkey != rk
+		                   : (t == KNOT_RRTYPE_DNSKEY || t == KNOT_RRTYPE_DS || v->absent))
 			continue;
 		if (v->candidate || !pred(st, v, ctx))
 			continue;
@@ -423,7 +425,7 @@ static int algorithm_steps(state_t *st)
 			continue;
 		st->roll_alg = true;
 		if (afirst[a] == DV_ROLL_OPEN) {
-			int64_t t = drain(st, ROLL_NONE, lacks_alg_sig, &a, why, sizeof(why));
+			int64_t t = drain(st, ALL_DATA, lacks_alg_sig, &a, why, sizeof(why));
 			r = next_add(st, -1, t, why,
 			             "algorithm rollover (RFC 6781 §4.1.4): publish the DNSKEYs of "
 			             "algorithm %u once no data without its signatures is cached",
@@ -489,7 +491,7 @@ static int key_steps(state_t *st)
 		if (!st->ksigns_k[x] && !st->ksigns_d[x]) {
 			if (st->kever_d[x] || st->kever_k[x]) {
 				/* Retired: nothing cached may still need it. */
-				int64_t t1 = drain(st, ROLL_NONE, relies_on, &x, why, sizeof(why));
+				int64_t t1 = drain(st, ALL_DATA, relies_on, &x, why, sizeof(why));
 				char why2[400];
 				int64_t t2 =
 				    drain(st, st->rk_ds, ds_relies_on, &x, why2, sizeof(why2));
@@ -550,7 +552,7 @@ static int key_steps(state_t *st)
 				continue;
 			char why2[400];
 			int64_t t1 = drain(st, st->rk_dnskey, lacks_key, &y, why, sizeof(why));
-			int64_t t2 = drain(st, ROLL_NONE, unsigned_by, &y, why2, sizeof(why2));
+			int64_t t2 = drain(st, ALL_DATA, unsigned_by, &y, why2, sizeof(why2));
 			r = next_add(
 			    st, s->keys[x].tag, t1 > t2 ? t1 : t2, t1 > t2 ? why : why2,
 			    "double-signature rollover (RFC 7583 §3.2.2): remove key %u and "

@@ -67,7 +67,6 @@ typedef struct {
 	size_t nserved;
 	roll_span_t *cached; /* merged spans it may have been cached in */
 	size_t ncached;
-	size_t cursor; /* evaluation: first cached span not yet passed */
 } roll_version_t;
 
 /* An (owner, type) pair and its versions. */
