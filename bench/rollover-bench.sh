@@ -33,14 +33,8 @@ while getopts r:d:n:b:h opt; do
 	d) DAYS=$OPTARG ;;
 	n) NSNAP=$OPTARG ;;
 	b) BUILD=$OPTARG ;;
-	h)
-		usage
-		exit 0
-		;;
-	*)
-		usage >&2
-		exit 2
-		;;
+	h) usage && exit 0 ;;
+	*) usage >&2 && exit 2 ;;
 	esac
 done
 for v in "$RUNS" "$DAYS" "$NSNAP"; do

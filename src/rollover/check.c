@@ -14,14 +14,8 @@
 
 const char *dv_roll_rule_name(dv_roll_rule_t r)
 {
-	switch (r) {
-	case DV_ROLL_R1:
-		return "R1";
-	case DV_ROLL_R2:
-		return "R2";
-	default:
-		return "R3";
-	}
+	static const char *const names[] = {"?", "R1", "R2", "R3"};
+	return (unsigned)r < 4 ? names[r] : "?";
 }
 
 uint16_t dv_roll_version_type(const dv_roll_series_t *s, int32_t version)
@@ -59,14 +53,14 @@ static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 static void signers(const dv_roll_series_t *s, const roll_version_t *v, char *buf, size_t len,
                     size_t *pos)
 {
-	if (v->nsig == 0) {
+	if (v->set.nsig == 0) {
 		put(buf, len, pos, " unsigned");
 		return;
 	}
 	put(buf, len, pos, " signed by");
-	for (uint16_t i = 0; i < v->nsig; i++) {
-		const uint8_t *g = v->sig[i];
-		uint16_t tag = v->siglen[i] >= 18 ? (uint16_t)(g[16] << 8 | g[17]) : 0;
+	for (uint16_t i = 0; i < v->set.nsig; i++) {
+		const uint8_t *g = v->set.sig[i];
+		uint16_t tag = v->set.siglen[i] >= 18 ? (uint16_t)(g[16] << 8 | g[17]) : 0;
 		bool ok = v->sigs != NULL && v->sigs[i].key >= 0;
 		put(buf, len, pos, "%s %u%s", i ? "," : "", tag, ok || v->sigs == NULL ? "" : "?");
 	}
@@ -96,24 +90,24 @@ void dv_roll_version_describe(const dv_roll_series_t *s, int32_t version, char *
 	}
 	if (k->type == KNOT_RRTYPE_DNSKEY || k->type == KNOT_RRTYPE_CDNSKEY) {
 		put(buf, len, &pos, " {");
-		for (uint16_t i = 0; i < v->n; i++)
-			if (v->rdlen[i] >= 4)
+		for (uint16_t i = 0; i < v->set.n; i++)
+			if (v->set.rdlen[i] >= 4)
 				put(buf, len, &pos, "%s%u/%u/%u", i ? " " : "",
-				    (unsigned)(v->rd[i][0] << 8 | v->rd[i][1]), v->rd[i][3],
-				    dv_keytag(v->rd[i], v->rdlen[i]));
+				    (unsigned)(v->set.rd[i][0] << 8 | v->set.rd[i][1]),
+				    v->set.rd[i][3], dv_keytag(v->set.rd[i], v->set.rdlen[i]));
 		put(buf, len, &pos, "}");
 	} else if (k->type == KNOT_RRTYPE_DS || k->type == KNOT_RRTYPE_CDS) {
 		put(buf, len, &pos, " {");
-		for (uint16_t i = 0; i < v->n; i++)
-			if (v->rdlen[i] >= 4)
+		for (uint16_t i = 0; i < v->set.n; i++)
+			if (v->set.rdlen[i] >= 4)
 				put(buf, len, &pos, "%s%u/%u/%u", i ? " " : "",
-				    (unsigned)(v->rd[i][0] << 8 | v->rd[i][1]), v->rd[i][2],
-				    v->rd[i][3]);
+				    (unsigned)(v->set.rd[i][0] << 8 | v->set.rd[i][1]),
+				    v->set.rd[i][2], v->set.rd[i][3]);
 		put(buf, len, &pos, "}");
 		if (k->type == KNOT_RRTYPE_DS)
 			return; /* the parent's signatures are the parent's business */
-	} else if (k->type == KNOT_RRTYPE_SOA && v->n == 1) {
-		const uint8_t *rd = v->rd[0], *end = rd + v->rdlen[0];
+	} else if (k->type == KNOT_RRTYPE_SOA && v->set.n == 1) {
+		const uint8_t *rd = v->set.rd[0], *end = rd + v->set.rdlen[0];
 		int a = knot_dname_wire_check(rd, end, NULL);
 		int b = a > 0 ? knot_dname_wire_check(rd + a, end, NULL) : -1;
 		if (b > 0 && rd + a + b + 4 <= end) {

@@ -16,16 +16,12 @@
 
 #define MAX_RRS 4096 /* RRs of one section considered */
 
-/* One RRset gathered from a section, with the RRSIGs covering it. */
+/* One RRset gathered from a section, with the RRSIGs covering it: the
+ * observation and the arrays it points to. */
 typedef struct {
-	const uint8_t *owner;
-	uint16_t type;
-	uint32_t ttl;
-	uint16_t n, nsig;
-	const uint8_t **rd;
-	uint16_t *rdlen;
-	const uint8_t **sig;
-	uint16_t *siglen;
+	dv_roll_rrset_t rr;
+	const uint8_t **rd, **sig;
+	uint16_t *rdlen, *siglen;
 } group_t;
 
 typedef struct {
@@ -37,7 +33,7 @@ typedef struct {
 static group_t *group_find(groups_t *gs, const knot_dname_t *owner, uint16_t type)
 {
 	for (size_t i = 0; i < gs->ng; i++)
-		if (gs->g[i].type == type && knot_dname_is_case_equal(gs->g[i].owner, owner))
+		if (gs->g[i].rr.type == type && knot_dname_is_case_equal(gs->g[i].rr.owner, owner))
 			return &gs->g[i];
 	return NULL;
 }
@@ -59,13 +55,14 @@ static int gather(groups_t *gs, const knot_pktsection_t *sec)
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; pass == 1 && i < gs->ng; i++) {
 			group_t *g = &gs->g[i];
-			g->rd = dv_arena_alloc(&gs->arena, (g->n + 1) * sizeof(*g->rd));
-			g->rdlen = dv_arena_alloc(&gs->arena, (g->n + 1) * sizeof(*g->rdlen));
-			g->sig = dv_arena_alloc(&gs->arena, (g->nsig + 1) * sizeof(*g->sig));
-			g->siglen = dv_arena_alloc(&gs->arena, (g->nsig + 1) * sizeof(*g->siglen));
+			g->rd = dv_arena_alloc(&gs->arena, (g->rr.n + 1) * sizeof(*g->rd));
+			g->rdlen = dv_arena_alloc(&gs->arena, (g->rr.n + 1) * sizeof(*g->rdlen));
+			g->sig = dv_arena_alloc(&gs->arena, (g->rr.nsig + 1) * sizeof(*g->sig));
+			g->siglen =
+			    dv_arena_alloc(&gs->arena, (g->rr.nsig + 1) * sizeof(*g->siglen));
 			if (!g->rd || !g->rdlen || !g->sig || !g->siglen)
 				return DV_ENOMEM;
-			g->n = g->nsig = 0;
+			g->rr.n = g->rr.nsig = 0;
 		}
 		for (uint16_t i = 0; i < sec->count; i++) {
 			const knot_rrset_t *rr = knot_pkt_rr(sec, i);
@@ -89,17 +86,17 @@ static int gather(groups_t *gs, const knot_pktsection_t *sec)
 					knot_dname_to_lower(o);
 					g = &gs->g[gs->ng++];
 					memset(g, 0, sizeof(*g));
-					g->owner = o;
-					g->type = type;
-					g->ttl = UINT32_MAX;
+					g->rr.owner = o;
+					g->rr.type = type;
+					g->rr.ttl = UINT32_MAX;
 				}
 				if (pass == 0) {
 					if (is_sig) {
-						g->nsig++;
+						g->rr.nsig++;
 					} else {
-						g->n++;
-						if (rr->ttl < g->ttl)
-							g->ttl = rr->ttl;
+						g->rr.n++;
+						if (rr->ttl < g->rr.ttl)
+							g->rr.ttl = rr->ttl;
 					}
 					continue;
 				}
@@ -107,13 +104,13 @@ static int gather(groups_t *gs, const knot_pktsection_t *sec)
 				if (copy == NULL)
 					return DV_ENOMEM;
 				if (is_sig) {
-					g->sig[g->nsig] = copy;
-					g->siglen[g->nsig++] = rd->len;
+					g->sig[g->rr.nsig] = copy;
+					g->siglen[g->rr.nsig++] = rd->len;
 				} else {
 					if (dv_rdata_canonicalize(type, copy, rd->len) != DV_OK)
 						return DV_EPARSE;
-					g->rd[g->n] = copy;
-					g->rdlen[g->n++] = rd->len;
+					g->rd[g->rr.n] = copy;
+					g->rdlen[g->rr.n++] = rd->len;
 				}
 			}
 		}
@@ -123,16 +120,15 @@ static int gather(groups_t *gs, const knot_pktsection_t *sec)
 
 static dv_roll_rrset_t as_rrset(const group_t *g, bool sampled)
 {
-	return (dv_roll_rrset_t){.owner = g->owner,
-	                         .type = g->type,
-	                         .ttl = g->ttl == UINT32_MAX ? 0 : g->ttl,
-	                         .sampled = sampled,
-	                         .n = g->n,
-	                         .rd = g->rd,
-	                         .rdlen = g->rdlen,
-	                         .nsig = g->nsig,
-	                         .sig = (const uint8_t *const *)g->sig,
-	                         .siglen = g->siglen};
+	dv_roll_rrset_t rr = g->rr;
+	if (rr.ttl == UINT32_MAX)
+		rr.ttl = 0; /* RRSIGs without their RRset */
+	rr.sampled = sampled;
+	rr.rd = g->rd;
+	rr.rdlen = g->rdlen;
+	rr.sig = g->sig;
+	rr.siglen = g->siglen;
+	return rr;
 }
 
 /* RFC 2308 §5: a negative answer is cached for min(SOA TTL, SOA MINIMUM). */
@@ -140,12 +136,12 @@ static uint32_t negative_ttl(const groups_t *auth)
 {
 	for (size_t i = 0; i < auth->ng; i++) {
 		const group_t *g = &auth->g[i];
-		if (g->type != KNOT_RRTYPE_SOA || g->n == 0 || g->rdlen[0] < 22)
+		if (g->rr.type != KNOT_RRTYPE_SOA || g->rr.n == 0 || g->rdlen[0] < 22)
 			continue;
 		const uint8_t *m = g->rd[0] + g->rdlen[0] - 4;
 		uint32_t min =
 		    (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
-		return g->ttl < min ? g->ttl : min;
+		return g->rr.ttl < min ? g->rr.ttl : min;
 	}
 	return 0;
 }
@@ -207,7 +203,7 @@ static int one_answer(ectx_t *c, const dv_snap_query_t *q)
 	if (tracked) {
 		const group_t *g = group_find(&an, s->zone, q->qtype);
 		dv_roll_rrset_t rr;
-		if (g != NULL && g->n > 0) {
+		if (g != NULL && g->rr.n > 0) {
 			rr = as_rrset(g, false);
 		} else {
 			rr = (dv_roll_rrset_t){.owner = s->zone,
@@ -223,8 +219,8 @@ static int one_answer(ectx_t *c, const dv_snap_query_t *q)
 	if (s->servers[c->server].side == DV_ROLL_CHILD) {
 		for (size_t i = 0; i < au.ng; i++) {
 			const group_t *g = &au.g[i];
-			if ((g->type != KNOT_RRTYPE_NSEC && g->type != KNOT_RRTYPE_NSEC3) ||
-			    g->n == 0 || knot_dname_in_bailiwick(g->owner, s->zone) < 0)
+			if ((g->rr.type != KNOT_RRTYPE_NSEC && g->rr.type != KNOT_RRTYPE_NSEC3) ||
+			    g->rr.n == 0 || knot_dname_in_bailiwick(g->rr.owner, s->zone) < 0)
 				continue;
 			dv_roll_rrset_t rr = as_rrset(g, true);
 			if ((ret = dv_roll_series_observe(s, c->server, c->time, &rr)) != DV_OK)

@@ -94,18 +94,18 @@ static int members_build(dv_roll_series_t *s)
 	for (size_t i = 0; i < s->nversions; i++) {
 		roll_version_t *v = &s->versions[i];
 		bool isk = have_k && v->rrkey == kk, isd = have_d && v->rrkey == dk;
-		if ((!isk && !isd) || v->absent || v->n == 0 || v->members != NULL)
+		if ((!isk && !isd) || v->absent || v->set.n == 0 || v->members != NULL)
 			continue; /* key and DS indexes are never renumbered: keep them */
-		v->members = dv_arena_alloc(&s->arena, v->n * sizeof(*v->members));
+		v->members = dv_arena_alloc(&s->arena, v->set.n * sizeof(*v->members));
 		if (v->members == NULL)
 			return DV_ENOMEM;
-		for (uint16_t j = 0; j < v->n; j++) {
-			int r = isk ? key_add(s, v->rd[j], v->rdlen[j], &v->members[j])
-			            : ds_add(s, v->rd[j], v->rdlen[j], &v->members[j]);
+		for (uint16_t j = 0; j < v->set.n; j++) {
+			int r = isk ? key_add(s, v->set.rd[j], v->set.rdlen[j], &v->members[j])
+			            : ds_add(s, v->set.rd[j], v->set.rdlen[j], &v->members[j]);
 			if (r != DV_OK)
 				return r;
 		}
-		v->nmembers = v->n;
+		v->nmembers = v->set.n;
 	}
 	free(s->ds_match);
 	s->ds_match = NULL;
@@ -134,11 +134,11 @@ static int members_build(dv_roll_series_t *s)
  * come before its key: the first step of an algorithm rollover). */
 static int sigs_resolve(dv_roll_series_t *s, roll_version_t *v)
 {
-	if (v->absent || v->nsig == 0)
+	if (v->absent || v->set.nsig == 0)
 		return DV_OK;
 	size_t from = 0;
 	if (v->sigs == NULL) {
-		v->sigs = dv_arena_alloc(&s->arena, v->nsig * sizeof(*v->sigs));
+		v->sigs = dv_arena_alloc(&s->arena, v->set.nsig * sizeof(*v->sigs));
 		if (v->sigs == NULL)
 			return DV_ENOMEM;
 	} else {
@@ -148,14 +148,14 @@ static int sigs_resolve(dv_roll_series_t *s, roll_version_t *v)
 		return DV_OK;
 	v->sigs_nkeys = s->nkeys;
 	const roll_rrkey_t *rk = &s->rrkeys[v->rrkey];
-	for (uint16_t i = 0; i < v->nsig; i++) {
+	for (uint16_t i = 0; i < v->set.nsig; i++) {
 		roll_sig_t *g = &v->sigs[i];
 		if (from > 0 && g->key >= 0)
 			continue;
 		memset(g, 0, sizeof(*g));
 		g->key = -1;
-		const uint8_t *sig = v->sig[i];
-		uint16_t len = v->siglen[i];
+		const uint8_t *sig = v->set.sig[i];
+		uint16_t len = v->set.siglen[i];
 		long soff = dv_rrsig_sig_offset(sig, len);
 		if (soff < 0)
 			continue;
@@ -204,36 +204,39 @@ static int rawspan_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+/* Index of the server's first observation at or after t (after: strictly). */
+static size_t epoch_index(const roll_server_t *sv, int64_t t, bool after)
+{
+	size_t first = 0, count = sv->nepochs;
+	while (count > 0) {
+		size_t half = count / 2;
+		int64_t e = sv->epochs[first + half];
+		if (e < t || (after && e == t)) {
+			first += half + 1;
+			count -= half + 1;
+		} else {
+			count = half;
+		}
+	}
+	return first;
+}
+
 /* The server's observation time just before / after t, or none. */
 static bool epoch_before(const roll_server_t *sv, int64_t t, int64_t *out)
 {
-	size_t lo = 0, hi = sv->nepochs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (sv->epochs[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	size_t i = epoch_index(sv, t, false);
+	if (i == 0)
 		return false;
-	*out = sv->epochs[lo - 1];
+	*out = sv->epochs[i - 1];
 	return true;
 }
 
 static bool epoch_after(const roll_server_t *sv, int64_t t, int64_t *out)
 {
-	size_t lo = 0, hi = sv->nepochs;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (sv->epochs[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo >= sv->nepochs)
+	size_t i = epoch_index(sv, t, true);
+	if (i >= sv->nepochs)
 		return false;
-	*out = sv->epochs[lo];
+	*out = sv->epochs[i];
 	return true;
 }
 
@@ -273,7 +276,7 @@ static void run_span(const dv_roll_series_t *s, const roll_stream_t *st, size_t 
 static int64_t expiry_cap(const roll_version_t *v)
 {
 	int64_t cap = DV_ROLL_START;
-	for (uint16_t i = 0; v->sigs != NULL && i < v->nsig; i++)
+	for (uint16_t i = 0; v->sigs != NULL && i < v->set.nsig; i++)
 		if (v->sigs[i].key >= 0 && v->sigs[i].expiration > cap)
 			cap = v->sigs[i].expiration;
 	return cap == DV_ROLL_START ? DV_ROLL_OPEN : cap + 1;

@@ -50,7 +50,7 @@ static size_t key_algs(const dv_roll_series_t *s, const roll_version_t *k, bool 
 static bool signed_by(const dv_roll_series_t *s, const roll_version_t *k, const roll_version_t *r,
                       int64_t t, uint8_t alg, uint32_t only, bool for_dnskey)
 {
-	for (uint16_t i = 0; r->sigs != NULL && i < r->nsig; i++) {
+	for (uint16_t i = 0; r->sigs != NULL && i < r->set.nsig; i++) {
 		if (!roll_sig_valid(r, i, t))
 			continue;
 		uint32_t x = (uint32_t)r->sigs[i].key;
@@ -109,29 +109,30 @@ bool roll_r1(const dv_roll_series_t *s, const roll_version_t *ds, const roll_ver
 	return ok;
 }
 
+/* Whether r has a valid signature by a key of k (lenient), and one by a key
+ * of every algorithm of k (strict, *strict_ok). */
+static bool signed_by_keys(const dv_roll_series_t *s, const roll_version_t *k,
+                           const roll_version_t *r, int64_t t, bool for_dnskey, bool *strict_ok)
+{
+	bool ok = signed_by(s, k, r, t, 0, ROLL_NONE, for_dnskey);
+	*strict_ok = ok;
+	uint8_t algs[MAX_ALGS];
+	size_t na = ok ? key_algs(s, k, for_dnskey, algs) : 0;
+	for (size_t i = 0; *strict_ok && i < na; i++)
+		*strict_ok = signed_by(s, k, r, t, algs[i], ROLL_NONE, for_dnskey);
+	return ok;
+}
+
 bool roll_r2(const dv_roll_series_t *s, const roll_version_t *k, int64_t t, bool *strict_ok)
 {
-	bool ok = !k->absent && k->n > 0 && signed_by(s, k, k, t, 0, ROLL_NONE, true);
-	bool strict = ok;
-	uint8_t algs[MAX_ALGS];
-	size_t na = ok ? key_algs(s, k, true, algs) : 0;
-	for (size_t i = 0; strict && i < na; i++)
-		strict = signed_by(s, k, k, t, algs[i], ROLL_NONE, true);
-	*strict_ok = strict;
-	return ok;
+	*strict_ok = false;
+	return !k->absent && k->set.n > 0 && signed_by_keys(s, k, k, t, true, strict_ok);
 }
 
 bool roll_r3(const dv_roll_series_t *s, const roll_version_t *k, const roll_version_t *r, int64_t t,
              bool *strict_ok)
 {
-	bool ok = signed_by(s, k, r, t, 0, ROLL_NONE, false);
-	bool strict = ok;
-	uint8_t algs[MAX_ALGS];
-	size_t na = ok ? key_algs(s, k, false, algs) : 0;
-	for (size_t i = 0; strict && i < na; i++)
-		strict = signed_by(s, k, r, t, algs[i], ROLL_NONE, false);
-	*strict_ok = strict;
-	return ok;
+	return signed_by_keys(s, k, r, t, false, strict_ok);
 }
 
 /* ---- failures and their windows -------------------------------------------------- */
@@ -309,7 +310,7 @@ static int events_collect(const dv_roll_series_t *s, int64_t from, int64_t horiz
 			PUSH(v->cached[j].start);
 			PUSH(v->cached[j].end);
 		}
-		for (uint16_t j = 0; v->sigs != NULL && j < v->nsig; j++) {
+		for (uint16_t j = 0; v->sigs != NULL && j < v->set.nsig; j++) {
 			if (v->sigs[j].key < 0)
 				continue;
 			PUSH(v->sigs[j].inception);

@@ -156,6 +156,36 @@ static int next_add(state_t *st, int32_t keytag, int64_t earliest, const char *f
 	return DV_OK;
 }
 
+/* What a next step waits for: the versions of rrkey rk matching pred have
+ * left the caches. */
+typedef struct {
+	uint32_t rk;
+	pred_t pred;
+	const void *ctx;
+} cond_t;
+
+/* Add a next step, safe once every condition holds. */
+static int next_after(state_t *st, int32_t keytag, const cond_t *c, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int next_after(state_t *st, int32_t keytag, const cond_t *c, size_t n, const char *fmt, ...)
+{
+	char why[400] = "", w[400], action[256];
+	int64_t best = DV_ROLL_START;
+	for (size_t i = 0; i < n; i++) {
+		int64_t t = drain(st, c[i].rk, c[i].pred, c[i].ctx, w, sizeof(w));
+		if (t > best) {
+			best = t;
+			memcpy(why, w, sizeof(why));
+		}
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(action, sizeof(action), fmt, ap);
+	va_end(ap);
+	return next_add(st, keytag, best, why, "%s", action);
+}
+
 /* Predicates: the context is a key index (or DS record index) as uint32_t. */
 static bool lacks_key(const state_t *st, const roll_version_t *v, const void *ctx)
 {
@@ -165,7 +195,7 @@ static bool lacks_key(const state_t *st, const roll_version_t *v, const void *ct
 
 static bool has_sig_by(const roll_version_t *v, uint32_t key)
 {
-	for (uint16_t i = 0; v->sigs != NULL && i < v->nsig; i++)
+	for (uint16_t i = 0; v->sigs != NULL && i < v->set.nsig; i++)
 		if (v->sigs[i].key == (int32_t)key)
 			return true;
 	return false;
@@ -183,7 +213,7 @@ static bool relies_on(const state_t *st, const roll_version_t *v, const void *ct
 	uint32_t x = *(const uint32_t *)ctx;
 	if (!has_sig_by(v, x))
 		return false;
-	for (uint16_t i = 0; v->sigs != NULL && i < v->nsig; i++) {
+	for (uint16_t i = 0; v->sigs != NULL && i < v->set.nsig; i++) {
 		int32_t k = v->sigs[i].key;
 		if (k >= 0 && (uint32_t)k != x && st->kcur[k])
 			return false;
@@ -191,42 +221,51 @@ static bool relies_on(const state_t *st, const roll_version_t *v, const void *ct
 	return true;
 }
 
+/* Whether DS version v holds a usable DS record d with match(d, arg). */
+static bool ds_any(const state_t *st, const roll_version_t *v,
+                   bool (*match)(const state_t *, uint32_t, uint32_t), uint32_t arg)
+{
+	for (uint16_t i = 0; !v->absent && i < v->nmembers; i++)
+		if (st->s->dsrecs[v->members[i]].usable && match(st, v->members[i], arg))
+			return true;
+	return false;
+}
+
+/* DS record d matches a key other than x that signs the DNSKEY RRset now. */
+static bool matches_other_signer(const state_t *st, uint32_t d, uint32_t x)
+{
+	const dv_roll_series_t *s = st->s;
+	for (size_t k = 0; k < s->nkeys; k++)
+		if (k != x && st->ksigns_k[k] && s->ds_match[d * s->nkeys + k])
+			return true;
+	return false;
+}
+
+/* DS record d is record x (high bit set), or matches key x. */
+static bool is_or_matches(const state_t *st, uint32_t d, uint32_t x)
+{
+	if (x & 0x80000000u)
+		return d == (x & 0x7fffffffu);
+	return st->s->ds_match[d * st->s->nkeys + x];
+}
+
+static bool of_alg(const state_t *st, uint32_t d, uint32_t alg)
+{
+	return st->s->dsrecs[d].alg == alg;
+}
+
 /* DS versions with no usable record matching a key (other than x) that signs now. */
 static bool ds_relies_on(const state_t *st, const roll_version_t *v, const void *ctx)
 {
-	uint32_t x = *(const uint32_t *)ctx;
-	const dv_roll_series_t *s = st->s;
-	if (!roll_ds_secure(s, v))
-		return false;
-	for (uint16_t i = 0; i < v->nmembers; i++) {
-		uint32_t d = v->members[i];
-		if (!s->dsrecs[d].usable)
-			continue;
-		for (size_t k = 0; k < s->nkeys; k++)
-			if (k != x && st->ksigns_k[k] && s->ds_match[d * s->nkeys + k])
-				return false;
-	}
-	return true;
+	return roll_ds_secure(st->s, v) &&
+	       !ds_any(st, v, matches_other_signer, *(const uint32_t *)ctx);
 }
 
 /* DS versions without a usable record for key x (or DS record x when ctx
  * points at a DS index with the high bit set). */
 static bool ds_lacks(const state_t *st, const roll_version_t *v, const void *ctx)
 {
-	uint32_t x = *(const uint32_t *)ctx;
-	const dv_roll_series_t *s = st->s;
-	if (v->absent)
-		return true;
-	for (uint16_t i = 0; i < v->nmembers; i++) {
-		uint32_t d = v->members[i];
-		if (x & 0x80000000u) {
-			if (d == (x & 0x7fffffffu))
-				return false;
-		} else if (s->dsrecs[d].usable && s->ds_match[d * s->nkeys + x]) {
-			return false;
-		}
-	}
-	return true;
+	return !ds_any(st, v, is_or_matches, *(const uint32_t *)ctx);
 }
 
 /* DNSKEY versions signed by no key that a DS record other than ctx matches. */
@@ -236,7 +275,7 @@ static bool k_relies_on_ds(const state_t *st, const roll_version_t *v, const voi
 	const dv_roll_series_t *s = st->s;
 	if (v->absent)
 		return false;
-	for (uint16_t i = 0; v->sigs != NULL && i < v->nsig; i++) {
+	for (uint16_t i = 0; v->sigs != NULL && i < v->set.nsig; i++) {
 		int32_t k = v->sigs[i].key;
 		if (k < 0)
 			continue;
@@ -253,7 +292,7 @@ static bool lacks_alg_sig(const state_t *st, const roll_version_t *v, const void
 {
 	(void)st;
 	uint8_t a = *(const uint8_t *)ctx;
-	for (uint16_t i = 0; v->sigs != NULL && i < v->nsig; i++)
+	for (uint16_t i = 0; v->sigs != NULL && i < v->set.nsig; i++)
 		if (v->sigs[i].alg == a)
 			return false;
 	return true;
@@ -277,13 +316,7 @@ static bool has_alg_key(const state_t *st, const roll_version_t *v, const void *
 
 static bool has_alg_ds(const state_t *st, const roll_version_t *v, const void *ctx)
 {
-	uint8_t a = *(const uint8_t *)ctx;
-	for (uint16_t i = 0; !v->absent && i < v->nmembers; i++) {
-		const roll_dsrec_t *d = &st->s->dsrecs[v->members[i]];
-		if (d->usable && d->alg == a)
-			return true;
-	}
-	return false;
+	return ds_any(st, v, of_alg, *(const uint8_t *)ctx);
 }
 
 /* ---- the state now ------------------------------------------------------------------ */
@@ -324,7 +357,7 @@ static int state_build(state_t *st)
 				if (roll_served_end(v) > st->klast[k])
 					st->klast[k] = roll_served_end(v);
 			}
-			for (uint16_t j = 0; v->sigs != NULL && j < v->nsig; j++) {
+			for (uint16_t j = 0; v->sigs != NULL && j < v->set.nsig; j++) {
 				int32_t k = v->sigs[j].key;
 				if (k < 0)
 					continue;
@@ -336,14 +369,15 @@ static int state_build(state_t *st)
 			for (uint16_t j = 0; now && j < v->nmembers; j++)
 				st->dcur[v->members[j]] = true;
 		} else if (!v->absent) {
-			for (uint16_t j = 0; v->sigs != NULL && j < v->nsig; j++)
+			for (uint16_t j = 0; v->sigs != NULL && j < v->set.nsig; j++)
 				if (v->sigs[j].key >= 0)
 					st->kever_d[v->sigs[j].key] = true;
 			if (v->rrkey == st->rk_soa && now) {
 				soa_seen = true;
 				for (size_t k = 0; k < s->nkeys; k++) {
 					bool by = false;
-					for (uint16_t j = 0; v->sigs != NULL && j < v->nsig; j++)
+					for (uint16_t j = 0; v->sigs != NULL && j < v->set.nsig;
+					     j++)
 						by |= v->sigs[j].key == (int32_t)k &&
 						      roll_sig_valid(v, j, st->now);
 					st->ksigns_d[k] &= by;
@@ -404,7 +438,7 @@ static int algorithm_steps(state_t *st)
 		const roll_version_t *v = &s->versions[i];
 		if (v->rrkey != st->rk_soa || v->candidate || v->absent || !cur(st, v))
 			continue;
-		for (uint16_t j = 0; v->sigs != NULL && j < v->nsig; j++) {
+		for (uint16_t j = 0; v->sigs != NULL && j < v->set.nsig; j++) {
 			bool seen = false;
 			for (size_t m = 0; m < nsa; m++)
 				seen |= salgs[m] == v->sigs[j].alg;
@@ -412,7 +446,6 @@ static int algorithm_steps(state_t *st)
 				salgs[nsa++] = v->sigs[j].alg;
 		}
 	}
-	char why[400];
 	int r = DV_OK;
 	/* Signatures of an algorithm without its keys: step 1 done (new) or
 	 * the last step pending (old keys gone, old signatures left). */
@@ -425,15 +458,14 @@ static int algorithm_steps(state_t *st)
 			continue;
 		st->roll_alg = true;
 		if (afirst[a] == DV_ROLL_OPEN) {
-			int64_t t = drain(st, ALL_DATA, lacks_alg_sig, &a, why, sizeof(why));
-			r = next_add(st, -1, t, why,
-			             "algorithm rollover (RFC 6781 §4.1.4): publish the DNSKEYs of "
-			             "algorithm %u once no data without its signatures is cached",
-			             a);
+			r = next_after(
+			    st, -1, &(cond_t){ALL_DATA, lacks_alg_sig, &a}, 1,
+			    "algorithm rollover (RFC 6781 §4.1.4): publish the DNSKEYs of "
+			    "algorithm %u once no data without its signatures is cached",
+			    a);
 		} else {
-			int64_t t = drain(st, st->rk_dnskey, has_alg_key, &a, why, sizeof(why));
-			r = next_add(
-			    st, -1, t, why,
+			r = next_after(
+			    st, -1, &(cond_t){st->rk_dnskey, has_alg_key, &a}, 1,
 			    "algorithm rollover (RFC 6781 §4.1.4): remove the signatures of "
 			    "algorithm %u (its keys are gone)",
 			    a);
@@ -455,18 +487,17 @@ static int algorithm_steps(state_t *st)
 		ds_new |= s->dsrecs[d].alg == nw;
 	}
 	if (ds_old && !ds_new) {
-		int64_t t = drain(st, st->rk_dnskey, lacks_alg_key, &nw, why, sizeof(why));
-		return next_add(st, -1, t, why,
-		                "algorithm rollover (RFC 6781 §4.1.4): replace the DS of algorithm "
-		                "%u by the DS of algorithm %u at the parent",
-		                old, nw);
+		return next_after(
+		    st, -1, &(cond_t){st->rk_dnskey, lacks_alg_key, &nw}, 1,
+		    "algorithm rollover (RFC 6781 §4.1.4): replace the DS of algorithm "
+		    "%u by the DS of algorithm %u at the parent",
+		    old, nw);
 	}
 	if (ds_new && !ds_old) {
-		int64_t t = drain(st, st->rk_ds, has_alg_ds, &old, why, sizeof(why));
-		return next_add(st, -1, t, why,
-		                "algorithm rollover (RFC 6781 §4.1.4): remove the DNSKEYs of "
-		                "algorithm %u, keeping its signatures",
-		                old);
+		return next_after(st, -1, &(cond_t){st->rk_ds, has_alg_ds, &old}, 1,
+		                  "algorithm rollover (RFC 6781 §4.1.4): remove the DNSKEYs of "
+		                  "algorithm %u, keeping its signatures",
+		                  old);
 	}
 	if (ds_new && ds_old)
 		return next_add(
@@ -480,7 +511,6 @@ static int algorithm_steps(state_t *st)
 static int key_steps(state_t *st)
 {
 	dv_roll_series_t *s = st->s;
-	char why[400];
 	int r = DV_OK;
 	for (uint32_t x = 0; x < s->nkeys && r == DV_OK; x++) {
 		const roll_key_t *k = &s->keys[x];
@@ -491,19 +521,16 @@ static int key_steps(state_t *st)
 		if (!st->ksigns_k[x] && !st->ksigns_d[x]) {
 			if (st->kever_d[x] || st->kever_k[x]) {
 				/* Retired: nothing cached may still need it. */
-				int64_t t1 = drain(st, ALL_DATA, relies_on, &x, why, sizeof(why));
-				char why2[400];
-				int64_t t2 =
-				    drain(st, st->rk_ds, ds_relies_on, &x, why2, sizeof(why2));
-				r = next_add(
-				    st, k->tag, t1 > t2 ? t1 : t2, t1 > t2 ? why : why2,
+				const cond_t c[] = {{ALL_DATA, relies_on, &x},
+				                    {st->rk_ds, ds_relies_on, &x}};
+				r = next_after(
+				    st, k->tag, c, 2,
 				    "remove the retired key %u from the DNSKEY RRset (RFC 7583: "
 				    "Trem = Tret + Iret)",
 				    k->tag);
 			} else if (sep && key_has_ds(st, x)) {
-				int64_t t = drain(st, st->rk_ds, ds_lacks, &x, why, sizeof(why));
-				r = next_add(
-				    st, k->tag, t, why,
+				r = next_after(
+				    st, k->tag, &(cond_t){st->rk_ds, ds_lacks, &x}, 1,
 				    "double-DS KSK rollover (RFC 7583 §3.3.2): sign the DNSKEY "
 				    "RRset with KSK %u instead of the old KSK",
 				    k->tag);
@@ -514,10 +541,8 @@ static int key_steps(state_t *st)
 				    "well (RFC 7583 §3.3.1), or submit its DS first (§3.3.2)",
 				    k->tag);
 			} else {
-				int64_t t =
-				    drain(st, st->rk_dnskey, lacks_key, &x, why, sizeof(why));
-				r = next_add(
-				    st, k->tag, t, why,
+				r = next_after(
+				    st, k->tag, &(cond_t){st->rk_dnskey, lacks_key, &x}, 1,
 				    "pre-publish ZSK rollover (RFC 7583 §3.2.1): sign the zone "
 				    "with ZSK %u instead of the old ZSK (Tact >= Tpub + Ipub)",
 				    k->tag);
@@ -532,10 +557,8 @@ static int key_steps(state_t *st)
 			for (uint32_t y = 0; y < s->nkeys; y++)
 				other |= y != x && st->ksigns_k[y] && key_has_ds(st, y);
 			if (other) {
-				int64_t t =
-				    drain(st, st->rk_dnskey, unsigned_by, &x, why, sizeof(why));
-				r = next_add(
-				    st, k->tag, t, why,
+				r = next_after(
+				    st, k->tag, &(cond_t){st->rk_dnskey, unsigned_by, &x}, 1,
 				    "double-KSK rollover (RFC 7583 §3.3.1): replace the DS at "
 				    "the parent by the DS of KSK %u (Tsbm >= Tpub + IpubC)",
 				    k->tag);
@@ -550,11 +573,10 @@ static int key_steps(state_t *st)
 			if (y == x || !st->ksigns_d[y] || !st->kcur[y] ||
 			    s->keys[y].alg != s->keys[x].alg || st->kfirst[y] <= st->kfirst[x])
 				continue;
-			char why2[400];
-			int64_t t1 = drain(st, st->rk_dnskey, lacks_key, &y, why, sizeof(why));
-			int64_t t2 = drain(st, ALL_DATA, unsigned_by, &y, why2, sizeof(why2));
-			r = next_add(
-			    st, s->keys[x].tag, t1 > t2 ? t1 : t2, t1 > t2 ? why : why2,
+			const cond_t c[] = {{st->rk_dnskey, lacks_key, &y},
+			                    {ALL_DATA, unsigned_by, &y}};
+			r = next_after(
+			    st, s->keys[x].tag, c, 2,
 			    "double-signature rollover (RFC 7583 §3.2.2): remove key %u and "
 			    "its signatures, keeping %u",
 			    s->keys[x].tag, s->keys[y].tag);
@@ -568,9 +590,8 @@ static int key_steps(state_t *st)
 			if (y == x || !st->ksigns_k[y] || !key_has_ds(st, y) ||
 			    st->kfirst[y] <= st->kfirst[x] || st->ksigns_d[x] != st->ksigns_d[y])
 				continue;
-			int64_t t = drain(st, st->rk_dnskey, unsigned_by, &y, why, sizeof(why));
-			r = next_add(
-			    st, s->keys[x].tag, t, why,
+			r = next_after(
+			    st, s->keys[x].tag, &(cond_t){st->rk_dnskey, unsigned_by, &y}, 1,
 			    "KSK rollover: ask the parent to remove the DS of the old KSK %u, "
 			    "then remove the key once that DS has left the caches",
 			    s->keys[x].tag);
@@ -582,7 +603,6 @@ static int key_steps(state_t *st)
 static int ds_steps(state_t *st)
 {
 	dv_roll_series_t *s = st->s;
-	char why[400];
 	int r = DV_OK;
 	bool chain = false;
 	for (uint32_t k = 0; k < s->nkeys; k++)
@@ -609,17 +629,15 @@ static int ds_steps(state_t *st)
 			    rec->tag);
 		} else if (!published) {
 			uint32_t ctx = d | 0x80000000u;
-			int64_t t = drain(st, st->rk_ds, ds_lacks, &ctx, why, sizeof(why));
-			r = next_add(
-			    st, rec->tag, t, why,
+			r = next_after(
+			    st, rec->tag, &(cond_t){st->rk_ds, ds_lacks, &ctx}, 1,
 			    "double-DS KSK rollover (RFC 7583 §3.3.2): publish the KSK of DS "
 			    "%u/%u and sign the DNSKEY RRset with it (Tact >= Tsbm + Dreg + "
 			    "IpubP)",
 			    rec->tag, rec->alg);
 		} else if (!st->ksigns_k[match]) {
-			int64_t t = drain(st, st->rk_dnskey, k_relies_on_ds, &d, why, sizeof(why));
-			r = next_add(
-			    st, rec->tag, t, why,
+			r = next_after(
+			    st, rec->tag, &(cond_t){st->rk_dnskey, k_relies_on_ds, &d}, 1,
 			    "ask the parent to remove the DS of key %u, which no longer signs "
 			    "the DNSKEY RRset (RFC 7583 §3.3.2: Iret = DprpC + TTLkey)",
 			    rec->tag);
@@ -679,24 +697,24 @@ static bool cds_in_sync(const state_t *st, const roll_version_t *c, bool cdnskey
 	const dv_roll_series_t *s = st->s;
 	/* RFC 8078 §4: the delete forms. */
 	static const uint8_t cds_del[] = {0, 0, 0, 0, 0}, cdnskey_del[] = {0, 0, 3, 0, 0};
-	*del = c->n == 1 && c->rdlen[0] == 5 &&
-	       memcmp(c->rd[0], cdnskey ? cdnskey_del : cds_del, 5) == 0;
+	*del = c->set.n == 1 && c->set.rdlen[0] == 5 &&
+	       memcmp(c->set.rd[0], cdnskey ? cdnskey_del : cds_del, 5) == 0;
 	bool any_ds = false;
 	for (size_t d = 0; d < s->ndsrecs; d++)
 		any_ds |= st->dcur[d];
 	if (*del)
 		return !any_ds;
 	/* Every requested record at the parent ... */
-	for (uint16_t i = 0; i < c->n; i++) {
+	for (uint16_t i = 0; i < c->set.n; i++) {
 		bool found = false;
 		for (size_t d = 0; d < s->ndsrecs && !found; d++) {
 			if (!st->dcur[d])
 				continue;
 			const roll_dsrec_t *rec = &s->dsrecs[d];
-			found = cdnskey ? dv_ds_matches(s->zone, rec->rd, rec->len, c->rd[i],
-			                                c->rdlen[i])
-			                : rec->len == c->rdlen[i] &&
-			                      memcmp(rec->rd, c->rd[i], rec->len) == 0;
+			found = cdnskey ? dv_ds_matches(s->zone, rec->rd, rec->len, c->set.rd[i],
+			                                c->set.rdlen[i])
+			                : rec->len == c->set.rdlen[i] &&
+			                      memcmp(rec->rd, c->set.rd[i], rec->len) == 0;
 		}
 		if (!found)
 			return false;
@@ -707,11 +725,11 @@ static bool cds_in_sync(const state_t *st, const roll_version_t *c, bool cdnskey
 			continue;
 		const roll_dsrec_t *rec = &s->dsrecs[d];
 		bool wanted = false;
-		for (uint16_t i = 0; i < c->n && !wanted; i++)
-			wanted = cdnskey ? dv_ds_matches(s->zone, rec->rd, rec->len, c->rd[i],
-			                                 c->rdlen[i])
-			                 : rec->len == c->rdlen[i] &&
-			                       memcmp(rec->rd, c->rd[i], rec->len) == 0;
+		for (uint16_t i = 0; i < c->set.n && !wanted; i++)
+			wanted = cdnskey ? dv_ds_matches(s->zone, rec->rd, rec->len, c->set.rd[i],
+			                                 c->set.rdlen[i])
+			                 : rec->len == c->set.rdlen[i] &&
+			                       memcmp(rec->rd, c->set.rd[i], rec->len) == 0;
 		if (!wanted)
 			return false;
 	}

@@ -15,18 +15,9 @@
 
 const char *dv_roll_case_name(dv_roll_case_t c)
 {
-	switch (c) {
-	case DV_ROLL_CASE_EXPIRED:
-		return "expired-signatures";
-	case DV_ROLL_CASE_DS_MISMATCH:
-		return "ds-mismatch";
-	case DV_ROLL_CASE_KEY_REMOVED:
-		return "key-removed-early";
-	case DV_ROLL_CASE_INSECURE:
-		return "go-insecure";
-	default:
-		return "none";
-	}
+	static const char *const names[] = {"none", "expired-signatures", "ds-mismatch",
+	                                    "key-removed-early", "go-insecure"};
+	return (unsigned)c < 5 ? names[c] : "none";
 }
 
 static int64_t add(int64_t a, int64_t b)
@@ -68,10 +59,10 @@ static size_t served(const dv_roll_series_t *s, uint32_t rk, int64_t t, const ro
 /* A served version whose signatures all lapsed (expired or not yet valid). */
 static bool lapsed(const roll_version_t *v, int64_t now)
 {
-	if (v->absent || v->nsig == 0 || v->sigs == NULL)
+	if (v->absent || v->set.nsig == 0 || v->sigs == NULL)
 		return false;
 	bool verified = false;
-	for (uint16_t i = 0; i < v->nsig; i++) {
+	for (uint16_t i = 0; i < v->set.nsig; i++) {
 		if (v->sigs[i].key < 0)
 			continue;
 		verified = true;
@@ -197,7 +188,7 @@ static void case_key(dv_roll_series_t *s, const dv_roll_recover_opts_t *o, dv_ro
 	/* The key that signs the cached RRset: publishing it again heals every
 	 * cache once the DNSKEY RRset without it has expired. */
 	int32_t key = -1;
-	for (uint16_t i = 0; rv->sigs != NULL && i < rv->nsig && key < 0; i++)
+	for (uint16_t i = 0; rv->sigs != NULL && i < rv->set.nsig && key < 0; i++)
 		if (rv->sigs[i].key >= 0 && !roll_version_has_key(kv, (uint32_t)rv->sigs[i].key))
 			key = rv->sigs[i].key;
 	bool still_served = roll_served_at(rv, o->now);
@@ -347,8 +338,8 @@ int dv_roll_recover(dv_roll_series_t *s, const dv_roll_recover_opts_t *o, dv_rol
 	size_t n = served(s, rk_cds, o->now, cur, 64);
 	static const uint8_t del[] = {0, 0, 0, 0, 0};
 	for (size_t i = 0; i < n; i++) {
-		if (!cur[i]->absent && cur[i]->n == 1 && cur[i]->rdlen[0] == 5 &&
-		    memcmp(cur[i]->rd[0], del, 5) == 0) {
+		if (!cur[i]->absent && cur[i]->set.n == 1 && cur[i]->set.rdlen[0] == 5 &&
+		    memcmp(cur[i]->set.rd[0], del, 5) == 0) {
 			case_insecure(s, o, out, rk_ds);
 			return DV_OK;
 		}

@@ -52,11 +52,7 @@ typedef struct {
 	uint64_t hash;
 	const uint8_t *blob; /* identity: RDATA then RRSIG RDATA, each sorted */
 	uint32_t bloblen;
-	uint16_t n, nsig;
-	const uint8_t **rd;
-	uint16_t *rdlen;
-	const uint8_t **sig;
-	uint16_t *siglen;
+	dv_roll_rrset_t set; /* its RDATA and RRSIGs, pointing into blob */
 	int64_t first_seen, last_seen;
 	/* after finalize */
 	roll_sig_t *sigs;  /* nsig */

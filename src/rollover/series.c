@@ -297,30 +297,38 @@ static int blob_build(dv_roll_series_t *s, const dv_roll_rrset_t *rr, uint16_t *
 	return put_sorted(&s->blob, rr->sig, rr->siglen, rr->nsig, nsig);
 }
 
-/* Point the version's arrays into its blob. */
+/* n length-prefixed items from *p: their pointers and lengths (arena). */
+static int items(dv_arena_t *a, const uint8_t **p, uint16_t n, const uint8_t *const **rd,
+                 const uint16_t **len)
+{
+	const uint8_t **r = dv_arena_alloc(a, (n + 1u) * sizeof(*r));
+	uint16_t *l = dv_arena_alloc(a, (n + 1u) * sizeof(*l));
+	if (r == NULL || l == NULL)
+		return DV_ENOMEM;
+	for (uint16_t i = 0; i < n; i++) {
+		l[i] = (uint16_t)(((*p)[0] << 8) | (*p)[1]);
+		r[i] = *p + 2;
+		*p += 2 + l[i];
+	}
+	*rd = r;
+	*len = l;
+	return DV_OK;
+}
+
+/* Point the version's RRset view into its blob. */
 static int version_views(dv_roll_series_t *s, roll_version_t *v)
 {
+	const roll_rrkey_t *k = &s->rrkeys[v->rrkey];
+	v->set.owner = k->owner;
+	v->set.type = k->type;
+	v->set.absent = v->absent;
 	if (v->absent)
 		return DV_OK;
-	v->rd = dv_arena_alloc(&s->arena, (v->n + 1) * sizeof(*v->rd));
-	v->rdlen = dv_arena_alloc(&s->arena, (v->n + 1) * sizeof(*v->rdlen));
-	v->sig = dv_arena_alloc(&s->arena, (v->nsig + 1) * sizeof(*v->sig));
-	v->siglen = dv_arena_alloc(&s->arena, (v->nsig + 1) * sizeof(*v->siglen));
-	if (v->rd == NULL || v->rdlen == NULL || v->sig == NULL || v->siglen == NULL)
-		return DV_ENOMEM;
 	const uint8_t *p = v->blob + 1;
-	for (uint16_t i = 0; i < v->n; i++) {
-		v->rdlen[i] = (uint16_t)((p[0] << 8) | p[1]);
-		v->rd[i] = p + 2;
-		p += 2 + v->rdlen[i];
-	}
+	if (items(&s->arena, &p, v->set.n, &v->set.rd, &v->set.rdlen) != DV_OK)
+		return DV_ENOMEM;
 	p++; /* the separator */
-	for (uint16_t i = 0; i < v->nsig; i++) {
-		v->siglen[i] = (uint16_t)((p[0] << 8) | p[1]);
-		v->sig[i] = p + 2;
-		p += 2 + v->siglen[i];
-	}
-	return DV_OK;
+	return items(&s->arena, &p, v->set.nsig, &v->set.sig, &v->set.siglen);
 }
 
 /* The version of rrkey whose identity is s->blob, added when new. */
@@ -348,8 +356,8 @@ static int version_get(dv_roll_series_t *s, uint32_t rrkey, bool absent, uint16_
 	memset(v, 0, sizeof(*v));
 	v->rrkey = rrkey;
 	v->absent = absent;
-	v->n = n;
-	v->nsig = nsig;
+	v->set.n = n;
+	v->set.nsig = nsig;
 	v->hash = h;
 	v->first_seen = v->last_seen = time;
 	v->bloblen = (uint32_t)s->blob.len;
@@ -368,6 +376,8 @@ static int epoch_add(roll_server_t *sv, int64_t time)
 {
 	if (sv->nepochs > 0 && sv->epochs[sv->nepochs - 1] == time)
 		return DV_OK;
+	if (sv->nepochs > 0 && sv->epochs[sv->nepochs - 1] > time)
+		return DV_EINVAL; /* a server's observations come in time order */
 	if (dv_array_grow(&sv->epochs, &sv->capepochs, sv->nepochs, sizeof(*sv->epochs), 64) !=
 	    DV_OK)
 		return DV_ENOMEM;
@@ -485,8 +495,8 @@ int dv_roll_series_observe(dv_roll_series_t *s, uint32_t server, int64_t time,
 		v->ttl = rr->ttl;
 	if (time > v->last_seen)
 		v->last_seen = time;
-	if ((r = run_add(st, version, rr->ttl, time, false)) != DV_OK ||
-	    (r = epoch_add(&s->servers[server], time)) != DV_OK)
+	if ((r = epoch_add(&s->servers[server], time)) != DV_OK ||
+	    (r = run_add(st, version, rr->ttl, time, false)) != DV_OK)
 		return r;
 	span_note(s, time);
 	return DV_OK;
@@ -506,8 +516,8 @@ int dv_roll_series_unanswered(dv_roll_series_t *s, uint32_t server, int64_t time
 	roll_stream_t *st;
 	if ((r = roll_rrkey_get(s, owner, type, true, &rrkey)) != DV_OK ||
 	    (r = stream_get(s, server, rrkey, false, &st)) != DV_OK ||
-	    (r = run_add(st, ROLL_NONE, 0, time, false)) != DV_OK ||
-	    (r = epoch_add(&s->servers[server], time)) != DV_OK)
+	    (r = epoch_add(&s->servers[server], time)) != DV_OK ||
+	    (r = run_add(st, ROLL_NONE, 0, time, false)) != DV_OK)
 		return r;
 	span_note(s, time);
 	return DV_OK;

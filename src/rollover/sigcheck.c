@@ -17,15 +17,15 @@ int roll_sig_verify(dv_roll_series_t *s, roll_key_t *key, const roll_version_t *
 	}
 	if (key->parsed < 0)
 		return DV_ECRYPTO;
-	const uint8_t *sig = v->sig[sig_index];
-	size_t siglen = v->siglen[sig_index];
+	const uint8_t *sig = v->set.sig[sig_index];
+	size_t siglen = v->set.siglen[sig_index];
 	long soff = dv_rrsig_sig_offset(sig, siglen);
 	if (soff < 0)
 		return DV_ECRYPTO;
 	/* RFC 4034 §3.1.8.1: the RRSIG RDATA without the signature, then the
 	 * RRset in canonical form and order (a version's RDATA is kept sorted). */
-	int r = dv_sigdata_build(&s->sigdata, sig, siglen, owner, s->rrkeys[v->rrkey].type, v->rd,
-	                         v->rdlen, v->n, true);
+	int r = dv_sigdata_build(&s->sigdata, sig, siglen, owner, s->rrkeys[v->rrkey].type,
+	                         v->set.rd, v->set.rdlen, v->set.n, true);
 	if (r != DV_OK)
 		return r == DV_ENOMEM ? r : DV_ECRYPTO;
 	s->sigs_verified++;
