@@ -62,9 +62,9 @@ echo "== the model: $DAYS days at one observation a minute, 3 servers, 2 parent 
 : > /tmp/dv-rollbench.$$
 for ((i = 1; i <= RUNS; i++)); do
 	out=$("$GEN" --days "$DAYS")
-	echo "$out" | sed 's/^/  /' | grep -E 'observations|verdict|check' | tail -1
-	echo "$out" | awk '/^build/ { print $2, $9, $12 }' >> /tmp/dv-rollbench.$$
 	[ "$i" = 1 ] && echo "$out" | head -2 | sed 's/^/  /'
+	echo "$out" | grep '^build' | sed 's/^/  /'
+	echo "$out" | awk '/^build/ { print $2, $9, $12 }' >> /tmp/dv-rollbench.$$
 done
 printf 'median of %d: building the series %.3f s, check %.3f s, together %.3f s\n' "$RUNS" \
 	"$(cut -d' ' -f1 /tmp/dv-rollbench.$$ | median)" "$(cut -d' ' -f2 /tmp/dv-rollbench.$$ | median)" \
