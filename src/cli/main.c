@@ -17,6 +17,7 @@ static const struct {
     {"check", dv_cmd_check, "walk the chain of trust live and compare every server"},
     {"canary", dv_cmd_canary, "write zones of deliberately broken names"},
     {"audit", dv_cmd_audit, "prove that resolvers enforce validation"},
+    {"rollover", dv_cmd_rollover, "plan, check, preflight and recover key rollovers"},
     {"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
 };
 
