@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/zone.h"
+#include "zone/loader.h"
 #include "rollover/rollover_int.h"
 
 #define MAX_PATTERNS 10000 /* signing patterns of one candidate zone */
