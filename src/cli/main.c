@@ -17,6 +17,9 @@ static const struct {
     {"check", dv_cmd_check, "walk the chain of trust live and compare every server"},
     {"canary", dv_cmd_canary, "write zones of deliberately broken names"},
     {"audit", dv_cmd_audit, "prove that resolvers enforce validation"},
+    {"watch", dv_cmd_watch, "the daemon: watch zones and resolvers, remember, serve metrics"},
+    {"status", dv_cmd_status, "what the daemon knows now (from its store)"},
+    {"history", dv_cmd_history, "how a zone changed over time (from the daemon's store)"},
     {"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
 };
 

@@ -41,12 +41,12 @@ static int fail_at(walk_t *w, const yaml_node_t *n, int rc, const char *fmt, ...
 	return rc;
 }
 
-const char *dv_expect_name(dv_expect_t e)
+const char *dv_conf_expect_name(dv_conf_expect_t e)
 {
 	switch (e) {
-	case DV_EXPECT_SECURE:
+	case DV_CONF_EXPECT_SECURE:
 		return "secure";
-	case DV_EXPECT_INSECURE:
+	case DV_CONF_EXPECT_INSECURE:
 		return "insecure";
 	default:
 		return "any";
@@ -351,11 +351,11 @@ static int settings_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx
 		if (v == NULL)
 			return w->rc;
 		if (strcmp(v, "secure") == 0)
-			s->expect = DV_EXPECT_SECURE;
+			s->expect = DV_CONF_EXPECT_SECURE;
 		else if (strcmp(v, "insecure") == 0)
-			s->expect = DV_EXPECT_INSECURE;
+			s->expect = DV_CONF_EXPECT_INSECURE;
 		else if (strcmp(v, "any") == 0)
-			s->expect = DV_EXPECT_ANY;
+			s->expect = DV_CONF_EXPECT_ANY;
 		else
 			return fail_at(w, val, DV_EPARSE,
 			               "expect: '%s' is not secure, insecure or any", v);
@@ -839,7 +839,7 @@ int dv_conf_load_mem(const char *data, size_t len, const char *label, dv_conf_t 
 	conf->defaults = (dv_conf_zone_settings_t){.interval = 300,
 	                                           .warn = 7 * 86400,
 	                                           .crit = 86400,
-	                                           .expect = DV_EXPECT_SECURE};
+	                                           .expect = DV_CONF_EXPECT_SECURE};
 	conf->timeout_ms = 1000;
 	conf->retries = 1;
 	conf->concurrency = 4;

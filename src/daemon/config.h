@@ -22,13 +22,13 @@
 #define DV_CONF_MAX_DEPTH     8u    /*!< nesting of mappings and sequences */
 
 typedef enum {
-	DV_EXPECT_ANY = 0,
-	DV_EXPECT_SECURE = 1,
-	DV_EXPECT_INSECURE = 2,
-} dv_expect_t;
+	DV_CONF_EXPECT_ANY = 0,
+	DV_CONF_EXPECT_SECURE = 1,
+	DV_CONF_EXPECT_INSECURE = 2,
+} dv_conf_expect_t;
 
 /*! "any", "secure", "insecure". */
-const char *dv_expect_name(dv_expect_t e);
+const char *dv_conf_expect_name(dv_conf_expect_t e);
 
 typedef struct {
 	char *key;   /*!< Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, no "__" prefix */
@@ -39,7 +39,7 @@ typedef struct {
 typedef struct {
 	int64_t interval;       /*!< seconds between cycles */
 	int64_t warn, crit;     /*!< RRSIG expiry thresholds, seconds */
-	dv_expect_t expect;     /*!< the chain status the operator expects */
+	dv_conf_expect_t expect;     /*!< the chain status the operator expects */
 	bool full;              /*!< whole-zone transfer and verification (issue 13) */
 	int64_t signer_refresh; /*!< remaining validity a healthy signer keeps; 0: learned */
 	dv_conf_label_t *labels;

@@ -326,8 +326,12 @@ int dv_obs_carry(const dv_obs_t *old, dv_obs_t *cur)
 	for (size_t i = 0; i < cur->npar; i++) {
 		dv_obs_parent_t *p = &cur->par[i];
 		const dv_obs_parent_t *o = find_parent(old, p->addr);
-		if (!p->answering && o != NULL && dup_if(&p->ds, o->ds))
+		if (p->answering || o == NULL)
+			continue;
+		if (dup_if(&p->ds, o->ds))
 			return DV_ENOMEM;
+		if (p->ds_match < 0)
+			p->ds_match = o->ds_match;
 	}
 	return DV_OK;
 }

@@ -101,6 +101,7 @@ int dv_obs_parent(dv_obs_t *obs, const char *addr, dv_obs_parent_t **out)
 		return DV_ENOMEM;
 	obs->par = n;
 	memset(&n[obs->npar], 0, sizeof(*n));
+	n[obs->npar].ds_match = -1;
 	memcpy(n[obs->npar].addr, addr, strlen(addr) + 1);
 	*out = &n[obs->npar++];
 	return DV_OK;
@@ -154,6 +155,7 @@ int dv_obs_to_json(const dv_obs_t *obs, char **out)
 			goto fail;
 		if (jset(j, "addr", json_string(obs->par[i].addr)) ||
 		    jset(j, "answering", json_boolean(obs->par[i].answering)) ||
+		    jset(j, "ds_match", json_integer(obs->par[i].ds_match)) ||
 		    jset_opt(j, "ds", obs->par[i].ds))
 			goto fail;
 	}
@@ -264,8 +266,10 @@ int dv_obs_from_json(const char *text, dv_obs_t *out)
 			goto fail;
 		rc = DV_EPARSE;
 		p->answering = json_is_true(json_object_get(e, "answering"));
-		if (get_set(e, "ds", &p->ds))
+		int64_t m = -1;
+		if (get_int(e, "ds_match", &m) || m < -1 || m > 1 || get_set(e, "ds", &p->ds))
 			goto fail;
+		p->ds_match = (int8_t)m;
 	}
 	json_decref(o);
 	return DV_OK;

@@ -430,6 +430,17 @@ int dv_store_findings_put(dv_store_t *st, const char *zone, const dv_store_findi
 
 /* ---- events, snapshots, resolvers --------------------------------------------------------- */
 
+int dv_store_event_count(dv_store_t *st, int64_t *n)
+{
+	sqlite3_stmt *q;
+	*n = 0;
+	if (prep(st, "SELECT count(*) FROM event", &q))
+		return DV_EIO;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*n = sqlite3_column_int64(q, 0);
+	return run(st, q);
+}
+
 int dv_store_event_add(dv_store_t *st, dv_event_t *ev)
 {
 	sqlite3_stmt *q;

@@ -52,7 +52,8 @@ typedef struct {
 typedef struct {
 	char addr[DV_OBS_ADDR_MAX];
 	bool answering;
-	char *ds; /*!< canonical set text, NULL: not seen */
+	char *ds;       /*!< canonical set text, NULL: not seen */
+	int8_t ds_match; /*!< some DS matches a DNSKEY of the zone: 1, none: 0, not known: -1 */
 } dv_obs_parent_t;
 
 /*! What one cycle saw of one zone. */
@@ -196,6 +197,8 @@ int dv_store_findings_get(dv_store_t *st, const char *zone, dv_store_findings_t 
 /*! Make `open` the zone's open findings (cleared ones deleted). */
 int dv_store_findings_put(dv_store_t *st, const char *zone, const dv_store_findings_t *open);
 
+/*! Number of events kept. */
+int dv_store_event_count(dv_store_t *st, int64_t *n);
 /*! Append an event; sets ev->id. */
 int dv_store_event_add(dv_store_t *st, dv_event_t *ev);
 /*! Keep a snapshot (JSON of `check --save`); `encoding` "json". */

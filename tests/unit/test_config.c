@@ -53,7 +53,7 @@ static void test_example(void **state)
 	assert_string_equal(org->s.labels[0].key, "team");
 	assert_string_equal(org->s.labels[0].value, "web"); /* overrides the default */
 	const dv_conf_zone_t *net = dv_conf_zone_find(c, "example.net.");
-	assert_int_equal(net->s.expect, DV_EXPECT_INSECURE);
+	assert_int_equal(net->s.expect, DV_CONF_EXPECT_INSECURE);
 	assert_int_equal(net->s.interval, 300);
 	assert_string_equal(net->s.labels[0].value, "dns");
 	assert_int_equal(c->nresolvers, 2);
@@ -75,7 +75,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c->trust_anchor, "/usr/share/dns/root.ds");
 	assert_string_equal(c->listen, "127.0.0.1:9853");
 	assert_int_equal(c->zones[0].s.interval, 300);
-	assert_int_equal(c->zones[0].s.expect, DV_EXPECT_SECURE);
+	assert_int_equal(c->zones[0].s.expect, DV_CONF_EXPECT_SECURE);
 	assert_false(c->zones[0].s.full);
 	assert_int_equal(c->zones[0].s.signer_refresh, 0);
 	dv_conf_free(c);
