@@ -241,9 +241,12 @@ static bool findings_moved(const dv_store_findings_t *a, const dv_store_findings
 {
 	if (a->len != b->len)
 		return true;
+	/* by identity: a detail that only counts down ("1 days left") is no change */
 	for (size_t i = 0; i < a->len; i++)
-		if (strcmp(a->v[i].detail, b->v[i].detail) != 0 ||
-		    strcmp(a->v[i].code, b->v[i].code) != 0)
+		if (strcmp(a->v[i].code, b->v[i].code) != 0 ||
+		    strcmp(a->v[i].owner, b->v[i].owner) != 0 ||
+		    strcmp(a->v[i].server, b->v[i].server) != 0 || a->v[i].type != b->v[i].type ||
+		    a->v[i].keytag != b->v[i].keytag)
 			return true;
 	return false;
 }
