@@ -280,8 +280,8 @@ static int snapshot_json(const dv_snapshot_t *snap, char **out, size_t *len)
 	return rc;
 }
 
-static int observe(const dv_snapshot_t *snap, const dv_live_result_t *res, long zi,
-                   int64_t now, dv_obs_t *obs)
+static int observe(const dv_snapshot_t *snap, const dv_live_result_t *res, long zi, int64_t now,
+                   dv_obs_t *obs)
 {
 	const dv_snap_zone_t *sz = &snap->zones[zi];
 	const dv_live_zone_t *lz = &res->zones[zi];
@@ -415,7 +415,8 @@ int dv_adapter_zone_cycle(const dv_adapter_opts_t *opts, const char *zone, int64
 		return rc == DV_ENOMEM ? rc : DV_OK;
 	}
 	res->obs.time = snap->time;
-	dv_live_opts_t lopts = {.now = snap->time, .warn_secs = opts->warn, .crit_secs = opts->crit};
+	dv_live_opts_t lopts = {
+	    .now = snap->time, .warn_secs = opts->warn, .crit_secs = opts->crit};
 	if ((rc = dv_live_check(snap, &lopts, &lres)) != DV_OK) {
 		snprintf(res->err, sizeof(res->err), "checks: %s", dv_strerror(rc));
 		goto out;
@@ -461,9 +462,8 @@ void dv_adapter_result_clear(dv_adapter_result_t *res)
 	res->snapshot = NULL;
 }
 
-int dv_adapter_audit(const char *canary, const char *const *addrs, size_t n,
-                     unsigned timeout_ms, dv_adapter_verdict_t *verdicts, char *err,
-                     size_t errlen)
+int dv_adapter_audit(const char *canary, const char *const *addrs, size_t n, unsigned timeout_ms,
+                     dv_adapter_verdict_t *verdicts, char *err, size_t errlen)
 {
 	dv_audit_opts_t o = {.canary = canary, .port = 53, .timeout_ms = timeout_ms, .retries = -1};
 	dv_audit_t a;

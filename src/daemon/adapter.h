@@ -50,6 +50,5 @@ typedef struct {
  * `canary`.  verdicts[i] gets resolver i's verdict.  DV_EINVAL / DV_ENET
  * with a message in err when the audit could not run.
  */
-int dv_adapter_audit(const char *canary, const char *const *addrs, size_t n,
-                     unsigned timeout_ms, dv_adapter_verdict_t *verdicts, char *err,
-                     size_t errlen);
+int dv_adapter_audit(const char *canary, const char *const *addrs, size_t n, unsigned timeout_ms,
+                     dv_adapter_verdict_t *verdicts, char *err, size_t errlen);

@@ -143,8 +143,8 @@ static int get_uint(walk_t *w, const yaml_node_t *n, const char *what, unsigned 
 	return DV_OK;
 }
 
-static int get_duration(walk_t *w, const yaml_node_t *n, const char *what, int64_t min,
-                        int64_t max, int64_t *out)
+static int get_duration(walk_t *w, const yaml_node_t *n, const char *what, int64_t min, int64_t max,
+                        int64_t *out)
 {
 	const char *s = scalar(w, n, what);
 	if (s == NULL)
@@ -200,8 +200,7 @@ static int each_key(walk_t *w, yaml_node_t *map, const char *what, key_fn fn, vo
 			yaml_node_t *k2 = yaml_document_get_node(w->doc, q->key);
 			if (k2 && k2->type == YAML_SCALAR_NODE &&
 			    strcmp((const char *)k2->data.scalar.value, ks) == 0)
-				return fail_at(w, k, DV_EPARSE, "%s: duplicate key '%s'", what,
-				               ks);
+				return fail_at(w, k, DV_EPARSE, "%s: duplicate key '%s'", what, ks);
 		}
 		if (fn(w, ks, v, ctx) != DV_OK)
 			return w->rc ? w->rc : fail_at(w, k, DV_EPARSE, "%s: bad '%s'", what, ks);
@@ -250,10 +249,11 @@ static int label_set(walk_t *w, yaml_node_t *at, dv_conf_zone_settings_t *s, con
 			return fail_at(w, at, DV_EPARSE, "labels: '%s' is used by dnsvigil itself",
 			               key);
 	if (!label_name_ok(key))
-		return fail_at(w, at, DV_EPARSE,
-		               "labels: '%s' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, "
-		               "no leading __, at most 64)",
-		               key);
+		return fail_at(
+		    w, at, DV_EPARSE,
+		    "labels: '%s' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, "
+		    "no leading __, at most 64)",
+		    key);
 	if (strlen(value) > DV_CONF_MAX_LABEL_LEN)
 		return fail_at(w, at, DV_ELIMIT, "labels: value of '%s' longer than %u bytes", key,
 		               DV_CONF_MAX_LABEL_LEN);
@@ -291,8 +291,7 @@ static int label_key(walk_t *w, const char *key, yaml_node_t *val, void *ctx)
 		return w->rc;
 	for (const char *p = v; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return fail_at(w, val, DV_EPARSE, "labels: control character in '%s'",
-			               key);
+			return fail_at(w, val, DV_EPARSE, "labels: control character in '%s'", key);
 	return label_set(w, val, ctx, key, v);
 }
 
@@ -398,8 +397,9 @@ static int zone_name(walk_t *w, yaml_node_t *n, char **out)
 		 * monitored zone with an escaped byte is not worth the risk of
 		 * metric label injection). */
 		if (!(isalnum(ch) || ch == '-' || ch == '_'))
-			return fail_at(w, n, DV_EPARSE, "zone name '%s': character '%c' not allowed",
-			               s, isprint(ch) ? ch : '?');
+			return fail_at(w, n, DV_EPARSE,
+			               "zone name '%s': character '%c' not allowed", s,
+			               isprint(ch) ? ch : '?');
 		if (++lab > 63)
 			return fail_at(w, n, DV_EPARSE, "zone name '%s': label longer than 63", s);
 	}
@@ -462,7 +462,8 @@ static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
 	if (conf->zones == NULL)
 		return fail_at(w, seq, DV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item = yaml_document_get_node(w->doc, seq->data.sequence.items.start[i]);
+		yaml_node_t *item =
+		    yaml_document_get_node(w->doc, seq->data.sequence.items.start[i]);
 		dv_conf_zone_t *z = &conf->zones[conf->nzones];
 		if (item == NULL)
 			return fail_at(w, seq, DV_EPARSE, "zones: bad item");
@@ -496,8 +497,8 @@ static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
 		qsort(idx, conf->nzones, sizeof(*idx), cmp_zone);
 		for (size_t i = 1; i < conf->nzones; i++) {
 			if (strcmp(idx[i]->name, idx[i - 1]->name) == 0) {
-				const dv_conf_zone_t *a = idx[i - 1]->line < idx[i]->line ? idx[i - 1]
-				                                                          : idx[i];
+				const dv_conf_zone_t *a =
+				    idx[i - 1]->line < idx[i]->line ? idx[i - 1] : idx[i];
 				const dv_conf_zone_t *b = a == idx[i] ? idx[i - 1] : idx[i];
 				snprintf(w->err, w->errlen,
 				         "%s:%u: zone %s listed again (first at line %u)", w->label,
@@ -575,8 +576,8 @@ static int resolvers_key(walk_t *w, const char *key, yaml_node_t *val, void *vct
 		for (size_t j = 0; j + 1 < conf->nresolvers; j++)
 			if (strcmp(conf->resolvers[j].name, r->name) == 0)
 				return fail_at(w, it, DV_EPARSE,
-				               "resolver %s listed again (first at line %u)", r->name,
-				               conf->resolvers[j].line);
+				               "resolver %s listed again (first at line %u)",
+				               r->name, conf->resolvers[j].line);
 	}
 	return DV_OK;
 }
@@ -762,8 +763,8 @@ static int prescan(walk_t *w, const char *data, size_t len)
 		if (!yaml_parser_parse(&p, &ev)) {
 			snprintf(w->err, w->errlen, "%s:%lu: %s%s%s", w->label,
 			         (unsigned long)p.problem_mark.line + 1,
-			         p.problem ? p.problem : "YAML syntax error",
-			         p.context ? " " : "", p.context ? p.context : "");
+			         p.problem ? p.problem : "YAML syntax error", p.context ? " " : "",
+			         p.context ? p.context : "");
 			rc = w->rc = DV_EPARSE;
 			break;
 		}
@@ -774,8 +775,9 @@ static int prescan(walk_t *w, const char *data, size_t len)
 		              (t == YAML_MAPPING_START_EVENT && ev.data.mapping_start.anchor);
 		yaml_event_delete(&ev);
 		if (t == YAML_ALIAS_EVENT || anchor) {
-			snprintf(w->err, w->errlen, "%s:%lu: YAML anchors and aliases are not accepted",
-			         w->label, line);
+			snprintf(w->err, w->errlen,
+			         "%s:%lu: YAML anchors and aliases are not accepted", w->label,
+			         line);
 			rc = w->rc = DV_EPARSE;
 			break;
 		}
@@ -836,10 +838,8 @@ int dv_conf_load_mem(const char *data, size_t len, const char *label, dv_conf_t 
 		w.rc = DV_ENOMEM;
 		goto fail;
 	}
-	conf->defaults = (dv_conf_zone_settings_t){.interval = 300,
-	                                           .warn = 7 * 86400,
-	                                           .crit = 86400,
-	                                           .expect = DV_CONF_EXPECT_SECURE};
+	conf->defaults = (dv_conf_zone_settings_t){
+	    .interval = 300, .warn = 7 * 86400, .crit = 86400, .expect = DV_CONF_EXPECT_SECURE};
 	conf->timeout_ms = 1000;
 	conf->retries = 1;
 	conf->concurrency = 4;

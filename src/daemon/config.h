@@ -37,11 +37,11 @@ typedef struct {
 
 /*! Settings a zone takes from `defaults:` unless it sets them itself. */
 typedef struct {
-	int64_t interval;       /*!< seconds between cycles */
-	int64_t warn, crit;     /*!< RRSIG expiry thresholds, seconds */
-	dv_conf_expect_t expect;     /*!< the chain status the operator expects */
-	bool full;              /*!< whole-zone transfer and verification (issue 13) */
-	int64_t signer_refresh; /*!< remaining validity a healthy signer keeps; 0: learned */
+	int64_t interval;        /*!< seconds between cycles */
+	int64_t warn, crit;      /*!< RRSIG expiry thresholds, seconds */
+	dv_conf_expect_t expect; /*!< the chain status the operator expects */
+	bool full;               /*!< whole-zone transfer and verification (issue 13) */
+	int64_t signer_refresh;  /*!< remaining validity a healthy signer keeps; 0: learned */
 	dv_conf_label_t *labels;
 	size_t nlabels;
 } dv_conf_zone_settings_t;
@@ -95,10 +95,10 @@ typedef struct {
 	size_t nwitnesses;
 
 	/* retention: */
-	int64_t keep_events;        /*!< seconds */
-	int64_t keep_snapshots;     /*!< seconds */
+	int64_t keep_events;         /*!< seconds */
+	int64_t keep_snapshots;      /*!< seconds */
 	unsigned snapshots_per_zone; /*!< at most this many kept per zone */
-	int64_t keep_observations;  /*!< seconds of observation history */
+	int64_t keep_observations;   /*!< seconds of observation history */
 } dv_conf_t;
 
 /*!

@@ -488,8 +488,8 @@ static void res_done(uv_work_t *req, int status)
 				if (strcmp(r->address, j->addrs[i]) != 0)
 					continue;
 				size_t before = ev.len;
-				rc = dv_resolver_diff(r->name, r->verdict, j->v[i].verdict, j->start,
-				                      &ev);
+				rc = dv_resolver_diff(r->name, r->verdict, j->v[i].verdict,
+				                      j->start, &ev);
 				if (rc == DV_OK && ev.len > before)
 					rc = dv_store_resolver_put(d->store, r->name, r->address,
 					                           j->v[i].verdict, j->start);
@@ -639,8 +639,8 @@ static void render(daemon_t *d)
 		};
 	}
 	for (size_t i = 0; i < d->nres; i++)
-		mr[i] = (dv_metrics_resolver_t){d->res[i].name, d->res[i].verdict, d->res[i].probe_ok,
-		                                d->res[i].last_success};
+		mr[i] = (dv_metrics_resolver_t){d->res[i].name, d->res[i].verdict,
+		                                d->res[i].probe_ok, d->res[i].last_success};
 	dv_metrics_view_t v = {
 	    .zones = mz,
 	    .nzones = d->nzones,
@@ -699,8 +699,7 @@ static void flush_touched(daemon_t *d)
 		zone_st *z = d->zones[i];
 		if (!z->touched || !z->have_obs)
 			continue;
-		rc = dv_store_zone_touch(d->store, z->name, z->last_attempt, z->probe_ok,
-		                         z->error);
+		rc = dv_store_zone_touch(d->store, z->name, z->last_attempt, z->probe_ok, z->error);
 	}
 	if (rc == DV_OK && (rc = dv_store_commit(d->store)) == DV_OK) {
 		for (size_t i = 0; i < d->nzones; i++)
@@ -793,7 +792,8 @@ static int apply(daemon_t *d, dv_conf_t *conf)
 	d->conf = conf;
 	if (resolvers_set(d, conf) != DV_OK)
 		dv_log(DV_LOG_ERR, NULL, NULL, "resolvers: out of memory");
-	if (d->nres > 0 && !d->res_running && (old == NULL || !uv_is_active((uv_handle_t *)&d->res_timer)))
+	if (d->nres > 0 && !d->res_running &&
+	    (old == NULL || !uv_is_active((uv_handle_t *)&d->res_timer)))
 		res_schedule(d, 1000);
 	dv_conf_free(old);
 	dv_log(DV_LOG_INFO, NULL, NULL,
@@ -811,8 +811,8 @@ static void reload(daemon_t *d)
 	int rc = dv_conf_load(d->conf_path, &conf, err, sizeof(err));
 	if (rc != DV_OK) {
 		d->reload_ok = false;
-		dv_log(DV_LOG_ERR, NULL, NULL, "reload refused, the running configuration stays: %s",
-		       err);
+		dv_log(DV_LOG_ERR, NULL, NULL,
+		       "reload refused, the running configuration stays: %s", err);
 	} else {
 		if (strcmp(conf->state_directory, d->conf->state_directory) != 0)
 			dv_log(DV_LOG_WARNING, NULL, NULL,
@@ -855,10 +855,10 @@ static void finish_if_done(daemon_t *d)
 		if (z->removed)
 			zone_drop(z);
 	d->q_head = d->q_tail = NULL;
-	uv_handle_t *hs[] = {(uv_handle_t *)&d->sig_term,     (uv_handle_t *)&d->sig_int,
-	                     (uv_handle_t *)&d->sig_hup,      (uv_handle_t *)&d->render_timer,
+	uv_handle_t *hs[] = {(uv_handle_t *)&d->sig_term,       (uv_handle_t *)&d->sig_int,
+	                     (uv_handle_t *)&d->sig_hup,        (uv_handle_t *)&d->render_timer,
 	                     (uv_handle_t *)&d->watchdog_timer, (uv_handle_t *)&d->prune_timer,
-	                     (uv_handle_t *)&d->flush_timer,  (uv_handle_t *)&d->res_timer};
+	                     (uv_handle_t *)&d->flush_timer,    (uv_handle_t *)&d->res_timer};
 	for (size_t i = 0; i < sizeof(hs) / sizeof(hs[0]); i++)
 		if (!uv_is_closing(hs[i]))
 			uv_close(hs[i], close_cb);

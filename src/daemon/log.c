@@ -62,9 +62,9 @@ void dv_log(int prio, const char *zone, const char *event, const char *fmt, ...)
 		if (*p == '\n')
 			*p = ';';
 	if (to_journal()) {
-		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=dnsvigil",
-		                "DNSVIGIL_ZONE=%s", zone ? zone : "", "DNSVIGIL_EVENT=%s",
-		                event ? event : "", NULL);
+		sd_journal_send("MESSAGE=%s", msg, "PRIORITY=%d", prio,
+		                "SYSLOG_IDENTIFIER=dnsvigil", "DNSVIGIL_ZONE=%s", zone ? zone : "",
+		                "DNSVIGIL_EVENT=%s", event ? event : "", NULL);
 		return;
 	}
 	fprintf(stderr, "dnsvigil watch: %s: %s%s%s%s%s\n", level_name(prio), zone ? zone : "",

@@ -63,9 +63,9 @@ static int zone_row(const dv_store_zone_row_t *r, void *vctx)
 	if (c->conf != NULL && cz == NULL)
 		return 0; /* remembered, but no longer configured */
 	const char *expect = cz ? dv_conf_expect_name(cz->s.expect) : "any";
-	bool unexpected = (cz && cz->s.expect == DV_CONF_EXPECT_SECURE && strcmp(r->status, "secure")) ||
-	                  (cz && cz->s.expect == DV_CONF_EXPECT_INSECURE &&
-	                   strcmp(r->status, "insecure"));
+	bool unexpected =
+	    (cz && cz->s.expect == DV_CONF_EXPECT_SECURE && strcmp(r->status, "secure")) ||
+	    (cz && cz->s.expect == DV_CONF_EXPECT_INSECURE && strcmp(r->status, "insecure"));
 	int st = 0;
 	if (strcmp(r->worst, "warning") == 0 || !r->probe_ok)
 		st = 1;
@@ -80,14 +80,14 @@ static int zone_row(const dv_store_zone_row_t *r, void *vctx)
 	fmt_time(r->obs->earliest_expiry, exp, sizeof(exp));
 	fmt_time(r->last_success, last, sizeof(last));
 	if (c->zones != NULL) {
-		json_t *z = json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:i, s:i, s:I, s:s?, s:s}",
-		                      "zone", r->zone, "status", r->status, "expect", expect,
-		                      "probe_ok", r->probe_ok, "last_success", (json_int_t)r->last_success,
-		                      "last_attempt", (json_int_t)r->last_attempt,
-		                      "earliest_expiry", (json_int_t)r->obs->earliest_expiry,
-		                      "servers", (int)r->obs->nsrv, "answering", (int)answering,
-		                      "findings", (json_int_t)r->nfindings, "worst", r->worst[0] ? r->worst : NULL,
-		                      "error", r->error);
+		json_t *z =
+		    json_pack("{s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:i, s:i, s:I, s:s?, s:s}",
+		              "zone", r->zone, "status", r->status, "expect", expect, "probe_ok",
+		              r->probe_ok, "last_success", (json_int_t)r->last_success,
+		              "last_attempt", (json_int_t)r->last_attempt, "earliest_expiry",
+		              (json_int_t)r->obs->earliest_expiry, "servers", (int)r->obs->nsrv,
+		              "answering", (int)answering, "findings", (json_int_t)r->nfindings,
+		              "worst", r->worst[0] ? r->worst : NULL, "error", r->error);
 		if (z && r->obs->have_serial)
 			json_object_set_new(z, "serial", json_integer(r->obs->serial));
 		if (z)
@@ -138,7 +138,8 @@ int dv_show_status(const dv_show_opts_t *o, FILE *out)
 		c.resolvers = json_array();
 	} else {
 		fprintf(out, "%-30s %-13s %-8s %10s %5s %-20s %3s %-7s %-20s\n", "ZONE", "STATUS",
-		        "EXPECT", "SERIAL", "UP", "EARLIEST-EXPIRY", "FND", "WORST", "LAST-SUCCESS");
+		        "EXPECT", "SERIAL", "UP", "EARLIEST-EXPIRY", "FND", "WORST",
+		        "LAST-SUCCESS");
 	}
 	int r1 = dv_store_zones_each(st, zone_row, &c);
 	if (!o->json)
@@ -176,11 +177,11 @@ static int hist_row(const dv_store_hist_row_t *r, void *vctx)
 		snprintf(serial, sizeof(serial), "%u", r->serial);
 	c->n++;
 	if (c->arr != NULL) {
-		json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I}", "type", "observation", "time",
-		                      (json_int_t)r->time, "status", r->status, "earliest_expiry",
-		                      (json_int_t)r->earliest_expiry, "newest_inception",
-		                      (json_int_t)r->newest_inception, "snapshot",
-		                      (json_int_t)r->snapshot_id);
+		json_t *j = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I}", "type", "observation",
+		                      "time", (json_int_t)r->time, "status", r->status,
+		                      "earliest_expiry", (json_int_t)r->earliest_expiry,
+		                      "newest_inception", (json_int_t)r->newest_inception,
+		                      "snapshot", (json_int_t)r->snapshot_id);
 		if (j && r->have_serial)
 			json_object_set_new(j, "serial", json_integer(r->serial));
 		json_array_append_new(c->arr, j);
@@ -210,9 +211,9 @@ static int event_row(const dv_event_t *e, void *vctx)
 	c->n++;
 	if (c->arr != NULL) {
 		json_array_append_new(
-		    c->arr, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "type", "event", "id",
-		                      (json_int_t)e->id, "time", (json_int_t)e->time, "kind", e->kind,
-		                      "server", e->server, "subject", e->subject, "old",
+		    c->arr, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "type", "event",
+		                      "id", (json_int_t)e->id, "time", (json_int_t)e->time, "kind",
+		                      e->kind, "server", e->server, "subject", e->subject, "old",
 		                      e->old_value, "new", e->new_value));
 		return 0;
 	}
@@ -227,8 +228,8 @@ static int event_row(const dv_event_t *e, void *vctx)
 	return 0;
 }
 
-int dv_show_history(const dv_show_opts_t *o, const char *zone, int64_t since,
-                    int64_t snapshot_id, FILE *out)
+int dv_show_history(const dv_show_opts_t *o, const char *zone, int64_t since, int64_t snapshot_id,
+                    FILE *out)
 {
 	dv_store_t *st;
 	dv_conf_t *conf;
@@ -241,8 +242,9 @@ int dv_show_history(const dv_show_opts_t *o, const char *zone, int64_t since,
 		size_t len;
 		int r = dv_store_snapshot_get(st, snapshot_id, &data, &len);
 		if (r != DV_OK) {
-			fprintf(stderr, "dnsvigil history: snapshot %lld: %s\n", (long long)snapshot_id,
-			        r == DV_EINVAL ? "not in the store (retention?)" : dv_store_errmsg(st));
+			fprintf(
+			    stderr, "dnsvigil history: snapshot %lld: %s\n", (long long)snapshot_id,
+			    r == DV_EINVAL ? "not in the store (retention?)" : dv_store_errmsg(st));
 			status = 2;
 		} else {
 			if (fwrite(data, 1, len, out) != len)

@@ -71,10 +71,11 @@ void dv_signer_judge(const dv_signer_sample_t *hist, size_t n, const dv_signer_p
 	out->state = DV_SIGNER_OK;
 	if (out->margin > 0 && out->remaining < out->margin - tol) {
 		out->state = DV_SIGNER_LATE;
-		snprintf(out->reason, sizeof(out->reason),
-		         "%lld s of validity left, below the %s margin of %lld s: re-signing stalled",
-		         (long long)out->remaining, pol->refresh > 0 ? "configured" : "learned",
-		         (long long)out->margin);
+		snprintf(
+		    out->reason, sizeof(out->reason),
+		    "%lld s of validity left, below the %s margin of %lld s: re-signing stalled",
+		    (long long)out->remaining, pol->refresh > 0 ? "configured" : "learned",
+		    (long long)out->margin);
 	} else if (out->max_gap > 0 && out->inception_age > out->max_gap + out->max_gap / 2 + tol) {
 		out->state = DV_SIGNER_LATE;
 		snprintf(out->reason, sizeof(out->reason),

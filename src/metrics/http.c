@@ -58,8 +58,8 @@ static void hold_free(void *cls)
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned code, const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-	                                                         MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
@@ -163,8 +163,7 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	(void)ap;
 }
 
-int dv_metrics_server_start(const char *listen, dv_metrics_server_t **out, char *err,
-                            size_t errlen)
+int dv_metrics_server_start(const char *listen, dv_metrics_server_t **out, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;

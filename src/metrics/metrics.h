@@ -16,21 +16,21 @@
 
 /* Ceilings (doc/limits.md). */
 #define DV_METRICS_MAX_BYTES       (512u * 1024 * 1024) /*!< one rendered page */
-#define DV_METRICS_MAX_CONNECTIONS 64u  /*!< open at once; more are refused at accept */
+#define DV_METRICS_MAX_CONNECTIONS 64u          /*!< open at once; more are refused at accept */
 #define DV_METRICS_CONN_MEMORY     (32u * 1024) /*!< per connection: bounds request headers */
-#define DV_METRICS_CONN_TIMEOUT    10u  /*!< seconds of idleness before a connection is closed */
+#define DV_METRICS_CONN_TIMEOUT    10u /*!< seconds of idleness before a connection is closed */
 
 typedef struct {
 	const dv_obs_t *obs; /*!< last known observation (NULL: never probed) */
 	const char *expect;  /*!< "secure", "insecure", "any" */
 	const char *const *label_keys, *const *label_values; /*!< configured labels */
 	size_t nlabels;
-	bool probe_ok;                /*!< the last cycle's probe ran */
-	int64_t last_success;         /*!< Unix time of the last probe that ran; 0 never */
-	double probe_seconds;         /*!< wall time of the last cycle */
+	bool probe_ok;                       /*!< the last cycle's probe ran */
+	int64_t last_success;                /*!< Unix time of the last probe that ran; 0 never */
+	double probe_seconds;                /*!< wall time of the last cycle */
 	const dv_store_findings_t *findings; /*!< open findings */
-	int signer_state;             /*!< 0 unknown, 1 ok, 2 late (dv_signer_state_t) */
-	int64_t signer_margin;        /*!< seconds, 0 unknown */
+	int signer_state;                    /*!< 0 unknown, 1 ok, 2 late (dv_signer_state_t) */
+	int64_t signer_margin;               /*!< seconds, 0 unknown */
 } dv_metrics_zone_t;
 
 typedef struct {

@@ -260,13 +260,13 @@ int dv_obs_diff(const dv_obs_t *old, const dv_obs_t *cur, const dv_store_finding
 		                      s->dnskey, out)) != DV_OK)
 			return rc;
 		if (s->cds != NULL && set_differs(o ? o->cds : NULL, s->cds) &&
-		    (rc = dv_events_add(out, DV_EV_CDS_CHANGED, cur->time, cur->zone, s->addr, "CDS",
-		                        o && o->cds ? o->cds : "", s->cds)) != DV_OK)
+		    (rc = dv_events_add(out, DV_EV_CDS_CHANGED, cur->time, cur->zone, s->addr,
+		                        "CDS", o && o->cds ? o->cds : "", s->cds)) != DV_OK)
 			return rc;
 		if (s->cdnskey != NULL && set_differs(o ? o->cdnskey : NULL, s->cdnskey) &&
 		    (rc = dv_events_add(out, DV_EV_CDS_CHANGED, cur->time, cur->zone, s->addr,
-		                        "CDNSKEY", o && o->cdnskey ? o->cdnskey : "", s->cdnskey)) !=
-		        DV_OK)
+		                        "CDNSKEY", o && o->cdnskey ? o->cdnskey : "",
+		                        s->cdnskey)) != DV_OK)
 			return rc;
 	}
 	for (size_t i = 0; i < cur->npar; i++) {

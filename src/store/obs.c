@@ -197,8 +197,7 @@ static int get_serial(json_t *o, bool *have, uint32_t *out)
 	json_t *v = json_object_get(o, "serial");
 	if (v == NULL)
 		return DV_OK;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > UINT32_MAX)
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
 		return DV_EPARSE;
 	*have = true;
 	*out = (uint32_t)json_integer_value(v);
@@ -227,7 +226,8 @@ int dv_obs_from_json(const char *text, dv_obs_t *out)
 		goto fail;
 	if (get_str(o, "zone", out->zone, sizeof(out->zone), true) ||
 	    get_str(o, "status", out->status, sizeof(out->status), false) ||
-	    get_int(o, "time", &out->time) || get_int(o, "earliest_expiry", &out->earliest_expiry) ||
+	    get_int(o, "time", &out->time) ||
+	    get_int(o, "earliest_expiry", &out->earliest_expiry) ||
 	    get_int(o, "newest_inception", &out->newest_inception) ||
 	    get_serial(o, &out->have_serial, &out->serial))
 		goto fail;
@@ -249,8 +249,9 @@ int dv_obs_from_json(const char *text, dv_obs_t *out)
 		s->answering = json_is_true(json_object_get(e, "answering"));
 		if (get_int(e, "earliest_expiry", &s->earliest_expiry) ||
 		    get_int(e, "newest_inception", &s->newest_inception) ||
-		    get_serial(e, &s->have_serial, &s->serial) || get_set(e, "dnskey", &s->dnskey) ||
-		    get_set(e, "cds", &s->cds) || get_set(e, "cdnskey", &s->cdnskey))
+		    get_serial(e, &s->have_serial, &s->serial) ||
+		    get_set(e, "dnskey", &s->dnskey) || get_set(e, "cds", &s->cds) ||
+		    get_set(e, "cdnskey", &s->cdnskey))
 			goto fail;
 	}
 	a = json_object_get(o, "parents");

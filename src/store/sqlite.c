@@ -99,7 +99,8 @@ int dv_store_open(const char *where, bool readonly, dv_store_t **out, char *err,
 	st->readonly = readonly;
 	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "no memory");
+		snprintf(err, errlen, "%s: %s", path,
+		         st->db ? sqlite3_errmsg(st->db) : "no memory");
 		dv_store_close(st);
 		return DV_EIO;
 	}
@@ -117,8 +118,8 @@ int dv_store_open(const char *where, bool readonly, dv_store_t **out, char *err,
 			goto fail;
 	}
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema'", -1, &q,
-	                       NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema'", -1, &q, NULL) !=
+	    SQLITE_OK) {
 		fail(st, DV_EIO);
 		goto fail;
 	}
@@ -210,8 +211,8 @@ int dv_store_zone_get(dv_store_t *st, const char *zone, dv_obs_t *obs, bool *fou
 	if (r == SQLITE_ROW) {
 		rc = dv_obs_from_json(col_text(q, 0), obs);
 		if (rc != DV_OK)
-			snprintf(st->errmsg, sizeof(st->errmsg), "zone %s: stored observation unreadable",
-			         zone);
+			snprintf(st->errmsg, sizeof(st->errmsg),
+			         "zone %s: stored observation unreadable", zone);
 		*found = rc == DV_OK;
 	} else if (r != SQLITE_DONE) {
 		rc = fail(st, DV_EIO);
@@ -239,13 +240,14 @@ int dv_store_zone_put(dv_store_t *st, const dv_obs_t *obs, int64_t snapshot_id)
 	int rc = dv_obs_to_json(obs, &json);
 	if (rc != DV_OK)
 		return rc;
-	if ((rc = prep(st,
-	               "INSERT INTO zone_latest(zone, time, status, obs, last_attempt, last_success,"
-	               " probe_ok) VALUES(?1, ?2, ?3, ?4, ?2, CASE WHEN ?5 THEN ?2 ELSE 0 END, ?5)"
-	               " ON CONFLICT(zone) DO UPDATE SET time=?2, status=?3, obs=?4,"
-	               " last_attempt=?2, last_success=CASE WHEN ?5 THEN ?2 ELSE last_success END,"
-	               " probe_ok=?5, error=''",
-	               &q)))
+	if ((rc =
+	         prep(st,
+	              "INSERT INTO zone_latest(zone, time, status, obs, last_attempt, last_success,"
+	              " probe_ok) VALUES(?1, ?2, ?3, ?4, ?2, CASE WHEN ?5 THEN ?2 ELSE 0 END, ?5)"
+	              " ON CONFLICT(zone) DO UPDATE SET time=?2, status=?3, obs=?4,"
+	              " last_attempt=?2, last_success=CASE WHEN ?5 THEN ?2 ELSE last_success END,"
+	              " probe_ok=?5, error=''",
+	              &q)))
 		goto out;
 	bind_text(q, 1, obs->zone);
 	sqlite3_bind_int64(q, 2, obs->time);
@@ -346,8 +348,8 @@ int dv_store_zone_touch(dv_store_t *st, const char *zone, int64_t time, bool pro
 	sqlite3_bind_int(q, 3, probe_ok);
 	bind_text(q, 4, error ? error : "");
 	int rc = run(st, q);
-	if (rc == DV_OK && probe_ok && prep(st, "UPDATE finding_open SET last_seen=? WHERE zone=?",
-	                                    &q) == DV_OK) {
+	if (rc == DV_OK && probe_ok &&
+	    prep(st, "UPDATE finding_open SET last_seen=? WHERE zone=?", &q) == DV_OK) {
 		sqlite3_bind_int64(q, 1, time);
 		bind_text(q, 2, zone);
 		rc = run(st, q);
@@ -408,7 +410,8 @@ int dv_store_findings_put(dv_store_t *st, const char *zone, const dv_store_findi
 	for (size_t i = 0; i < open->len; i++) {
 		const dv_store_finding_t *f = &open->v[i];
 		if (prep(st,
-		         "INSERT OR REPLACE INTO finding_open(zone, code, owner, type, server, keytag,"
+		         "INSERT OR REPLACE INTO finding_open(zone, code, owner, type, server, "
+		         "keytag,"
 		         " severity, detail, first_seen, last_seen) VALUES(?,?,?,?,?,?,?,?,?,?)",
 		         &q))
 			return DV_EIO;
@@ -553,8 +556,7 @@ static int prune_one(dv_store_t *st, const char *sql, int64_t before, int64_t *d
 	return rc;
 }
 
-int dv_store_prune(dv_store_t *st, const dv_store_retention_t *keep, int64_t now,
-                   int64_t *deleted)
+int dv_store_prune(dv_store_t *st, const dv_store_retention_t *keep, int64_t now, int64_t *deleted)
 {
 	int rc;
 	*deleted = 0;
@@ -595,7 +597,8 @@ int dv_store_zones_each(dv_store_t *st, int (*cb)(const dv_store_zone_row_t *, v
 {
 	sqlite3_stmt *q;
 	if (prep(st,
-	         "SELECT z.zone, z.time, z.status, z.obs, z.last_attempt, z.last_success, z.probe_ok,"
+	         "SELECT z.zone, z.time, z.status, z.obs, z.last_attempt, z.last_success, "
+	         "z.probe_ok,"
 	         " z.error, (SELECT count(*) FROM finding_open f WHERE f.zone=z.zone),"
 	         " COALESCE((SELECT CASE max(CASE severity WHEN 'error' THEN 2 WHEN 'warning'"
 	         " THEN 1 ELSE 0 END) WHEN 2 THEN 'error' WHEN 1 THEN 'warning' ELSE 'info' END"
@@ -635,7 +638,8 @@ int dv_store_resolvers_each(dv_store_t *st, int (*cb)(const dv_store_resolver_ro
                             void *ctx)
 {
 	sqlite3_stmt *q;
-	if (prep(st, "SELECT resolver, address, verdict, time FROM resolver_latest ORDER BY resolver",
+	if (prep(st,
+	         "SELECT resolver, address, verdict, time FROM resolver_latest ORDER BY resolver",
 	         &q))
 		return DV_EIO;
 	int r, rc = DV_OK;

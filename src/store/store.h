@@ -39,7 +39,7 @@
 /*! One server address of the zone, as last seen answering. */
 typedef struct {
 	char addr[DV_OBS_ADDR_MAX];
-	bool answering;  /*!< answered authoritatively this cycle */
+	bool answering; /*!< answered authoritatively this cycle */
 	bool have_serial;
 	uint32_t serial;
 	int64_t earliest_expiry;  /*!< of the RRSIGs it served; 0 none */
@@ -52,7 +52,7 @@ typedef struct {
 typedef struct {
 	char addr[DV_OBS_ADDR_MAX];
 	bool answering;
-	char *ds;       /*!< canonical set text, NULL: not seen */
+	char *ds;        /*!< canonical set text, NULL: not seen */
 	int8_t ds_match; /*!< some DS matches a DNSKEY of the zone: 1, none: 0, not known: -1 */
 } dv_obs_parent_t;
 
@@ -124,8 +124,8 @@ typedef struct {
 	int64_t id;   /*!< store id once written, 0 before */
 	int64_t time; /*!< of the observation that showed it */
 	char kind[24];
-	char zone[DV_OBS_ZONE_MAX]; /*!< "" for a resolver */
-	char server[512];           /*!< server, parent server or resolver concerned; "" none */
+	char zone[DV_OBS_ZONE_MAX];  /*!< "" for a resolver */
+	char server[512];            /*!< server, parent server or resolver concerned; "" none */
 	char *old_value, *new_value; /*!< text; "" for none (first sight / gone) */
 	char subject[1100];          /*!< what changed: the key line, finding identity, … */
 } dv_event_t;
@@ -163,10 +163,10 @@ int dv_resolver_diff(const char *resolver, const char *old, const char *cur, int
 typedef struct dv_store dv_store_t;
 
 typedef struct {
-	int64_t events;             /*!< seconds */
-	int64_t snapshots;          /*!< seconds */
+	int64_t events;              /*!< seconds */
+	int64_t snapshots;           /*!< seconds */
 	unsigned snapshots_per_zone; /*!< newest kept */
-	int64_t observations;       /*!< seconds of history rows */
+	int64_t observations;        /*!< seconds of history rows */
 } dv_store_retention_t;
 
 /*!
@@ -213,8 +213,7 @@ int dv_store_resolver_put(dv_store_t *st, const char *resolver, const char *addr
                           const char *verdict, int64_t time);
 
 /*! Enforce the retention.  Returns the number of rows deleted in *deleted. */
-int dv_store_prune(dv_store_t *st, const dv_store_retention_t *keep, int64_t now,
-                   int64_t *deleted);
+int dv_store_prune(dv_store_t *st, const dv_store_retention_t *keep, int64_t now, int64_t *deleted);
 
 /* Readers for `status` and `history`: rows passed to a callback (non-zero stops). */
 typedef struct {

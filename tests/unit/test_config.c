@@ -181,8 +181,8 @@ static void test_ceilings(void **state)
 	/* the whole file */
 	dv_conf_t *c = NULL;
 	char err[300];
-	assert_int_equal(dv_conf_load_mem("", DV_CONF_MAX_BYTES + 1, "t.yaml", &c, err, sizeof(err)),
-	                 DV_ELIMIT);
+	assert_int_equal(
+	    dv_conf_load_mem("", DV_CONF_MAX_BYTES + 1, "t.yaml", &c, err, sizeof(err)), DV_ELIMIT);
 	assert_int_equal(dv_conf_load("/nonexistent/watch.yaml", &c, err, sizeof(err)), DV_EIO);
 	assert_non_null(strstr(err, "/nonexistent/watch.yaml: cannot open"));
 }

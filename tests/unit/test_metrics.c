@@ -59,16 +59,31 @@ static char *render_two(void)
 	assert_int_equal(dv_store_findings_add(&f, &x), DV_OK);
 	const char *k[] = {"team"}, *v[] = {"dns\nops"};
 	dv_metrics_zone_t z[2] = {
-	    {.obs = &a, .expect = "secure", .label_keys = k, .label_values = v, .nlabels = 1,
-	     .probe_ok = true, .last_success = 1699990000, .signer_state = 1,
+	    {.obs = &a,
+	     .expect = "secure",
+	     .label_keys = k,
+	     .label_values = v,
+	     .nlabels = 1,
+	     .probe_ok = true,
+	     .last_success = 1699990000,
+	     .signer_state = 1,
 	     .signer_margin = 432000},
-	    {.obs = &b, .expect = "any", .probe_ok = false, .last_success = 0, .findings = &f,
+	    {.obs = &b,
+	     .expect = "any",
+	     .probe_ok = false,
+	     .last_success = 0,
+	     .findings = &f,
 	     .signer_state = 2},
 	};
 	dv_metrics_resolver_t r[2] = {{"unbound", "validating", true, 5},
 	                              {"open", "not-validating", true, 5}};
-	dv_metrics_view_t view = {.zones = z, .nzones = 2, .resolvers = r, .nresolvers = 2,
-	                          .version = "t", .ledger_entries = 7, .ledger_unanchored = 7};
+	dv_metrics_view_t view = {.zones = z,
+	                          .nzones = 2,
+	                          .resolvers = r,
+	                          .nresolvers = 2,
+	                          .version = "t",
+	                          .ledger_entries = 7,
+	                          .ledger_unanchored = 7};
 	char *text;
 	size_t len;
 	assert_int_equal(dv_metrics_render(&view, &text, &len), DV_OK);
@@ -91,11 +106,18 @@ static void test_render(void **state)
 	static const char *families[] = {
 	    "dnsvigil_zone_rrsig_earliest_expiry_timestamp_seconds",
 	    "dnsvigil_zone_rrsig_newest_inception_timestamp_seconds",
-	    "dnsvigil_zone_serial", "dnsvigil_zone_servers_divergent",
-	    "dnsvigil_zone_validation_state", "dnsvigil_zone_ds_match", "dnsvigil_findings",
-	    "dnsvigil_resolver_validating", "dnsvigil_probe_success",
-	    "dnsvigil_probe_last_success_timestamp_seconds", "dnsvigil_ledger_entries",
-	    "dnsvigil_ledger_unanchored_entries", "dnsvigil_zone_signer_late", "dnsvigil_zone_info",
+	    "dnsvigil_zone_serial",
+	    "dnsvigil_zone_servers_divergent",
+	    "dnsvigil_zone_validation_state",
+	    "dnsvigil_zone_ds_match",
+	    "dnsvigil_findings",
+	    "dnsvigil_resolver_validating",
+	    "dnsvigil_probe_success",
+	    "dnsvigil_probe_last_success_timestamp_seconds",
+	    "dnsvigil_ledger_entries",
+	    "dnsvigil_ledger_unanchored_entries",
+	    "dnsvigil_zone_signer_late",
+	    "dnsvigil_zone_info",
 	};
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		char l[200];
@@ -113,10 +135,12 @@ static void test_render(void **state)
 	/* the failing probe: series present, success 0 */
 	has(t, "dnsvigil_probe_success{zone=\"b\\\"x.example.\"} 0\n");
 	has(t, "dnsvigil_zone_serial{zone=\"b\\\"x.example.\",server=\"192.0.2.1\"}");
-	has(t, "dnsvigil_findings{zone=\"b\\\"x.example.\",code=\"RRSIG_EXPIRED\",severity=\"error\"} "
-	       "2\n");
-	has(t, "dnsvigil_findings{zone=\"b\\\"x.example.\",code=\"CHAIN_BOGUS\",severity=\"error\"} "
-	       "1\n");
+	has(t,
+	    "dnsvigil_findings{zone=\"b\\\"x.example.\",code=\"RRSIG_EXPIRED\",severity=\"error\"} "
+	    "2\n");
+	has(t,
+	    "dnsvigil_findings{zone=\"b\\\"x.example.\",code=\"CHAIN_BOGUS\",severity=\"error\"} "
+	    "1\n");
 	has(t, "dnsvigil_zone_ds_match{zone=\"a.example.\",parent_server=\"198.51.100.1\"} 0\n");
 	has(t, "dnsvigil_zone_signer_late{zone=\"b\\\"x.example.\"} 1\n");
 	has(t, "dnsvigil_zone_signer_late{zone=\"a.example.\"} 0\n");

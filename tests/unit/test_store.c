@@ -303,9 +303,14 @@ static void test_json(void **state)
 	free(j2);
 	dv_obs_clear(&b);
 	static const char *bad[] = {
-	    "[]", "{}", "{\"zone\": 5}", "{\"zone\":\"z.\",\"serial\":-1}",
+	    "[]",
+	    "{}",
+	    "{\"zone\": 5}",
+	    "{\"zone\":\"z.\",\"serial\":-1}",
 	    "{\"zone\":\"z.\",\"servers\":[{\"addr\":\"a\",\"dnskey\":1}]}",
-	    "{\"zone\":\"z.\",\"servers\":{}}", "{\"zone\":\"z.\",\"zone\":\"y.\"}", "not json",
+	    "{\"zone\":\"z.\",\"servers\":{}}",
+	    "{\"zone\":\"z.\",\"zone\":\"y.\"}",
+	    "not json",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_not_equal(dv_obs_from_json(bad[i], &b), DV_OK);
@@ -427,9 +432,10 @@ static void test_sqlite(void **state)
 	/* retention: events older than the horizon and snapshots past the per-zone cap go */
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(
-		    dv_store_snapshot_add(st, "z.example.", 2000 + i, "json", "{}", 2, &sid), DV_OK);
-	dv_store_retention_t keep = {.events = 500, .snapshots = 100000, .snapshots_per_zone = 2,
-	                             .observations = 100000};
+		    dv_store_snapshot_add(st, "z.example.", 2000 + i, "json", "{}", 2, &sid),
+		    DV_OK);
+	dv_store_retention_t keep = {
+	    .events = 500, .snapshots = 100000, .snapshots_per_zone = 2, .observations = 100000};
 	int64_t deleted;
 	assert_int_equal(dv_store_prune(st, &keep, 2000, &deleted), DV_OK);
 	assert_int_equal(deleted, (int64_t)nev + 4); /* every event (t=1000), 4 snapshots */
@@ -462,11 +468,16 @@ static void test_sqlite(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_diff_unchanged),  cmocka_unit_test(test_diff_first_sight),
-	    cmocka_unit_test(test_diff_changes),    cmocka_unit_test(test_diff_revoked),
-	    cmocka_unit_test(test_diff_silent_server), cmocka_unit_test(test_diff_findings),
-	    cmocka_unit_test(test_resolver_diff),   cmocka_unit_test(test_events_ceiling),
-	    cmocka_unit_test(test_json),            cmocka_unit_test(test_sqlite),
+	    cmocka_unit_test(test_diff_unchanged),
+	    cmocka_unit_test(test_diff_first_sight),
+	    cmocka_unit_test(test_diff_changes),
+	    cmocka_unit_test(test_diff_revoked),
+	    cmocka_unit_test(test_diff_silent_server),
+	    cmocka_unit_test(test_diff_findings),
+	    cmocka_unit_test(test_resolver_diff),
+	    cmocka_unit_test(test_events_ceiling),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_sqlite),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
