@@ -517,6 +517,8 @@ static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
 
 const dv_conf_zone_t *dv_conf_zone_find(const dv_conf_t *conf, const char *name)
 {
+	if (conf->nzones == 0)
+		return NULL;
 	dv_conf_zone_t key = {.name = (char *)name};
 	return bsearch(&key, conf->zones, conf->nzones, sizeof(key), cmp_zone_name);
 }

@@ -738,6 +738,8 @@ static int cmp_zone_st(const void *a, const void *b)
 
 static zone_st *zone_find(daemon_t *d, const char *name)
 {
+	if (d->nzones == 0)
+		return NULL;
 	zone_st key = {.name = (char *)name}, *kp = &key;
 	zone_st **f = bsearch(&kp, d->zones, d->nzones, sizeof(*d->zones), cmp_zone_st);
 	return f ? *f : NULL;

@@ -300,9 +300,12 @@ t_eq "kill -9: no event duplicated" "$dups" 0
 for z in $ZONES unsigned.lab.; do
 	t_eq "kill -9: $z has its first status exactly once" "$(grep -c "^$z|zone.status|" "$WORK/kev.txt")" 1
 done
-# nothing lost: the same events as the uninterrupted run for the zones both watched
+# nothing lost: the same events as the uninterrupted run for the zones both
+# watched (zone, kind, server, subject: a finding's detail text may name
+# whichever server answered first)
 for z in healthy.lab. expired.lab. ds-mismatch.lab.; do
-	t_eq "kill -9: $z events as without kills" "$(grep "^$z|" "$WORK/kev.txt" | sort | md5sum)" "$(grep "^$z|" "$WORK/ev1.txt" | sort | md5sum)"
+	t_eq "kill -9: $z events as without kills" "$(grep "^$z|" "$WORK/kev.txt" | cut -d'|' -f1-4 | sort | md5sum)" \
+		"$(grep "^$z|" "$WORK/ev1.txt" | cut -d'|' -f1-4 | sort | md5sum)"
 done
 
 # ---------------------------------------------------------------- a full disk
