@@ -38,6 +38,10 @@ echo "== static checks"
 scripts/check-layers.sh > "$RESULTS/layers.tap" 2>&1
 count "$RESULTS/layers.tap"; grep -v '^ok' "$RESULTS/layers.tap"
 
+echo "== alert rules"
+tests/alerts/run.sh > "$RESULTS/alerts.tap" 2>&1
+count "$RESULTS/alerts.tap"; grep -A10 '^not ok' "$RESULTS/alerts.tap"
+
 echo "== unit tests"
 for t in "$BUILD"/tests/unit/test_*; do
 	[ -f "$t" ] && [ -x "$t" ] || continue

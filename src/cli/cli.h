@@ -16,3 +16,6 @@ int dv_cmd_check(int argc, char **argv);
 int dv_cmd_canary(int argc, char **argv);
 int dv_cmd_audit(int argc, char **argv);
 int dv_cmd_rollover(int argc, char **argv);
+int dv_cmd_watch(int argc, char **argv);
+int dv_cmd_status(int argc, char **argv);
+int dv_cmd_history(int argc, char **argv);

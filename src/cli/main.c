@@ -18,6 +18,9 @@ static const struct {
     {"canary", dv_cmd_canary, "write zones of deliberately broken names"},
     {"audit", dv_cmd_audit, "prove that resolvers enforce validation"},
     {"rollover", dv_cmd_rollover, "plan, check, preflight and recover key rollovers"},
+    {"watch", dv_cmd_watch, "the daemon: watch zones and resolvers, remember, serve metrics"},
+    {"status", dv_cmd_status, "what the daemon knows now (from its store)"},
+    {"history", dv_cmd_history, "how a zone changed over time (from the daemon's store)"},
     {"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
 };
 

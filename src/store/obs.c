@@ -1,0 +1,361 @@
+/* Observations, findings and event lists: memory and their stored JSON form. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "store/store.h"
+
+static void server_clear(dv_obs_server_t *s)
+{
+	free(s->dnskey);
+	free(s->cds);
+	free(s->cdnskey);
+}
+
+void dv_obs_clear(dv_obs_t *obs)
+{
+	if (obs == NULL)
+		return;
+	for (size_t i = 0; i < obs->nsrv; i++)
+		server_clear(&obs->srv[i]);
+	for (size_t i = 0; i < obs->npar; i++)
+		free(obs->par[i].ds);
+	free(obs->srv);
+	free(obs->par);
+	memset(obs, 0, sizeof(*obs));
+}
+
+static int dup_opt(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return DV_OK;
+	*dst = strdup(src);
+	return *dst ? DV_OK : DV_ENOMEM;
+}
+
+int dv_obs_copy(dv_obs_t *dst, const dv_obs_t *src)
+{
+	*dst = *src;
+	dst->srv = NULL;
+	dst->par = NULL;
+	dst->nsrv = dst->npar = 0;
+	if (src->nsrv && (dst->srv = calloc(src->nsrv, sizeof(*dst->srv))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < src->nsrv; i++, dst->nsrv++) {
+		dst->srv[i] = src->srv[i];
+		dst->srv[i].dnskey = dst->srv[i].cds = dst->srv[i].cdnskey = NULL;
+		if (dup_opt(&dst->srv[i].dnskey, src->srv[i].dnskey) ||
+		    dup_opt(&dst->srv[i].cds, src->srv[i].cds) ||
+		    dup_opt(&dst->srv[i].cdnskey, src->srv[i].cdnskey)) {
+			dst->nsrv++;
+			goto fail;
+		}
+	}
+	if (src->npar && (dst->par = calloc(src->npar, sizeof(*dst->par))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < src->npar; i++, dst->npar++) {
+		dst->par[i] = src->par[i];
+		if (dup_opt(&dst->par[i].ds, src->par[i].ds) != DV_OK)
+			goto fail;
+	}
+	return DV_OK;
+fail:
+	dv_obs_clear(dst);
+	return DV_ENOMEM;
+}
+
+int dv_obs_server(dv_obs_t *obs, const char *addr, dv_obs_server_t **out)
+{
+	for (size_t i = 0; i < obs->nsrv; i++) {
+		if (strcmp(obs->srv[i].addr, addr) == 0) {
+			*out = &obs->srv[i];
+			return DV_OK;
+		}
+	}
+	if (obs->nsrv >= DV_OBS_MAX_SERVERS || strlen(addr) >= DV_OBS_ADDR_MAX)
+		return DV_ELIMIT;
+	dv_obs_server_t *n = realloc(obs->srv, (obs->nsrv + 1) * sizeof(*n));
+	if (n == NULL)
+		return DV_ENOMEM;
+	obs->srv = n;
+	memset(&n[obs->nsrv], 0, sizeof(*n));
+	memcpy(n[obs->nsrv].addr, addr, strlen(addr) + 1);
+	*out = &n[obs->nsrv++];
+	return DV_OK;
+}
+
+int dv_obs_parent(dv_obs_t *obs, const char *addr, dv_obs_parent_t **out)
+{
+	for (size_t i = 0; i < obs->npar; i++) {
+		if (strcmp(obs->par[i].addr, addr) == 0) {
+			*out = &obs->par[i];
+			return DV_OK;
+		}
+	}
+	if (obs->npar >= DV_OBS_MAX_PARENTS || strlen(addr) >= DV_OBS_ADDR_MAX)
+		return DV_ELIMIT;
+	dv_obs_parent_t *n = realloc(obs->par, (obs->npar + 1) * sizeof(*n));
+	if (n == NULL)
+		return DV_ENOMEM;
+	obs->par = n;
+	memset(&n[obs->npar], 0, sizeof(*n));
+	n[obs->npar].ds_match = -1;
+	memcpy(n[obs->npar].addr, addr, strlen(addr) + 1);
+	*out = &n[obs->npar++];
+	return DV_OK;
+}
+
+/* ---- JSON form (the zone_latest.obs column) ------------------------------- */
+
+static int jset(json_t *o, const char *k, json_t *v)
+{
+	return v == NULL || json_object_set_new(o, k, v) != 0 ? DV_ENOMEM : DV_OK;
+}
+
+static int jset_opt(json_t *o, const char *k, const char *v)
+{
+	return v == NULL ? DV_OK : jset(o, k, json_string(v));
+}
+
+int dv_obs_to_json(const dv_obs_t *obs, char **out)
+{
+	int rc = DV_ENOMEM;
+	json_t *o = json_object(), *srv = json_array(), *par = json_array();
+	*out = NULL;
+	if (o == NULL || srv == NULL || par == NULL)
+		goto fail;
+	if (jset(o, "zone", json_string(obs->zone)) || jset(o, "time", json_integer(obs->time)) ||
+	    jset(o, "probe_ok", json_boolean(obs->probe_ok)) ||
+	    jset(o, "status", json_string(obs->status)) ||
+	    jset(o, "earliest_expiry", json_integer(obs->earliest_expiry)) ||
+	    jset(o, "newest_inception", json_integer(obs->newest_inception)) ||
+	    jset(o, "divergent", json_boolean(obs->divergent)))
+		goto fail;
+	if (obs->have_serial && jset(o, "serial", json_integer(obs->serial)))
+		goto fail;
+	for (size_t i = 0; i < obs->nsrv; i++) {
+		const dv_obs_server_t *s = &obs->srv[i];
+		json_t *j = json_object();
+		if (j == NULL || json_array_append_new(srv, j) != 0)
+			goto fail;
+		if (jset(j, "addr", json_string(s->addr)) ||
+		    jset(j, "answering", json_boolean(s->answering)) ||
+		    jset(j, "earliest_expiry", json_integer(s->earliest_expiry)) ||
+		    jset(j, "newest_inception", json_integer(s->newest_inception)) ||
+		    (s->have_serial && jset(j, "serial", json_integer(s->serial))) ||
+		    jset_opt(j, "dnskey", s->dnskey) || jset_opt(j, "cds", s->cds) ||
+		    jset_opt(j, "cdnskey", s->cdnskey))
+			goto fail;
+	}
+	for (size_t i = 0; i < obs->npar; i++) {
+		json_t *j = json_object();
+		if (j == NULL || json_array_append_new(par, j) != 0)
+			goto fail;
+		if (jset(j, "addr", json_string(obs->par[i].addr)) ||
+		    jset(j, "answering", json_boolean(obs->par[i].answering)) ||
+		    jset(j, "ds_match", json_integer(obs->par[i].ds_match)) ||
+		    jset_opt(j, "ds", obs->par[i].ds))
+			goto fail;
+	}
+	if (json_object_set(o, "servers", srv) || json_object_set(o, "parents", par))
+		goto fail;
+	*out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	rc = *out ? DV_OK : DV_ENOMEM;
+fail:
+	json_decref(srv);
+	json_decref(par);
+	json_decref(o);
+	return rc;
+}
+
+static int get_str(json_t *o, const char *k, char *buf, size_t len, bool required)
+{
+	json_t *v = json_object_get(o, k);
+	if (v == NULL)
+		return required ? DV_EPARSE : DV_OK;
+	if (!json_is_string(v) || json_string_length(v) >= len)
+		return DV_EPARSE;
+	memcpy(buf, json_string_value(v), json_string_length(v) + 1);
+	return DV_OK;
+}
+
+static int get_int(json_t *o, const char *k, int64_t *out)
+{
+	json_t *v = json_object_get(o, k);
+	if (v == NULL)
+		return DV_OK;
+	if (!json_is_integer(v))
+		return DV_EPARSE;
+	*out = json_integer_value(v);
+	return DV_OK;
+}
+
+static int get_serial(json_t *o, bool *have, uint32_t *out)
+{
+	json_t *v = json_object_get(o, "serial");
+	if (v == NULL)
+		return DV_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+		return DV_EPARSE;
+	*have = true;
+	*out = (uint32_t)json_integer_value(v);
+	return DV_OK;
+}
+
+static int get_set(json_t *o, const char *k, char **out)
+{
+	json_t *v = json_object_get(o, k);
+	if (v == NULL)
+		return DV_OK;
+	if (!json_is_string(v))
+		return DV_EPARSE;
+	*out = strdup(json_string_value(v));
+	return *out ? DV_OK : DV_ENOMEM;
+}
+
+int dv_obs_from_json(const char *text, dv_obs_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strlen(text) > DV_STORE_MAX_OBS_TXT)
+		return DV_ELIMIT;
+	json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	int rc = DV_EPARSE;
+	if (!json_is_object(o))
+		goto fail;
+	if (get_str(o, "zone", out->zone, sizeof(out->zone), true) ||
+	    get_str(o, "status", out->status, sizeof(out->status), false) ||
+	    get_int(o, "time", &out->time) ||
+	    get_int(o, "earliest_expiry", &out->earliest_expiry) ||
+	    get_int(o, "newest_inception", &out->newest_inception) ||
+	    get_serial(o, &out->have_serial, &out->serial))
+		goto fail;
+	out->probe_ok = json_is_true(json_object_get(o, "probe_ok"));
+	out->divergent = json_is_true(json_object_get(o, "divergent"));
+	json_t *a = json_object_get(o, "servers"), *e;
+	size_t i;
+	if (a != NULL && !json_is_array(a))
+		goto fail;
+	json_array_foreach(a, i, e)
+	{
+		char addr[DV_OBS_ADDR_MAX];
+		dv_obs_server_t *s;
+		if (!json_is_object(e) || get_str(e, "addr", addr, sizeof(addr), true))
+			goto fail;
+		if ((rc = dv_obs_server(out, addr, &s)) != DV_OK)
+			goto fail;
+		rc = DV_EPARSE;
+		s->answering = json_is_true(json_object_get(e, "answering"));
+		if (get_int(e, "earliest_expiry", &s->earliest_expiry) ||
+		    get_int(e, "newest_inception", &s->newest_inception) ||
+		    get_serial(e, &s->have_serial, &s->serial) ||
+		    get_set(e, "dnskey", &s->dnskey) || get_set(e, "cds", &s->cds) ||
+		    get_set(e, "cdnskey", &s->cdnskey))
+			goto fail;
+	}
+	a = json_object_get(o, "parents");
+	if (a != NULL && !json_is_array(a))
+		goto fail;
+	json_array_foreach(a, i, e)
+	{
+		char addr[DV_OBS_ADDR_MAX];
+		dv_obs_parent_t *p;
+		if (!json_is_object(e) || get_str(e, "addr", addr, sizeof(addr), true))
+			goto fail;
+		if ((rc = dv_obs_parent(out, addr, &p)) != DV_OK)
+			goto fail;
+		rc = DV_EPARSE;
+		p->answering = json_is_true(json_object_get(e, "answering"));
+		int64_t m = -1;
+		if (get_int(e, "ds_match", &m) || m < -1 || m > 1 || get_set(e, "ds", &p->ds))
+			goto fail;
+		p->ds_match = (int8_t)m;
+	}
+	json_decref(o);
+	return DV_OK;
+fail:
+	json_decref(o);
+	dv_obs_clear(out);
+	return rc;
+}
+
+/* ---- lists ----------------------------------------------------------------- */
+
+int dv_store_findings_add(dv_store_findings_t *list, const dv_store_finding_t *f)
+{
+	if (list->len >= DV_OBS_MAX_FINDINGS) {
+		list->dropped++;
+		return DV_OK;
+	}
+	if (list->len == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+		dv_store_finding_t *n = realloc(list->v, cap * sizeof(*n));
+		if (n == NULL)
+			return DV_ENOMEM;
+		list->v = n;
+		list->cap = cap;
+	}
+	list->v[list->len++] = *f;
+	return DV_OK;
+}
+
+void dv_store_findings_free(dv_store_findings_t *list)
+{
+	free(list->v);
+	memset(list, 0, sizeof(*list));
+}
+
+static void copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	if (n >= len)
+		n = len - 1;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int dv_events_add(dv_events_t *list, const char *kind, int64_t time, const char *zone,
+                  const char *server, const char *subject, const char *old_value,
+                  const char *new_value)
+{
+	if (list->len >= DV_EVENTS_MAX) {
+		list->dropped++;
+		return DV_OK;
+	}
+	if (list->len == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+		dv_event_t *n = realloc(list->v, cap * sizeof(*n));
+		if (n == NULL)
+			return DV_ENOMEM;
+		list->v = n;
+		list->cap = cap;
+	}
+	dv_event_t *e = &list->v[list->len];
+	memset(e, 0, sizeof(*e));
+	e->time = time;
+	copy_str(e->kind, sizeof(e->kind), kind);
+	copy_str(e->zone, sizeof(e->zone), zone);
+	copy_str(e->server, sizeof(e->server), server);
+	copy_str(e->subject, sizeof(e->subject), subject);
+	e->old_value = strdup(old_value ? old_value : "");
+	e->new_value = strdup(new_value ? new_value : "");
+	if (e->old_value == NULL || e->new_value == NULL) {
+		free(e->old_value);
+		free(e->new_value);
+		return DV_ENOMEM;
+	}
+	list->len++;
+	return DV_OK;
+}
+
+void dv_events_free(dv_events_t *list)
+{
+	for (size_t i = 0; i < list->len; i++) {
+		free(list->v[i].old_value);
+		free(list->v[i].new_value);
+	}
+	free(list->v);
+	memset(list, 0, sizeof(*list));
+}

@@ -1,0 +1,721 @@
+/*
+ * The SQLite backend of the store (store.h).  WAL journal with
+ * synchronous=FULL: a committed cycle survives kill -9 and power loss; a
+ * cycle interrupted before its commit leaves nothing (SQLite atomic commit).
+ * The schema is in doc/watch.md ("The store").
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/error.h"
+#include "store/store.h"
+
+#define SCHEMA_VERSION 1
+
+struct dv_store {
+	sqlite3 *db;
+	char errmsg[256];
+	bool readonly;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS zone_latest(zone TEXT PRIMARY KEY, time INTEGER NOT NULL,"
+    " status TEXT NOT NULL, obs TEXT NOT NULL, last_attempt INTEGER NOT NULL DEFAULT 0,"
+    " last_success INTEGER NOT NULL DEFAULT 0, probe_ok INTEGER NOT NULL DEFAULT 0,"
+    " error TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS server_latest(zone TEXT NOT NULL, addr TEXT NOT NULL,"
+    " answering INTEGER NOT NULL, serial INTEGER, earliest_expiry INTEGER NOT NULL,"
+    " newest_inception INTEGER NOT NULL, dnskey TEXT, cds TEXT, cdnskey TEXT,"
+    " PRIMARY KEY(zone, addr));"
+    "CREATE TABLE IF NOT EXISTS parent_latest(zone TEXT NOT NULL, parent_server TEXT NOT NULL,"
+    " answering INTEGER NOT NULL, ds TEXT, PRIMARY KEY(zone, parent_server));"
+    "CREATE TABLE IF NOT EXISTS history(id INTEGER PRIMARY KEY, zone TEXT NOT NULL,"
+    " time INTEGER NOT NULL, status TEXT NOT NULL, serial INTEGER,"
+    " earliest_expiry INTEGER NOT NULL, newest_inception INTEGER NOT NULL,"
+    " snapshot_id INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS history_zone ON history(zone, id);"
+    "CREATE TABLE IF NOT EXISTS finding_open(zone TEXT NOT NULL, code TEXT NOT NULL,"
+    " owner TEXT NOT NULL, type INTEGER NOT NULL, server TEXT NOT NULL,"
+    " keytag INTEGER NOT NULL, severity TEXT NOT NULL, detail TEXT NOT NULL,"
+    " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    " PRIMARY KEY(zone, code, owner, type, server, keytag));"
+    "CREATE TABLE IF NOT EXISTS event(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+    " zone TEXT NOT NULL, kind TEXT NOT NULL, server TEXT NOT NULL, subject TEXT NOT NULL,"
+    " old TEXT NOT NULL, new TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS event_zone ON event(zone, id);"
+    "CREATE INDEX IF NOT EXISTS event_time ON event(time);"
+    "CREATE TABLE IF NOT EXISTS snapshot(id INTEGER PRIMARY KEY, zone TEXT NOT NULL,"
+    " time INTEGER NOT NULL, encoding TEXT NOT NULL, data BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS snapshot_zone ON snapshot(zone, id);"
+    "CREATE TABLE IF NOT EXISTS resolver_latest(resolver TEXT PRIMARY KEY,"
+    " address TEXT NOT NULL, verdict TEXT NOT NULL, time INTEGER NOT NULL);";
+
+static int fail(dv_store_t *st, int rc)
+{
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s", sqlite3_errmsg(st->db));
+	/* A full disk or an I/O error is "could not write"; the caller reports it. */
+	return rc;
+}
+
+const char *dv_store_errmsg(const dv_store_t *st)
+{
+	return st->errmsg;
+}
+
+static int exec(dv_store_t *st, const char *sql)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, DV_EIO);
+	return DV_OK;
+}
+
+int dv_store_open(const char *where, bool readonly, dv_store_t **out, char *err, size_t errlen)
+{
+	char path[4096];
+	*out = NULL;
+	if (strncmp(where, "sqlite:", 7) == 0) {
+		snprintf(path, sizeof(path), "%s", where + 7);
+	} else if (strstr(where, "://") != NULL) {
+		snprintf(err, errlen, "%s: no such store backend (sqlite: or a directory)", where);
+		return DV_ENOTSUP;
+	} else {
+		if (!readonly && mkdir(where, 0750) != 0 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: cannot create: %s", where, strerror(errno));
+			return DV_EIO;
+		}
+		if ((size_t)snprintf(path, sizeof(path), "%s/watch.db", where) >= sizeof(path)) {
+			snprintf(err, errlen, "%s: path too long", where);
+			return DV_EINVAL;
+		}
+	}
+	dv_store_t *st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return DV_ENOMEM;
+	st->readonly = readonly;
+	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		         st->db ? sqlite3_errmsg(st->db) : "no memory");
+		dv_store_close(st);
+		return DV_EIO;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (!readonly) {
+		/* WAL: readers (dnsvigil status) never block the daemon (sqlite.org/wal.html). */
+		if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") ||
+		    exec(st, schema))
+			goto fail;
+		char sql[128];
+		snprintf(sql, sizeof(sql),
+		         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '%d');",
+		         SCHEMA_VERSION);
+		if (exec(st, sql))
+			goto fail;
+	}
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema'", -1, &q, NULL) !=
+	    SQLITE_OK) {
+		fail(st, DV_EIO);
+		goto fail;
+	}
+	int ok = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == SCHEMA_VERSION;
+	sqlite3_finalize(q);
+	if (!ok) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "not a dnsvigil store of schema %d",
+		         SCHEMA_VERSION);
+		goto fail;
+	}
+	*out = st;
+	return DV_OK;
+fail:
+	snprintf(err, errlen, "%s: %s", path, st->errmsg);
+	dv_store_close(st);
+	return DV_EIO;
+}
+
+void dv_store_close(dv_store_t *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int dv_store_begin(dv_store_t *st)
+{
+	return exec(st, "BEGIN IMMEDIATE");
+}
+
+int dv_store_commit(dv_store_t *st)
+{
+	if (exec(st, "COMMIT") != DV_OK) {
+		dv_store_rollback(st);
+		return DV_EIO;
+	}
+	return DV_OK;
+}
+
+void dv_store_rollback(dv_store_t *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- statements ------------------------------------------------------------- */
+
+static int prep(dv_store_t *st, const char *sql, sqlite3_stmt **q)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, q, NULL) != SQLITE_OK)
+		return fail(st, DV_EIO);
+	return DV_OK;
+}
+
+static int run(dv_store_t *st, sqlite3_stmt *q)
+{
+	int r = sqlite3_step(q);
+	int rc = r == SQLITE_DONE || r == SQLITE_ROW ? DV_OK : fail(st, DV_EIO);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(q, i);
+	else
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+	return t ? (const char *)t : "";
+}
+
+/* ---- zones ---------------------------------------------------------------------- */
+
+int dv_store_zone_get(dv_store_t *st, const char *zone, dv_obs_t *obs, bool *found)
+{
+	sqlite3_stmt *q;
+	*found = false;
+	memset(obs, 0, sizeof(*obs));
+	if (prep(st, "SELECT obs FROM zone_latest WHERE zone=?", &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	int r = sqlite3_step(q), rc = DV_OK;
+	if (r == SQLITE_ROW) {
+		rc = dv_obs_from_json(col_text(q, 0), obs);
+		if (rc != DV_OK)
+			snprintf(st->errmsg, sizeof(st->errmsg),
+			         "zone %s: stored observation unreadable", zone);
+		*found = rc == DV_OK;
+	} else if (r != SQLITE_DONE) {
+		rc = fail(st, DV_EIO);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static bool moved(sqlite3_stmt *q, const dv_obs_t *obs)
+{
+	/* the last history row against the observation */
+	if (strcmp(col_text(q, 0), obs->status) != 0)
+		return true;
+	bool had = sqlite3_column_type(q, 1) != SQLITE_NULL;
+	if (had != obs->have_serial || (had && (uint32_t)sqlite3_column_int64(q, 1) != obs->serial))
+		return true;
+	return sqlite3_column_int64(q, 2) != obs->earliest_expiry ||
+	       sqlite3_column_int64(q, 3) != obs->newest_inception;
+}
+
+int dv_store_zone_put(dv_store_t *st, const dv_obs_t *obs, int64_t snapshot_id)
+{
+	char *json = NULL;
+	sqlite3_stmt *q = NULL;
+	int rc = dv_obs_to_json(obs, &json);
+	if (rc != DV_OK)
+		return rc;
+	if ((rc =
+	         prep(st,
+	              "INSERT INTO zone_latest(zone, time, status, obs, last_attempt, last_success,"
+	              " probe_ok) VALUES(?1, ?2, ?3, ?4, ?2, CASE WHEN ?5 THEN ?2 ELSE 0 END, ?5)"
+	              " ON CONFLICT(zone) DO UPDATE SET time=?2, status=?3, obs=?4,"
+	              " last_attempt=?2, last_success=CASE WHEN ?5 THEN ?2 ELSE last_success END,"
+	              " probe_ok=?5, error=''",
+	              &q)))
+		goto out;
+	bind_text(q, 1, obs->zone);
+	sqlite3_bind_int64(q, 2, obs->time);
+	bind_text(q, 3, obs->status);
+	bind_text(q, 4, json);
+	sqlite3_bind_int(q, 5, obs->probe_ok);
+	if ((rc = run(st, q)))
+		goto out;
+	if ((rc = prep(st, "DELETE FROM server_latest WHERE zone=?", &q)))
+		goto out;
+	bind_text(q, 1, obs->zone);
+	if ((rc = run(st, q)))
+		goto out;
+	for (size_t i = 0; i < obs->nsrv; i++) {
+		const dv_obs_server_t *s = &obs->srv[i];
+		if ((rc = prep(st,
+		               "INSERT INTO server_latest(zone, addr, answering, serial,"
+		               " earliest_expiry, newest_inception, dnskey, cds, cdnskey)"
+		               " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		               &q)))
+			goto out;
+		bind_text(q, 1, obs->zone);
+		bind_text(q, 2, s->addr);
+		sqlite3_bind_int(q, 3, s->answering);
+		if (s->have_serial)
+			sqlite3_bind_int64(q, 4, s->serial);
+		sqlite3_bind_int64(q, 5, s->earliest_expiry);
+		sqlite3_bind_int64(q, 6, s->newest_inception);
+		bind_text(q, 7, s->dnskey);
+		bind_text(q, 8, s->cds);
+		bind_text(q, 9, s->cdnskey);
+		if ((rc = run(st, q)))
+			goto out;
+	}
+	if ((rc = prep(st, "DELETE FROM parent_latest WHERE zone=?", &q)))
+		goto out;
+	bind_text(q, 1, obs->zone);
+	if ((rc = run(st, q)))
+		goto out;
+	for (size_t i = 0; i < obs->npar; i++) {
+		if ((rc = prep(st,
+		               "INSERT INTO parent_latest(zone, parent_server, answering, ds)"
+		               " VALUES(?, ?, ?, ?)",
+		               &q)))
+			goto out;
+		bind_text(q, 1, obs->zone);
+		bind_text(q, 2, obs->par[i].addr);
+		sqlite3_bind_int(q, 3, obs->par[i].answering);
+		bind_text(q, 4, obs->par[i].ds);
+		if ((rc = run(st, q)))
+			goto out;
+	}
+	/* History: a row when something an operator plots moved. */
+	if ((rc = prep(st,
+	               "SELECT status, serial, earliest_expiry, newest_inception FROM history"
+	               " WHERE zone=? ORDER BY id DESC LIMIT 1",
+	               &q)))
+		goto out;
+	bind_text(q, 1, obs->zone);
+	int r = sqlite3_step(q);
+	bool add = r == SQLITE_DONE || (r == SQLITE_ROW && moved(q, obs));
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(st, DV_EIO);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rc != DV_OK || !add || !obs->probe_ok)
+		goto out;
+	if ((rc = prep(st,
+	               "INSERT INTO history(zone, time, status, serial, earliest_expiry,"
+	               " newest_inception, snapshot_id) VALUES(?, ?, ?, ?, ?, ?, ?)",
+	               &q)))
+		goto out;
+	bind_text(q, 1, obs->zone);
+	sqlite3_bind_int64(q, 2, obs->time);
+	bind_text(q, 3, obs->status);
+	if (obs->have_serial)
+		sqlite3_bind_int64(q, 4, obs->serial);
+	sqlite3_bind_int64(q, 5, obs->earliest_expiry);
+	sqlite3_bind_int64(q, 6, obs->newest_inception);
+	sqlite3_bind_int64(q, 7, snapshot_id);
+	rc = run(st, q);
+out:
+	free(json);
+	return rc;
+}
+
+int dv_store_zone_touch(dv_store_t *st, const char *zone, int64_t time, bool probe_ok,
+                        const char *error)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         "UPDATE zone_latest SET last_attempt=?2, probe_ok=?3, error=?4,"
+	         " last_success=CASE WHEN ?3 THEN ?2 ELSE last_success END WHERE zone=?1",
+	         &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	sqlite3_bind_int64(q, 2, time);
+	sqlite3_bind_int(q, 3, probe_ok);
+	bind_text(q, 4, error ? error : "");
+	int rc = run(st, q);
+	if (rc == DV_OK && probe_ok &&
+	    prep(st, "UPDATE finding_open SET last_seen=? WHERE zone=?", &q) == DV_OK) {
+		sqlite3_bind_int64(q, 1, time);
+		bind_text(q, 2, zone);
+		rc = run(st, q);
+	}
+	return rc;
+}
+
+/* ---- findings ------------------------------------------------------------------------ */
+
+static void copy_col(char *dst, size_t len, sqlite3_stmt *q, int i)
+{
+	snprintf(dst, len, "%s", col_text(q, i));
+}
+
+int dv_store_findings_get(dv_store_t *st, const char *zone, dv_store_findings_t *out)
+{
+	sqlite3_stmt *q;
+	memset(out, 0, sizeof(*out));
+	if (prep(st,
+	         "SELECT code, owner, type, server, keytag, severity, detail, first_seen,"
+	         " last_seen FROM finding_open WHERE zone=? ORDER BY rowid",
+	         &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	int r, rc = DV_OK;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		dv_store_finding_t f;
+		memset(&f, 0, sizeof(f));
+		copy_col(f.code, sizeof(f.code), q, 0);
+		copy_col(f.owner, sizeof(f.owner), q, 1);
+		f.type = (uint16_t)sqlite3_column_int(q, 2);
+		copy_col(f.server, sizeof(f.server), q, 3);
+		f.keytag = sqlite3_column_int(q, 4);
+		copy_col(f.severity, sizeof(f.severity), q, 5);
+		copy_col(f.detail, sizeof(f.detail), q, 6);
+		f.first_seen = sqlite3_column_int64(q, 7);
+		f.last_seen = sqlite3_column_int64(q, 8);
+		if ((rc = dv_store_findings_add(out, &f)) != DV_OK)
+			break;
+	}
+	if (rc == DV_OK && r != SQLITE_DONE)
+		rc = fail(st, DV_EIO);
+	sqlite3_finalize(q);
+	if (rc != DV_OK)
+		dv_store_findings_free(out);
+	return rc;
+}
+
+int dv_store_findings_put(dv_store_t *st, const char *zone, const dv_store_findings_t *open)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (prep(st, "DELETE FROM finding_open WHERE zone=?", &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	if ((rc = run(st, q)))
+		return rc;
+	for (size_t i = 0; i < open->len; i++) {
+		const dv_store_finding_t *f = &open->v[i];
+		if (prep(st,
+		         "INSERT OR REPLACE INTO finding_open(zone, code, owner, type, server, "
+		         "keytag,"
+		         " severity, detail, first_seen, last_seen) VALUES(?,?,?,?,?,?,?,?,?,?)",
+		         &q))
+			return DV_EIO;
+		bind_text(q, 1, zone);
+		bind_text(q, 2, f->code);
+		bind_text(q, 3, f->owner);
+		sqlite3_bind_int(q, 4, f->type);
+		bind_text(q, 5, f->server);
+		sqlite3_bind_int(q, 6, f->keytag);
+		bind_text(q, 7, f->severity);
+		bind_text(q, 8, f->detail);
+		sqlite3_bind_int64(q, 9, f->first_seen);
+		sqlite3_bind_int64(q, 10, f->last_seen);
+		if ((rc = run(st, q)))
+			return rc;
+	}
+	return DV_OK;
+}
+
+/* ---- events, snapshots, resolvers --------------------------------------------------------- */
+
+int dv_store_event_count(dv_store_t *st, int64_t *n)
+{
+	sqlite3_stmt *q;
+	*n = 0;
+	if (prep(st, "SELECT count(*) FROM event", &q))
+		return DV_EIO;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*n = sqlite3_column_int64(q, 0);
+	return run(st, q);
+}
+
+int dv_store_event_add(dv_store_t *st, dv_event_t *ev)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         "INSERT INTO event(time, zone, kind, server, subject, old, new)"
+	         " VALUES(?,?,?,?,?,?,?)",
+	         &q))
+		return DV_EIO;
+	sqlite3_bind_int64(q, 1, ev->time);
+	bind_text(q, 2, ev->zone);
+	bind_text(q, 3, ev->kind);
+	bind_text(q, 4, ev->server);
+	bind_text(q, 5, ev->subject);
+	bind_text(q, 6, ev->old_value ? ev->old_value : "");
+	bind_text(q, 7, ev->new_value ? ev->new_value : "");
+	int rc = run(st, q);
+	if (rc == DV_OK)
+		ev->id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int dv_store_snapshot_add(dv_store_t *st, const char *zone, int64_t time, const char *encoding,
+                          const void *data, size_t len, int64_t *id)
+{
+	sqlite3_stmt *q;
+	if (len > 1024u * 1024 * 1024)
+		return DV_ELIMIT;
+	if (prep(st, "INSERT INTO snapshot(zone, time, encoding, data) VALUES(?,?,?,?)", &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	sqlite3_bind_int64(q, 2, time);
+	bind_text(q, 3, encoding);
+	sqlite3_bind_blob64(q, 4, data, len, SQLITE_STATIC);
+	int rc = run(st, q);
+	if (rc == DV_OK)
+		*id = sqlite3_last_insert_rowid(st->db);
+	return rc;
+}
+
+int dv_store_snapshot_get(dv_store_t *st, int64_t id, char **data, size_t *len)
+{
+	sqlite3_stmt *q;
+	*data = NULL;
+	*len = 0;
+	if (prep(st, "SELECT data FROM snapshot WHERE id=?", &q))
+		return DV_EIO;
+	sqlite3_bind_int64(q, 1, id);
+	int r = sqlite3_step(q), rc = DV_OK;
+	if (r == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(q, 0);
+		const void *p = sqlite3_column_blob(q, 0);
+		*data = malloc(n + 1);
+		if (*data == NULL) {
+			rc = DV_ENOMEM;
+		} else {
+			if (n)
+				memcpy(*data, p, n);
+			(*data)[n] = '\0';
+			*len = n;
+		}
+	} else {
+		rc = r == SQLITE_DONE ? DV_EINVAL : fail(st, DV_EIO);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int dv_store_resolver_get(dv_store_t *st, const char *resolver, char *verdict, size_t len)
+{
+	sqlite3_stmt *q;
+	verdict[0] = '\0';
+	if (prep(st, "SELECT verdict FROM resolver_latest WHERE resolver=?", &q))
+		return DV_EIO;
+	bind_text(q, 1, resolver);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		snprintf(verdict, len, "%s", col_text(q, 0));
+	sqlite3_finalize(q);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? DV_OK : fail(st, DV_EIO);
+}
+
+int dv_store_resolver_put(dv_store_t *st, const char *resolver, const char *address,
+                          const char *verdict, int64_t time)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         "INSERT INTO resolver_latest(resolver, address, verdict, time) VALUES(?,?,?,?)"
+	         " ON CONFLICT(resolver) DO UPDATE SET address=excluded.address,"
+	         " verdict=excluded.verdict, time=excluded.time",
+	         &q))
+		return DV_EIO;
+	bind_text(q, 1, resolver);
+	bind_text(q, 2, address);
+	bind_text(q, 3, verdict);
+	sqlite3_bind_int64(q, 4, time);
+	return run(st, q);
+}
+
+/* ---- retention ---------------------------------------------------------------------------- */
+
+static int prune_one(dv_store_t *st, const char *sql, int64_t before, int64_t *deleted)
+{
+	sqlite3_stmt *q;
+	if (prep(st, sql, &q))
+		return DV_EIO;
+	sqlite3_bind_int64(q, 1, before);
+	int rc = run(st, q);
+	if (rc == DV_OK)
+		*deleted += sqlite3_changes(st->db);
+	return rc;
+}
+
+int dv_store_prune(dv_store_t *st, const dv_store_retention_t *keep, int64_t now, int64_t *deleted)
+{
+	int rc;
+	*deleted = 0;
+	if ((rc = dv_store_begin(st)))
+		return rc;
+	if ((rc = prune_one(st, "DELETE FROM event WHERE time < ?", now - keep->events, deleted)) ||
+	    (rc = prune_one(st, "DELETE FROM snapshot WHERE time < ?", now - keep->snapshots,
+	                    deleted)) ||
+	    (rc = prune_one(st, "DELETE FROM history WHERE time < ?", now - keep->observations,
+	                    deleted)))
+		goto fail;
+	/* At most snapshots_per_zone per zone: the newest. */
+	sqlite3_stmt *q;
+	if (prep(st,
+	         "DELETE FROM snapshot WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
+	         " (PARTITION BY zone ORDER BY id DESC) AS n FROM snapshot) WHERE n > ?)",
+	         &q)) {
+		rc = DV_EIO;
+		goto fail;
+	}
+	sqlite3_bind_int64(q, 1, keep->snapshots_per_zone);
+	if ((rc = run(st, q)))
+		goto fail;
+	*deleted += sqlite3_changes(st->db);
+	if ((rc = dv_store_commit(st)))
+		return rc;
+	/* Give the pages back to the WAL checkpoint so the file stays bounded. */
+	sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return DV_OK;
+fail:
+	dv_store_rollback(st);
+	return rc;
+}
+
+/* ---- readers ---------------------------------------------------------------------------- */
+
+int dv_store_zones_each(dv_store_t *st, int (*cb)(const dv_store_zone_row_t *, void *), void *ctx)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         "SELECT z.zone, z.time, z.status, z.obs, z.last_attempt, z.last_success, "
+	         "z.probe_ok,"
+	         " z.error, (SELECT count(*) FROM finding_open f WHERE f.zone=z.zone),"
+	         " COALESCE((SELECT CASE max(CASE severity WHEN 'error' THEN 2 WHEN 'warning'"
+	         " THEN 1 ELSE 0 END) WHEN 2 THEN 'error' WHEN 1 THEN 'warning' ELSE 'info' END"
+	         " FROM finding_open f WHERE f.zone=z.zone), '')"
+	         " FROM zone_latest z ORDER BY z.zone",
+	         &q))
+		return DV_EIO;
+	int r, rc = DV_OK;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		dv_obs_t obs;
+		if (dv_obs_from_json(col_text(q, 3), &obs) != DV_OK)
+			memset(&obs, 0, sizeof(obs));
+		dv_store_zone_row_t row = {
+		    .zone = col_text(q, 0),
+		    .time = sqlite3_column_int64(q, 1),
+		    .status = col_text(q, 2),
+		    .obs = &obs,
+		    .last_attempt = sqlite3_column_int64(q, 4),
+		    .last_success = sqlite3_column_int64(q, 5),
+		    .probe_ok = sqlite3_column_int(q, 6) != 0,
+		    .error = col_text(q, 7),
+		    .nfindings = (size_t)sqlite3_column_int64(q, 8),
+		    .worst = col_text(q, 9),
+		};
+		int stop = cb(&row, ctx);
+		dv_obs_clear(&obs);
+		if (stop)
+			break;
+	}
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(st, DV_EIO);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int dv_store_resolvers_each(dv_store_t *st, int (*cb)(const dv_store_resolver_row_t *, void *),
+                            void *ctx)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         "SELECT resolver, address, verdict, time FROM resolver_latest ORDER BY resolver",
+	         &q))
+		return DV_EIO;
+	int r, rc = DV_OK;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		dv_store_resolver_row_t row = {col_text(q, 0), col_text(q, 1), col_text(q, 2),
+		                               sqlite3_column_int64(q, 3)};
+		if (cb(&row, ctx))
+			break;
+	}
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(st, DV_EIO);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int dv_store_events_each(dv_store_t *st, const char *zone, int64_t since,
+                         int (*cb)(const dv_event_t *, void *), void *ctx)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         zone ? "SELECT id, time, zone, kind, server, subject, old, new FROM event"
+	                " WHERE zone=?2 AND time >= ?1 ORDER BY id"
+	              : "SELECT id, time, zone, kind, server, subject, old, new FROM event"
+	                " WHERE time >= ?1 ORDER BY id",
+	         &q))
+		return DV_EIO;
+	sqlite3_bind_int64(q, 1, since);
+	if (zone)
+		bind_text(q, 2, zone);
+	int r, rc = DV_OK;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		dv_event_t ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.id = sqlite3_column_int64(q, 0);
+		ev.time = sqlite3_column_int64(q, 1);
+		copy_col(ev.zone, sizeof(ev.zone), q, 2);
+		copy_col(ev.kind, sizeof(ev.kind), q, 3);
+		copy_col(ev.server, sizeof(ev.server), q, 4);
+		copy_col(ev.subject, sizeof(ev.subject), q, 5);
+		ev.old_value = (char *)col_text(q, 6);
+		ev.new_value = (char *)col_text(q, 7);
+		if (cb(&ev, ctx))
+			break;
+	}
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(st, DV_EIO);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int dv_store_history_each(dv_store_t *st, const char *zone,
+                          int (*cb)(const dv_store_hist_row_t *, void *), void *ctx)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         "SELECT time, snapshot_id, status, serial, earliest_expiry, newest_inception"
+	         " FROM history WHERE zone=? ORDER BY id",
+	         &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	int r, rc = DV_OK;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		dv_store_hist_row_t row = {
+		    .time = sqlite3_column_int64(q, 0),
+		    .snapshot_id = sqlite3_column_int64(q, 1),
+		    .status = col_text(q, 2),
+		    .have_serial = sqlite3_column_type(q, 3) != SQLITE_NULL,
+		    .serial = (uint32_t)sqlite3_column_int64(q, 3),
+		    .earliest_expiry = sqlite3_column_int64(q, 4),
+		    .newest_inception = sqlite3_column_int64(q, 5),
+		};
+		if (cb(&row, ctx))
+			break;
+	}
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = fail(st, DV_EIO);
+	sqlite3_finalize(q);
+	return rc;
+}
