@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev python3
 libknot-dev libssl-dev libsodium-dev libjansson-dev libcmocka-dev libuv1-dev
-libmicrohttpd-dev libsqlite3-dev libyaml-dev dns-root-data
+libmicrohttpd-dev libsqlite3-dev libyaml-dev dns-root-data libcurl4-openssl-dev sqlite3
 knot knot-dnsutils knot-dnssecutils nsd bind9 bind9-utils bind9-dnsutils
 unbound knot-resolver pdns-recursor ldnsutils validns dnsviz python3-pygraphviz
 iproute2 time"
