@@ -15,3 +15,5 @@ int dv_cmd_findings(int argc, char **argv);
 int dv_cmd_check(int argc, char **argv);
 int dv_cmd_canary(int argc, char **argv);
 int dv_cmd_audit(int argc, char **argv);
+int dv_cmd_log(int argc, char **argv);
+int dv_cmd_witness(int argc, char **argv);

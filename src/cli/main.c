@@ -18,6 +18,8 @@ static const struct {
     {"canary", dv_cmd_canary, "write zones of deliberately broken names"},
     {"audit", dv_cmd_audit, "prove that resolvers enforce validation"},
     {"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
+    {"log", dv_cmd_log, "append to, show, verify and prove the tamper-evident ledger"},
+    {"witness", dv_cmd_witness, "cosign other ledgers' checkpoints (C2SP tlog-witness)"},
 };
 
 static void usage(FILE *out)

@@ -69,7 +69,8 @@ static bool evidence_valid(const json_t *j, int depth)
 	if (json_is_object(j)) {
 		const char *k;
 		json_t *v;
-		json_object_foreach((json_t *)j, k, v) if (!evidence_valid(v, depth + 1)) return false;
+		json_object_foreach((json_t *)j, k,
+		                    v) if (!evidence_valid(v, depth + 1)) return false;
 	} else if (json_is_array(j)) {
 		size_t i;
 		json_t *v;
@@ -83,7 +84,8 @@ int ledger_entry_encode(const ledger_entry_t *e, int64_t time, char **out, size_
 	*out = NULL;
 	if (e->kind == NULL || !kind_valid(e->kind))
 		return DV_EINVAL;
-	if (e->evidence != NULL && (!json_is_object(e->evidence) || !evidence_valid(e->evidence, 0)))
+	if (e->evidence != NULL &&
+	    (!json_is_object(e->evidence) || !evidence_valid(e->evidence, 0)))
 		return DV_EINVAL;
 	char ts[32];
 	ledger_time_format(time, ts, sizeof(ts));

@@ -55,7 +55,8 @@ int ledger_key_generate(const char *path, const char *vkey_path, const char *nam
 	raw[0] = type;
 	memcpy(raw + 1, seed, 32);
 	tlog_b64_encode(raw, sizeof(raw), b64, sizeof(b64));
-	int n = snprintf(line, sizeof(line), PRIVATE_PREFIX "%s+%08x+%s\n", name, out->vkey.id, b64);
+	int n =
+	    snprintf(line, sizeof(line), PRIVATE_PREFIX "%s+%08x+%s\n", name, out->vkey.id, b64);
 	if (n < 0 || (size_t)n >= sizeof(line)) {
 		ret = DV_ELIMIT;
 		goto fail;
@@ -103,8 +104,8 @@ fail:
 }
 
 /* Read a small file (≤ KEY_FILE_MAX bytes) without following a link. */
-static int read_small(const char *path, bool secret, char *buf, size_t cap, size_t *len,
-                      char *err, size_t errlen)
+static int read_small(const char *path, bool secret, char *buf, size_t cap, size_t *len, char *err,
+                      size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -148,12 +149,11 @@ int ledger_key_load(const char *path, ledger_key_t *out, char *err, size_t errle
 	if (ret != DV_OK)
 		return ret;
 	ret = DV_EPARSE;
-	/* PRIVATE+KEY+name+id+key: split at the last two '+'. */
-	char *k = strrchr(buf, '+');
-	char *i = k ? memrchr(buf, '+', (size_t)(k - buf)) : NULL;
+	/* PRIVATE+KEY+name+id+key: names hold no '+', base64 may. */
 	size_t plen = strlen(PRIVATE_PREFIX);
-	if (strncmp(buf, PRIVATE_PREFIX, plen) != 0 || i == NULL || i < buf + plen + 1 ||
-	    k - i != 9)
+	char *i = len > plen ? memchr(buf + plen, '+', len - plen) : NULL;
+	char *k = i && (size_t)(i - buf) + 9 < len ? i + 9 : NULL;
+	if (strncmp(buf, PRIVATE_PREFIX, plen) != 0 || i == NULL || k == NULL || *k != '+')
 		goto fail;
 	size_t nlen = (size_t)(i - buf) - plen;
 	if (nlen > TLOG_NAME_MAX || !tlog_name_valid(buf + plen, nlen))

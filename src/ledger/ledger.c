@@ -89,10 +89,11 @@ static int open_witnesses(ledger_t *l, const ledger_opts_t *o, char *err, size_t
 	}
 	if (o->nwitnesses > 0 && !l->read_only) {
 		sqlite3_stmt *st = NULL;
-		if (sqlite3_prepare_v2(l->db,
-		                       "INSERT INTO witness(vkey, url) VALUES(?, ?) ON CONFLICT(vkey)"
-		                       " DO UPDATE SET url = excluded.url",
-		                       -1, &st, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(
+		        l->db,
+		        "INSERT INTO witness(vkey, url) VALUES(?, ?) ON CONFLICT(vkey)"
+		        " DO UPDATE SET url = excluded.url",
+		        -1, &st, NULL) != SQLITE_OK)
 			return DV_EIO;
 		for (size_t i = 0; i < o->nwitnesses; i++) {
 			sqlite3_bind_text(st, 1, o->witnesses[i].vkey, -1, SQLITE_STATIC);
@@ -175,15 +176,16 @@ int ledger_open(const char *dir, const ledger_opts_t *o, ledger_t **out, char *e
 			goto fail;
 		}
 		if (!tlog_name_valid(o->origin, strlen(o->origin))) {
-			snprintf(err, errlen, "origin '%s': non-empty, no spaces or '+'", o->origin);
+			snprintf(err, errlen, "origin '%s': non-empty, no spaces or '+'",
+			         o->origin);
 			r = DV_EINVAL;
 			goto fail;
 		}
 		snprintf(l->origin, sizeof(l->origin), "%s", o->origin);
 	} else {
 		if (o->origin != NULL && strcmp(o->origin, stored) != 0) {
-			snprintf(err, errlen, "%s: the ledger's origin is '%s', not '%s'", dir, stored,
-			         o->origin);
+			snprintf(err, errlen, "%s: the ledger's origin is '%s', not '%s'", dir,
+			         stored, o->origin);
 			r = DV_EINVAL;
 			goto fail;
 		}
@@ -246,15 +248,15 @@ static int make_checkpoint(ledger_t *l, ledger_tree_t *t, int64_t now, char *not
 	if (n == 0)
 		return DV_ELIMIT;
 	note[n++] = '\n'; /* the blank line before the signatures */
-	size_t s = tlog_note_sign(note, n - 1, l->origin, l->key.vkey.id, l->key.sk, note + n,
-	                          cap - n);
+	size_t s =
+	    tlog_note_sign(note, n - 1, l->origin, l->key.vkey.id, l->key.sk, note + n, cap - n);
 	if (s == 0)
 		return DV_ELIMIT;
 	n += s;
 	note[n] = '\0';
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO checkpoint(size, time, note) VALUES(?, ?, ?)", -1,
-	                       &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO checkpoint(size, time, note) VALUES(?, ?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return DV_EIO;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)t->range.size);
 	sqlite3_bind_int64(st, 2, now);
@@ -281,10 +283,10 @@ static bool checkpoint_due(const ledger_t *l, const ledger_tree_t *t, int64_t no
 static void export_note(ledger_t *l, const char *note, size_t len)
 {
 	if (l->export_file != NULL) {
-		int fd = open(l->export_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-		              0644);
-		bool ok = fd >= 0 && write(fd, note, len) == (ssize_t)len && write(fd, "\n", 1) == 1 &&
-		          fsync(fd) == 0;
+		int fd = open(l->export_file,
+		              O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		bool ok = fd >= 0 && write(fd, note, len) == (ssize_t)len &&
+		          write(fd, "\n", 1) == 1 && fsync(fd) == 0;
 		if (fd >= 0)
 			close(fd);
 		if (!ok)
@@ -448,8 +450,9 @@ static void push_one(ledger_t *l, size_t i, uint64_t cp_size, const char *note, 
 		break;
 	case LEDGER_PUSH_REFUSED:
 		l->st.witness_alarms++;
-		snprintf(msg, sizeof(msg), "witness %s refused size %llu as inconsistent: fork (%s)",
-		         l->wkey[i].name, (unsigned long long)cp_size, res.message);
+		snprintf(msg, sizeof(msg),
+		         "witness %s refused size %llu as inconsistent: fork (%s)", l->wkey[i].name,
+		         (unsigned long long)cp_size, res.message);
 		break;
 	default:
 		snprintf(msg, sizeof(msg), "witness %s: %s", l->wkey[i].name, res.message);
@@ -543,9 +546,8 @@ int ledger_status(ledger_t *l, ledger_status_t *st)
 	}
 	st->unanchored = st->size - st->anchored_size;
 	st->unanchored_since = 0;
-	if (st->unanchored > 0 &&
-	    sqlite3_prepare_v2(l->db, "SELECT body FROM leaf WHERE idx = ?", -1, &q, NULL) ==
-	        SQLITE_OK) {
+	if (st->unanchored > 0 && sqlite3_prepare_v2(l->db, "SELECT body FROM leaf WHERE idx = ?",
+	                                             -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, (sqlite3_int64)st->anchored_size);
 		if (sqlite3_step(q) == SQLITE_ROW) {
 			json_t *e = json_loadb((const char *)sqlite3_column_blob(q, 0),

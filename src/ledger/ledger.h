@@ -37,11 +37,11 @@
 #define LEDGER_KEY_FILE  "ledger.key" /*!< private, mode 0600, never printed */
 #define LEDGER_VKEY_FILE "ledger.pub" /*!< the C2SP vkey verifiers get */
 
-#define LEDGER_ENTRY_MAX     65536 /*!< canonical JSON bytes of one entry */
-#define LEDGER_KIND_MAX      64
-#define LEDGER_EVIDENCE_MAX  32   /*!< nesting depth of the evidence */
-#define LEDGER_WITNESSES_MAX 16
-#define LEDGER_PROBLEMS_MAX  100 /*!< problems kept by a verify; more are counted */
+#define LEDGER_ENTRY_MAX          65536 /*!< canonical JSON bytes of one entry */
+#define LEDGER_KIND_MAX           64
+#define LEDGER_EVIDENCE_MAX       32 /*!< nesting depth of the evidence */
+#define LEDGER_WITNESSES_MAX      16
+#define LEDGER_PROBLEMS_MAX       100 /*!< problems kept by a verify; more are counted */
 #define LEDGER_CHECKPOINT_ENTRIES 64
 #define LEDGER_CHECKPOINT_SECS    300
 
@@ -62,12 +62,12 @@ typedef struct {
 	const char *key_file;
 	const ledger_witness_t *witnesses;
 	size_t nwitnesses;
-	const char *export_file; /*!< append every new checkpoint note here (NULL: no) */
-	bool export_syslog;      /*!< and/or log it to syslog (LOG_INFO, one line) */
+	const char *export_file;     /*!< append every new checkpoint note here (NULL: no) */
+	bool export_syslog;          /*!< and/or log it to syslog (LOG_INFO, one line) */
 	unsigned checkpoint_entries; /*!< 0: LEDGER_CHECKPOINT_ENTRIES */
 	unsigned checkpoint_secs;    /*!< 0: LEDGER_CHECKPOINT_SECS */
 	unsigned witness_timeout_ms; /*!< 0: 5000 */
-	bool read_only; /*!< no key needed; appends and checkpoints refused */
+	bool read_only;              /*!< no key needed; appends and checkpoints refused */
 } ledger_opts_t;
 
 /*! One entry to append.  kind: [a-z0-9._-]{1,64} (zone.serial,
@@ -120,6 +120,8 @@ typedef struct {
 
 /*! Counts for metrics (dnsvigil_ledger_entries, dnsvigil_ledger_unanchored_entries). */
 int ledger_status(ledger_t *l, ledger_status_t *st);
+/*! An entry time as the entries write it: YYYY-MM-DDTHH:MM:SSZ. */
+void ledger_time_format(int64_t t, char *buf, size_t len);
 /*! The origin of the log (valid until ledger_free). */
 const char *ledger_origin(const ledger_t *l);
 /*! The log's verifier key (vkey string). */
@@ -207,9 +209,8 @@ int ledger_verify(const char *dir, const ledger_verify_opts_t *o, ledger_verify_
  *  add-checkpoint body (consistency, against the signed `old_note`).
  *  Fills res like ledger_verify (problems, size, root). */
 int ledger_proof_check(const char *proof, size_t len, const tlog_vkey_t *log_key,
-                       const tlog_vkey_t *witness_keys, size_t nwitness_keys,
-                       const char *old_note, size_t old_len, ledger_verify_result_t *res,
-                       char *err, size_t errlen);
+                       const tlog_vkey_t *witness_keys, size_t nwitness_keys, const char *old_note,
+                       size_t old_len, ledger_verify_result_t *res, char *err, size_t errlen);
 
 /* ---- keys --------------------------------------------------------------- */
 
@@ -250,8 +251,8 @@ typedef struct {
 typedef struct ledger_witness_server ledger_witness_server_t;
 
 /*! Start serving add-checkpoint on a background thread. */
-int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t **out,
-                         char *err, size_t errlen);
+int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t **out, char *err,
+                         size_t errlen);
 /*! The bound port (useful with port 0). */
 unsigned ledger_witness_port(const ledger_witness_server_t *w);
 /*! The cosigner vkey string. */
@@ -281,5 +282,5 @@ typedef struct {
 /*! POST one add-checkpoint request (old size, proof, signed checkpoint) and
  *  check the answer's cosignature against the witness key. */
 int ledger_witness_push(const char *url, const tlog_vkey_t *witness_key, uint64_t old_size,
-                        const tlog_hash_t *proof, size_t nproof, const char *note,
-                        size_t note_len, unsigned timeout_ms, ledger_push_result_t *res);
+                        const tlog_hash_t *proof, size_t nproof, const char *note, size_t note_len,
+                        unsigned timeout_ms, ledger_push_result_t *res);

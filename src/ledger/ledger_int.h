@@ -55,5 +55,4 @@ int ledger_entry_encode(const ledger_entry_t *e, int64_t time, char **out, size_
  * gets its time.  0, or DV_EPARSE with a reason in why. */
 int ledger_entry_decode(const char *body, size_t len, json_t **out, int64_t *time, char *why,
                         size_t whylen);
-void ledger_time_format(int64_t t, char *buf, size_t len);
 int ledger_time_parse(const char *s, int64_t *out);

@@ -116,8 +116,7 @@ int tlog_range_decode(const uint8_t *in, size_t len, tlog_range_t *r)
 	uint64_t size = 0;
 	for (int i = 0; i < 8; i++)
 		size = size << 8 | in[i];
-	if (size > TLOG_SIZE_MAX ||
-	    len != 8 + (size_t)__builtin_popcountll(size) * TLOG_HASH_LEN)
+	if (size > TLOG_SIZE_MAX || len != 8 + (size_t)__builtin_popcountll(size) * TLOG_HASH_LEN)
 		return DV_EPARSE;
 	r->size = size;
 	size_t off = 8;
@@ -196,8 +195,8 @@ int tlog_inclusion_prove(uint64_t index, uint64_t size, tlog_subtree_fn fn, void
 }
 
 /* SUBPROOF(m, D[start : start + n], b). */
-static int subproof(uint64_t m, uint64_t start, uint64_t n, bool b, tlog_subtree_fn fn,
-                    void *ctx, tlog_hash_t *proof, size_t *len)
+static int subproof(uint64_t m, uint64_t start, uint64_t n, bool b, tlog_subtree_fn fn, void *ctx,
+                    tlog_hash_t *proof, size_t *len)
 {
 	if (m == n) {
 		if (b)

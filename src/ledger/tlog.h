@@ -24,9 +24,9 @@
 #define TLOG_SIGTYPE_ED25519     0x01 /*!< signed-note Ed25519 */
 #define TLOG_SIGTYPE_COSIGNATURE 0x04 /*!< tlog-cosignature, timestamped Ed25519 */
 
-#define TLOG_NAME_MAX      255        /*!< key names and origins (our ceiling) */
-#define TLOG_NOTE_MAX      65536      /*!< a whole signed note (our ceiling) */
-#define TLOG_NOTE_SIGS_MAX 64         /*!< signature lines; the spec asks ≥ 16 */
+#define TLOG_NAME_MAX      255          /*!< key names and origins (our ceiling) */
+#define TLOG_NOTE_MAX      65536        /*!< a whole signed note (our ceiling) */
+#define TLOG_NOTE_SIGS_MAX 64           /*!< signature lines; the spec asks ≥ 16 */
 #define TLOG_SIG_MAX       (4 + 8 + 64) /*!< key ID, timestamp, Ed25519 signature */
 
 typedef uint8_t tlog_hash_t[TLOG_HASH_LEN];
@@ -154,16 +154,16 @@ enum tlog_note_verdict {
  *  keys ignored, a failing known key rejects the note).  `ok` (may be NULL,
  *  nkeys entries) is set true per key that verified; for cosignature keys
  *  `times` (may be NULL) receives the signed timestamp. */
-enum tlog_note_verdict tlog_note_verify(const tlog_note_t *n, const tlog_vkey_t *keys,
-                                        size_t nkeys, bool *ok, uint64_t *times);
+enum tlog_note_verdict tlog_note_verify(const tlog_note_t *n, const tlog_vkey_t *keys, size_t nkeys,
+                                        bool *ok, uint64_t *times);
 
 /*! Ed25519 signature line for `text` ("— name base64(id||sig)\n").
  *  sk is libsodium's 64-byte secret key.  Length, or 0 when cap is too small. */
 size_t tlog_note_sign(const char *text, size_t text_len, const char *name, uint32_t id,
                       const uint8_t sk[64], char *out, size_t cap);
 /*! A tlog-cosignature/v1 line for checkpoint `text` at POSIX time `t`. */
-size_t tlog_cosign(const char *text, size_t text_len, uint64_t t, const char *name,
-                   uint32_t id, const uint8_t sk[64], char *out, size_t cap);
+size_t tlog_cosign(const char *text, size_t text_len, uint64_t t, const char *name, uint32_t id,
+                   const uint8_t sk[64], char *out, size_t cap);
 
 /* ---- C2SP tlog-checkpoint -------------------------------------------- */
 

@@ -70,8 +70,8 @@ static int cp_cmp(const void *a, const void *b)
 /* Check one signed note as a checkpoint of this log.  Returns true when
  * it is well formed and signed by the log key; fills c. */
 static bool check_note(ledger_verify_result_t *res, const char *origin, const tlog_vkey_t *key,
-                       const char *note, size_t len, const char *where, uint64_t row_size,
-                       cp_t *c, tlog_note_t *n)
+                       const char *note, size_t len, const char *where, uint64_t row_size, cp_t *c,
+                       tlog_note_t *n)
 {
 	tlog_checkpoint_t cp;
 	if (tlog_note_parse(note, len, n) != DV_OK ||
@@ -144,8 +144,7 @@ static int load_checkpoints(ledger_t *l, ledger_verify_result_t *res, const tlog
 			        "checkpoint %llu was made before the one of a smaller size",
 			        (unsigned long long)size);
 		last_time = t;
-		if (note == NULL ||
-		    !check_note(res, l->origin, key, note, len, where, size, c, &n))
+		if (note == NULL || !check_note(res, l->origin, key, note, len, where, size, c, &n))
 			continue;
 		if ((c->text = malloc(n.text_len)) == NULL) {
 			sqlite3_finalize(st);
@@ -180,7 +179,8 @@ static int node_check(void *ctx, unsigned level, uint64_t index, const tlog_hash
 	if (!have || memcmp(stored, hash, TLOG_HASH_LEN) != 0)
 		problem(nc->res, LEDGER_ERROR, "node_mismatch", index << level,
 		        "stored tree node (level %u, index %llu) %s", level,
-		        (unsigned long long)index, have ? "differs from the entries" : "is missing");
+		        (unsigned long long)index,
+		        have ? "differs from the entries" : "is missing");
 	return 0;
 }
 
@@ -220,7 +220,8 @@ static int stream_leaves(ledger_t *l, ledger_verify_result_t *res, cp_list_t *cp
 		json_t *e = NULL;
 		int64_t t = 0;
 		char why[128];
-		if (ledger_entry_decode(body ? body : "", blen, &e, &t, why, sizeof(why)) != DV_OK) {
+		if (ledger_entry_decode(body ? body : "", blen, &e, &t, why, sizeof(why)) !=
+		    DV_OK) {
 			problem(res, LEDGER_ERROR, "entry_malformed", idx, "entry %llu: %s",
 			        (unsigned long long)idx, why);
 		} else {
@@ -273,12 +274,14 @@ static void load_external(ledger_t *l, ledger_verify_result_t *res, const tlog_v
 		if (c == NULL)
 			return;
 		c->label = f;
-		if (check_note(res, l->origin, key, buf + start, len - start, f, UINT64_MAX, c, &n) &&
+		if (check_note(res, l->origin, key, buf + start, len - start, f, UINT64_MAX, c,
+		               &n) &&
 		    o->nwitness_keys > 0) {
 			bool ok[LEDGER_WITNESSES_MAX] = {false};
 			size_t nk = o->nwitness_keys < LEDGER_WITNESSES_MAX ? o->nwitness_keys
-			                                                      : LEDGER_WITNESSES_MAX;
-			if (tlog_note_verify(&n, o->witness_keys, nk, ok, NULL) == TLOG_NOTE_VERIFIED &&
+			                                                    : LEDGER_WITNESSES_MAX;
+			if (tlog_note_verify(&n, o->witness_keys, nk, ok, NULL) ==
+			        TLOG_NOTE_VERIFIED &&
 			    c->size > res->anchored_size)
 				res->anchored_size = c->size;
 		}
@@ -322,12 +325,14 @@ static int check_cosigs(ledger_t *l, ledger_verify_result_t *res, const cp_list_
 				if (!ok[k])
 					continue;
 				if (times[k] < last_t[k])
-					problem(res, LEDGER_WARNING, "cosignature_time_backwards", size,
-					        "witness %.60s cosigned checkpoint %llu earlier than a"
-					        " smaller one",
-					        wk[k].name, (unsigned long long)size);
+					problem(
+					    res, LEDGER_WARNING, "cosignature_time_backwards", size,
+					    "witness %.60s cosigned checkpoint %llu earlier than a"
+					    " smaller one",
+					    wk[k].name, (unsigned long long)size);
 				last_t[k] = times[k];
-				if ((int64_t)times[k] > res->anchored_time && size == res->anchored_size)
+				if ((int64_t)times[k] > res->anchored_time &&
+				    size == res->anchored_size)
 					res->anchored_time = (int64_t)times[k];
 			}
 			break;
@@ -370,11 +375,12 @@ static void ask_witnesses(ledger_t *l, ledger_verify_result_t *res, const ledger
 			size_t np = 0;
 			if (old > latest->size)
 				break;
-			if (tlog_consistency_prove(old, latest->size, ledger_subtree, l, proof, &np) !=
-			    0)
+			if (tlog_consistency_prove(old, latest->size, ledger_subtree, l, proof,
+			                           &np) != 0)
 				break;
 			ledger_witness_push(w->url, &wk, old, proof, np, note, note_len,
-			                    o->witness_timeout_ms ? o->witness_timeout_ms : 5000, &pr);
+			                    o->witness_timeout_ms ? o->witness_timeout_ms : 5000,
+			                    &pr);
 			if (pr.result != LEDGER_PUSH_CONFLICT)
 				break;
 			old = pr.witness_size;
@@ -400,8 +406,8 @@ static void ask_witnesses(ledger_t *l, ledger_verify_result_t *res, const ledger
 			        wk.name, (unsigned long long)latest->size);
 			break;
 		default:
-			problem(res, LEDGER_WARNING, "witness_unreachable", 0, "witness %.60s: %.120s",
-			        wk.name, pr.message);
+			problem(res, LEDGER_WARNING, "witness_unreachable", 0,
+			        "witness %.60s: %.120s", wk.name, pr.message);
 			break;
 		}
 	}
@@ -433,8 +439,8 @@ int ledger_verify(const char *dir, const ledger_verify_opts_t *o, ledger_verify_
 	}
 	if (key.type != TLOG_SIGTYPE_ED25519 || strcmp(key.name, l->origin) != 0)
 		problem(res, LEDGER_ERROR, "checkpoint_unknown_key", 0,
-		        "the key %.60s is not an Ed25519 key named after the origin %.60s", key.name,
-		        l->origin);
+		        "the key %.60s is not an Ed25519 key named after the origin %.60s",
+		        key.name, l->origin);
 	if (o->nwitness_keys > 0) {
 		nwk = o->nwitness_keys < LEDGER_WITNESSES_MAX ? o->nwitness_keys
 		                                              : LEDGER_WITNESSES_MAX;
@@ -507,7 +513,8 @@ int ledger_verify(const char *dir, const ledger_verify_opts_t *o, ledger_verify_
 	r = DV_OK;
 	goto out;
 io:
-	snprintf(err, errlen, "%s: %s", dir, r == DV_ENOMEM ? "out of memory" : sqlite3_errmsg(l->db));
+	snprintf(err, errlen, "%s: %s", dir,
+	         r == DV_ENOMEM ? "out of memory" : sqlite3_errmsg(l->db));
 out:
 	for (size_t i = 0; i < cps.n; i++)
 		free(cps.v[i].text);
@@ -592,7 +599,8 @@ int ledger_proof_check(const char *proof, size_t len, const tlog_vkey_t *log_key
 			if (!next_line(proof, len, &off, &line, &ll))
 				goto bad;
 		}
-		if (ll < 7 || memcmp(line, "index ", 6) != 0 || !parse_u64(line + 6, ll - 6, &index))
+		if (ll < 7 || memcmp(line, "index ", 6) != 0 ||
+		    !parse_u64(line + 6, ll - 6, &index))
 			goto bad;
 	} else {
 		if (!next_line(proof, len, &off, &line, &ll) || ll < 5 ||
@@ -601,8 +609,8 @@ int ledger_proof_check(const char *proof, size_t len, const tlog_vkey_t *log_key
 	}
 	if (!parse_proof(proof, len, &off, p, &np))
 		goto bad;
-	if (!check_note(res, log_key->name, log_key, proof + off, len - off, "the proof's checkpoint",
-	                UINT64_MAX, &c, &n)) {
+	if (!check_note(res, log_key->name, log_key, proof + off, len - off,
+	                "the proof's checkpoint", UINT64_MAX, &c, &n)) {
 		free(entry);
 		return DV_OK;
 	}
@@ -627,7 +635,8 @@ int ledger_proof_check(const char *proof, size_t len, const tlog_vkey_t *log_key
 			tlog_leaf_hash(entry, elen, lh);
 			if (!tlog_inclusion_verify(index, c.size, lh, p, np, c.root))
 				problem(res, LEDGER_ERROR, "proof_invalid", index,
-				        "entry %llu is not proven included in the checkpoint of size %llu",
+				        "entry %llu is not proven included in the checkpoint of "
+				        "size %llu",
 				        (unsigned long long)index, (unsigned long long)c.size);
 		}
 	} else {
@@ -652,15 +661,17 @@ int ledger_proof_check(const char *proof, size_t len, const tlog_vkey_t *log_key
 			memcpy(old_root, oc.root, TLOG_HASH_LEN);
 		}
 		if (!tlog_consistency_verify(old, c.size, old_root, c.root, p, np))
-			problem(res, LEDGER_ERROR, "proof_invalid", c.size,
-			        "the checkpoint of size %llu is not proven consistent with size %llu",
-			        (unsigned long long)c.size, (unsigned long long)old);
+			problem(
+			    res, LEDGER_ERROR, "proof_invalid", c.size,
+			    "the checkpoint of size %llu is not proven consistent with size %llu",
+			    (unsigned long long)c.size, (unsigned long long)old);
 	}
 	free(entry);
 	return DV_OK;
 bad:
 	free(entry);
-	snprintf(err, errlen, "not a proof: expected a c2sp.org/tlog-proof@v1 or an add-checkpoint"
-	                      " body");
+	snprintf(err, errlen,
+	         "not a proof: expected a c2sp.org/tlog-proof@v1 or an add-checkpoint"
+	         " body");
 	return DV_EPARSE;
 }

@@ -25,8 +25,8 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 }
 
 int ledger_witness_push(const char *url, const tlog_vkey_t *wkey, uint64_t old_size,
-                        const tlog_hash_t *proof, size_t nproof, const char *note,
-                        size_t note_len, unsigned timeout_ms, ledger_push_result_t *res)
+                        const tlog_hash_t *proof, size_t nproof, const char *note, size_t note_len,
+                        unsigned timeout_ms, ledger_push_result_t *res)
 {
 	dv_buf_t body, answer;
 	static _Thread_local tlog_note_t got;

@@ -112,15 +112,18 @@ static void check_and_store(struct ledger_witness_server *w, const tlog_checkpoi
 		fail(o, 422, "a tree of size 0 has the empty root");
 		goto rollback;
 	}
-	if (old == 0 ? np != 0 : !tlog_consistency_verify(old, cp->size, have_root, cp->root, proof, np)) {
-		fail(o, 422, old == cp->size ? "same size, another root"
-		                             : "the consistency proof does not verify");
+	if (old == 0 ? np != 0
+	             : !tlog_consistency_verify(old, cp->size, have_root, cp->root, proof, np)) {
+		fail(o, 422,
+		     old == cp->size ? "same size, another root"
+		                     : "the consistency proof does not verify");
 		goto rollback;
 	}
-	if (sqlite3_prepare_v2(w->db,
-	                       "INSERT OR REPLACE INTO witness_state(origin, size, root, note, time)"
-	                       " VALUES(?, ?, ?, ?, ?)",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        w->db,
+	        "INSERT OR REPLACE INTO witness_state(origin, size, root, note, time)"
+	        " VALUES(?, ?, ?, ?, ?)",
+	        -1, &st, NULL) != SQLITE_OK)
 		goto io;
 	sqlite3_bind_text(st, 1, cp->origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)cp->size);
@@ -176,7 +179,8 @@ static void add_checkpoint(struct ledger_witness_server *w, const char *body, si
 		if (ll == 0)
 			break;
 		size_t got = 0;
-		if (np == 63 || tlog_b64_decode(line, ll, proof[np], TLOG_HASH_LEN, &got) != DV_OK ||
+		if (np == 63 ||
+		    tlog_b64_decode(line, ll, proof[np], TLOG_HASH_LEN, &got) != DV_OK ||
 		    got != TLOG_HASH_LEN) {
 			fail(o, 400, "bad consistency proof line");
 			return;
@@ -216,8 +220,8 @@ static void add_checkpoint(struct ledger_witness_server *w, const char *body, si
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
 	struct ledger_witness_server *w = cls;
 	request_t *req = *con_cls;
@@ -289,8 +293,8 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return DV_OK;
 }
 
-int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t **out,
-                         char *err, size_t errlen)
+int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t **out, char *err,
+                         size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -301,7 +305,8 @@ int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t
 		return DV_EINVAL;
 	}
 	if (parse_listen(o->listen, &ss, &sslen) != DV_OK) {
-		snprintf(err, errlen, "--listen '%s': expected ADDR:PORT or [ADDR]:PORT", o->listen);
+		snprintf(err, errlen, "--listen '%s': expected ADDR:PORT or [ADDR]:PORT",
+		         o->listen);
 		return DV_EINVAL;
 	}
 	struct ledger_witness_server *w = calloc(1, sizeof(*w));
@@ -328,9 +333,10 @@ int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t
 	w->ntrust = o->ntrust;
 	if ((r = ledger_db_open(o->state_file, false, &w->db, err, errlen)) != DV_OK)
 		goto fail;
-	if (ledger_db_exec(w->db, "CREATE TABLE IF NOT EXISTS witness_state(origin TEXT PRIMARY KEY,"
-	                          " size INTEGER NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL,"
-	                          " time INTEGER NOT NULL)") != DV_OK) {
+	if (ledger_db_exec(w->db,
+	                   "CREATE TABLE IF NOT EXISTS witness_state(origin TEXT PRIMARY KEY,"
+	                   " size INTEGER NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL,"
+	                   " time INTEGER NOT NULL)") != DV_OK) {
 		snprintf(err, errlen, "%s: %s", o->state_file, sqlite3_errmsg(w->db));
 		r = DV_EIO;
 		goto fail;
