@@ -267,10 +267,15 @@ bool tlog_consistency_verify(uint64_t m, uint64_t n, const tlog_hash_t root_m,
 {
 	if (m > n || n > TLOG_SIZE_MAX || len > TLOG_PROOF_MAX)
 		return false;
+	if (m == 0) {
+		/* The empty tree, whose root is fixed, precedes every tree. */
+		tlog_hash_t empty;
+		tlog_empty_root(empty);
+		return len == 0 && memcmp(root_m, empty, TLOG_HASH_LEN) == 0 &&
+		       (n > 0 || memcmp(root_n, empty, TLOG_HASH_LEN) == 0);
+	}
 	if (m == n)
 		return len == 0 && memcmp(root_m, root_n, TLOG_HASH_LEN) == 0;
-	if (m == 0)
-		return len == 0;
 	/* Step 1: a non-trivial proof is never empty. */
 	if (len == 0)
 		return false;

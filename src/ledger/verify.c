@@ -270,6 +270,8 @@ static void load_external(ledger_t *l, ledger_verify_result_t *res, const tlog_v
 			if (buf[j] == '\n' && buf[j + 1] == '\n' && j + 2 < len &&
 			    memcmp(buf + j + 2, "\xe2\x80\x94", 3) != 0)
 				start = j + 2;
+		while (len > start + 1 && buf[len - 1] == '\n' && buf[len - 2] == '\n')
+			len--;
 		cp_t *c = cp_add(cps);
 		if (c == NULL)
 			return;
@@ -487,7 +489,8 @@ int ledger_verify(const char *dir, const ledger_verify_opts_t *o, ledger_verify_
 	}
 	if (ledger_tree_read(l->db, &t) != DV_OK) {
 		problem(res, LEDGER_ERROR, "tree_state_mismatch", range.size,
-		        "the stored tree state is unreadable");
+		        "the stored tree state is unreadable or names a checkpoint"
+		        " beyond the entries");
 	} else {
 		tlog_hash_t a, b;
 		tlog_range_root(&t.range, a);
