@@ -406,13 +406,18 @@ static void print_result(const log_opts_t *o, const ledger_verify_result_t *r)
 	       (unsigned long long)r->size, (unsigned long long)r->checkpoints,
 	       (unsigned long long)r->cosignatures, root);
 	if (r->anchored_size > 0)
-		printf("anchored by a witness up to entry %llu%s%s\n",
-		       (unsigned long long)r->anchored_size, at[0] ? " at " : "", at);
+		printf("anchored by a witness: entries 0-%llu%s%s\n",
+		       (unsigned long long)r->anchored_size - 1, at[0] ? ", cosigned " : "", at);
 	for (size_t i = 0; i < r->nproblems; i++)
 		printf("%s %s: %s\n", r->problems[i].severity == LEDGER_ERROR ? "ERROR" : "WARNING",
 		       r->problems[i].code, r->problems[i].message);
 	if (r->dropped > 0)
 		printf("(%zu more problems not shown)\n", r->dropped);
+	if (o->proof != NULL) {
+		printf("%s\n", r->worst == LEDGER_ERROR ? "verdict: NOT PROVEN"
+		                                        : "verdict: proven by the log key");
+		return;
+	}
 	printf("%s\n", r->worst == LEDGER_ERROR     ? "verdict: TAMPERED OR CORRUPT"
 	               : r->worst == LEDGER_WARNING ? "verdict: intact, with warnings"
 	                                            : "verdict: intact and anchored");

@@ -34,11 +34,31 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+int ledger_vkey_write(const char *path, const tlog_vkey_t *k, char *err, size_t errlen)
+{
+	char vk[600], tmp[4096];
+	size_t vl = tlog_vkey_format(k, vk, sizeof(vk) - 1);
+	vk[vl++] = '\n';
+	/* Written aside and renamed: a reader sees the whole key or none. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	unlink(tmp);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write_all(fd, vk, vl) != 0 || fsync(fd) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: cannot write the public key: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return DV_EIO;
+	}
+	close(fd);
+	return DV_OK;
+}
+
 int ledger_key_generate(const char *path, const char *vkey_path, const char *name, uint8_t type,
                         ledger_key_t *out, char *err, size_t errlen)
 {
 	uint8_t seed[32], raw[33];
-	char line[KEY_FILE_MAX], b64[64], vk[KEY_FILE_MAX];
+	char line[KEY_FILE_MAX], b64[64];
 	int fd = -1, ret = DV_EIO;
 	memset(out, 0, sizeof(*out));
 	if (!tlog_name_valid(name, strlen(name))) {
@@ -61,9 +81,14 @@ int ledger_key_generate(const char *path, const char *vkey_path, const char *nam
 		ret = DV_ELIMIT;
 		goto fail;
 	}
-	/* A key file is never replaced and never followed through a link:
-	 * O_EXCL|O_NOFOLLOW, mode 0600 from the start (no chmod window). */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* A key file is never replaced and never followed through a link,
+	 * and never seen half written: it is written to a temporary file
+	 * (O_EXCL|O_NOFOLLOW, mode 0600 from the start: no chmod window), then
+	 * link()ed to its name, which fails if the name exists. */
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot create the key file: %s", path, strerror(errno));
 		goto fail;
@@ -71,27 +96,18 @@ int ledger_key_generate(const char *path, const char *vkey_path, const char *nam
 	if (write_all(fd, line, (size_t)n) != 0 || fsync(fd) != 0) {
 		snprintf(err, errlen, "%s: cannot write the key file: %s", path, strerror(errno));
 		close(fd);
-		unlink(path);
+		unlink(tmp);
 		goto fail;
 	}
 	close(fd);
-	if (vkey_path != NULL) {
-		size_t vl = tlog_vkey_format(&out->vkey, vk, sizeof(vk) - 1);
-		vk[vl++] = '\n';
-		char tmp[4096];
-		snprintf(tmp, sizeof(tmp), "%s.tmp", vkey_path);
+	if (link(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: cannot create the key file: %s", path, strerror(errno));
 		unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 || write_all(fd, vk, vl) != 0 || fsync(fd) != 0 ||
-		    rename(tmp, vkey_path) != 0) {
-			snprintf(err, errlen, "%s: cannot write the public key: %s", vkey_path,
-			         strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			goto fail;
-		}
-		close(fd);
+		goto fail;
 	}
+	unlink(tmp);
+	if (vkey_path != NULL && (ret = ledger_vkey_write(vkey_path, &out->vkey, err, errlen)) != 0)
+		goto fail;
 	ret = DV_OK;
 fail:
 	sodium_memzero(seed, sizeof(seed));

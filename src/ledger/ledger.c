@@ -75,6 +75,18 @@ static int open_key(ledger_t *l, const char *dir, const ledger_opts_t *o, bool f
 		         l->key.vkey.name, l->origin);
 		return DV_EINVAL;
 	}
+	/* The public key file: written again when a crash came between the
+	 * two files; one that names another key is not replaced. */
+	tlog_vkey_t pub;
+	char e2[256];
+	if (access(vpath, F_OK) != 0) {
+		if ((r = ledger_vkey_write(vpath, &l->key.vkey, err, errlen)) != DV_OK)
+			return r;
+	} else if (ledger_vkey_load(vpath, &pub, e2, sizeof(e2)) != DV_OK ||
+	           memcmp(pub.pub, l->key.vkey.pub, 32) != 0 || pub.type != l->key.vkey.type) {
+		snprintf(err, errlen, "%s: does not hold the public half of %s", vpath, kpath);
+		return DV_EINVAL;
+	}
 	l->have_key = true;
 	return DV_OK;
 }

@@ -229,6 +229,8 @@ int ledger_key_generate(const char *path, const char *vkey_path, const char *nam
 int ledger_key_load(const char *path, ledger_key_t *out, char *err, size_t errlen);
 /*! Wipe a key from memory. */
 void ledger_key_clear(ledger_key_t *k);
+/*! Write a vkey file (one line), atomically (temporary file, rename). */
+int ledger_vkey_write(const char *path, const tlog_vkey_t *k, char *err, size_t errlen);
 /*! A vkey from a string, or from the file it names. */
 int ledger_vkey_load(const char *s, tlog_vkey_t *out, char *err, size_t errlen);
 

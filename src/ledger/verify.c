@@ -587,6 +587,10 @@ int ledger_proof_check(const char *proof, size_t len, const tlog_vkey_t *log_key
 	uint64_t index = 0, old = 0;
 	memset(res, 0, sizeof(*res));
 	snprintf(res->origin, sizeof(res->origin), "%s", log_key->name);
+	/* A note saved with a blank line after it (as --export writes). */
+	while (old_note != NULL && old_len > 2 && old_note[old_len - 1] == '\n' &&
+	       old_note[old_len - 2] == '\n')
+		old_len--;
 	bool inclusion = len > 23 && memcmp(proof, "c2sp.org/tlog-proof@v1\n", 23) == 0;
 	uint8_t *entry = NULL;
 	size_t elen = 0;
