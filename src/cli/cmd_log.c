@@ -265,7 +265,7 @@ static int do_append(log_opts_t *o)
 	if (r != DV_OK) {
 		fprintf(stderr, "dnsvigil log: cannot append: %s\n", dv_strerror(r));
 		ledger_free(l);
-		return r == DV_EINVAL ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR;
+		return DV_EXIT_UNKNOWN;
 	}
 	/* A command-line append ends like a clean shutdown: checkpoint, push. */
 	ledger_status_t st;

@@ -626,16 +626,26 @@ int ledger_foreach(ledger_t *l, const ledger_filter_t *f, ledger_entry_fn fn, vo
 
 /* ---- proofs ----------------------------------------------------------------------- */
 
-static int proof_lines(char *out, size_t cap, size_t *off, const tlog_hash_t *p, size_t n)
+/* A proof as text: head, one base64 hash per line, a blank line, the
+ * signed checkpoint.  *out is malloc'd. */
+static int proof_text(const char *head, const tlog_hash_t *p, size_t n, const char *note,
+                      size_t note_len, char **out, size_t *len)
 {
+	size_t hl = strlen(head), cap = hl + n * 46 + note_len + 2, off = hl;
+	char *buf = malloc(cap);
+	if (buf == NULL)
+		return DV_ENOMEM;
+	memcpy(buf, head, hl);
 	for (size_t i = 0; i < n; i++) {
-		char b64[64];
-		tlog_b64_encode(p[i], TLOG_HASH_LEN, b64, sizeof(b64));
-		int w = snprintf(out + *off, cap - *off, "%s\n", b64);
-		if (w < 0 || (size_t)w >= cap - *off)
-			return DV_ELIMIT;
-		*off += (size_t)w;
+		off += tlog_b64_encode(p[i], TLOG_HASH_LEN, buf + off, cap - off);
+		buf[off++] = '\n';
 	}
+	buf[off++] = '\n';
+	memcpy(buf + off, note, note_len);
+	off += note_len;
+	buf[off] = '\0';
+	*out = buf;
+	*len = off;
 	return DV_OK;
 }
 
@@ -644,7 +654,7 @@ int ledger_prove_inclusion(ledger_t *l, uint64_t index, char **out, size_t *len)
 	ledger_tree_t t;
 	sqlite3_stmt *st = NULL;
 	char *note = NULL, *buf = NULL, *extra = NULL;
-	size_t note_len = 0, off = 0;
+	size_t note_len = 0;
 	tlog_hash_t proof[TLOG_PROOF_MAX];
 	size_t np = 0;
 	int r;
@@ -665,28 +675,18 @@ int ledger_prove_inclusion(ledger_t *l, uint64_t index, char **out, size_t *len)
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto out;
 	size_t blen = (size_t)sqlite3_column_bytes(st, 0);
-	size_t xcap = blen / 3 * 4 + 8;
-	size_t cap = xcap + note_len + np * 46 + 128;
+	size_t hcap = blen / 3 * 4 + 96;
 	r = DV_ENOMEM;
-	if ((extra = malloc(xcap)) == NULL || (buf = malloc(cap)) == NULL)
+	if ((extra = malloc(hcap)) == NULL || (buf = malloc(hcap)) == NULL)
 		goto out;
-	if (tlog_b64_encode(sqlite3_column_blob(st, 0), blen, extra, xcap) == 0 && blen > 0) {
+	if (tlog_b64_encode(sqlite3_column_blob(st, 0), blen, extra, hcap) == 0) {
 		r = DV_ELIMIT;
 		goto out;
 	}
 	/* c2sp.org/tlog-proof@v1: the entry rides in the "extra" line. */
-	off = (size_t)snprintf(buf, cap, "c2sp.org/tlog-proof@v1\nextra %s\nindex %llu\n", extra,
-	                       (unsigned long long)index);
-	if ((r = proof_lines(buf, cap, &off, proof, np)) != DV_OK)
-		goto out;
-	buf[off++] = '\n';
-	memcpy(buf + off, note, note_len);
-	off += note_len;
-	buf[off] = '\0';
-	*out = buf;
-	*len = off;
-	buf = NULL;
-	r = DV_OK;
+	snprintf(buf, hcap, "c2sp.org/tlog-proof@v1\nextra %s\nindex %llu\n", extra,
+	         (unsigned long long)index);
+	r = proof_text(buf, proof, np, note, note_len, out, len);
 out:
 	sqlite3_finalize(st);
 	free(extra);
@@ -699,8 +699,8 @@ int ledger_prove_consistency(ledger_t *l, uint64_t old_size, uint64_t new_size, 
                              size_t *len)
 {
 	ledger_tree_t t;
-	char *note = NULL, *buf = NULL;
-	size_t note_len = 0, off = 0;
+	char *note = NULL;
+	size_t note_len = 0;
 	tlog_hash_t proof[TLOG_PROOF_MAX];
 	size_t np = 0;
 	int r;
@@ -715,24 +715,11 @@ int ledger_prove_consistency(ledger_t *l, uint64_t old_size, uint64_t new_size, 
 		return r;
 	if ((r = tlog_consistency_prove(old_size, new_size, ledger_subtree, l, proof, &np)) != 0)
 		goto out;
-	size_t cap = note_len + np * 46 + 64;
-	r = DV_ENOMEM;
-	if ((buf = malloc(cap)) == NULL)
-		goto out;
 	/* The tlog-witness add-checkpoint body: what a witness checks. */
-	off = (size_t)snprintf(buf, cap, "old %llu\n", (unsigned long long)old_size);
-	if ((r = proof_lines(buf, cap, &off, proof, np)) != DV_OK)
-		goto out;
-	buf[off++] = '\n';
-	memcpy(buf + off, note, note_len);
-	off += note_len;
-	buf[off] = '\0';
-	*out = buf;
-	*len = off;
-	buf = NULL;
-	r = DV_OK;
+	char head[32];
+	snprintf(head, sizeof(head), "old %llu\n", (unsigned long long)old_size);
+	r = proof_text(head, proof, np, note, note_len, out, len);
 out:
-	free(buf);
 	free(note);
 	return r;
 }

@@ -49,6 +49,10 @@ int ledger_subtree(void *ctx, unsigned level, uint64_t index, tlog_hash_t out);
  * cosignature lines appended when cosigs is true. */
 int ledger_checkpoint_note(sqlite3 *db, uint64_t size, bool cosigs, char **out, size_t *len);
 
+/* verify.c: the next line of s (without its '\n') from *off; false at
+ * the end or when no '\n' ends it. */
+bool ledger_next_line(const char *s, size_t len, size_t *off, const char **line, size_t *llen);
+
 /* entry.c */
 int ledger_entry_encode(const ledger_entry_t *e, int64_t time, char **out, size_t *len);
 /* Parse and check one stored body: canonical, the required fields; *time

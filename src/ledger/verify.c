@@ -458,7 +458,8 @@ int ledger_verify(const char *dir, const ledger_verify_opts_t *o, ledger_verify_
 	 * notes the time of the first unanchored entry. */
 	if ((r = check_cosigs(l, res, &cps, wk, nwk)) != DV_OK)
 		goto io;
-	qsort(cps.v, cps.n, sizeof(cps.v[0]), cp_cmp);
+	if (cps.n > 1)
+		qsort(cps.v, cps.n, sizeof(cps.v[0]), cp_cmp);
 	/* Live witnesses need the latest valid stored checkpoint. */
 	const cp_t *latest = NULL;
 	for (size_t i = 0; i < cps.n; i++)
@@ -528,8 +529,7 @@ out:
 
 /* ---- offline proof checking ----------------------------------------------- */
 
-/* Next line of s (without '\n') from *off; false at the end. */
-static bool next_line(const char *s, size_t len, size_t *off, const char **line, size_t *llen)
+bool ledger_next_line(const char *s, size_t len, size_t *off, const char **line, size_t *llen)
 {
 	if (*off >= len)
 		return false;
@@ -562,7 +562,7 @@ static bool parse_proof(const char *s, size_t len, size_t *off, tlog_hash_t *p, 
 	const char *line;
 	size_t ll, n = 0;
 	*np = 0;
-	while (next_line(s, len, off, &line, &ll)) {
+	while (ledger_next_line(s, len, off, &line, &ll)) {
 		if (ll == 0) {
 			*np = n;
 			return true;
@@ -596,21 +596,21 @@ int ledger_proof_check(const char *proof, size_t len, const tlog_vkey_t *log_key
 	size_t elen = 0;
 	if (inclusion) {
 		off = 23;
-		if (!next_line(proof, len, &off, &line, &ll))
+		if (!ledger_next_line(proof, len, &off, &line, &ll))
 			goto bad;
 		if (ll > 6 && memcmp(line, "extra ", 6) == 0) {
 			if ((entry = malloc(ll)) == NULL)
 				return DV_ENOMEM;
 			if (tlog_b64_decode(line + 6, ll - 6, entry, ll, &elen) != DV_OK)
 				goto bad;
-			if (!next_line(proof, len, &off, &line, &ll))
+			if (!ledger_next_line(proof, len, &off, &line, &ll))
 				goto bad;
 		}
 		if (ll < 7 || memcmp(line, "index ", 6) != 0 ||
 		    !parse_u64(line + 6, ll - 6, &index))
 			goto bad;
 	} else {
-		if (!next_line(proof, len, &off, &line, &ll) || ll < 5 ||
+		if (!ledger_next_line(proof, len, &off, &line, &ll) || ll < 5 ||
 		    memcmp(line, "old ", 4) != 0 || !parse_u64(line + 4, ll - 4, &old))
 			goto bad;
 	}

@@ -52,6 +52,8 @@ typedef struct {
 	unsigned status;
 	const char *type;
 	char text[512];
+	char origin[TLOG_NAME_MAX + 1]; /* for the log line, once parsed */
+	uint64_t size;
 } outcome_t;
 
 static void fail(outcome_t *o, unsigned status, const char *msg)
@@ -59,19 +61,6 @@ static void fail(outcome_t *o, unsigned status, const char *msg)
 	o->status = status;
 	o->type = "text/plain; charset=utf-8";
 	snprintf(o->text, sizeof(o->text), "%s\n", msg);
-}
-
-static bool line_at(const char *s, size_t len, size_t *off, const char **line, size_t *ll)
-{
-	if (*off >= len)
-		return false;
-	const char *nl = memchr(s + *off, '\n', len - *off);
-	if (nl == NULL)
-		return false;
-	*line = s + *off;
-	*ll = (size_t)(nl - *line);
-	*off += *ll + 1;
-	return true;
 }
 
 /* Look the stored state up, check, persist: all under one lock and one
@@ -159,7 +148,7 @@ static void add_checkpoint(struct ledger_witness_server *w, const char *body, si
 	uint64_t old = 0;
 
 	/* "old N": decimal, no leading zeroes. */
-	if (!line_at(body, len, &off, &line, &ll) || ll < 5 || ll > 23 ||
+	if (!ledger_next_line(body, len, &off, &line, &ll) || ll < 5 || ll > 23 ||
 	    memcmp(line, "old ", 4) != 0 || (line[4] == '0' && ll > 5)) {
 		fail(o, 400, "expected 'old SIZE'");
 		return;
@@ -172,7 +161,7 @@ static void add_checkpoint(struct ledger_witness_server *w, const char *body, si
 		old = old * 10 + (uint64_t)(line[i] - '0');
 	}
 	for (;;) {
-		if (!line_at(body, len, &off, &line, &ll)) {
+		if (!ledger_next_line(body, len, &off, &line, &ll)) {
 			fail(o, 400, "no blank line before the checkpoint");
 			return;
 		}
@@ -192,6 +181,8 @@ static void add_checkpoint(struct ledger_witness_server *w, const char *body, si
 		fail(o, 400, "not a signed checkpoint");
 		return;
 	}
+	snprintf(o->origin, sizeof(o->origin), "%s", cp.origin);
+	o->size = cp.size;
 	tlog_vkey_t keys[TRUST_MAX];
 	size_t nk = 0;
 	for (size_t i = 0; i < w->ntrust; i++)
@@ -248,6 +239,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return reply(c, 413, "text/plain", "request too large\n");
 	outcome_t o = {0};
 	add_checkpoint(w, req->body.data ? (const char *)req->body.data : "", req->body.len, &o);
+	/* One line per request for the service's log (journald keeps it). */
+	fprintf(stderr, "add-checkpoint %s size %llu: %u%s%.*s\n", o.origin[0] ? o.origin : "-",
+	        (unsigned long long)o.size, o.status, o.status == 200 ? "" : " ",
+	        o.status == 200 ? 0 : (int)strcspn(o.text, "\n"), o.text);
 	return reply(c, o.status, o.type, o.text);
 }
 
