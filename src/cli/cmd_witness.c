@@ -40,7 +40,7 @@ int dv_cmd_witness(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	ledger_witness_opts_t wo = {0};
+	ledger_witness_opts_t wo = {.log_requests = true};
 	static ledger_trust_t trust[TRUST_MAX];
 	char *origins[TRUST_MAX];
 	const char *new_key = NULL;

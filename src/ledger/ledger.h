@@ -248,6 +248,7 @@ typedef struct {
 	const ledger_trust_t *trust;
 	size_t ntrust;
 	unsigned max_connections; /*!< 0: 64 */
+	bool log_requests;        /*!< one line per add-checkpoint on stderr */
 } ledger_witness_opts_t;
 
 typedef struct ledger_witness_server ledger_witness_server_t;

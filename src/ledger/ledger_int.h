@@ -53,6 +53,21 @@ int ledger_checkpoint_note(sqlite3 *db, uint64_t size, bool cosigs, char **out, 
  * the end or when no '\n' ends it. */
 bool ledger_next_line(const char *s, size_t len, size_t *off, const char **line, size_t *llen);
 
+/* verify.c: add a problem to a verify result (bounded; counts what it drops). */
+void ledger_problem_add(ledger_verify_result_t *res, ledger_severity_t sev, const char *code,
+                        uint64_t entry, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* decode.c: the entry checks of a verify (canonical JSON, fields, times
+ * never going back, the time of the first unanchored entry), on a worker
+ * thread fed in order by the reader. */
+typedef struct ledger_decoder ledger_decoder_t;
+int ledger_decoder_start(ledger_decoder_t **out, uint64_t anchored_size);
+/* Queue one entry (copied): its position in the tree and its stored number. */
+int ledger_decoder_push(ledger_decoder_t *d, uint64_t pos, uint64_t idx, const char *body,
+                        size_t len);
+/* Wait for the worker, merge its problems into res, free.  Safe on NULL. */
+void ledger_decoder_finish(ledger_decoder_t *d, ledger_verify_result_t *res);
+
 /* entry.c */
 int ledger_entry_encode(const ledger_entry_t *e, int64_t time, char **out, size_t *len);
 /* Parse and check one stored body: canonical, the required fields; *time

@@ -6,11 +6,10 @@
 #include "core/error.h"
 #include "ledger/ledger_int.h"
 
-static void problem(ledger_verify_result_t *res, ledger_severity_t sev, const char *code,
-                    uint64_t entry, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+#define problem ledger_problem_add
 
-static void problem(ledger_verify_result_t *res, ledger_severity_t sev, const char *code,
-                    uint64_t entry, const char *fmt, ...)
+void ledger_problem_add(ledger_verify_result_t *res, ledger_severity_t sev, const char *code,
+                        uint64_t entry, const char *fmt, ...)
 {
 	if (sev > res->worst)
 		res->worst = sev;
@@ -191,12 +190,16 @@ static int stream_leaves(ledger_t *l, ledger_verify_result_t *res, cp_list_t *cp
 {
 	sqlite3_stmt *st = NULL;
 	node_check_t nc = {l, res};
-	int64_t last_time = INT64_MIN;
+	ledger_decoder_t *dec = NULL;
 	size_t next = 0;
 	tlog_range_init(range);
+	if (ledger_decoder_start(&dec, res->anchored_size) != DV_OK)
+		return DV_ENOMEM;
 	if (sqlite3_prepare_v2(l->db, "SELECT idx, body, lh FROM leaf ORDER BY idx", -1, &st,
-	                       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK) {
+		ledger_decoder_finish(dec, NULL);
 		return DV_EIO;
+	}
 	while (next < cps->n && cps->v[next].size == 0) {
 		cps->v[next].seen = true;
 		tlog_empty_root(cps->v[next++].computed);
@@ -217,23 +220,11 @@ static int stream_leaves(ledger_t *l, ledger_verify_result_t *res, cp_list_t *cp
 			problem(res, LEDGER_ERROR, "leaf_hash_mismatch", idx,
 			        "entry %llu does not match its stored leaf hash",
 			        (unsigned long long)idx);
-		json_t *e = NULL;
-		int64_t t = 0;
-		char why[128];
-		if (ledger_entry_decode(body ? body : "", blen, &e, &t, why, sizeof(why)) !=
-		    DV_OK) {
-			problem(res, LEDGER_ERROR, "entry_malformed", idx, "entry %llu: %s",
-			        (unsigned long long)idx, why);
-		} else {
-			if (t < last_time)
-				problem(res, LEDGER_ERROR, "entry_time_backwards", idx,
-				        "entry %llu is older than the entry before it",
-				        (unsigned long long)idx);
-			last_time = t;
-			if (res->unanchored_since == 0 && range->size == res->anchored_size)
-				res->unanchored_since = t;
-		}
-		json_decref(e);
+		if (blen > LEDGER_ENTRY_MAX)
+			problem(res, LEDGER_ERROR, "entry_malformed", idx,
+			        "entry %llu: longer than an entry can be", (unsigned long long)idx);
+		else if (ledger_decoder_push(dec, range->size, idx, body, blen) != DV_OK)
+			break;
 		tlog_range_append(range, lh, node_check, &nc);
 		while (next < cps->n && cps->v[next].size == range->size) {
 			cps->v[next].seen = true;
@@ -243,7 +234,8 @@ static int stream_leaves(ledger_t *l, ledger_verify_result_t *res, cp_list_t *cp
 			next++;
 	}
 	sqlite3_finalize(st);
-	return s == SQLITE_DONE ? DV_OK : DV_EIO;
+	ledger_decoder_finish(dec, res);
+	return s == SQLITE_DONE ? DV_OK : s == SQLITE_ROW ? DV_ENOMEM : DV_EIO;
 }
 
 static void load_external(ledger_t *l, ledger_verify_result_t *res, const tlog_vkey_t *key,

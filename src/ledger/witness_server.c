@@ -27,6 +27,7 @@ struct ledger_witness_server {
 	ledger_trust_t trust[TRUST_MAX];
 	size_t ntrust;
 	unsigned port;
+	bool log_requests;
 };
 
 typedef struct {
@@ -240,9 +241,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	outcome_t o = {0};
 	add_checkpoint(w, req->body.data ? (const char *)req->body.data : "", req->body.len, &o);
 	/* One line per request for the service's log (journald keeps it). */
-	fprintf(stderr, "add-checkpoint %s size %llu: %u%s%.*s\n", o.origin[0] ? o.origin : "-",
-	        (unsigned long long)o.size, o.status, o.status == 200 ? "" : " ",
-	        o.status == 200 ? 0 : (int)strcspn(o.text, "\n"), o.text);
+	if (w->log_requests)
+		fprintf(stderr, "add-checkpoint %s size %llu: %u%s%.*s\n",
+		        o.origin[0] ? o.origin : "-", (unsigned long long)o.size, o.status,
+		        o.status == 200 ? "" : " ",
+		        o.status == 200 ? 0 : (int)strcspn(o.text, "\n"), o.text);
 	return reply(c, o.status, o.type, o.text);
 }
 
@@ -326,6 +329,7 @@ int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t
 		w->trust[i] = o->trust[i];
 	}
 	w->ntrust = o->ntrust;
+	w->log_requests = o->log_requests;
 	if ((r = ledger_db_open(o->state_file, false, &w->db, err, errlen)) != DV_OK)
 		goto fail;
 	if (ledger_db_exec(w->db,

@@ -771,7 +771,8 @@ static void test_ledger_clean(void **state)
 	/* Intact, but no witness: a warning, never OK (case 11's sibling). */
 	assert_int_equal(verify(work, NULL, &r), LEDGER_WARNING);
 	assert_int_equal(r.size, 100);
-	assert_int_equal(r.checkpoints, 7); /* 16, 32, …, 96 and 100 at close */
+	assert_int_equal(r.unanchored_since, T0); /* the time of entry 0 */
+	assert_int_equal(r.checkpoints, 7);       /* 16, 32, …, 96 and 100 at close */
 	assert_true(has(&r, "unanchored"));
 	assert_int_equal(r.nproblems, 1);
 	/* Proofs from the stored nodes verify against the checkpoint. */
@@ -1096,6 +1097,24 @@ static void test_tamper_time_backwards(void **state)
 	assert_true(has(&r, "entry_time_backwards"));
 	assert_false(has(&r, "root_mismatch"));
 	assert_false(has(&r, "checkpoint_bad_signature"));
+	/* Entries that dnsvigil cannot have written: not canonical (a space),
+	 * an unknown field, not JSON; hashes and signatures redone. */
+	const char *bad[] = {
+	    "UPDATE leaf SET body = replace(body, '{\"evidence\":', '{ \"evidence\":') WHERE idx = "
+	    "7",
+	    "UPDATE leaf SET body = replace(body, '\"kind\"', '\"extra\":1,\"kind\"') WHERE idx = "
+	    "7",
+	    "UPDATE leaf SET body = 'not json' WHERE idx = 7",
+	};
+	for (int i = 0; i < 3; i++) {
+		fresh();
+		sql(work, drop_triggers);
+		sql(work, bad[i]);
+		rehash(work, true);
+		assert_int_equal(verify(work, NULL, &r), LEDGER_ERROR);
+		if (!has(&r, "entry_malformed"))
+			fail_msg("malformed entry %d not found", i);
+	}
 	/* A rewrite that keeps times in order passes locally: with a stolen
 	 * key only a witness tells (functional test test_ledger). */
 	fresh();
