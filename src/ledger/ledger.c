@@ -99,21 +99,31 @@ static int open_witnesses(ledger_t *l, const ledger_opts_t *o, char *err, size_t
 		snprintf(err, errlen, "at most %d witnesses", LEDGER_WITNESSES_MAX);
 		return DV_ELIMIT;
 	}
+	/* A list given replaces the stored one (a daemon's reloaded
+	 * configuration); what each kept witness last cosigned is kept. */
 	if (o->nwitnesses > 0 && !l->read_only) {
 		sqlite3_stmt *st = NULL;
-		if (sqlite3_prepare_v2(
-		        l->db,
-		        "INSERT INTO witness(vkey, url) VALUES(?, ?) ON CONFLICT(vkey)"
-		        " DO UPDATE SET url = excluded.url",
-		        -1, &st, NULL) != SQLITE_OK)
-			return DV_EIO;
-		for (size_t i = 0; i < o->nwitnesses; i++) {
+		int ok =
+		    ledger_db_exec(l->db, "BEGIN IMMEDIATE; UPDATE witness SET url = ''") == DV_OK;
+		ok = ok && sqlite3_prepare_v2(l->db,
+		                              "INSERT INTO witness(vkey, url) VALUES(?, ?)"
+		                              " ON CONFLICT(vkey) DO UPDATE SET url = excluded.url",
+		                              -1, &st, NULL) == SQLITE_OK;
+		for (size_t i = 0; ok && i < o->nwitnesses; i++) {
 			sqlite3_bind_text(st, 1, o->witnesses[i].vkey, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 2, o->witnesses[i].url, -1, SQLITE_STATIC);
-			sqlite3_step(st);
+			ok = sqlite3_step(st) == SQLITE_DONE;
 			sqlite3_reset(st);
 		}
 		sqlite3_finalize(st);
+		ok = ok &&
+		     ledger_db_exec(l->db, "DELETE FROM witness WHERE url = ''; COMMIT") == DV_OK;
+		if (!ok) {
+			ledger_db_exec(l->db, "ROLLBACK");
+			snprintf(err, errlen, "cannot record the witnesses: %s",
+			         sqlite3_errmsg(l->db));
+			return DV_EIO;
+		}
 	}
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(l->db, "SELECT vkey, url FROM witness ORDER BY vkey", -1, &st,

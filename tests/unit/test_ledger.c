@@ -1164,6 +1164,36 @@ static void test_append_rules(void **state)
 	assert_int_equal(ledger_status(l, &st), 0);
 	assert_int_equal(st.checkpoint_size, 2);
 	ledger_free(l);
+	/* A witness list given replaces the stored one. */
+	ledger_key_t w1, w2;
+	char v1[300], v2[300];
+	make_key(&w1, "w1.example/w", TLOG_SIGTYPE_COSIGNATURE);
+	make_key(&w2, "w2.example/w", TLOG_SIGTYPE_COSIGNATURE);
+	tlog_vkey_format(&w1.vkey, v1, sizeof(v1));
+	tlog_vkey_format(&w2.vkey, v2, sizeof(v2));
+	ledger_witness_t two[2] = {{v1, "http://127.0.0.1:9/"}, {v2, "http://127.0.0.1:9/"}};
+	ledger_opts_t ow = {.witnesses = two, .nwitnesses = 2};
+	assert_int_equal(ledger_open(dir, &ow, &l, err, sizeof(err)), 0);
+	ledger_free(l);
+	ow.witnesses = two + 1;
+	ow.nwitnesses = 1;
+	assert_int_equal(ledger_open(dir, &ow, &l, err, sizeof(err)), 0);
+	ledger_free(l);
+	ledger_opts_t none = {0};
+	assert_int_equal(ledger_open(dir, &none, &l, err, sizeof(err)), 0);
+	ledger_free(l);
+	{
+		sqlite3 *wdb;
+		sqlite3_stmt *ws;
+		char wp[600];
+		snprintf(wp, sizeof(wp), "%s/ledger.db", dir);
+		sqlite3_open(wp, &wdb);
+		sqlite3_prepare_v2(wdb, "SELECT group_concat(vkey) FROM witness", -1, &ws, NULL);
+		assert_int_equal(sqlite3_step(ws), SQLITE_ROW);
+		assert_string_equal((const char *)sqlite3_column_text(ws, 0), v2);
+		sqlite3_finalize(ws);
+		sqlite3_close(wdb);
+	}
 	/* The origin is fixed at creation. */
 	ledger_opts_t o2 = {.origin = "other.example/log"};
 	assert_int_not_equal(ledger_open(dir, &o2, &l, err, sizeof(err)), 0);
