@@ -117,7 +117,7 @@ static int load_checkpoints(ledger_t *l, ledger_verify_result_t *res, const tlog
                             cp_list_t *cps)
 {
 	sqlite3_stmt *st = NULL;
-	static tlog_note_t n;
+	static _Thread_local tlog_note_t n;
 	int64_t last_time = INT64_MIN;
 	if (sqlite3_prepare_v2(l->db, "SELECT size, time, note FROM checkpoint ORDER BY size", -1,
 	                       &st, NULL) != SQLITE_OK)
@@ -241,8 +241,8 @@ static int stream_leaves(ledger_t *l, ledger_verify_result_t *res, cp_list_t *cp
 static void load_external(ledger_t *l, ledger_verify_result_t *res, const tlog_vkey_t *key,
                           const ledger_verify_opts_t *o, cp_list_t *cps)
 {
-	static tlog_note_t n;
-	static char buf[TLOG_NOTE_MAX + 1];
+	static _Thread_local tlog_note_t n;
+	static _Thread_local char buf[TLOG_NOTE_MAX + 1];
 	for (size_t i = 0; i < o->ncheckpoint_files; i++) {
 		const char *f = o->checkpoint_files[i];
 		FILE *fp = fopen(f, "rb");
@@ -287,7 +287,7 @@ static int check_cosigs(ledger_t *l, ledger_verify_result_t *res, const cp_list_
                         const tlog_vkey_t *wk, size_t nwk)
 {
 	sqlite3_stmt *st = NULL;
-	static tlog_note_t n;
+	static _Thread_local tlog_note_t n;
 	if (sqlite3_prepare_v2(l->db, "SELECT size, witness, line FROM cosig ORDER BY size", -1,
 	                       &st, NULL) != SQLITE_OK)
 		return DV_EIO;
@@ -571,8 +571,8 @@ int ledger_proof_check(const char *proof, size_t len, const tlog_vkey_t *log_key
                        const tlog_vkey_t *witness_keys, size_t nwk, const char *old_note,
                        size_t old_len, ledger_verify_result_t *res, char *err, size_t errlen)
 {
-	static tlog_note_t n, on;
-	static cp_t c, oc;
+	static _Thread_local tlog_note_t n, on;
+	static _Thread_local cp_t c, oc;
 	tlog_hash_t p[TLOG_PROOF_MAX];
 	size_t np = 0, off = 0, ll;
 	const char *line;
