@@ -1149,6 +1149,7 @@ static void test_append_rules(void **state)
 	json_decref(ev);
 	ledger_entry_t bad2 = {.kind = "Zone Serial"};
 	assert_int_equal(ledger_append(l, &bad2, T0, NULL), DV_EINVAL);
+	e.evidence = NULL; /* released above */
 	ledger_entry_t batch[3] = {e, e, bad2};
 	assert_int_equal(ledger_append_batch(l, batch, 3, T0, NULL), DV_EINVAL);
 	ledger_status_t st;
