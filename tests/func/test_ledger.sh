@@ -182,14 +182,35 @@ K=$WORK/killed
 ROUNDS=${LEDGER_KILL_ROUNDS:-200}
 : > "$WORK/acks"
 if [ -x "$WRITER" ]; then
+	# The first writer runs until it has acknowledged a batch: the ledger
+	# exists, and its start-up time (slow under ASan on a busy machine)
+	# sets the range of the kill delays, so kills land before, during and
+	# after the first commits of each process.
+	t0=$(date +%s%N)
+	"$WRITER" "$K" r0 >> "$WORK/acks" 2>> "$WORK/writer.err" &
+	pid=$!
+	for _ in $(seq 200); do
+		[ -s "$WORK/acks" ] && break
+		sleep 0.1
+	done
+	startup_ms=$((($(date +%s%N) - t0) / 1000000))
+	kill -9 "$pid" 2> /dev/null
+	wait "$pid" 2> /dev/null
+	span=$((startup_ms + 40))
+	deadline=$((SECONDS + 150)) # bounded in time as well as in count
+	kills=1
 	for r in $(seq "$ROUNDS"); do
+		[ "$SECONDS" -lt "$deadline" ] || break
 		"$WRITER" "$K" "r$r" >> "$WORK/acks" 2>> "$WORK/writer.err" &
 		pid=$!
-		# 0 to 60 ms: often before the first commit, often in a batch.
-		sleep "0.0$((RANDOM % 60 / 10))$((RANDOM % 10))"
+		ms=$((RANDOM % span))
+		sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 		kill -9 "$pid" 2> /dev/null
 		wait "$pid" 2> /dev/null
+		kills=$((kills + 1))
 	done
+	ROUNDS=$kills
+	t_eq "at least 100 kills (start-up ${startup_ms} ms)" "$([ "$kills" -ge 100 ] && echo yes)" yes
 	acked=$(awk '{ n += $3 } END { print n + 0 }' "$WORK/acks")
 	t_eq "acknowledged batches were written" "$([ "$acked" -gt 0 ] && echo yes)" yes
 	t_cmd "the killed log opens and verifies (no tampering, no corruption)" 1 "$D" log verify -d "$K"
