@@ -1,8 +1,10 @@
 /*
- * Entry checks of `log verify` on a second thread: parsing each entry,
- * its canonical form and its time cost twice what reading and hashing it
- * does (jansson was half of a 1M-entry verify, measured with perf), so the
- * reader hands batches to this worker and both cores work.
+ * Entry checks of `log verify` on worker threads: parsing each entry,
+ * its canonical form and its time cost five times what reading and
+ * hashing it does (measured on 1M entries: 4.4 s against 0.9 s of CPU), so
+ * the reader hands batches to two checkers.  Each batch is checked on its
+ * own; the order of times across batches is checked at the end from one
+ * summary per batch.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,9 +14,14 @@
 #include "ledger/ledger_int.h"
 
 #define BATCH_ENTRIES 2048
-#define BATCHES       3 /* one filled, one queued, one checked */
+#define WORKERS       2
+#define BATCHES       (WORKERS + 2) /* one being filled, the rest queued or checked */
+
+enum { SLOT_FREE, SLOT_FULL, SLOT_BUSY };
 
 typedef struct {
+	int state;
+	uint64_t number; /* batches are numbered in the order of the entries */
 	size_t n, len, cap;
 	uint64_t pos[BATCH_ENTRIES]; /* position in the recomputed tree */
 	uint64_t idx[BATCH_ENTRIES]; /* stored number, for messages */
@@ -22,22 +29,32 @@ typedef struct {
 	char *data;
 } batch_t;
 
+/* What the cross-batch checks need of one batch. */
+typedef struct {
+	bool has_time;
+	int64_t first, last; /* times of its first and last well-formed entries */
+	uint64_t first_idx;
+	bool has_anchor; /* holds the entry at the anchored size */
+	int64_t anchor_time;
+} summary_t;
+
 struct ledger_decoder {
-	pthread_t thread;
-	bool started;
+	pthread_t thread[WORKERS];
+	int nthreads;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	batch_t b[BATCHES];
-	uint64_t handed, finished; /* batches given to / checked by the worker */
-	bool eof;
-	/* The worker's own findings, merged by ledger_decoder_finish. */
-	ledger_verify_result_t res;
+	uint64_t handed;
+	bool eof, failed;
+	summary_t *sum;
+	size_t sum_cap;
+	ledger_verify_result_t res; /* the workers' problems, under mu */
 	uint64_t anchored_size;
-	int64_t last_time;
 };
 
-static void check_batch(ledger_decoder_t *d, const batch_t *b)
+static void check_batch(ledger_decoder_t *d, const batch_t *b, summary_t *s)
 {
+	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < b->n; i++) {
 		json_t *e = NULL;
 		int64_t t = 0;
@@ -45,35 +62,60 @@ static void check_batch(ledger_decoder_t *d, const batch_t *b)
 		const char *body = b->data + b->off[i];
 		size_t len = b->off[i + 1] - b->off[i];
 		if (ledger_entry_decode(body, len, &e, &t, why, sizeof(why)) != DV_OK) {
+			pthread_mutex_lock(&d->mu);
 			ledger_problem_add(&d->res, LEDGER_ERROR, "entry_malformed", b->idx[i],
 			                   "entry %llu: %s", (unsigned long long)b->idx[i], why);
+			pthread_mutex_unlock(&d->mu);
 			continue;
 		}
 		json_decref(e);
-		if (t < d->last_time)
+		if (!s->has_time) {
+			s->has_time = true;
+			s->first = t;
+			s->first_idx = b->idx[i];
+		} else if (t < s->last) {
+			pthread_mutex_lock(&d->mu);
 			ledger_problem_add(&d->res, LEDGER_ERROR, "entry_time_backwards", b->idx[i],
 			                   "entry %llu is older than the entry before it",
 			                   (unsigned long long)b->idx[i]);
-		d->last_time = t;
-		if (b->pos[i] == d->anchored_size)
-			d->res.unanchored_since = t;
+			pthread_mutex_unlock(&d->mu);
+		}
+		s->last = t;
+		if (b->pos[i] == d->anchored_size) {
+			s->has_anchor = true;
+			s->anchor_time = t;
+		}
 	}
 }
 
 static void *worker(void *arg)
 {
 	ledger_decoder_t *d = arg;
-	for (uint64_t j = 0;; j++) {
+	for (;;) {
 		pthread_mutex_lock(&d->mu);
-		while (j == d->handed && !d->eof)
+		batch_t *b = NULL;
+		for (;;) {
+			for (int i = 0; i < BATCHES; i++)
+				if (d->b[i].state == SLOT_FULL &&
+				    (b == NULL || d->b[i].number < b->number))
+					b = &d->b[i];
+			if (b != NULL || d->eof)
+				break;
 			pthread_cond_wait(&d->cv, &d->mu);
-		bool stop = j == d->handed;
-		pthread_mutex_unlock(&d->mu);
-		if (stop)
+		}
+		if (b == NULL) {
+			pthread_mutex_unlock(&d->mu);
 			return NULL;
-		check_batch(d, &d->b[j % BATCHES]);
+		}
+		b->state = SLOT_BUSY;
+		pthread_mutex_unlock(&d->mu);
+		summary_t s;
+		check_batch(d, b, &s);
 		pthread_mutex_lock(&d->mu);
-		d->finished = j + 1;
+		d->sum[b->number] = s;
+		b->state = SLOT_FREE;
+		b->n = 0;
+		b->len = 0;
 		pthread_cond_broadcast(&d->cv);
 		pthread_mutex_unlock(&d->mu);
 	}
@@ -86,30 +128,44 @@ int ledger_decoder_start(ledger_decoder_t **out, uint64_t anchored_size)
 	if (d == NULL)
 		return DV_ENOMEM;
 	d->anchored_size = anchored_size;
-	d->last_time = INT64_MIN;
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->cv, NULL);
-	if (pthread_create(&d->thread, NULL, worker, d) != 0) {
+	for (int i = 0; i < WORKERS; i++)
+		if (pthread_create(&d->thread[i], NULL, worker, d) == 0)
+			d->nthreads++;
+	if (d->nthreads == 0) {
+		pthread_mutex_destroy(&d->mu);
+		pthread_cond_destroy(&d->cv);
 		free(d);
 		return DV_ENOMEM;
 	}
-	d->started = true;
 	*out = d;
 	return DV_OK;
 }
 
-/* Hand the batch being filled to the worker; wait for the next free one. */
-static void hand_over(ledger_decoder_t *d)
+/* Queue the batch being filled and wait until the next slot is free. */
+static int hand_over(ledger_decoder_t *d)
 {
 	pthread_mutex_lock(&d->mu);
-	d->handed++;
+	if (d->handed == d->sum_cap) {
+		size_t cap = d->sum_cap ? 2 * d->sum_cap : 256;
+		summary_t *s = realloc(d->sum, cap * sizeof(*s));
+		if (s == NULL) {
+			d->failed = true;
+			pthread_mutex_unlock(&d->mu);
+			return DV_ENOMEM;
+		}
+		d->sum = s;
+		d->sum_cap = cap;
+	}
+	batch_t *b = &d->b[d->handed % BATCHES];
+	b->number = d->handed++;
+	b->state = SLOT_FULL;
 	pthread_cond_broadcast(&d->cv);
-	while (d->handed - d->finished >= BATCHES)
+	while (d->b[d->handed % BATCHES].state != SLOT_FREE)
 		pthread_cond_wait(&d->cv, &d->mu);
 	pthread_mutex_unlock(&d->mu);
-	batch_t *b = &d->b[d->handed % BATCHES];
-	b->n = 0;
-	b->len = 0;
+	return DV_OK;
 }
 
 int ledger_decoder_push(ledger_decoder_t *d, uint64_t pos, uint64_t idx, const char *body,
@@ -133,9 +189,7 @@ int ledger_decoder_push(ledger_decoder_t *d, uint64_t pos, uint64_t idx, const c
 	b->off[b->n] = b->len;
 	b->len += len;
 	b->off[++b->n] = b->len;
-	if (b->n == BATCH_ENTRIES)
-		hand_over(d);
-	return DV_OK;
+	return b->n == BATCH_ENTRIES ? hand_over(d) : DV_OK;
 }
 
 void ledger_decoder_finish(ledger_decoder_t *d, ledger_verify_result_t *res)
@@ -148,20 +202,38 @@ void ledger_decoder_finish(ledger_decoder_t *d, ledger_verify_result_t *res)
 	d->eof = true;
 	pthread_cond_broadcast(&d->cv);
 	pthread_mutex_unlock(&d->mu);
-	pthread_join(d->thread, NULL);
+	for (int i = 0; i < d->nthreads; i++)
+		pthread_join(d->thread[i], NULL);
 	if (res != NULL) {
+		/* Times across batches, in entry order. */
+		bool any = false;
+		int64_t last = 0;
+		for (uint64_t k = 0; k < d->handed; k++) {
+			const summary_t *s = &d->sum[k];
+			if (s->has_anchor)
+				res->unanchored_since = s->anchor_time;
+			if (!s->has_time)
+				continue;
+			if (any && s->first < last)
+				ledger_problem_add(res, LEDGER_ERROR, "entry_time_backwards",
+				                   s->first_idx,
+				                   "entry %llu is older than the entry before it",
+				                   (unsigned long long)s->first_idx);
+			any = true;
+			last = s->last;
+		}
 		for (size_t i = 0; i < d->res.nproblems; i++) {
 			const ledger_problem_t *p = &d->res.problems[i];
 			ledger_problem_add(res, p->severity, p->code, p->entry, "%s", p->message);
 		}
 		res->dropped += d->res.dropped;
-		if (d->res.worst > res->worst)
-			res->worst = d->res.worst;
-		if (d->res.unanchored_since != 0)
-			res->unanchored_since = d->res.unanchored_since;
+		if (d->failed)
+			ledger_problem_add(res, LEDGER_ERROR, "entry_malformed", 0,
+			                   "out of memory: entries were not all checked");
 	}
 	for (int i = 0; i < BATCHES; i++)
 		free(d->b[i].data);
+	free(d->sum);
 	pthread_mutex_destroy(&d->mu);
 	pthread_cond_destroy(&d->cv);
 	free(d);

@@ -666,6 +666,20 @@ static const char drop_triggers[] =
     "DROP TRIGGER node_no_delete; DROP TRIGGER checkpoint_no_update;"
     "DROP TRIGGER checkpoint_no_delete; DROP TRIGGER cosig_no_delete;";
 
+/* The stored nodes, as the ledger keeps them (levels 4, 8, …). */
+static sqlite3_stmt *node_ins;
+static int store_node(void *ctx, unsigned level, uint64_t index, const tlog_hash_t hash)
+{
+	if (level == 0 || level % 4 != 0)
+		return 0;
+	sqlite3_bind_int(node_ins, 1, (int)level);
+	sqlite3_bind_int64(node_ins, 2, (sqlite3_int64)index);
+	sqlite3_bind_blob(node_ins, 3, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_step(node_ins);
+	sqlite3_reset(node_ins);
+	return 0;
+}
+
 /*
  * What an attacker with write access does after editing entries: recompute
  * every leaf hash, the stored nodes and the tree state; with a key (stolen,
@@ -683,9 +697,11 @@ static void rehash(const char *dir, bool resign)
 	sqlite3_exec(db, "BEGIN; DELETE FROM node;", NULL, NULL, NULL);
 	tlog_range_t r;
 	tlog_range_init(&r);
+	sqlite3_prepare_v2(db, "INSERT INTO node(level, idx, hash) VALUES(?, ?, ?)", -1, &node_ins,
+	                   NULL);
 	sqlite3_prepare_v2(db, "SELECT idx, body FROM leaf ORDER BY idx", -1, &st, NULL);
 	sqlite3_prepare_v2(db, "UPDATE leaf SET lh = ? WHERE idx = ?", -1, &up, NULL);
-	tlog_hash_t roots[512];
+	static tlog_hash_t roots[8192];
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		tlog_hash_t lh;
 		tlog_leaf_hash(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1), lh);
@@ -693,33 +709,13 @@ static void rehash(const char *dir, bool resign)
 		sqlite3_bind_int64(up, 2, sqlite3_column_int64(st, 0));
 		sqlite3_step(up);
 		sqlite3_reset(up);
-		tlog_range_append(&r, lh, NULL, NULL);
-		if (r.size < 512)
+		tlog_range_append(&r, lh, store_node, NULL);
+		if (r.size < 8192)
 			tlog_range_root(&r, roots[r.size]);
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(up);
-	/* The stored nodes again (level 4 only suffices below 256 entries). */
-	sqlite3_prepare_v2(db, "INSERT INTO node(level, idx, hash) VALUES(4, ?, ?)", -1, &up, NULL);
-	sqlite3_prepare_v2(db, "SELECT lh FROM leaf WHERE idx >= ? AND idx < ? ORDER BY idx", -1,
-	                   &st, NULL);
-	for (uint64_t i = 0; (i + 1) * 16 <= r.size; i++) {
-		tlog_range_t sub;
-		tlog_range_init(&sub);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)(i * 16));
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)(i * 16 + 16));
-		while (sqlite3_step(st) == SQLITE_ROW)
-			tlog_range_append(&sub, sqlite3_column_blob(st, 0), NULL, NULL);
-		sqlite3_reset(st);
-		tlog_hash_t h;
-		tlog_range_root(&sub, h);
-		sqlite3_bind_int64(up, 1, (sqlite3_int64)i);
-		sqlite3_bind_blob(up, 2, h, 32, SQLITE_TRANSIENT);
-		sqlite3_step(up);
-		sqlite3_reset(up);
-	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
+	sqlite3_finalize(node_ins);
 	uint8_t enc[8 + 64 * 32];
 	size_t elen = tlog_range_encode(&r, enc, sizeof(enc));
 	sqlite3_prepare_v2(db, "UPDATE tree SET frontier = ?", -1, &up, NULL);
@@ -737,7 +733,7 @@ static void rehash(const char *dir, bool resign)
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			uint64_t size = (uint64_t)sqlite3_column_int64(st, 0);
 			char body[256], note[1024];
-			if (size > r.size || size >= 512)
+			if (size > r.size || size >= 8192)
 				continue;
 			tlog_checkpoint_format(ORIGIN, size, roots[size], body, sizeof(body));
 			signed_cp(note, sizeof(note), body, &k);
@@ -1125,6 +1121,44 @@ static void test_tamper_time_backwards(void **state)
 	assert_int_equal(verify(work, NULL, &r), LEDGER_WARNING);
 }
 
+/* Case 12 across the verifier's batches of 2,048 entries: a time going
+ * back at the first entry of a batch, and inside a later one. */
+static void test_time_across_batches(void **state)
+{
+	char dir[512], cmd[600], err[256];
+	ledger_verify_result_t r;
+	snprintf(dir, sizeof(dir), "%s/many", tmpdir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	ledger_opts_t o = {.origin = ORIGIN};
+	ledger_t *l = NULL;
+	assert_int_equal(ledger_open(dir, &o, &l, err, sizeof(err)), 0);
+	ledger_entry_t e[500];
+	for (int i = 0; i < 500; i++)
+		e[i] = (ledger_entry_t){.kind = "operator.note"};
+	for (int b = 0; b < 10; b++) /* 5,000 entries, one second apart per batch */
+		assert_int_equal(ledger_append_batch(l, e, 500, T0 + b, NULL), 0);
+	assert_int_equal(ledger_close(l, T0 + 10), 0);
+	assert_int_equal(verify(dir, NULL, &r), LEDGER_WARNING);
+	assert_false(has(&r, "entry_time_backwards"));
+	assert_false(has(&r, "node_mismatch"));
+	/* Entry 2048 (first of the second batch) an hour back. */
+	sql(dir, drop_triggers);
+	sql(dir, "UPDATE leaf SET body = replace(body, '2025-12-03T11:00:04Z',"
+	         " '2025-12-03T10:00:04Z') WHERE idx = 2048");
+	rehash(dir, true);
+	assert_int_equal(verify(dir, NULL, &r), LEDGER_ERROR);
+	assert_true(has(&r, "entry_time_backwards"));
+	assert_false(has(&r, "node_mismatch")); /* the rewrite is complete */
+	assert_false(has(&r, "root_mismatch"));
+	bool at2048 = false;
+	for (size_t i = 0; i < r.nproblems; i++)
+		if (strcmp(r.problems[i].code, "entry_time_backwards") == 0 &&
+		    r.problems[i].entry == 2048)
+			at2048 = true;
+	assert_true(at2048);
+}
+
 /* Appends: canonical entries, times clamped, bad input refused, and a
  * crash between statements is impossible to observe (one transaction). */
 static void test_append_rules(void **state)
@@ -1259,6 +1293,7 @@ int main(void)
 	    cmocka_unit_test(test_tamper_checkpoints),
 	    cmocka_unit_test(test_tamper_no_checkpoints),
 	    cmocka_unit_test(test_tamper_time_backwards),
+	    cmocka_unit_test(test_time_across_batches),
 	    cmocka_unit_test(test_append_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
