@@ -4,7 +4,8 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev python3
 libknot-dev libssl-dev libsodium-dev libjansson-dev libcmocka-dev libuv1-dev
-libmicrohttpd-dev libsqlite3-dev libyaml-dev libsystemd-dev dns-root-data
+libmicrohttpd-dev libsqlite3-dev libyaml-dev libsystemd-dev libcurl4-openssl-dev sqlite3
+dns-root-data
 knot knot-dnsutils knot-dnssecutils nsd bind9 bind9-utils bind9-dnsutils
 unbound knot-resolver pdns-recursor ldnsutils validns dnsviz python3-pygraphviz
 iproute2 time prometheus"

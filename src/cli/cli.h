@@ -19,3 +19,5 @@ int dv_cmd_rollover(int argc, char **argv);
 int dv_cmd_watch(int argc, char **argv);
 int dv_cmd_status(int argc, char **argv);
 int dv_cmd_history(int argc, char **argv);
+int dv_cmd_log(int argc, char **argv);
+int dv_cmd_witness(int argc, char **argv);

@@ -22,6 +22,8 @@ static const struct {
     {"status", dv_cmd_status, "what the daemon knows now (from its store)"},
     {"history", dv_cmd_history, "how a zone changed over time (from the daemon's store)"},
     {"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
+    {"log", dv_cmd_log, "append to, show, verify and prove the tamper-evident ledger"},
+    {"witness", dv_cmd_witness, "cosign other ledgers' checkpoints (C2SP tlog-witness)"},
 };
 
 static void usage(FILE *out)
