@@ -12,19 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libknot/descriptor.h>
+
 #include "core/arena.h"
 #include "core/error.h"
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 #include "findings/findings.h"
 
-#define DENIAL_T_NS         2
-#define DENIAL_T_DS         43
-#define DENIAL_T_RRSIG      46
-#define DENIAL_T_NSEC       47
-#define DENIAL_T_DNSKEY     48
-#define DENIAL_T_NSEC3      50
-#define DENIAL_T_NSEC3PARAM 51
 /* 256 windows of (number, length, 32 octets): the largest possible type bitmap. */
 #define DENIAL_BITMAP_MAX (256 * 34)
 
@@ -73,7 +68,7 @@ static inline bool denial_name_is_nsec3_only(const dv_zone_t *z, uint32_t ni)
 	if (nm->rrset_count == 0)
 		return false;
 	for (uint32_t k = 0; k < nm->rrset_count; k++)
-		if (z->rrsets[nm->rrset_first + k].type != DENIAL_T_NSEC3)
+		if (z->rrsets[nm->rrset_first + k].type != KNOT_RRTYPE_NSEC3)
 			return false;
 	return true;
 }

@@ -10,10 +10,10 @@
 #include <libknot/dname.h>
 
 #include "checks/checks.h"
-#include "checks/keyset.h"
+#include "checks/verify_int.h"
 #include "core/error.h"
 
-static int add_key(dv_findings_t *out, const dv_zone_t *z, dv_code_t code, const dv_keyent_t *k,
+static int add_key(dv_findings_t *out, const dv_zone_t *z, dv_code_t code, const dv_keyset_key_t *k,
                    const char *detail)
 {
 	dv_finding_t f;
@@ -21,8 +21,8 @@ static int add_key(dv_findings_t *out, const dv_zone_t *z, dv_code_t code, const
 	dv_finding_set_owner(&f, z, 0);
 	f.type = KNOT_RRTYPE_DNSKEY;
 	if (k != NULL) {
-		f.keytag = k->tag;
-		f.algorithm = k->alg;
+		f.keytag = k->dnskey.key_tag;
+		f.algorithm = k->dnskey.algorithm;
 	}
 	if (detail != NULL)
 		snprintf(f.detail, sizeof(f.detail), "%s", detail);
@@ -30,25 +30,26 @@ static int add_key(dv_findings_t *out, const dv_zone_t *z, dv_code_t code, const
 }
 
 /* RFC 8624 §3.1 for a signing algorithm. */
-static int check_alg(dv_findings_t *out, const dv_zone_t *z, const dv_keyent_t *k)
+static int check_alg(dv_findings_t *out, const dv_zone_t *z, const dv_keyset_key_t *k)
 {
 	char d[128];
-	switch (dv_alg_policy(k->alg)) {
+	uint8_t alg = k->dnskey.algorithm;
+	switch (dv_alg_policy(alg)) {
 	case DV_POLICY_MUST_NOT:
-		snprintf(d, sizeof(d), "algorithm %u (%s) MUST NOT be used (RFC 8624 §3.1)", k->alg,
-		         dv_alg_name(k->alg));
+		snprintf(d, sizeof(d), "algorithm %u (%s) MUST NOT be used (RFC 8624 §3.1)", alg,
+		         dv_alg_name(alg));
 		return add_key(out, z, DV_F_ALGORITHM_PROHIBITED, k, d);
 	case DV_POLICY_NOT_RECOMMENDED:
-		snprintf(d, sizeof(d), "algorithm %u (%s) is NOT RECOMMENDED (RFC 8624 §3.1)",
-		         k->alg, dv_alg_name(k->alg));
+		snprintf(d, sizeof(d), "algorithm %u (%s) is NOT RECOMMENDED (RFC 8624 §3.1)", alg,
+		         dv_alg_name(alg));
 		return add_key(out, z, DV_F_ALGORITHM_DEPRECATED, k, d);
 	case DV_POLICY_UNKNOWN:
-		snprintf(d, sizeof(d), "algorithm %u is not assigned or not supported", k->alg);
+		snprintf(d, sizeof(d), "algorithm %u is not assigned or not supported", alg);
 		return add_key(out, z, DV_F_ALGORITHM_UNKNOWN, k, d);
 	default:
-		if (!dv_alg_supported(k->alg)) {
+		if (!dv_alg_supported(alg)) {
 			snprintf(d, sizeof(d), "algorithm %u (%s) cannot be verified by this build",
-			         k->alg, dv_alg_name(k->alg));
+			         alg, dv_alg_name(alg));
 			return add_key(out, z, DV_F_ALGORITHM_UNKNOWN, k, d);
 		}
 		return DV_OK;
@@ -61,23 +62,24 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 	bool sep = false;
 	char d[128];
 	for (size_t i = 0; i < ks->n && ret == DV_OK; i++) {
-		const dv_keyent_t *k = &ks->v[i];
-		if (k->rdlen < 4) {
+		const dv_keyset_key_t *k = &ks->v[i];
+		const dv_dnskey_t *dk = &k->dnskey;
+		if (dk->rdlen < 4) {
 			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k,
 			              "RDATA shorter than 4 octets");
 			continue;
 		}
-		if (k->protocol != 3) {
-			snprintf(d, sizeof(d), "protocol %u", k->protocol);
+		if (dk->protocol != 3) {
+			snprintf(d, sizeof(d), "protocol %u", dk->protocol);
 			ret = add_key(out, z, DV_F_DNSKEY_BAD_PROTOCOL, k, d);
 		}
-		if (!(k->flags & DV_DNSKEY_FLAG_ZONE)) {
-			snprintf(d, sizeof(d), "flags %u", k->flags);
+		if (!(dk->flags & DV_DNSKEY_FLAG_ZONE)) {
+			snprintf(d, sizeof(d), "flags %u", dk->flags);
 			ret = add_key(out, z, DV_F_DNSKEY_NOT_ZONE_KEY, k, d);
 		}
-		if (k->flags & DV_DNSKEY_FLAG_REVOKE)
+		if (k->revoked)
 			ret = add_key(out, z, DV_F_DNSKEY_REVOKED, k, NULL);
-		if (k->flags & DV_DNSKEY_FLAG_SEP)
+		if (dk->flags & DV_DNSKEY_FLAG_SEP)
 			sep = true;
 		if (ret == DV_OK)
 			ret = check_alg(out, z, k);
@@ -88,9 +90,9 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 		} else if (k->parse_ret == DV_OK) {
 			/* RSA below 2048 bits: RFC 8624 §3.1 and current key-size guidance.
 			 * The size comes from the keyset, which parsed every key once. */
-			bool rsa = k->alg == DV_ALG_RSASHA1 ||
-			           k->alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
-			           k->alg == DV_ALG_RSASHA256 || k->alg == DV_ALG_RSASHA512;
+			uint8_t alg = dk->algorithm;
+			bool rsa = alg == DV_ALG_RSASHA1 || alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
+			           alg == DV_ALG_RSASHA256 || alg == DV_ALG_RSASHA512;
 			if (rsa && k->bits < 2048) {
 				snprintf(d, sizeof(d), "RSA modulus of %u bits", k->bits);
 				ret = add_key(out, z, DV_F_DNSKEY_WEAK_KEY, k, d);
@@ -121,9 +123,10 @@ static int check_zone_ds(const dv_zone_t *z, dv_findings_t *out)
 		}
 		for (uint32_t j = 0; j < rs->rr_count && ret == DV_OK; j++) {
 			const dv_rr_t *rr = &z->rrs[rs->rr_first + j];
-			if (rr->rdlen < 4)
+			dv_ds_t ds;
+			if (dv_ds_parse(rr->rdata, rr->rdlen, &ds) != DV_OK)
 				continue;
-			dv_policy_t p = dv_digest_policy(rr->rdata[3]);
+			dv_policy_t p = dv_digest_policy(ds.digest_type);
 			if (p != DV_POLICY_MUST_NOT && p != DV_POLICY_UNKNOWN)
 				continue;
 			dv_finding_t f;
@@ -131,9 +134,9 @@ static int check_zone_ds(const dv_zone_t *z, dv_findings_t *out)
 			                                            : DV_F_DS_DIGEST_UNKNOWN);
 			dv_finding_set_owner(&f, z, rs->name);
 			f.type = KNOT_RRTYPE_DS;
-			f.keytag = (rr->rdata[0] << 8) | rr->rdata[1];
-			f.algorithm = rr->rdata[2];
-			snprintf(f.detail, sizeof(f.detail), "digest type %u", rr->rdata[3]);
+			f.keytag = ds.key_tag;
+			f.algorithm = ds.algorithm;
+			snprintf(f.detail, sizeof(f.detail), "digest type %u", ds.digest_type);
 			ret = dv_findings_add(out, &f);
 		}
 	}
@@ -159,10 +162,11 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 		any_anchor = true;
 		dv_finding_t f;
 		if (a->type == KNOT_RRTYPE_DS) {
-			if (a->rdlen < 4)
+			dv_ds_t dsr;
+			if (dv_ds_parse(a->rdata, a->rdlen, &dsr) != DV_OK)
 				continue;
-			uint16_t tag = (uint16_t)((a->rdata[0] << 8) | a->rdata[1]);
-			uint8_t alg = a->rdata[2], dt = a->rdata[3];
+			uint16_t tag = dsr.key_tag;
+			uint8_t alg = dsr.algorithm, dt = dsr.digest_type;
 			dv_policy_t p = dv_digest_policy(dt);
 			if (p == DV_POLICY_MUST_NOT || p == DV_POLICY_UNKNOWN) {
 				dv_finding_init(&f, p == DV_POLICY_MUST_NOT
@@ -181,10 +185,11 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 			}
 			bool hit = false, tag_hit = false;
 			for (size_t k = 0; k < ks->n; k++) {
-				if (ks->v[k].tag == tag)
+				const dv_dnskey_t *dk = &ks->v[k].dnskey;
+				if (dk->key_tag == tag)
 					tag_hit = true;
-				if (dv_ds_matches(z->origin, a->rdata, a->rdlen, ks->v[k].rdata,
-				                  ks->v[k].rdlen)) {
+				if (dv_ds_matches(z->origin, a->rdata, a->rdlen, dk->rdata,
+				                  dk->rdlen)) {
 					hit = true;
 					if (k < 256)
 						matched[k] = true;
@@ -193,7 +198,8 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 			if (!hit) {
 				bool alg_mismatch = false;
 				for (size_t k = 0; k < ks->n; k++)
-					alg_mismatch |= ks->v[k].tag == tag && ks->v[k].alg != alg;
+					alg_mismatch |= ks->v[k].dnskey.key_tag == tag &&
+					                ks->v[k].dnskey.algorithm != alg;
 				dv_finding_init(&f, alg_mismatch ? DV_F_DS_ALGORITHM_MISMATCH
 				                                 : DV_F_DS_NO_MATCHING_DNSKEY);
 				dv_finding_set_owner(&f, z, 0);
@@ -211,8 +217,9 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 		} else {
 			bool hit = false;
 			for (size_t k = 0; k < ks->n; k++) {
-				if (ks->v[k].rdlen == a->rdlen &&
-				    memcmp(ks->v[k].rdata, a->rdata, a->rdlen) == 0) {
+				const dv_dnskey_t *dk = &ks->v[k].dnskey;
+				if (dk->rdlen == a->rdlen &&
+				    memcmp(dk->rdata, a->rdata, a->rdlen) == 0) {
 					hit = true;
 					if (k < 256)
 						matched[k] = true;
@@ -222,8 +229,11 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 				dv_finding_init(&f, DV_F_DS_NO_MATCHING_DNSKEY);
 				dv_finding_set_owner(&f, z, 0);
 				f.type = KNOT_RRTYPE_DNSKEY;
+				dv_dnskey_t dk;
 				f.keytag = dv_keytag(a->rdata, a->rdlen);
-				f.algorithm = a->rdlen >= 4 ? a->rdata[3] : 0;
+				f.algorithm = dv_dnskey_parse(a->rdata, a->rdlen, &dk) == DV_OK
+				                  ? dk.algorithm
+				                  : 0;
 				snprintf(f.detail, sizeof(f.detail),
 				         "trust-anchor DNSKEY (line %u of --ds) not in the zone",
 				         a->line);
@@ -234,19 +244,29 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 	if (ret != DV_OK || !any_anchor || keys == NULL)
 		return ret;
 	/* Does a matched key validly sign the DNSKEY RRset? */
-	dv_buf_t buf;
-	dv_buf_init(&buf, (size_t)1 << 20);
+	dv_sigcache_t *cache = NULL;
+	verify_view_t view = {0};
+	if ((ret = dv_sigcache_new(0, &cache)) != DV_OK ||
+	    (ret = verify_view_build(&view, z->origin, KNOT_RRTYPE_DNSKEY, &z->rrs[keys->rr_first],
+	                             keys->rr_count, true)) != DV_OK)
+		goto out;
 	bool signed_by_anchor = false;
 	for (uint32_t i = 0; i < keys->sig_count && !signed_by_anchor; i++) {
-		const dv_rr_t *sig = &z->rrs[keys->sig_first + i];
-		const dv_keyent_t *signer = NULL;
-		if (dv_keyset_verify_rrset(ks, z, keys, sig, &buf, NULL, &signer) == DV_OK &&
-		    signer != NULL) {
+		const dv_rr_t *rr = &z->rrs[keys->sig_first + i];
+		const dv_keyset_key_t *signer = NULL;
+		dv_rrsig_t sig;
+		if (dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) != DV_OK)
+			continue;
+		dv_sig_verdict_t v = dv_sig_judge(cache, &view.view, &sig, ks, NULL, 0, &signer);
+		if (v == DV_SIG_ERROR) {
+			ret = DV_ENOMEM;
+			goto out;
+		}
+		if (dv_sig_verifies(v) && signer != NULL) {
 			size_t idx = (size_t)(signer - ks->v);
 			signed_by_anchor = idx < 256 && matched[idx];
 		}
 	}
-	dv_buf_free(&buf);
 	if (!signed_by_anchor) {
 		dv_finding_t f;
 		dv_finding_init(&f, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY);
@@ -256,19 +276,22 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 		         "no valid RRSIG over the DNSKEY RRset by a key the --ds records match");
 		ret = dv_findings_add(out, &f);
 	}
+out:
+	dv_sigcache_free(cache);
+	verify_view_clear(&view);
 	return ret;
 }
 
 int dv_check_keys(const dv_zone_t *z, const dv_verify_opts_t *o, dv_findings_t *out)
 {
 	dv_keyset_t ks;
-	int ret = dv_keyset_build(z, &ks);
+	int ret = verify_zone_keyset(z, &ks);
 	if (ret == DV_OK)
 		ret = check_dnskeys(z, &ks, out);
 	if (ret == DV_OK)
 		ret = check_zone_ds(z, out);
 	if (ret == DV_OK && o->ds != NULL)
 		ret = check_anchors(z, &ks, o->ds, out);
-	dv_keyset_free(&ks);
+	dv_keyset_clear(&ks);
 	return ret;
 }

@@ -124,9 +124,23 @@ static const lmsg_t *qmsg(lctx_t *c, long q)
 	return &c->msgs[q];
 }
 
-static uint16_t key_flags(const uint8_t *rd, uint16_t len)
+/* The key tag and algorithm a DS names, or a DNSKEY (trust anchor, CDNSKEY)
+ * has: -1 and 0 when the RDATA is too short. */
+static void key_of(uint16_t type, const uint8_t *rd, uint16_t len, int32_t *tag, uint8_t *alg)
 {
-	return len >= 2 ? (uint16_t)((rd[0] << 8) | rd[1]) : 0;
+	dv_ds_t ds;
+	dv_dnskey_t dk;
+	*tag = -1;
+	*alg = 0;
+	if ((type == KNOT_RRTYPE_DS || type == KNOT_RRTYPE_CDS) &&
+	    dv_ds_parse(rd, len, &ds) == DV_OK) {
+		*tag = ds.key_tag;
+		*alg = ds.algorithm;
+	} else if (type != KNOT_RRTYPE_DS && type != KNOT_RRTYPE_CDS &&
+	           dv_dnskey_parse(rd, len, &dk) == DV_OK) {
+		*tag = dk.key_tag;
+		*alg = dk.algorithm;
+	}
 }
 
 /* A temporary RRset of the given RDATAs (arena). */
@@ -159,6 +173,37 @@ static dv_live_server_t *live_server(dv_live_zone_t *zr, long server)
 
 /* ---- signatures ------------------------------------------------------------- */
 
+/* The key set of a DNSKEY RRset (NULL: none); its keys are parsed once per
+ * run, in the cache. */
+static int live_keyset(lctx_t *c, const lrrset_t *keys, dv_keyset_t *ks)
+{
+	int r = dv_keyset_build(ks, c->cache, keys ? keys->rd : NULL, keys ? keys->rdlen : NULL,
+	                        keys ? keys->n : 0);
+	if (r != DV_OK) {
+		dv_keyset_clear(ks);
+		c->err = r;
+	}
+	return r;
+}
+
+/* The one RRSIG check (src/dnssec) on signature i of set, for data of `zone`. */
+static dv_sig_verdict_t live_judge(lctx_t *c, const lrrset_t *set, size_t i, const uint8_t *zone,
+                                   const dv_keyset_t *ks, dv_rrsig_t *sig)
+{
+	c->res->sigs_checked++;
+	if (dv_rrsig_parse(set->sig[i], set->siglen[i], sig) != DV_OK)
+		return DV_SIG_MALFORMED;
+	dv_rrset_view_t view = {.owner = set->owner,
+	                        .type = set->type,
+	                        .rdata = set->rd,
+	                        .rdlen = set->rdlen,
+	                        .n = set->n};
+	dv_sig_verdict_t v = dv_sig_judge(c->cache, &view, sig, ks, zone, c->opts->now, NULL);
+	if (v == DV_SIG_ERROR)
+		c->err = DV_ENOMEM;
+	return v;
+}
+
 typedef struct {
 	bool valid; /*!< at least one signature valid now */
 	bool any_sig;
@@ -186,103 +231,110 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 		return v;
 	}
 	uint32_t algs_signed[8] = {0};
+	dv_keyset_t ks;
+	if (live_keyset(c, keys, &ks) != DV_OK)
+		return v;
 	for (uint16_t i = 0; i < set->nsig; i++) {
-		siginfo_t in;
-		sigres_t r = lsig_check(c, set, i, zone, keys, &in);
-		if (set->siglen[i] > 2)
-			algs_signed[set->sig[i][2] >> 5] |= 1u << (set->sig[i][2] & 31);
+		dv_rrsig_t sig;
+		dv_sig_verdict_t r = live_judge(c, set, i, zone, &ks, &sig);
+		int64_t inc, exp;
+		dv_rrsig_window(&sig, c->opts->now, &inc, &exp);
+		if (sig.rdata != NULL)
+			algs_signed[sig.algorithm >> 5] |= 1u << (sig.algorithm & 31);
 		dv_finding_t *f = NULL;
 		switch (r) {
-		case SIG_VALID: {
+		case DV_SIG_VALID: {
 			v.valid = true;
-			if (in.expiration > v.best_exp)
-				v.best_exp = in.expiration;
-			if (!zr->have_expiry || in.expiration < zr->earliest_expiry) {
+			if (exp > v.best_exp)
+				v.best_exp = exp;
+			if (!zr->have_expiry || exp < zr->earliest_expiry) {
 				zr->have_expiry = true;
-				zr->earliest_expiry = in.expiration;
+				zr->earliest_expiry = exp;
 			}
 			dv_live_server_t *ls = live_server(zr, server);
-			if (ls != NULL &&
-			    (!ls->have_expiry || in.expiration < ls->earliest_expiry)) {
+			if (ls != NULL && (!ls->have_expiry || exp < ls->earliest_expiry)) {
 				ls->have_expiry = true;
-				ls->earliest_expiry = in.expiration;
+				ls->earliest_expiry = exp;
 			}
-			int64_t left = in.expiration - c->opts->now;
+			int64_t left = exp - c->opts->now;
 			dv_code_t code = DV_F_COUNT;
 			if (left < c->opts->crit_secs)
 				code = DV_F_RRSIG_EXPIRES_CRITICAL;
 			else if (left < c->opts->warn_secs)
 				code = DV_F_RRSIG_EXPIRES_SOON;
 			if (code != DV_F_COUNT) {
-				dv_time_format(in.expiration, ts, sizeof(ts));
-				f = fnd(c, code, zi, server, set->owner, set->type, in.keytag,
-				        in.alg, "expires %s (%lld days left)", ts,
+				dv_time_format(exp, ts, sizeof(ts));
+				f = fnd(c, code, zi, server, set->owner, set->type, sig.key_tag,
+				        sig.algorithm, "expires %s (%lld days left)", ts,
 				        (long long)(left / 86400));
 			}
 			break;
 		}
-		case SIG_EXPIRED:
-		case SIG_NOTYET:
-			if (in.expiration < in.inception) {
-				/* RFC 4034 §3.1.5: such a window never opens. */
-				char ts2[32];
-				dv_time_format(in.inception, ts, sizeof(ts));
-				dv_time_format(in.expiration, ts2, sizeof(ts2));
-				f = fnd(c, DV_F_RRSIG_WINDOW_INVERTED, zi, server, set->owner,
-				        set->type, in.keytag, in.alg, "inception %s, expiration %s",
-				        ts, ts2);
-				break;
-			}
-			if (r == SIG_NOTYET) {
-				dv_time_format(in.inception, ts, sizeof(ts));
-				f = fnd(c, DV_F_RRSIG_NOT_YET_VALID, zi, server, set->owner,
-				        set->type, in.keytag, in.alg, "valid from %s", ts);
-				break;
-			}
-			dv_time_format(in.expiration, ts, sizeof(ts));
-			f = fnd(c, DV_F_RRSIG_EXPIRED, zi, server, set->owner, set->type, in.keytag,
-			        in.alg, "expired %s", ts);
+		case DV_SIG_WINDOW_INVERTED: {
+			/* RFC 4034 §3.1.5: such a window never opens. */
+			char ts2[32];
+			dv_time_format(inc, ts, sizeof(ts));
+			dv_time_format(exp, ts2, sizeof(ts2));
+			f = fnd(c, DV_F_RRSIG_WINDOW_INVERTED, zi, server, set->owner, set->type,
+			        sig.key_tag, sig.algorithm, "inception %s, expiration %s", ts, ts2);
 			break;
-		case SIG_BAD:
-			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type, in.keytag,
-			        in.alg, "signature does not verify with key %u", in.keytag);
+		}
+		case DV_SIG_NOT_YET_VALID:
+			dv_time_format(inc, ts, sizeof(ts));
+			f = fnd(c, DV_F_RRSIG_NOT_YET_VALID, zi, server, set->owner, set->type,
+			        sig.key_tag, sig.algorithm, "valid from %s", ts);
 			break;
-		case SIG_NOKEY:
+		case DV_SIG_EXPIRED:
+			dv_time_format(exp, ts, sizeof(ts));
+			f = fnd(c, DV_F_RRSIG_EXPIRED, zi, server, set->owner, set->type,
+			        sig.key_tag, sig.algorithm, "expired %s", ts);
+			break;
+		case DV_SIG_BAD:
+			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type,
+			        sig.key_tag, sig.algorithm, "signature does not verify with key %u",
+			        sig.key_tag);
+			break;
+		case DV_SIG_NO_KEY:
 			f = fnd(c, DV_F_RRSIG_NO_DNSKEY, zi, server, set->owner, set->type,
-			        in.keytag, in.alg, "no DNSKEY with tag %u, algorithm %u", in.keytag,
-			        in.alg);
+			        sig.key_tag, sig.algorithm, "no DNSKEY with tag %u, algorithm %u",
+			        sig.key_tag, sig.algorithm);
 			break;
-		case SIG_UNSUPPORTED:
+		case DV_SIG_UNSUPPORTED:
 			f = fnd(c, DV_F_RRSIG_UNSUPPORTED_ALGORITHM, zi, server, set->owner,
-			        set->type, in.keytag, in.alg, "algorithm %u", in.alg);
+			        set->type, sig.key_tag, sig.algorithm, "algorithm %u",
+			        sig.algorithm);
 			break;
-		case SIG_MALFORMED:
-			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type, in.keytag,
-			        in.alg, "RRSIG malformed, or its signer/labels do not fit");
+		case DV_SIG_MALFORMED:
+			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type,
+			        sig.key_tag, sig.algorithm,
+			        "RRSIG malformed, or its signer/labels do not fit");
+			break;
+		case DV_SIG_ERROR:
 			break;
 		}
 		if (f != NULL) {
-			if (r == SIG_VALID || r == SIG_EXPIRED) {
-				f->time = in.expiration;
-				f->seconds_left = in.expiration - c->opts->now;
-			} else if (r == SIG_NOTYET) {
-				f->time = in.inception;
+			if (r == DV_SIG_VALID || r == DV_SIG_EXPIRED) {
+				f->time = exp;
+				f->seconds_left = exp - c->opts->now;
+			} else if (r == DV_SIG_NOT_YET_VALID) {
+				f->time = inc;
 			}
 			emit(c, f);
 		}
 	}
+	dv_keyset_clear(&ks);
 	/* RFC 4035 §2.2: every algorithm of the apex DNSKEY RRset signs every RRset. */
 	for (uint16_t k = 0; keys != NULL && k < keys->n; k++) {
-		const uint8_t *kd = keys->rd[k];
-		uint16_t kl = keys->rdlen[k];
-		uint16_t fl = key_flags(kd, kl);
-		if (kl < 4 || !(fl & DV_DNSKEY_FLAG_ZONE) || (fl & DV_DNSKEY_FLAG_REVOKE))
+		dv_dnskey_t dk;
+		if (dv_dnskey_parse(keys->rd[k], keys->rdlen[k], &dk) != DV_OK ||
+		    !(dk.flags & DV_DNSKEY_FLAG_ZONE) || (dk.flags & DV_DNSKEY_FLAG_REVOKE))
 			continue;
-		if (!(algs_signed[kd[3] >> 5] & (1u << (kd[3] & 31)))) {
-			emit(c, fnd(c, DV_F_RRSIG_ALGORITHM_MISSING, zi, server, set->owner,
-			            set->type, -1, kd[3], "no RRSIG of algorithm %u (%s)", kd[3],
-			            dv_alg_name(kd[3])));
-			algs_signed[kd[3] >> 5] |= 1u << (kd[3] & 31);
+		uint8_t a = dk.algorithm;
+		if (!(algs_signed[a >> 5] & (1u << (a & 31)))) {
+			emit(c,
+			     fnd(c, DV_F_RRSIG_ALGORITHM_MISSING, zi, server, set->owner, set->type,
+			         -1, a, "no RRSIG of algorithm %u (%s)", a, dv_alg_name(a)));
+			algs_signed[a >> 5] |= 1u << (a & 31);
 		}
 	}
 	/* A cache may keep the RRset longer than its signature lives (RFC 4035 §5.3.3). */
@@ -361,7 +413,7 @@ static void collect_child(lctx_t *c, zctx_t *zc)
 				continue;
 			long *slot = NULL;
 			bool apex = knot_dname_is_case_equal(q->qname, z->dname);
-			if (!apex && q->qtype != 1)
+			if (!apex && q->qtype != KNOT_RRTYPE_A)
 				continue; /* a referral asked on the way down, not a probe of this
 				             zone */
 			if (!apex)
@@ -577,10 +629,12 @@ static void collect_parent(lctx_t *c, zctx_t *zc, const zstate_t *zs)
 	}
 }
 
-static bool ds_supported(const uint8_t *ds, uint16_t len)
+static bool ds_supported(const uint8_t *rd, uint16_t len)
 {
-	return len >= 4 && dv_alg_supported(ds[2]) &&
-	       (ds[3] == DV_DIGEST_SHA1 || ds[3] == DV_DIGEST_SHA256 || ds[3] == DV_DIGEST_SHA384);
+	dv_ds_t ds;
+	return dv_ds_parse(rd, len, &ds) == DV_OK && dv_alg_supported(ds.algorithm) &&
+	       (ds.digest_type == DV_DIGEST_SHA1 || ds.digest_type == DV_DIGEST_SHA256 ||
+	        ds.digest_type == DV_DIGEST_SHA384);
 }
 
 /* Whether a DS (or, for a DNSKEY trust anchor, a DNSKEY) designates the key. */
@@ -594,8 +648,10 @@ static bool anchor_matches(const uint8_t *zone, const lrrset_t *ds, uint16_t i, 
 
 static bool anchor_supported(const lrrset_t *ds, uint16_t i)
 {
+	dv_dnskey_t dk;
 	if (ds->type == KNOT_RRTYPE_DNSKEY)
-		return ds->rdlen[i] >= 4 && dv_alg_supported(ds->rd[i][3]);
+		return dv_dnskey_parse(ds->rd[i], ds->rdlen[i], &dk) == DV_OK &&
+		       dv_alg_supported(dk.algorithm);
 	return ds_supported(ds->rd[i], ds->rdlen[i]);
 }
 
@@ -616,13 +672,13 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 	const lrrset_t *keys = cs->keys;
 	if (keys == NULL || keys->n == 0) {
 		snprintf(why, wl, "server %s serves no DNSKEY RRset", srv_name(c, cs->server));
-		for (uint16_t i = 0; i < ds->n; i++)
+		for (uint16_t i = 0; i < ds->n; i++) {
+			int32_t tag;
+			uint8_t alg;
+			key_of(ds->type, ds->rd[i], ds->rdlen[i], &tag, &alg);
 			emit(c, fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone,
-			            KNOT_RRTYPE_DS,
-			            ds->type == KNOT_RRTYPE_DS ? (ds->rd[i][0] << 8 | ds->rd[i][1])
-			                                       : dv_keytag(ds->rd[i], ds->rdlen[i]),
-			            ds->type == KNOT_RRTYPE_DS ? ds->rd[i][2] : ds->rd[i][3],
-			            "the server has no DNSKEY RRset"));
+			            KNOT_RRTYPE_DS, tag, alg, "the server has no DNSKEY RRset"));
+		}
 		return DV_CHAIN_BOGUS;
 	}
 	lrrset_t *matched = mkset(c, zone, KNOT_RRTYPE_DNSKEY, keys->n);
@@ -642,10 +698,9 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 			}
 		}
 		if (!hit) {
-			int32_t tag = ds->type == KNOT_RRTYPE_DS
-			                  ? (ds->rd[i][0] << 8 | ds->rd[i][1])
-			                  : dv_keytag(ds->rd[i], ds->rdlen[i]);
-			uint8_t alg = ds->type == KNOT_RRTYPE_DS ? ds->rd[i][2] : ds->rd[i][3];
+			int32_t tag;
+			uint8_t alg;
+			key_of(ds->type, ds->rd[i], ds->rdlen[i], &tag, &alg);
 			emit(c,
 			     fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone, ds->type,
 			         tag, alg, "%s %d (algorithm %u) matches no DNSKEY",
@@ -658,20 +713,27 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 		return DV_CHAIN_BOGUS;
 	}
 	bool signed_by_sep = false, sep_sig_present = false;
+	dv_keyset_t ks;
+	if (live_keyset(c, matched, &ks) != DV_OK)
+		return DV_CHAIN_INDETERMINATE;
 	for (uint16_t i = 0; i < keys->nsig; i++) {
-		siginfo_t in;
-		sigres_t r = lsig_check(c, keys, i, zone, matched, &in);
-		if (r == SIG_VALID)
+		dv_rrsig_t sig;
+		dv_sig_verdict_t r = live_judge(c, keys, i, zone, &ks, &sig);
+		if (r == DV_SIG_VALID)
 			signed_by_sep = true;
-		if (r == SIG_EXPIRED || r == SIG_NOTYET)
+		else if (dv_sig_verifies(r))
 			sep_sig_present = true;
 	}
+	dv_keyset_clear(&ks);
 	if (!signed_by_sep) {
-		if (!sep_sig_present)
-			emit(c,
-			     fnd(c, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY, zc->zi, cs->server, zone,
-			         KNOT_RRTYPE_DNSKEY, dv_keytag(matched->rd[0], matched->rdlen[0]),
-			         matched->rd[0][3], "no valid RRSIG by a DS-matched key"));
+		if (!sep_sig_present) {
+			int32_t tag;
+			uint8_t alg;
+			key_of(KNOT_RRTYPE_DNSKEY, matched->rd[0], matched->rdlen[0], &tag, &alg);
+			emit(c, fnd(c, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY, zc->zi, cs->server, zone,
+			            KNOT_RRTYPE_DNSKEY, tag, alg,
+			            "no valid RRSIG by a DS-matched key"));
+		}
 		snprintf(why, wl, "the DNSKEY RRset on %s has no valid signature by a %s key%s",
 		         srv_name(c, cs->server),
 		         ds->type == KNOT_RRTYPE_DS ? "DS-matched" : "trust-anchor",
@@ -864,7 +926,8 @@ static uint32_t serial_of(lctx_t *c, zctx_t *zc, size_t s, bool *ok)
 	*ok = false;
 	if (soa == NULL || soa->n != 1)
 		return 0;
-	/* SOA RDATA: MNAME, RNAME, then SERIAL (RFC 1035 §3.3.13). */
+	/* SOA RDATA: MNAME, RNAME, then SERIAL (RFC 1035 §3.3.13); both names
+	 * are checked before libknot's accessor reads past them. */
 	const uint8_t *rd = soa->rd[0], *end = rd + soa->rdlen[0];
 	int a = knot_dname_wire_check(rd, end, NULL);
 	if (a <= 0)
@@ -872,9 +935,14 @@ static uint32_t serial_of(lctx_t *c, zctx_t *zc, size_t s, bool *ok)
 	int b = knot_dname_wire_check(rd + a, end, NULL);
 	if (b <= 0 || rd + a + b + 4 > end)
 		return 0;
-	const uint8_t *p = rd + a + b;
+	union {
+		knot_rdata_t rd;
+		uint8_t raw[sizeof(knot_rdata_t) + 2 * KNOT_DNAME_MAXLEN + 20];
+	} copy;
+	knot_rdata_init(&copy.rd,
+	                (uint16_t)(a + b + 20 < soa->rdlen[0] ? a + b + 20 : soa->rdlen[0]), rd);
 	*ok = true;
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+	return knot_soa_serial(&copy.rd);
 }
 
 /* RFC 1982 §3.2: whether serial a is newer than b. */
@@ -1039,18 +1107,19 @@ static void check_parent_ds(lctx_t *c, zctx_t *zc)
 		if (zc->pv[p].kind != V_DS || ds == NULL || ds->type != KNOT_RRTYPE_DS)
 			continue;
 		for (uint16_t i = 0; i < ds->n; i++) {
-			if (ds->rdlen[i] < 4)
+			dv_ds_t d;
+			if (dv_ds_parse(ds->rd[i], ds->rdlen[i], &d) != DV_OK)
 				continue;
-			dv_policy_t pol = dv_digest_policy(ds->rd[i][3]);
-			int32_t tag = ds->rd[i][0] << 8 | ds->rd[i][1];
+			dv_policy_t pol = dv_digest_policy(d.digest_type);
+			int32_t tag = d.key_tag;
 			if (pol == DV_POLICY_MUST_NOT)
 				emit(c, fnd(c, DV_F_DS_DIGEST_DEPRECATED, zc->zi, -1, zc->z->dname,
-				            KNOT_RRTYPE_DS, tag, ds->rd[i][2], "digest type %u",
-				            ds->rd[i][3]));
+				            KNOT_RRTYPE_DS, tag, d.algorithm, "digest type %u",
+				            d.digest_type));
 			else if (pol == DV_POLICY_UNKNOWN)
 				emit(c, fnd(c, DV_F_DS_DIGEST_UNKNOWN, zc->zi, -1, zc->z->dname,
-				            KNOT_RRTYPE_DS, tag, ds->rd[i][2], "digest type %u",
-				            ds->rd[i][3]));
+				            KNOT_RRTYPE_DS, tag, d.algorithm, "digest type %u",
+				            d.digest_type));
 		}
 	}
 }
@@ -1060,9 +1129,11 @@ static void check_algorithms(lctx_t *c, zctx_t *zc)
 	for (size_t s = 0; s < zc->ncs; s++) {
 		const lrrset_t *k = zc->cs[s].keys;
 		for (uint16_t i = 0; k != NULL && i < k->n; i++) {
-			if (k->rdlen[i] < 4)
+			int32_t tag;
+			uint8_t alg;
+			key_of(KNOT_RRTYPE_DNSKEY, k->rd[i], k->rdlen[i], &tag, &alg);
+			if (tag < 0)
 				continue;
-			uint8_t alg = k->rd[i][3];
 			dv_policy_t pol = dv_alg_policy(alg);
 			dv_code_t code = pol == DV_POLICY_MUST_NOT ? DV_F_ALGORITHM_PROHIBITED
 			                 : pol == DV_POLICY_NOT_RECOMMENDED
@@ -1071,8 +1142,7 @@ static void check_algorithms(lctx_t *c, zctx_t *zc)
 			                                            : DV_F_COUNT;
 			if (code != DV_F_COUNT)
 				emit(c, fnd(c, code, zc->zi, -1, zc->z->dname, KNOT_RRTYPE_DNSKEY,
-				            dv_keytag(k->rd[i], k->rdlen[i]), alg,
-				            "algorithm %u (%s)", alg, dv_alg_name(alg)));
+				            tag, alg, "algorithm %u (%s)", alg, dv_alg_name(alg)));
 		}
 	}
 }
@@ -1114,24 +1184,24 @@ static void check_cds(lctx_t *c, zctx_t *zc)
 					                  st->rdlen[i]) == 0))
 						hit = true;
 				}
-				int32_t tag = st->rdlen[i] >= 4
-				                  ? (st->type == KNOT_RRTYPE_CDS
-				                         ? (st->rd[i][0] << 8 | st->rd[i][1])
-				                         : dv_keytag(st->rd[i], st->rdlen[i]))
-				                  : -1;
+				int32_t tag;
+				uint8_t alg;
+				key_of(st->type, st->rd[i], st->rdlen[i], &tag, &alg);
 				if (!hit)
 					emit(c,
 					     fnd(c, DV_F_CDS_NO_MATCHING_DNSKEY, zc->zi, cs->server,
 					         zone, st->type, tag, 0, "key tag %d", tag));
 			}
 			/* RFC 7344 §4.1: signed by a key of the DNSKEY RRset. */
-			if (cs->keys != NULL) {
+			dv_keyset_t ks;
+			if (cs->keys != NULL && live_keyset(c, cs->keys, &ks) == DV_OK) {
 				bool ok = false;
 				for (uint16_t i = 0; i < st->nsig; i++) {
-					siginfo_t in;
-					if (lsig_check(c, st, i, zone, cs->keys, &in) == SIG_VALID)
+					dv_rrsig_t sig;
+					if (live_judge(c, st, i, zone, &ks, &sig) == DV_SIG_VALID)
 						ok = true;
 				}
+				dv_keyset_clear(&ks);
 				if (!ok)
 					emit(c, fnd(c, DV_F_CDS_UNSIGNED, zc->zi, cs->server, zone,
 					            st->type, -1, 0, "%s",
@@ -1184,9 +1254,11 @@ static void check_denial(lctx_t *c, zctx_t *zc)
 			/* RFC 9276 §3.1: 0 extra iterations; validators give up on high counts. */
 			for (size_t u = 0; ok && u < nused; u++) {
 				const lrrset_t *n3 = used[u];
-				if (n3->type != KNOT_RRTYPE_NSEC3 || n3->n == 0 || n3->rdlen[0] < 4)
+				dv_nsec3_params_t prm;
+				if (n3->type != KNOT_RRTYPE_NSEC3 || n3->n == 0 ||
+				    dv_nsec3_params_parse(n3->rd[0], n3->rdlen[0], &prm) != DV_OK)
 					continue;
-				unsigned it = (unsigned)(n3->rd[0][2] << 8 | n3->rd[0][3]);
+				unsigned it = prm.iterations;
 				if (it > 0)
 					emit(c, fnd(c, DV_F_NSEC3_ITERATIONS, zc->zi, cs->server,
 					            zone, KNOT_RRTYPE_NSEC3, -1, 0,
@@ -1376,8 +1448,7 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 	lctx_t c = {.snap = snap, .opts = opts, .res = out};
 	zstate_t *zs = NULL;
 	dv_arena_init(&c.arena, 0);
-	dv_buf_init(&c.sigdata, 0);
-	int r = vcache_new(&c.cache);
+	int r = dv_sigcache_new(DV_SIGCACHE_MEMO, &c.cache);
 	if (r != DV_OK)
 		goto fail;
 	r = DV_ENOMEM;
@@ -1404,6 +1475,7 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 			goto fail;
 		}
 	}
+	out->sigs_verified = dv_sigcache_verifications(c.cache);
 	/* Servers: distinct addresses, and those answering for some zone. */
 	if ((r = count_servers(snap, c.msgs, out)) != DV_OK)
 		goto fail;
@@ -1425,8 +1497,7 @@ fail:
 	free(c.zq_start);
 	free(c.msgs);
 	dv_findings_free(&c.raw);
-	vcache_free(c.cache);
-	dv_buf_free(&c.sigdata);
+	dv_sigcache_free(c.cache);
 	dv_arena_free(&c.arena);
 	return r;
 }

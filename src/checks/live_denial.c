@@ -6,6 +6,7 @@
 #include <libknot/libknot.h>
 
 #include "checks/live_int.h"
+#include "core/error.h"
 
 /* Canonical order of lowercase names (RFC 4034 §6.1). */
 static int ncmp(const uint8_t *a, const uint8_t *b)
@@ -165,17 +166,18 @@ static bool n3_parse(const lrrset_t *s, const uint8_t *zone, n3_t *o)
 		return false;
 	const uint8_t *rd = s->rd[0];
 	size_t len = s->rdlen[0];
-	if (len < 5)
+	dv_nsec3_params_t prm;
+	if (dv_nsec3_params_parse(rd, len, &prm) != DV_OK)
 		return false;
 	o->set = s;
-	o->alg = rd[0];
-	o->flags = rd[1];
-	o->iter = (uint16_t)((rd[2] << 8) | rd[3]);
-	o->saltlen = rd[4];
-	size_t off = 5 + o->saltlen;
+	o->alg = prm.algorithm;
+	o->flags = prm.flags;
+	o->iter = prm.iterations;
+	o->saltlen = prm.salt_len;
+	size_t off = prm.len;
 	if (off + 1 > len)
 		return false;
-	o->salt = rd + 5;
+	o->salt = prm.salt;
 	if (rd[off] != DV_NSEC3_HASH_LEN || off + 1 + DV_NSEC3_HASH_LEN > len)
 		return false;
 	memcpy(o->next, rd + off + 1, DV_NSEC3_HASH_LEN);

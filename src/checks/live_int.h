@@ -34,19 +34,16 @@ typedef struct {
 	uint16_t nsec[3];
 } lmsg_t;
 
-/* A cache of verification results and parsed keys, shared by every server
- * of a run: the same (RRset, RRSIG, key) is verified once. */
-typedef struct vcache vcache_t;
-
 typedef struct {
 	const dv_snapshot_t *snap;
 	const dv_live_opts_t *opts;
 	dv_arena_t arena;
 	lmsg_t *msgs; /*!< per snapshot query */
-	vcache_t *cache;
+	/*! Verdicts and parsed keys shared by every server of a run: the same
+	 *  (RRset, RRSIG, key) is verified once. */
+	dv_sigcache_t *cache;
 	dv_findings_t raw; /*!< findings before merging across servers */
 	dv_live_result_t *res;
-	dv_buf_t sigdata;
 	long *zq_index;       /*!< query indexes bucketed by zone */
 	long *zq_start;       /*!< zone z's queries: zq_index[zq_start[z] .. zq_start[z+1]) */
 	dv_finding_t scratch; /*!< the finding being built (fnd) */
@@ -56,30 +53,6 @@ typedef struct {
 /* live_msg.c */
 int lmsg_parse(lctx_t *c, const uint8_t *wire, size_t len, lmsg_t *out);
 const lrrset_t *lmsg_find(const lmsg_t *m, int sec, const uint8_t *owner, uint16_t type);
-int vcache_new(vcache_t **out);
-void vcache_free(vcache_t *vc);
-
-typedef enum {
-	SIG_VALID = 0,
-	SIG_BAD,         /*!< cryptographically invalid */
-	SIG_EXPIRED,     /*!< crypto valid, now > expiration */
-	SIG_NOTYET,      /*!< crypto valid, now < inception */
-	SIG_NOKEY,       /*!< no DNSKEY with its tag and algorithm */
-	SIG_UNSUPPORTED, /*!< algorithm not implemented */
-	SIG_MALFORMED,   /*!< RRSIG RDATA malformed or signer/labels wrong */
-} sigres_t;
-
-typedef struct {
-	uint16_t keytag;
-	uint8_t alg;
-	int64_t expiration, inception;
-	const uint8_t *key; /*!< the DNSKEY RDATA that verified it (SIG_VALID etc.) */
-	uint16_t keylen;
-} siginfo_t;
-
-/*! Check one RRSIG of `set` against the DNSKEY RDATAs `keys` of zone `signer`. */
-sigres_t lsig_check(lctx_t *c, const lrrset_t *set, size_t sig_index, const uint8_t *signer,
-                    const lrrset_t *keys, siginfo_t *info);
 
 /* live_denial.c */
 /*! Whether the authority section of m proves qname/qtype does not exist

@@ -191,6 +191,7 @@ int dv_cmd_verify(int argc, char **argv)
 	dv_verify_stats_t st;
 	opts.before_signatures = presign ? finish_presign : NULL;
 	opts.before_signatures_ctx = presign;
+	opts.presign = presign;
 	ret = dv_verify_zone(zone, &opts, &st, &findings);
 	if (prog.shown)
 		fputs("\r\033[K", stderr);

@@ -382,13 +382,9 @@ static void on_record(zs_scanner_t *s)
 			goto nomem;
 		ld->last = o;
 	}
-	/* RRSIG RDATA gets a scratch byte in front (dv_rrsig_scratch). */
-	bool sig = s->r_type == KNOT_RRTYPE_RRSIG;
-	uint8_t *rd = dv_arena_alloc(ld->arena, s->r_data_length + sig + 1);
+	uint8_t *rd = dv_arena_alloc(ld->arena, s->r_data_length + 1);
 	if (rd == NULL)
 		goto nomem;
-	if (sig)
-		*rd++ = 0;
 	memcpy(rd, s->r_data, s->r_data_length);
 	if (dv_rdata_canonicalize(s->r_type, rd, s->r_data_length) != DV_OK) {
 		set_error(ld, DV_EPARSE, file, line, "malformed RDATA");

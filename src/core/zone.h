@@ -121,14 +121,6 @@ typedef struct {
 #define DV_ZONE_PART_MIN  ((size_t)4 << 20)
 #define DV_ZONE_PARTS_MAX 8
 
-/*! One byte of scratch space before the RDATA of every RRSIG, zero after
- *  loading unless an on_run hook wrote it: a result per signature without a
- *  lookup structure. */
-static inline uint8_t *dv_rrsig_scratch(const dv_rr_t *rr)
-{
-	return (uint8_t *)(uintptr_t)(rr->rdata - 1);
-}
-
 /*!
  * Load and index a zone file.
  *

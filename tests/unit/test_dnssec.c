@@ -500,6 +500,141 @@ static void test_signature_vectors(void **state)
 }
 
 /*
+ * The one RRSIG check (dv_sig_judge) on every vector: each verdict from
+ * input made for it, the fields read through the RDATA views, and the
+ * cache's memo (a repeated check runs no second verification).
+ */
+static void test_sig_judge(void **state)
+{
+	for (size_t i = 0; i < NELEM(sig_vectors); i++) {
+		const sig_vector_t *v = &sig_vectors[i];
+		print_message("  %s\n", v->what);
+		parsed_t p;
+		parse_vector(v->text, &p);
+		dv_rrsig_t sig;
+		assert_int_equal(dv_rrsig_parse(p.sig->rdata, p.sig->rdlen, &sig), DV_OK);
+		assert_int_equal(sig.type_covered, p.covered);
+		assert_int_equal(sig.algorithm, v->alg);
+		assert_int_equal(sig.key_tag, dv_keytag(p.key->rdata, p.key->rdlen));
+		assert_ptr_equal(sig.signature, p.signature);
+		assert_int_equal(sig.signature_len, p.siglen);
+		assert_int_equal(dv_rrsig_type_covered(p.sig->rdata, p.sig->rdlen), p.covered);
+		dv_dnskey_t dk;
+		assert_int_equal(dv_dnskey_parse(p.key->rdata, p.key->rdlen, &dk), DV_OK);
+		assert_int_equal(dk.algorithm, v->alg);
+		assert_true(dk.flags & DV_DNSKEY_FLAG_ZONE);
+
+		dv_sigcache_t *cache = NULL;
+		assert_int_equal(dv_sigcache_new(DV_SIGCACHE_MEMO, &cache), DV_OK);
+		const uint8_t *krd[1] = {p.key->rdata};
+		uint16_t klen[1] = {p.key->rdlen};
+		dv_keyset_t ks, owned;
+		assert_int_equal(dv_keyset_build(&ks, cache, krd, klen, 1), DV_OK);
+		assert_int_equal(dv_keyset_build(&owned, NULL, krd, klen, 1), DV_OK);
+		assert_non_null(ks.v[0].key);
+		assert_int_equal(ks.v[0].bits, v->bits);
+		uint8_t zone[KNOT_DNAME_MAXLEN];
+		memcpy(zone, p.key->owner, knot_dname_size(p.key->owner));
+		dv_rrset_view_t set = {.owner = p.sig->owner,
+		                       .type = p.covered,
+		                       .rdata = p.rdatas,
+		                       .rdlen = p.rdlens,
+		                       .n = p.n};
+		int64_t inc = dv_rrsig_time(sig.inception, sig.inception);
+		int64_t exp = dv_rrsig_time(sig.expiration, inc);
+		const dv_keyset_key_t *signer = NULL;
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &ks, zone, inc + 1, &signer),
+		                 DV_SIG_VALID);
+		assert_ptr_equal(signer, &ks.v[0]);
+		assert_int_equal(dv_sigcache_verifications(cache), 1);
+		/* The memo: the same check again runs no verification. */
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &ks, zone, exp + 1, NULL),
+		                 DV_SIG_EXPIRED);
+		assert_int_equal(dv_sigcache_verifications(cache), 1);
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &owned, zone, inc - 1, NULL),
+		                 DV_SIG_NOT_YET_VALID);
+		/* No signer check without a zone; another zone is malformed. */
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &owned, NULL, inc + 1, NULL),
+		                 DV_SIG_VALID);
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &owned, (const uint8_t *)"\x03org",
+		                              inc + 1, NULL),
+		                 DV_SIG_MALFORMED);
+		/* An empty key set, and keys of another tag or algorithm: no key. */
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, NULL, zone, inc + 1, NULL),
+		                 DV_SIG_NO_KEY);
+		dv_rrsig_t other = sig;
+		other.key_tag++;
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &ks, zone, inc + 1, NULL),
+		                 DV_SIG_NO_KEY);
+		other = sig;
+		other.algorithm = 253; /* PRIVATEDNS */
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &ks, zone, inc + 1, NULL),
+		                 DV_SIG_UNSUPPORTED);
+		other = sig;
+		other.labels = (uint8_t)(knot_dname_labels(p.sig->owner, NULL) + 1);
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &ks, zone, inc + 1, NULL),
+		                 DV_SIG_MALFORMED);
+		/* Expiration before inception, and a flipped signature bit. */
+		uint8_t *rd = malloc(p.sig->rdlen);
+		assert_non_null(rd);
+		memcpy(rd, p.sig->rdata, p.sig->rdlen);
+		rd[p.sig->rdlen - 1] ^= 0x01;
+		assert_int_equal(dv_rrsig_parse(rd, p.sig->rdlen, &other), DV_OK);
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &ks, zone, inc + 1, NULL),
+		                 DV_SIG_BAD);
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &owned, zone, inc + 1, NULL),
+		                 DV_SIG_BAD);
+		other = sig;
+		other.expiration = sig.inception - 1; /* never open; the data no longer verifies */
+		assert_int_equal(dv_rrsig_window(&other, inc, NULL, NULL), DV_SIG_WINDOW_NEVER);
+		assert_int_equal(dv_rrsig_window(&sig, inc + 1, NULL, NULL), DV_SIG_WINDOW_OPEN);
+		assert_int_equal(dv_rrsig_window(&sig, exp + 1, NULL, NULL), DV_SIG_WINDOW_EXPIRED);
+		/* A key that is not a zone key verifies nothing (RFC 4034 §2.1.1). */
+		uint8_t *kd = malloc(p.key->rdlen);
+		assert_non_null(kd);
+		memcpy(kd, p.key->rdata, p.key->rdlen);
+		kd[0] &= (uint8_t) ~(DV_DNSKEY_FLAG_ZONE >> 8);
+		const uint8_t *krd2[1] = {kd};
+		dv_keyset_t nz;
+		assert_int_equal(dv_keyset_build(&nz, cache, krd2, klen, 1), DV_OK);
+		assert_null(nz.v[0].key);
+		assert_int_equal(nz.algs[v->alg], 0);
+		other = sig;
+		other.key_tag = nz.v[0].dnskey.key_tag;
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &nz, zone, inc + 1, NULL),
+		                 DV_SIG_NO_KEY);
+		dv_keyset_clear(&nz);
+		free(kd);
+		free(rd);
+		dv_keyset_clear(&ks);
+		dv_keyset_clear(&owned);
+		assert_null(owned.v);
+		dv_sigcache_free(cache);
+		dv_rrfile_free(&p.f);
+	}
+	/* Views of RDATA too short to hold their fields. */
+	dv_rrsig_t sig;
+	dv_dnskey_t dk;
+	dv_ds_t ds;
+	dv_nsec3_params_t n3;
+	const uint8_t z[24] = {0};
+	assert_int_equal(dv_rrsig_parse(z, DV_RRSIG_FIXED_LEN, &sig), DV_EPARSE);
+	assert_int_equal(dv_rrsig_type_covered(z, 1), 0);
+	assert_int_equal(dv_dnskey_parse(z, 3, &dk), DV_EPARSE);
+	assert_int_equal(dv_ds_parse(z, 3, &ds), DV_EPARSE);
+	assert_int_equal(dv_nsec3_params_parse(z, 4, &n3), DV_EPARSE);
+	const uint8_t salted[] = {1, 0, 0, 10, 4, 0xaa, 0xbb};
+	assert_int_equal(dv_nsec3_params_parse(salted, sizeof(salted), &n3), DV_EPARSE);
+	assert_int_equal(dv_nsec3_params_parse(salted, 5, &n3), DV_EPARSE);
+	const uint8_t ok3[] = {1, 1, 0, 10, 2, 0xaa, 0xbb, 20};
+	assert_int_equal(dv_nsec3_params_parse(ok3, sizeof(ok3), &n3), DV_OK);
+	assert_int_equal(n3.iterations, 10);
+	assert_int_equal(n3.flags, 1);
+	assert_int_equal(n3.salt_len, 2);
+	assert_int_equal(n3.len, 7);
+}
+
+/*
  * RFC 8080 §6 as published: the RRSIG text has no algorithm field (it does not
  * parse), and the signing script counted the root as a label, so the RRSIGs
  * say Labels 3 for example.com. (erratum 4935).  With the algorithm put back
@@ -1180,6 +1315,7 @@ int main(void)
 	    cmocka_unit_test(test_ds_digest_types),
 	    cmocka_unit_test(test_keytag_rsamd5),
 	    cmocka_unit_test(test_signature_vectors),
+	    cmocka_unit_test(test_sig_judge),
 	    cmocka_unit_test(test_rfc8080_as_published),
 	    cmocka_unit_test(test_ed25519_sign_and_wildcard),
 	    cmocka_unit_test(test_sigdata_layout),
