@@ -243,12 +243,11 @@ static dv_outcome_t classify(const dv_canary_mode_t *m, const dv_mode_result_t *
 
 static void add_finding(dv_audit_t *a, dv_resolver_result_t *rr, dv_code_t code, const char *detail)
 {
-	dv_finding_t f;
-	dv_finding_init(&f, code);
-	snprintf(f.server, sizeof(f.server), "%s", rr->address);
-	snprintf(f.zone, sizeof(f.zone), "%.255s", a->canary);
-	snprintf(f.detail, sizeof(f.detail), "%s", detail);
-	dv_findings_add(&rr->findings, &f);
+	uint8_t zone[KNOT_DNAME_MAXLEN];
+	dv_evidence_t ev = {.server = rr->address};
+	if (knot_dname_from_str(zone, a->canary, sizeof(zone)) != NULL)
+		ev.zone = zone;
+	dv_findings_add(&rr->findings, code, &ev, "%s", detail);
 }
 
 /* Comma-separated labels of the modes with outcome o, into buf. */
@@ -475,7 +474,7 @@ void dv_audit_free(dv_audit_t *a)
 		return;
 	for (size_t r = 0; r < a->len; r++) {
 		free(a->v[r].modes);
-		dv_findings_free(&a->v[r].findings);
+		dv_findings_clear(&a->v[r].findings);
 	}
 	free(a->v);
 	a->v = NULL;

@@ -70,6 +70,3 @@ void dv_presign_run(void *ctx, unsigned part, const uint8_t *origin, const uint8
                     const dv_rr_t *rrs, size_t n);
 void dv_presign_finish(dv_presign_t *presign);
 void dv_presign_free(dv_presign_t *presign);
-
-/*! Fill a finding's owner (presentation form) from a name index. */
-void dv_finding_set_owner(dv_finding_t *f, const dv_zone_t *zone, uint32_t name);

@@ -1,11 +1,10 @@
 /*
  * Internal helpers shared by the NSEC and NSEC3 checks (nsec.c, nsec3.c):
  * the expected type list of a name, type-bitmap comparison with a readable
- * difference, and findings with a formatted detail line.
+ * difference, and the evidence of a finding about a name.
  */
 #pragma once
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,18 +133,5 @@ static inline bool denial_bitmap_matches(const uint8_t *found, size_t flen,
 	return false;
 }
 
-/* Add a finding about name index `ni` with a formatted detail line. */
-__attribute__((format(printf, 6, 7))) static inline int
-denial_report(dv_findings_t *out, dv_code_t code, const dv_zone_t *z, uint32_t ni, uint16_t type,
-              const char *fmt, ...)
-{
-	dv_finding_t f;
-	dv_finding_init(&f, code);
-	dv_dname_to_str(z->names[ni].dname, f.owner, sizeof(f.owner));
-	f.type = type;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(f.detail, sizeof(f.detail), fmt, ap);
-	va_end(ap);
-	return dv_findings_add(out, &f);
-}
+/* The evidence of a finding about name index `ni` and an RR type. */
+#define DENIAL_AT(z, ni, t) (&(dv_evidence_t){.owner = (z)->names[(ni)].dname, .type = (t)})

@@ -55,33 +55,10 @@ typedef struct {
 
 /* ---- findings --------------------------------------------------------------- */
 
-__attribute__((format(printf, 9, 10))) static dv_finding_t *
-fnd(lctx_t *c, dv_code_t code, uint32_t zone, long server, const uint8_t *owner, uint16_t type,
-    int32_t keytag, uint8_t alg, const char *fmt, ...)
+/* The address of server s, or NULL (s < 0: no server). */
+static const char *srv_addr(lctx_t *c, long s)
 {
-	dv_finding_t *fp = &c->scratch;
-	dv_finding_init(fp, code);
-	snprintf(fp->zone, sizeof(fp->zone), "%s", c->snap->zones[zone].name);
-	if (server >= 0)
-		snprintf(fp->server, sizeof(fp->server), "%s", c->snap->servers[server].addr);
-	if (owner != NULL)
-		dv_snap_dname_str(owner, fp->owner, sizeof(fp->owner));
-	fp->type = type;
-	fp->keytag = keytag;
-	fp->algorithm = alg;
-	if (fmt != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(fp->detail, sizeof(fp->detail), fmt, ap);
-		va_end(ap);
-	}
-	return fp;
-}
-
-static void emit(lctx_t *c, const dv_finding_t *f)
-{
-	if (dv_findings_add(&c->raw, f) != DV_OK)
-		c->err = DV_ENOMEM;
+	return s < 0 ? NULL : c->snap->servers[s].addr;
 }
 
 static void type_str(uint16_t t, char *buf, size_t len)
@@ -226,8 +203,12 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 	v.any_sig = set->nsig > 0;
 	if (set->nsig == 0) {
 		if (want_sigs)
-			emit(c, fnd(c, DV_F_RRSIG_MISSING, zi, server, set->owner, set->type, -1, 0,
-			            "served without RRSIG"));
+			dv_findings_add(&c->raw, DV_F_RRSIG_MISSING,
+			                &(dv_evidence_t){.zone = c->snap->zones[zi].dname,
+			                                 .server = srv_addr(c, server),
+			                                 .owner = set->owner,
+			                                 .type = set->type},
+			                "served without RRSIG");
 		return v;
 	}
 	uint32_t algs_signed[8] = {0};
@@ -241,7 +222,21 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 		dv_rrsig_window(&sig, c->opts->now, &inc, &exp);
 		if (sig.rdata != NULL)
 			algs_signed[sig.algorithm >> 5] |= 1u << (sig.algorithm & 31);
-		dv_finding_t *f = NULL;
+		/* The evidence; the time is the one the verdict is about. */
+		dv_evidence_t ev = {.zone = zone,
+		                    .server = srv_addr(c, server),
+		                    .owner = set->owner,
+		                    .type = set->type,
+		                    .has_keytag = true,
+		                    .keytag = sig.key_tag,
+		                    .algorithm = sig.algorithm};
+		if (r == DV_SIG_VALID || r == DV_SIG_EXPIRED) {
+			ev.time = exp;
+			ev.seconds_left = exp - c->opts->now;
+		} else if (r == DV_SIG_NOT_YET_VALID) {
+			ev.time = inc;
+		}
+		char ts2[32];
 		switch (r) {
 		case DV_SIG_VALID: {
 			v.valid = true;
@@ -264,62 +259,46 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 				code = DV_F_RRSIG_EXPIRES_SOON;
 			if (code != DV_F_COUNT) {
 				dv_time_format(exp, ts, sizeof(ts));
-				f = fnd(c, code, zi, server, set->owner, set->type, sig.key_tag,
-				        sig.algorithm, "expires %s (%lld days left)", ts,
-				        (long long)(left / 86400));
+				dv_findings_add(&c->raw, code, &ev, "expires %s (%lld days left)",
+				                ts, (long long)(left / 86400));
 			}
 			break;
 		}
-		case DV_SIG_WINDOW_INVERTED: {
+		case DV_SIG_WINDOW_INVERTED:
 			/* RFC 4034 §3.1.5: such a window never opens. */
-			char ts2[32];
 			dv_time_format(inc, ts, sizeof(ts));
 			dv_time_format(exp, ts2, sizeof(ts2));
-			f = fnd(c, DV_F_RRSIG_WINDOW_INVERTED, zi, server, set->owner, set->type,
-			        sig.key_tag, sig.algorithm, "inception %s, expiration %s", ts, ts2);
+			dv_findings_add(&c->raw, DV_F_RRSIG_WINDOW_INVERTED, &ev,
+			                "inception %s, expiration %s", ts, ts2);
 			break;
-		}
 		case DV_SIG_NOT_YET_VALID:
 			dv_time_format(inc, ts, sizeof(ts));
-			f = fnd(c, DV_F_RRSIG_NOT_YET_VALID, zi, server, set->owner, set->type,
-			        sig.key_tag, sig.algorithm, "valid from %s", ts);
+			dv_findings_add(&c->raw, DV_F_RRSIG_NOT_YET_VALID, &ev, "valid from %s",
+			                ts);
 			break;
 		case DV_SIG_EXPIRED:
 			dv_time_format(exp, ts, sizeof(ts));
-			f = fnd(c, DV_F_RRSIG_EXPIRED, zi, server, set->owner, set->type,
-			        sig.key_tag, sig.algorithm, "expired %s", ts);
+			dv_findings_add(&c->raw, DV_F_RRSIG_EXPIRED, &ev, "expired %s", ts);
 			break;
 		case DV_SIG_BAD:
-			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type,
-			        sig.key_tag, sig.algorithm, "signature does not verify with key %u",
-			        sig.key_tag);
+			dv_findings_add(&c->raw, DV_F_RRSIG_INVALID, &ev,
+			                "signature does not verify with key %u", sig.key_tag);
 			break;
 		case DV_SIG_NO_KEY:
-			f = fnd(c, DV_F_RRSIG_NO_DNSKEY, zi, server, set->owner, set->type,
-			        sig.key_tag, sig.algorithm, "no DNSKEY with tag %u, algorithm %u",
-			        sig.key_tag, sig.algorithm);
+			dv_findings_add(&c->raw, DV_F_RRSIG_NO_DNSKEY, &ev,
+			                "no DNSKEY with tag %u, algorithm %u", sig.key_tag,
+			                sig.algorithm);
 			break;
 		case DV_SIG_UNSUPPORTED:
-			f = fnd(c, DV_F_RRSIG_UNSUPPORTED_ALGORITHM, zi, server, set->owner,
-			        set->type, sig.key_tag, sig.algorithm, "algorithm %u",
-			        sig.algorithm);
+			dv_findings_add(&c->raw, DV_F_RRSIG_UNSUPPORTED_ALGORITHM, &ev,
+			                "algorithm %u", sig.algorithm);
 			break;
 		case DV_SIG_MALFORMED:
-			f = fnd(c, DV_F_RRSIG_INVALID, zi, server, set->owner, set->type,
-			        sig.key_tag, sig.algorithm,
-			        "RRSIG malformed, or its signer/labels do not fit");
+			dv_findings_add(&c->raw, DV_F_RRSIG_INVALID, &ev,
+			                "RRSIG malformed, or its signer/labels do not fit");
 			break;
 		case DV_SIG_ERROR:
 			break;
-		}
-		if (f != NULL) {
-			if (r == DV_SIG_VALID || r == DV_SIG_EXPIRED) {
-				f->time = exp;
-				f->seconds_left = exp - c->opts->now;
-			} else if (r == DV_SIG_NOT_YET_VALID) {
-				f->time = inc;
-			}
-			emit(c, f);
 		}
 	}
 	dv_keyset_clear(&ks);
@@ -331,20 +310,27 @@ static vres_t validate(lctx_t *c, uint32_t zi, long server, const lrrset_t *set,
 			continue;
 		uint8_t a = dk.algorithm;
 		if (!(algs_signed[a >> 5] & (1u << (a & 31)))) {
-			emit(c,
-			     fnd(c, DV_F_RRSIG_ALGORITHM_MISSING, zi, server, set->owner, set->type,
-			         -1, a, "no RRSIG of algorithm %u (%s)", a, dv_alg_name(a)));
+			dv_findings_add(&c->raw, DV_F_RRSIG_ALGORITHM_MISSING,
+			                &(dv_evidence_t){.zone = c->snap->zones[zi].dname,
+			                                 .server = srv_addr(c, server),
+			                                 .owner = set->owner,
+			                                 .type = set->type,
+			                                 .algorithm = a},
+			                "no RRSIG of algorithm %u (%s)", a, dv_alg_name(a));
 			algs_signed[a >> 5] |= 1u << (a & 31);
 		}
 	}
 	/* A cache may keep the RRset longer than its signature lives (RFC 4035 §5.3.3). */
 	if (v.valid && (set->type == KNOT_RRTYPE_DNSKEY || set->type == KNOT_RRTYPE_DS) &&
 	    (int64_t)set->ttl > v.best_exp - c->opts->now) {
-		dv_finding_t *f = fnd(c, DV_F_TTL_EXCEEDS_VALIDITY, zi, server, set->owner,
-		                      set->type, -1, 0, "TTL %u s, signature valid %lld s more",
-		                      set->ttl, (long long)(v.best_exp - c->opts->now));
-		f->time = v.best_exp;
-		emit(c, f);
+		dv_findings_add(&c->raw, DV_F_TTL_EXCEEDS_VALIDITY,
+		                &(dv_evidence_t){.zone = zone,
+		                                 .server = srv_addr(c, server),
+		                                 .owner = set->owner,
+		                                 .type = set->type,
+		                                 .time = v.best_exp},
+		                "TTL %u s, signature valid %lld s more", set->ttl,
+		                (long long)(v.best_exp - c->opts->now));
 	}
 	return v;
 }
@@ -465,10 +451,14 @@ static void check_health(lctx_t *c, zctx_t *zc)
 		if (asked == 0)
 			continue;
 		if (answered == 0) {
-			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, 0, -1, 0, "%s",
-			            neterr == asked ? "network error on every query (no route, "
-			                              "port unreachable or connection refused)"
-			                            : "no answer over UDP or TCP (timeouts)"));
+			dv_findings_add(&c->raw, DV_F_SERVER_UNREACHABLE,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, srv),
+			                                 .owner = zone},
+			                "%s",
+			                neterr == asked ? "network error on every query (no route, "
+			                                  "port unreachable or connection refused)"
+			                                : "no answer over UDP or TCP (timeouts)");
 			continue;
 		}
 		const lmsg_t *m = qmsg(c, cs->soa);
@@ -477,35 +467,62 @@ static void check_health(lctx_t *c, zctx_t *zc)
 		if (m != NULL) {
 			const lrrset_t *soa = lmsg_find(m, LSEC_AN, zone, KNOT_RRTYPE_SOA);
 			if (m->rcode == KNOT_RCODE_REFUSED)
-				emit(c, fnd(c, DV_F_SERVER_REFUSED, zc->zi, srv, zone,
-				            KNOT_RRTYPE_SOA, -1, 0, "REFUSED for the zone's SOA"));
+				dv_findings_add(&c->raw, DV_F_SERVER_REFUSED,
+				                &(dv_evidence_t){.zone = zc->z->dname,
+				                                 .server = srv_addr(c, srv),
+				                                 .owner = zone,
+				                                 .type = KNOT_RRTYPE_SOA},
+				                "REFUSED for the zone's SOA");
 			else if (m->rcode == KNOT_RCODE_SERVFAIL)
-				emit(c, fnd(c, DV_F_SERVER_SERVFAIL, zc->zi, srv, zone,
-				            KNOT_RRTYPE_SOA, -1, 0, "SERVFAIL for the zone's SOA"));
+				dv_findings_add(&c->raw, DV_F_SERVER_SERVFAIL,
+				                &(dv_evidence_t){.zone = zc->z->dname,
+				                                 .server = srv_addr(c, srv),
+				                                 .owner = zone,
+				                                 .type = KNOT_RRTYPE_SOA},
+				                "SERVFAIL for the zone's SOA");
 			else if (m->rcode != KNOT_RCODE_NOERROR || !m->aa || soa == NULL)
-				emit(c, fnd(c, DV_F_SERVER_LAME, zc->zi, srv, zone, KNOT_RRTYPE_SOA,
-				            -1, 0, "no authoritative SOA (rcode %u, AA %d)",
-				            m->rcode, m->aa));
+				dv_findings_add(&c->raw, DV_F_SERVER_LAME,
+				                &(dv_evidence_t){.zone = zc->z->dname,
+				                                 .server = srv_addr(c, srv),
+				                                 .owner = zone,
+				                                 .type = KNOT_RRTYPE_SOA},
+				                "no authoritative SOA (rcode %u, AA %d)", m->rcode,
+				                m->aa);
 			else
 				cs->answering = true;
 		} else {
 			/* The SOA query went unanswered though others were answered. */
-			emit(c, fnd(c, DV_F_SERVER_UNREACHABLE, zc->zi, srv, zone, KNOT_RRTYPE_SOA,
-			            -1, 0, "%zu of %zu queries unanswered, the SOA among them",
-			            asked - answered, asked));
+			dv_findings_add(&c->raw, DV_F_SERVER_UNREACHABLE,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, srv),
+			                                 .owner = zone,
+			                                 .type = KNOT_RRTYPE_SOA},
+			                "%zu of %zu queries unanswered, the SOA among them",
+			                asked - answered, asked);
 		}
 		const dv_snap_query_t *qs = cs->soa >= 0 ? &c->snap->queries[cs->soa] : NULL;
 		if (udp_failed || (qs != NULL && qs->udp_truncated))
-			emit(c, fnd(c, DV_F_SERVER_UDP_FAILS, zc->zi, srv, zone, 0, -1, 0, "%s",
-			            udp_failed ? "UDP queries went unanswered, TCP worked"
-			                       : "even a small SOA answer is truncated over UDP"));
+			dv_findings_add(
+			    &c->raw, DV_F_SERVER_UDP_FAILS,
+			    &(dv_evidence_t){
+			        .zone = zc->z->dname, .server = srv_addr(c, srv), .owner = zone},
+			    "%s",
+			    udp_failed ? "UDP queries went unanswered, TCP worked"
+			               : "even a small SOA answer is truncated over UDP");
 		if (cs->tcp >= 0 && c->snap->queries[cs->tcp].status != DV_SNAP_OK && qs != NULL &&
 		    qs->status == DV_SNAP_OK && !qs->tcp)
-			emit(c, fnd(c, DV_F_SERVER_TCP_FAILS, zc->zi, srv, zone, KNOT_RRTYPE_SOA,
-			            -1, 0, "the SOA query over TCP went unanswered"));
+			dv_findings_add(&c->raw, DV_F_SERVER_TCP_FAILS,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, srv),
+			                                 .owner = zone,
+			                                 .type = KNOT_RRTYPE_SOA},
+			                "the SOA query over TCP went unanswered");
 		if (edns_broken && cs->answering)
-			emit(c, fnd(c, DV_F_SERVER_EDNS_BROKEN, zc->zi, srv, zone, 0, -1, 0,
-			            "answer to an EDNS query without OPT, or FORMERR/BADVERS"));
+			dv_findings_add(&c->raw, DV_F_SERVER_EDNS_BROKEN,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, srv),
+			                                 .owner = zone},
+			                "answer to an EDNS query without OPT, or FORMERR/BADVERS");
 		if (cs->answering) {
 			long qv[] = {cs->soa, cs->ns, cs->dnskey, cs->nx, cs->nodata};
 			for (size_t k = 0; k < sizeof(qv) / sizeof(qv[0]); k++) {
@@ -623,8 +640,13 @@ static void collect_parent(lctx_t *c, zctx_t *zc, const zstate_t *zs)
 			v->kind = V_BOGUS;
 			snprintf(v->why, sizeof(v->why),
 			         "no valid proof that the DS is absent (%.100s)", why);
-			emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, (uint32_t)z->parent, v->server,
-			            zone, KNOT_RRTYPE_DS, -1, 0, "NODATA for DS: %s", why));
+			dv_findings_add(
+			    &c->raw, DV_F_DENIAL_PROOF_INVALID,
+			    &(dv_evidence_t){.zone = c->snap->zones[(uint32_t)z->parent].dname,
+			                     .server = srv_addr(c, v->server),
+			                     .owner = zone,
+			                     .type = KNOT_RRTYPE_DS},
+			    "NODATA for DS: %s", why);
 		}
 	}
 }
@@ -676,8 +698,15 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 			int32_t tag;
 			uint8_t alg;
 			key_of(ds->type, ds->rd[i], ds->rdlen[i], &tag, &alg);
-			emit(c, fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone,
-			            KNOT_RRTYPE_DS, tag, alg, "the server has no DNSKEY RRset"));
+			dv_findings_add(&c->raw, DV_F_DS_NO_MATCHING_DNSKEY,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, cs->server),
+			                                 .owner = zone,
+			                                 .type = KNOT_RRTYPE_DS,
+			                                 .has_keytag = tag >= 0,
+			                                 .keytag = (uint16_t)tag,
+			                                 .algorithm = alg},
+			                "the server has no DNSKEY RRset");
 		}
 		return DV_CHAIN_BOGUS;
 	}
@@ -701,10 +730,17 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 			int32_t tag;
 			uint8_t alg;
 			key_of(ds->type, ds->rd[i], ds->rdlen[i], &tag, &alg);
-			emit(c,
-			     fnd(c, DV_F_DS_NO_MATCHING_DNSKEY, zc->zi, cs->server, zone, ds->type,
-			         tag, alg, "%s %d (algorithm %u) matches no DNSKEY",
-			         ds->type == KNOT_RRTYPE_DS ? "DS" : "trust anchor key", tag, alg));
+			dv_findings_add(&c->raw, DV_F_DS_NO_MATCHING_DNSKEY,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, cs->server),
+			                                 .owner = zone,
+			                                 .type = ds->type,
+			                                 .has_keytag = tag >= 0,
+			                                 .keytag = (uint16_t)tag,
+			                                 .algorithm = alg},
+			                "%s %d (algorithm %u) matches no DNSKEY",
+			                ds->type == KNOT_RRTYPE_DS ? "DS" : "trust anchor key", tag,
+			                alg);
 		}
 	}
 	if (matched->n == 0) {
@@ -730,9 +766,15 @@ static dv_chain_status_t eval_ds(lctx_t *c, zctx_t *zc, csrv_t *cs, const pvar_t
 			int32_t tag;
 			uint8_t alg;
 			key_of(KNOT_RRTYPE_DNSKEY, matched->rd[0], matched->rdlen[0], &tag, &alg);
-			emit(c, fnd(c, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY, zc->zi, cs->server, zone,
-			            KNOT_RRTYPE_DNSKEY, tag, alg,
-			            "no valid RRSIG by a DS-matched key"));
+			dv_findings_add(&c->raw, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, cs->server),
+			                                 .owner = zone,
+			                                 .type = KNOT_RRTYPE_DNSKEY,
+			                                 .has_keytag = tag >= 0,
+			                                 .keytag = (uint16_t)tag,
+			                                 .algorithm = alg},
+			                "no valid RRSIG by a DS-matched key");
 		}
 		snprintf(why, wl, "the DNSKEY RRset on %s has no valid signature by a %s key%s",
 		         srv_name(c, cs->server),
@@ -833,8 +875,11 @@ static void eval_chain(lctx_t *c, zctx_t *zc, zstate_t *zs)
 			set_status(zr, best, first_why);
 	}
 	if (any_nods && zr->signed_zone && zr->status == DV_CHAIN_INSECURE)
-		emit(c, fnd(c, DV_F_ISLAND_OF_SECURITY, zc->zi, -1, zone, KNOT_RRTYPE_DNSKEY, -1, 0,
-		            "the zone serves DNSKEYs but its parent has no DS for it"));
+		dv_findings_add(&c->raw, DV_F_ISLAND_OF_SECURITY,
+		                &(dv_evidence_t){.zone = zc->z->dname,
+		                                 .owner = zone,
+		                                 .type = KNOT_RRTYPE_DNSKEY},
+		                "the zone serves DNSKEYs but its parent has no DS for it");
 	(void)zs;
 }
 
@@ -856,10 +901,13 @@ static void check_apex_sigs(lctx_t *c, zctx_t *zc)
 			continue;
 		if (!cs->any_sigs || cs->keys == NULL) {
 			/* One finding says it all; no RRSIG_MISSING per RRset. */
-			emit(c,
-			     fnd(c, DV_F_SERVER_NO_DNSSEC, zc->zi, cs->server, zone, 0, -1, 0, "%s",
-			         cs->keys == NULL ? "no DNSKEY RRset and no RRSIGs served"
-			                          : "no RRSIGs in answers with DO"));
+			dv_findings_add(&c->raw, DV_F_SERVER_NO_DNSSEC,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, cs->server),
+			                                 .owner = zone},
+			                "%s",
+			                cs->keys == NULL ? "no DNSKEY RRset and no RRSIGs served"
+			                                 : "no RRSIGs in answers with DO");
 			continue;
 		}
 		struct {
@@ -1019,9 +1067,13 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 		bool ok;
 		uint32_t ser = zc->cs[s].answering ? serial_of(c, zc, s, &ok) : (ok = false, 0);
 		if (ok && ser != newest)
-			emit(c, fnd(c, DV_F_SERVERS_SERIAL_DIFFER, zc->zi, zc->cs[s].server, zone,
-			            KNOT_RRTYPE_SOA, -1, 0, "serial %u, while %s serves %u", ser,
-			            srv_name(c, (uint32_t)newest_srv), newest));
+			dv_findings_add(&c->raw, DV_F_SERVERS_SERIAL_DIFFER,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, zc->cs[s].server),
+			                                 .owner = zone,
+			                                 .type = KNOT_RRTYPE_SOA},
+			                "serial %u, while %s serves %u", ser,
+			                srv_name(c, (uint32_t)newest_srv), newest);
 	}
 	/* DNSKEY and NS sets: the servers outside the majority. */
 	struct {
@@ -1037,9 +1089,14 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 		long maj = majority(c, zc, use, cmp[k].fn);
 		for (size_t s = 0; maj >= 0 && s < zc->ncs; s++)
 			if (use[s] && !cmp[k].fn(c, zc, (size_t)maj, s))
-				emit(c, fnd(c, cmp[k].code, zc->zi, zc->cs[s].server, zone,
-				            cmp[k].type, -1, 0, "differs from the set %s serves",
-				            srv_name(c, zc->cs[maj].server)));
+				dv_findings_add(
+				    &c->raw, cmp[k].code,
+				    &(dv_evidence_t){.zone = zc->z->dname,
+				                     .server = srv_addr(c, zc->cs[s].server),
+				                     .owner = zone,
+				                     .type = cmp[k].type},
+				    "differs from the set %s serves",
+				    srv_name(c, zc->cs[maj].server));
 	}
 	/* RRSIG presence: unsigned answers where other servers sign. */
 	bool someone_signs = false;
@@ -1048,8 +1105,11 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 			someone_signs = true;
 	for (size_t s = 0; s < zc->ncs && someone_signs; s++)
 		if (zc->cs[s].answering && !zc->cs[s].any_sigs)
-			emit(c, fnd(c, DV_F_SERVERS_RRSIG_DIFFER, zc->zi, zc->cs[s].server, zone, 0,
-			            -1, 0, "answers carry no RRSIG while other servers sign"));
+			dv_findings_add(&c->raw, DV_F_SERVERS_RRSIG_DIFFER,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, zc->cs[s].server),
+			                                 .owner = zone},
+			                "answers carry no RRSIG while other servers sign");
 	/* Parent's delegation NS set against the child's apex NS set (RFC 1034 §4.2.2). */
 	for (size_t s = 0; s < zc->ncs; s++)
 		use[s] = zc->cs[s].answering && ans(c, zc, zc->cs[s].ns, KNOT_RRTYPE_NS) != NULL;
@@ -1069,8 +1129,12 @@ static void check_consistency(lctx_t *c, zctx_t *zc)
 			char a[400], b[400];
 			names_of(pns, a, sizeof(a));
 			names_of(child, b, sizeof(b));
-			emit(c, fnd(c, DV_F_PARENT_CHILD_NS_DIFFER, zc->zi, q->server, zone,
-			            KNOT_RRTYPE_NS, -1, 0, "parent: %.200s; child: %.200s", a, b));
+			dv_findings_add(&c->raw, DV_F_PARENT_CHILD_NS_DIFFER,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, q->server),
+			                                 .owner = zone,
+			                                 .type = KNOT_RRTYPE_NS},
+			                "parent: %.200s; child: %.200s", a, b);
 		}
 	}
 }
@@ -1095,11 +1159,14 @@ static void check_parent_ds(lctx_t *c, zctx_t *zc)
 		if ((x->kind == V_DS || x->kind == V_NODS) &&
 		    (y->kind == V_DS || y->kind == V_NODS) &&
 		    !(x->kind == y->kind && set_equal(x->ds, y->ds)))
-			emit(c, fnd(c, DV_F_PARENT_DS_DIFFER, zc->zi, y->server, zc->z->dname,
-			            KNOT_RRTYPE_DS, -1, 0,
-			            "serves another DS RRset (%u records) than %s (%u records)",
-			            y->ds ? y->ds->n : 0, srv_name(c, x->server),
-			            x->ds ? x->ds->n : 0));
+			dv_findings_add(&c->raw, DV_F_PARENT_DS_DIFFER,
+			                &(dv_evidence_t){.zone = zc->z->dname,
+			                                 .server = srv_addr(c, y->server),
+			                                 .owner = zc->z->dname,
+			                                 .type = KNOT_RRTYPE_DS},
+			                "serves another DS RRset (%u records) than %s (%u records)",
+			                y->ds ? y->ds->n : 0, srv_name(c, x->server),
+			                x->ds ? x->ds->n : 0);
 	}
 	/* RFC 8624 §3.3 digest policy. */
 	for (size_t p = 0; p < zc->npv; p++) {
@@ -1113,13 +1180,23 @@ static void check_parent_ds(lctx_t *c, zctx_t *zc)
 			dv_policy_t pol = dv_digest_policy(d.digest_type);
 			int32_t tag = d.key_tag;
 			if (pol == DV_POLICY_MUST_NOT)
-				emit(c, fnd(c, DV_F_DS_DIGEST_DEPRECATED, zc->zi, -1, zc->z->dname,
-				            KNOT_RRTYPE_DS, tag, d.algorithm, "digest type %u",
-				            d.digest_type));
+				dv_findings_add(&c->raw, DV_F_DS_DIGEST_DEPRECATED,
+				                &(dv_evidence_t){.zone = zc->z->dname,
+				                                 .owner = zc->z->dname,
+				                                 .type = KNOT_RRTYPE_DS,
+				                                 .has_keytag = tag >= 0,
+				                                 .keytag = (uint16_t)tag,
+				                                 .algorithm = d.algorithm},
+				                "digest type %u", d.digest_type);
 			else if (pol == DV_POLICY_UNKNOWN)
-				emit(c, fnd(c, DV_F_DS_DIGEST_UNKNOWN, zc->zi, -1, zc->z->dname,
-				            KNOT_RRTYPE_DS, tag, d.algorithm, "digest type %u",
-				            d.digest_type));
+				dv_findings_add(&c->raw, DV_F_DS_DIGEST_UNKNOWN,
+				                &(dv_evidence_t){.zone = zc->z->dname,
+				                                 .owner = zc->z->dname,
+				                                 .type = KNOT_RRTYPE_DS,
+				                                 .has_keytag = tag >= 0,
+				                                 .keytag = (uint16_t)tag,
+				                                 .algorithm = d.algorithm},
+				                "digest type %u", d.digest_type);
 		}
 	}
 }
@@ -1141,8 +1218,14 @@ static void check_algorithms(lctx_t *c, zctx_t *zc)
 			                 : pol == DV_POLICY_UNKNOWN ? DV_F_ALGORITHM_UNKNOWN
 			                                            : DV_F_COUNT;
 			if (code != DV_F_COUNT)
-				emit(c, fnd(c, code, zc->zi, -1, zc->z->dname, KNOT_RRTYPE_DNSKEY,
-				            tag, alg, "algorithm %u (%s)", alg, dv_alg_name(alg)));
+				dv_findings_add(&c->raw, code,
+				                &(dv_evidence_t){.zone = zc->z->dname,
+				                                 .owner = zc->z->dname,
+				                                 .type = KNOT_RRTYPE_DNSKEY,
+				                                 .has_keytag = tag >= 0,
+				                                 .keytag = (uint16_t)tag,
+				                                 .algorithm = alg},
+				                "algorithm %u (%s)", alg, dv_alg_name(alg));
 		}
 	}
 }
@@ -1170,8 +1253,13 @@ static void check_cds(lctx_t *c, zctx_t *zc)
 				continue;
 			for (uint16_t i = 0; i < st->n; i++) {
 				if (cds_delete(st, i)) {
-					emit(c, fnd(c, DV_F_CDS_DELETE, zc->zi, cs->server, zone,
-					            st->type, -1, 0, "RFC 8078 delete form"));
+					dv_findings_add(
+					    &c->raw, DV_F_CDS_DELETE,
+					    &(dv_evidence_t){.zone = zc->z->dname,
+					                     .server = srv_addr(c, cs->server),
+					                     .owner = zone,
+					                     .type = st->type},
+					    "RFC 8078 delete form");
 					continue;
 				}
 				bool hit = false;
@@ -1188,9 +1276,15 @@ static void check_cds(lctx_t *c, zctx_t *zc)
 				uint8_t alg;
 				key_of(st->type, st->rd[i], st->rdlen[i], &tag, &alg);
 				if (!hit)
-					emit(c,
-					     fnd(c, DV_F_CDS_NO_MATCHING_DNSKEY, zc->zi, cs->server,
-					         zone, st->type, tag, 0, "key tag %d", tag));
+					dv_findings_add(
+					    &c->raw, DV_F_CDS_NO_MATCHING_DNSKEY,
+					    &(dv_evidence_t){.zone = zc->z->dname,
+					                     .server = srv_addr(c, cs->server),
+					                     .owner = zone,
+					                     .type = st->type,
+					                     .has_keytag = tag >= 0,
+					                     .keytag = (uint16_t)tag},
+					    "key tag %d", tag);
 			}
 			/* RFC 7344 §4.1: signed by a key of the DNSKEY RRset. */
 			dv_keyset_t ks;
@@ -1203,9 +1297,13 @@ static void check_cds(lctx_t *c, zctx_t *zc)
 				}
 				dv_keyset_clear(&ks);
 				if (!ok)
-					emit(c, fnd(c, DV_F_CDS_UNSIGNED, zc->zi, cs->server, zone,
-					            st->type, -1, 0, "%s",
-					            st->nsig ? "no valid RRSIG" : "no RRSIG"));
+					dv_findings_add(
+					    &c->raw, DV_F_CDS_UNSIGNED,
+					    &(dv_evidence_t){.zone = zc->z->dname,
+					                     .server = srv_addr(c, cs->server),
+					                     .owner = zone,
+					                     .type = st->type},
+					    "%s", st->nsig ? "no valid RRSIG" : "no RRSIG");
 			}
 		}
 	}
@@ -1248,9 +1346,12 @@ static void check_denial(lctx_t *c, zctx_t *zc)
 				}
 			}
 			if (!ok)
-				emit(c, fnd(c, DV_F_DENIAL_PROOF_INVALID, zc->zi, cs->server,
-				            m->qname, m->qtype, -1, 0, "%s: %s",
-				            nx ? "NXDOMAIN" : "NODATA", why));
+				dv_findings_add(&c->raw, DV_F_DENIAL_PROOF_INVALID,
+				                &(dv_evidence_t){.zone = zc->z->dname,
+				                                 .server = srv_addr(c, cs->server),
+				                                 .owner = m->qname,
+				                                 .type = m->qtype},
+				                "%s: %s", nx ? "NXDOMAIN" : "NODATA", why);
 			/* RFC 9276 §3.1: 0 extra iterations; validators give up on high counts. */
 			for (size_t u = 0; ok && u < nused; u++) {
 				const lrrset_t *n3 = used[u];
@@ -1260,9 +1361,13 @@ static void check_denial(lctx_t *c, zctx_t *zc)
 					continue;
 				unsigned it = prm.iterations;
 				if (it > 0)
-					emit(c, fnd(c, DV_F_NSEC3_ITERATIONS, zc->zi, cs->server,
-					            zone, KNOT_RRTYPE_NSEC3, -1, 0,
-					            "%u additional iterations", it));
+					dv_findings_add(
+					    &c->raw, DV_F_NSEC3_ITERATIONS,
+					    &(dv_evidence_t){.zone = zc->z->dname,
+					                     .server = srv_addr(c, cs->server),
+					                     .owner = zone,
+					                     .type = KNOT_RRTYPE_NSEC3},
+					    "%u additional iterations", it);
 				break;
 			}
 		}
@@ -1331,7 +1436,10 @@ static void check_zone(lctx_t *c, uint32_t zi, zstate_t *zs)
 	                 : zr->status == DV_CHAIN_INDETERMINATE ? DV_F_CHAIN_INDETERMINATE
 	                                                        : DV_F_COUNT;
 	if (code != DV_F_COUNT)
-		emit(c, fnd(c, code, zi, -1, zc.z->dname, 0, -1, 0, "%s", zr->reason));
+		dv_findings_add(
+		    &c->raw, code,
+		    &(dv_evidence_t){.zone = c->snap->zones[zi].dname, .owner = zc.z->dname}, "%s",
+		    zr->reason);
 }
 
 /* ---- merging across servers ------------------------------------------------- */
@@ -1340,9 +1448,9 @@ static int cmp_but_server(const dv_finding_t *a, const dv_finding_t *b)
 {
 	if (a->code != b->code)
 		return a->code < b->code ? -1 : 1;
-	int r = strcmp(a->zone, b->zone);
+	int r = dv_finding_name_cmp(a->zone, b->zone);
 	if (r == 0)
-		r = strcmp(a->owner, b->owner);
+		r = dv_finding_name_cmp(a->owner, b->owner);
 	if (r == 0 && a->type != b->type)
 		r = a->type < b->type ? -1 : 1;
 	if (r == 0 && a->keytag != b->keytag)
@@ -1364,7 +1472,7 @@ static int cmp_merge(const void *pa, const void *pb)
 }
 
 /* The same finding from several servers becomes one, naming them all. */
-static int merge(dv_findings_t *raw, dv_findings_t *out)
+static void merge(dv_findings_t *raw, dv_findings_t *out)
 {
 	if (raw->len > 1)
 		qsort(raw->v, raw->len, sizeof(*raw->v), cmp_merge);
@@ -1372,28 +1480,40 @@ static int merge(dv_findings_t *raw, dv_findings_t *out)
 		size_t j = i + 1;
 		while (j < raw->len && cmp_but_server(&raw->v[i], &raw->v[j]) == 0)
 			j++;
-		dv_finding_t f = raw->v[i];
+		const dv_finding_t *f = &raw->v[i];
+		char servers[DV_FINDING_SERVER_MAX];
+		snprintf(servers, sizeof(servers), "%s", f->server);
 		if (j - i > 1) {
-			size_t len = strlen(f.server);
+			size_t len = strlen(servers);
 			size_t k;
 			for (k = i + 1; k < j; k++) {
 				if (strcmp(raw->v[k].server, raw->v[k - 1].server) == 0)
 					continue;
 				size_t add = strlen(raw->v[k].server) + 1;
-				if (len + add + 8 >= sizeof(f.server))
+				if (len + add + 8 >= sizeof(servers))
 					break;
-				snprintf(f.server + len, sizeof(f.server) - len, ",%s",
+				snprintf(servers + len, sizeof(servers) - len, ",%s",
 				         raw->v[k].server);
 				len += add;
 			}
 			if (k < j)
-				snprintf(f.server + len, sizeof(f.server) - len, ",+%zu", j - k);
+				snprintf(servers + len, sizeof(servers) - len, ",+%zu", j - k);
 		}
-		if (dv_findings_add(out, &f) != DV_OK)
-			return DV_ENOMEM;
+		dv_evidence_t ev = {.owner = f->owner,
+		                    .zone = f->zone,
+		                    .server = servers,
+		                    .type = f->type,
+		                    .algorithm = f->algorithm,
+		                    .has_keytag = f->keytag >= 0,
+		                    .keytag = (uint16_t)f->keytag,
+		                    .time = f->time,
+		                    .seconds_left = f->seconds_left};
+		dv_findings_add(out, f->code, &ev, f->detail[0] ? "%s" : NULL, f->detail);
 		i = j;
 	}
-	return DV_OK;
+	/* Beyond the raw list's ceiling, counted per server. */
+	for (int c = 0; c < DV_F_COUNT; c++)
+		out->dropped[c] += raw->dropped[c];
 }
 
 /* ---- entry ------------------------------------------------------------------ */
@@ -1446,6 +1566,9 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 {
 	memset(out, 0, sizeof(*out));
 	lctx_t c = {.snap = snap, .opts = opts, .res = out};
+	/* Before merging, one finding per server: room for every server of a
+	 * zone under the ceiling the merged list keeps. */
+	c.raw.limit = (size_t)DV_FINDINGS_PER_CODE * DV_SNAP_MAX_ZONE_SERVERS;
 	zstate_t *zs = NULL;
 	dv_arena_init(&c.arena, 0);
 	int r = dv_sigcache_new(DV_SIGCACHE_MEMO, &c.cache);
@@ -1485,8 +1608,7 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 			out->have_expiry = true;
 			out->earliest_expiry = out->zones[z].earliest_expiry;
 		}
-	if ((r = merge(&c.raw, &out->findings)) != DV_OK)
-		goto fail;
+	merge(&c.raw, &out->findings);
 	dv_findings_sort(&out->findings);
 	r = DV_OK;
 fail:
@@ -1496,7 +1618,7 @@ fail:
 	free(c.zq_index);
 	free(c.zq_start);
 	free(c.msgs);
-	dv_findings_free(&c.raw);
+	dv_findings_clear(&c.raw);
 	dv_sigcache_free(c.cache);
 	dv_arena_free(&c.arena);
 	return r;
@@ -1509,5 +1631,5 @@ void dv_live_result_free(dv_live_result_t *res)
 	free(res->zones);
 	res->zones = NULL;
 	res->nzones = 0;
-	dv_findings_free(&res->findings);
+	dv_findings_clear(&res->findings);
 }

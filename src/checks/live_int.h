@@ -44,10 +44,9 @@ typedef struct {
 	dv_sigcache_t *cache;
 	dv_findings_t raw; /*!< findings before merging across servers */
 	dv_live_result_t *res;
-	long *zq_index;       /*!< query indexes bucketed by zone */
-	long *zq_start;       /*!< zone z's queries: zq_index[zq_start[z] .. zq_start[z+1]) */
-	dv_finding_t scratch; /*!< the finding being built (fnd) */
-	int err;              /*!< latched: first DV_E* error (no memory) */
+	long *zq_index; /*!< query indexes bucketed by zone */
+	long *zq_start; /*!< zone z's queries: zq_index[zq_start[z] .. zq_start[z+1]) */
+	int err;        /*!< latched: first DV_E* error (no memory) */
 } lctx_t;
 
 /* live_msg.c */

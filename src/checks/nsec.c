@@ -70,7 +70,8 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 	const dv_rrset_t *rs = dv_zone_rrset_find(z, ni, KNOT_RRTYPE_NSEC);
 	int ret;
 	if (rs->rr_count > 1) {
-		ret = denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, KNOT_RRTYPE_NSEC,
+		ret =
+		    dv_findings_add(out, DV_F_NSEC_CHAIN_BROKEN, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
 		                    "%u NSEC records at one name; exactly one belongs here "
 		                    "(RFC 4034 §4)",
 		                    rs->rr_count);
@@ -80,8 +81,9 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 	const dv_rr_t *rr = &z->rrs[rs->rr_first];
 	size_t nlen = nsec_next_len(rr->rdata, rr->rdlen);
 	if (nlen == 0)
-		return denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, KNOT_RRTYPE_NSEC,
-		                     "malformed NSEC RDATA (line %u)", rr->line);
+		return dv_findings_add(out, DV_F_NSEC_CHAIN_BROKEN,
+		                       DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
+		                       "malformed NSEC RDATA (line %u)", rr->line);
 
 	/*
 	 * RFC 4034 §4.1.1: Next Domain Name is the next owner in canonical order
@@ -100,10 +102,10 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 		char found[DV_FINDING_NAME_MAX], expect[DV_FINDING_NAME_MAX];
 		dv_dname_to_str(nx, found, sizeof(found));
 		dv_dname_to_str(want, expect, sizeof(expect));
-		ret =
-		    denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, KNOT_RRTYPE_NSEC,
-		                  "Next Domain Name is %s, expected %s%s", found, expect,
-		                  next_need[ni] == 0 ? " (the last NSEC points to the apex)" : "");
+		ret = dv_findings_add(
+		    out, DV_F_NSEC_CHAIN_BROKEN, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
+		    "Next Domain Name is %s, expected %s%s", found, expect,
+		    next_need[ni] == 0 ? " (the last NSEC points to the apex)" : "");
 		if (ret != DV_OK)
 			return ret;
 	}
@@ -113,8 +115,8 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 	char diff[400];
 	if (!denial_bitmap_matches(rr->rdata + nlen, rr->rdlen - nlen, types, scratch, diff,
 	                           sizeof(diff)))
-		return denial_report(out, DV_F_NSEC_BITMAP_MISMATCH, z, ni, KNOT_RRTYPE_NSEC, "%s",
-		                     diff);
+		return dv_findings_add(out, DV_F_NSEC_BITMAP_MISMATCH,
+		                       DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC), "%s", diff);
 	return DV_OK;
 }
 
@@ -165,20 +167,21 @@ int dv_check_nsec(const dv_zone_t *z, dv_findings_t *out)
 		ret = DV_OK;
 		if ((state[i] & HAS) && !(state[i] & NEED)) {
 			/* RFC 4035 §2.3: no NSEC below a zone cut (or a DNAME). */
-			ret =
-			    denial_report(out, DV_F_NSEC_UNEXPECTED, z, ni, KNOT_RRTYPE_NSEC, "%s",
-			                  (z->names[i].flags & DV_NAME_DNAME_BELOW)
-			                      ? "name below a DNAME (RFC 6672 §2.4) owns an NSEC"
-			                      : "glue or occluded name below a zone cut owns an "
-			                        "NSEC (RFC 4035 §2.3)");
+			ret = dv_findings_add(
+			    out, DV_F_NSEC_UNEXPECTED, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC), "%s",
+			    (z->names[i].flags & DV_NAME_DNAME_BELOW)
+			        ? "name below a DNAME (RFC 6672 §2.4) owns an NSEC"
+			        : "glue or occluded name below a zone cut owns an "
+			          "NSEC (RFC 4035 §2.3)");
 		} else if (state[i] & HAS) {
 			ret = check_one(z, ni, next_need, next_has, &types, scratch, out);
 		} else if (state[i] & NEED) {
 			bool deleg = (z->names[i].flags & DV_NAME_DELEG) &&
 			             !(z->names[i].flags & DV_NAME_APEX);
-			ret = denial_report(out, DV_F_NSEC_MISSING, z, ni, KNOT_RRTYPE_NSEC,
-			                    "%s has no NSEC (RFC 4035 §2.3)",
-			                    deleg ? "delegation point" : "authoritative name");
+			ret = dv_findings_add(out, DV_F_NSEC_MISSING,
+			                      DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
+			                      "%s has no NSEC (RFC 4035 §2.3)",
+			                      deleg ? "delegation point" : "authoritative name");
 		}
 		if (ret != DV_OK)
 			goto fail;

@@ -176,33 +176,34 @@ static int collect_records(ctx_t *c)
 			size_t off = parse_params(rr->rdata, rr->rdlen, &p);
 			size_t hl = off > 0 && off < rr->rdlen ? rr->rdata[off] : 0;
 			if (off == 0 || off >= rr->rdlen || rr->rdlen - off - 1 < hl) {
-				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z,
-				                    (uint32_t)ni, KNOT_RRTYPE_NSEC3,
-				                    "malformed NSEC3 RDATA (line %u)", rr->line);
+				ret = dv_findings_add(c->out, DV_F_NSEC3_CHAIN_BROKEN,
+				                      DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
+				                      "malformed NSEC3 RDATA (line %u)", rr->line);
 			} else if (!params_equal(&p, &c->param)) {
 				/* RFC 5155 §7.1: another parameter set is another chain;
 				 * report it once here, not as orphans or chain breaks. */
 				char s1[80], s2[80];
 				salt_str(&p, s1, sizeof(s1));
 				salt_str(&c->param, s2, sizeof(s2));
-				ret =
-				    denial_report(c->out, DV_F_NSEC3_PARAM_MISMATCH, z,
-				                  (uint32_t)ni, KNOT_RRTYPE_NSEC3,
-				                  "NSEC3 has algorithm %u, iterations %u, salt %s; "
-				                  "NSEC3PARAM has %u, %u, %s",
-				                  p.algorithm, p.iterations, s1, c->param.algorithm,
-				                  c->param.iterations, s2);
+				ret = dv_findings_add(
+				    c->out, DV_F_NSEC3_PARAM_MISMATCH,
+				    DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
+				    "NSEC3 has algorithm %u, iterations %u, salt %s; "
+				    "NSEC3PARAM has %u, %u, %s",
+				    p.algorithm, p.iterations, s1, c->param.algorithm,
+				    c->param.iterations, s2);
 			} else if (!owner_ok) {
-				ret = denial_report(c->out, DV_F_NSEC3_ORPHAN, z, (uint32_t)ni,
-				                    KNOT_RRTYPE_NSEC3,
+				ret =
+				    dv_findings_add(c->out, DV_F_NSEC3_ORPHAN,
+				                    DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
 				                    "owner is not a base32hex SHA-1 hash directly "
 				                    "below %s (RFC 5155 §3)",
 				                    c->apex);
 			} else if (have_one) {
-				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z,
-				                    (uint32_t)ni, KNOT_RRTYPE_NSEC3,
-				                    "%u NSEC3 records of one chain at one owner",
-				                    rs->rr_count);
+				ret = dv_findings_add(c->out, DV_F_NSEC3_CHAIN_BROKEN,
+				                      DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
+				                      "%u NSEC3 records of one chain at one owner",
+				                      rs->rr_count);
 			} else {
 				if (dv_array_grow(&c->recs, &c->caprecs, c->nrecs, sizeof(*c->recs),
 				                  1024) != DV_OK)
@@ -222,9 +223,9 @@ static int collect_records(ctx_t *c)
 				/* Still a record of the chain (it matches its name); only
 				 * its link is unusable. */
 				if (r->bad_next)
-					ret = denial_report(
-					    c->out, DV_F_NSEC3_CHAIN_BROKEN, z, (uint32_t)ni,
-					    KNOT_RRTYPE_NSEC3,
+					ret = dv_findings_add(
+					    c->out, DV_F_NSEC3_CHAIN_BROKEN,
+					    DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
 					    "Next Hashed Owner Name is %zu octets, not "
 					    "%u (SHA-1)",
 					    hl, (unsigned)HLEN);
@@ -419,9 +420,9 @@ static int check_names(ctx_t *c)
 				/* Reported at the NSEC3 owner, where the wrong record is. */
 				char orig[DV_FINDING_NAME_MAX];
 				dv_dname_to_str(z->names[ni].dname, orig, sizeof(orig));
-				ret =
-				    denial_report(c->out, DV_F_NSEC3_BITMAP_MISMATCH, z, r->name,
-				                  KNOT_RRTYPE_NSEC3, "NSEC3 of %s: %s", orig, diff);
+				ret = dv_findings_add(c->out, DV_F_NSEC3_BITMAP_MISMATCH,
+				                      DENIAL_AT(z, r->name, KNOT_RRTYPE_NSEC3),
+				                      "NSEC3 of %s: %s", orig, diff);
 			}
 		} else {
 			const n3rec_t *cov = rec_covering(c, h);
@@ -435,9 +436,9 @@ static int check_names(ctx_t *c)
 			const char *why = c->cls[i] == CLS_OPTIONAL
 			                      ? "; the NSEC3 covering it has no Opt-Out flag"
 			                      : "";
-			ret = denial_report(c->out, DV_F_NSEC3_MISSING, z, ni, KNOT_RRTYPE_NSEC3,
-			                    "%s has no NSEC3 at %s%s (RFC 5155 §7.1)", what, where,
-			                    why);
+			ret = dv_findings_add(
+			    c->out, DV_F_NSEC3_MISSING, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC3),
+			    "%s has no NSEC3 at %s%s (RFC 5155 §7.1)", what, where, why);
 			memcpy(c->missing + c->nmissing * HLEN, h, HLEN);
 			c->nmissing++;
 		}
@@ -480,10 +481,10 @@ static int check_chain(ctx_t *c)
 		char found[40], expect[40];
 		dv_base32hex_encode(r->next, HLEN, found, sizeof(found));
 		dv_base32hex_encode(succ->hash, HLEN, expect, sizeof(expect));
-		ret =
-		    denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, c->z, r->name, KNOT_RRTYPE_NSEC3,
-		                  "Next Hashed Owner Name is %s, expected %s%s", found, expect,
-		                  k + 1 == c->nrecs ? " (the last NSEC3 wraps to the first)" : "");
+		ret = dv_findings_add(
+		    c->out, DV_F_NSEC3_CHAIN_BROKEN, DENIAL_AT(c->z, r->name, KNOT_RRTYPE_NSEC3),
+		    "Next Hashed Owner Name is %s, expected %s%s", found, expect,
+		    k + 1 == c->nrecs ? " (the last NSEC3 wraps to the first)" : "");
 	}
 	free(u);
 	return ret;
@@ -494,10 +495,10 @@ static int check_orphans(ctx_t *c)
 	for (size_t k = 0; k < c->nrecs; k++) {
 		if (c->recs[k].matched != UINT32_MAX)
 			continue;
-		int ret = denial_report(c->out, DV_F_NSEC3_ORPHAN, c->z, c->recs[k].name,
-		                        KNOT_RRTYPE_NSEC3,
-		                        "no authoritative name, empty non-terminal or delegation "
-		                        "of the zone hashes to this owner");
+		int ret = dv_findings_add(c->out, DV_F_NSEC3_ORPHAN,
+		                          DENIAL_AT(c->z, c->recs[k].name, KNOT_RRTYPE_NSEC3),
+		                          "no authoritative name, empty non-terminal or delegation "
+		                          "of the zone hashes to this owner");
 		if (ret != DV_OK)
 			return ret;
 	}
@@ -530,9 +531,10 @@ static int find_params(ctx_t *c, bool *usable)
 		*usable = true;
 		break;
 	}
-	return denial_report(c->out, DV_F_NSEC3PARAM_MISSING, z, 0, KNOT_RRTYPE_NSEC3PARAM,
-	                     prs ? "malformed NSEC3PARAM at the apex"
-	                         : "NSEC3 records but no NSEC3PARAM at the apex (RFC 5155 §4)");
+	return dv_findings_add(c->out, DV_F_NSEC3PARAM_MISSING,
+	                       DENIAL_AT(z, 0, KNOT_RRTYPE_NSEC3PARAM),
+	                       prs ? "malformed NSEC3PARAM at the apex"
+	                           : "NSEC3 records but no NSEC3PARAM at the apex (RFC 5155 §4)");
 }
 
 int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
@@ -555,34 +557,34 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 		/* RFC 5155 §10.3 allows no more than 2500 for any key size, and
 		 * validators give up far sooner (RFC 9276 §3.2); hashing every name
 		 * 65536 times would let a hostile zone stall the check. */
-		ret = denial_report(out, DV_F_NSEC3_ITERATIONS, z, 0, ptype,
-		                    "%u additional iterations, above the RFC 5155 §10.3 maximum "
-		                    "of %u: names were not hashed, the chain was not checked",
-		                    c.param.iterations, NSEC3_ITERATIONS_CHECKED);
+		ret = dv_findings_add(out, DV_F_NSEC3_ITERATIONS, DENIAL_AT(z, 0, ptype),
+		                      "%u additional iterations, above the RFC 5155 §10.3 maximum "
+		                      "of %u: names were not hashed, the chain was not checked",
+		                      c.param.iterations, NSEC3_ITERATIONS_CHECKED);
 		if (ret != DV_OK)
 			goto done;
 	}
 	if (c.param.iterations > 0 && c.param.iterations <= NSEC3_ITERATIONS_CHECKED) {
 		/* RFC 9276 §3.1: iterations MUST be 0. */
-		ret = denial_report(out, DV_F_NSEC3_ITERATIONS, z, 0, ptype,
-		                    "%u additional iterations (RFC 9276 §3.1: use 0)",
-		                    c.param.iterations);
+		ret = dv_findings_add(out, DV_F_NSEC3_ITERATIONS, DENIAL_AT(z, 0, ptype),
+		                      "%u additional iterations (RFC 9276 §3.1: use 0)",
+		                      c.param.iterations);
 		if (ret != DV_OK)
 			goto done;
 	}
 	if (c.param.salt_len > 0) {
 		char s[80];
 		salt_str(&c.param, s, sizeof(s));
-		ret = denial_report(out, DV_F_NSEC3_SALT, z, 0, ptype,
-		                    "salt %s (%u octets; RFC 9276 §3.1: use none)", s,
-		                    c.param.salt_len);
+		ret = dv_findings_add(out, DV_F_NSEC3_SALT, DENIAL_AT(z, 0, ptype),
+		                      "salt %s (%u octets; RFC 9276 §3.1: use none)", s,
+		                      c.param.salt_len);
 		if (ret != DV_OK)
 			goto done;
 	}
 	if (c.param.algorithm != 1) {
 		/* RFC 5155 §11: SHA-1 is the only hash; nothing else can be checked. */
-		ret = denial_report(out, DV_F_NSEC3_BAD_HASH_ALGORITHM, z, 0, ptype,
-		                    "hash algorithm %u", c.param.algorithm);
+		ret = dv_findings_add(out, DV_F_NSEC3_BAD_HASH_ALGORITHM, DENIAL_AT(z, 0, ptype),
+		                      "hash algorithm %u", c.param.algorithm);
 		goto done;
 	}
 
@@ -593,7 +595,8 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 	if ((ret = collect_records(&c)) != DV_OK)
 		goto done;
 	if (c.nrecs == 0) {
-		ret = denial_report(out, DV_F_NSEC3_MISSING, z, 0, KNOT_RRTYPE_NSEC3,
+		ret =
+		    dv_findings_add(out, DV_F_NSEC3_MISSING, DENIAL_AT(z, 0, KNOT_RRTYPE_NSEC3),
 		                    "NSEC3PARAM at the apex but no NSEC3 chain of its parameters");
 		goto done;
 	}

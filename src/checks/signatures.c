@@ -37,6 +37,7 @@ typedef struct {
 	dv_verify_stats_t st;
 	dv_sigcache_t *cache;
 	verify_view_t view;
+	dv_evidence_t ev; /* the evidence being handed to dv_findings_add */
 	bool reporter;
 } worker_t;
 
@@ -100,28 +101,23 @@ int verify_zone_keyset(const dv_zone_t *z, dv_keyset_t *ks)
 	return verify_keyset_build(&z->rrs[rs->rr_first], rs->rr_count, ks);
 }
 
-void dv_finding_set_owner(dv_finding_t *f, const dv_zone_t *z, uint32_t name)
+/* The evidence of a finding about an RRset (and one of its RRSIGs), in the
+ * worker's scratch: dv_findings_add copies it. */
+static const dv_evidence_t *sig_evidence(worker_t *w, uint32_t name, uint16_t type,
+                                         const dv_rrsig_t *sig, int64_t time)
 {
-	dv_dname_to_str(z->names[name].dname, f->owner, sizeof(f->owner));
-}
-
-static int add(worker_t *w, dv_code_t code, uint32_t name, uint16_t type, const dv_rrsig_t *sig,
-               int64_t time, const char *detail)
-{
-	dv_finding_t f;
-	dv_finding_init(&f, code);
-	dv_finding_set_owner(&f, w->sh->z, name);
-	f.type = type;
+	dv_evidence_t *ev = &w->ev;
+	*ev = (dv_evidence_t){.owner = w->sh->z->names[name].dname, .type = type};
 	if (sig != NULL) {
-		f.keytag = sig->key_tag;
-		f.algorithm = sig->algorithm;
+		ev->has_keytag = true;
+		ev->keytag = sig->key_tag;
+		ev->algorithm = sig->algorithm;
 	}
-	f.time = time;
-	if (time != 0)
-		f.seconds_left = time - w->sh->o->now;
-	if (detail != NULL)
-		snprintf(f.detail, sizeof(f.detail), "%s", detail);
-	return dv_findings_add(&w->out, &f);
+	if (time != 0) {
+		ev->time = time;
+		ev->seconds_left = time - w->sh->o->now;
+	}
+	return ev;
 }
 
 /* Whether the RRset at this name is authoritative data that must be signed
@@ -140,7 +136,7 @@ static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rrsig_t *sig
 	const dv_verify_opts_t *o = w->sh->o;
 	int64_t inc, exp;
 	dv_sig_window_t win = dv_rrsig_window(sig, o->now, &inc, &exp);
-	char a[32], b[32], d[128];
+	char a[32], b[32];
 	if (!w->st.have_expiry || exp < w->st.earliest_expiry ||
 	    (exp == w->st.earliest_expiry && rs->name < w->st.earliest_name)) {
 		w->st.have_expiry = true;
@@ -151,23 +147,26 @@ static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rrsig_t *sig
 	if (win == DV_SIG_WINDOW_NEVER) {
 		dv_time_format(inc, a, sizeof(a));
 		dv_time_format(exp, b, sizeof(b));
-		snprintf(d, sizeof(d), "inception %s, expiration %s", a, b);
-		w->ret = add(w, DV_F_RRSIG_WINDOW_INVERTED, rs->name, rs->type, sig, exp, d);
+		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_WINDOW_INVERTED,
+		                         sig_evidence(w, rs->name, rs->type, sig, exp),
+		                         "inception %s, expiration %s", a, b);
 	} else if (win == DV_SIG_WINDOW_EXPIRED) {
 		dv_time_format(exp, a, sizeof(a));
-		snprintf(d, sizeof(d), "expired %s", a);
-		w->ret = add(w, DV_F_RRSIG_EXPIRED, rs->name, rs->type, sig, exp, d);
+		w->ret =
+		    dv_findings_add(&w->out, DV_F_RRSIG_EXPIRED,
+		                    sig_evidence(w, rs->name, rs->type, sig, exp), "expired %s", a);
 	} else if (win == DV_SIG_WINDOW_NOT_YET) {
 		dv_time_format(inc, a, sizeof(a));
-		snprintf(d, sizeof(d), "valid from %s", a);
-		w->ret = add(w, DV_F_RRSIG_NOT_YET_VALID, rs->name, rs->type, sig, inc, d);
+		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_NOT_YET_VALID,
+		                         sig_evidence(w, rs->name, rs->type, sig, inc),
+		                         "valid from %s", a);
 	} else if (exp - o->now < o->warn_expiry) {
 		dv_time_format(exp, a, sizeof(a));
 		int64_t left = exp - o->now;
-		snprintf(d, sizeof(d), "expires %s (in %lldd %02lldh %02lldm)", a,
-		         (long long)(left / 86400), (long long)(left % 86400 / 3600),
-		         (long long)(left % 3600 / 60));
-		w->ret = add(w, DV_F_RRSIG_EXPIRES_SOON, rs->name, rs->type, sig, exp, d);
+		w->ret = dv_findings_add(
+		    &w->out, DV_F_RRSIG_EXPIRES_SOON, sig_evidence(w, rs->name, rs->type, sig, exp),
+		    "expires %s (in %lldd %02lldh %02lldm)", a, (long long)(left / 86400),
+		    (long long)(left % 86400 / 3600), (long long)(left % 3600 / 60));
 	}
 }
 
@@ -176,23 +175,24 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	const dv_zone_t *z = w->sh->z;
 	const dv_keyset_t *ks = w->sh->ks;
 	const dv_name_t *nm = &z->names[rs->name];
-	char d[sizeof(((dv_finding_t *)0)->detail)];
 
 	if (!must_be_signed(nm, rs->type)) {
 		if (rs->sig_count > 0) {
 			const dv_rr_t *rr = &z->rrs[rs->sig_first];
 			dv_rrsig_t sig;
 			bool parsed = dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) == DV_OK;
-			w->ret = add(w, DV_F_RRSIG_NON_AUTHORITATIVE, rs->name, rs->type,
-			             parsed ? &sig : NULL, 0,
-			             (nm->flags & DV_NAME_DELEG)
-			                 ? "delegation point: only DS and NSEC are signed"
-			                 : "glue or data below a zone cut");
+			w->ret = dv_findings_add(
+			    &w->out, DV_F_RRSIG_NON_AUTHORITATIVE,
+			    sig_evidence(w, rs->name, rs->type, parsed ? &sig : NULL, 0), "%s",
+			    (nm->flags & DV_NAME_DELEG)
+			        ? "delegation point: only DS and NSEC are signed"
+			        : "glue or data below a zone cut");
 		}
 		return;
 	}
 	if (rs->sig_count == 0) {
-		w->ret = add(w, DV_F_RRSIG_MISSING, rs->name, rs->type, NULL, 0, NULL);
+		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_MISSING,
+		                         sig_evidence(w, rs->name, rs->type, NULL, 0), NULL);
 		return;
 	}
 	/* Algorithms with a valid RRSIG, and with any RRSIG at all: a present
@@ -206,8 +206,9 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		dv_rrsig_t sig;
 		w->st.rrsigs++;
 		if (dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) != DV_OK) {
-			w->ret = add(w, DV_F_RRSIG_INVALID, rs->name, rs->type, NULL, 0,
-			             "malformed RRSIG RDATA");
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_INVALID,
+			                         sig_evidence(w, rs->name, rs->type, NULL, 0),
+			                         "malformed RRSIG RDATA");
 			continue;
 		}
 		seen_algs[sig.algorithm] = 1;
@@ -215,20 +216,24 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		if (!knot_dname_is_equal(sig.signer, z->origin)) {
 			char sn[1025];
 			dv_dname_to_str(sig.signer, sn, sizeof(sn));
-			snprintf(d, sizeof(d), "signer %.400s", sn);
-			w->ret = add(w, DV_F_RRSIG_SIGNER_MISMATCH, rs->name, rs->type, &sig, 0, d);
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_SIGNER_MISMATCH,
+			                         sig_evidence(w, rs->name, rs->type, &sig, 0),
+			                         "signer %.400s", sn);
 			continue;
 		}
 		if (sig.labels != want_labels) {
-			snprintf(d, sizeof(d), "labels field %u, owner needs %u", sig.labels,
-			         want_labels);
-			w->ret = add(w, DV_F_RRSIG_LABELS_MISMATCH, rs->name, rs->type, &sig, 0, d);
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_LABELS_MISMATCH,
+			                         sig_evidence(w, rs->name, rs->type, &sig, 0),
+			                         "labels field %u, owner needs %u", sig.labels,
+			                         want_labels);
 			continue;
 		}
 		if (sig.original_ttl != rs->ttl || rs->ttl_differs) {
-			snprintf(d, sizeof(d), "RRset TTL %u%s, original TTL %u", rs->ttl,
-			         rs->ttl_differs ? " (mixed)" : "", sig.original_ttl);
-			w->ret = add(w, DV_F_RRSIG_TTL_MISMATCH, rs->name, rs->type, &sig, 0, d);
+			w->ret =
+			    dv_findings_add(&w->out, DV_F_RRSIG_TTL_MISMATCH,
+			                    sig_evidence(w, rs->name, rs->type, &sig, 0),
+			                    "RRset TTL %u%s, original TTL %u", rs->ttl,
+			                    rs->ttl_differs ? " (mixed)" : "", sig.original_ttl);
 		}
 		if (!dv_alg_supported(sig.algorithm))
 			continue; /* reported once per key as ALGORITHM_UNKNOWN */
@@ -251,24 +256,24 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		} else if (v == DV_SIG_ERROR) {
 			w->ret = DV_ENOMEM;
 		} else if (v == DV_SIG_NO_KEY) {
-			snprintf(d, sizeof(d), "no usable DNSKEY with tag %u and algorithm %u",
-			         sig.key_tag, sig.algorithm);
-			w->ret = add(w, DV_F_RRSIG_NO_DNSKEY, rs->name, rs->type, &sig, 0, d);
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_NO_DNSKEY,
+			                         sig_evidence(w, rs->name, rs->type, &sig, 0),
+			                         "no usable DNSKEY with tag %u and algorithm %u",
+			                         sig.key_tag, sig.algorithm);
 		} else {
-			w->ret = add(w, DV_F_RRSIG_INVALID, rs->name, rs->type, &sig, 0, NULL);
+			w->ret =
+			    dv_findings_add(&w->out, DV_F_RRSIG_INVALID,
+			                    sig_evidence(w, rs->name, rs->type, &sig, 0), NULL);
 		}
 	}
 	/* RFC 4035 §2.2 / RFC 6840 §5.11: one valid signature per algorithm. */
 	for (int a = 0; a < 256 && w->ret == DV_OK; a++) {
 		if (ks->algs[a] && !valid_algs[a] && !seen_algs[a]) {
-			dv_finding_t f;
-			dv_finding_init(&f, DV_F_RRSIG_ALGORITHM_MISSING);
-			dv_finding_set_owner(&f, z, rs->name);
-			f.type = rs->type;
-			f.algorithm = (uint8_t)a;
-			snprintf(f.detail, sizeof(f.detail), "no valid RRSIG of algorithm %d (%s)",
-			         a, dv_alg_name((uint8_t)a));
-			w->ret = dv_findings_add(&w->out, &f);
+			dv_evidence_t ev = *sig_evidence(w, rs->name, rs->type, NULL, 0);
+			ev.algorithm = (uint8_t)a;
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_ALGORITHM_MISSING, &ev,
+			                         "no valid RRSIG of algorithm %d (%s)", a,
+			                         dv_alg_name((uint8_t)a));
 		}
 	}
 }
@@ -296,8 +301,9 @@ static void check_name(worker_t *w, uint32_t ni)
 		                                               : DV_F_RRSIG_ORPHAN;
 		dv_rrsig_t sig;
 		bool parsed = dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) == DV_OK;
-		w->ret = add(w, code, ni, t, parsed ? &sig : NULL, 0,
-		             "no RRset of the covered type at this name");
+		w->ret =
+		    dv_findings_add(&w->out, code, sig_evidence(w, ni, t, parsed ? &sig : NULL, 0),
+		                    "no RRset of the covered type at this name");
 	}
 }
 
@@ -381,7 +387,7 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 out:
 	if (w != NULL)
 		for (unsigned i = 0; i < nt; i++) {
-			dv_findings_free(&w[i].out);
+			dv_findings_clear(&w[i].out);
 			dv_sigcache_free(w[i].cache);
 			verify_view_clear(&w[i].view);
 		}

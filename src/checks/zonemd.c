@@ -139,9 +139,9 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		const dv_rr_t *rr = &z->rrs[rs->rr_first + k];
 		if (rr->rdlen < ZONEMD_FIXED_LEN) {
 			st[k] = ST_BAD;
-			ret = denial_report(out, DV_F_ZONEMD_MISMATCH, z, 0, KNOT_RRTYPE_ZONEMD,
-			                    "malformed ZONEMD RDATA (%u octets, line %u)",
-			                    rr->rdlen, rr->line);
+			ret = dv_findings_add(
+			    out, DV_F_ZONEMD_MISMATCH, DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
+			    "malformed ZONEMD RDATA (%u octets, line %u)", rr->rdlen, rr->line);
 			if (ret != DV_OK)
 				goto fail;
 			continue;
@@ -162,10 +162,11 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		st[k] = ST_SKIP;
 		if (seen[key] == 2) {
 			seen[key] = 3; /* reported */
-			ret = denial_report(out, DV_F_ZONEMD_DUPLICATE, z, 0, KNOT_RRTYPE_ZONEMD,
-			                    "several ZONEMD with scheme %u, hash algorithm %u "
-			                    "(RFC 8976 §2.4)",
-			                    m.scheme, m.hash);
+			ret = dv_findings_add(out, DV_F_ZONEMD_DUPLICATE,
+			                      DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
+			                      "several ZONEMD with scheme %u, hash algorithm %u "
+			                      "(RFC 8976 §2.4)",
+			                      m.scheme, m.hash);
 			if (ret != DV_OK)
 				goto fail;
 		}
@@ -181,15 +182,15 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		if (m.serial != serial) {
 			/* RFC 8976 §4 step 4: the serial must match before anything else. */
 			st[k] = ST_SKIP;
-			ret = denial_report(out, DV_F_ZONEMD_SERIAL_MISMATCH, z, 0,
-			                    KNOT_RRTYPE_ZONEMD, "ZONEMD serial %u, SOA serial %u",
-			                    m.serial, serial);
+			ret = dv_findings_add(out, DV_F_ZONEMD_SERIAL_MISMATCH,
+			                      DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
+			                      "ZONEMD serial %u, SOA serial %u", m.serial, serial);
 		} else if (m.scheme != ZONEMD_SCHEME_SIMPLE ||
 		           (m.hash != ZONEMD_HASH_SHA384 && m.hash != ZONEMD_HASH_SHA512)) {
 			st[k] = ST_SKIP;
-			ret = denial_report(out, DV_F_ZONEMD_UNSUPPORTED, z, 0, KNOT_RRTYPE_ZONEMD,
-			                    "scheme %u, hash algorithm %u (RFC 8976 §5.2, §5.3)",
-			                    m.scheme, m.hash);
+			ret = dv_findings_add(
+			    out, DV_F_ZONEMD_UNSUPPORTED, DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
+			    "scheme %u, hash algorithm %u (RFC 8976 §5.2, §5.3)", m.scheme, m.hash);
 		} else {
 			want[m.hash] = true;
 		}
@@ -234,7 +235,8 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		char have[2 * EVP_MAX_MD_SIZE + 1], calc[2 * EVP_MAX_MD_SIZE + 1];
 		hex_str(d, len < EVP_MAX_MD_SIZE ? len : EVP_MAX_MD_SIZE, have, sizeof(have));
 		hex_str(digest[a], dlen[a], calc, sizeof(calc));
-		ret = denial_report(out, DV_F_ZONEMD_MISMATCH, z, 0, KNOT_RRTYPE_ZONEMD,
+		ret =
+		    dv_findings_add(out, DV_F_ZONEMD_MISMATCH, DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
 		                    "%s of the zone is %s, ZONEMD has %s%s",
 		                    a == ZONEMD_HASH_SHA384 ? "SHA-384" : "SHA-512", calc, have,
 		                    len > EVP_MAX_MD_SIZE ? "..." : "");

@@ -202,10 +202,7 @@ int dv_cmd_check(int argc, char **argv)
 		status = dv_report_check_nagios(stdout, snap, &lopts, &res);
 	} else {
 		if (strcmp(format, "json") == 0) {
-			json_t *j = dv_report_check_json(snap, &lopts, &res);
-			int w = dv_json_write(stdout, j);
-			json_decref(j);
-			if (w != 0) {
+			if (dv_report_check_json(stdout, snap, &lopts, &res) != 0) {
 				fprintf(stderr, "dnsvigil check: cannot write the report\n");
 				goto out;
 			}

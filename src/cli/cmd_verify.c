@@ -200,9 +200,7 @@ int dv_cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(format, "json") == 0) {
-		json_t *j = dv_report_verify_json(zone, &opts, &st, &findings);
-		dv_json_write(stdout, j);
-		json_decref(j);
+		dv_report_verify_json(stdout, zone, &opts, &st, &findings);
 	} else {
 		dv_report_verify_text(stdout, zone, &opts, &st, &findings, elapsed(&prog.start));
 	}
@@ -210,7 +208,7 @@ int dv_cmd_verify(int argc, char **argv)
 out:
 	/* The verifying threads may still read the zone's records. */
 	dv_presign_free(presign);
-	dv_findings_free(&findings);
+	dv_findings_clear(&findings);
 	dv_zone_free(zone);
 	dv_rrfile_free(&ds);
 	return exit_status;

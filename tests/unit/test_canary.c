@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
+#include "unit.h"
 
 #define NOW 1795392000 /* 2026-11-23T00:00:00Z */
 
@@ -146,7 +147,7 @@ static void print_codes(const char *label, const dv_findings_t *f)
 {
 	for (size_t i = 0; i < f->len; i++)
 		fprintf(stderr, "  %s: %s %s type %u\n", label, dv_code_name(f->v[i].code),
-		        f->v[i].owner, f->v[i].type);
+		        name_str(f->v[i].owner), f->v[i].type);
 }
 
 /* Zones that must verify clean: the controls, and the DS-side faults (their
@@ -163,7 +164,7 @@ static void test_clean_children(void **state)
 		if (n != 0)
 			print_codes(clean[i], &f);
 		assert_int_equal(n, 0);
-		dv_findings_free(&f);
+		dv_findings_clear(&f);
 	}
 }
 
@@ -208,18 +209,18 @@ static void test_faulty_children(void **state)
 				if (f.v[k].code == cases[i].code)
 					assert_int_equal(f.v[k].type, cases[i].type);
 		}
-		dv_findings_free(&f);
+		dv_findings_clear(&f);
 	}
 	/* Only the A signature expired: one finding, at the apex. */
 	dv_findings_t f;
 	verify_child("rrsig-exp-a", &f);
 	assert_int_equal(f.len, 1);
-	assert_string_equal(f.v[0].owner, "rrsig-exp-a.canary.example.");
-	dv_findings_free(&f);
+	assert_string_equal(name_str(f.v[0].owner), "rrsig-exp-a.canary.example.");
+	dv_findings_clear(&f);
 	/* All expired: every RRset's signature (SOA, NS, A, TXT, NSEC, DNSKEY, ...). */
 	verify_child("rrsig-exp-all", &f);
 	assert_true(f.len >= 6);
-	dv_findings_free(&f);
+	dv_findings_clear(&f);
 }
 
 /* The parent: DS per mode, each with exactly the DS fault of its mode. */
@@ -291,7 +292,7 @@ static void test_parent_ds(void **state)
 	if (f.len != count_code(&f, DV_F_DS_DIGEST_UNKNOWN))
 		print_codes("parent", &f);
 	assert_int_equal(f.len, count_code(&f, DV_F_DS_DIGEST_UNKNOWN));
-	dv_findings_free(&f);
+	dv_findings_clear(&f);
 }
 
 static char *slurp_nosig(const char *path)
@@ -499,14 +500,14 @@ static void test_verdicts(void **state)
 	assert_int_equal(r->nsec3_limit, 150);
 	assert_true(r->sends_ede);
 	assert_int_equal(r->findings.len, 0);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	r = judge(&a, R_VALIDATING, 50, false, NULL); /* Knot Resolver 5.6, BIND 9.18 (no EDE) */
 	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
 	assert_int_equal(r->nsec3_limit, 50);
 	assert_false(r->sends_ede);
 	assert_true(has(r, DV_F_RESOLVER_NO_EDE));
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	r = judge(&a, R_NONVALIDATING, 0, false, NULL);
 	assert_int_equal(r->verdict, DV_VERDICT_NOT_VALIDATING);
@@ -515,33 +516,33 @@ static void test_verdicts(void **state)
 	for (size_t m = 0; m < dv_canary_mode_count; m++)
 		if (dv_canary_modes[m].expect == DV_EXPECT_BOGUS)
 			assert_int_equal(r->modes[m].outcome, DV_OUTCOME_BOGUS_ACCEPTED);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	r = judge(&a, R_VALIDATING, 150, true, "rrsig-exp-a"); /* e.g. clock skew tolerance */
 	assert_int_equal(r->verdict, DV_VERDICT_PARTIAL);
 	assert_true(has(r, DV_F_RESOLVER_PARTIAL_VALIDATION));
 	assert_non_null(strstr(r->findings.v[0].detail, "rrsig-exp-a"));
 	assert_null(strstr(r->findings.v[0].detail, "rrsig-exp-all"));
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	r = judge(&a, R_WRONG_TA, 0, false, NULL);
 	assert_int_equal(r->verdict, DV_VERDICT_TA_BROKEN);
 	assert_true(has(r, DV_F_RESOLVER_TRUST_ANCHOR_BROKEN));
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	r = judge(&a, R_DEAD, 0, false, NULL);
 	assert_int_equal(r->verdict, DV_VERDICT_UNREACHABLE);
 	assert_true(has(r, DV_F_RESOLVER_UNREACHABLE));
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	r = judge(&a, R_NO_AD, 150, true, NULL);
 	assert_int_equal(r->verdict, DV_VERDICT_STRIPS_AD);
 	assert_true(has(r, DV_F_RESOLVER_STRIPS_AD));
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* PowerDNS 4.8: a bogus NXDOMAIN SERVFAILs with CD set too.  Still rejected. */
 	r = judge(&a, R_VALIDATING, 150, true, NULL);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	size_t nm = 0;
 	while (strcmp(dv_canary_modes[nm].label, "nsec-none") != 0)
 		nm++;
@@ -550,23 +551,23 @@ static void test_verdicts(void **state)
 	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
 	assert_int_equal(r->modes[nm].outcome, DV_OUTCOME_REJECTED_CD);
 	assert_int_equal(r->findings.len, 0);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* One bogus question timed out: its rejection was not seen. */
 	r = judge(&a, R_VALIDATING, 150, true, NULL);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	set(&r->modes[nm].first, DV_ETIMEOUT, -1, false, -1);
 	dv_audit_judge(&a, r);
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
 	assert_int_equal(r->modes[nm].outcome, DV_OUTCOME_NO_ANSWER);
 	assert_true(has(r, DV_F_RESOLVER_INDETERMINATE));
 	assert_non_null(strstr(r->findings.v[0].detail, "nsec-none"));
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	r = judge(&a, R_NO_CANARY, 0, false, NULL); /* SERVFAIL with CD too: cannot judge */
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
 	assert_true(has(r, DV_F_RESOLVER_INDETERMINATE));
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 }
 
 int main(void)
