@@ -464,11 +464,11 @@ fail:
 	free(run.t_end);
 	free(qc);
 	if (ret != 0)
-		dv_audit_free(out);
+		dv_audit_clear(out);
 	return ret;
 }
 
-void dv_audit_free(dv_audit_t *a)
+void dv_audit_clear(dv_audit_t *a)
 {
 	if (a == NULL || a->v == NULL)
 		return;
@@ -829,6 +829,6 @@ int dv_audit_load(const char *path, dv_audit_t *out, char *errbuf, size_t errlen
 fail:
 	json_decref(root);
 	if (ret != 0)
-		dv_audit_free(out);
+		dv_audit_clear(out);
 	return ret;
 }

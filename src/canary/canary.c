@@ -71,7 +71,7 @@ __attribute__((format(printf, 2, 3))) static void seterr(ctx_t *c, const char *f
 	va_end(ap);
 }
 
-static void zb_free(zb_t *z)
+static void zb_clear(zb_t *z)
 {
 	for (size_t i = 0; i < z->len; i++)
 		free(z->v[i].rdata);
@@ -451,7 +451,7 @@ static int sign_zone(zb_t *z, const dv_signkey_t *key, const signpol_t *pol)
 		}
 		i = j;
 	}
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 	return ret;
 }
 
@@ -687,8 +687,8 @@ write:
 	ret = write_zone(c, &z, file);
 fail:
 	for (size_t i = 0; i < BIG_DNSKEY_KEYS; i++)
-		dv_signkey_free(&keys[i]);
-	zb_free(&z);
+		dv_signkey_clear(&keys[i]);
+	zb_clear(&z);
 	if (ret != 0 && c->err[0] == '\0')
 		seterr(c, "%s: %s", m->label, dv_strerror(ret));
 	return ret;
@@ -895,8 +895,8 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 fail:
 	if (ret != 0 && errbuf[0] == '\0')
 		seterr(&c, "%s", dv_strerror(ret));
-	dv_signkey_free(&pk);
-	zb_free(&p);
+	dv_signkey_clear(&pk);
+	zb_clear(&p);
 	free(zl.s);
 	free(tsv.s);
 	free(dsset.s);

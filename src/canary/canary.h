@@ -177,16 +177,16 @@ typedef struct {
 /*!
  * Ask every resolver for every mode, concurrently through dv_net, and judge.
  * DV_EINVAL for a bad canary name or address (message in errbuf).  The
- * result is owned by the caller (dv_audit_free).
+ * result is owned by the caller (dv_audit_clear).
  */
 int dv_audit_run(const dv_audit_opts_t *opts, const char *const *addrs, size_t n, dv_audit_t *out,
                  char *errbuf, size_t errlen);
-void dv_audit_free(dv_audit_t *a);
+void dv_audit_clear(dv_audit_t *a);
 
 /*!
  * Read a report written by dv_audit_print_json (the raw answers are in it)
  * and judge it again: same answers, same verdicts.  DV_EPARSE with a message
- * in errbuf when the file is not such a report.  Free with dv_audit_free.
+ * in errbuf when the file is not such a report.  Clear with dv_audit_clear.
  */
 int dv_audit_load(const char *path, dv_audit_t *out, char *errbuf, size_t errlen);
 

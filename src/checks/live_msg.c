@@ -36,7 +36,7 @@ static uint16_t rr_type_eff(const knot_rrset_t *rr, const knot_rdata_t *rd, bool
 	return rr->type;
 }
 
-static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, int s)
+static int parse_section(live_ctx_t *c, const knot_pktsection_t *sec, live_msg_t *out, int s)
 {
 	size_t total = 0;
 	for (uint16_t i = 0; i < sec->count; i++)
@@ -84,14 +84,14 @@ static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, i
 		int d = grp_find(g, ng, g[i].owner, g[i].type, false);
 		set_of[i] = d >= 0 ? set_of[d] : (int)nsets++;
 	}
-	lrrset_t *sets = dv_arena_alloc(&c->arena, nsets * sizeof(*sets));
+	live_rrset_t *sets = dv_arena_alloc(&c->arena, nsets * sizeof(*sets));
 	if (sets == NULL) {
 		free(set_of);
 		goto fail;
 	}
 	memset(sets, 0, nsets * sizeof(*sets));
 	for (size_t i = 0; i < ng; i++) {
-		lrrset_t *st = &sets[set_of[i]];
+		live_rrset_t *st = &sets[set_of[i]];
 		if (st->owner == NULL) {
 			uint8_t *o =
 			    dv_arena_dup(&c->arena, g[i].owner, knot_dname_size(g[i].owner));
@@ -125,7 +125,7 @@ static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, i
 		knot_rdata_t *rd = rr->rrs.rdata;
 		for (uint16_t j = 0; j < rr->rrs.count; j++, k++, rd = knot_rdataset_next(rd)) {
 			int gi = which[k];
-			lrrset_t *st = &sets[set_of[gi]];
+			live_rrset_t *st = &sets[set_of[gi]];
 			/* An empty RDATA still needs a distinct, non-NULL pointer. */
 			uint8_t *copy = rd->len ? dv_arena_dup(&c->arena, rd->data, rd->len)
 			                        : dv_arena_alloc(&c->arena, 1);
@@ -154,7 +154,7 @@ fail:
 	return r;
 }
 
-int lmsg_parse(lctx_t *c, const uint8_t *wire, size_t len, lmsg_t *out)
+int live_msg_parse(live_ctx_t *c, const uint8_t *wire, size_t len, live_msg_t *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (wire == NULL || len < KNOT_WIRE_HEADER_SIZE || len > UINT16_MAX)
@@ -208,14 +208,74 @@ out:
 	return r;
 }
 
-const lrrset_t *lmsg_find(const lmsg_t *m, int sec, const uint8_t *owner, uint16_t type)
+const live_rrset_t *live_msg_find(const live_msg_t *m, int sec, const uint8_t *owner, uint16_t type)
 {
 	if (m == NULL || !m->parsed)
 		return NULL;
 	for (uint16_t i = 0; i < m->nsec[sec]; i++) {
-		const lrrset_t *s = &m->sec[sec][i];
+		const live_rrset_t *s = &m->sec[sec][i];
 		if (s->type == type && (owner == NULL || knot_dname_is_equal(s->owner, owner)))
 			return s;
 	}
+	return NULL;
+}
+
+/* ---- RRsets ------------------------------------------------------------------- */
+
+bool live_rrset_has(const live_rrset_t *s, const uint8_t *rd, uint16_t len)
+{
+	for (uint16_t i = 0; s != NULL && i < s->n; i++)
+		if (s->rdlen[i] == len && memcmp(s->rd[i], rd, len) == 0)
+			return true;
+	return false;
+}
+
+/* Same set of RDATAs (RRsets hold no duplicates, RFC 2181 §5). NULL is empty. */
+bool live_rrset_equal(const live_rrset_t *a, const live_rrset_t *b)
+{
+	uint16_t na = a ? a->n : 0, nb = b ? b->n : 0;
+	if (na != nb)
+		return false;
+	for (uint16_t i = 0; i < na; i++)
+		if (!live_rrset_has(b, a->rd[i], a->rdlen[i]))
+			return false;
+	return true;
+}
+
+/* The key tag and algorithm a DS names, or a DNSKEY (trust anchor, CDNSKEY)
+ * has: -1 and 0 when the RDATA is too short. */
+void live_key_of(uint16_t type, const uint8_t *rd, uint16_t len, int32_t *tag, uint8_t *alg)
+{
+	dv_ds_t ds;
+	dv_dnskey_t dk;
+	*tag = -1;
+	*alg = 0;
+	if ((type == KNOT_RRTYPE_DS || type == KNOT_RRTYPE_CDS) &&
+	    dv_ds_parse(rd, len, &ds) == DV_OK) {
+		*tag = ds.key_tag;
+		*alg = ds.algorithm;
+	} else if (type != KNOT_RRTYPE_DS && type != KNOT_RRTYPE_CDS &&
+	           dv_dnskey_parse(rd, len, &dk) == DV_OK) {
+		*tag = dk.key_tag;
+		*alg = dk.algorithm;
+	}
+}
+
+/* A temporary RRset of the given RDATAs (arena). */
+live_rrset_t *live_rrset_new(live_ctx_t *c, const uint8_t *owner, uint16_t type, size_t cap)
+{
+	live_rrset_t *s = dv_arena_alloc(&c->arena, sizeof(*s));
+	if (s == NULL)
+		goto fail;
+	memset(s, 0, sizeof(*s));
+	s->owner = owner;
+	s->type = type;
+	s->rd = dv_arena_alloc(&c->arena, (cap ? cap : 1) * sizeof(*s->rd));
+	s->rdlen = dv_arena_alloc(&c->arena, (cap ? cap : 1) * sizeof(*s->rdlen));
+	if (s->rd == NULL || s->rdlen == NULL)
+		goto fail;
+	return s;
+fail:
+	c->err = DV_ENOMEM;
 	return NULL;
 }

@@ -82,3 +82,52 @@ int dv_cli_format(const char *cmd, const char *arg)
 	fprintf(stderr, "dnsvigil %s: --format text or json\n", cmd);
 	return -1;
 }
+
+/* A threshold: a bare number counts `unit` seconds; with a suffix it is a
+ * duration (dv_cli_duration). */
+static int threshold(const char *s, int64_t unit, int64_t *out)
+{
+	unsigned long n;
+	if (unit != 1 && dv_cli_uint(s, 0, 100000, &n) == 0) {
+		*out = (int64_t)n * unit;
+		return 0;
+	}
+	return dv_cli_duration(s, out);
+}
+
+int dv_cli_common(dv_cli_common_t *c, const char *cmd, const dv_cli_common_map_t *map, int val,
+                  const char *arg)
+{
+	const dv_cli_common_map_t *m = map;
+	while (m->val != 0 && m->val != val)
+		m++;
+	if (m->val == 0)
+		return 0;
+	switch (m->kind) {
+	case DV_CLI_NOW:
+		c->now = arg;
+		return 1;
+	case DV_CLI_FORMAT:
+		if (dv_cli_format(cmd, arg) != 0)
+			return -1;
+		c->format = arg;
+		return 1;
+	case DV_CLI_WARN:
+	case DV_CLI_CRIT:
+		if (threshold(arg, m->unit, m->kind == DV_CLI_WARN ? &c->warn : &c->crit) != 0) {
+			fprintf(stderr, "dnsvigil %s: bad --%s '%s'\n", cmd, m->name, arg);
+			return -1;
+		}
+		return 1;
+	case DV_CLI_NAGIOS:
+		c->nagios = true;
+		return 1;
+	case DV_CLI_SAVE:
+		c->save = arg;
+		return 1;
+	case DV_CLI_FROM:
+		c->from = arg;
+		return 1;
+	}
+	return 0;
+}

@@ -127,7 +127,7 @@ int dv_cmd_audit(int argc, char **argv)
 		FILE *f = fopen(save, "w");
 		if (f == NULL || (dv_audit_print_json(&audit, f), fclose(f)) != 0) {
 			fprintf(stderr, "dnsvigil audit: cannot write %s\n", save);
-			dv_audit_free(&audit);
+			dv_audit_clear(&audit);
 			return nagios ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR;
 		}
 	}
@@ -138,7 +138,7 @@ int dv_cmd_audit(int argc, char **argv)
 		status = dv_audit_print_json(&audit, stdout);
 	else
 		status = dv_audit_print_text(&audit, verbose, stdout);
-	dv_audit_free(&audit);
+	dv_audit_clear(&audit);
 	return status;
 bad:
 	if (nagios) {

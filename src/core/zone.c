@@ -216,7 +216,7 @@ static void on_generate(zs_scanner_t *s, load_t *ld, const char *line, size_t le
 	ld->resume_line = scanner_line(s, ld);
 	s->state = ZS_STATE_STOP;
 out:
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 }
 
 static void on_error(zs_scanner_t *s)
@@ -938,7 +938,7 @@ static int build_index(load_t *ld)
 	ld->owners = NULL;
 	ld->nowners = ld->capowners = 0;
 	ld->last = NULL;
-	dv_arena_free(&ld->scratch);
+	dv_arena_clear(&ld->scratch);
 
 	/* 4. RRsets (RRSIG excluded) and each name's ranges. */
 	size_t caprs = 1, nrs = 0;
@@ -1556,7 +1556,7 @@ static int load_parts(load_t *ld, const char *path, uint32_t dttl, bool find_ori
 		free(lk->recs);
 		free(lk->owners);
 		free(lk->runbuf);
-		dv_arena_free(&lk->scratch);
+		dv_arena_clear(&lk->scratch);
 		free(ps->p[k].dirs);
 	}
 out:
@@ -1692,7 +1692,7 @@ parsed:
 		goto fail;
 	free(ld.owners);
 	free(ld.runbuf);
-	dv_arena_free(&ld.scratch);
+	dv_arena_clear(&ld.scratch);
 	free(lf_copy);
 	*out = z;
 	return DV_OK;
@@ -1703,7 +1703,7 @@ fail:
 	free(ld.recs);
 	free(ld.owners);
 	free(ld.runbuf);
-	dv_arena_free(&ld.scratch);
+	dv_arena_clear(&ld.scratch);
 	free(lf_copy);
 	dv_zone_free(z);
 	return ret;
@@ -1728,7 +1728,7 @@ void dv_zone_free(dv_zone_t *z)
 	free(z->rrs);
 	free(z->names);
 	free(z->rrsets);
-	dv_arena_free(&z->arena);
+	dv_arena_clear(&z->arena);
 	free(z);
 }
 

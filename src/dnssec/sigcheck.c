@@ -101,7 +101,7 @@ void dv_sigcache_free(dv_sigcache_t *c)
 	free(c->keys.v);
 	free(c->verdicts.v);
 	dv_keyctx_free(c->ctx);
-	dv_buf_free(&c->sigdata);
+	dv_buf_clear(&c->sigdata);
 	free(c);
 }
 

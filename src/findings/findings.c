@@ -232,14 +232,14 @@ static void compact(dv_findings_t *l)
 	for (size_t i = 0; i < l->len; i++) {
 		nv[i] = l->v[i];
 		if (!store(&fresh, &nv[i])) {
-			dv_arena_free(&fresh.arena);
+			dv_arena_clear(&fresh.arena);
 			free(nv);
 			return;
 		}
 	}
 	memcpy(l->v, nv, l->len * sizeof(*nv));
 	free(nv);
-	dv_arena_free(&l->arena);
+	dv_arena_clear(&l->arena);
 	l->arena = fresh.arena;
 	l->live_bytes = fresh.live_bytes;
 	l->dead_bytes = 0;
@@ -351,7 +351,7 @@ void dv_findings_clear(dv_findings_t *l)
 	for (int c = 0; c < DV_F_COUNT; c++)
 		free(l->heap[c]);
 	free(l->v);
-	dv_arena_free(&l->arena);
+	dv_arena_clear(&l->arena);
 	size_t keep_limit = l->limit;
 	memset(l, 0, sizeof(*l));
 	l->limit = keep_limit;

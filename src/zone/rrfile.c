@@ -145,11 +145,11 @@ int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char 
 	free(s);
 	free(text);
 	if (c.ret != DV_OK)
-		dv_rrfile_free(out);
+		dv_rrfile_clear(out);
 	return c.ret;
 }
 
-void dv_rrfile_free(dv_rrfile_t *f)
+void dv_rrfile_clear(dv_rrfile_t *f)
 {
 	for (size_t i = 0; i < f->n; i++)
 		free(f->v[i].rdata);

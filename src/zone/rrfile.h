@@ -29,4 +29,5 @@ typedef struct {
  */
 int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char *err,
                    size_t errlen);
-void dv_rrfile_free(dv_rrfile_t *f);
+/*! Release the records; the list is empty afterwards. */
+void dv_rrfile_clear(dv_rrfile_t *f);

@@ -192,8 +192,8 @@ static void test_keytag_and_ds(void **state)
 		assert_false(dv_ds_matches(key->owner, ds, dslen, key->rdata, key->rdlen));
 		key->rdata[1] ^= 1;
 		assert_true(dv_ds_matches(key->owner, ds, dslen, key->rdata, key->rdlen));
-		dv_rrfile_free(&d);
-		dv_rrfile_free(&f);
+		dv_rrfile_clear(&d);
+		dv_rrfile_clear(&f);
 	}
 }
 
@@ -222,7 +222,7 @@ static void test_ds_digest_types(void **state)
 	/* A DS of an unknown digest type never matches. */
 	uint8_t ds[4 + 32] = {0xec, 0x45, 5, 3};
 	assert_false(dv_ds_matches(key->owner, ds, sizeof(ds), key->rdata, key->rdlen));
-	dv_rrfile_free(&f);
+	dv_rrfile_clear(&f);
 }
 
 static void test_keytag_rsamd5(void **state)
@@ -388,7 +388,7 @@ static int verify_with(const dv_key_t *key, const parsed_t *p, const uint8_t *ow
 	                           p->rdlens, p->n, false);
 	assert_int_equal(ret, DV_OK);
 	ret = dv_key_verify(key, buf.data, buf.len, sig, siglen);
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 	return ret;
 }
 
@@ -479,7 +479,7 @@ static void test_signature_vectors(void **state)
 		buf.data[buf.len - 1] ^= 0x01;
 		assert_int_equal(dv_key_verify(key, buf.data, buf.len - 1, sig, p.siglen),
 		                 DV_ECRYPTO);
-		dv_buf_free(&buf);
+		dv_buf_clear(&buf);
 
 		/* 6. The right signature under another key of the list fails. */
 		const sig_vector_t *o = &sig_vectors[(i + 1) % NELEM(sig_vectors)];
@@ -490,12 +490,12 @@ static void test_signature_vectors(void **state)
 		assert_int_equal(verify_with(okey, &p, p.sig->owner, rrsig, sig, p.siglen),
 		                 DV_ECRYPTO);
 		dv_key_free(okey);
-		dv_rrfile_free(&q.f);
+		dv_rrfile_clear(&q.f);
 
 		free(rrsig);
 		free(sig);
 		dv_key_free(key);
-		dv_rrfile_free(&p.f);
+		dv_rrfile_clear(&p.f);
 	}
 }
 
@@ -610,7 +610,7 @@ static void test_sig_judge(void **state)
 		dv_keyset_clear(&owned);
 		assert_null(owned.v);
 		dv_sigcache_free(cache);
-		dv_rrfile_free(&p.f);
+		dv_rrfile_clear(&p.f);
 	}
 	/* Views of RDATA too short to hold their fields. */
 	dv_rrsig_t sig;
@@ -684,8 +684,8 @@ static void test_rfc8080_as_published(void **state)
 	buf.data[3] = 3;
 	assert_int_equal(dv_key_verify(key, buf.data, buf.len, p.signature, p.siglen), DV_OK);
 	dv_key_free(key);
-	dv_buf_free(&buf);
-	dv_rrfile_free(&p.f);
+	dv_buf_clear(&buf);
+	dv_rrfile_clear(&p.f);
 }
 
 /*
@@ -751,7 +751,7 @@ static void test_ed25519_sign_and_wildcard(void **state)
 		assert_int_equal(b2.len, buf.len);
 		assert_memory_equal(b2.data, buf.data, buf.len);
 		assert_int_equal(dv_key_verify(key, b2.data, b2.len, sig, sizeof(sig)), DV_OK);
-		dv_buf_free(&b2);
+		dv_buf_clear(&b2);
 	}
 	/* Not for a name outside the wildcard's parent. */
 	uint8_t owner[KNOT_DNAME_MAXLEN];
@@ -767,11 +767,11 @@ static void test_ed25519_sign_and_wildcard(void **state)
 	assert_int_equal(dv_sigdata_build(&b3, rrsig->rdata, rrsig->rdlen, owner, KNOT_RRTYPE_TXT,
 	                                  rd, rl, 1, true),
 	                 DV_EPARSE);
-	dv_buf_free(&b3);
+	dv_buf_clear(&b3);
 	dv_key_free(key);
-	dv_buf_free(&buf);
-	dv_rrfile_free(&w);
-	dv_rrfile_free(&p.f);
+	dv_buf_clear(&buf);
+	dv_rrfile_clear(&w);
+	dv_rrfile_clear(&p.f);
 }
 
 /* ---- the signed data, byte by byte ------------------------------------------ */
@@ -895,9 +895,9 @@ static void test_sigdata_layout(void **state)
 	assert_int_equal(
 	    dv_sigdata_build(&small, rrsig, rlen, owner, KNOT_RRTYPE_A, rd, rl, 3, true),
 	    DV_ELIMIT);
-	dv_buf_free(&small);
-	dv_buf_free(&buf);
-	dv_rrfile_free(&f);
+	dv_buf_clear(&small);
+	dv_buf_clear(&buf);
+	dv_rrfile_clear(&f);
 }
 
 /* ---- canonical RDATA ------------------------------------------------------------ */
@@ -1055,7 +1055,7 @@ static void test_key_new_errors(void **state)
 	rd[p.key->rdlen - 1] ^= 0x01;
 	rd[3] = DV_ALG_ECDSAP384SHA384;
 	assert_int_equal(dv_key_new(rd, p.key->rdlen, &key), DV_ECRYPTO);
-	dv_rrfile_free(&p.f);
+	dv_rrfile_clear(&p.f);
 
 	/* Ed25519: 32 octets; Ed448: 57 octets. */
 	uint8_t ed[4 + 58] = {1, 1, 3, DV_ALG_ED25519};
@@ -1085,7 +1085,7 @@ static void test_key_new_errors(void **state)
 	assert_int_equal(dv_key_bits(key), 1024);
 	dv_key_free(key);
 	dv_key_free(NULL);
-	dv_rrfile_free(&f);
+	dv_rrfile_clear(&f);
 }
 
 static void test_key_verify_wrong_lengths(void **state)
@@ -1112,9 +1112,9 @@ static void test_key_verify_wrong_lengths(void **state)
 		/* An all-zero signature (r = s = 0) is never valid. */
 		memset(big, 0, sizeof(big));
 		assert_int_equal(dv_key_verify(key, buf.data, buf.len, big, p.siglen), DV_ECRYPTO);
-		dv_buf_free(&buf);
+		dv_buf_clear(&buf);
 		dv_key_free(key);
-		dv_rrfile_free(&p.f);
+		dv_rrfile_clear(&p.f);
 	}
 }
 
@@ -1298,14 +1298,14 @@ static void test_buf(void **state)
 	assert_int_equal(b.len, 10);
 	assert_memory_equal(b.data, "0123456789", 10);
 	assert_int_equal(dv_buf_append(&b, "", 0), DV_OK);
-	dv_buf_free(&b);
+	dv_buf_clear(&b);
 	assert_null(b.data);
 	dv_buf_init(&b, 0);
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(dv_buf_append(&b, "abcdefgh", 8), DV_OK);
 	assert_int_equal(b.len, 8000);
 	assert_memory_equal(b.data + 7992, "abcdefgh", 8);
-	dv_buf_free(&b);
+	dv_buf_clear(&b);
 }
 
 int main(void)

@@ -95,7 +95,7 @@ static void sign(const knot_rrset_t *rr, knot_rrset_t *sigs, const uint8_t *sign
 	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->pk), 1);
 	assert_int_equal(EVP_DigestSign(md, der, &dl, buf.data, buf.len), 1);
 	EVP_MD_CTX_free(md);
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 	const uint8_t *p = der;
 	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)dl);
 	assert_non_null(es);
@@ -554,7 +554,7 @@ static void run(const breakage_t *b, run_t *r, int64_t now)
 
 static void done(run_t *r)
 {
-	dv_live_result_free(&r->res);
+	dv_live_result_clear(&r->res);
 	dv_snapshot_free(r->snap);
 }
 
@@ -959,7 +959,7 @@ static void test_roundtrip(void **state)
 		assert_int_equal(x->time, y->time);
 		assert_int_equal(x->seconds_left, y->seconds_left);
 	}
-	dv_live_result_free(&again);
+	dv_live_result_clear(&again);
 	dv_snapshot_free(back);
 	free(buf);
 	done(&r);
