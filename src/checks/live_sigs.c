@@ -70,9 +70,12 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 	dv_keyset_t ks;
 	if (live_keyset(c, keys, &ks) != DV_OK)
 		return v;
+	dv_rrsig_t revoked = {0}; /* a signature that verifies only with a revoked key */
+	bool any_verifies = false;
 	for (uint16_t i = 0; i < set->nsig; i++) {
 		dv_rrsig_t sig;
 		dv_sig_verdict_t r = live_judge(c, set, i, zone, &ks, &sig);
+		any_verifies |= dv_sig_verifies(r);
 		int64_t inc, exp;
 		dv_rrsig_window(&sig, c->opts->now, &inc, &exp);
 		if (sig.rdata != NULL)
@@ -152,10 +155,26 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 			dv_findings_add(&c->raw, DV_F_RRSIG_INVALID, &ev,
 			                "RRSIG malformed, or its signer/labels do not fit");
 			break;
+		case DV_SIG_REVOKED_KEY:
+			revoked = sig; /* reported below, unless another signature counts */
+			break;
 		case DV_SIG_ERROR:
 			break;
 		}
 	}
+	/* RFC 5011 §2.1: signatures by revoked keys do not count; with nothing
+	 * else, the RRset is unsigned to a validator. */
+	if (!any_verifies && revoked.rdata != NULL)
+		dv_findings_add(&c->raw, DV_F_RRSIG_REVOKED_KEY,
+		                &(dv_evidence_t){.zone = zone,
+		                                 .server = live_srv_addr(c, server),
+		                                 .owner = set->owner,
+		                                 .type = set->type,
+		                                 .has_keytag = true,
+		                                 .keytag = revoked.key_tag,
+		                                 .algorithm = revoked.algorithm},
+		                "only key %u signs it, and it is revoked (RFC 5011 §2.1)",
+		                revoked.key_tag);
 	dv_keyset_clear(&ks);
 	/* RFC 4035 §2.2: every algorithm of the apex DNSKEY RRset signs every RRset. */
 	for (uint16_t k = 0; keys != NULL && k < keys->n; k++) {

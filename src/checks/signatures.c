@@ -200,7 +200,8 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	uint8_t valid_algs[256] = {0}, seen_algs[256] = {0};
 	/* A wildcard owner is signed with one label fewer (RFC 4034 §3.1.3). */
 	unsigned want_labels = nm->labels - ((nm->flags & DV_NAME_WILDCARD) ? 1 : 0);
-	bool have_view = false;
+	bool have_view = false, any_valid = false;
+	dv_rrsig_t revoked = {0}; /* a signature that verifies only with a revoked key */
 	for (uint32_t i = 0; i < rs->sig_count && w->ret == DV_OK; i++) {
 		const dv_rr_t *rr = &z->rrs[rs->sig_first + i];
 		dv_rrsig_t sig;
@@ -253,6 +254,9 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		if (dv_sig_verifies(v)) {
 			w->st.rrsigs_verified++;
 			valid_algs[sig.algorithm] = 1;
+			any_valid = true;
+		} else if (v == DV_SIG_REVOKED_KEY) {
+			revoked = sig; /* reported below, unless another signature counts */
 		} else if (v == DV_SIG_ERROR) {
 			w->ret = DV_ENOMEM;
 		} else if (v == DV_SIG_NO_KEY) {
@@ -266,6 +270,13 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 			                    sig_evidence(w, rs->name, rs->type, &sig, 0), NULL);
 		}
 	}
+	/* RFC 5011 §2.1: signatures by revoked keys do not count; with nothing
+	 * else, the RRset is unsigned to a validator. */
+	if (!any_valid && revoked.rdata != NULL && w->ret == DV_OK)
+		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_REVOKED_KEY,
+		                         sig_evidence(w, rs->name, rs->type, &revoked, 0),
+		                         "only key %u signs it, and it is revoked (RFC 5011 §2.1)",
+		                         revoked.key_tag);
 	/* RFC 4035 §2.2 / RFC 6840 §5.11: one valid signature per algorithm. */
 	for (int a = 0; a < 256 && w->ret == DV_OK; a++) {
 		if (ks->algs[a] && !valid_algs[a] && !seen_algs[a]) {

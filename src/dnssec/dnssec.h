@@ -215,7 +215,7 @@ typedef struct {
 typedef struct {
 	dv_keyset_key_t *v;
 	size_t n;
-	uint8_t algs[256]; /*!< algs[a]: a key of algorithm a can verify zone data */
+	uint8_t algs[256]; /*!< algs[a]: a key of algorithm a, not revoked, can verify zone data */
 	bool borrowed;     /*!< the parsed keys belong to a cache */
 } dv_keyset_t;
 
@@ -246,6 +246,8 @@ typedef enum {
 	DV_SIG_EXPIRED,         /*!< verifies; now is after its expiration */
 	DV_SIG_NOT_YET_VALID,   /*!< verifies; now is before its inception */
 	DV_SIG_WINDOW_INVERTED, /*!< verifies; expires before its inception (RFC 4034 §3.1.5) */
+	DV_SIG_REVOKED_KEY,     /*!< verifies only with a revoked key, over an RRset other than
+	                             DNSKEY: it does not count (RFC 5011 §2.1) */
 	DV_SIG_BAD,             /*!< keys with its tag and algorithm exist; none verifies it */
 	DV_SIG_NO_KEY,          /*!< no usable key with its tag and algorithm */
 	DV_SIG_UNSUPPORTED,     /*!< its algorithm is not implemented by this build */
@@ -257,14 +259,16 @@ typedef enum {
  * Judge one RRSIG over one RRset with a key set at time `now` (RFC 4035
  * §5.3): the signer must be `zone` (wire, lowercase; NULL: not checked) and
  * the Labels field at most the owner's, then the signature must verify
- * with a usable key of its tag and algorithm, then its window must hold
- * `now`.  *signer (may be NULL) gets the key that verified it.
+ * with a usable key of its tag and algorithm — a revoked key only over the
+ * DNSKEY RRset (RFC 5011 §2.1) — then its window must hold `now`.  *signer
+ * (may be NULL) gets the key that verified it.
  */
 dv_sig_verdict_t dv_sig_judge(dv_sigcache_t *cache, const dv_rrset_view_t *set,
                               const dv_rrsig_t *sig, const dv_keyset_t *keys, const uint8_t *zone,
                               int64_t now, const dv_keyset_key_t **signer);
 
-/*! Whether a verdict says the signature verifies, whatever the time. */
+/*! Whether a verdict says the signature verifies with a key that counts,
+ *  whatever the time. */
 static inline bool dv_sig_verifies(dv_sig_verdict_t v)
 {
 	return v == DV_SIG_VALID || v == DV_SIG_EXPIRED || v == DV_SIG_NOT_YET_VALID ||

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libknot/descriptor.h>
 #include <libknot/dname.h>
 #include <sodium.h>
 
@@ -172,7 +173,7 @@ int dv_keyset_build(dv_keyset_t *ks, dv_sigcache_t *cache, const uint8_t *const 
 				dv_key_free(k->key);
 			k->key = NULL;
 		}
-		if (k->key != NULL)
+		if (k->key != NULL && !k->revoked)
 			ks->algs[d->algorithm] = 1;
 	}
 	return DV_OK;
@@ -248,6 +249,7 @@ dv_sig_verdict_t dv_sig_judge(dv_sigcache_t *c, const dv_rrset_view_t *set, cons
 	if (!dv_alg_supported(sig->algorithm))
 		return DV_SIG_UNSUPPORTED;
 	bool built = false, tried = false;
+	const dv_keyset_key_t *revoked = NULL;
 	for (size_t i = 0; keys != NULL && i < keys->n; i++) {
 		const dv_keyset_key_t *k = &keys->v[i];
 		if (k->key == NULL || k->dnskey.key_tag != sig->key_tag ||
@@ -269,6 +271,12 @@ dv_sig_verdict_t dv_sig_judge(dv_sigcache_t *c, const dv_rrset_view_t *set, cons
 			return DV_SIG_ERROR;
 		if (!ok)
 			continue;
+		/* RFC 5011 §2.1: a revoked key validates the DNSKEY RRset that
+		 * announces its revocation, nothing else; another key may still. */
+		if (k->revoked && set->type != KNOT_RRTYPE_DNSKEY) {
+			revoked = k;
+			continue;
+		}
 		if (signer != NULL)
 			*signer = k;
 		switch (dv_rrsig_window(sig, now, NULL, NULL)) {
@@ -281,6 +289,11 @@ dv_sig_verdict_t dv_sig_judge(dv_sigcache_t *c, const dv_rrset_view_t *set, cons
 		default:
 			return DV_SIG_VALID;
 		}
+	}
+	if (revoked != NULL) {
+		if (signer != NULL)
+			*signer = revoked;
+		return DV_SIG_REVOKED_KEY;
 	}
 	return tried ? DV_SIG_BAD : DV_SIG_NO_KEY;
 }

@@ -604,6 +604,24 @@ static void test_sig_judge(void **state)
 		assert_int_equal(dv_sig_judge(cache, &set, &other, &nz, zone, inc + 1, NULL),
 		                 DV_SIG_NO_KEY);
 		dv_keyset_clear(&nz);
+		/* A revoked key counts only over the DNSKEY RRset (RFC 5011 §2.1):
+		 * here an A RRset, so the signature verifies but does not count. */
+		memcpy(kd, p.key->rdata, p.key->rdlen);
+		kd[1] |= DV_DNSKEY_FLAG_REVOKE;
+		dv_keyset_t rv;
+		assert_int_equal(dv_keyset_build(&rv, cache, krd2, klen, 1), DV_OK);
+		assert_true(rv.v[0].revoked);
+		assert_non_null(rv.v[0].key);
+		assert_int_equal(rv.algs[v->alg], 0); /* it signs no zone data */
+		assert_int_not_equal(rv.v[0].dnskey.key_tag, sig.key_tag);
+		other = sig;
+		other.key_tag = rv.v[0].dnskey.key_tag;
+		signer = NULL;
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &rv, zone, inc + 1, &signer),
+		                 DV_SIG_REVOKED_KEY);
+		assert_ptr_equal(signer, &rv.v[0]);
+		assert_false(dv_sig_verifies(DV_SIG_REVOKED_KEY));
+		dv_keyset_clear(&rv);
 		free(kd);
 		free(rd);
 		dv_keyset_clear(&ks);

@@ -111,6 +111,7 @@ static void sign(const knot_rrset_t *rr, knot_rrset_t *sigs, const uint8_t *sign
 
 typedef struct {
 	tkey_t root_ksk, child_ksk, child_zsk, other_ksk;
+	tkey_t child_revoked; /* a key with the REVOKE bit (RFC 5011 §2.1) */
 	uint8_t root[1], child[255], nx[255];
 } world_t;
 
@@ -123,6 +124,7 @@ static int setup(void **state)
 	key_new(&W.child_ksk, 257);
 	key_new(&W.child_zsk, 256);
 	key_new(&W.other_ksk, 257);
+	key_new(&W.child_revoked, 256 | DV_DNSKEY_FLAG_REVOKE);
 	W.root[0] = 0;
 	assert_non_null(knot_dname_from_str(W.child, "test.", sizeof(W.child)));
 	assert_non_null(knot_dname_from_str(W.nx, "nx-label.test.", sizeof(W.nx)));
@@ -136,6 +138,7 @@ static int teardown(void **state)
 	EVP_PKEY_free(W.child_ksk.pk);
 	EVP_PKEY_free(W.child_zsk.pk);
 	EVP_PKEY_free(W.other_ksk.pk);
+	EVP_PKEY_free(W.child_revoked.pk);
 	return 0;
 }
 
@@ -166,6 +169,8 @@ typedef struct {
 	bool nsec3;           /*!< the child (and the root's DS denial) use NSEC3 */
 	bool bad_nsec3;       /*!< the child's NSEC3 covers nothing useful */
 	int optout;           /*!< with no_ds: NSEC3 at the root, 1 opt-out, 2 without the flag */
+	int revoked;          /*!< 1: the revoked key signs the child's data instead of the ZSK;
+	                           2: it signs the data beside the ZSK (both published) */
 } breakage_t;
 
 typedef struct {
@@ -433,19 +438,27 @@ static dv_snapshot_t *world(const breakage_t *b)
 			continue;
 		}
 		uint32_t serial = i == 1 && b->serial2 ? b->serial2 : 100;
+		/* The key the child's data is signed with. */
+		const tkey_t *zsk = b->revoked == 1 ? &W.child_revoked : &W.child_zsk;
 		m.aa = true;
 		knot_rrset_t *so = soa(W.child, serial);
 		if (sg)
-			put_signed(&m, 0, so, W.child, &W.child_zsk, cexp, b->bad_sig);
+			put_signed(&m, 0, so, W.child, zsk, cexp, b->bad_sig);
 		else
 			put(&m, 0, so);
+		if (sg && b->revoked == 2) {
+			/* A second signature, by the revoked key. */
+			knot_rrset_t *rs2 = rrset(W.child, KNOT_RRTYPE_RRSIG, 300);
+			sign(so, rs2, W.child, &W.child_revoked, NOW - DAY, cexp, false);
+			put(&m, 0, rs2);
+		}
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO, &m,
 		          DV_SNAP_OK);
 		/* The same SOA over TCP. */
 		m.aa = true;
 		so = soa(W.child, serial);
 		if (sg)
-			put_signed(&m, 0, so, W.child, &W.child_zsk, cexp, b->bad_sig);
+			put_signed(&m, 0, so, W.child, zsk, cexp, b->bad_sig);
 		else
 			put(&m, 0, so);
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO | DV_Q_TCP,
@@ -454,7 +467,7 @@ static dv_snapshot_t *world(const breakage_t *b)
 		knot_rrset_t *n =
 		    ns(W.child, "ns1.test.", i == 1 && b->ns2_extra ? "ns2.test." : NULL);
 		if (sg)
-			put_signed(&m, 0, n, W.child, &W.child_zsk, cexp, false);
+			put_signed(&m, 0, n, W.child, zsk, cexp, false);
 		else
 			put(&m, 0, n);
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_NS, DV_Q_DO, &m,
@@ -464,6 +477,8 @@ static dv_snapshot_t *world(const breakage_t *b)
 		    rrset(W.child, KNOT_RRTYPE_DNSKEY, b->dnskey_ttl ? b->dnskey_ttl : 300);
 		add(k, W.child_ksk.rd, sizeof(W.child_ksk.rd));
 		add(k, W.child_zsk.rd, sizeof(W.child_zsk.rd));
+		if (b->revoked)
+			add(k, W.child_revoked.rd, sizeof(W.child_revoked.rd));
 		if (i == 1 && b->dnskey2_extra)
 			add(k, W.other_ksk.rd, sizeof(W.other_ksk.rd));
 		if (b->alg5) {
@@ -509,8 +524,8 @@ static dv_snapshot_t *world(const breakage_t *b)
 		    b->nsec3 ? nsec3(W.child, W.child, b->bad_nsec3 ? 1 : 0, 0, at, 5)
 		             : nsec(W.child, b->bad_nsec ? "aaa.test." : "zzz.test.", at, 5);
 		if (sg) {
-			put_signed(&m, 1, soa(W.child, serial), W.child, &W.child_zsk, cexp, false);
-			put_signed(&m, 1, ns0, W.child, &W.child_zsk, cexp, false);
+			put_signed(&m, 1, soa(W.child, serial), W.child, zsk, cexp, false);
+			put_signed(&m, 1, ns0, W.child, zsk, cexp, false);
 		} else {
 			put(&m, 1, soa(W.child, serial));
 			put(&m, 1, ns0);
@@ -927,6 +942,47 @@ static void test_evidence(void **state)
 	done(&r);
 }
 
+/*
+ * RFC 5011 §2.1: data signed only by a revoked key is unsigned to a
+ * validator (an error, and the zone bogus); beside a key that counts, the
+ * revoked key's signatures change nothing.
+ */
+static void test_revoked(void **state)
+{
+	(void)state;
+	breakage_t only = {.revoked = 1}, beside = {.revoked = 2}, none = {0};
+	run_t r;
+	run(&only, &r, NOW);
+	if (!has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", "192.0.2.11"))
+		dump(&r);
+	assert_true(has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", "192.0.2.12"));
+	assert_int_equal(status(&r, "test."), DV_CHAIN_BOGUS);
+	assert_int_equal(status(&r, "."), DV_CHAIN_SECURE);
+	bool soa_found = false;
+	for (size_t i = 0; i < r.res.findings.len; i++) {
+		const dv_finding_t *f = &r.res.findings.v[i];
+		/* The DNSKEY RRset it may sign: never reported. */
+		if (f->code == DV_F_RRSIG_REVOKED_KEY)
+			assert_int_not_equal(f->type, KNOT_RRTYPE_DNSKEY);
+		if (f->code == DV_F_RRSIG_REVOKED_KEY && f->type == KNOT_RRTYPE_SOA) {
+			assert_int_equal(f->keytag, W.child_revoked.tag);
+			soa_found = true;
+		}
+	}
+	assert_true(soa_found);
+	done(&r);
+	run(&beside, &r, NOW);
+	if (has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", NULL) ||
+	    status(&r, "test.") != DV_CHAIN_SECURE)
+		dump(&r);
+	assert_false(has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", NULL));
+	assert_int_equal(status(&r, "test."), DV_CHAIN_SECURE);
+	done(&r);
+	run(&none, &r, NOW);
+	assert_false(has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", NULL));
+	done(&r);
+}
+
 /* A snapshot judged again after a JSON round trip gives the same findings. */
 static void test_roundtrip(void **state)
 {
@@ -986,9 +1042,10 @@ static void test_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_healthy),   cmocka_unit_test(test_cases),
-	    cmocka_unit_test(test_nsec3),     cmocka_unit_test(test_evidence),
-	    cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_healthy), cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_nsec3),   cmocka_unit_test(test_evidence),
+	    cmocka_unit_test(test_revoked), cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
