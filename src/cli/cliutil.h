@@ -1,7 +1,9 @@
 /* Option parsing shared by the subcommands. */
 #pragma once
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*! Parse "90", "90s", "15m", "12h", "7d", "2w" into seconds.  0 or -1. */
@@ -30,6 +32,9 @@ typedef enum {
 	DV_CLI_NAGIOS,  /*!< --nagios */
 	DV_CLI_SAVE,    /*!< --save FILE */
 	DV_CLI_FROM,    /*!< --from FILE */
+	DV_CLI_TIMEOUT, /*!< --timeout MS (10..60000), per query attempt */
+	DV_CLI_RETRIES, /*!< --retries N (0..10), extra UDP attempts */
+	DV_CLI_PORT,    /*!< --port N (1..65535) */
 } dv_cli_common_kind_t;
 
 typedef struct {
@@ -45,7 +50,16 @@ typedef struct {
 	bool nagios;
 	int64_t warn, crit; /*!< seconds (the command sets the defaults) */
 	const char *save, *from;
+	unsigned timeout_ms; /*!< the command sets the defaults of these three */
+	int retries;
+	uint16_t port;
 } dv_cli_common_t;
+
+/*! getopt_long's table: the command's own options (ended by a NULL name),
+ *  then those of its common map.  `out` holds `cap` entries (the last one
+ *  ends the table); the table is cut short when they do not fit. */
+void dv_cli_longopts(const struct option *own, const dv_cli_common_map_t *map, struct option *out,
+                     size_t cap);
 
 /*!
  * If `val` is in the map (ended by val 0), parse its argument into *c:

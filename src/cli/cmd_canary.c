@@ -29,19 +29,24 @@ static const dv_cli_common_map_t common[] = {
 int dv_cmd_canary(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"zone", required_argument, NULL, 'z'},    {"out", required_argument, NULL, 'o'},
-	    {"keys", required_argument, NULL, 'k'},    {"now", required_argument, NULL, 'n'},
-	    {"ns-addr", required_argument, NULL, 'a'}, {"ttl", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"zone", required_argument, NULL, 'z'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"ns-addr", required_argument, NULL, 'a'},
+	    {"ttl", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *ns[MAX_NS_ADDRS];
 	size_t nns = 0;
 	dv_canary_opts_t opts = {0};
+	struct option all[16];
+	dv_cli_longopts(longopts, common, all, sizeof(all) / sizeof(all[0]));
 	dv_cli_common_t co = {0};
 	unsigned long ttl = 30;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "z:o:k:n:a:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "z:o:k:n:a:t:h", all, NULL)) != -1) {
 		if (dv_cli_common(&co, "canary", common, c, optarg) != 0)
 			continue; /* --now is checked below */
 		switch (c) {

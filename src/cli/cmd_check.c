@@ -41,33 +41,29 @@ static const dv_cli_common_map_t common[] = {
     {OPT_NAGIOS, DV_CLI_NAGIOS, "nagios", 0},
     {'s', DV_CLI_SAVE, "save", 0},
     {OPT_FROM, DV_CLI_FROM, "from", 0},
+    {'T', DV_CLI_TIMEOUT, "timeout", 0},
+    {'R', DV_CLI_RETRIES, "retries", 0},
+    {'p', DV_CLI_PORT, "port", 0},
     {0, 0, NULL, 0},
 };
 
 int dv_cmd_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 	    {"root-hints", required_argument, NULL, 'r'},
 	    {"trust-anchor", required_argument, NULL, 't'},
-	    {"now", required_argument, NULL, 'n'},
-	    {"warn", required_argument, NULL, 'w'},
-	    {"crit", required_argument, NULL, 'c'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"nagios", no_argument, NULL, OPT_NAGIOS},
-	    {"save", required_argument, NULL, 's'},
-	    {"from", required_argument, NULL, OPT_FROM},
-	    {"timeout", required_argument, NULL, 'T'},
-	    {"retries", required_argument, NULL, 'R'},
-	    {"port", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct option longopts[24];
+	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_check_run_opts_t o = {.probe = {.root_hints = "/usr/share/dns/root.hints",
-	                                   .trust_anchor = "/usr/share/dns/root.ds",
-	                                   .timeout_ms = 1000,
-	                                   .retries = 1}};
-	dv_cli_common_t co = {.format = "text", .warn = 7 * 86400, .crit = 1 * 86400};
-	unsigned long ul;
+	                                   .trust_anchor = "/usr/share/dns/root.ds"}};
+	dv_cli_common_t co = {.format = "text",
+	                      .warn = 7 * 86400,
+	                      .crit = 1 * 86400,
+	                      .timeout_ms = 1000,
+	                      .retries = 1};
 	int c, r;
 	optind = 1;
 	/* Bad usage: exit 2, or UNKNOWN for a plugin. */
@@ -87,27 +83,6 @@ int dv_cmd_check(int argc, char **argv)
 			break;
 		case 't':
 			o.probe.trust_anchor = optarg;
-			break;
-		case 'T':
-			if (dv_cli_uint(optarg, 10, 60000, &ul) != 0) {
-				fprintf(stderr, "dnsvigil check: --timeout takes 10..60000 ms\n");
-				return bad;
-			}
-			o.probe.timeout_ms = (unsigned)ul;
-			break;
-		case 'R':
-			if (dv_cli_uint(optarg, 0, 10, &ul) != 0) {
-				fprintf(stderr, "dnsvigil check: --retries takes 0..10\n");
-				return bad;
-			}
-			o.probe.retries = (int)ul;
-			break;
-		case 'p':
-			if (dv_cli_uint(optarg, 1, 65535, &ul) != 0) {
-				fprintf(stderr, "dnsvigil check: --port takes 1..65535\n");
-				return bad;
-			}
-			o.probe.port = (uint16_t)ul;
 			break;
 		case '4':
 			o.probe.ipv4_only = true;
@@ -140,6 +115,9 @@ int dv_cmd_check(int argc, char **argv)
 	if (co.now != NULL && dv_cli_now(co.now, &o.now) != 0)
 		return bad;
 	o.have_now = co.now != NULL;
+	o.probe.timeout_ms = co.timeout_ms;
+	o.probe.retries = co.retries;
+	o.probe.port = co.port;
 	o.from = co.from;
 	o.save = co.save;
 	o.warn_secs = co.warn;

@@ -54,17 +54,13 @@ static const dv_cli_common_map_t common[] = {
 
 int dv_cmd_verify(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"origin", required_argument, NULL, 'o'},
-	    {"now", required_argument, NULL, 'n'},
-	    {"warn-expiry", required_argument, NULL, 'W'},
-	    {"ds", required_argument, NULL, 'd'},
-	    {"threads", required_argument, NULL, 'j'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	static const struct option own[] = {
+	    {"origin", required_argument, NULL, 'o'},  {"ds", required_argument, NULL, 'd'},
+	    {"threads", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
+	struct option longopts[16];
+	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_cli_common_t co = {.format = "text", .warn = 7 * 86400};
 	dv_verify_file_opts_t vo = {0};
 	unsigned long threads = 0;
