@@ -238,13 +238,15 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 			fprintf(out, " (+%zu)", nb - 3);
 		fprintf(out, "%s%zu error%s, %zu warning%s", nb ? "; " : "", e, e == 1 ? "" : "s",
 		        w, w == 1 ? "" : "s");
-		/* The worst finding first (the list is sorted worst first). */
-		const dv_finding_t *f = &res->findings.v[0];
+		/* The worst finding first (the list is sorted worst first; it may
+		 * be empty when memory ran short and every finding was counted). */
+		const dv_finding_t *f = res->findings.len > 0 ? &res->findings.v[0] : NULL;
 		char zone[DV_FINDING_NAME_MAX] = "";
-		if (f->zone != NULL)
+		if (f != NULL && f->zone != NULL)
 			dv_dname_to_str(f->zone, zone, sizeof(zone));
-		fprintf(out, ": %s %s%s%s", dv_code_name(f->code), zone, f->server[0] ? " @" : "",
-		        f->server);
+		if (f != NULL)
+			fprintf(out, ": %s %s%s%s", dv_code_name(f->code), zone,
+			        f->server[0] ? " @" : "", f->server);
 	}
 	fprintf(out, " |");
 	if (res->have_expiry)
