@@ -20,18 +20,6 @@
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 
-#define T_A          1
-#define T_NS         2
-#define T_SOA        6
-#define T_TXT        16
-#define T_AAAA       28
-#define T_DS         43
-#define T_RRSIG      46
-#define T_NSEC       47
-#define T_DNSKEY     48
-#define T_NSEC3      50
-#define T_NSEC3PARAM 51
-
 #define DAY             86400
 #define MAX_TYPES       16
 #define BIG_DNSKEY_KEYS 5
@@ -71,7 +59,7 @@ __attribute__((format(printf, 2, 3))) static void seterr(ctx_t *c, const char *f
 	va_end(ap);
 }
 
-static void zb_free(zb_t *z)
+static void zb_clear(zb_t *z)
 {
 	for (size_t i = 0; i < z->len; i++)
 		free(z->v[i].rdata);
@@ -100,8 +88,8 @@ static int zb_add(zb_t *z, const uint8_t *owner, uint16_t type, const uint8_t *r
 /* Canonical order (RFC 4034 §6.1, §6.3), each RRSIG right after what it covers. */
 static uint16_t sort_type(const crec_t *r)
 {
-	if (r->type == T_RRSIG && r->rdlen >= 2)
-		return (uint16_t)(r->rdata[0] << 8 | r->rdata[1]);
+	if (r->type == KNOT_RRTYPE_RRSIG && r->rdlen >= 2)
+		return dv_rrsig_type_covered(r->rdata, r->rdlen);
 	return r->type;
 }
 
@@ -114,8 +102,8 @@ static int crec_cmp(const void *pa, const void *pb)
 	uint16_t ta = sort_type(a), tb = sort_type(b);
 	if (ta != tb)
 		return ta < tb ? -1 : 1;
-	if ((a->type == T_RRSIG) != (b->type == T_RRSIG))
-		return a->type == T_RRSIG ? 1 : -1;
+	if ((a->type == KNOT_RRTYPE_RRSIG) != (b->type == KNOT_RRTYPE_RRSIG))
+		return a->type == KNOT_RRTYPE_RRSIG ? 1 : -1;
 	size_t m = a->rdlen < b->rdlen ? a->rdlen : b->rdlen;
 	c = memcmp(a->rdata, b->rdata, m);
 	if (c != 0)
@@ -180,16 +168,16 @@ static int add_soa(ctx_t *c, zb_t *z)
 	put32(rd + p + 8, 600);
 	put32(rd + p + 12, 864000);
 	put32(rd + p + 16, 5); /* short negative TTL (RFC 2308 §5): audits re-run often */
-	return zb_add(z, z->apex, T_SOA, rd, p + 20);
+	return zb_add(z, z->apex, KNOT_RRTYPE_SOA, rd, p + 20);
 }
 
 static int add_a(zb_t *z, const uint8_t *owner, const char *addr)
 {
 	uint8_t rd[16];
 	if (inet_pton(AF_INET, addr, rd) == 1)
-		return zb_add(z, owner, T_A, rd, 4);
+		return zb_add(z, owner, KNOT_RRTYPE_A, rd, 4);
 	if (inet_pton(AF_INET6, addr, rd) == 1)
-		return zb_add(z, owner, T_AAAA, rd, 16);
+		return zb_add(z, owner, KNOT_RRTYPE_AAAA, rd, 16);
 	return DV_EINVAL;
 }
 
@@ -201,7 +189,7 @@ static int add_txt(zb_t *z, const uint8_t *owner, const char *text)
 		l = 255;
 	rd[0] = (uint8_t)l;
 	memcpy(rd + 1, text, l);
-	return zb_add(z, owner, T_TXT, rd, l + 1);
+	return zb_add(z, owner, KNOT_RRTYPE_TXT, rd, l + 1);
 }
 
 /* Types present at a name, sorted, de-duplicated. */
@@ -243,7 +231,7 @@ static bool is_delegation(const zb_t *z, const uint8_t *owner)
 	if (knot_dname_is_equal(owner, z->apex))
 		return false;
 	for (size_t i = 0; i < z->len; i++)
-		if (z->v[i].type == T_NS && knot_dname_is_equal(z->v[i].owner, owner))
+		if (z->v[i].type == KNOT_RRTYPE_NS && knot_dname_is_equal(z->v[i].owner, owner))
 			return true;
 	return false;
 }
@@ -284,8 +272,8 @@ static int build_nsec(zb_t *z, const uint8_t *skip, const uint8_t *bad_next)
 			continue;
 		uint16_t types[MAX_TYPES];
 		size_t nt = types_at(z, names[i], types);
-		nt = add_type(types, nt, T_NSEC);
-		nt = add_type(types, nt, T_RRSIG);
+		nt = add_type(types, nt, KNOT_RRTYPE_NSEC);
+		nt = add_type(types, nt, KNOT_RRTYPE_RRSIG);
 		uint8_t rd[KNOT_DNAME_MAXLEN + 1024];
 		const uint8_t *next = names[(i + 1) % n];
 		if (bad_next != NULL && knot_dname_is_equal(names[i], z->apex))
@@ -297,7 +285,7 @@ static int build_nsec(zb_t *z, const uint8_t *skip, const uint8_t *bad_next)
 			ret = DV_EINVAL;
 			break;
 		}
-		ret = zb_add(z, names[i], T_NSEC, rd, l + (size_t)bl);
+		ret = zb_add(z, names[i], KNOT_RRTYPE_NSEC, rd, l + (size_t)bl);
 	}
 	free(names);
 	return ret;
@@ -319,7 +307,7 @@ static int build_nsec3(zb_t *z, uint16_t iterations)
 {
 	uint8_t prd[5] = {1, 0, 0, 0, 0};
 	put16(prd + 2, iterations);
-	int ret = zb_add(z, z->apex, T_NSEC3PARAM, prd, sizeof(prd));
+	int ret = zb_add(z, z->apex, KNOT_RRTYPE_NSEC3PARAM, prd, sizeof(prd));
 	if (ret != 0)
 		return ret;
 	zb_sort(z);
@@ -343,7 +331,7 @@ static int build_nsec3(zb_t *z, uint16_t iterations)
 	for (size_t i = 0; i < n && ret == 0; i++) {
 		uint16_t types[MAX_TYPES];
 		size_t nt = types_at(z, h[i].owner, types);
-		nt = add_type(types, nt, T_RRSIG);
+		nt = add_type(types, nt, KNOT_RRTYPE_RRSIG);
 		uint8_t rd[6 + DV_NSEC3_HASH_LEN + 1024];
 		rd[0] = 1; /* SHA-1 */
 		rd[1] = 0; /* no opt-out */
@@ -361,7 +349,7 @@ static int build_nsec3(zb_t *z, uint16_t iterations)
 			ret = DV_EINVAL;
 			break;
 		}
-		ret = zb_add(z, owner, T_NSEC3, rd, l + (size_t)bl);
+		ret = zb_add(z, owner, KNOT_RRTYPE_NSEC3, rd, l + (size_t)bl);
 	}
 out:
 	free(h);
@@ -423,7 +411,7 @@ static int sign_rrset(zb_t *z, const dv_signkey_t *key, size_t first, size_t n, 
 		return ret;
 	if (corrupt)
 		rrsig[pre + siglen / 2] ^= 0xff;
-	return zb_add(z, owner, T_RRSIG, rrsig, pre + siglen);
+	return zb_add(z, owner, KNOT_RRTYPE_RRSIG, rrsig, pre + siglen);
 }
 
 /* Sign every authoritative RRset (RFC 4035 §2.2): not delegation NS, not RRSIG. */
@@ -441,17 +429,18 @@ static int sign_zone(zb_t *z, const dv_signkey_t *key, const signpol_t *pol)
 			j++;
 		const crec_t *r = &z->v[i];
 		bool apex = knot_dname_is_equal(r->owner, z->apex);
-		bool skip = r->type == T_RRSIG || (r->type == T_NS && is_delegation(z, r->owner)) ||
-		            (apex && r->type == T_A && pol->skip_apex_a) ||
-		            (r->type == T_DNSKEY && pol->skip_dnskey);
+		bool skip = r->type == KNOT_RRTYPE_RRSIG ||
+		            (r->type == KNOT_RRTYPE_NS && is_delegation(z, r->owner)) ||
+		            (apex && r->type == KNOT_RRTYPE_A && pol->skip_apex_a) ||
+		            (r->type == KNOT_RRTYPE_DNSKEY && pol->skip_dnskey);
 		if (!skip) {
-			bool apex_a = apex && r->type == T_A;
+			bool apex_a = apex && r->type == KNOT_RRTYPE_A;
 			window_t w = apex_a ? pol->apex_a : pol->all;
 			ret = sign_rrset(z, key, i, j - i, w, apex_a && pol->corrupt_apex_a, &buf);
 		}
 		i = j;
 	}
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 	return ret;
 }
 
@@ -488,7 +477,8 @@ static int write_zone(ctx_t *c, const zb_t *z, const char *file)
 	for (int pass = 0; pass < 2 && ret == 0; pass++) {
 		for (size_t i = 0; i < z->len; i++) {
 			const crec_t *r = &z->v[i];
-			bool soa = knot_dname_is_equal(r->owner, z->apex) && sort_type(r) == T_SOA;
+			bool soa = knot_dname_is_equal(r->owner, z->apex) &&
+			           sort_type(r) == KNOT_RRTYPE_SOA;
 			if (soa != (pass == 0))
 				continue;
 			knot_rrset_t rr;
@@ -572,7 +562,7 @@ static int write_child(ctx_t *c, const dv_canary_mode_t *m, uint8_t *ds, size_t 
 	    (ret = name_child("*", z.apex, wild)) != 0 || (ret = name_child("b", z.apex, bad)) != 0)
 		goto fail;
 	if ((ret = add_soa(c, &z)) != 0 ||
-	    (ret = zb_add(&z, z.apex, T_NS, c->ns, knot_dname_size(c->ns))) != 0 ||
+	    (ret = zb_add(&z, z.apex, KNOT_RRTYPE_NS, c->ns, knot_dname_size(c->ns))) != 0 ||
 	    (ret = add_a(&z, z.apex, "192.0.2.1")) != 0 || (ret = add_txt(&z, z.apex, txt)) != 0 ||
 	    (ret = add_a(&z, www, "192.0.2.2")) != 0)
 		goto fail;
@@ -592,7 +582,8 @@ static int write_child(ctx_t *c, const dv_canary_mode_t *m, uint8_t *ds, size_t 
 			goto fail;
 	if (m->fault != DV_FAULT_NO_DNSKEY)
 		for (size_t i = 0; i < nkeys; i++)
-			if ((ret = zb_add(&z, z.apex, T_DNSKEY, keys[i].rdata, keys[i].rdlen)) != 0)
+			if ((ret = zb_add(&z, z.apex, KNOT_RRTYPE_DNSKEY, keys[i].rdata,
+			                  keys[i].rdlen)) != 0)
 				goto fail;
 
 	/* Denial of existence. */
@@ -687,8 +678,8 @@ write:
 	ret = write_zone(c, &z, file);
 fail:
 	for (size_t i = 0; i < BIG_DNSKEY_KEYS; i++)
-		dv_signkey_free(&keys[i]);
-	zb_free(&z);
+		dv_signkey_clear(&keys[i]);
+	zb_clear(&z);
 	if (ret != 0 && c->err[0] == '\0')
 		seterr(c, "%s: %s", m->label, dv_strerror(ret));
 	return ret;
@@ -748,7 +739,7 @@ __attribute__((format(printf, 2, 3))) static int sb_printf(sbuf_t *b, const char
 static int ds_text(ctx_t *c, const uint8_t *owner, const uint8_t *rd, size_t rdlen, sbuf_t *sb)
 {
 	knot_rrset_t rr;
-	knot_rrset_init(&rr, (knot_dname_t *)owner, T_DS, KNOT_CLASS_IN, c->ttl);
+	knot_rrset_init(&rr, (knot_dname_t *)owner, KNOT_RRTYPE_DS, KNOT_CLASS_IN, c->ttl);
 	if (knot_rrset_add_rdata(&rr, rd, (uint16_t)rdlen, NULL) != KNOT_EOK)
 		return DV_ENOMEM;
 	size_t size = 1024;
@@ -804,7 +795,7 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 	memcpy(p.apex, c.zone, knot_dname_size(c.zone));
 	memcpy(p.apex_str, c.zone_str, sizeof(p.apex_str));
 	if ((ret = add_soa(&c, &p)) != 0 ||
-	    (ret = zb_add(&p, p.apex, T_NS, c.ns, knot_dname_size(c.ns))) != 0 ||
+	    (ret = zb_add(&p, p.apex, KNOT_RRTYPE_NS, c.ns, knot_dname_size(c.ns))) != 0 ||
 	    (ret = add_txt(&p, p.apex,
 	                   "dnsvigil canary: one child zone per DNSSEC failure mode")) != 0)
 		goto fail;
@@ -828,9 +819,9 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 		if ((ret = write_child(&c, m, ds, &dslen)) != 0)
 			goto fail;
 		if ((ret = name_child(m->label, c.zone, child)) != 0 ||
-		    (ret = zb_add(&p, child, T_NS, c.ns, knot_dname_size(c.ns))) != 0)
+		    (ret = zb_add(&p, child, KNOT_RRTYPE_NS, c.ns, knot_dname_size(c.ns))) != 0)
 			goto fail;
-		if (dslen > 0 && (ret = zb_add(&p, child, T_DS, ds, dslen)) != 0)
+		if (dslen > 0 && (ret = zb_add(&p, child, KNOT_RRTYPE_DS, ds, dslen)) != 0)
 			goto fail;
 		char cstr[KNOT_DNAME_TXT_MAXLEN + 1], cfile[KNOT_DNAME_TXT_MAXLEN + 8];
 		char qname[KNOT_DNAME_TXT_MAXLEN + 16], tbuf[32], expect[32], ede[16];
@@ -854,7 +845,7 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 
 	if ((ret = key_for(&c, c.zone_str, 0, DV_ALG_ECDSAP256SHA256, 257, &pk)) != 0)
 		goto fail;
-	if ((ret = zb_add(&p, p.apex, T_DNSKEY, pk.rdata, pk.rdlen)) != 0 ||
+	if ((ret = zb_add(&p, p.apex, KNOT_RRTYPE_DNSKEY, pk.rdata, pk.rdlen)) != 0 ||
 	    (ret = build_nsec(&p, NULL, NULL)) != 0)
 		goto fail;
 	int64_t now = opts->now;
@@ -895,8 +886,8 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 fail:
 	if (ret != 0 && errbuf[0] == '\0')
 		seterr(&c, "%s", dv_strerror(ret));
-	dv_signkey_free(&pk);
-	zb_free(&p);
+	dv_signkey_clear(&pk);
+	zb_clear(&p);
 	free(zl.s);
 	free(tsv.s);
 	free(dsset.s);

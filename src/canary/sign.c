@@ -138,7 +138,7 @@ int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsig
 			return DV_ECRYPTO;
 		int want = alg == DV_ALG_RSASHA256 ? EVP_PKEY_RSA : EVP_PKEY_EC;
 		if (EVP_PKEY_get_base_id(out->pkey) != want) {
-			dv_signkey_free(out);
+			dv_signkey_clear(out);
 			return DV_EINVAL;
 		}
 	} else if (errno == ENOENT) {
@@ -149,7 +149,7 @@ int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsig
 			return DV_ECRYPTO;
 		int ret = key_save(path, out->pkey);
 		if (ret != 0) {
-			dv_signkey_free(out);
+			dv_signkey_clear(out);
 			return ret;
 		}
 	} else {
@@ -158,7 +158,7 @@ int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsig
 	out->alg = alg;
 	int ret = dv_signkey_set_flags(out, flags);
 	if (ret != 0)
-		dv_signkey_free(out);
+		dv_signkey_clear(out);
 	return ret;
 }
 
@@ -212,7 +212,7 @@ fail:
 	return ret;
 }
 
-void dv_signkey_free(dv_signkey_t *key)
+void dv_signkey_clear(dv_signkey_t *key)
 {
 	if (key == NULL)
 		return;

@@ -27,8 +27,8 @@ typedef struct {
  * Load the private key `dir`/`file` (PEM), or generate one of algorithm `alg`
  * (RSA of `bits` bits for alg 8, P-256 for alg 13) and save it there (mode
  * 0600), so that re-runs keep the same keys and hence the same DS records.
- * DV_EINVAL when the stored key is not of algorithm `alg`.  Free with
- * dv_signkey_free.
+ * DV_EINVAL when the stored key is not of algorithm `alg`.  Clear with
+ * dv_signkey_clear.
  */
 int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsigned bits,
                            uint16_t flags, dv_signkey_t *out);
@@ -44,4 +44,4 @@ int dv_signkey_set_flags(dv_signkey_t *key, uint16_t flags);
 int dv_signkey_sign(const dv_signkey_t *key, const uint8_t *data, size_t len, uint8_t *sig,
                     size_t *siglen);
 
-void dv_signkey_free(dv_signkey_t *key);
+void dv_signkey_clear(dv_signkey_t *key);

@@ -257,23 +257,28 @@ __attribute__((format(printf, 5, 6))) static void add_finding(dv_resolver_result
                                                               const evidence_t *ev, const char *fmt,
                                                               ...)
 {
-	dv_finding_t f;
-	dv_finding_init(&f, code);
-	snprintf(f.server, sizeof(f.server), "%s", rr->address);
-	snprintf(f.zone, sizeof(f.zone), "%.255s", canary);
-	if (ev != NULL && ev->owner != NULL) {
-		snprintf(f.owner, sizeof(f.owner), "%s", ev->owner);
-		f.type = ev->type;
+	uint8_t zone[KNOT_DNAME_MAXLEN], owner[KNOT_DNAME_MAXLEN];
+	dv_evidence_t e = {.server = rr->address};
+	if (knot_dname_from_str(zone, canary, sizeof(zone)) != NULL) {
+		knot_dname_to_lower(zone);
+		e.zone = zone;
+	}
+	if (ev != NULL && ev->owner != NULL &&
+	    knot_dname_from_str(owner, ev->owner, sizeof(owner)) != NULL) {
+		knot_dname_to_lower(owner);
+		e.owner = owner;
+		e.type = ev->type;
 	}
 	if (ev != NULL && ev->time != 0) {
-		f.time = ev->time;
-		f.seconds_left = ev->time - ev->now;
+		e.time = ev->time;
+		e.seconds_left = ev->time - ev->now;
 	}
+	char detail[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(f.detail, sizeof(f.detail), fmt, ap);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	dv_findings_add(&rr->findings, &f);
+	dv_findings_add(&rr->findings, code, &e, "%s", detail);
 }
 
 /* Comma-separated labels of the modes whose (stub) outcome is o, into buf;
@@ -714,7 +719,7 @@ void dv_audit_result_clear(dv_audit_result_t *res)
 		return;
 	for (size_t r = 0; r < res->len && res->v != NULL; r++) {
 		free(res->v[r].modes);
-		dv_findings_free(&res->v[r].findings);
+		dv_findings_clear(&res->v[r].findings);
 	}
 	free(res->v);
 	res->v = NULL;

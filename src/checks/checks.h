@@ -12,6 +12,8 @@
 #include "findings/findings.h"
 #include "zone/loader.h"
 
+typedef struct dv_presign dv_presign_t;
+
 typedef struct {
 	int64_t now;           /*!< the time every validity check uses */
 	int64_t warn_expiry;   /*!< RRSIG_EXPIRES_SOON threshold, seconds */
@@ -26,6 +28,8 @@ typedef struct {
 	 *  that its tail runs beside those checks.  May be NULL. */
 	void (*before_signatures)(void *ctx);
 	void *before_signatures_ctx;
+	/*! The signatures found to verify while the zone was loaded (may be NULL). */
+	const dv_presign_t *presign;
 } dv_verify_opts_t;
 
 typedef struct {
@@ -60,13 +64,9 @@ int dv_check_zonemd(const dv_zone_t *zone, dv_findings_t *out);
  * dv_verify_opts_t.before_signatures) and before the zone is freed.  Only
  * speeds up: verdicts are the same with or without it.
  */
-typedef struct dv_presign dv_presign_t;
 /*! `input_bytes`: the zone file's size (sizes the queue; 0 if unknown). */
 int dv_presign_new(unsigned threads, uint64_t input_bytes, dv_presign_t **out);
 void dv_presign_run(void *ctx, unsigned part, const uint8_t *origin, const uint8_t *owner,
                     const dv_rr_t *rrs, size_t n);
 void dv_presign_finish(dv_presign_t *presign);
 void dv_presign_free(dv_presign_t *presign);
-
-/*! Fill a finding's owner (presentation form) from a name index. */
-void dv_finding_set_owner(dv_finding_t *f, const dv_zone_t *zone, uint32_t name);

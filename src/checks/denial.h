@@ -1,16 +1,17 @@
 /*
  * Internal helpers shared by the NSEC and NSEC3 checks (nsec.c, nsec3.c):
  * the expected type list of a name, type-bitmap comparison with a readable
- * difference, and findings with a formatted detail line.
+ * difference, and the evidence of a finding about a name.
  */
 #pragma once
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libknot/descriptor.h>
 
 #include "core/arena.h"
 #include "core/error.h"
@@ -18,13 +19,6 @@
 #include "dnssec/dnssec.h"
 #include "findings/findings.h"
 
-#define DENIAL_T_NS         2
-#define DENIAL_T_DS         43
-#define DENIAL_T_RRSIG      46
-#define DENIAL_T_NSEC       47
-#define DENIAL_T_DNSKEY     48
-#define DENIAL_T_NSEC3      50
-#define DENIAL_T_NSEC3PARAM 51
 /* 256 windows of (number, length, 32 octets): the largest possible type bitmap. */
 #define DENIAL_BITMAP_MAX (256 * 34)
 
@@ -73,7 +67,7 @@ static inline bool denial_name_is_nsec3_only(const dv_zone_t *z, uint32_t ni)
 	if (nm->rrset_count == 0)
 		return false;
 	for (uint32_t k = 0; k < nm->rrset_count; k++)
-		if (z->rrsets[nm->rrset_first + k].type != DENIAL_T_NSEC3)
+		if (z->rrsets[nm->rrset_first + k].type != KNOT_RRTYPE_NSEC3)
 			return false;
 	return true;
 }
@@ -139,18 +133,5 @@ static inline bool denial_bitmap_matches(const uint8_t *found, size_t flen,
 	return false;
 }
 
-/* Add a finding about name index `ni` with a formatted detail line. */
-__attribute__((format(printf, 6, 7))) static inline int
-denial_report(dv_findings_t *out, dv_code_t code, const dv_zone_t *z, uint32_t ni, uint16_t type,
-              const char *fmt, ...)
-{
-	dv_finding_t f;
-	dv_finding_init(&f, code);
-	dv_dname_to_str(z->names[ni].dname, f.owner, sizeof(f.owner));
-	f.type = type;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(f.detail, sizeof(f.detail), fmt, ap);
-	va_end(ap);
-	return dv_findings_add(out, &f);
-}
+/* The evidence of a finding about name index `ni` and an RR type. */
+#define DENIAL_AT(z, ni, t) (&(dv_evidence_t){.owner = (z)->names[(ni)].dname, .type = (t)})

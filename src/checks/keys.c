@@ -10,47 +10,50 @@
 #include <libknot/dname.h>
 
 #include "checks/checks.h"
-#include "checks/keyset.h"
+#include "checks/verify_int.h"
 #include "core/error.h"
 
-static int add_key(dv_findings_t *out, const dv_zone_t *z, dv_code_t code, const dv_keyent_t *k,
-                   const char *detail)
+/* The evidence of a finding about an apex DNSKEY (k NULL: the RRset). */
+static dv_evidence_t key_evidence(const dv_zone_t *z, const dv_keyset_key_t *k)
 {
-	dv_finding_t f;
-	dv_finding_init(&f, code);
-	dv_finding_set_owner(&f, z, 0);
-	f.type = KNOT_RRTYPE_DNSKEY;
+	dv_evidence_t ev = {.owner = z->origin, .type = KNOT_RRTYPE_DNSKEY};
 	if (k != NULL) {
-		f.keytag = k->tag;
-		f.algorithm = k->alg;
+		ev.has_keytag = true;
+		ev.keytag = k->dnskey.key_tag;
+		ev.algorithm = k->dnskey.algorithm;
 	}
-	if (detail != NULL)
-		snprintf(f.detail, sizeof(f.detail), "%s", detail);
-	return dv_findings_add(out, &f);
+	return ev;
+}
+
+/* The evidence of a finding about a DS (or a DNSKEY trust anchor) at owner. */
+static dv_evidence_t ds_evidence(const uint8_t *owner, uint16_t type, uint16_t tag, uint8_t alg)
+{
+	return (dv_evidence_t){
+	    .owner = owner, .type = type, .has_keytag = true, .keytag = tag, .algorithm = alg};
 }
 
 /* RFC 8624 §3.1 for a signing algorithm. */
-static int check_alg(dv_findings_t *out, const dv_zone_t *z, const dv_keyent_t *k)
+static int check_alg(dv_findings_t *out, const dv_zone_t *z, const dv_keyset_key_t *k)
 {
-	char d[128];
-	switch (dv_alg_policy(k->alg)) {
+	uint8_t alg = k->dnskey.algorithm;
+	dv_evidence_t ev = key_evidence(z, k);
+	switch (dv_alg_policy(alg)) {
 	case DV_POLICY_MUST_NOT:
-		snprintf(d, sizeof(d), "algorithm %u (%s) MUST NOT be used (RFC 8624 §3.1)", k->alg,
-		         dv_alg_name(k->alg));
-		return add_key(out, z, DV_F_ALGORITHM_PROHIBITED, k, d);
+		return dv_findings_add(out, DV_F_ALGORITHM_PROHIBITED, &ev,
+		                       "algorithm %u (%s) MUST NOT be used (RFC 8624 §3.1)", alg,
+		                       dv_alg_name(alg));
 	case DV_POLICY_NOT_RECOMMENDED:
-		snprintf(d, sizeof(d), "algorithm %u (%s) is NOT RECOMMENDED (RFC 8624 §3.1)",
-		         k->alg, dv_alg_name(k->alg));
-		return add_key(out, z, DV_F_ALGORITHM_DEPRECATED, k, d);
+		return dv_findings_add(out, DV_F_ALGORITHM_DEPRECATED, &ev,
+		                       "algorithm %u (%s) is NOT RECOMMENDED (RFC 8624 §3.1)", alg,
+		                       dv_alg_name(alg));
 	case DV_POLICY_UNKNOWN:
-		snprintf(d, sizeof(d), "algorithm %u is not assigned or not supported", k->alg);
-		return add_key(out, z, DV_F_ALGORITHM_UNKNOWN, k, d);
+		return dv_findings_add(out, DV_F_ALGORITHM_UNKNOWN, &ev,
+		                       "algorithm %u is not assigned or not supported", alg);
 	default:
-		if (!dv_alg_supported(k->alg)) {
-			snprintf(d, sizeof(d), "algorithm %u (%s) cannot be verified by this build",
-			         k->alg, dv_alg_name(k->alg));
-			return add_key(out, z, DV_F_ALGORITHM_UNKNOWN, k, d);
-		}
+		if (!dv_alg_supported(alg))
+			return dv_findings_add(out, DV_F_ALGORITHM_UNKNOWN, &ev,
+			                       "algorithm %u (%s) cannot be verified by this build",
+			                       alg, dv_alg_name(alg));
 		return DV_OK;
 	}
 }
@@ -59,46 +62,46 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 {
 	int ret = DV_OK;
 	bool sep = false;
-	char d[128];
 	for (size_t i = 0; i < ks->n && ret == DV_OK; i++) {
-		const dv_keyent_t *k = &ks->v[i];
-		if (k->rdlen < 4) {
-			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k,
-			              "RDATA shorter than 4 octets");
+		const dv_keyset_key_t *k = &ks->v[i];
+		const dv_dnskey_t *dk = &k->dnskey;
+		dv_evidence_t ev = key_evidence(z, k);
+		if (dk->rdlen < 4) {
+			ret = dv_findings_add(out, DV_F_DNSKEY_MALFORMED, &ev,
+			                      "RDATA shorter than 4 octets");
 			continue;
 		}
-		if (k->protocol != 3) {
-			snprintf(d, sizeof(d), "protocol %u", k->protocol);
-			ret = add_key(out, z, DV_F_DNSKEY_BAD_PROTOCOL, k, d);
-		}
-		if (!(k->flags & DV_DNSKEY_FLAG_ZONE)) {
-			snprintf(d, sizeof(d), "flags %u", k->flags);
-			ret = add_key(out, z, DV_F_DNSKEY_NOT_ZONE_KEY, k, d);
-		}
-		if (k->flags & DV_DNSKEY_FLAG_REVOKE)
-			ret = add_key(out, z, DV_F_DNSKEY_REVOKED, k, NULL);
-		if (k->flags & DV_DNSKEY_FLAG_SEP)
+		if (dk->protocol != 3)
+			ret = dv_findings_add(out, DV_F_DNSKEY_BAD_PROTOCOL, &ev, "protocol %u",
+			                      dk->protocol);
+		if (!(dk->flags & DV_DNSKEY_FLAG_ZONE))
+			ret = dv_findings_add(out, DV_F_DNSKEY_NOT_ZONE_KEY, &ev, "flags %u",
+			                      dk->flags);
+		if (k->revoked)
+			ret = dv_findings_add(out, DV_F_DNSKEY_REVOKED, &ev, NULL);
+		if (dk->flags & DV_DNSKEY_FLAG_SEP)
 			sep = true;
 		if (ret == DV_OK)
 			ret = check_alg(out, z, k);
 		if (ret != DV_OK)
 			break;
 		if (k->parse_ret == DV_ECRYPTO) {
-			ret = add_key(out, z, DV_F_DNSKEY_MALFORMED, k, NULL);
+			ret = dv_findings_add(out, DV_F_DNSKEY_MALFORMED, &ev, NULL);
 		} else if (k->parse_ret == DV_OK) {
 			/* RSA below 2048 bits: RFC 8624 §3.1 and current key-size guidance.
 			 * The size comes from the keyset, which parsed every key once. */
-			bool rsa = k->alg == DV_ALG_RSASHA1 ||
-			           k->alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
-			           k->alg == DV_ALG_RSASHA256 || k->alg == DV_ALG_RSASHA512;
-			if (rsa && k->bits < 2048) {
-				snprintf(d, sizeof(d), "RSA modulus of %u bits", k->bits);
-				ret = add_key(out, z, DV_F_DNSKEY_WEAK_KEY, k, d);
-			}
+			uint8_t alg = dk->algorithm;
+			bool rsa = alg == DV_ALG_RSASHA1 || alg == DV_ALG_RSASHA1_NSEC3_SHA1 ||
+			           alg == DV_ALG_RSASHA256 || alg == DV_ALG_RSASHA512;
+			if (rsa && k->bits < 2048)
+				ret = dv_findings_add(out, DV_F_DNSKEY_WEAK_KEY, &ev,
+				                      "RSA modulus of %u bits", k->bits);
 		}
 	}
 	if (ret == DV_OK && !sep && ks->n > 0)
-		ret = add_key(out, z, DV_F_DNSKEY_NO_SEP, NULL, NULL);
+		ret = dv_findings_add(
+		    out, DV_F_DNSKEY_NO_SEP,
+		    &(dv_evidence_t){.owner = z->origin, .type = KNOT_RRTYPE_DNSKEY}, NULL);
 	return ret;
 }
 
@@ -112,29 +115,25 @@ static int check_zone_ds(const dv_zone_t *z, dv_findings_t *out)
 			continue;
 		const dv_name_t *nm = &z->names[rs->name];
 		if (nm->flags & DV_NAME_APEX) {
-			dv_finding_t f;
-			dv_finding_init(&f, DV_F_DS_AT_APEX);
-			dv_finding_set_owner(&f, z, rs->name);
-			f.type = KNOT_RRTYPE_DS;
-			ret = dv_findings_add(out, &f);
+			ret = dv_findings_add(
+			    out, DV_F_DS_AT_APEX,
+			    &(dv_evidence_t){.owner = nm->dname, .type = KNOT_RRTYPE_DS}, NULL);
 			continue;
 		}
 		for (uint32_t j = 0; j < rs->rr_count && ret == DV_OK; j++) {
 			const dv_rr_t *rr = &z->rrs[rs->rr_first + j];
-			if (rr->rdlen < 4)
+			dv_ds_t ds;
+			if (dv_ds_parse(rr->rdata, rr->rdlen, &ds) != DV_OK)
 				continue;
-			dv_policy_t p = dv_digest_policy(rr->rdata[3]);
+			dv_policy_t p = dv_digest_policy(ds.digest_type);
 			if (p != DV_POLICY_MUST_NOT && p != DV_POLICY_UNKNOWN)
 				continue;
-			dv_finding_t f;
-			dv_finding_init(&f, p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
-			                                            : DV_F_DS_DIGEST_UNKNOWN);
-			dv_finding_set_owner(&f, z, rs->name);
-			f.type = KNOT_RRTYPE_DS;
-			f.keytag = (rr->rdata[0] << 8) | rr->rdata[1];
-			f.algorithm = rr->rdata[2];
-			snprintf(f.detail, sizeof(f.detail), "digest type %u", rr->rdata[3]);
-			ret = dv_findings_add(out, &f);
+			dv_evidence_t ev =
+			    ds_evidence(nm->dname, KNOT_RRTYPE_DS, ds.key_tag, ds.algorithm);
+			ret = dv_findings_add(out,
+			                      p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
+			                                              : DV_F_DS_DIGEST_UNKNOWN,
+			                      &ev, "digest type %u", ds.digest_type);
 		}
 	}
 	return ret;
@@ -149,7 +148,6 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 	bool matched[256] = {false}; /* by key index (capped) */
 	bool any_anchor = false;
 	int ret = DV_OK;
-	char d[160];
 	for (size_t i = 0; i < ds->n && ret == DV_OK; i++) {
 		const dv_rrfile_rr_t *a = &ds->v[i];
 		if (a->type != KNOT_RRTYPE_DS && a->type != KNOT_RRTYPE_DNSKEY)
@@ -157,34 +155,32 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 		if (!knot_dname_is_equal(a->owner, z->origin))
 			continue;
 		any_anchor = true;
-		dv_finding_t f;
 		if (a->type == KNOT_RRTYPE_DS) {
-			if (a->rdlen < 4)
+			dv_ds_t dsr;
+			if (dv_ds_parse(a->rdata, a->rdlen, &dsr) != DV_OK)
 				continue;
-			uint16_t tag = (uint16_t)((a->rdata[0] << 8) | a->rdata[1]);
-			uint8_t alg = a->rdata[2], dt = a->rdata[3];
+			uint16_t tag = dsr.key_tag;
+			uint8_t alg = dsr.algorithm, dt = dsr.digest_type;
 			dv_policy_t p = dv_digest_policy(dt);
 			if (p == DV_POLICY_MUST_NOT || p == DV_POLICY_UNKNOWN) {
-				dv_finding_init(&f, p == DV_POLICY_MUST_NOT
-				                        ? DV_F_DS_DIGEST_DEPRECATED
-				                        : DV_F_DS_DIGEST_UNKNOWN);
-				dv_finding_set_owner(&f, z, 0);
-				f.type = KNOT_RRTYPE_DS;
-				f.keytag = tag;
-				f.algorithm = alg;
-				snprintf(f.detail, sizeof(f.detail),
-				         "digest type %u (line %u of --ds)", dt, a->line);
-				if ((ret = dv_findings_add(out, &f)) != DV_OK)
+				dv_evidence_t ev = ds_evidence(z->origin, KNOT_RRTYPE_DS, tag, alg);
+				ret = dv_findings_add(
+				    out,
+				    p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
+				                            : DV_F_DS_DIGEST_UNKNOWN,
+				    &ev, "digest type %u (line %u of --ds)", dt, a->line);
+				if (ret != DV_OK)
 					break;
 				if (p == DV_POLICY_UNKNOWN)
 					continue; /* cannot be matched; RFC 4509 §3 says ignore */
 			}
 			bool hit = false, tag_hit = false;
 			for (size_t k = 0; k < ks->n; k++) {
-				if (ks->v[k].tag == tag)
+				const dv_dnskey_t *dk = &ks->v[k].dnskey;
+				if (dk->key_tag == tag)
 					tag_hit = true;
-				if (dv_ds_matches(z->origin, a->rdata, a->rdlen, ks->v[k].rdata,
-				                  ks->v[k].rdlen)) {
+				if (dv_ds_matches(z->origin, a->rdata, a->rdlen, dk->rdata,
+				                  dk->rdlen)) {
 					hit = true;
 					if (k < 256)
 						matched[k] = true;
@@ -193,82 +189,90 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 			if (!hit) {
 				bool alg_mismatch = false;
 				for (size_t k = 0; k < ks->n; k++)
-					alg_mismatch |= ks->v[k].tag == tag && ks->v[k].alg != alg;
-				dv_finding_init(&f, alg_mismatch ? DV_F_DS_ALGORITHM_MISMATCH
-				                                 : DV_F_DS_NO_MATCHING_DNSKEY);
-				dv_finding_set_owner(&f, z, 0);
-				f.type = KNOT_RRTYPE_DS;
-				f.keytag = tag;
-				f.algorithm = alg;
-				snprintf(d, sizeof(d), "DS %u %u %u (line %u of --ds)%s", tag, alg,
-				         dt, a->line,
-				         tag_hit && !alg_mismatch
-				             ? ": key tag found, digest differs"
-				             : "");
-				snprintf(f.detail, sizeof(f.detail), "%s", d);
-				ret = dv_findings_add(out, &f);
+					alg_mismatch |= ks->v[k].dnskey.key_tag == tag &&
+					                ks->v[k].dnskey.algorithm != alg;
+				dv_evidence_t ev = ds_evidence(z->origin, KNOT_RRTYPE_DS, tag, alg);
+				ret = dv_findings_add(
+				    out,
+				    alg_mismatch ? DV_F_DS_ALGORITHM_MISMATCH
+				                 : DV_F_DS_NO_MATCHING_DNSKEY,
+				    &ev, "DS %u %u %u (line %u of --ds)%s", tag, alg, dt, a->line,
+				    tag_hit && !alg_mismatch ? ": key tag found, digest differs"
+				                             : "");
 			}
 		} else {
 			bool hit = false;
 			for (size_t k = 0; k < ks->n; k++) {
-				if (ks->v[k].rdlen == a->rdlen &&
-				    memcmp(ks->v[k].rdata, a->rdata, a->rdlen) == 0) {
+				const dv_dnskey_t *dk = &ks->v[k].dnskey;
+				if (dk->rdlen == a->rdlen &&
+				    memcmp(dk->rdata, a->rdata, a->rdlen) == 0) {
 					hit = true;
 					if (k < 256)
 						matched[k] = true;
 				}
 			}
 			if (!hit) {
-				dv_finding_init(&f, DV_F_DS_NO_MATCHING_DNSKEY);
-				dv_finding_set_owner(&f, z, 0);
-				f.type = KNOT_RRTYPE_DNSKEY;
-				f.keytag = dv_keytag(a->rdata, a->rdlen);
-				f.algorithm = a->rdlen >= 4 ? a->rdata[3] : 0;
-				snprintf(f.detail, sizeof(f.detail),
-				         "trust-anchor DNSKEY (line %u of --ds) not in the zone",
-				         a->line);
-				ret = dv_findings_add(out, &f);
+				dv_dnskey_t dk;
+				uint8_t alg = dv_dnskey_parse(a->rdata, a->rdlen, &dk) == DV_OK
+				                  ? dk.algorithm
+				                  : 0;
+				dv_evidence_t ev = ds_evidence(z->origin, KNOT_RRTYPE_DNSKEY,
+				                               dv_keytag(a->rdata, a->rdlen), alg);
+				ret = dv_findings_add(
+				    out, DV_F_DS_NO_MATCHING_DNSKEY, &ev,
+				    "trust-anchor DNSKEY (line %u of --ds) not in the zone",
+				    a->line);
 			}
 		}
 	}
 	if (ret != DV_OK || !any_anchor || keys == NULL)
 		return ret;
 	/* Does a matched key validly sign the DNSKEY RRset? */
-	dv_buf_t buf;
-	dv_buf_init(&buf, (size_t)1 << 20);
+	dv_sigcache_t *cache = NULL;
+	verify_view_t view = {0};
+	if ((ret = dv_sigcache_new(0, &cache)) != DV_OK ||
+	    (ret = verify_view_build(&view, z->origin, KNOT_RRTYPE_DNSKEY, &z->rrs[keys->rr_first],
+	                             keys->rr_count, true)) != DV_OK)
+		goto out;
 	bool signed_by_anchor = false;
 	for (uint32_t i = 0; i < keys->sig_count && !signed_by_anchor; i++) {
-		const dv_rr_t *sig = &z->rrs[keys->sig_first + i];
-		const dv_keyent_t *signer = NULL;
-		if (dv_keyset_verify_rrset(ks, z, keys, sig, &buf, NULL, &signer) == DV_OK &&
-		    signer != NULL) {
+		const dv_rr_t *rr = &z->rrs[keys->sig_first + i];
+		const dv_keyset_key_t *signer = NULL;
+		dv_rrsig_t sig;
+		if (dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) != DV_OK)
+			continue;
+		dv_sig_verdict_t v = dv_sig_judge(cache, &view.view, &sig, ks, NULL, 0, &signer);
+		if (v == DV_SIG_ERROR) {
+			ret = DV_ENOMEM;
+			goto out;
+		}
+		if (dv_sig_verifies(v) && signer != NULL) {
 			size_t idx = (size_t)(signer - ks->v);
 			signed_by_anchor = idx < 256 && matched[idx];
 		}
 	}
-	dv_buf_free(&buf);
 	if (!signed_by_anchor) {
-		dv_finding_t f;
-		dv_finding_init(&f, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY);
-		dv_finding_set_owner(&f, z, 0);
-		f.type = KNOT_RRTYPE_DNSKEY;
-		snprintf(f.detail, sizeof(f.detail),
-		         "no valid RRSIG over the DNSKEY RRset by a key the --ds records match");
-		ret = dv_findings_add(out, &f);
+		ret = dv_findings_add(
+		    out, DV_F_DNSKEY_NOT_SIGNED_BY_DS_KEY,
+		    &(dv_evidence_t){.owner = z->origin, .type = KNOT_RRTYPE_DNSKEY},
+		    "no valid RRSIG over the DNSKEY RRset by a key the --ds records match");
 	}
+out:
+	dv_sigcache_free(cache);
+	verify_view_clear(&view);
 	return ret;
 }
 
 int dv_check_keys(const dv_zone_t *z, const dv_verify_opts_t *o, dv_findings_t *out)
 {
 	dv_keyset_t ks;
-	int ret = dv_keyset_build(z, &ks);
+	int ret = verify_zone_keyset(z, &ks);
 	if (ret == DV_OK)
 		ret = check_dnskeys(z, &ks, out);
 	if (ret == DV_OK)
 		ret = check_zone_ds(z, out);
 	if (ret == DV_OK && o->ds != NULL)
 		ret = check_anchors(z, &ks, o->ds, out);
-	dv_keyset_free(&ks);
+	dv_keyset_clear(&ks);
 	return ret;
 }

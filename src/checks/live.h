@@ -67,10 +67,11 @@ typedef struct {
 
 /*!
  * Judge a snapshot.  Returns 0 (findings in out->findings, sorted) or a DV_E*
- * error when checking could not run (no memory).  Free with dv_live_result_free.
+ * error when checking could not run (no memory).  Clear with dv_live_result_clear.
  */
 int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live_result_t *out);
-void dv_live_result_free(dv_live_result_t *res);
+/*! Release what a result holds; it is empty afterwards. */
+void dv_live_result_clear(dv_live_result_t *res);
 
 /*! "secure", "insecure", "indeterminate", "bogus". */
 const char *dv_chain_status_name(dv_chain_status_t st);

@@ -6,6 +6,7 @@
 #include <libknot/libknot.h>
 
 #include "checks/live_int.h"
+#include "core/error.h"
 
 /* Canonical order of lowercase names (RFC 4034 §6.1). */
 static int ncmp(const uint8_t *a, const uint8_t *b)
@@ -59,7 +60,7 @@ static const uint8_t *common_ancestor(const uint8_t *a, const uint8_t *b)
 	return pa;
 }
 
-static void add_used(const lrrset_t **used, size_t *nused, const lrrset_t *s)
+static void add_used(const live_rrset_t **used, size_t *nused, const live_rrset_t *s)
 {
 	for (size_t i = 0; i < *nused; i++)
 		if (used[i] == s)
@@ -68,13 +69,14 @@ static void add_used(const lrrset_t **used, size_t *nused, const lrrset_t *s)
 		used[(*nused)++] = s;
 }
 
-static bool nsec_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
-                       bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t wl)
+static bool nsec_proof(const live_msg_t *m, const uint8_t *zone, const uint8_t *qname,
+                       uint16_t qtype, bool nxdomain, const live_rrset_t **used, size_t *nused,
+                       char *why, size_t wl)
 {
-	const lrrset_t *cover = NULL, *wild = NULL;
+	const live_rrset_t *cover = NULL, *wild = NULL;
 	const uint8_t *ce = NULL;
-	for (uint16_t i = 0; i < m->nsec[LSEC_NS]; i++) {
-		const lrrset_t *s = &m->sec[LSEC_NS][i];
+	for (uint16_t i = 0; i < m->nsec[LIVE_SEC_AUTHORITY]; i++) {
+		const live_rrset_t *s = &m->sec[LIVE_SEC_AUTHORITY][i];
 		if (s->type != KNOT_RRTYPE_NSEC || s->n != 1 ||
 		    knot_dname_in_bailiwick(s->owner, zone) < 0)
 			continue;
@@ -123,8 +125,8 @@ static bool nsec_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qnam
 	wc[0] = 1;
 	wc[1] = '*';
 	memcpy(wc + 2, ce, cel);
-	for (uint16_t i = 0; i < m->nsec[LSEC_NS]; i++) {
-		const lrrset_t *s = &m->sec[LSEC_NS][i];
+	for (uint16_t i = 0; i < m->nsec[LIVE_SEC_AUTHORITY]; i++) {
+		const live_rrset_t *s = &m->sec[LIVE_SEC_AUTHORITY][i];
 		if (s->type != KNOT_RRTYPE_NSEC || s->n != 1 ||
 		    nsec_split(s->rd[0], s->rdlen[0]) < 0)
 			continue;
@@ -148,7 +150,7 @@ static bool nsec_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qnam
 /* ---- NSEC3 ---------------------------------------------------------------- */
 
 typedef struct {
-	const lrrset_t *set;
+	const live_rrset_t *set;
 	uint8_t hash[DV_NSEC3_HASH_LEN];
 	uint8_t next[DV_NSEC3_HASH_LEN];
 	uint8_t alg, flags;
@@ -159,23 +161,24 @@ typedef struct {
 	size_t bl;
 } n3_t;
 
-static bool n3_parse(const lrrset_t *s, const uint8_t *zone, n3_t *o)
+static bool n3_parse(const live_rrset_t *s, const uint8_t *zone, n3_t *o)
 {
 	if (s->type != KNOT_RRTYPE_NSEC3 || s->n != 1)
 		return false;
 	const uint8_t *rd = s->rd[0];
 	size_t len = s->rdlen[0];
-	if (len < 5)
+	dv_nsec3_params_t prm;
+	if (dv_nsec3_params_parse(rd, len, &prm) != DV_OK)
 		return false;
 	o->set = s;
-	o->alg = rd[0];
-	o->flags = rd[1];
-	o->iter = (uint16_t)((rd[2] << 8) | rd[3]);
-	o->saltlen = rd[4];
-	size_t off = 5 + o->saltlen;
+	o->alg = prm.algorithm;
+	o->flags = prm.flags;
+	o->iter = prm.iterations;
+	o->saltlen = prm.salt_len;
+	size_t off = prm.len;
 	if (off + 1 > len)
 		return false;
-	o->salt = rd + 5;
+	o->salt = prm.salt;
 	if (rd[off] != DV_NSEC3_HASH_LEN || off + 1 + DV_NSEC3_HASH_LEN > len)
 		return false;
 	memcpy(o->next, rd + off + 1, DV_NSEC3_HASH_LEN);
@@ -254,13 +257,14 @@ static bool ce_proof(const n3_t *v, size_t n, const n3_t *p, const uint8_t *zone
 	return true;
 }
 
-static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
-                        bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t wl)
+static bool nsec3_proof(const live_msg_t *m, const uint8_t *zone, const uint8_t *qname,
+                        uint16_t qtype, bool nxdomain, const live_rrset_t **used, size_t *nused,
+                        char *why, size_t wl)
 {
 	n3_t v[16];
 	size_t n = 0;
-	for (uint16_t i = 0; i < m->nsec[LSEC_NS] && n < 16; i++)
-		if (n3_parse(&m->sec[LSEC_NS][i], zone, &v[n]))
+	for (uint16_t i = 0; i < m->nsec[LIVE_SEC_AUTHORITY] && n < 16; i++)
+		if (n3_parse(&m->sec[LIVE_SEC_AUTHORITY][i], zone, &v[n]))
 			n++;
 	if (n == 0) {
 		snprintf(why, wl, "no NSEC or NSEC3 record in the answer");
@@ -335,11 +339,80 @@ static bool nsec3_proof(const lmsg_t *m, const uint8_t *zone, const uint8_t *qna
 	return true;
 }
 
-bool ldenial_proves(const lmsg_t *m, const uint8_t *zone, const uint8_t *qname, uint16_t qtype,
-                    bool nxdomain, const lrrset_t **used, size_t *nused, char *why, size_t whylen)
+bool live_denial_proves(const live_msg_t *m, const uint8_t *zone, const uint8_t *qname,
+                        uint16_t qtype, bool nxdomain, const live_rrset_t **used, size_t *nused,
+                        char *why, size_t whylen)
 {
 	*nused = 0;
-	if (lmsg_find(m, LSEC_NS, NULL, KNOT_RRTYPE_NSEC) != NULL)
+	if (live_msg_find(m, LIVE_SEC_AUTHORITY, NULL, KNOT_RRTYPE_NSEC) != NULL)
 		return nsec_proof(m, zone, qname, qtype, nxdomain, used, nused, why, whylen);
 	return nsec3_proof(m, zone, qname, qtype, nxdomain, used, nused, why, whylen);
+}
+
+/* ---- the proofs each server gives ---------------------------------------------- */
+
+void live_check_denial(live_ctx_t *c, live_zone_ctx_t *zc)
+{
+	const uint8_t *zone = zc->z->dname;
+	if (zc->zr->status != DV_CHAIN_SECURE)
+		return;
+	for (size_t s = 0; s < zc->nchild; s++) {
+		live_child_server_t *cs = &zc->child[s];
+		if (!cs->answering || !cs->keys_trusted)
+			continue;
+		long qv[2] = {cs->nx, cs->nodata};
+		for (int k = 0; k < 2; k++) {
+			const live_msg_t *m = live_msg_of(c, qv[k]);
+			if (m == NULL || m->qname == NULL)
+				continue;
+			bool nx = k == 0;
+			if (m->rcode != KNOT_RCODE_NOERROR && m->rcode != KNOT_RCODE_NXDOMAIN)
+				continue;
+			if (m->nsec[LIVE_SEC_ANSWER] > 0)
+				continue; /* a wildcard or data answered: nothing to deny */
+			if (nx && m->rcode != KNOT_RCODE_NXDOMAIN)
+				nx = false; /* an empty non-terminal or wildcard NODATA */
+			const live_rrset_t *used[4];
+			size_t nused = 0;
+			char why[128] = "";
+			bool ok = live_denial_proves(m, zone, m->qname, m->qtype, nx, used, &nused,
+			                             why, sizeof(why));
+			for (size_t u = 0; ok && u < nused; u++) {
+				if (!live_validate(c, zc->zi, cs->server, used[u], cs->keys, true)
+				         .valid) {
+					ok = false;
+					snprintf(why, sizeof(why),
+					         "%s record has no valid signature",
+					         used[u]->type == KNOT_RRTYPE_NSEC ? "an NSEC"
+					                                           : "an NSEC3");
+				}
+			}
+			if (!ok)
+				dv_findings_add(
+				    &c->raw, DV_F_DENIAL_PROOF_INVALID,
+				    &(dv_evidence_t){.zone = zc->z->dname,
+				                     .server = live_srv_addr(c, cs->server),
+				                     .owner = m->qname,
+				                     .type = m->qtype},
+				    "%s: %s", nx ? "NXDOMAIN" : "NODATA", why);
+			/* RFC 9276 §3.1: 0 extra iterations; validators give up on high counts. */
+			for (size_t u = 0; ok && u < nused; u++) {
+				const live_rrset_t *n3 = used[u];
+				dv_nsec3_params_t prm;
+				if (n3->type != KNOT_RRTYPE_NSEC3 || n3->n == 0 ||
+				    dv_nsec3_params_parse(n3->rd[0], n3->rdlen[0], &prm) != DV_OK)
+					continue;
+				unsigned it = prm.iterations;
+				if (it > 0)
+					dv_findings_add(
+					    &c->raw, DV_F_NSEC3_ITERATIONS,
+					    &(dv_evidence_t){.zone = zc->z->dname,
+					                     .server = live_srv_addr(c, cs->server),
+					                     .owner = zone,
+					                     .type = KNOT_RRTYPE_NSEC3},
+					    "%u additional iterations", it);
+				break;
+			}
+		}
+	}
 }

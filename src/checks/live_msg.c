@@ -1,10 +1,9 @@
-/* Live checks: DNS messages parsed into RRsets, and signature checks with a
- * cache so that an RRset served identically by many servers is verified once. */
+/* Live checks: DNS messages parsed into RRsets (RDATA canonical, names
+ * lowercase), the form the checks and the signature check read. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <libknot/libknot.h>
-#include <sodium.h>
 
 #include "checks/live_int.h"
 #include "core/error.h"
@@ -37,7 +36,7 @@ static uint16_t rr_type_eff(const knot_rrset_t *rr, const knot_rdata_t *rd, bool
 	return rr->type;
 }
 
-static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, int s)
+static int parse_section(live_ctx_t *c, const knot_pktsection_t *sec, live_msg_t *out, int s)
 {
 	size_t total = 0;
 	for (uint16_t i = 0; i < sec->count; i++)
@@ -85,14 +84,14 @@ static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, i
 		int d = grp_find(g, ng, g[i].owner, g[i].type, false);
 		set_of[i] = d >= 0 ? set_of[d] : (int)nsets++;
 	}
-	lrrset_t *sets = dv_arena_alloc(&c->arena, nsets * sizeof(*sets));
+	live_rrset_t *sets = dv_arena_alloc(&c->arena, nsets * sizeof(*sets));
 	if (sets == NULL) {
 		free(set_of);
 		goto fail;
 	}
 	memset(sets, 0, nsets * sizeof(*sets));
 	for (size_t i = 0; i < ng; i++) {
-		lrrset_t *st = &sets[set_of[i]];
+		live_rrset_t *st = &sets[set_of[i]];
 		if (st->owner == NULL) {
 			uint8_t *o =
 			    dv_arena_dup(&c->arena, g[i].owner, knot_dname_size(g[i].owner));
@@ -126,7 +125,7 @@ static int parse_section(lctx_t *c, const knot_pktsection_t *sec, lmsg_t *out, i
 		knot_rdata_t *rd = rr->rrs.rdata;
 		for (uint16_t j = 0; j < rr->rrs.count; j++, k++, rd = knot_rdataset_next(rd)) {
 			int gi = which[k];
-			lrrset_t *st = &sets[set_of[gi]];
+			live_rrset_t *st = &sets[set_of[gi]];
 			/* An empty RDATA still needs a distinct, non-NULL pointer. */
 			uint8_t *copy = rd->len ? dv_arena_dup(&c->arena, rd->data, rd->len)
 			                        : dv_arena_alloc(&c->arena, 1);
@@ -155,7 +154,7 @@ fail:
 	return r;
 }
 
-int lmsg_parse(lctx_t *c, const uint8_t *wire, size_t len, lmsg_t *out)
+int live_msg_parse(live_ctx_t *c, const uint8_t *wire, size_t len, live_msg_t *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (wire == NULL || len < KNOT_WIRE_HEADER_SIZE || len > UINT16_MAX)
@@ -209,187 +208,74 @@ out:
 	return r;
 }
 
-const lrrset_t *lmsg_find(const lmsg_t *m, int sec, const uint8_t *owner, uint16_t type)
+const live_rrset_t *live_msg_find(const live_msg_t *m, int sec, const uint8_t *owner, uint16_t type)
 {
 	if (m == NULL || !m->parsed)
 		return NULL;
 	for (uint16_t i = 0; i < m->nsec[sec]; i++) {
-		const lrrset_t *s = &m->sec[sec][i];
+		const live_rrset_t *s = &m->sec[sec][i];
 		if (s->type == type && (owner == NULL || knot_dname_is_equal(s->owner, owner)))
 			return s;
 	}
 	return NULL;
 }
 
-/* ---- caches --------------------------------------------------------------- */
+/* ---- RRsets ------------------------------------------------------------------- */
 
-#define HKEY 16
-
-typedef struct {
-	uint8_t key[HKEY];
-	uint8_t used;
-	int8_t result;  /* verification: 0 valid, 1 invalid */
-	dv_key_t *dkey; /* key cache: the parsed key (NULL: unusable) */
-	int kerr;
-} slot_t;
-
-typedef struct {
-	slot_t *v;
-	size_t cap, len;
-} table_t;
-
-struct vcache {
-	table_t verdicts, keys;
-};
-
-static slot_t *table_get(table_t *t, const uint8_t key[HKEY], bool *found)
+bool live_rrset_has(const live_rrset_t *s, const uint8_t *rd, uint16_t len)
 {
-	if (t->len * 2 >= t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 1024;
-		slot_t *nv = calloc(ncap, sizeof(*nv));
-		if (nv == NULL)
-			return NULL;
-		for (size_t i = 0; i < t->cap; i++) {
-			if (!t->v[i].used)
-				continue;
-			size_t h;
-			memcpy(&h, t->v[i].key, sizeof(h));
-			for (h &= ncap - 1; nv[h].used; h = (h + 1) & (ncap - 1))
-				;
-			nv[h] = t->v[i];
-		}
-		free(t->v);
-		t->v = nv;
-		t->cap = ncap;
-	}
-	size_t h;
-	memcpy(&h, key, sizeof(h));
-	for (h &= t->cap - 1; t->v[h].used; h = (h + 1) & (t->cap - 1)) {
-		if (memcmp(t->v[h].key, key, HKEY) == 0) {
-			*found = true;
-			return &t->v[h];
-		}
-	}
-	*found = false;
-	memcpy(t->v[h].key, key, HKEY);
-	t->v[h].used = 1;
-	t->len++;
-	return &t->v[h];
+	for (uint16_t i = 0; s != NULL && i < s->n; i++)
+		if (s->rdlen[i] == len && memcmp(s->rd[i], rd, len) == 0)
+			return true;
+	return false;
 }
 
-int vcache_new(vcache_t **out)
+/* Same set of RDATAs (RRsets hold no duplicates, RFC 2181 §5). NULL is empty. */
+bool live_rrset_equal(const live_rrset_t *a, const live_rrset_t *b)
 {
-	*out = calloc(1, sizeof(**out));
-	return *out ? DV_OK : DV_ENOMEM;
+	uint16_t na = a ? a->n : 0, nb = b ? b->n : 0;
+	if (na != nb)
+		return false;
+	for (uint16_t i = 0; i < na; i++)
+		if (!live_rrset_has(b, a->rd[i], a->rdlen[i]))
+			return false;
+	return true;
 }
 
-void vcache_free(vcache_t *vc)
+/* The key tag and algorithm a DS names, or a DNSKEY (trust anchor, CDNSKEY)
+ * has: -1 and 0 when the RDATA is too short. */
+void live_key_of(uint16_t type, const uint8_t *rd, uint16_t len, int32_t *tag, uint8_t *alg)
 {
-	if (vc == NULL)
-		return;
-	for (size_t i = 0; i < vc->keys.cap; i++)
-		if (vc->keys.v[i].used)
-			dv_key_free(vc->keys.v[i].dkey);
-	free(vc->keys.v);
-	free(vc->verdicts.v);
-	free(vc);
-}
-
-static dv_key_t *key_get(lctx_t *c, const uint8_t *rd, uint16_t len, int *err)
-{
-	uint8_t h[HKEY];
-	crypto_generichash(h, sizeof(h), rd, len, NULL, 0);
-	bool found;
-	slot_t *s = table_get(&c->cache->keys, h, &found);
-	if (s == NULL) {
-		c->err = DV_ENOMEM;
-		*err = DV_ENOMEM;
-		return NULL;
+	dv_ds_t ds;
+	dv_dnskey_t dk;
+	*tag = -1;
+	*alg = 0;
+	if ((type == KNOT_RRTYPE_DS || type == KNOT_RRTYPE_CDS) &&
+	    dv_ds_parse(rd, len, &ds) == DV_OK) {
+		*tag = ds.key_tag;
+		*alg = ds.algorithm;
+	} else if (type != KNOT_RRTYPE_DS && type != KNOT_RRTYPE_CDS &&
+	           dv_dnskey_parse(rd, len, &dk) == DV_OK) {
+		*tag = dk.key_tag;
+		*alg = dk.algorithm;
 	}
-	if (!found) {
-		s->dkey = NULL;
-		s->kerr = dv_key_new(rd, len, &s->dkey);
-		if (s->kerr != DV_OK)
-			s->dkey = NULL;
-	}
-	*err = s->kerr;
-	return s->dkey;
 }
 
-/* ---- signatures ----------------------------------------------------------- */
-
-static uint32_t u32(const uint8_t *p)
+/* A temporary RRset of the given RDATAs (arena). */
+live_rrset_t *live_rrset_new(live_ctx_t *c, const uint8_t *owner, uint16_t type, size_t cap)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-sigres_t lsig_check(lctx_t *c, const lrrset_t *set, size_t sig_index, const uint8_t *signer,
-                    const lrrset_t *keys, siginfo_t *info)
-{
-	const uint8_t *sig = set->sig[sig_index];
-	uint16_t siglen = set->siglen[sig_index];
-	memset(info, 0, sizeof(*info));
-	c->res->sigs_checked++;
-	long soff = dv_rrsig_sig_offset(sig, siglen);
-	if (soff < 0 || set->n == 0)
-		return SIG_MALFORMED;
-	info->alg = sig[2];
-	info->keytag = (uint16_t)((sig[16] << 8) | sig[17]);
-	info->expiration = dv_rrsig_time(u32(sig + 8), c->opts->now);
-	info->inception = dv_rrsig_time(u32(sig + 12), c->opts->now);
-	/* RFC 4035 §5.3.1: the signer is the zone apex, the labels fit the owner. */
-	uint8_t sname[255];
-	memcpy(sname, sig + DV_RRSIG_FIXED_LEN, (size_t)soff - DV_RRSIG_FIXED_LEN);
-	knot_dname_to_lower(sname);
-	if (!knot_dname_is_equal(sname, signer) || sig[3] > knot_dname_labels(set->owner, NULL))
-		return SIG_MALFORMED;
-	if (!dv_alg_supported(info->alg))
-		return SIG_UNSUPPORTED;
-	bool any_key = false;
-	if (dv_sigdata_build(&c->sigdata, sig, siglen, set->owner, set->type, set->rd, set->rdlen,
-	                     set->n, false) != DV_OK)
-		return SIG_MALFORMED;
-	for (uint16_t k = 0; keys != NULL && k < keys->n; k++) {
-		const uint8_t *kd = keys->rd[k];
-		uint16_t kl = keys->rdlen[k];
-		if (kl < 4 || kd[3] != info->alg || dv_keytag(kd, kl) != info->keytag)
-			continue;
-		/* RFC 4035 §5.3.1: the key must be a zone key. */
-		if (!(((kd[0] << 8) | kd[1]) & DV_DNSKEY_FLAG_ZONE))
-			continue;
-		any_key = true;
-		uint8_t h[HKEY];
-		crypto_generichash_state st;
-		crypto_generichash_init(&st, NULL, 0, sizeof(h));
-		crypto_generichash_update(&st, kd, kl);
-		crypto_generichash_update(&st, c->sigdata.data, c->sigdata.len);
-		crypto_generichash_update(&st, sig + soff, siglen - (size_t)soff);
-		crypto_generichash_final(&st, h, sizeof(h));
-		bool found;
-		slot_t *s = table_get(&c->cache->verdicts, h, &found);
-		if (s == NULL) {
-			c->err = DV_ENOMEM;
-			return SIG_BAD;
-		}
-		if (!found) {
-			int kerr;
-			dv_key_t *key = key_get(c, kd, kl, &kerr);
-			c->res->sigs_verified++;
-			s->result = (key != NULL &&
-			             dv_key_verify(key, c->sigdata.data, c->sigdata.len, sig + soff,
-			                           siglen - (size_t)soff) == DV_OK)
-			                ? 0
-			                : 1;
-		}
-		if (s->result == 0) {
-			info->key = kd;
-			info->keylen = kl;
-			if (c->opts->now > info->expiration)
-				return SIG_EXPIRED;
-			if (c->opts->now < info->inception)
-				return SIG_NOTYET;
-			return SIG_VALID;
-		}
-	}
-	return any_key ? SIG_BAD : SIG_NOKEY;
+	live_rrset_t *s = dv_arena_alloc(&c->arena, sizeof(*s));
+	if (s == NULL)
+		goto fail;
+	memset(s, 0, sizeof(*s));
+	s->owner = owner;
+	s->type = type;
+	s->rd = dv_arena_alloc(&c->arena, (cap ? cap : 1) * sizeof(*s->rd));
+	s->rdlen = dv_arena_alloc(&c->arena, (cap ? cap : 1) * sizeof(*s->rdlen));
+	if (s->rd == NULL || s->rdlen == NULL)
+		goto fail;
+	return s;
+fail:
+	c->err = DV_ENOMEM;
+	return NULL;
 }

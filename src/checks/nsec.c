@@ -35,13 +35,13 @@ static int expected_types(const dv_zone_t *z, uint32_t ni, denial_types_t *t)
 	t->len = 0;
 	for (uint32_t k = 0; k < nm->rrset_count; k++) {
 		uint16_t type = z->rrsets[nm->rrset_first + k].type;
-		if (deleg && type != DENIAL_T_NS && type != DENIAL_T_DS)
+		if (deleg && type != KNOT_RRTYPE_NS && type != KNOT_RRTYPE_DS)
 			continue;
 		if (denial_types_push(t, type) != DV_OK)
 			return DV_ENOMEM;
 	}
-	if (denial_types_push(t, DENIAL_T_NSEC) != DV_OK ||
-	    denial_types_push(t, DENIAL_T_RRSIG) != DV_OK)
+	if (denial_types_push(t, KNOT_RRTYPE_NSEC) != DV_OK ||
+	    denial_types_push(t, KNOT_RRTYPE_RRSIG) != DV_OK)
 		return DV_ENOMEM;
 	denial_types_finish(t);
 	return DV_OK;
@@ -67,10 +67,11 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
                      const uint32_t *next_has, denial_types_t *types, uint8_t *scratch,
                      dv_findings_t *out)
 {
-	const dv_rrset_t *rs = dv_zone_rrset_find(z, ni, DENIAL_T_NSEC);
+	const dv_rrset_t *rs = dv_zone_rrset_find(z, ni, KNOT_RRTYPE_NSEC);
 	int ret;
 	if (rs->rr_count > 1) {
-		ret = denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, DENIAL_T_NSEC,
+		ret =
+		    dv_findings_add(out, DV_F_NSEC_CHAIN_BROKEN, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
 		                    "%u NSEC records at one name; exactly one belongs here "
 		                    "(RFC 4034 §4)",
 		                    rs->rr_count);
@@ -80,8 +81,9 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 	const dv_rr_t *rr = &z->rrs[rs->rr_first];
 	size_t nlen = nsec_next_len(rr->rdata, rr->rdlen);
 	if (nlen == 0)
-		return denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, DENIAL_T_NSEC,
-		                     "malformed NSEC RDATA (line %u)", rr->line);
+		return dv_findings_add(out, DV_F_NSEC_CHAIN_BROKEN,
+		                       DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
+		                       "malformed NSEC RDATA (line %u)", rr->line);
 
 	/*
 	 * RFC 4034 §4.1.1: Next Domain Name is the next owner in canonical order
@@ -100,10 +102,10 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 		char found[DV_FINDING_NAME_MAX], expect[DV_FINDING_NAME_MAX];
 		dv_dname_to_str(nx, found, sizeof(found));
 		dv_dname_to_str(want, expect, sizeof(expect));
-		ret =
-		    denial_report(out, DV_F_NSEC_CHAIN_BROKEN, z, ni, DENIAL_T_NSEC,
-		                  "Next Domain Name is %s, expected %s%s", found, expect,
-		                  next_need[ni] == 0 ? " (the last NSEC points to the apex)" : "");
+		ret = dv_findings_add(
+		    out, DV_F_NSEC_CHAIN_BROKEN, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
+		    "Next Domain Name is %s, expected %s%s", found, expect,
+		    next_need[ni] == 0 ? " (the last NSEC points to the apex)" : "");
 		if (ret != DV_OK)
 			return ret;
 	}
@@ -113,8 +115,8 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 	char diff[400];
 	if (!denial_bitmap_matches(rr->rdata + nlen, rr->rdlen - nlen, types, scratch, diff,
 	                           sizeof(diff)))
-		return denial_report(out, DV_F_NSEC_BITMAP_MISMATCH, z, ni, DENIAL_T_NSEC, "%s",
-		                     diff);
+		return dv_findings_add(out, DV_F_NSEC_BITMAP_MISMATCH,
+		                       DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC), "%s", diff);
 	return DV_OK;
 }
 
@@ -122,7 +124,7 @@ int dv_check_nsec(const dv_zone_t *z, dv_findings_t *out)
 {
 	bool any = false;
 	for (size_t i = 0; i < z->rrset_count && !any; i++)
-		any = z->rrsets[i].type == DENIAL_T_NSEC;
+		any = z->rrsets[i].type == KNOT_RRTYPE_NSEC;
 	if (!any || z->name_count == 0)
 		return DV_OK;
 
@@ -140,7 +142,7 @@ int dv_check_nsec(const dv_zone_t *z, dv_findings_t *out)
 	for (size_t i = 0; i < n; i++) {
 		if (needs_nsec(z, (uint32_t)i))
 			state[i] |= NEED;
-		if (dv_zone_rrset_find(z, (uint32_t)i, DENIAL_T_NSEC) != NULL)
+		if (dv_zone_rrset_find(z, (uint32_t)i, KNOT_RRTYPE_NSEC) != NULL)
 			state[i] |= HAS;
 		if ((state[i] & NEED) && first_need == UINT32_MAX)
 			first_need = (uint32_t)i;
@@ -165,19 +167,21 @@ int dv_check_nsec(const dv_zone_t *z, dv_findings_t *out)
 		ret = DV_OK;
 		if ((state[i] & HAS) && !(state[i] & NEED)) {
 			/* RFC 4035 §2.3: no NSEC below a zone cut (or a DNAME). */
-			ret = denial_report(out, DV_F_NSEC_UNEXPECTED, z, ni, DENIAL_T_NSEC, "%s",
-			                    (z->names[i].flags & DV_NAME_DNAME_BELOW)
-			                        ? "name below a DNAME (RFC 6672 §2.4) owns an NSEC"
-			                        : "glue or occluded name below a zone cut owns an "
-			                          "NSEC (RFC 4035 §2.3)");
+			ret = dv_findings_add(
+			    out, DV_F_NSEC_UNEXPECTED, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC), "%s",
+			    (z->names[i].flags & DV_NAME_DNAME_BELOW)
+			        ? "name below a DNAME (RFC 6672 §2.4) owns an NSEC"
+			        : "glue or occluded name below a zone cut owns an "
+			          "NSEC (RFC 4035 §2.3)");
 		} else if (state[i] & HAS) {
 			ret = check_one(z, ni, next_need, next_has, &types, scratch, out);
 		} else if (state[i] & NEED) {
 			bool deleg = (z->names[i].flags & DV_NAME_DELEG) &&
 			             !(z->names[i].flags & DV_NAME_APEX);
-			ret = denial_report(out, DV_F_NSEC_MISSING, z, ni, DENIAL_T_NSEC,
-			                    "%s has no NSEC (RFC 4035 §2.3)",
-			                    deleg ? "delegation point" : "authoritative name");
+			ret = dv_findings_add(out, DV_F_NSEC_MISSING,
+			                      DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
+			                      "%s has no NSEC (RFC 4035 §2.3)",
+			                      deleg ? "delegation point" : "authoritative name");
 		}
 		if (ret != DV_OK)
 			goto fail;

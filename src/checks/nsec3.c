@@ -20,12 +20,7 @@
 #define NSEC3_FLAG_OPTOUT 0x01 /* RFC 5155 §3.1.2.1 */
 #define MAX_THREADS       64
 
-typedef struct {
-	uint8_t alg, flags;
-	uint16_t iterations;
-	uint8_t saltlen;
-	const uint8_t *salt;
-} n3param_t;
+typedef dv_nsec3_params_t n3param_t;
 
 /* One NSEC3 record of the chain being checked. */
 typedef struct {
@@ -39,37 +34,28 @@ typedef struct {
 	size_t bmlen;
 } n3rec_t;
 
-/* Parse the fields NSEC3 and NSEC3PARAM share (RFC 5155 §3.2, §4.2); returns
- * their length, or 0 if the RDATA is too short. */
+/* The fields NSEC3 and NSEC3PARAM share (RFC 5155 §3.2, §4.2): their length,
+ * or 0 if the RDATA is too short. */
 static size_t parse_params(const uint8_t *rd, size_t len, n3param_t *p)
 {
-	if (len < 5)
-		return 0;
-	p->alg = rd[0];
-	p->flags = rd[1];
-	p->iterations = (uint16_t)((rd[2] << 8) | rd[3]);
-	p->saltlen = rd[4];
-	p->salt = rd + 5;
-	if (len - 5 < p->saltlen)
-		return 0;
-	return 5 + (size_t)p->saltlen;
+	return dv_nsec3_params_parse(rd, len, p) == DV_OK ? p->len : 0;
 }
 
 static bool params_equal(const n3param_t *a, const n3param_t *b)
 {
-	return a->alg == b->alg && a->iterations == b->iterations && a->saltlen == b->saltlen &&
-	       memcmp(a->salt, b->salt, a->saltlen) == 0;
+	return a->algorithm == b->algorithm && a->iterations == b->iterations &&
+	       a->salt_len == b->salt_len && memcmp(a->salt, b->salt, a->salt_len) == 0;
 }
 
 static void salt_str(const n3param_t *p, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
-	if (p->saltlen == 0) {
+	if (p->salt_len == 0) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	for (size_t i = 0; i < p->saltlen && o + 2 < len; i++) {
+	for (size_t i = 0; i < p->salt_len && o + 2 < len; i++) {
 		buf[o++] = hex[p->salt[i] >> 4];
 		buf[o++] = hex[p->salt[i] & 15];
 	}
@@ -104,8 +90,9 @@ static void *hash_worker(void *arg)
 {
 	hjob_t *j = arg;
 	for (size_t i = j->from; i < j->to && j->ret == DV_OK; i++)
-		j->ret = dv_nsec3_hash(j->p->alg, j->p->iterations, j->p->salt, j->p->saltlen,
-		                       j->z->names[j->cand[i]].dname, j->hashes + i * HLEN);
+		j->ret =
+		    dv_nsec3_hash(j->p->algorithm, j->p->iterations, j->p->salt, j->p->salt_len,
+		                  j->z->names[j->cand[i]].dname, j->hashes + i * HLEN);
 	return NULL;
 }
 
@@ -173,7 +160,7 @@ static int collect_records(ctx_t *c)
 	const dv_zone_t *z = c->z;
 	uint8_t apex_labels = z->names[0].labels;
 	for (size_t ni = 0; ni < z->name_count; ni++) {
-		const dv_rrset_t *rs = dv_zone_rrset_find(z, (uint32_t)ni, DENIAL_T_NSEC3);
+		const dv_rrset_t *rs = dv_zone_rrset_find(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3);
 		if (rs == NULL)
 			continue;
 		bool have_one = false;
@@ -189,32 +176,34 @@ static int collect_records(ctx_t *c)
 			size_t off = parse_params(rr->rdata, rr->rdlen, &p);
 			size_t hl = off > 0 && off < rr->rdlen ? rr->rdata[off] : 0;
 			if (off == 0 || off >= rr->rdlen || rr->rdlen - off - 1 < hl) {
-				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z,
-				                    (uint32_t)ni, DENIAL_T_NSEC3,
-				                    "malformed NSEC3 RDATA (line %u)", rr->line);
+				ret = dv_findings_add(c->out, DV_F_NSEC3_CHAIN_BROKEN,
+				                      DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
+				                      "malformed NSEC3 RDATA (line %u)", rr->line);
 			} else if (!params_equal(&p, &c->param)) {
 				/* RFC 5155 §7.1: another parameter set is another chain;
 				 * report it once here, not as orphans or chain breaks. */
 				char s1[80], s2[80];
 				salt_str(&p, s1, sizeof(s1));
 				salt_str(&c->param, s2, sizeof(s2));
-				ret = denial_report(
-				    c->out, DV_F_NSEC3_PARAM_MISMATCH, z, (uint32_t)ni,
-				    DENIAL_T_NSEC3,
+				ret = dv_findings_add(
+				    c->out, DV_F_NSEC3_PARAM_MISMATCH,
+				    DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
 				    "NSEC3 has algorithm %u, iterations %u, salt %s; "
 				    "NSEC3PARAM has %u, %u, %s",
-				    p.alg, p.iterations, s1, c->param.alg, c->param.iterations, s2);
+				    p.algorithm, p.iterations, s1, c->param.algorithm,
+				    c->param.iterations, s2);
 			} else if (!owner_ok) {
-				ret = denial_report(c->out, DV_F_NSEC3_ORPHAN, z, (uint32_t)ni,
-				                    DENIAL_T_NSEC3,
+				ret =
+				    dv_findings_add(c->out, DV_F_NSEC3_ORPHAN,
+				                    DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
 				                    "owner is not a base32hex SHA-1 hash directly "
 				                    "below %s (RFC 5155 §3)",
 				                    c->apex);
 			} else if (have_one) {
-				ret = denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, z,
-				                    (uint32_t)ni, DENIAL_T_NSEC3,
-				                    "%u NSEC3 records of one chain at one owner",
-				                    rs->rr_count);
+				ret = dv_findings_add(c->out, DV_F_NSEC3_CHAIN_BROKEN,
+				                      DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
+				                      "%u NSEC3 records of one chain at one owner",
+				                      rs->rr_count);
 			} else {
 				if (dv_array_grow(&c->recs, &c->caprecs, c->nrecs, sizeof(*c->recs),
 				                  1024) != DV_OK)
@@ -234,9 +223,9 @@ static int collect_records(ctx_t *c)
 				/* Still a record of the chain (it matches its name); only
 				 * its link is unusable. */
 				if (r->bad_next)
-					ret = denial_report(
-					    c->out, DV_F_NSEC3_CHAIN_BROKEN, z, (uint32_t)ni,
-					    DENIAL_T_NSEC3,
+					ret = dv_findings_add(
+					    c->out, DV_F_NSEC3_CHAIN_BROKEN,
+					    DENIAL_AT(z, (uint32_t)ni, KNOT_RRTYPE_NSEC3),
 					    "Next Hashed Owner Name is %zu octets, not "
 					    "%u (SHA-1)",
 					    hl, (unsigned)HLEN);
@@ -311,7 +300,7 @@ static void classify(ctx_t *c)
 		const dv_name_t *nm = &z->names[ni];
 		if (nm->flags & DV_NAME_ENT)
 			c->cls[i] = c->cls[i] ? c->cls[i] : CLS_OPTIONAL; /* until shown needed */
-		else if (is_deleg(nm) && dv_zone_rrset_find(z, ni, DENIAL_T_DS) == NULL)
+		else if (is_deleg(nm) && dv_zone_rrset_find(z, ni, KNOT_RRTYPE_DS) == NULL)
 			c->cls[i] = CLS_OPTIONAL;
 		else
 			c->cls[i] = CLS_REQUIRED;
@@ -385,18 +374,18 @@ static int expected_types(ctx_t *c, uint32_t ni)
 	t->len = 0;
 	for (uint32_t k = 0; k < nm->rrset_count; k++) {
 		uint16_t type = z->rrsets[nm->rrset_first + k].type;
-		if (type == DENIAL_T_NSEC3)
+		if (type == KNOT_RRTYPE_NSEC3)
 			continue;
-		if (deleg && type != DENIAL_T_NS && type != DENIAL_T_DS)
+		if (deleg && type != KNOT_RRTYPE_NS && type != KNOT_RRTYPE_DS)
 			continue;
-		if (!deleg || type == DENIAL_T_DS)
+		if (!deleg || type == KNOT_RRTYPE_DS)
 			signed_data = true;
 		if (denial_types_push(t, type) != DV_OK)
 			return DV_ENOMEM;
 	}
 	if (!deleg && nm->sig_count > 0)
 		signed_data = true;
-	if (signed_data && denial_types_push(t, DENIAL_T_RRSIG) != DV_OK)
+	if (signed_data && denial_types_push(t, KNOT_RRTYPE_RRSIG) != DV_OK)
 		return DV_ENOMEM;
 	denial_types_finish(t);
 	return DV_OK;
@@ -431,8 +420,9 @@ static int check_names(ctx_t *c)
 				/* Reported at the NSEC3 owner, where the wrong record is. */
 				char orig[DV_FINDING_NAME_MAX];
 				dv_dname_to_str(z->names[ni].dname, orig, sizeof(orig));
-				ret = denial_report(c->out, DV_F_NSEC3_BITMAP_MISMATCH, z, r->name,
-				                    DENIAL_T_NSEC3, "NSEC3 of %s: %s", orig, diff);
+				ret = dv_findings_add(c->out, DV_F_NSEC3_BITMAP_MISMATCH,
+				                      DENIAL_AT(z, r->name, KNOT_RRTYPE_NSEC3),
+				                      "NSEC3 of %s: %s", orig, diff);
 			}
 		} else {
 			const n3rec_t *cov = rec_covering(c, h);
@@ -446,9 +436,9 @@ static int check_names(ctx_t *c)
 			const char *why = c->cls[i] == CLS_OPTIONAL
 			                      ? "; the NSEC3 covering it has no Opt-Out flag"
 			                      : "";
-			ret = denial_report(c->out, DV_F_NSEC3_MISSING, z, ni, DENIAL_T_NSEC3,
-			                    "%s has no NSEC3 at %s%s (RFC 5155 §7.1)", what, where,
-			                    why);
+			ret = dv_findings_add(
+			    c->out, DV_F_NSEC3_MISSING, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC3),
+			    "%s has no NSEC3 at %s%s (RFC 5155 §7.1)", what, where, why);
 			memcpy(c->missing + c->nmissing * HLEN, h, HLEN);
 			c->nmissing++;
 		}
@@ -491,10 +481,10 @@ static int check_chain(ctx_t *c)
 		char found[40], expect[40];
 		dv_base32hex_encode(r->next, HLEN, found, sizeof(found));
 		dv_base32hex_encode(succ->hash, HLEN, expect, sizeof(expect));
-		ret =
-		    denial_report(c->out, DV_F_NSEC3_CHAIN_BROKEN, c->z, r->name, DENIAL_T_NSEC3,
-		                  "Next Hashed Owner Name is %s, expected %s%s", found, expect,
-		                  k + 1 == c->nrecs ? " (the last NSEC3 wraps to the first)" : "");
+		ret = dv_findings_add(
+		    c->out, DV_F_NSEC3_CHAIN_BROKEN, DENIAL_AT(c->z, r->name, KNOT_RRTYPE_NSEC3),
+		    "Next Hashed Owner Name is %s, expected %s%s", found, expect,
+		    k + 1 == c->nrecs ? " (the last NSEC3 wraps to the first)" : "");
 	}
 	free(u);
 	return ret;
@@ -505,10 +495,10 @@ static int check_orphans(ctx_t *c)
 	for (size_t k = 0; k < c->nrecs; k++) {
 		if (c->recs[k].matched != UINT32_MAX)
 			continue;
-		int ret =
-		    denial_report(c->out, DV_F_NSEC3_ORPHAN, c->z, c->recs[k].name, DENIAL_T_NSEC3,
-		                  "no authoritative name, empty non-terminal or delegation "
-		                  "of the zone hashes to this owner");
+		int ret = dv_findings_add(c->out, DV_F_NSEC3_ORPHAN,
+		                          DENIAL_AT(c->z, c->recs[k].name, KNOT_RRTYPE_NSEC3),
+		                          "no authoritative name, empty non-terminal or delegation "
+		                          "of the zone hashes to this owner");
 		if (ret != DV_OK)
 			return ret;
 	}
@@ -520,7 +510,7 @@ static int check_orphans(ctx_t *c)
 static int find_params(ctx_t *c, bool *usable)
 {
 	const dv_zone_t *z = c->z;
-	const dv_rrset_t *prs = dv_zone_rrset_find(z, 0, DENIAL_T_NSEC3PARAM);
+	const dv_rrset_t *prs = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_NSEC3PARAM);
 	*usable = false;
 	if (prs != NULL) {
 		/* Several NSEC3PARAM: a chain change in progress; the first (in
@@ -533,7 +523,7 @@ static int find_params(ctx_t *c, bool *usable)
 	}
 	for (size_t i = 0; i < z->rrset_count; i++) {
 		const dv_rrset_t *rs = &z->rrsets[i];
-		if (rs->type != DENIAL_T_NSEC3)
+		if (rs->type != KNOT_RRTYPE_NSEC3)
 			continue;
 		const dv_rr_t *rr = &z->rrs[rs->rr_first];
 		if (parse_params(rr->rdata, rr->rdlen, &c->param) == 0)
@@ -541,16 +531,17 @@ static int find_params(ctx_t *c, bool *usable)
 		*usable = true;
 		break;
 	}
-	return denial_report(c->out, DV_F_NSEC3PARAM_MISSING, z, 0, DENIAL_T_NSEC3PARAM,
-	                     prs ? "malformed NSEC3PARAM at the apex"
-	                         : "NSEC3 records but no NSEC3PARAM at the apex (RFC 5155 §4)");
+	return dv_findings_add(c->out, DV_F_NSEC3PARAM_MISSING,
+	                       DENIAL_AT(z, 0, KNOT_RRTYPE_NSEC3PARAM),
+	                       prs ? "malformed NSEC3PARAM at the apex"
+	                           : "NSEC3 records but no NSEC3PARAM at the apex (RFC 5155 §4)");
 }
 
 int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 {
-	bool any = dv_zone_rrset_find(z, 0, DENIAL_T_NSEC3PARAM) != NULL;
+	bool any = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_NSEC3PARAM) != NULL;
 	for (size_t i = 0; i < z->rrset_count && !any; i++)
-		any = z->rrsets[i].type == DENIAL_T_NSEC3;
+		any = z->rrsets[i].type == KNOT_RRTYPE_NSEC3;
 	if (!any || z->name_count == 0)
 		return DV_OK;
 
@@ -560,40 +551,40 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 	dv_dname_to_str(z->names[0].dname, c.apex, sizeof(c.apex));
 	if ((ret = find_params(&c, &usable)) != DV_OK || !usable)
 		goto done;
-	uint16_t ptype =
-	    dv_zone_rrset_find(z, 0, DENIAL_T_NSEC3PARAM) ? DENIAL_T_NSEC3PARAM : DENIAL_T_NSEC3;
+	uint16_t ptype = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_NSEC3PARAM) ? KNOT_RRTYPE_NSEC3PARAM
+	                                                                  : KNOT_RRTYPE_NSEC3;
 	if (c.param.iterations > NSEC3_ITERATIONS_CHECKED) {
 		/* RFC 5155 §10.3 allows no more than 2500 for any key size, and
 		 * validators give up far sooner (RFC 9276 §3.2); hashing every name
 		 * 65536 times would let a hostile zone stall the check. */
-		ret = denial_report(out, DV_F_NSEC3_ITERATIONS, z, 0, ptype,
-		                    "%u additional iterations, above the RFC 5155 §10.3 maximum "
-		                    "of %u: names were not hashed, the chain was not checked",
-		                    c.param.iterations, NSEC3_ITERATIONS_CHECKED);
+		ret = dv_findings_add(out, DV_F_NSEC3_ITERATIONS, DENIAL_AT(z, 0, ptype),
+		                      "%u additional iterations, above the RFC 5155 §10.3 maximum "
+		                      "of %u: names were not hashed, the chain was not checked",
+		                      c.param.iterations, NSEC3_ITERATIONS_CHECKED);
 		if (ret != DV_OK)
 			goto done;
 	}
 	if (c.param.iterations > 0 && c.param.iterations <= NSEC3_ITERATIONS_CHECKED) {
 		/* RFC 9276 §3.1: iterations MUST be 0. */
-		ret = denial_report(out, DV_F_NSEC3_ITERATIONS, z, 0, ptype,
-		                    "%u additional iterations (RFC 9276 §3.1: use 0)",
-		                    c.param.iterations);
+		ret = dv_findings_add(out, DV_F_NSEC3_ITERATIONS, DENIAL_AT(z, 0, ptype),
+		                      "%u additional iterations (RFC 9276 §3.1: use 0)",
+		                      c.param.iterations);
 		if (ret != DV_OK)
 			goto done;
 	}
-	if (c.param.saltlen > 0) {
+	if (c.param.salt_len > 0) {
 		char s[80];
 		salt_str(&c.param, s, sizeof(s));
-		ret = denial_report(out, DV_F_NSEC3_SALT, z, 0, ptype,
-		                    "salt %s (%u octets; RFC 9276 §3.1: use none)", s,
-		                    c.param.saltlen);
+		ret = dv_findings_add(out, DV_F_NSEC3_SALT, DENIAL_AT(z, 0, ptype),
+		                      "salt %s (%u octets; RFC 9276 §3.1: use none)", s,
+		                      c.param.salt_len);
 		if (ret != DV_OK)
 			goto done;
 	}
-	if (c.param.alg != 1) {
+	if (c.param.algorithm != 1) {
 		/* RFC 5155 §11: SHA-1 is the only hash; nothing else can be checked. */
-		ret = denial_report(out, DV_F_NSEC3_BAD_HASH_ALGORITHM, z, 0, ptype,
-		                    "hash algorithm %u", c.param.alg);
+		ret = dv_findings_add(out, DV_F_NSEC3_BAD_HASH_ALGORITHM, DENIAL_AT(z, 0, ptype),
+		                      "hash algorithm %u", c.param.algorithm);
 		goto done;
 	}
 
@@ -604,7 +595,8 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 	if ((ret = collect_records(&c)) != DV_OK)
 		goto done;
 	if (c.nrecs == 0) {
-		ret = denial_report(out, DV_F_NSEC3_MISSING, z, 0, DENIAL_T_NSEC3,
+		ret =
+		    dv_findings_add(out, DV_F_NSEC3_MISSING, DENIAL_AT(z, 0, KNOT_RRTYPE_NSEC3),
 		                    "NSEC3PARAM at the apex but no NSEC3 chain of its parameters");
 		goto done;
 	}

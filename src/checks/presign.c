@@ -4,11 +4,13 @@
  * The loader hands over each run of records of one owner (signers write a
  * name's records together); worker threads verify the run's RRSIGs against
  * the run's RRsets with the apex DNSKEYs seen first, and mark each RRSIG
- * found valid in its scratch byte.  The final pass (signatures.c) trusts a
- * mark only for names whose records were all in one run: a partial RRset
- * could make a signature look valid that is not.  A partial DNSKEY set can
- * only miss keys, so "valid" stays true; everything else is verified again.
- * So the marks are an optimisation with no effect on any verdict.
+ * found to verify (by the address of its RDATA, which lives as long as the
+ * zone).  The final pass (signatures.c) trusts a mark only for names whose
+ * records were all in one run: a partial RRset could make a signature look
+ * valid that is not.  A partial DNSKEY set can only miss keys, so "valid"
+ * stays true; everything else is verified again.  So the marks are an
+ * optimisation with no effect on any verdict, and they are the signature
+ * check's own: the zone store is never written.
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -20,7 +22,7 @@
 #include <libknot/dname.h>
 
 #include "checks/checks.h"
-#include "checks/keyset.h"
+#include "checks/verify_int.h"
 #include "core/error.h"
 
 #define BATCH_RECORDS 2048
@@ -37,6 +39,13 @@ typedef struct {
 	const uint8_t *owner;
 	uint32_t first, n;
 } run_t;
+
+/* RDATA addresses of the RRSIGs found to verify: appended by one worker,
+ * then gathered into the set the signature pass looks them up in. */
+typedef struct {
+	const uint8_t **v;
+	size_t len, cap;
+} marks_t;
 
 typedef struct batch {
 	struct batch *next;
@@ -57,9 +66,19 @@ struct dv_presign {
 	atomic_bool have_keys;
 	atomic_bool failed;
 	dv_keyset_t ks;
+	uint8_t origin[DV_DNAME_MAXLEN]; /* set with ks */
 	pthread_t tid[WORKERS_MAX];
+	marks_t marks[WORKERS_MAX]; /* one per worker */
 	unsigned started;
+	/* After dv_presign_finish: every mark, in an open-addressing set. */
+	const uint8_t **set;
+	size_t set_mask;
 };
+
+typedef struct {
+	dv_presign_t *p;
+	marks_t *marks;
+} worker_arg_t;
 
 static void batch_free(batch_t *b)
 {
@@ -70,28 +89,47 @@ static void batch_free(batch_t *b)
 	free(b);
 }
 
-/* Verify the RRSIGs of one run; mark the valid ones. */
-static void verify_run(dv_presign_t *p, const dv_rr_t *rrs, const run_t *run, dv_buf_t *buf,
-                       dv_vcache_t *cache)
+static void mark(marks_t *m, const uint8_t *rdata)
+{
+	if (m->len == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 4096;
+		const uint8_t **nv = realloc(m->v, nc * sizeof(*nv));
+		if (nv == NULL)
+			return; /* a mark less: the final pass verifies it again */
+		m->v = nv;
+		m->cap = nc;
+	}
+	m->v[m->len++] = rdata;
+}
+
+/* Verify the RRSIGs of one run; mark those that verify. */
+static void verify_run(dv_presign_t *p, const uint8_t *origin, const dv_rr_t *rrs, const run_t *run,
+                       verify_view_t *view, dv_sigcache_t *cache, marks_t *marks)
 {
 	const dv_rr_t *r = rrs + run->first;
 	for (uint32_t i = 0; i < run->n; i++) {
-		if (r[i].type != KNOT_RRTYPE_RRSIG || r[i].rdlen < DV_RRSIG_FIXED_LEN)
+		dv_rrsig_t sig;
+		if (r[i].type != KNOT_RRTYPE_RRSIG ||
+		    dv_rrsig_parse(r[i].rdata, r[i].rdlen, &sig) != DV_OK)
 			continue;
-		uint16_t covered = (uint16_t)((r[i].rdata[0] << 8) | r[i].rdata[1]);
-		if (dv_keyset_verify(&p->ks, run->owner, covered, r, run->n, false, &r[i], buf,
-		                     cache, NULL) == DV_OK)
-			*dv_rrsig_scratch(&r[i]) = 1;
+		if (verify_view_build(view, run->owner, sig.type_covered, r, run->n, false) !=
+		    DV_OK)
+			continue;
+		/* The time does not matter here: the final pass judges the window. */
+		if (dv_sig_verifies(
+		        dv_sig_judge(cache, &view->view, &sig, &p->ks, origin, 0, NULL)))
+			mark(marks, r[i].rdata);
 	}
 }
 
 static void *worker(void *arg)
 {
-	dv_presign_t *p = arg;
-	dv_buf_t buf;
-	dv_buf_init(&buf, (size_t)1 << 24);
-	dv_vcache_t *cache = NULL;
-	dv_vcache_new(&cache); /* NULL is fine: uncached */
+	worker_arg_t *wa = arg;
+	dv_presign_t *p = wa->p;
+	verify_view_t view = {0};
+	dv_sigcache_t *cache = NULL;
+	if (dv_sigcache_new(0, &cache) != DV_OK)
+		cache = NULL;
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (p->head == NULL && !p->closed)
@@ -107,12 +145,13 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		if (b == NULL)
 			break;
-		for (size_t i = 0; i < b->nruns; i++)
-			verify_run(p, b->rrs, &b->runs[i], &buf, cache);
+		for (size_t i = 0; cache != NULL && i < b->nruns; i++)
+			verify_run(p, p->origin, b->rrs, &b->runs[i], &view, cache, wa->marks);
 		batch_free(b);
 	}
-	dv_vcache_free(cache);
-	dv_buf_free(&buf);
+	dv_sigcache_free(cache);
+	verify_view_clear(&view);
+	free(wa);
 	return NULL;
 }
 
@@ -144,8 +183,14 @@ int dv_presign_new(unsigned threads, uint64_t input_bytes, dv_presign_t **out)
 	if (threads > WORKERS_MAX)
 		threads = WORKERS_MAX;
 	for (unsigned i = 0; i < threads; i++) {
-		if (pthread_create(&p->tid[i], NULL, worker, p) != 0)
+		worker_arg_t *wa = malloc(sizeof(*wa));
+		if (wa == NULL)
 			break;
+		*wa = (worker_arg_t){p, &p->marks[i]};
+		if (pthread_create(&p->tid[i], NULL, worker, wa) != 0) {
+			free(wa);
+			break;
+		}
 		p->started++;
 	}
 	*out = p;
@@ -168,7 +213,8 @@ void dv_presign_run(void *ctx, unsigned part, const uint8_t *origin, const uint8
 		 * so it is in part 0).  Runs of other parts that come before the
 		 * keys are known are left to the final pass. */
 		p->apex_seen = true;
-		if (dv_keyset_build_rrs(rrs, n, &p->ks) == DV_OK && p->ks.n > 0)
+		memcpy(p->origin, origin, knot_dname_size(origin));
+		if (verify_keyset_build(rrs, n, &p->ks) == DV_OK && p->ks.n > 0)
 			atomic_store_explicit(&p->have_keys, true, memory_order_release);
 	}
 	if (!atomic_load_explicit(&p->have_keys, memory_order_acquire))
@@ -209,6 +255,54 @@ void dv_presign_run(void *ctx, unsigned part, const uint8_t *origin, const uint8
 	}
 }
 
+static size_t mark_hash(const uint8_t *rdata)
+{
+	/* Fibonacci hashing of the address (RDATA is at least 8-aligned). */
+	return (size_t)(((uintptr_t)rdata >> 3) * UINT64_C(0x9E3779B97F4A7C15) >> 20);
+}
+
+/* Every worker's marks into one set, so the signature pass finds a mark in
+ * about one probe. */
+static void gather_marks(dv_presign_t *p)
+{
+	size_t total = 0;
+	for (unsigned i = 0; i < WORKERS_MAX; i++)
+		total += p->marks[i].len;
+	if (total == 0 || p->set != NULL)
+		return;
+	size_t cap = 1024;
+	while (cap < 2 * total)
+		cap *= 2;
+	p->set = calloc(cap, sizeof(*p->set));
+	if (p->set != NULL) {
+		p->set_mask = cap - 1;
+		for (unsigned i = 0; i < WORKERS_MAX; i++) {
+			for (size_t k = 0; k < p->marks[i].len; k++) {
+				const uint8_t *rd = p->marks[i].v[k];
+				size_t h = mark_hash(rd) & p->set_mask;
+				while (p->set[h] != NULL && p->set[h] != rd)
+					h = (h + 1) & p->set_mask;
+				p->set[h] = rd;
+			}
+		}
+	}
+	for (unsigned i = 0; i < WORKERS_MAX; i++) {
+		free(p->marks[i].v);
+		p->marks[i] = (marks_t){0};
+	}
+}
+
+bool dv_presign_marked(const dv_presign_t *p, const dv_rr_t *sig)
+{
+	if (p == NULL || p->set == NULL)
+		return false;
+	for (size_t h = mark_hash(sig->rdata) & p->set_mask; p->set[h] != NULL;
+	     h = (h + 1) & p->set_mask)
+		if (p->set[h] == sig->rdata)
+			return true;
+	return false;
+}
+
 void dv_presign_finish(dv_presign_t *p)
 {
 	if (p == NULL)
@@ -226,6 +320,7 @@ void dv_presign_finish(dv_presign_t *p)
 	for (unsigned i = 0; i < p->started; i++)
 		pthread_join(p->tid[i], NULL);
 	p->started = 0;
+	gather_marks(p);
 #ifdef __GLIBC__
 	/* The batches were small blocks spread over the workers' malloc arenas;
 	 * glibc keeps such memory once freed.  Hand it back before the checks
@@ -244,7 +339,10 @@ void dv_presign_free(dv_presign_t *p)
 		p->head = b->next;
 		batch_free(b);
 	}
-	dv_keyset_free(&p->ks);
+	dv_keyset_clear(&p->ks);
+	for (unsigned i = 0; i < WORKERS_MAX; i++)
+		free(p->marks[i].v);
+	free(p->set);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_work);
 	pthread_cond_destroy(&p->cv_space);

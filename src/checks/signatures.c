@@ -17,7 +17,7 @@
 #include <libknot/dname.h>
 
 #include "checks/checks.h"
-#include "checks/keyset.h"
+#include "checks/verify_int.h"
 #include "core/error.h"
 
 #define CHUNK 512
@@ -35,38 +35,89 @@ typedef struct {
 	int ret;
 	dv_findings_t out;
 	dv_verify_stats_t st;
-	dv_buf_t buf;
-	dv_vcache_t *cache;
+	dv_sigcache_t *cache;
+	verify_view_t view;
+	dv_evidence_t ev; /* the evidence being handed to dv_findings_add */
 	bool reporter;
 } worker_t;
 
-static uint32_t be32(const uint8_t *p)
+int verify_view_build(verify_view_t *v, const uint8_t *owner, uint16_t type, const dv_rr_t *rrs,
+                      size_t n, bool sorted)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-void dv_finding_set_owner(dv_finding_t *f, const dv_zone_t *z, uint32_t name)
-{
-	dv_dname_to_str(z->names[name].dname, f->owner, sizeof(f->owner));
-}
-
-static int add(worker_t *w, dv_code_t code, uint32_t name, uint16_t type, const dv_rr_t *sig,
-               int64_t time, const char *detail)
-{
-	dv_finding_t f;
-	dv_finding_init(&f, code);
-	dv_finding_set_owner(&f, w->sh->z, name);
-	f.type = type;
-	if (sig != NULL && sig->rdlen >= DV_RRSIG_FIXED_LEN) {
-		f.keytag = (sig->rdata[16] << 8) | sig->rdata[17];
-		f.algorithm = sig->rdata[2];
+	if (n > v->cap) {
+		size_t nc = v->cap ? v->cap : 64;
+		while (nc < n)
+			nc *= 2;
+		const uint8_t **nr = realloc(v->rdata, nc * sizeof(*nr));
+		if (nr == NULL)
+			return DV_ENOMEM;
+		v->rdata = nr;
+		uint16_t *nl = realloc(v->rdlen, nc * sizeof(*nl));
+		if (nl == NULL)
+			return DV_ENOMEM;
+		v->rdlen = nl;
+		v->cap = nc;
 	}
-	f.time = time;
-	if (time != 0)
-		f.seconds_left = time - w->sh->o->now;
-	if (detail != NULL)
-		snprintf(f.detail, sizeof(f.detail), "%s", detail);
-	return dv_findings_add(&w->out, &f);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rrs[i].type != type)
+			continue;
+		v->rdata[m] = rrs[i].rdata;
+		v->rdlen[m++] = rrs[i].rdlen;
+	}
+	v->view = (dv_rrset_view_t){.owner = owner,
+	                            .type = type,
+	                            .rdata = v->rdata,
+	                            .rdlen = v->rdlen,
+	                            .n = m,
+	                            .sorted = sorted};
+	return DV_OK;
+}
+
+void verify_view_clear(verify_view_t *v)
+{
+	free(v->rdata);
+	free(v->rdlen);
+	memset(v, 0, sizeof(*v));
+}
+
+int verify_keyset_build(const dv_rr_t *rrs, size_t n, dv_keyset_t *ks)
+{
+	verify_view_t v = {0};
+	int ret = verify_view_build(&v, NULL, KNOT_RRTYPE_DNSKEY, rrs, n, true);
+	if (ret == DV_OK)
+		ret = dv_keyset_build(ks, NULL, v.rdata, v.rdlen, v.view.n);
+	else
+		memset(ks, 0, sizeof(*ks));
+	verify_view_clear(&v);
+	return ret;
+}
+
+int verify_zone_keyset(const dv_zone_t *z, dv_keyset_t *ks)
+{
+	const dv_rrset_t *rs = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_DNSKEY);
+	if (rs == NULL)
+		return dv_keyset_build(ks, NULL, NULL, NULL, 0);
+	return verify_keyset_build(&z->rrs[rs->rr_first], rs->rr_count, ks);
+}
+
+/* The evidence of a finding about an RRset (and one of its RRSIGs), in the
+ * worker's scratch: dv_findings_add copies it. */
+static const dv_evidence_t *sig_evidence(worker_t *w, uint32_t name, uint16_t type,
+                                         const dv_rrsig_t *sig, int64_t time)
+{
+	dv_evidence_t *ev = &w->ev;
+	*ev = (dv_evidence_t){.owner = w->sh->z->names[name].dname, .type = type};
+	if (sig != NULL) {
+		ev->has_keytag = true;
+		ev->keytag = sig->key_tag;
+		ev->algorithm = sig->algorithm;
+	}
+	if (time != 0) {
+		ev->time = time;
+		ev->seconds_left = time - w->sh->o->now;
+	}
+	return ev;
 }
 
 /* Whether the RRset at this name is authoritative data that must be signed
@@ -80,12 +131,12 @@ static bool must_be_signed(const dv_name_t *nm, uint16_t type)
 	return true;
 }
 
-static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rr_t *sig)
+static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rrsig_t *sig)
 {
 	const dv_verify_opts_t *o = w->sh->o;
-	int64_t exp = dv_rrsig_time(be32(sig->rdata + 8), o->now);
-	int64_t inc = dv_rrsig_time(be32(sig->rdata + 12), o->now);
-	char a[32], b[32], d[128];
+	int64_t inc, exp;
+	dv_sig_window_t win = dv_rrsig_window(sig, o->now, &inc, &exp);
+	char a[32], b[32];
 	if (!w->st.have_expiry || exp < w->st.earliest_expiry ||
 	    (exp == w->st.earliest_expiry && rs->name < w->st.earliest_name)) {
 		w->st.have_expiry = true;
@@ -93,26 +144,29 @@ static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rr_t *sig)
 		w->st.earliest_name = rs->name;
 		w->st.earliest_type = rs->type;
 	}
-	if (exp < inc) {
+	if (win == DV_SIG_WINDOW_NEVER) {
 		dv_time_format(inc, a, sizeof(a));
 		dv_time_format(exp, b, sizeof(b));
-		snprintf(d, sizeof(d), "inception %s, expiration %s", a, b);
-		w->ret = add(w, DV_F_RRSIG_WINDOW_INVERTED, rs->name, rs->type, sig, exp, d);
-	} else if (exp < o->now) {
+		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_WINDOW_INVERTED,
+		                         sig_evidence(w, rs->name, rs->type, sig, exp),
+		                         "inception %s, expiration %s", a, b);
+	} else if (win == DV_SIG_WINDOW_EXPIRED) {
 		dv_time_format(exp, a, sizeof(a));
-		snprintf(d, sizeof(d), "expired %s", a);
-		w->ret = add(w, DV_F_RRSIG_EXPIRED, rs->name, rs->type, sig, exp, d);
-	} else if (inc > o->now) {
+		w->ret =
+		    dv_findings_add(&w->out, DV_F_RRSIG_EXPIRED,
+		                    sig_evidence(w, rs->name, rs->type, sig, exp), "expired %s", a);
+	} else if (win == DV_SIG_WINDOW_NOT_YET) {
 		dv_time_format(inc, a, sizeof(a));
-		snprintf(d, sizeof(d), "valid from %s", a);
-		w->ret = add(w, DV_F_RRSIG_NOT_YET_VALID, rs->name, rs->type, sig, inc, d);
+		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_NOT_YET_VALID,
+		                         sig_evidence(w, rs->name, rs->type, sig, inc),
+		                         "valid from %s", a);
 	} else if (exp - o->now < o->warn_expiry) {
 		dv_time_format(exp, a, sizeof(a));
 		int64_t left = exp - o->now;
-		snprintf(d, sizeof(d), "expires %s (in %lldd %02lldh %02lldm)", a,
-		         (long long)(left / 86400), (long long)(left % 86400 / 3600),
-		         (long long)(left % 3600 / 60));
-		w->ret = add(w, DV_F_RRSIG_EXPIRES_SOON, rs->name, rs->type, sig, exp, d);
+		w->ret = dv_findings_add(
+		    &w->out, DV_F_RRSIG_EXPIRES_SOON, sig_evidence(w, rs->name, rs->type, sig, exp),
+		    "expires %s (in %lldd %02lldh %02lldm)", a, (long long)(left / 86400),
+		    (long long)(left % 86400 / 3600), (long long)(left % 3600 / 60));
 	}
 }
 
@@ -121,19 +175,24 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	const dv_zone_t *z = w->sh->z;
 	const dv_keyset_t *ks = w->sh->ks;
 	const dv_name_t *nm = &z->names[rs->name];
-	char d[sizeof(((dv_finding_t *)0)->detail)];
 
 	if (!must_be_signed(nm, rs->type)) {
-		if (rs->sig_count > 0)
-			w->ret = add(w, DV_F_RRSIG_NON_AUTHORITATIVE, rs->name, rs->type,
-			             &z->rrs[rs->sig_first], 0,
-			             (nm->flags & DV_NAME_DELEG)
-			                 ? "delegation point: only DS and NSEC are signed"
-			                 : "glue or data below a zone cut");
+		if (rs->sig_count > 0) {
+			const dv_rr_t *rr = &z->rrs[rs->sig_first];
+			dv_rrsig_t sig;
+			bool parsed = dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) == DV_OK;
+			w->ret = dv_findings_add(
+			    &w->out, DV_F_RRSIG_NON_AUTHORITATIVE,
+			    sig_evidence(w, rs->name, rs->type, parsed ? &sig : NULL, 0), "%s",
+			    (nm->flags & DV_NAME_DELEG)
+			        ? "delegation point: only DS and NSEC are signed"
+			        : "glue or data below a zone cut");
+		}
 		return;
 	}
 	if (rs->sig_count == 0) {
-		w->ret = add(w, DV_F_RRSIG_MISSING, rs->name, rs->type, NULL, 0, NULL);
+		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_MISSING,
+		                         sig_evidence(w, rs->name, rs->type, NULL, 0), NULL);
 		return;
 	}
 	/* Algorithms with a valid RRSIG, and with any RRSIG at all: a present
@@ -141,70 +200,91 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	uint8_t valid_algs[256] = {0}, seen_algs[256] = {0};
 	/* A wildcard owner is signed with one label fewer (RFC 4034 §3.1.3). */
 	unsigned want_labels = nm->labels - ((nm->flags & DV_NAME_WILDCARD) ? 1 : 0);
+	bool have_view = false, any_valid = false;
+	dv_rrsig_t revoked = {0}; /* a signature that verifies only with a revoked key */
 	for (uint32_t i = 0; i < rs->sig_count && w->ret == DV_OK; i++) {
-		const dv_rr_t *sig = &z->rrs[rs->sig_first + i];
+		const dv_rr_t *rr = &z->rrs[rs->sig_first + i];
+		dv_rrsig_t sig;
 		w->st.rrsigs++;
-		long off = dv_rrsig_sig_offset(sig->rdata, sig->rdlen);
-		if (off < 0) {
-			w->ret = add(w, DV_F_RRSIG_INVALID, rs->name, rs->type, NULL, 0,
-			             "malformed RRSIG RDATA");
+		if (dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) != DV_OK) {
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_INVALID,
+			                         sig_evidence(w, rs->name, rs->type, NULL, 0),
+			                         "malformed RRSIG RDATA");
 			continue;
 		}
-		const uint8_t *rd = sig->rdata;
-		uint8_t alg = rd[2];
-		seen_algs[alg] = 1;
-		check_times(w, rs, sig);
-		if (!knot_dname_is_equal(rd + DV_RRSIG_FIXED_LEN, z->origin)) {
+		seen_algs[sig.algorithm] = 1;
+		check_times(w, rs, &sig);
+		if (!knot_dname_is_equal(sig.signer, z->origin)) {
 			char sn[1025];
-			dv_dname_to_str(rd + DV_RRSIG_FIXED_LEN, sn, sizeof(sn));
-			snprintf(d, sizeof(d), "signer %.400s", sn);
-			w->ret = add(w, DV_F_RRSIG_SIGNER_MISMATCH, rs->name, rs->type, sig, 0, d);
+			dv_dname_to_str(sig.signer, sn, sizeof(sn));
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_SIGNER_MISMATCH,
+			                         sig_evidence(w, rs->name, rs->type, &sig, 0),
+			                         "signer %.400s", sn);
 			continue;
 		}
-		if (rd[3] != want_labels) {
-			snprintf(d, sizeof(d), "labels field %u, owner needs %u", rd[3],
-			         want_labels);
-			w->ret = add(w, DV_F_RRSIG_LABELS_MISMATCH, rs->name, rs->type, sig, 0, d);
+		if (sig.labels != want_labels) {
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_LABELS_MISMATCH,
+			                         sig_evidence(w, rs->name, rs->type, &sig, 0),
+			                         "labels field %u, owner needs %u", sig.labels,
+			                         want_labels);
 			continue;
 		}
-		uint32_t ottl = be32(rd + 4);
-		if (ottl != rs->ttl || rs->ttl_differs) {
-			snprintf(d, sizeof(d), "RRset TTL %u%s, original TTL %u", rs->ttl,
-			         rs->ttl_differs ? " (mixed)" : "", ottl);
-			w->ret = add(w, DV_F_RRSIG_TTL_MISMATCH, rs->name, rs->type, sig, 0, d);
+		if (sig.original_ttl != rs->ttl || rs->ttl_differs) {
+			w->ret =
+			    dv_findings_add(&w->out, DV_F_RRSIG_TTL_MISMATCH,
+			                    sig_evidence(w, rs->name, rs->type, &sig, 0),
+			                    "RRset TTL %u%s, original TTL %u", rs->ttl,
+			                    rs->ttl_differs ? " (mixed)" : "", sig.original_ttl);
 		}
-		if (!dv_alg_supported(alg))
+		if (!dv_alg_supported(sig.algorithm))
 			continue; /* reported once per key as ALGORITHM_UNKNOWN */
 		w->st.rrsigs_checked++;
+		dv_sig_verdict_t v = DV_SIG_VALID;
 		/* A mark from presign.c counts only when this RRset was whole in
 		 * one run of the input. */
-		int r = !(nm->flags & DV_NAME_SPLIT) && *dv_rrsig_scratch(sig) == 1
-		            ? DV_OK
-		            : dv_keyset_verify_rrset(ks, z, rs, sig, &w->buf, w->cache, NULL);
-		if (r == DV_OK) {
+		if ((nm->flags & DV_NAME_SPLIT) || !dv_presign_marked(w->sh->o->presign, rr)) {
+			if (!have_view && (w->ret = verify_view_build(&w->view, nm->dname, rs->type,
+			                                              &z->rrs[rs->rr_first],
+			                                              rs->rr_count, true)) != DV_OK)
+				break;
+			have_view = true;
+			v = dv_sig_judge(w->cache, &w->view.view, &sig, ks, z->origin,
+			                 w->sh->o->now, NULL);
+		}
+		if (dv_sig_verifies(v)) {
 			w->st.rrsigs_verified++;
-			valid_algs[alg] = 1;
-		} else if (r == DV_ENOMEM) {
-			w->ret = r;
-		} else if (r == DV_EINVAL || r == DV_ENOTSUP) {
-			snprintf(d, sizeof(d), "no usable DNSKEY with tag %u and algorithm %u",
-			         (rd[16] << 8) | rd[17], alg);
-			w->ret = add(w, DV_F_RRSIG_NO_DNSKEY, rs->name, rs->type, sig, 0, d);
+			valid_algs[sig.algorithm] = 1;
+			any_valid = true;
+		} else if (v == DV_SIG_REVOKED_KEY) {
+			revoked = sig; /* reported below, unless another signature counts */
+		} else if (v == DV_SIG_ERROR) {
+			w->ret = DV_ENOMEM;
+		} else if (v == DV_SIG_NO_KEY) {
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_NO_DNSKEY,
+			                         sig_evidence(w, rs->name, rs->type, &sig, 0),
+			                         "no usable DNSKEY with tag %u and algorithm %u",
+			                         sig.key_tag, sig.algorithm);
 		} else {
-			w->ret = add(w, DV_F_RRSIG_INVALID, rs->name, rs->type, sig, 0, NULL);
+			w->ret =
+			    dv_findings_add(&w->out, DV_F_RRSIG_INVALID,
+			                    sig_evidence(w, rs->name, rs->type, &sig, 0), NULL);
 		}
 	}
+	/* RFC 5011 §2.1: signatures by revoked keys do not count; with nothing
+	 * else, the RRset is unsigned to a validator. */
+	if (!any_valid && revoked.rdata != NULL && w->ret == DV_OK)
+		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_REVOKED_KEY,
+		                         sig_evidence(w, rs->name, rs->type, &revoked, 0),
+		                         "only key %u signs it, and it is revoked (RFC 5011 §2.1)",
+		                         revoked.key_tag);
 	/* RFC 4035 §2.2 / RFC 6840 §5.11: one valid signature per algorithm. */
 	for (int a = 0; a < 256 && w->ret == DV_OK; a++) {
 		if (ks->algs[a] && !valid_algs[a] && !seen_algs[a]) {
-			dv_finding_t f;
-			dv_finding_init(&f, DV_F_RRSIG_ALGORITHM_MISSING);
-			dv_finding_set_owner(&f, z, rs->name);
-			f.type = rs->type;
-			f.algorithm = (uint8_t)a;
-			snprintf(f.detail, sizeof(f.detail), "no valid RRSIG of algorithm %d (%s)",
-			         a, dv_alg_name((uint8_t)a));
-			w->ret = dv_findings_add(&w->out, &f);
+			dv_evidence_t ev = *sig_evidence(w, rs->name, rs->type, NULL, 0);
+			ev.algorithm = (uint8_t)a;
+			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_ALGORITHM_MISSING, &ev,
+			                         "no valid RRSIG of algorithm %d (%s)", a,
+			                         dv_alg_name((uint8_t)a));
 		}
 	}
 }
@@ -223,14 +303,18 @@ static void check_name(worker_t *w, uint32_t ni)
 		return;
 	/* RRSIGs covering a type the name does not have. */
 	for (uint32_t i = 0; i < nm->sig_count && w->ret == DV_OK; i++) {
-		const dv_rr_t *sig = &z->rrs[nm->sig_first + i];
-		uint16_t t = sig->rdlen >= 2 ? (uint16_t)((sig->rdata[0] << 8) | sig->rdata[1]) : 0;
+		const dv_rr_t *rr = &z->rrs[nm->sig_first + i];
+		uint16_t t = dv_rrsig_type_covered(rr->rdata, rr->rdlen);
 		if (dv_zone_rrset_find(z, ni, t) != NULL)
 			continue;
 		w->st.rrsigs++;
 		dv_code_t code = (nm->flags & DV_NAME_NONAUTH) ? DV_F_RRSIG_NON_AUTHORITATIVE
 		                                               : DV_F_RRSIG_ORPHAN;
-		w->ret = add(w, code, ni, t, sig, 0, "no RRset of the covered type at this name");
+		dv_rrsig_t sig;
+		bool parsed = dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) == DV_OK;
+		w->ret =
+		    dv_findings_add(&w->out, code, sig_evidence(w, ni, t, parsed ? &sig : NULL, 0),
+		                    "no RRset of the covered type at this name");
 	}
 }
 
@@ -257,9 +341,9 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
                         dv_findings_t *out)
 {
 	dv_keyset_t ks;
-	int ret = dv_keyset_build(z, &ks);
+	int ret = verify_zone_keyset(z, &ks);
 	if (ret != DV_OK) {
-		dv_keyset_free(&ks);
+		dv_keyset_clear(&ks);
 		return ret;
 	}
 	unsigned nt = o->threads ? o->threads : 1;
@@ -279,8 +363,7 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 	for (unsigned i = 0; i < nt; i++) {
 		w[i].sh = &sh;
 		w[i].reporter = i == 0;
-		dv_buf_init(&w[i].buf, (size_t)1 << 24);
-		if (dv_vcache_new(&w[i].cache) != DV_OK) {
+		if (dv_sigcache_new(0, &w[i].cache) != DV_OK) {
 			ret = DV_ENOMEM;
 			goto out;
 		}
@@ -311,17 +394,16 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 		int r = dv_findings_merge(out, &w[i].out);
 		if (r != DV_OK && ret == DV_OK)
 			ret = r;
-		dv_buf_free(&w[i].buf);
 	}
 out:
 	if (w != NULL)
 		for (unsigned i = 0; i < nt; i++) {
-			dv_findings_free(&w[i].out);
-			dv_vcache_free(w[i].cache);
-			dv_buf_free(&w[i].buf);
+			dv_findings_clear(&w[i].out);
+			dv_sigcache_free(w[i].cache);
+			verify_view_clear(&w[i].view);
 		}
 	free(w);
 	free(tid);
-	dv_keyset_free(&ks);
+	dv_keyset_clear(&ks);
 	return ret;
 }

@@ -21,12 +21,9 @@ static void *run_others(void *arg)
 {
 	others_t *t = arg;
 	t->ret = dv_check_keys(t->z, t->o, &t->out);
-	if (t->ret == DV_OK && !t->nsec && !t->nsec3) {
-		dv_finding_t f;
-		dv_finding_init(&f, DV_F_DENIAL_MISSING);
-		dv_finding_set_owner(&f, t->z, 0);
-		t->ret = dv_findings_add(&t->out, &f);
-	}
+	if (t->ret == DV_OK && !t->nsec && !t->nsec3)
+		t->ret = dv_findings_add(&t->out, DV_F_DENIAL_MISSING,
+		                         &(dv_evidence_t){.owner = t->z->origin}, NULL);
 	if (t->ret == DV_OK && t->nsec)
 		t->ret = dv_check_nsec(t->z, &t->out);
 	if (t->ret == DV_OK && t->nsec3)
@@ -55,13 +52,11 @@ int dv_verify_zone(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stat
 	st->dnskeys = keys ? keys->rr_count : 0;
 	if (keys == NULL) {
 		/* Nothing can be validated; per-RRset findings would only repeat this. */
-		dv_finding_t f;
-		dv_finding_init(&f, DV_F_ZONE_UNSIGNED);
-		dv_finding_set_owner(&f, z, 0);
-		f.type = KNOT_RRTYPE_DNSKEY;
 		if (o->before_signatures != NULL)
 			o->before_signatures(o->before_signatures_ctx);
-		int ret = dv_findings_add(out, &f);
+		int ret = dv_findings_add(
+		    out, DV_F_ZONE_UNSIGNED,
+		    &(dv_evidence_t){.owner = z->origin, .type = KNOT_RRTYPE_DNSKEY}, NULL);
 		/* RFC 8976 §1: ZONEMD protects unsigned zones too. */
 		if (ret == DV_OK)
 			ret = dv_check_zonemd(z, out);
@@ -83,7 +78,7 @@ int dv_verify_zone(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stat
 	int r = dv_findings_merge(out, &t.out);
 	if (ret == DV_OK)
 		ret = r;
-	dv_findings_free(&t.out);
+	dv_findings_clear(&t.out);
 	if (ret == DV_OK)
 		dv_findings_sort(out);
 	return ret;

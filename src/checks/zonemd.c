@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libknot/rrtype/zonemd.h>
 #include <openssl/evp.h>
 
 #include "checks/checks.h"
 #include "checks/denial.h"
 
-#define T_ZONEMD             63 /* RFC 8976 §2 */
-#define ZONEMD_SCHEME_SIMPLE 1  /* RFC 8976 §5.2 */
-#define ZONEMD_HASH_SHA384   1  /* RFC 8976 §5.3 */
-#define ZONEMD_HASH_SHA512   2  /* RFC 8976 §5.3 */
-#define ZONEMD_FIXED_LEN     6  /* serial, scheme, hash algorithm */
+#define ZONEMD_SCHEME_SIMPLE 1 /* RFC 8976 §5.2 */
+#define ZONEMD_HASH_SHA384   1 /* RFC 8976 §5.3 */
+#define ZONEMD_HASH_SHA512   2 /* RFC 8976 §5.3 */
+#define ZONEMD_FIXED_LEN     6 /* serial, scheme, hash algorithm */
 #define CLASS_IN             1
 #define DIGEST_BUF           (128 * 1024) /* batch RRs into few EVP updates */
 
@@ -55,10 +55,10 @@ static int zone_digest(const dv_zone_t *z, EVP_MD_CTX *const *ctx, size_t nctx)
 	int ret = DV_OK;
 	for (size_t i = 0; i < z->rr_count && ret == DV_OK; i++) {
 		const dv_rr_t *rr = &z->rrs[i];
-		if (rr->name == 0 && rr->type == T_ZONEMD)
+		if (rr->name == 0 && rr->type == KNOT_RRTYPE_ZONEMD)
 			continue;
-		if (rr->name == 0 && rr->type == DENIAL_T_RRSIG && rr->rdlen >= 2 &&
-		    ((rr->rdata[0] << 8) | rr->rdata[1]) == T_ZONEMD)
+		if (rr->name == 0 && rr->type == KNOT_RRTYPE_RRSIG &&
+		    dv_rrsig_type_covered(rr->rdata, rr->rdlen) == KNOT_RRTYPE_ZONEMD)
 			continue;
 		const uint8_t *owner = z->names[rr->name].dname;
 		size_t olen = denial_dname_len(owner);
@@ -85,6 +85,25 @@ static int zone_digest(const dv_zone_t *z, EVP_MD_CTX *const *ctx, size_t nctx)
 	return ret;
 }
 
+/* The fields of ZONEMD RDATA of at least ZONEMD_FIXED_LEN octets (RFC 8976 §2.2). */
+typedef struct {
+	uint32_t serial;
+	uint8_t scheme, hash;
+	const uint8_t *digest;
+	size_t len;
+} zonemd_t;
+
+static zonemd_t zonemd_read(const dv_rr_t *rr)
+{
+	dv_rdata_head_t h;
+	const knot_rdata_t *rd = dv_rdata_head(&h, rr->rdata, rr->rdlen, ZONEMD_FIXED_LEN);
+	return (zonemd_t){.serial = knot_zonemd_soa_serial(rd),
+	                  .scheme = knot_zonemd_scheme(rd),
+	                  .hash = knot_zonemd_algorithm(rd),
+	                  .digest = rr->rdata + ZONEMD_FIXED_LEN,
+	                  .len = rr->rdlen - ZONEMD_FIXED_LEN};
+}
+
 static void hex_str(const uint8_t *d, size_t len, char *buf, size_t buflen)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -100,7 +119,7 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 {
 	if (z->name_count == 0)
 		return DV_OK;
-	const dv_rrset_t *rs = dv_zone_rrset_find(z, 0, T_ZONEMD);
+	const dv_rrset_t *rs = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_ZONEMD);
 	if (rs == NULL)
 		return DV_OK;
 
@@ -120,14 +139,15 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		const dv_rr_t *rr = &z->rrs[rs->rr_first + k];
 		if (rr->rdlen < ZONEMD_FIXED_LEN) {
 			st[k] = ST_BAD;
-			ret = denial_report(out, DV_F_ZONEMD_MISMATCH, z, 0, T_ZONEMD,
-			                    "malformed ZONEMD RDATA (%u octets, line %u)",
-			                    rr->rdlen, rr->line);
+			ret = dv_findings_add(
+			    out, DV_F_ZONEMD_MISMATCH, DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
+			    "malformed ZONEMD RDATA (%u octets, line %u)", rr->rdlen, rr->line);
 			if (ret != DV_OK)
 				goto fail;
 			continue;
 		}
-		size_t key = (size_t)rr->rdata[4] * 256 + rr->rdata[5];
+		zonemd_t m = zonemd_read(rr);
+		size_t key = (size_t)m.scheme * 256 + m.hash;
 		if (seen[key] < 2)
 			seen[key]++;
 	}
@@ -135,16 +155,18 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		const dv_rr_t *rr = &z->rrs[rs->rr_first + k];
 		if (st[k] == ST_BAD)
 			continue;
-		size_t key = (size_t)rr->rdata[4] * 256 + rr->rdata[5];
+		zonemd_t m = zonemd_read(rr);
+		size_t key = (size_t)m.scheme * 256 + m.hash;
 		if (seen[key] < 2)
 			continue;
 		st[k] = ST_SKIP;
 		if (seen[key] == 2) {
 			seen[key] = 3; /* reported */
-			ret = denial_report(out, DV_F_ZONEMD_DUPLICATE, z, 0, T_ZONEMD,
-			                    "several ZONEMD with scheme %u, hash algorithm %u "
-			                    "(RFC 8976 §2.4)",
-			                    rr->rdata[4], rr->rdata[5]);
+			ret = dv_findings_add(out, DV_F_ZONEMD_DUPLICATE,
+			                      DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
+			                      "several ZONEMD with scheme %u, hash algorithm %u "
+			                      "(RFC 8976 §2.4)",
+			                      m.scheme, m.hash);
 			if (ret != DV_OK)
 				goto fail;
 		}
@@ -155,23 +177,22 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		const dv_rr_t *rr = &z->rrs[rs->rr_first + k];
 		if (st[k] != ST_OK)
 			continue;
-		const uint8_t *p = rr->rdata;
-		uint32_t zs =
-		    ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+		zonemd_t m = zonemd_read(rr);
 		ret = DV_OK;
-		if (zs != serial) {
+		if (m.serial != serial) {
 			/* RFC 8976 §4 step 4: the serial must match before anything else. */
 			st[k] = ST_SKIP;
-			ret = denial_report(out, DV_F_ZONEMD_SERIAL_MISMATCH, z, 0, T_ZONEMD,
-			                    "ZONEMD serial %u, SOA serial %u", zs, serial);
-		} else if (p[4] != ZONEMD_SCHEME_SIMPLE ||
-		           (p[5] != ZONEMD_HASH_SHA384 && p[5] != ZONEMD_HASH_SHA512)) {
+			ret = dv_findings_add(out, DV_F_ZONEMD_SERIAL_MISMATCH,
+			                      DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
+			                      "ZONEMD serial %u, SOA serial %u", m.serial, serial);
+		} else if (m.scheme != ZONEMD_SCHEME_SIMPLE ||
+		           (m.hash != ZONEMD_HASH_SHA384 && m.hash != ZONEMD_HASH_SHA512)) {
 			st[k] = ST_SKIP;
-			ret = denial_report(out, DV_F_ZONEMD_UNSUPPORTED, z, 0, T_ZONEMD,
-			                    "scheme %u, hash algorithm %u (RFC 8976 §5.2, §5.3)",
-			                    p[4], p[5]);
+			ret = dv_findings_add(
+			    out, DV_F_ZONEMD_UNSUPPORTED, DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
+			    "scheme %u, hash algorithm %u (RFC 8976 §5.2, §5.3)", m.scheme, m.hash);
 		} else {
-			want[p[5]] = true;
+			want[m.hash] = true;
 		}
 		if (ret != DV_OK)
 			goto fail;
@@ -205,15 +226,17 @@ int dv_check_zonemd(const dv_zone_t *z, dv_findings_t *out)
 		const dv_rr_t *rr = &z->rrs[rs->rr_first + k];
 		if (st[k] != ST_OK)
 			continue;
-		uint8_t a = rr->rdata[5];
-		const uint8_t *d = rr->rdata + ZONEMD_FIXED_LEN;
-		size_t len = rr->rdlen - ZONEMD_FIXED_LEN;
+		zonemd_t m = zonemd_read(rr);
+		uint8_t a = m.hash;
+		const uint8_t *d = m.digest;
+		size_t len = m.len;
 		if (len == dlen[a] && memcmp(d, digest[a], len) == 0)
 			continue;
 		char have[2 * EVP_MAX_MD_SIZE + 1], calc[2 * EVP_MAX_MD_SIZE + 1];
 		hex_str(d, len < EVP_MAX_MD_SIZE ? len : EVP_MAX_MD_SIZE, have, sizeof(have));
 		hex_str(digest[a], dlen[a], calc, sizeof(calc));
-		ret = denial_report(out, DV_F_ZONEMD_MISMATCH, z, 0, T_ZONEMD,
+		ret =
+		    dv_findings_add(out, DV_F_ZONEMD_MISMATCH, DENIAL_AT(z, 0, KNOT_RRTYPE_ZONEMD),
 		                    "%s of the zone is %s, ZONEMD has %s%s",
 		                    a == ZONEMD_HASH_SHA384 ? "SHA-384" : "SHA-512", calc, have,
 		                    len > EVP_MAX_MD_SIZE ? "..." : "");

@@ -82,3 +82,94 @@ int dv_cli_format(const char *cmd, const char *arg)
 	fprintf(stderr, "dnsvigil %s: --format text or json\n", cmd);
 	return -1;
 }
+
+/* A threshold: a bare number counts `unit` seconds; with a suffix it is a
+ * duration (dv_cli_duration). */
+static int threshold(const char *s, int64_t unit, int64_t *out)
+{
+	unsigned long n;
+	if (unit != 1 && dv_cli_uint(s, 0, 100000, &n) == 0) {
+		*out = (int64_t)n * unit;
+		return 0;
+	}
+	return dv_cli_duration(s, out);
+}
+
+/* --timeout, --retries, --port: an integer in the option's range. */
+static int number(dv_cli_common_t *c, const char *cmd, const dv_cli_common_map_t *m,
+                  const char *arg)
+{
+	static const struct {
+		unsigned long min, max;
+		const char *unit;
+	} range[] = {[DV_CLI_TIMEOUT] = {10, 60000, " ms"},
+	             [DV_CLI_RETRIES] = {0, 10, ""},
+	             [DV_CLI_PORT] = {1, 65535, ""}};
+	unsigned long v;
+	if (dv_cli_uint(arg, range[m->kind].min, range[m->kind].max, &v) != 0) {
+		fprintf(stderr, "dnsvigil %s: --%s takes %lu..%lu%s\n", cmd, m->name,
+		        range[m->kind].min, range[m->kind].max, range[m->kind].unit);
+		return -1;
+	}
+	if (m->kind == DV_CLI_TIMEOUT)
+		c->timeout_ms = (unsigned)v;
+	else if (m->kind == DV_CLI_RETRIES)
+		c->retries = (int)v;
+	else
+		c->port = (uint16_t)v;
+	return 1;
+}
+
+int dv_cli_common(dv_cli_common_t *c, const char *cmd, const dv_cli_common_map_t *map, int val,
+                  const char *arg)
+{
+	const dv_cli_common_map_t *m = map;
+	while (m->val != 0 && m->val != val)
+		m++;
+	if (m->val == 0)
+		return 0;
+	switch (m->kind) {
+	case DV_CLI_NOW:
+		c->now = arg;
+		return 1;
+	case DV_CLI_FORMAT:
+		if (dv_cli_format(cmd, arg) != 0)
+			return -1;
+		c->format = arg;
+		return 1;
+	case DV_CLI_WARN:
+	case DV_CLI_CRIT:
+		if (threshold(arg, m->unit, m->kind == DV_CLI_WARN ? &c->warn : &c->crit) != 0) {
+			fprintf(stderr, "dnsvigil %s: bad --%s '%s'\n", cmd, m->name, arg);
+			return -1;
+		}
+		return 1;
+	case DV_CLI_NAGIOS:
+		c->nagios = true;
+		return 1;
+	case DV_CLI_SAVE:
+		c->save = arg;
+		return 1;
+	case DV_CLI_FROM:
+		c->from = arg;
+		return 1;
+	case DV_CLI_TIMEOUT:
+	case DV_CLI_RETRIES:
+	case DV_CLI_PORT:
+		return number(c, cmd, m, arg);
+	}
+	return 0;
+}
+
+void dv_cli_longopts(const struct option *own, const dv_cli_common_map_t *map, struct option *out,
+                     size_t cap)
+{
+	size_t n = 0;
+	for (; own->name != NULL && n + 1 < cap; own++)
+		out[n++] = *own;
+	for (; map->val != 0 && n + 1 < cap; map++)
+		out[n++] = (struct option){
+		    map->name, map->kind == DV_CLI_NAGIOS ? no_argument : required_argument, NULL,
+		    map->val};
+	out[n] = (struct option){NULL, 0, NULL, 0};
+}

@@ -21,22 +21,34 @@ static const char usage_text[] =
     "  -t, --ttl SECONDS    TTL of every record (default 30)\n"
     "layout and failure modes: doc/canary.md\n";
 
+static const dv_cli_common_map_t common[] = {
+    {'n', DV_CLI_NOW, "now", 0},
+    {0, 0, NULL, 0},
+};
+
 int dv_cmd_canary(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"zone", required_argument, NULL, 'z'},    {"out", required_argument, NULL, 'o'},
-	    {"keys", required_argument, NULL, 'k'},    {"now", required_argument, NULL, 'n'},
-	    {"ns-addr", required_argument, NULL, 'a'}, {"ttl", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"zone", required_argument, NULL, 'z'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"keys", required_argument, NULL, 'k'},
+	    {"ns-addr", required_argument, NULL, 'a'},
+	    {"ttl", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *ns[MAX_NS_ADDRS];
 	size_t nns = 0;
 	dv_canary_opts_t opts = {0};
-	const char *now_s = NULL;
+	struct option all[16];
+	dv_cli_longopts(longopts, common, all, sizeof(all) / sizeof(all[0]));
+	dv_cli_common_t co = {0};
 	unsigned long ttl = 30;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "z:o:k:n:a:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "z:o:k:n:a:t:h", all, NULL)) != -1) {
+		if (dv_cli_common(&co, "canary", common, c, optarg) != 0)
+			continue; /* --now is checked below */
 		switch (c) {
 		case 'z':
 			opts.zone = optarg;
@@ -46,9 +58,6 @@ int dv_cmd_canary(int argc, char **argv)
 			break;
 		case 'k':
 			opts.keys_dir = optarg;
-			break;
-		case 'n':
-			now_s = optarg;
 			break;
 		case 'a':
 			if (nns == MAX_NS_ADDRS) {
@@ -76,7 +85,7 @@ int dv_cmd_canary(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return DV_EXIT_ERROR;
 	}
-	if (dv_cli_now(now_s, &opts.now) != 0)
+	if (dv_cli_now(co.now, &opts.now) != 0)
 		return DV_EXIT_ERROR;
 	if (nns == 0)
 		ns[nns++] = "127.0.0.1";

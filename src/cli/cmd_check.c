@@ -3,14 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "checks/live.h"
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
-#include "probe/probe.h"
 #include "report/check.h"
 #include "report/report.h"
-#include "snapshot/snapshot.h"
+#include "run/run.h"
 
 static const char usage_text[] =
     "usage: dnsvigil check [options] DOMAIN...\n"
@@ -35,44 +33,38 @@ static const char usage_text[] =
 
 enum { OPT_NAGIOS = 256, OPT_FROM };
 
-/* DAYS, or a duration with a unit (dv_cli_duration). */
-static int parse_days(const char *s, int64_t *out)
-{
-	unsigned long d;
-	if (dv_cli_uint(s, 0, 100000, &d) == 0) {
-		*out = (int64_t)d * 86400;
-		return 0;
-	}
-	return dv_cli_duration(s, out);
-}
+static const dv_cli_common_map_t common[] = {
+    {'n', DV_CLI_NOW, "now", 0},
+    {'w', DV_CLI_WARN, "warn", 86400},
+    {'c', DV_CLI_CRIT, "crit", 86400},
+    {'f', DV_CLI_FORMAT, "format", 0},
+    {OPT_NAGIOS, DV_CLI_NAGIOS, "nagios", 0},
+    {'s', DV_CLI_SAVE, "save", 0},
+    {OPT_FROM, DV_CLI_FROM, "from", 0},
+    {'T', DV_CLI_TIMEOUT, "timeout", 0},
+    {'R', DV_CLI_RETRIES, "retries", 0},
+    {'p', DV_CLI_PORT, "port", 0},
+    {0, 0, NULL, 0},
+};
 
 int dv_cmd_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
+	static const struct option own[] = {
 	    {"root-hints", required_argument, NULL, 'r'},
 	    {"trust-anchor", required_argument, NULL, 't'},
-	    {"now", required_argument, NULL, 'n'},
-	    {"warn", required_argument, NULL, 'w'},
-	    {"crit", required_argument, NULL, 'c'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"nagios", no_argument, NULL, OPT_NAGIOS},
-	    {"save", required_argument, NULL, 's'},
-	    {"from", required_argument, NULL, OPT_FROM},
-	    {"timeout", required_argument, NULL, 'T'},
-	    {"retries", required_argument, NULL, 'R'},
-	    {"port", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	dv_probe_opts_t popts = {.root_hints = "/usr/share/dns/root.hints",
-	                         .trust_anchor = "/usr/share/dns/root.ds",
-	                         .timeout_ms = 1000,
-	                         .retries = 1};
-	const char *now_s = NULL, *format = "text", *save = NULL, *from = NULL;
-	dv_live_opts_t lopts = {.warn_secs = 7 * 86400, .crit_secs = 1 * 86400};
-	bool nagios = false;
-	unsigned long ul;
-	int c;
+	struct option longopts[24];
+	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
+	dv_check_run_opts_t o = {.probe = {.root_hints = "/usr/share/dns/root.hints",
+	                                   .trust_anchor = "/usr/share/dns/root.ds"}};
+	dv_cli_common_t co = {.format = "text",
+	                      .warn = 7 * 86400,
+	                      .crit = 1 * 86400,
+	                      .timeout_ms = 1000,
+	                      .retries = 1};
+	int c, r;
 	optind = 1;
 	/* Bad usage: exit 2, or UNKNOWN for a plugin. */
 	int bad = DV_EXIT_ERROR;
@@ -80,65 +72,23 @@ int dv_cmd_check(int argc, char **argv)
 		if (strcmp(argv[i], "--nagios") == 0)
 			bad = DV_EXIT_UNKNOWN;
 	while ((c = getopt_long(argc, argv, "r:t:n:w:c:f:s:T:R:p:46h", longopts, NULL)) != -1) {
+		if ((r = dv_cli_common(&co, "check", common, c, optarg)) != 0) {
+			if (r < 0)
+				return bad;
+			continue;
+		}
 		switch (c) {
 		case 'r':
-			popts.root_hints = optarg;
+			o.probe.root_hints = optarg;
 			break;
 		case 't':
-			popts.trust_anchor = optarg;
-			break;
-		case 'n':
-			now_s = optarg;
-			break;
-		case 'w':
-		case 'c':
-			if (parse_days(optarg, c == 'w' ? &lopts.warn_secs : &lopts.crit_secs) !=
-			    0) {
-				fprintf(stderr, "dnsvigil check: bad --%s '%s'\n",
-				        c == 'w' ? "warn" : "crit", optarg);
-				return bad;
-			}
-			break;
-		case 'f':
-			if (dv_cli_format("check", optarg) != 0)
-				return bad;
-			format = optarg;
-			break;
-		case OPT_NAGIOS:
-			nagios = true;
-			break;
-		case 's':
-			save = optarg;
-			break;
-		case OPT_FROM:
-			from = optarg;
-			break;
-		case 'T':
-			if (dv_cli_uint(optarg, 10, 60000, &ul) != 0) {
-				fprintf(stderr, "dnsvigil check: --timeout takes 10..60000 ms\n");
-				return bad;
-			}
-			popts.timeout_ms = (unsigned)ul;
-			break;
-		case 'R':
-			if (dv_cli_uint(optarg, 0, 10, &ul) != 0) {
-				fprintf(stderr, "dnsvigil check: --retries takes 0..10\n");
-				return bad;
-			}
-			popts.retries = (int)ul;
-			break;
-		case 'p':
-			if (dv_cli_uint(optarg, 1, 65535, &ul) != 0) {
-				fprintf(stderr, "dnsvigil check: --port takes 1..65535\n");
-				return bad;
-			}
-			popts.port = (uint16_t)ul;
+			o.probe.trust_anchor = optarg;
 			break;
 		case '4':
-			popts.ipv4_only = true;
+			o.probe.ipv4_only = true;
 			break;
 		case '6':
-			popts.ipv6_only = true;
+			o.probe.ipv6_only = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -148,76 +98,62 @@ int dv_cmd_check(int argc, char **argv)
 			return bad;
 		}
 	}
-	if (popts.ipv4_only && popts.ipv6_only) {
+	if (o.probe.ipv4_only && o.probe.ipv6_only) {
 		fprintf(stderr, "dnsvigil check: -4 and -6 exclude each other\n");
 		return bad;
 	}
-	if ((from == NULL) == (optind >= argc)) {
-		fprintf(stderr, from ? "dnsvigil check: --from takes no DOMAIN\n"
-		                     : "dnsvigil check: no DOMAIN given\n");
+	if ((co.from == NULL) == (optind >= argc)) {
+		fprintf(stderr, co.from ? "dnsvigil check: --from takes no DOMAIN\n"
+		                        : "dnsvigil check: no DOMAIN given\n");
 		fputs(usage_text, stderr);
 		return bad;
 	}
-	if (lopts.crit_secs > lopts.warn_secs) {
+	if (co.crit > co.warn) {
 		fprintf(stderr, "dnsvigil check: --crit exceeds --warn\n");
 		return bad;
 	}
+	if (co.now != NULL && dv_cli_now(co.now, &o.now) != 0)
+		return bad;
+	o.have_now = co.now != NULL;
+	o.probe.timeout_ms = co.timeout_ms;
+	o.probe.retries = co.retries;
+	o.probe.port = co.port;
+	o.from = co.from;
+	o.save = co.save;
+	o.warn_secs = co.warn;
+	o.crit_secs = co.crit;
 
 	char err[1400];
-	dv_snapshot_t *snap = NULL;
-	int r;
-	if (from != NULL)
-		r = dv_snapshot_load(from, &snap, err, sizeof(err));
-	else
-		r = dv_probe_run(&popts, argv + optind, (size_t)(argc - optind), &snap, err,
-		                 sizeof(err));
-	if (r != DV_OK) {
-		if (nagios)
+	dv_check_run_t run;
+	int ret = dv_check_run(&o, argv + optind, (size_t)(argc - optind), &run, err, sizeof(err));
+	int status = bad;
+	if (ret != DV_OK) {
+		if (run.stage == DV_CHECK_RUN_JUDGE)
+			snprintf(
+			    err, sizeof(err), "%s%s",
+			    co.nagios ? "checks failed: " : "dnsvigil check: ", dv_strerror(ret));
+		if (co.nagios)
 			printf("DNSVIGIL UNKNOWN - %s\n", err);
 		else
 			fprintf(stderr, "%s\n", err);
-		return bad;
-	}
-	int status = bad;
-	dv_live_result_t res = {0};
-	if (save != NULL && dv_snapshot_save(snap, save) != DV_OK) {
-		if (nagios)
-			printf("DNSVIGIL UNKNOWN - %s: cannot write the snapshot\n", save);
-		else
-			fprintf(stderr, "%s: cannot write the snapshot\n", save);
 		goto out;
 	}
-	/* Time is an input: by default the probe's own time, so --from repeats the verdict. */
-	lopts.now = snap->time;
-	if (now_s != NULL && dv_cli_now(now_s, &lopts.now) != 0)
-		goto out;
-	if ((r = dv_live_check(snap, &lopts, &res)) != DV_OK) {
-		if (nagios)
-			printf("DNSVIGIL UNKNOWN - checks failed: %s\n", dv_strerror(r));
-		else
-			fprintf(stderr, "dnsvigil check: %s\n", dv_strerror(r));
-		goto out;
-	}
-	if (nagios) {
-		status = dv_report_check_nagios(stdout, snap, &lopts, &res);
+	if (co.nagios) {
+		status = dv_report_check_nagios(stdout, run.snap, &run.opts, &run.res);
 	} else {
-		if (strcmp(format, "json") == 0) {
-			json_t *j = dv_report_check_json(snap, &lopts, &res);
-			int w = dv_json_write(stdout, j);
-			json_decref(j);
-			if (w != 0) {
+		if (strcmp(co.format, "json") == 0) {
+			if (dv_report_check_json(stdout, run.snap, &run.opts, &run.res) != 0) {
 				fprintf(stderr, "dnsvigil check: cannot write the report\n");
 				goto out;
 			}
 		} else {
-			dv_report_check_text(stdout, snap, &lopts, &res);
+			dv_report_check_text(stdout, run.snap, &run.opts, &run.res);
 		}
-		status = dv_findings_exit_status(&res.findings);
+		status = dv_findings_exit_status(&run.res.findings);
 	}
 	if (fflush(stdout) != 0)
 		status = bad;
 out:
-	dv_live_result_free(&res);
-	dv_snapshot_free(snap);
+	dv_check_run_clear(&run);
 	return status;
 }

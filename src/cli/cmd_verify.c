@@ -3,19 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "checks/checks.h"
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
-#include "core/zone.h"
 #include "report/report.h"
+#include "run/run.h"
 #include "zone/loader.h"
-
-#include <libknot/descriptor.h>
-#include <libknot/dname.h>
 
 static const char usage_text[] =
     "usage: dnsvigil verify [options] ZONEFILE\n"
@@ -34,7 +29,6 @@ typedef struct {
 	bool tty;
 	struct timespec start;
 	bool shown;
-	const char *phase;
 } progress_t;
 
 static double elapsed(const struct timespec *t0)
@@ -45,68 +39,50 @@ static double elapsed(const struct timespec *t0)
 }
 
 /* A progress line on a terminal, only for runs longer than a second. */
-static void progress_show(progress_t *p, uint64_t done, uint64_t total)
+static void on_progress(void *ctx, const char *phase, uint64_t done, uint64_t total)
 {
+	progress_t *p = ctx;
 	if (!p->tty || total == 0 || elapsed(&p->start) < 1.0)
 		return;
-	fprintf(stderr, "\r%s %3u%% ", p->phase, (unsigned)(done * 100 / total));
+	fprintf(stderr, "\r%-9s %3u%% ", phase, (unsigned)(done * 100 / total));
 	p->shown = true;
 }
 
-static void on_load_progress(void *ctx, uint64_t done, uint64_t total)
-{
-	progress_show(ctx, done, total);
-}
-
-static void finish_presign(void *ctx)
-{
-	dv_presign_finish(ctx);
-}
-
-static void on_verify_progress(void *ctx, size_t done, size_t total)
-{
-	progress_show(ctx, done, total);
-}
+static const dv_cli_common_map_t common[] = {
+    {'n', DV_CLI_NOW, "now", 0},
+    {'W', DV_CLI_WARN, "warn-expiry", 1},
+    {'f', DV_CLI_FORMAT, "format", 0},
+    {0, 0, NULL, 0},
+};
 
 int dv_cmd_verify(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"origin", required_argument, NULL, 'o'},
-	    {"now", required_argument, NULL, 'n'},
-	    {"warn-expiry", required_argument, NULL, 'W'},
-	    {"ds", required_argument, NULL, 'd'},
-	    {"threads", required_argument, NULL, 'j'},
-	    {"format", required_argument, NULL, 'f'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"no-include", no_argument, NULL, 'I'},
-	    {"max-records", required_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	static const struct option own[] = {
+	    {"origin", required_argument, NULL, 'o'},  {"ds", required_argument, NULL, 'd'},
+	    {"threads", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
+	    {"no-include", no_argument, NULL, 'I'},    {"max-records", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
-	const char *origin = NULL, *now_s = NULL, *ds_path = NULL, *format = "text";
-	int64_t warn = 7 * 86400;
+	struct option longopts[16];
+	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
+	dv_cli_common_t co = {.format = "text", .warn = 7 * 86400};
+	dv_verify_file_opts_t vo = {0};
 	unsigned long threads = 0, max_records = 0;
 	bool quiet = false;
-	dv_load_limits_t limits = {0};
-	int c;
+	int c, r;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:n:W:d:j:f:qh", longopts, NULL)) != -1) {
+		if ((r = dv_cli_common(&co, "verify", common, c, optarg)) != 0) {
+			if (r < 0)
+				return DV_EXIT_ERROR;
+			continue;
+		}
 		switch (c) {
 		case 'o':
-			origin = optarg;
-			break;
-		case 'n':
-			now_s = optarg;
-			break;
-		case 'W':
-			if (dv_cli_duration(optarg, &warn) != 0) {
-				fprintf(stderr, "dnsvigil verify: bad --warn-expiry '%s'\n",
-				        optarg);
-				return DV_EXIT_ERROR;
-			}
+			vo.origin = optarg;
 			break;
 		case 'd':
-			ds_path = optarg;
+			vo.ds_path = optarg;
 			break;
 		case 'j':
 			if (dv_cli_uint(optarg, 1, 256, &threads) != 0) {
@@ -114,16 +90,11 @@ int dv_cmd_verify(int argc, char **argv)
 				return DV_EXIT_ERROR;
 			}
 			break;
-		case 'f':
-			if (dv_cli_format("verify", optarg) != 0)
-				return DV_EXIT_ERROR;
-			format = optarg;
-			break;
 		case 'q':
 			quiet = true;
 			break;
 		case 'I':
-			limits.no_include = true;
+			vo.limits.no_include = true;
 			break;
 		case 'R':
 			if (dv_cli_uint(optarg, 1, DV_ZONE_MAX_RRS_CEILING, &max_records) != 0) {
@@ -131,7 +102,7 @@ int dv_cmd_verify(int argc, char **argv)
 				        DV_ZONE_MAX_RRS_CEILING);
 				return DV_EXIT_ERROR;
 			}
-			limits.max_records = max_records;
+			vo.limits.max_records = max_records;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -146,90 +117,36 @@ int dv_cmd_verify(int argc, char **argv)
 		return DV_EXIT_ERROR;
 	}
 	const char *path = argv[optind];
-	dv_verify_opts_t opts = {.warn_expiry = warn};
-	if (dv_cli_now(now_s, &opts.now) != 0)
+	if (dv_cli_now(co.now, &vo.now) != 0)
 		return DV_EXIT_ERROR;
+	vo.warn_expiry = co.warn;
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (unsigned long)n : 1;
 	}
-	opts.threads = (unsigned)threads;
-
-	progress_t prog = {.tty = !quiet && isatty(STDERR_FILENO), .phase = "loading  "};
+	vo.threads = (unsigned)threads;
+	progress_t prog = {.tty = !quiet && isatty(STDERR_FILENO)};
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
+	vo.progress = on_progress;
+	vo.progress_ctx = &prog;
 
 	char err[1200];
-	dv_rrfile_t ds = {0};
-	int exit_status = DV_EXIT_ERROR;
-	dv_presign_t *presign = NULL;
-	dv_zone_t *zone = NULL;
-	dv_findings_t findings = {0};
-	if (ds_path != NULL) {
-		dv_load_limits_t ds_limits = {.no_include = limits.no_include};
-		if (dv_rrfile_load_limits(ds_path, origin, &ds_limits, &ds, err, sizeof(err)) !=
-		    DV_OK) {
-			fprintf(stderr, "%s\n", err);
-			goto out;
-		}
-		opts.ds = &ds;
-	}
-	/* Signatures are verified while the file is still being parsed. */
-	struct stat zst;
-	uint64_t zbytes = stat(path, &zst) == 0 ? (uint64_t)zst.st_size : 0;
-	if (dv_presign_new(opts.threads, zbytes, &presign) != DV_OK)
-		presign = NULL;
-	dv_zone_opts_t zopts = {.origin = origin,
-	                        .limits = limits,
-	                        .progress = on_load_progress,
-	                        .progress_ctx = &prog,
-	                        .on_run = presign ? dv_presign_run : NULL,
-	                        .run_ctx = presign,
-	                        .threads = opts.threads};
-	int ret = dv_zone_load(path, &zopts, &zone, err, sizeof(err));
-	if (ret != DV_OK) {
-		if (prog.shown)
-			fputs("\r\033[K", stderr);
-		fprintf(stderr, "%s\n", err);
-		goto out;
-	}
-	if (opts.ds != NULL) {
-		bool any = false;
-		for (size_t i = 0; i < ds.n; i++)
-			any |=
-			    knot_dname_is_equal(ds.v[i].owner, zone->origin) &&
-			    (ds.v[i].type == KNOT_RRTYPE_DS || ds.v[i].type == KNOT_RRTYPE_DNSKEY);
-		if (!any) {
-			fprintf(stderr, "%s:0: no DS or DNSKEY record for %s\n", ds_path,
-			        zone->origin_str);
-			goto out;
-		}
-	}
-	prog.phase = "verifying";
-	opts.progress = on_verify_progress;
-	opts.progress_ctx = &prog;
-	dv_verify_stats_t st;
-	opts.before_signatures = presign ? finish_presign : NULL;
-	opts.before_signatures_ctx = presign;
-	ret = dv_verify_zone(zone, &opts, &st, &findings);
+	dv_verify_result_t res;
+	int ret = dv_verify_file(path, &vo, &res, err, sizeof(err));
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
+	int status = DV_EXIT_ERROR;
 	if (ret != DV_OK) {
-		fprintf(stderr, "dnsvigil verify: %s: %s\n", path, dv_strerror(ret));
-		goto out;
-	}
-	if (strcmp(format, "json") == 0) {
-		json_t *j = dv_report_verify_json(zone, &opts, &st, &findings);
-		dv_json_write(stdout, j);
-		json_decref(j);
+		fprintf(stderr, "%s\n", err);
 	} else {
-		dv_report_verify_text(stdout, zone, &opts, &st, &findings, elapsed(&prog.start));
+		if (strcmp(co.format, "json") == 0)
+			dv_report_verify_json(stdout, res.zone, &res.opts, &res.stats,
+			                      &res.findings);
+		else
+			dv_report_verify_text(stdout, res.zone, &res.opts, &res.stats,
+			                      &res.findings, elapsed(&prog.start));
+		status = dv_findings_exit_status(&res.findings);
 	}
-	exit_status = dv_findings_exit_status(&findings);
-out:
-	/* The verifying threads may still read the zone's records. */
-	dv_presign_free(presign);
-	dv_findings_free(&findings);
-	dv_zone_free(zone);
-	dv_rrfile_free(&ds);
-	return exit_status;
+	dv_verify_result_clear(&res);
+	return status;
 }

@@ -80,7 +80,7 @@ void dv_arena_adopt(dv_arena_t *dst, dv_arena_t *src)
 	src->total = 0;
 }
 
-void dv_arena_free(dv_arena_t *a)
+void dv_arena_clear(dv_arena_t *a)
 {
 	dv_arena_chunk_t *c = a->head;
 	while (c != NULL) {

@@ -23,8 +23,8 @@ void *dv_arena_dup(dv_arena_t *a, const void *src, size_t len);
 /*! Move every chunk of src into dst (behind dst's head, whose free space
  *  stays in use); src is left empty.  Pointers into src's memory stay valid. */
 void dv_arena_adopt(dv_arena_t *dst, dv_arena_t *src);
-/*! Release every chunk. */
-void dv_arena_free(dv_arena_t *a);
+/*! Release every chunk; the arena is empty and may be used again. */
+void dv_arena_clear(dv_arena_t *a);
 
 /*!
  * Make room in a growable array for one more element: when len == *cap,

@@ -34,7 +34,7 @@ int dv_buf_append(dv_buf_t *b, const void *p, size_t len)
 	return DV_OK;
 }
 
-void dv_buf_free(dv_buf_t *b)
+void dv_buf_clear(dv_buf_t *b)
 {
 	free(b->data);
 	b->data = NULL;

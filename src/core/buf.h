@@ -17,4 +17,4 @@ void dv_buf_init(dv_buf_t *b, size_t max);
 /*! Append len bytes.  DV_ELIMIT past the ceiling, DV_ENOMEM. */
 int dv_buf_append(dv_buf_t *b, const void *p, size_t len);
 /*! Release the memory; the buffer is empty and may be used again. */
-void dv_buf_free(dv_buf_t *b);
+void dv_buf_clear(dv_buf_t *b);

@@ -277,9 +277,9 @@ static void builder_release(dv_zone_builder_t *b)
 	free(b->recs);
 	free(b->owners);
 	free(b->runbuf);
-	dv_arena_free(&b->scratch);
+	dv_arena_clear(&b->scratch);
 	if (b->is_part)
-		dv_arena_free(&b->own_data);
+		dv_arena_clear(&b->own_data);
 	free(b);
 }
 

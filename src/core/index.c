@@ -303,7 +303,7 @@ int zone_index_build(dv_zone_builder_t *b)
 	b->owners = NULL;
 	b->nowners = b->capowners = 0;
 	b->last = NULL;
-	dv_arena_free(&b->scratch);
+	dv_arena_clear(&b->scratch);
 
 	/* 4. RRsets (RRSIG excluded) and each name's ranges. */
 	size_t caprs = 1, nrs = 0;

@@ -16,7 +16,7 @@ void dv_zone_free(dv_zone_t *z)
 	free(z->rrs);
 	free(z->names);
 	free(z->rrsets);
-	dv_arena_free(&z->arena);
+	dv_arena_clear(&z->arena);
 	free(z);
 }
 

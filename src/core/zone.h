@@ -84,13 +84,6 @@ typedef struct {
 	unsigned parts; /*!< parts the file was read in, side by side (1: one thread) */
 } dv_zone_t;
 
-/*! One byte of scratch space before the RDATA of every RRSIG, zero after
- *  loading unless an on_run hook wrote it: a result per signature without a
- *  lookup structure. */
-static inline uint8_t *dv_rrsig_scratch(const dv_rr_t *rr)
-{
-	return (uint8_t *)(uintptr_t)(rr->rdata - 1);
-}
 
 void dv_zone_free(dv_zone_t *zone);
 

@@ -15,6 +15,7 @@
 #include "checks/audit.h"
 #include "checks/live.h"
 #include "core/error.h"
+#include "core/zone.h"
 #include "daemon/adapter.h"
 #include "dnssec/dnssec.h"
 #include "findings/findings.h"
@@ -244,16 +245,21 @@ static int8_t ds_matches(const uint8_t *zone, const lineset_t *ds_rdata, const l
 static int fill_findings(const dv_live_result_t *res, const char *zone, int64_t now,
                          dv_store_findings_t *out)
 {
+	uint8_t zwire[KNOT_DNAME_MAXLEN];
+	if (knot_dname_from_str(zwire, zone, sizeof(zwire)) == NULL)
+		return DV_EINVAL;
+	knot_dname_to_lower(zwire);
 	for (size_t i = 0; i < res->findings.len; i++) {
 		const dv_finding_t *f = &res->findings.v[i];
-		if (strcmp(f->zone, zone) != 0)
+		if (f->zone == NULL || !knot_dname_is_equal(f->zone, zwire))
 			continue;
 		dv_store_finding_t s;
 		memset(&s, 0, sizeof(s));
 		snprintf(s.code, sizeof(s.code), "%s", dv_code_name(f->code));
 		snprintf(s.severity, sizeof(s.severity), "%s",
 		         dv_severity_name(dv_code_severity(f->code)));
-		snprintf(s.owner, sizeof(s.owner), "%s", f->owner);
+		if (f->owner != NULL)
+			dv_dname_to_str(f->owner, s.owner, sizeof(s.owner));
 		s.type = f->type;
 		snprintf(s.server, sizeof(s.server), "%s", f->server);
 		s.keytag = f->keytag;
@@ -447,7 +453,7 @@ json:
 	if (rc == DV_OK)
 		rc = snapshot_json(snap, &res->snapshot, &res->snapshot_len);
 out:
-	dv_live_result_free(&lres);
+	dv_live_result_clear(&lres);
 	dv_snapshot_free(snap);
 	if (rc != DV_OK && rc != DV_ENOMEM) {
 		res->obs.probe_ok = false;

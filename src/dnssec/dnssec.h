@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
+#include <libknot/rdata.h>
+
 #include "core/buf.h"
 #include "core/canon.h"
 
@@ -90,18 +94,198 @@ unsigned dv_key_bits(const dv_key_t *key);
 int dv_key_verify(const dv_key_t *key, const uint8_t *data, size_t len, const uint8_t *sig,
                   size_t siglen);
 
-/*!
- * A per-thread verification cache: one ready EVP_PKEY_CTX per key, so the
- * hot loop does no OpenSSL provider look-ups or context set-up.  Not
- * thread-safe: one per thread.  Keys must outlive the cache.
- */
-typedef struct dv_vcache dv_vcache_t;
+/* ---- RDATA views: the fields of a record, read once through libknot's
+ * accessors (knot_rrsig_*, knot_dnskey_*, knot_ds_*) ------------------------ */
 
-int dv_vcache_new(dv_vcache_t **out);
-void dv_vcache_free(dv_vcache_t *cache);
-/*! dv_key_verify through a cache (cache may be NULL: uncached). */
-int dv_key_verify_cached(dv_vcache_t *cache, const dv_key_t *key, const uint8_t *data, size_t len,
-                         const uint8_t *sig, size_t siglen);
+#define DV_RDATA_HEAD_MAX 24 /*!< the longest fixed part read (RRSIG: 18) */
+
+/*! libknot's accessors read a knot_rdata_t (length, then the octets); the
+ *  zone store and parsed messages keep RDATA as a pointer and a length.  A
+ *  head holds a copy of the leading octets, enough for the fixed fields. */
+typedef union {
+	knot_rdata_t rd;
+	uint8_t raw[sizeof(knot_rdata_t) + DV_RDATA_HEAD_MAX];
+} dv_rdata_head_t;
+
+/*! The first `fixed` octets of RDATA (fixed <= DV_RDATA_HEAD_MAX, and
+ *  <= rdlen) as a knot_rdata_t of length rdlen, for the accessors of fixed
+ *  fields only. */
+static inline const knot_rdata_t *dv_rdata_head(dv_rdata_head_t *h, const uint8_t *rdata,
+                                                size_t rdlen, size_t fixed)
+{
+	h->rd.len = (uint16_t)rdlen;
+	memcpy(h->rd.data, rdata, fixed);
+	return &h->rd;
+}
+
+/*! NSEC3 and NSEC3PARAM parameters (RFC 5155 §3.2, §4.2). */
+typedef struct {
+	uint8_t algorithm;
+	uint8_t flags;
+	uint16_t iterations;
+	uint8_t salt_len;
+	const uint8_t *salt;
+	uint16_t len; /*!< octets of RDATA the parameters take */
+} dv_nsec3_params_t;
+
+/*! Read the parameters NSEC3 and NSEC3PARAM RDATA share.  DV_EPARSE when
+ *  the RDATA is too short for them. */
+int dv_nsec3_params_parse(const uint8_t *rdata, size_t rdlen, dv_nsec3_params_t *out);
+
+/*! RRSIG RDATA (RFC 4034 §3.1).  Pointers point into the RDATA. */
+typedef struct {
+	const uint8_t *rdata; /*!< the whole RDATA */
+	uint16_t rdlen;
+	uint16_t type_covered;
+	uint8_t algorithm;
+	uint8_t labels;
+	uint32_t original_ttl;
+	uint32_t expiration; /*!< RFC 1982 serial time (dv_rrsig_time) */
+	uint32_t inception;
+	uint16_t key_tag;
+	const uint8_t *signer; /*!< wire name, as written (any case) */
+	const uint8_t *signature;
+	uint16_t signature_len;
+} dv_rrsig_t;
+
+/*! Read RRSIG RDATA.  DV_EPARSE when it is not longer than its fixed part or
+ *  its signer name is malformed (an empty signature parses, and fails). */
+int dv_rrsig_parse(const uint8_t *rdata, size_t rdlen, dv_rrsig_t *out);
+/*! The type an RRSIG covers (0 when the RDATA is too short): the store's
+ *  order of RRSIGs, without reading the rest. */
+uint16_t dv_rrsig_type_covered(const uint8_t *rdata, size_t rdlen);
+
+/*! DNSKEY RDATA (RFC 4034 §2.1). */
+typedef struct {
+	const uint8_t *rdata;
+	uint16_t rdlen;
+	uint16_t flags;
+	uint8_t protocol;
+	uint8_t algorithm;
+	uint16_t key_tag; /*!< RFC 4034 Appendix B */
+} dv_dnskey_t;
+
+/*! Read DNSKEY (or CDNSKEY) RDATA.  DV_EPARSE when shorter than 4 octets. */
+int dv_dnskey_parse(const uint8_t *rdata, size_t rdlen, dv_dnskey_t *out);
+
+/*! DS RDATA (RFC 4034 §5.1). */
+typedef struct {
+	uint16_t key_tag;
+	uint8_t algorithm;
+	uint8_t digest_type;
+	const uint8_t *digest;
+	uint16_t digest_len;
+} dv_ds_t;
+
+/*! Read DS (or CDS) RDATA.  DV_EPARSE when shorter than 4 octets. */
+int dv_ds_parse(const uint8_t *rdata, size_t rdlen, dv_ds_t *out);
+
+/* ---- the one RRSIG check ---------------------------------------------------- */
+
+/*!
+ * The signature check's state for one thread: a ready EVP_PKEY_CTX per key
+ * (no OpenSSL look-ups in the hot loop), the keys parsed from DNSKEY RDATA
+ * (each once), the buffer the signed data is built in and, with
+ * DV_SIGCACHE_MEMO, the verdict of every (key, signed data, signature)
+ * already verified, so an RRset served alike by many servers is verified
+ * once.  Not thread-safe: one per thread.
+ */
+typedef struct dv_sigcache dv_sigcache_t;
+
+enum { DV_SIGCACHE_MEMO = 1 << 0 };
+
+/*! `flags`: DV_SIGCACHE_MEMO or 0.  Free with dv_sigcache_free. */
+int dv_sigcache_new(unsigned flags, dv_sigcache_t **out);
+void dv_sigcache_free(dv_sigcache_t *cache);
+/*! Cryptographic verifications the cache has run (memo hits not counted). */
+uint64_t dv_sigcache_verifications(const dv_sigcache_t *cache);
+
+/*! One key of a key set. */
+typedef struct {
+	dv_dnskey_t dnskey;
+	dv_key_t *key; /*!< NULL when it cannot verify zone data: not a zone key,
+	                    protocol not 3 (RFC 4034 §2.1.1-2), malformed,
+	                    unsupported */
+	int parse_ret; /*!< dv_key_new's result (DV_EPARSE: RDATA too short) */
+	unsigned bits; /*!< key size when it parsed, else 0 */
+	bool revoked;  /*!< the REVOKE flag (RFC 5011 §3) */
+} dv_keyset_key_t;
+
+/*! The DNSKEYs a signature is checked against. */
+typedef struct {
+	dv_keyset_key_t *v;
+	size_t n;
+	uint8_t algs[256]; /*!< algs[a]: a key of algorithm a, not revoked, can verify zone data */
+	bool borrowed;     /*!< the parsed keys belong to a cache */
+} dv_keyset_t;
+
+/*!
+ * Build a key set from DNSKEY RDATAs.  With a cache, each distinct RDATA is
+ * parsed once for the cache's life and the keys belong to the cache (which
+ * must outlive the set); without, the set owns them.  Clear with
+ * dv_keyset_clear.  DV_ENOMEM.
+ */
+int dv_keyset_build(dv_keyset_t *ks, dv_sigcache_t *cache, const uint8_t *const *rdata,
+                    const uint16_t *rdlen, size_t n);
+/*! Release what the set holds; it is empty afterwards. */
+void dv_keyset_clear(dv_keyset_t *ks);
+
+/*! An RRset as the signature check reads it. */
+typedef struct {
+	const uint8_t *owner; /*!< wire form, lowercase */
+	uint16_t type;
+	const uint8_t *const *rdata; /*!< canonical (dv_rdata_canonicalize) */
+	const uint16_t *rdlen;
+	size_t n;
+	bool sorted; /*!< already in canonical order (RFC 4034 §6.3), as in the zone store */
+} dv_rrset_view_t;
+
+/*! What one RRSIG proves about one RRset. */
+typedef enum {
+	DV_SIG_VALID = 0,       /*!< verifies with a key of the set; now is inside its window */
+	DV_SIG_EXPIRED,         /*!< verifies; now is after its expiration */
+	DV_SIG_NOT_YET_VALID,   /*!< verifies; now is before its inception */
+	DV_SIG_WINDOW_INVERTED, /*!< verifies; expires before its inception (RFC 4034 §3.1.5) */
+	DV_SIG_REVOKED_KEY,     /*!< verifies only with a revoked key, over an RRset other than
+	                             DNSKEY: it does not count (RFC 5011 §2.1) */
+	DV_SIG_BAD,             /*!< keys with its tag and algorithm exist; none verifies it */
+	DV_SIG_NO_KEY,          /*!< no usable key with its tag and algorithm */
+	DV_SIG_UNSUPPORTED,     /*!< its algorithm is not implemented by this build */
+	DV_SIG_MALFORMED,       /*!< signer is not the zone, Labels exceed the owner's, no data */
+	DV_SIG_ERROR,           /*!< no verdict: out of memory (an error, not a finding) */
+} dv_sig_verdict_t;
+
+/*!
+ * Judge one RRSIG over one RRset with a key set at time `now` (RFC 4035
+ * §5.3): the signer must be `zone` (wire, lowercase; NULL: not checked) and
+ * the Labels field at most the owner's, then the signature must verify
+ * with a usable key of its tag and algorithm — a revoked key only over the
+ * DNSKEY RRset (RFC 5011 §2.1) — then its window must hold `now`.  *signer
+ * (may be NULL) gets the key that verified it.
+ */
+dv_sig_verdict_t dv_sig_judge(dv_sigcache_t *cache, const dv_rrset_view_t *set,
+                              const dv_rrsig_t *sig, const dv_keyset_t *keys, const uint8_t *zone,
+                              int64_t now, const dv_keyset_key_t **signer);
+
+/*! Whether a verdict says the signature verifies with a key that counts,
+ *  whatever the time. */
+static inline bool dv_sig_verifies(dv_sig_verdict_t v)
+{
+	return v == DV_SIG_VALID || v == DV_SIG_EXPIRED || v == DV_SIG_NOT_YET_VALID ||
+	       v == DV_SIG_WINDOW_INVERTED;
+}
+
+/*! Where `now` lies in an RRSIG's validity window (RFC 4034 §3.1.5), with
+ *  the absolute inception and expiration times. */
+typedef enum {
+	DV_SIG_WINDOW_OPEN = 0,
+	DV_SIG_WINDOW_EXPIRED,
+	DV_SIG_WINDOW_NOT_YET,
+	DV_SIG_WINDOW_NEVER, /*!< expiration before inception */
+} dv_sig_window_t;
+
+dv_sig_window_t dv_rrsig_window(const dv_rrsig_t *sig, int64_t now, int64_t *inception,
+                                int64_t *expiration);
 
 /*!
  * Build the data an RRSIG signs (RFC 4034 §3.1.8.1): the RRSIG RDATA without

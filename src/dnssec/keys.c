@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "dnssec/dnssec.h"
+#include "dnssec/dnssec_int.h"
 
 struct dv_key {
 	uint64_t id; /* unique per process: the verification-cache key */
@@ -357,23 +358,23 @@ static int pkey_verify(const dv_key_t *k, EVP_PKEY_CTX *ctx, const uint8_t *sig,
 	return ok ? DV_OK : DV_ECRYPTO;
 }
 
-#define VCACHE_MAX 64
+#define KEYCTX_MAX 64
 
-struct dv_vcache {
+struct dv_keyctx {
 	size_t n;
 	struct {
 		uint64_t id;
 		EVP_PKEY_CTX *ctx;
-	} e[VCACHE_MAX];
+	} e[KEYCTX_MAX];
 };
 
-int dv_vcache_new(dv_vcache_t **out)
+int dv_keyctx_new(dv_keyctx_t **out)
 {
 	*out = calloc(1, sizeof(**out));
 	return *out ? DV_OK : DV_ENOMEM;
 }
 
-void dv_vcache_free(dv_vcache_t *c)
+void dv_keyctx_free(dv_keyctx_t *c)
 {
 	if (c == NULL)
 		return;
@@ -382,14 +383,14 @@ void dv_vcache_free(dv_vcache_t *c)
 	free(c);
 }
 
-static EVP_PKEY_CTX *vcache_get(dv_vcache_t *c, const dv_key_t *k)
+static EVP_PKEY_CTX *keyctx_get(dv_keyctx_t *c, const dv_key_t *k)
 {
 	if (c == NULL || k->pkey == NULL)
 		return NULL;
 	for (size_t i = 0; i < c->n; i++)
 		if (c->e[i].id == k->id)
 			return c->e[i].ctx;
-	if (c->n == VCACHE_MAX)
+	if (c->n == KEYCTX_MAX)
 		return NULL; /* a zone with more keys than this verifies uncached */
 	EVP_PKEY_CTX *ctx = verify_ctx_new(k);
 	if (ctx != NULL) {
@@ -403,11 +404,11 @@ static EVP_PKEY_CTX *vcache_get(dv_vcache_t *c, const dv_key_t *k)
 int dv_key_verify(const dv_key_t *k, const uint8_t *data, size_t len, const uint8_t *sig,
                   size_t siglen)
 {
-	return dv_key_verify_cached(NULL, k, data, len, sig, siglen);
+	return dv_key_verify_ctx(NULL, k, data, len, sig, siglen);
 }
 
-int dv_key_verify_cached(dv_vcache_t *cache, const dv_key_t *k, const uint8_t *data, size_t len,
-                         const uint8_t *sig, size_t siglen)
+int dv_key_verify_ctx(dv_keyctx_t *cache, const dv_key_t *k, const uint8_t *data, size_t len,
+                      const uint8_t *sig, size_t siglen)
 {
 	switch (k->alg) {
 	case DV_ALG_ED25519:
@@ -429,9 +430,9 @@ int dv_key_verify_cached(dv_vcache_t *cache, const dv_key_t *k, const uint8_t *d
 			return DV_ECRYPTO;
 		uint8_t der[2 * (2 + 1 + 48) + 2];
 		size_t dlen = ecdsa_der(sig, k->ec_half, der);
-		return pkey_verify(k, vcache_get(cache, k), der, dlen, data, len);
+		return pkey_verify(k, keyctx_get(cache, k), der, dlen, data, len);
 	}
 	default:
-		return pkey_verify(k, vcache_get(cache, k), sig, siglen, data, len);
+		return pkey_verify(k, keyctx_get(cache, k), sig, siglen, data, len);
 	}
 }

@@ -157,7 +157,7 @@ int ledger_witness_push(const char *url, const tlog_vkey_t *wkey, uint64_t old_s
 		break;
 	}
 out:
-	dv_buf_free(&body);
-	dv_buf_free(&answer);
+	dv_buf_clear(&body);
+	dv_buf_clear(&answer);
 	return ret;
 }

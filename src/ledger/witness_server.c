@@ -254,7 +254,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	request_t *req = *con_cls;
 	if (req != NULL) {
-		dv_buf_free(&req->body);
+		dv_buf_clear(&req->body);
 		free(req);
 	}
 	*con_cls = NULL;

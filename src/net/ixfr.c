@@ -337,6 +337,6 @@ void dv_ixfr_free(dv_ixfr_t *ix)
 		free(ix->steps[i].pub.added);
 	}
 	free(ix->steps);
-	dv_arena_free(&ix->arena);
+	dv_arena_clear(&ix->arena);
 	free(ix);
 }

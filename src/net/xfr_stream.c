@@ -174,7 +174,7 @@ void xfr_stream_clear(xfr_stream_t *s)
 	}
 	dv_ixfr_free(s->ixfr);
 	s->ixfr = NULL;
-	dv_buf_free(&s->unsigned_wire);
+	dv_buf_clear(&s->unsigned_wire);
 	scratch_reset(&s->scratch);
 	free(s->scratch.base);
 	s->scratch.base = NULL;

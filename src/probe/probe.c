@@ -907,7 +907,7 @@ static int load_root(probe_t *p, pzone_t *root, char *err, size_t errlen)
 				zone_add_addr(p, root, nsname, txt);
 		}
 	}
-	dv_rrfile_free(&hints);
+	dv_rrfile_clear(&hints);
 	if (p->snap->zones[root->zi].nservers == 0) {
 		snprintf(err, errlen, "%s: no root server address (NS with A/AAAA records)",
 		         p->opts->root_hints);
@@ -938,7 +938,7 @@ static int load_anchor(probe_t *p, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no DS or DNSKEY record", p->opts->trust_anchor);
 		r = DV_EPARSE;
 	}
-	dv_rrfile_free(&ta);
+	dv_rrfile_clear(&ta);
 	return r;
 }
 

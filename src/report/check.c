@@ -113,29 +113,30 @@ static void set(json_t *o, const char *k, json_t *v)
 	json_object_set_new(o, k, v);
 }
 
-json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *opts,
-                             const dv_live_result_t *res)
+int dv_report_check_json(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
+                         const dv_live_result_t *res)
 {
 	char t[32];
-	json_t *root = json_object();
-	if (root == NULL)
-		return NULL;
-	set(root, "dnsvigil", json_string("check"));
-	set(root, "format", json_integer(1));
-	set(root, "status", json_string(dv_findings_status(&res->findings)));
-	set(root, "probe_time", json_integer(snap->time));
+	dv_jw_t *w = dv_jw_new(out);
+	if (w == NULL)
+		return -1;
+	dv_jw_object(w, NULL);
+	dv_jw_value(w, "dnsvigil", json_string("check"));
+	dv_jw_value(w, "format", json_integer(1));
+	dv_jw_value(w, "status", json_string(dv_findings_status(&res->findings)));
+	dv_jw_value(w, "probe_time", json_integer(snap->time));
 	dv_time_format(snap->time, t, sizeof(t));
-	set(root, "probe_time_text", json_string(t));
-	set(root, "probe_ms", json_integer(snap->probe_ms));
-	set(root, "now", json_integer(opts->now));
+	dv_jw_value(w, "probe_time_text", json_string(t));
+	dv_jw_value(w, "probe_ms", json_integer(snap->probe_ms));
+	dv_jw_value(w, "now", json_integer(opts->now));
 	dv_time_format(opts->now, t, sizeof(t));
-	set(root, "now_text", json_string(t));
-	set(root, "warn_seconds", json_integer(opts->warn_secs));
-	set(root, "crit_seconds", json_integer(opts->crit_secs));
+	dv_jw_value(w, "now_text", json_string(t));
+	dv_jw_value(w, "warn_seconds", json_integer(opts->warn_secs));
+	dv_jw_value(w, "crit_seconds", json_integer(opts->crit_secs));
 	json_t *d = json_array();
 	for (size_t i = 0; d && i < snap->ndomains; i++)
 		json_array_append_new(d, json_string(snap->domains[i]));
-	set(root, "domains", d);
+	dv_jw_value(w, "domains", d);
 
 	json_t *sum = json_object();
 	if (sum != NULL) {
@@ -158,11 +159,11 @@ json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *op
 			    json_integer(res->earliest_expiry - opts->now));
 		}
 	}
-	set(root, "summary", sum);
+	dv_jw_value(w, "summary", sum);
 
-	json_t *zones = json_array();
+	dv_jw_array(w, "zones");
 	uint32_t *order = zone_order(snap);
-	for (size_t i = 0; zones && order && i < snap->nzones; i++) {
+	for (size_t i = 0; order && i < snap->nzones; i++) {
 		uint32_t zi = order[i];
 		const dv_snap_zone_t *z = &snap->zones[zi];
 		const dv_live_zone_t *zr = &res->zones[zi];
@@ -203,12 +204,13 @@ json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *op
 			dv_time_format(zr->earliest_expiry, t, sizeof(t));
 			set(o, "earliest_expiry_text", json_string(t));
 		}
-		json_array_append_new(zones, o);
+		dv_jw_value(w, NULL, o);
 	}
 	free(order);
-	set(root, "zones", zones);
-	set(root, "findings", dv_findings_json(&res->findings));
-	return root;
+	dv_jw_end_array(w);
+	dv_report_findings_json(w, &res->findings);
+	dv_jw_end_object(w);
+	return dv_jw_free(w);
 }
 
 int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
@@ -236,10 +238,15 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 			fprintf(out, " (+%zu)", nb - 3);
 		fprintf(out, "%s%zu error%s, %zu warning%s", nb ? "; " : "", e, e == 1 ? "" : "s",
 		        w, w == 1 ? "" : "s");
-		/* The worst finding first (the list is sorted worst first). */
-		const dv_finding_t *f = &res->findings.v[0];
-		fprintf(out, ": %s %s%s%s", dv_code_name(f->code), f->zone,
-		        f->server[0] ? " @" : "", f->server);
+		/* The worst finding first (the list is sorted worst first; it may
+		 * be empty when memory ran short and every finding was counted). */
+		const dv_finding_t *f = res->findings.len > 0 ? &res->findings.v[0] : NULL;
+		char zone[DV_FINDING_NAME_MAX] = "";
+		if (f != NULL && f->zone != NULL)
+			dv_dname_to_str(f->zone, zone, sizeof(zone));
+		if (f != NULL)
+			fprintf(out, ": %s %s%s%s", dv_code_name(f->code), zone,
+			        f->server[0] ? " @" : "", f->server);
 	}
 	fprintf(out, " |");
 	if (res->have_expiry)

@@ -17,9 +17,9 @@
 /*! Text report. */
 void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
                           const dv_live_result_t *res);
-/*! JSON report (doc/check.md).  New reference, NULL when out of memory. */
-json_t *dv_report_check_json(const dv_snapshot_t *snap, const dv_live_opts_t *opts,
-                             const dv_live_result_t *res);
+/*! JSON report (doc/check.md), streamed.  0, or -1 when writing failed. */
+int dv_report_check_json(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
+                         const dv_live_result_t *res);
 /*! Nagios / Icinga plugin output: one status line with perfdata.  Returns the
  *  plugin exit status: 0 OK, 1 WARNING, 2 CRITICAL. */
 int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,

@@ -9,17 +9,21 @@ json_t *dv_finding_json(const dv_finding_t *f)
 	json_t *o = json_object();
 	if (o == NULL)
 		return NULL;
-	char buf[64];
+	char buf[DV_FINDING_NAME_MAX];
 	json_object_set_new(o, "code", json_string(dv_code_name(f->code)));
 	json_object_set_new(o, "severity",
 	                    json_string(dv_severity_name(dv_code_severity(f->code))));
 	json_object_set_new(o, "title", json_string(dv_code_title(f->code)));
-	if (f->zone[0])
-		json_object_set_new(o, "zone", json_string(f->zone));
+	if (f->zone != NULL) {
+		dv_dname_to_str(f->zone, buf, sizeof(buf));
+		json_object_set_new(o, "zone", json_string(buf));
+	}
 	if (f->server[0])
 		json_object_set_new(o, "server", json_string(f->server));
-	if (f->owner[0])
-		json_object_set_new(o, "owner", json_string(f->owner));
+	if (f->owner != NULL) {
+		dv_dname_to_str(f->owner, buf, sizeof(buf));
+		json_object_set_new(o, "owner", json_string(buf));
+	}
 	if (f->type != 0) {
 		dv_type_to_str(f->type, buf, sizeof(buf));
 		json_object_set_new(o, "type", json_string(buf));
@@ -46,6 +50,24 @@ json_t *dv_findings_json(const dv_findings_t *l)
 	for (size_t i = 0; a != NULL && i < l->len; i++)
 		json_array_append_new(a, dv_finding_json(&l->v[i]));
 	return a;
+}
+
+void dv_report_findings_json(dv_jw_t *w, const dv_findings_t *l)
+{
+	dv_jw_array(w, "findings");
+	for (size_t i = 0; i < l->len; i++)
+		dv_jw_value(w, NULL, dv_finding_json(&l->v[i]));
+	dv_jw_end_array(w);
+	if (dv_findings_dropped(l) == 0)
+		return;
+	/* Per code, the findings counted beyond the ceiling (worst codes first). */
+	dv_jw_object(w, "findings_dropped");
+	for (int sev = DV_SEV_ERROR; sev >= DV_SEV_INFO; sev--)
+		for (int c = 0; c < DV_F_COUNT; c++)
+			if (l->dropped[c] > 0 && (int)dv_code_severity((dv_code_t)c) == sev)
+				dv_jw_value(w, dv_code_name((dv_code_t)c),
+				            json_integer((json_int_t)l->dropped[c]));
+	dv_jw_end_object(w);
 }
 
 const char *dv_findings_status(const dv_findings_t *l)
@@ -76,16 +98,20 @@ int dv_json_write(FILE *out, json_t *root)
 
 static void finding_line(FILE *out, const dv_finding_t *f)
 {
-	char type[32] = "", when[40] = "";
+	char type[32] = "", when[40] = "", name[DV_FINDING_NAME_MAX];
 	if (f->type)
 		dv_type_to_str(f->type, type, sizeof(type));
 	fputs("    ", out);
-	if (f->zone[0])
-		fprintf(out, "zone %s ", f->zone);
+	if (f->zone != NULL) {
+		dv_dname_to_str(f->zone, name, sizeof(name));
+		fprintf(out, "zone %s ", name);
+	}
 	if (f->server[0])
 		fprintf(out, "@%s ", f->server);
-	if (f->owner[0])
-		fprintf(out, "%s", f->owner);
+	if (f->owner != NULL) {
+		dv_dname_to_str(f->owner, name, sizeof(name));
+		fprintf(out, "%s", name);
+	}
 	if (type[0])
 		fprintf(out, " %s", type);
 	if (f->keytag >= 0)
@@ -103,25 +129,46 @@ static void finding_line(FILE *out, const dv_finding_t *f)
 
 void dv_report_findings_text(FILE *out, const dv_findings_t *l, size_t max_per_code)
 {
-	/* The list is sorted by severity then code, so each code is one run. */
-	for (size_t i = 0; i < l->len;) {
-		size_t j = i;
-		while (j < l->len && l->v[j].code == l->v[i].code)
-			j++;
-		dv_code_t c = l->v[i].code;
-		fprintf(out, "\n%s %s (%zu): %s\n", dv_severity_name(dv_code_severity(c)),
-		        dv_code_name(c), j - i, dv_code_title(c));
-		size_t shown = 0;
-		for (size_t k = i; k < j; k++) {
-			if (max_per_code && shown == max_per_code) {
-				fprintf(out, "    ... and %zu more (--format json lists all)\n",
-				        j - k);
-				break;
+	/* The list is sorted by severity then code: each code is one run, in
+	 * this order.  A code may have been counted with nothing kept (memory
+	 * ran short): it still gets its heading. */
+	size_t i = 0;
+	for (int sev = DV_SEV_ERROR; sev >= DV_SEV_INFO; sev--) {
+		for (int ci = 0; ci < DV_F_COUNT; ci++) {
+			dv_code_t c = (dv_code_t)ci;
+			if ((int)dv_code_severity(c) != sev || dv_findings_total(l, c) == 0)
+				continue;
+			size_t j = i;
+			while (j < l->len && l->v[j].code == c)
+				j++;
+			fprintf(out, "\n%s %s (%llu): %s\n", dv_severity_name(dv_code_severity(c)),
+			        dv_code_name(c), (unsigned long long)dv_findings_total(l, c),
+			        dv_code_title(c));
+			size_t shown = j - i;
+			if (max_per_code && shown > max_per_code)
+				shown = max_per_code;
+			for (size_t k = i; k < i + shown; k++)
+				finding_line(out, &l->v[k]);
+			size_t listed = j - i - shown;
+			unsigned long long counted = l->dropped[c];
+			if (listed + counted > 0) {
+				fprintf(out, "    ... and %llu more",
+				        (unsigned long long)listed + counted);
+				if (counted == 0)
+					fputs(" (--format json lists all)\n", out);
+				else if (listed > 0)
+					fprintf(
+					    out,
+					    " (--format json lists %zu; %llu counted, not kept)\n",
+					    listed, counted);
+				else
+					fprintf(out,
+					        " (counted, not kept: the first %d of a code are "
+					        "kept)\n",
+					        DV_FINDINGS_PER_CODE);
 			}
-			finding_line(out, &l->v[k]);
-			shown++;
+			fprintf(out, "  fix: %s\n", dv_code_remediation(c));
+			i = j;
 		}
-		fprintf(out, "  fix: %s\n", dv_code_remediation(c));
-		i = j;
 	}
 }

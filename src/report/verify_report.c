@@ -32,17 +32,20 @@ void dv_report_verify_text(FILE *out, const dv_zone_t *z, const dv_verify_opts_t
 	fprintf(out, "\nstatus: %s\n", dv_findings_status(l));
 }
 
-json_t *dv_report_verify_json(const dv_zone_t *z, const dv_verify_opts_t *o,
-                              const dv_verify_stats_t *st, const dv_findings_t *l)
+int dv_report_verify_json(FILE *out, const dv_zone_t *z, const dv_verify_opts_t *o,
+                          const dv_verify_stats_t *st, const dv_findings_t *l)
 {
 	char buf[1025];
-	json_t *r = json_object();
-	json_object_set_new(r, "command", json_string("verify"));
-	json_object_set_new(r, "zone", json_string(z->origin_str));
-	json_object_set_new(r, "file", json_string(z->file));
-	json_object_set_new(r, "now", json_integer(o->now));
+	dv_jw_t *w = dv_jw_new(out);
+	if (w == NULL)
+		return -1;
+	dv_jw_object(w, NULL);
+	dv_jw_value(w, "command", json_string("verify"));
+	dv_jw_value(w, "zone", json_string(z->origin_str));
+	dv_jw_value(w, "file", json_string(z->file));
+	dv_jw_value(w, "now", json_integer(o->now));
 	dv_time_format(o->now, buf, sizeof(buf));
-	json_object_set_new(r, "now_text", json_string(buf));
+	dv_jw_value(w, "now_text", json_string(buf));
 	json_t *s = json_object();
 	json_object_set_new(s, "serial", json_integer(dv_zone_serial(z)));
 	json_object_set_new(s, "records", json_integer((json_int_t)st->records));
@@ -70,8 +73,9 @@ json_t *dv_report_verify_json(const dv_zone_t *z, const dv_verify_opts_t *o,
 	} else {
 		json_object_set_new(s, "earliest_expiry", json_null());
 	}
-	json_object_set_new(r, "summary", s);
-	json_object_set_new(r, "findings", dv_findings_json(l));
-	json_object_set_new(r, "status", json_string(dv_findings_status(l)));
-	return r;
+	dv_jw_value(w, "summary", s);
+	dv_report_findings_json(w, l);
+	dv_jw_value(w, "status", json_string(dv_findings_status(l)));
+	dv_jw_end_object(w);
+	return dv_jw_free(w);
 }

@@ -168,7 +168,7 @@ int dv_roll_candidate_load(dv_roll_series_t *s, const char *path, int64_t time, 
 out:
 	free(sets);
 	free(pat);
-	dv_arena_free(&a);
+	dv_arena_clear(&a);
 	dv_zone_free(z);
 	return ret;
 }

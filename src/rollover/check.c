@@ -124,7 +124,9 @@ void dv_roll_version_describe(const dv_roll_series_t *s, int32_t version, char *
 
 static int window_findings(dv_roll_series_t *s, const dv_roll_check_opts_t *o, dv_roll_result_t *r)
 {
-	size_t count[4] = {0};
+	size_t count[4] = {0}, total[4] = {0};
+	for (size_t i = 0; i < r->nwindows; i++)
+		total[(r->windows[i].candidate ? 2 : 0) + (r->windows[i].strict_only ? 1 : 0)]++;
 	for (size_t i = 0; i < r->nwindows; i++) {
 		const dv_roll_window_t *w = &r->windows[i];
 		int slot = (w->candidate ? 2 : 0) + (w->strict_only ? 1 : 0);
@@ -151,28 +153,16 @@ static int window_findings(dv_roll_series_t *s, const dv_roll_check_opts_t *o, d
 		const char *when = w->end != DV_ROLL_OPEN && w->end <= o->now ? "was"
 		                   : w->start > o->now                        ? "will be"
 		                                                              : "is";
+		/* The last window kept of a code says how many more there are. */
+		char more[64] = "";
+		if (count[slot] == MAX_WINDOW_FINDINGS && total[slot] > MAX_WINDOW_FINDINGS)
+			snprintf(more, sizeof(more), " (+%zu more windows)",
+			         total[slot] - MAX_WINDOW_FINDINGS);
 		int ret = roll_finding(&r->findings, codes[slot], s, owner, type, -1, 0, w->start,
-		                       o->now, "%s bogus from %s to %s (%s): %s", when, a, b,
-		                       dv_roll_rule_name(w->rule), w->why);
+		                       o->now, "%s bogus from %s to %s (%s): %s%s", when, a, b,
+		                       dv_roll_rule_name(w->rule), w->why, more);
 		if (ret != DV_OK)
 			return ret;
-	}
-	for (int slot = 0; slot < 4; slot++) {
-		if (count[slot] <= MAX_WINDOW_FINDINGS)
-			continue;
-		/* Said once, in the last finding of the code kept. */
-		for (size_t i = r->findings.len; i-- > 0;) {
-			dv_finding_t *f = &r->findings.v[i];
-			static const dv_code_t codes[4] = {
-			    DV_F_ROLLOVER_BOGUS_WINDOW, DV_F_ROLLOVER_STRICT_WINDOW,
-			    DV_F_ROLLOVER_CANDIDATE_UNSAFE, DV_F_ROLLOVER_CANDIDATE_STRICT};
-			if (f->code != codes[slot])
-				continue;
-			size_t l = strlen(f->detail);
-			snprintf(f->detail + l, sizeof(f->detail) - l, " (+%zu more windows)",
-			         count[slot] - MAX_WINDOW_FINDINGS);
-			break;
-		}
 	}
 	return DV_OK;
 }
@@ -275,6 +265,6 @@ void dv_roll_result_free(dv_roll_result_t *r)
 	free(r->windows);
 	free(r->next);
 	free(r->current);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	memset(r, 0, sizeof(*r));
 }

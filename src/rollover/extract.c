@@ -232,8 +232,8 @@ done:
 		ret = dv_roll_series_unanswered(s, c->server, c->time, s->zone, q->qtype);
 	knot_pkt_free(pkt);
 	free(copy);
-	dv_arena_free(&an.arena);
-	dv_arena_free(&au.arena);
+	dv_arena_clear(&an.arena);
+	dv_arena_clear(&au.arena);
 	return ret;
 }
 

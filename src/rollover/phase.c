@@ -45,23 +45,22 @@ int roll_finding(dv_findings_t *list, dv_code_t code, const dv_roll_series_t *s,
                  const uint8_t *owner, uint16_t type, int32_t keytag, uint8_t alg, int64_t time,
                  int64_t now, const char *fmt, ...)
 {
-	dv_finding_t f;
-	dv_finding_init(&f, code);
-	snprintf(f.zone, sizeof(f.zone), "%.255s", s->zone_str);
-	if (owner != NULL)
-		dv_snap_dname_str(owner, f.owner, sizeof(f.owner));
-	f.type = type;
-	f.keytag = keytag;
-	f.algorithm = alg;
+	dv_evidence_t e = {.zone = s->zone,
+	                   .owner = owner,
+	                   .type = type,
+	                   .algorithm = alg,
+	                   .has_keytag = keytag >= 0,
+	                   .keytag = keytag >= 0 ? (uint16_t)keytag : 0};
 	if (time != 0 && time != DV_ROLL_OPEN && time != DV_ROLL_START) {
-		f.time = time;
-		f.seconds_left = time - now;
+		e.time = time;
+		e.seconds_left = time - now;
 	}
+	char detail[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(f.detail, sizeof(f.detail), fmt, ap);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	return dv_findings_add(list, &f);
+	return dv_findings_add(list, code, &e, "%s", detail);
 }
 
 /* ---- next steps ------------------------------------------------------------------- */

@@ -152,9 +152,9 @@ void dv_roll_series_free(dv_roll_series_t *s)
 	free(s->ds_match);
 	roll_index_free(&s->rrkey_index);
 	roll_index_free(&s->version_index);
-	dv_buf_free(&s->blob);
-	dv_buf_free(&s->sigdata);
-	dv_arena_free(&s->arena);
+	dv_buf_clear(&s->blob);
+	dv_buf_clear(&s->sigdata);
+	dv_arena_clear(&s->arena);
 	free(s);
 }
 

@@ -58,7 +58,7 @@ void dv_resolver_snapshot_free(dv_resolver_snapshot_t *snap)
 	free(snap->resolvers);
 	free(snap->per_resolver);
 	free(snap->queries);
-	dv_arena_free(&snap->arena);
+	dv_arena_clear(&snap->arena);
 	free(snap);
 }
 

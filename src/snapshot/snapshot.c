@@ -55,7 +55,7 @@ void dv_snapshot_free(dv_snapshot_t *snap)
 	free(snap->servers);
 	free(snap->zones);
 	free(snap->queries);
-	dv_arena_free(&snap->arena);
+	dv_arena_clear(&snap->arena);
 	free(snap);
 }
 

@@ -123,4 +123,4 @@ int dv_rrfile_load_limits(const char *path, const char *origin, const dv_load_li
 /*! dv_rrfile_load_limits with the default limits. */
 int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char *err,
                    size_t errlen);
-void dv_rrfile_free(dv_rrfile_t *f);
+void dv_rrfile_clear(dv_rrfile_t *f);

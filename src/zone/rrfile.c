@@ -64,7 +64,7 @@ int dv_rrfile_load_limits(const char *path, const char *origin, const dv_load_li
 	dv_scan_init(&sc, &so, err, errlen);
 	int ret = dv_scan_file(&sc, path, origin ? origin : ".");
 	if (ret != DV_OK)
-		dv_rrfile_free(out);
+		dv_rrfile_clear(out);
 	return ret;
 }
 
@@ -73,7 +73,7 @@ int dv_rrfile_load(const char *path, const char *origin, dv_rrfile_t *out, char 
 	return dv_rrfile_load_limits(path, origin, NULL, out, err, errlen);
 }
 
-void dv_rrfile_free(dv_rrfile_t *f)
+void dv_rrfile_clear(dv_rrfile_t *f)
 {
 	for (size_t i = 0; i < f->n; i++)
 		free(f->v[i].rdata);

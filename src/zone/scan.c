@@ -251,7 +251,7 @@ static int on_generate(dv_scan_t *sc, frame_t *f, const zs_scanner_t *s, uint64_
 		piece.end = piece.start + buf.len;
 		ret = scan_frame(sc, &piece, &state);
 	}
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 	return sc->ret != DV_OK ? sc->ret : (ret == DV_SCAN_STOP ? DV_SCAN_STOP : DV_OK);
 }
 

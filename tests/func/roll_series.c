@@ -91,7 +91,7 @@ static int set_sign(set_t *s, const dv_signkey_t *k, int64_t inc, int64_t exp)
 	int r = dv_sigdata_build(&b, rd, 18 + zl, s->owner, s->type, s->rdp, s->rdlen, s->n, false);
 	if (r == DV_OK)
 		r = dv_signkey_sign(k, b.data, b.len, rd + 18 + zl, &sl);
-	dv_buf_free(&b);
+	dv_buf_clear(&b);
 	s->sigp[s->nsig] = rd;
 	s->siglen[s->nsig++] = (uint16_t)(18 + zl + sl);
 	return r;
@@ -334,9 +334,9 @@ int main(int argc, char **argv)
 	dv_roll_series_free(s);
 	free(zones);
 	free(built);
-	dv_signkey_free(&KSK1);
-	dv_signkey_free(&KSK2);
-	dv_signkey_free(&ZSK1);
-	dv_signkey_free(&ZSK2);
+	dv_signkey_clear(&KSK1);
+	dv_signkey_clear(&KSK2);
+	dv_signkey_clear(&ZSK1);
+	dv_signkey_clear(&ZSK2);
 	return bogus ? 1 : 0;
 }

@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dv_live_opts_t o = {.now = s->time, .warn_secs = 7 * 86400, .crit_secs = 86400};
 	dv_live_result_t r;
 	if (dv_live_check(s, &o, &r) == 0)
-		dv_live_result_free(&r);
+		dv_live_result_clear(&r);
 	dv_snapshot_free(s);
 	return 0;
 }

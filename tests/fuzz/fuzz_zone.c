@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < f.len; i++)
 		if (f.v[i].code >= DV_F_COUNT)
 			__builtin_trap();
-	dv_findings_free(&f);
+	dv_findings_clear(&f);
 	dv_zone_free(z);
 	return 0;
 }

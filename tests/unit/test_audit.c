@@ -22,6 +22,7 @@
 #include "net/net.h"
 #include "report/audit.h"
 #include "snapshot/resolver.h"
+#include "unit.h"
 
 #define NOW    1795392000 /* 2026-11-23T00:00:00Z */
 #define DAY    86400
@@ -406,7 +407,7 @@ static void only(const dv_resolver_result_t *rr, dv_code_t code, const char *tex
 	if (strstr(rr->findings.v[0].detail, text) == NULL)
 		fail_msg("detail '%s' lacks '%s'", rr->findings.v[0].detail, text);
 	assert_string_equal(rr->findings.v[0].server, "192.0.2.53");
-	assert_string_equal(rr->findings.v[0].zone, CANARY);
+	assert_string_equal(name_str(rr->findings.v[0].zone), CANARY);
 }
 
 static void test_verdicts(void **state)
@@ -460,7 +461,7 @@ static void test_verdicts(void **state)
 			assert_int_equal(r->findings.len, 0);
 		else
 			only(r, (dv_code_t)cases[i].code, cases[i].detail);
-		dv_findings_free(&r->findings);
+		dv_findings_clear(&r->findings);
 	}
 	r = judge(R_VALIDATING, 150, true, NULL);
 	assert_int_equal(r->nsec3_limit, 150);
@@ -468,53 +469,53 @@ static void test_verdicts(void **state)
 	assert_int_equal(r->canary, DV_CANARY_FRESH);
 	assert_int_equal(r->canary_expires, NOW - 3600 + 30 * DAY);
 	assert_int_equal(r->canary_notyet_at, NOW - 3600 + 3 * DAY);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	r = judge(R_NONVALIDATING, 0, false, NULL);
 	assert_int_equal(r->nsec3_limit, -1);
 	for (size_t m = 0; m < dv_canary_mode_count; m++)
 		if (dv_canary_modes[m].expect == DV_EXPECT_BOGUS)
 			assert_int_equal(r->modes[m].outcome, DV_OUTCOME_BOGUS_ACCEPTED);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	r = judge(R_DO_ONLY, 150, true, NULL);
 	assert_int_equal(r->modes[mode_index("rrsig-bad-a")].outcome, DV_OUTCOME_OK);
 	assert_int_equal(r->modes[mode_index("rrsig-bad-a")].stub_outcome,
 	                 DV_OUTCOME_BOGUS_ACCEPTED);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* PowerDNS 4.8: a bogus NXDOMAIN SERVFAILs with CD set too.  Still rejected. */
 	r = judge(R_VALIDATING, 150, true, NULL);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	size_t nm = mode_index("nsec-none");
 	set(&r->modes[nm].cd, DV_OK, 2, false, -1);
 	dv_audit_judge_resolver(CANARY, NOW, r);
 	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
 	assert_int_equal(r->modes[nm].outcome, DV_OUTCOME_REJECTED_CD);
 	assert_int_equal(r->findings.len, 0);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* One bogus question timed out: its rejection was not seen. */
 	r = judge(R_VALIDATING, 150, true, NULL);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	set(&r->modes[nm].first, DV_ETIMEOUT, -1, false, -1);
 	dv_audit_judge_resolver(CANARY, NOW, r);
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
 	assert_int_equal(r->modes[nm].outcome, DV_OUTCOME_NO_ANSWER);
 	only(r, DV_F_RESOLVER_INDETERMINATE, "nsec-none (DO)");
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* ... and without DO: the stub's side is not seen either. */
 	r = judge(R_VALIDATING, 150, true, NULL);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	unasked(&r->modes[nm].stub);
 	dv_audit_judge_resolver(CANARY, NOW, r);
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
 	only(r, DV_F_RESOLVER_INDETERMINATE, "nsec-none (no DO)");
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	r = judge(R_NO_CANARY, 0, false, NULL); /* SERVFAIL with CD too: cannot judge */
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
 	only(r, DV_F_RESOLVER_INDETERMINATE, "even with CD set");
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 }
 
 /* The canary itself: there, and still meaning what it says. */
@@ -526,9 +527,9 @@ static void test_canary_checks(void **state)
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
 	assert_int_equal(r->canary, DV_CANARY_NOT_FOUND);
 	only(r, DV_F_CANARY_NOT_FOUND, "canary not found: NXDOMAIN for valid.canary.example.");
-	assert_string_equal(r->findings.v[0].owner, "valid.canary.example.");
+	assert_string_equal(name_str(r->findings.v[0].owner), "valid.canary.example.");
 	assert_int_equal(dv_audit_exit_status(&(dv_audit_result_t){.v = r, .len = 1}), 3);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* Written 29.5 days ago: the sound signatures end within the day. */
 	r = judge_at(R_VALIDATING, 150, true, NULL, 29 * DAY + DAY / 2);
@@ -537,40 +538,40 @@ static void test_canary_checks(void **state)
 	only(r, DV_F_CANARY_EXPIRED, "canary expired — re-run `dnsvigil canary`");
 	assert_int_equal(r->findings.v[0].time, NOW + DAY / 2);
 	assert_int_equal(r->findings.v[0].seconds_left, DAY / 2);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* 40 days ago: expired; a non-validating resolver is not accused on a stale canary. */
 	r = judge_at(R_NONVALIDATING, 150, true, NULL, 40 * DAY);
 	assert_int_equal(r->verdict, DV_VERDICT_INDETERMINATE);
 	only(r, DV_F_CANARY_EXPIRED, "expired at");
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* 2.5 days ago: rrsig-notyet starts within Unbound's skew of a day. */
 	r = judge_at(R_VALIDATING, 150, true, NULL, 2 * DAY + DAY / 2);
 	assert_int_equal(r->canary, DV_CANARY_EXPIRED);
 	only(r, DV_F_CANARY_EXPIRED, "rrsig-notyet.canary.example.");
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	/* 1.5 days ago: still a test of everything. */
 	r = judge_at(R_VALIDATING, 150, true, NULL, DAY + DAY / 2);
 	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
 	assert_int_equal(r->canary, DV_CANARY_FRESH);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* Written for two days ahead: not valid yet. */
 	r = judge_at(R_VALIDATING, 150, true, NULL, -2 * DAY);
 	only(r, DV_F_CANARY_EXPIRED, "is not valid yet");
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 
 	/* No signature came back to date it: judged, state unknown. */
 	r = judge(R_VALIDATING, 150, true, NULL);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 	r->modes[mode_index("valid")].cd.have_sig = false;
 	r->modes[mode_index("rrsig-notyet")].cd.have_sig = false;
 	dv_audit_judge_resolver(CANARY, NOW, r);
 	assert_int_equal(r->verdict, DV_VERDICT_VALIDATING);
 	assert_int_equal(r->canary, DV_CANARY_UNKNOWN);
 	assert_int_equal(r->canary_expires, 0);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 }
 
 static void test_exit_status(void **state)
@@ -607,8 +608,12 @@ static void test_nagios_text(void **state)
 {
 	(void)state;
 	dv_resolver_result_t *r = judge(R_WRONG_NAME, 150, true, NULL);
-	snprintf(r->findings.v[0].detail, sizeof(r->findings.v[0].detail),
-	         "canary not found: NXDOMAIN for valid.a|b\nDNSVIGIL AUDIT OK - forged\x1b[2J");
+	/* Its one finding again, with a hostile detail. */
+	dv_code_t code = r->findings.v[0].code;
+	dv_evidence_t ev = {.server = "192.0.2.53"};
+	dv_findings_clear(&r->findings);
+	dv_findings_add(&r->findings, code, &ev, "%s",
+	                "canary not found: NXDOMAIN for valid.a|b\nDNSVIGIL AUDIT OK - forged\x1b[2J");
 	dv_audit_result_t res = {.canary = CANARY, .v = r, .len = 1, .elapsed_ms = 20};
 	char *buf = NULL;
 	size_t len = 0;
@@ -627,7 +632,7 @@ static void test_nagios_text(void **state)
 	assert_non_null(strstr(buf, "(canary not found: NXDOMAIN for valid.a/b?DNSVIGIL AUDIT OK - "
 	                            "forged?[2J) | validating=0 "));
 	free(buf);
-	dv_findings_free(&r->findings);
+	dv_findings_clear(&r->findings);
 }
 
 /* ---- resolver snapshots ------------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 #include "snapshot/resolver.h"
+#include "unit.h"
 
 #define NOW 1795392000 /* 2026-11-23T00:00:00Z */
 
@@ -151,7 +152,7 @@ static void print_codes(const char *label, const dv_findings_t *f)
 {
 	for (size_t i = 0; i < f->len; i++)
 		fprintf(stderr, "  %s: %s %s type %u\n", label, dv_code_name(f->v[i].code),
-		        f->v[i].owner, f->v[i].type);
+		        name_str(f->v[i].owner), f->v[i].type);
 }
 
 /* Zones that must verify clean: the controls, and the DS-side faults (their
@@ -168,7 +169,7 @@ static void test_clean_children(void **state)
 		if (n != 0)
 			print_codes(clean[i], &f);
 		assert_int_equal(n, 0);
-		dv_findings_free(&f);
+		dv_findings_clear(&f);
 	}
 }
 
@@ -213,18 +214,18 @@ static void test_faulty_children(void **state)
 				if (f.v[k].code == cases[i].code)
 					assert_int_equal(f.v[k].type, cases[i].type);
 		}
-		dv_findings_free(&f);
+		dv_findings_clear(&f);
 	}
 	/* Only the A signature expired: one finding, at the apex. */
 	dv_findings_t f;
 	verify_child("rrsig-exp-a", &f);
 	assert_int_equal(f.len, 1);
-	assert_string_equal(f.v[0].owner, "rrsig-exp-a.canary.example.");
-	dv_findings_free(&f);
+	assert_string_equal(name_str(f.v[0].owner), "rrsig-exp-a.canary.example.");
+	dv_findings_clear(&f);
 	/* All expired: every RRset's signature (SOA, NS, A, TXT, NSEC, DNSKEY, ...). */
 	verify_child("rrsig-exp-all", &f);
 	assert_true(f.len >= 6);
-	dv_findings_free(&f);
+	dv_findings_clear(&f);
 }
 
 /* The parent: DS per mode, each with exactly the DS fault of its mode. */
@@ -296,7 +297,7 @@ static void test_parent_ds(void **state)
 	if (f.len != count_code(&f, DV_F_DS_DIGEST_UNKNOWN))
 		print_codes("parent", &f);
 	assert_int_equal(f.len, count_code(&f, DV_F_DS_DIGEST_UNKNOWN));
-	dv_findings_free(&f);
+	dv_findings_clear(&f);
 }
 
 static char *slurp_nosig(const char *path)

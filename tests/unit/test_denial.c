@@ -25,6 +25,7 @@
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 #include "findings/findings.h"
+#include "unit.h"
 
 static const char nsec_zone[] =
     "$ORIGIN example.\n"
@@ -471,7 +472,7 @@ static void run_case(size_t i, unsigned threads)
 		bool found = false;
 		for (size_t j = 0; j < f.len && !found; j++) {
 			if (!used[j] && f.v[j].code == cases[i].want[k].code &&
-			    strcmp(f.v[j].owner, cases[i].want[k].owner) == 0)
+			    strcmp(name_str(f.v[j].owner), cases[i].want[k].owner) == 0)
 				used[j] = found = true;
 		}
 		ok = found;
@@ -481,13 +482,13 @@ static void run_case(size_t i, unsigned threads)
 		        cases[i].name, threads, f.len, n);
 		for (size_t k = 0; k < f.len; k++)
 			fprintf(stderr, "  got  %s %s: %s\n", dv_code_name(f.v[k].code),
-			        f.v[k].owner, f.v[k].detail);
+			        name_str(f.v[k].owner), f.v[k].detail);
 		for (size_t k = 0; k < n; k++)
 			fprintf(stderr, "  want %s %s\n", dv_code_name(cases[i].want[k].code),
 			        cases[i].want[k].owner);
 	}
 	assert_true(ok);
-	dv_findings_free(&f);
+	dv_findings_clear(&f);
 	dv_zone_free(z);
 	free(text);
 }
@@ -537,7 +538,7 @@ static void test_details(void **state)
 	assert_non_null(strstr(f.v[1].detail, "[RRSIG]"));
 	assert_non_null(strstr(f.v[1].detail, "[AAAA]"));
 	assert_int_equal(f.v[1].type, 47);
-	dv_findings_free(&f);
+	dv_findings_clear(&f);
 	dv_zone_free(z);
 	free(text);
 }
@@ -631,9 +632,9 @@ static void test_threads(void **state)
 			} else {
 				assert_int_equal(f.len, 1);
 				assert_int_equal(f.v[0].code, DV_F_NSEC3_MISSING);
-				assert_string_equal(f.v[0].owner, "d1207.example.");
+				assert_string_equal(name_str(f.v[0].owner), "d1207.example.");
 			}
-			dv_findings_free(&f);
+			dv_findings_clear(&f);
 		}
 		dv_zone_free(z);
 		free(text);

@@ -192,8 +192,8 @@ static void test_keytag_and_ds(void **state)
 		assert_false(dv_ds_matches(key->owner, ds, dslen, key->rdata, key->rdlen));
 		key->rdata[1] ^= 1;
 		assert_true(dv_ds_matches(key->owner, ds, dslen, key->rdata, key->rdlen));
-		dv_rrfile_free(&d);
-		dv_rrfile_free(&f);
+		dv_rrfile_clear(&d);
+		dv_rrfile_clear(&f);
 	}
 }
 
@@ -222,7 +222,7 @@ static void test_ds_digest_types(void **state)
 	/* A DS of an unknown digest type never matches. */
 	uint8_t ds[4 + 32] = {0xec, 0x45, 5, 3};
 	assert_false(dv_ds_matches(key->owner, ds, sizeof(ds), key->rdata, key->rdlen));
-	dv_rrfile_free(&f);
+	dv_rrfile_clear(&f);
 }
 
 static void test_keytag_rsamd5(void **state)
@@ -388,7 +388,7 @@ static int verify_with(const dv_key_t *key, const parsed_t *p, const uint8_t *ow
 	                           p->rdlens, p->n, false);
 	assert_int_equal(ret, DV_OK);
 	ret = dv_key_verify(key, buf.data, buf.len, sig, siglen);
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 	return ret;
 }
 
@@ -479,7 +479,7 @@ static void test_signature_vectors(void **state)
 		buf.data[buf.len - 1] ^= 0x01;
 		assert_int_equal(dv_key_verify(key, buf.data, buf.len - 1, sig, p.siglen),
 		                 DV_ECRYPTO);
-		dv_buf_free(&buf);
+		dv_buf_clear(&buf);
 
 		/* 6. The right signature under another key of the list fails. */
 		const sig_vector_t *o = &sig_vectors[(i + 1) % NELEM(sig_vectors)];
@@ -490,13 +490,166 @@ static void test_signature_vectors(void **state)
 		assert_int_equal(verify_with(okey, &p, p.sig->owner, rrsig, sig, p.siglen),
 		                 DV_ECRYPTO);
 		dv_key_free(okey);
-		dv_rrfile_free(&q.f);
+		dv_rrfile_clear(&q.f);
 
 		free(rrsig);
 		free(sig);
 		dv_key_free(key);
-		dv_rrfile_free(&p.f);
+		dv_rrfile_clear(&p.f);
 	}
+}
+
+/*
+ * The one RRSIG check (dv_sig_judge) on every vector: each verdict from
+ * input made for it, the fields read through the RDATA views, and the
+ * cache's memo (a repeated check runs no second verification).
+ */
+static void test_sig_judge(void **state)
+{
+	for (size_t i = 0; i < NELEM(sig_vectors); i++) {
+		const sig_vector_t *v = &sig_vectors[i];
+		print_message("  %s\n", v->what);
+		parsed_t p;
+		parse_vector(v->text, &p);
+		dv_rrsig_t sig;
+		assert_int_equal(dv_rrsig_parse(p.sig->rdata, p.sig->rdlen, &sig), DV_OK);
+		assert_int_equal(sig.type_covered, p.covered);
+		assert_int_equal(sig.algorithm, v->alg);
+		assert_int_equal(sig.key_tag, dv_keytag(p.key->rdata, p.key->rdlen));
+		assert_ptr_equal(sig.signature, p.signature);
+		assert_int_equal(sig.signature_len, p.siglen);
+		assert_int_equal(dv_rrsig_type_covered(p.sig->rdata, p.sig->rdlen), p.covered);
+		dv_dnskey_t dk;
+		assert_int_equal(dv_dnskey_parse(p.key->rdata, p.key->rdlen, &dk), DV_OK);
+		assert_int_equal(dk.algorithm, v->alg);
+		assert_true(dk.flags & DV_DNSKEY_FLAG_ZONE);
+
+		dv_sigcache_t *cache = NULL;
+		assert_int_equal(dv_sigcache_new(DV_SIGCACHE_MEMO, &cache), DV_OK);
+		const uint8_t *krd[1] = {p.key->rdata};
+		uint16_t klen[1] = {p.key->rdlen};
+		dv_keyset_t ks, owned;
+		assert_int_equal(dv_keyset_build(&ks, cache, krd, klen, 1), DV_OK);
+		assert_int_equal(dv_keyset_build(&owned, NULL, krd, klen, 1), DV_OK);
+		assert_non_null(ks.v[0].key);
+		assert_int_equal(ks.v[0].bits, v->bits);
+		uint8_t zone[KNOT_DNAME_MAXLEN];
+		memcpy(zone, p.key->owner, knot_dname_size(p.key->owner));
+		dv_rrset_view_t set = {.owner = p.sig->owner,
+		                       .type = p.covered,
+		                       .rdata = p.rdatas,
+		                       .rdlen = p.rdlens,
+		                       .n = p.n};
+		int64_t inc = dv_rrsig_time(sig.inception, sig.inception);
+		int64_t exp = dv_rrsig_time(sig.expiration, inc);
+		const dv_keyset_key_t *signer = NULL;
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &ks, zone, inc + 1, &signer),
+		                 DV_SIG_VALID);
+		assert_ptr_equal(signer, &ks.v[0]);
+		assert_int_equal(dv_sigcache_verifications(cache), 1);
+		/* The memo: the same check again runs no verification. */
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &ks, zone, exp + 1, NULL),
+		                 DV_SIG_EXPIRED);
+		assert_int_equal(dv_sigcache_verifications(cache), 1);
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &owned, zone, inc - 1, NULL),
+		                 DV_SIG_NOT_YET_VALID);
+		/* No signer check without a zone; another zone is malformed. */
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &owned, NULL, inc + 1, NULL),
+		                 DV_SIG_VALID);
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, &owned, (const uint8_t *)"\x03org",
+		                              inc + 1, NULL),
+		                 DV_SIG_MALFORMED);
+		/* An empty key set, and keys of another tag or algorithm: no key. */
+		assert_int_equal(dv_sig_judge(cache, &set, &sig, NULL, zone, inc + 1, NULL),
+		                 DV_SIG_NO_KEY);
+		dv_rrsig_t other = sig;
+		other.key_tag++;
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &ks, zone, inc + 1, NULL),
+		                 DV_SIG_NO_KEY);
+		other = sig;
+		other.algorithm = 253; /* PRIVATEDNS */
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &ks, zone, inc + 1, NULL),
+		                 DV_SIG_UNSUPPORTED);
+		other = sig;
+		other.labels = (uint8_t)(knot_dname_labels(p.sig->owner, NULL) + 1);
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &ks, zone, inc + 1, NULL),
+		                 DV_SIG_MALFORMED);
+		/* Expiration before inception, and a flipped signature bit. */
+		uint8_t *rd = malloc(p.sig->rdlen);
+		assert_non_null(rd);
+		memcpy(rd, p.sig->rdata, p.sig->rdlen);
+		rd[p.sig->rdlen - 1] ^= 0x01;
+		assert_int_equal(dv_rrsig_parse(rd, p.sig->rdlen, &other), DV_OK);
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &ks, zone, inc + 1, NULL),
+		                 DV_SIG_BAD);
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &owned, zone, inc + 1, NULL),
+		                 DV_SIG_BAD);
+		other = sig;
+		other.expiration = sig.inception - 1; /* never open; the data no longer verifies */
+		assert_int_equal(dv_rrsig_window(&other, inc, NULL, NULL), DV_SIG_WINDOW_NEVER);
+		assert_int_equal(dv_rrsig_window(&sig, inc + 1, NULL, NULL), DV_SIG_WINDOW_OPEN);
+		assert_int_equal(dv_rrsig_window(&sig, exp + 1, NULL, NULL), DV_SIG_WINDOW_EXPIRED);
+		/* A key that is not a zone key verifies nothing (RFC 4034 §2.1.1). */
+		uint8_t *kd = malloc(p.key->rdlen);
+		assert_non_null(kd);
+		memcpy(kd, p.key->rdata, p.key->rdlen);
+		kd[0] &= (uint8_t) ~(DV_DNSKEY_FLAG_ZONE >> 8);
+		const uint8_t *krd2[1] = {kd};
+		dv_keyset_t nz;
+		assert_int_equal(dv_keyset_build(&nz, cache, krd2, klen, 1), DV_OK);
+		assert_null(nz.v[0].key);
+		assert_int_equal(nz.algs[v->alg], 0);
+		other = sig;
+		other.key_tag = nz.v[0].dnskey.key_tag;
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &nz, zone, inc + 1, NULL),
+		                 DV_SIG_NO_KEY);
+		dv_keyset_clear(&nz);
+		/* A revoked key counts only over the DNSKEY RRset (RFC 5011 §2.1):
+		 * here an A RRset, so the signature verifies but does not count. */
+		memcpy(kd, p.key->rdata, p.key->rdlen);
+		kd[1] |= DV_DNSKEY_FLAG_REVOKE;
+		dv_keyset_t rv;
+		assert_int_equal(dv_keyset_build(&rv, cache, krd2, klen, 1), DV_OK);
+		assert_true(rv.v[0].revoked);
+		assert_non_null(rv.v[0].key);
+		assert_int_equal(rv.algs[v->alg], 0); /* it signs no zone data */
+		assert_int_not_equal(rv.v[0].dnskey.key_tag, sig.key_tag);
+		other = sig;
+		other.key_tag = rv.v[0].dnskey.key_tag;
+		signer = NULL;
+		assert_int_equal(dv_sig_judge(cache, &set, &other, &rv, zone, inc + 1, &signer),
+		                 DV_SIG_REVOKED_KEY);
+		assert_ptr_equal(signer, &rv.v[0]);
+		assert_false(dv_sig_verifies(DV_SIG_REVOKED_KEY));
+		dv_keyset_clear(&rv);
+		free(kd);
+		free(rd);
+		dv_keyset_clear(&ks);
+		dv_keyset_clear(&owned);
+		assert_null(owned.v);
+		dv_sigcache_free(cache);
+		dv_rrfile_clear(&p.f);
+	}
+	/* Views of RDATA too short to hold their fields. */
+	dv_rrsig_t sig;
+	dv_dnskey_t dk;
+	dv_ds_t ds;
+	dv_nsec3_params_t n3;
+	const uint8_t z[24] = {0};
+	assert_int_equal(dv_rrsig_parse(z, DV_RRSIG_FIXED_LEN, &sig), DV_EPARSE);
+	assert_int_equal(dv_rrsig_type_covered(z, 1), 0);
+	assert_int_equal(dv_dnskey_parse(z, 3, &dk), DV_EPARSE);
+	assert_int_equal(dv_ds_parse(z, 3, &ds), DV_EPARSE);
+	assert_int_equal(dv_nsec3_params_parse(z, 4, &n3), DV_EPARSE);
+	const uint8_t salted[] = {1, 0, 0, 10, 4, 0xaa, 0xbb};
+	assert_int_equal(dv_nsec3_params_parse(salted, sizeof(salted), &n3), DV_EPARSE);
+	assert_int_equal(dv_nsec3_params_parse(salted, 5, &n3), DV_EPARSE);
+	const uint8_t ok3[] = {1, 1, 0, 10, 2, 0xaa, 0xbb, 20};
+	assert_int_equal(dv_nsec3_params_parse(ok3, sizeof(ok3), &n3), DV_OK);
+	assert_int_equal(n3.iterations, 10);
+	assert_int_equal(n3.flags, 1);
+	assert_int_equal(n3.salt_len, 2);
+	assert_int_equal(n3.len, 7);
 }
 
 /*
@@ -549,8 +702,8 @@ static void test_rfc8080_as_published(void **state)
 	buf.data[3] = 3;
 	assert_int_equal(dv_key_verify(key, buf.data, buf.len, p.signature, p.siglen), DV_OK);
 	dv_key_free(key);
-	dv_buf_free(&buf);
-	dv_rrfile_free(&p.f);
+	dv_buf_clear(&buf);
+	dv_rrfile_clear(&p.f);
 }
 
 /*
@@ -616,7 +769,7 @@ static void test_ed25519_sign_and_wildcard(void **state)
 		assert_int_equal(b2.len, buf.len);
 		assert_memory_equal(b2.data, buf.data, buf.len);
 		assert_int_equal(dv_key_verify(key, b2.data, b2.len, sig, sizeof(sig)), DV_OK);
-		dv_buf_free(&b2);
+		dv_buf_clear(&b2);
 	}
 	/* Not for a name outside the wildcard's parent. */
 	uint8_t owner[KNOT_DNAME_MAXLEN];
@@ -632,11 +785,11 @@ static void test_ed25519_sign_and_wildcard(void **state)
 	assert_int_equal(dv_sigdata_build(&b3, rrsig->rdata, rrsig->rdlen, owner, KNOT_RRTYPE_TXT,
 	                                  rd, rl, 1, true),
 	                 DV_EPARSE);
-	dv_buf_free(&b3);
+	dv_buf_clear(&b3);
 	dv_key_free(key);
-	dv_buf_free(&buf);
-	dv_rrfile_free(&w);
-	dv_rrfile_free(&p.f);
+	dv_buf_clear(&buf);
+	dv_rrfile_clear(&w);
+	dv_rrfile_clear(&p.f);
 }
 
 /* ---- the signed data, byte by byte ------------------------------------------ */
@@ -760,9 +913,9 @@ static void test_sigdata_layout(void **state)
 	assert_int_equal(
 	    dv_sigdata_build(&small, rrsig, rlen, owner, KNOT_RRTYPE_A, rd, rl, 3, true),
 	    DV_ELIMIT);
-	dv_buf_free(&small);
-	dv_buf_free(&buf);
-	dv_rrfile_free(&f);
+	dv_buf_clear(&small);
+	dv_buf_clear(&buf);
+	dv_rrfile_clear(&f);
 }
 
 /* ---- canonical RDATA ------------------------------------------------------------ */
@@ -920,7 +1073,7 @@ static void test_key_new_errors(void **state)
 	rd[p.key->rdlen - 1] ^= 0x01;
 	rd[3] = DV_ALG_ECDSAP384SHA384;
 	assert_int_equal(dv_key_new(rd, p.key->rdlen, &key), DV_ECRYPTO);
-	dv_rrfile_free(&p.f);
+	dv_rrfile_clear(&p.f);
 
 	/* Ed25519: 32 octets; Ed448: 57 octets. */
 	uint8_t ed[4 + 58] = {1, 1, 3, DV_ALG_ED25519};
@@ -950,7 +1103,7 @@ static void test_key_new_errors(void **state)
 	assert_int_equal(dv_key_bits(key), 1024);
 	dv_key_free(key);
 	dv_key_free(NULL);
-	dv_rrfile_free(&f);
+	dv_rrfile_clear(&f);
 }
 
 static void test_key_verify_wrong_lengths(void **state)
@@ -977,9 +1130,9 @@ static void test_key_verify_wrong_lengths(void **state)
 		/* An all-zero signature (r = s = 0) is never valid. */
 		memset(big, 0, sizeof(big));
 		assert_int_equal(dv_key_verify(key, buf.data, buf.len, big, p.siglen), DV_ECRYPTO);
-		dv_buf_free(&buf);
+		dv_buf_clear(&buf);
 		dv_key_free(key);
-		dv_rrfile_free(&p.f);
+		dv_rrfile_clear(&p.f);
 	}
 }
 
@@ -1163,14 +1316,14 @@ static void test_buf(void **state)
 	assert_int_equal(b.len, 10);
 	assert_memory_equal(b.data, "0123456789", 10);
 	assert_int_equal(dv_buf_append(&b, "", 0), DV_OK);
-	dv_buf_free(&b);
+	dv_buf_clear(&b);
 	assert_null(b.data);
 	dv_buf_init(&b, 0);
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(dv_buf_append(&b, "abcdefgh", 8), DV_OK);
 	assert_int_equal(b.len, 8000);
 	assert_memory_equal(b.data + 7992, "abcdefgh", 8);
-	dv_buf_free(&b);
+	dv_buf_clear(&b);
 }
 
 int main(void)
@@ -1180,6 +1333,7 @@ int main(void)
 	    cmocka_unit_test(test_ds_digest_types),
 	    cmocka_unit_test(test_keytag_rsamd5),
 	    cmocka_unit_test(test_signature_vectors),
+	    cmocka_unit_test(test_sig_judge),
 	    cmocka_unit_test(test_rfc8080_as_published),
 	    cmocka_unit_test(test_ed25519_sign_and_wildcard),
 	    cmocka_unit_test(test_sigdata_layout),

@@ -25,6 +25,7 @@
 #include "net/net.h"
 #include "probe/probe.h"
 #include "snapshot/snapshot.h"
+#include "unit.h"
 
 #define NOW 1790000000LL
 #define DAY 86400
@@ -94,7 +95,7 @@ static void sign(const knot_rrset_t *rr, knot_rrset_t *sigs, const uint8_t *sign
 	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k->pk), 1);
 	assert_int_equal(EVP_DigestSign(md, der, &dl, buf.data, buf.len), 1);
 	EVP_MD_CTX_free(md);
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 	const uint8_t *p = der;
 	ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)dl);
 	assert_non_null(es);
@@ -110,6 +111,7 @@ static void sign(const knot_rrset_t *rr, knot_rrset_t *sigs, const uint8_t *sign
 
 typedef struct {
 	tkey_t root_ksk, child_ksk, child_zsk, other_ksk;
+	tkey_t child_revoked; /* a key with the REVOKE bit (RFC 5011 §2.1) */
 	uint8_t root[1], child[255], nx[255];
 } world_t;
 
@@ -122,6 +124,7 @@ static int setup(void **state)
 	key_new(&W.child_ksk, 257);
 	key_new(&W.child_zsk, 256);
 	key_new(&W.other_ksk, 257);
+	key_new(&W.child_revoked, 256 | DV_DNSKEY_FLAG_REVOKE);
 	W.root[0] = 0;
 	assert_non_null(knot_dname_from_str(W.child, "test.", sizeof(W.child)));
 	assert_non_null(knot_dname_from_str(W.nx, "nx-label.test.", sizeof(W.nx)));
@@ -135,6 +138,7 @@ static int teardown(void **state)
 	EVP_PKEY_free(W.child_ksk.pk);
 	EVP_PKEY_free(W.child_zsk.pk);
 	EVP_PKEY_free(W.other_ksk.pk);
+	EVP_PKEY_free(W.child_revoked.pk);
 	return 0;
 }
 
@@ -165,6 +169,8 @@ typedef struct {
 	bool nsec3;           /*!< the child (and the root's DS denial) use NSEC3 */
 	bool bad_nsec3;       /*!< the child's NSEC3 covers nothing useful */
 	int optout;           /*!< with no_ds: NSEC3 at the root, 1 opt-out, 2 without the flag */
+	int revoked;          /*!< 1: the revoked key signs the child's data instead of the ZSK;
+	                           2: it signs the data beside the ZSK (both published) */
 } breakage_t;
 
 typedef struct {
@@ -432,19 +438,27 @@ static dv_snapshot_t *world(const breakage_t *b)
 			continue;
 		}
 		uint32_t serial = i == 1 && b->serial2 ? b->serial2 : 100;
+		/* The key the child's data is signed with. */
+		const tkey_t *zsk = b->revoked == 1 ? &W.child_revoked : &W.child_zsk;
 		m.aa = true;
 		knot_rrset_t *so = soa(W.child, serial);
 		if (sg)
-			put_signed(&m, 0, so, W.child, &W.child_zsk, cexp, b->bad_sig);
+			put_signed(&m, 0, so, W.child, zsk, cexp, b->bad_sig);
 		else
 			put(&m, 0, so);
+		if (sg && b->revoked == 2) {
+			/* A second signature, by the revoked key. */
+			knot_rrset_t *rs2 = rrset(W.child, KNOT_RRTYPE_RRSIG, 300);
+			sign(so, rs2, W.child, &W.child_revoked, NOW - DAY, cexp, false);
+			put(&m, 0, rs2);
+		}
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO, &m,
 		          DV_SNAP_OK);
 		/* The same SOA over TCP. */
 		m.aa = true;
 		so = soa(W.child, serial);
 		if (sg)
-			put_signed(&m, 0, so, W.child, &W.child_zsk, cexp, b->bad_sig);
+			put_signed(&m, 0, so, W.child, zsk, cexp, b->bad_sig);
 		else
 			put(&m, 0, so);
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_SOA, DV_Q_DO | DV_Q_TCP,
@@ -453,7 +467,7 @@ static dv_snapshot_t *world(const breakage_t *b)
 		knot_rrset_t *n =
 		    ns(W.child, "ns1.test.", i == 1 && b->ns2_extra ? "ns2.test." : NULL);
 		if (sg)
-			put_signed(&m, 0, n, W.child, &W.child_zsk, cexp, false);
+			put_signed(&m, 0, n, W.child, zsk, cexp, false);
 		else
 			put(&m, 0, n);
 		add_query(s, zc, cs[i], DV_SIDE_CHILD, W.child, KNOT_RRTYPE_NS, DV_Q_DO, &m,
@@ -463,6 +477,8 @@ static dv_snapshot_t *world(const breakage_t *b)
 		    rrset(W.child, KNOT_RRTYPE_DNSKEY, b->dnskey_ttl ? b->dnskey_ttl : 300);
 		add(k, W.child_ksk.rd, sizeof(W.child_ksk.rd));
 		add(k, W.child_zsk.rd, sizeof(W.child_zsk.rd));
+		if (b->revoked)
+			add(k, W.child_revoked.rd, sizeof(W.child_revoked.rd));
 		if (i == 1 && b->dnskey2_extra)
 			add(k, W.other_ksk.rd, sizeof(W.other_ksk.rd));
 		if (b->alg5) {
@@ -508,8 +524,8 @@ static dv_snapshot_t *world(const breakage_t *b)
 		    b->nsec3 ? nsec3(W.child, W.child, b->bad_nsec3 ? 1 : 0, 0, at, 5)
 		             : nsec(W.child, b->bad_nsec ? "aaa.test." : "zzz.test.", at, 5);
 		if (sg) {
-			put_signed(&m, 1, soa(W.child, serial), W.child, &W.child_zsk, cexp, false);
-			put_signed(&m, 1, ns0, W.child, &W.child_zsk, cexp, false);
+			put_signed(&m, 1, soa(W.child, serial), W.child, zsk, cexp, false);
+			put_signed(&m, 1, ns0, W.child, zsk, cexp, false);
 		} else {
 			put(&m, 1, soa(W.child, serial));
 			put(&m, 1, ns0);
@@ -553,7 +569,7 @@ static void run(const breakage_t *b, run_t *r, int64_t now)
 
 static void done(run_t *r)
 {
-	dv_live_result_free(&r->res);
+	dv_live_result_clear(&r->res);
 	dv_snapshot_free(r->snap);
 }
 
@@ -562,7 +578,7 @@ static bool has(const run_t *r, dv_code_t code, const char *zone, const char *se
 {
 	for (size_t i = 0; i < r->res.findings.len; i++) {
 		const dv_finding_t *f = &r->res.findings.v[i];
-		if (f->code == code && strcmp(f->zone, zone) == 0 &&
+		if (f->code == code && strcmp(name_str(f->zone), zone) == 0 &&
 		    (server == NULL || strstr(f->server, server) != NULL))
 			return true;
 	}
@@ -573,8 +589,8 @@ static void dump(const run_t *r)
 {
 	for (size_t i = 0; i < r->res.findings.len; i++) {
 		const dv_finding_t *f = &r->res.findings.v[i];
-		print_message("  %s %s @%s %s\n", dv_code_name(f->code), f->zone, f->server,
-		              f->detail);
+		print_message("  %s %s @%s %s\n", dv_code_name(f->code), name_str(f->zone),
+		              f->server, f->detail);
 	}
 }
 
@@ -926,6 +942,47 @@ static void test_evidence(void **state)
 	done(&r);
 }
 
+/*
+ * RFC 5011 §2.1: data signed only by a revoked key is unsigned to a
+ * validator (an error, and the zone bogus); beside a key that counts, the
+ * revoked key's signatures change nothing.
+ */
+static void test_revoked(void **state)
+{
+	(void)state;
+	breakage_t only = {.revoked = 1}, beside = {.revoked = 2}, none = {0};
+	run_t r;
+	run(&only, &r, NOW);
+	if (!has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", "192.0.2.11"))
+		dump(&r);
+	assert_true(has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", "192.0.2.12"));
+	assert_int_equal(status(&r, "test."), DV_CHAIN_BOGUS);
+	assert_int_equal(status(&r, "."), DV_CHAIN_SECURE);
+	bool soa_found = false;
+	for (size_t i = 0; i < r.res.findings.len; i++) {
+		const dv_finding_t *f = &r.res.findings.v[i];
+		/* The DNSKEY RRset it may sign: never reported. */
+		if (f->code == DV_F_RRSIG_REVOKED_KEY)
+			assert_int_not_equal(f->type, KNOT_RRTYPE_DNSKEY);
+		if (f->code == DV_F_RRSIG_REVOKED_KEY && f->type == KNOT_RRTYPE_SOA) {
+			assert_int_equal(f->keytag, W.child_revoked.tag);
+			soa_found = true;
+		}
+	}
+	assert_true(soa_found);
+	done(&r);
+	run(&beside, &r, NOW);
+	if (has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", NULL) ||
+	    status(&r, "test.") != DV_CHAIN_SECURE)
+		dump(&r);
+	assert_false(has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", NULL));
+	assert_int_equal(status(&r, "test."), DV_CHAIN_SECURE);
+	done(&r);
+	run(&none, &r, NOW);
+	assert_false(has(&r, DV_F_RRSIG_REVOKED_KEY, "test.", NULL));
+	done(&r);
+}
+
 /* A snapshot judged again after a JSON round trip gives the same findings. */
 static void test_roundtrip(void **state)
 {
@@ -945,10 +1002,20 @@ static void test_roundtrip(void **state)
 	dv_live_opts_t o = {.now = NOW, .warn_secs = 7 * DAY, .crit_secs = 2 * DAY};
 	assert_int_equal(dv_live_check(back, &o, &again), DV_OK);
 	assert_int_equal(again.findings.len, r.res.findings.len);
-	for (size_t i = 0; i < again.findings.len; i++)
-		assert_memory_equal(&again.findings.v[i], &r.res.findings.v[i],
-		                    sizeof(dv_finding_t));
-	dv_live_result_free(&again);
+	for (size_t i = 0; i < again.findings.len; i++) {
+		const dv_finding_t *x = &again.findings.v[i], *y = &r.res.findings.v[i];
+		assert_int_equal(x->code, y->code);
+		assert_string_equal(name_str(x->zone), name_str(y->zone));
+		assert_string_equal(name_str(x->owner), name_str(y->owner));
+		assert_string_equal(x->server, y->server);
+		assert_string_equal(x->detail, y->detail);
+		assert_int_equal(x->type, y->type);
+		assert_int_equal(x->keytag, y->keytag);
+		assert_int_equal(x->algorithm, y->algorithm);
+		assert_int_equal(x->time, y->time);
+		assert_int_equal(x->seconds_left, y->seconds_left);
+	}
+	dv_live_result_clear(&again);
 	dv_snapshot_free(back);
 	free(buf);
 	done(&r);
@@ -975,9 +1042,10 @@ static void test_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_healthy),   cmocka_unit_test(test_cases),
-	    cmocka_unit_test(test_nsec3),     cmocka_unit_test(test_evidence),
-	    cmocka_unit_test(test_roundtrip), cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_healthy), cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_nsec3),   cmocka_unit_test(test_evidence),
+	    cmocka_unit_test(test_revoked), cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_garbage),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

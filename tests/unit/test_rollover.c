@@ -58,12 +58,12 @@ static int teardown(void **state)
 		unlink(p);
 	}
 	rmdir(keydir);
-	dv_signkey_free(&KSK1);
-	dv_signkey_free(&KSK2);
-	dv_signkey_free(&ZSK1);
-	dv_signkey_free(&ZSK2);
-	dv_signkey_free(&KSK8);
-	dv_signkey_free(&ZSK8);
+	dv_signkey_clear(&KSK1);
+	dv_signkey_clear(&KSK2);
+	dv_signkey_clear(&ZSK1);
+	dv_signkey_clear(&ZSK2);
+	dv_signkey_clear(&KSK8);
+	dv_signkey_clear(&ZSK8);
 	return 0;
 }
 
@@ -134,7 +134,7 @@ static void tset_sign(tset_t *t, const dv_signkey_t *k, int64_t inc, int64_t exp
 	    DV_OK);
 	size_t sl = 0;
 	assert_int_equal(dv_signkey_sign(k, buf.data, buf.len, rd + 18 + zl, &sl), DV_OK);
-	dv_buf_free(&buf);
+	dv_buf_clear(&buf);
 	if (bad)
 		rd[18 + zl + 3] ^= 0x55;
 	t->sig[t->nsig] = rd;

@@ -704,7 +704,7 @@ static void test_rrfile(void **state)
 	                    "\x00\x0a\x04mail\x07"
 	                    "example\x00",
 	                    15);
-	dv_rrfile_free(&f);
+	dv_rrfile_clear(&f);
 	assert_int_equal(f.n, 0);
 	assert_null(f.v);
 
@@ -724,7 +724,7 @@ static void test_rrfile(void **state)
 	                    "\x00\x0a\x04mail\x07"
 	                    "example\x00",
 	                    15);
-	dv_rrfile_free(&f);
+	dv_rrfile_clear(&f);
 	write_file(path, ". 3600 IN NS a.root-servers.net.\r\n\r\n. 3600 IN A 1.2.3\r\n");
 	assert_int_equal(dv_rrfile_load(path, NULL, &f, err, sizeof(err)), DV_EPARSE);
 	char crlf_prefix[64];
@@ -747,7 +747,7 @@ static void test_rrfile(void **state)
 	write_file(path, "");
 	assert_int_equal(dv_rrfile_load(path, NULL, &f, err, sizeof(err)), DV_OK);
 	assert_int_equal(f.n, 0);
-	dv_rrfile_free(&f);
+	dv_rrfile_clear(&f);
 	unlink(path);
 
 	/* A missing file, a directory. */
@@ -968,7 +968,7 @@ static void test_include_loops(void **state)
 	assert_int_equal(dv_rrfile_load(target, "example.", &f, err, sizeof(err)), DV_OK);
 	assert_int_equal(f.n, 3);
 	assert_int_equal(f.v[2].line, 1);
-	dv_rrfile_free(&f);
+	dv_rrfile_clear(&f);
 	tmp_remove(&t);
 }
 

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/zone.h"
 #include "findings/findings.h"
+#include "unit.h"
 
 /* RFC 8976 Appendix A.1: the simple example zone. */
 static const char a1_simple[] = "example.      86400  IN  SOA     ns1 admin 2018031900 (\n"
@@ -370,7 +371,7 @@ static void test_cases(void **state)
 			        f.len, n);
 			for (size_t k = 0; k < f.len; k++)
 				fprintf(stderr, "  %s %s %s\n", dv_code_name(f.v[k].code),
-				        f.v[k].owner, f.v[k].detail);
+				        name_str(f.v[k].owner), f.v[k].detail);
 		}
 		assert_int_equal(f.len, n);
 		for (size_t k = 0; k < n; k++) {
@@ -384,10 +385,10 @@ static void test_cases(void **state)
 				fprintf(stderr, "case '%s': %s expected %zu times, found %zu\n",
 				        cases[i].name, dv_code_name(cases[i].expect[k]), want, got);
 			assert_int_equal(want, got);
-			assert_string_equal(f.v[k].owner, z->origin_str);
+			assert_string_equal(name_str(f.v[k].owner), z->origin_str);
 			assert_int_equal(f.v[k].type, 63);
 		}
-		dv_findings_free(&f);
+		dv_findings_clear(&f);
 		dv_zone_free(z);
 		free(text);
 	}

@@ -1,0 +1,93 @@
+/*
+ * One call per command: a source (a zone file, a live probe or a saved
+ * snapshot) handed to the checks, with everything between wired in the
+ * right order.  The commands (src/cli) parse options, make this call and
+ * print its result with a sink (src/report); the daemon will make the same
+ * calls.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "checks/checks.h"
+#include "checks/live.h"
+#include "core/zone.h"
+#include "findings/findings.h"
+#include "probe/probe.h"
+#include "snapshot/snapshot.h"
+#include "zone/loader.h"
+
+/* ---- verify: a zone file ------------------------------------------------------ */
+
+typedef struct {
+	const char *origin;  /*!< NULL: the SOA owner */
+	const char *ds_path; /*!< DS/DNSKEY records of the parent or a trust anchor, or NULL */
+	unsigned threads;    /*!< parsing and verification threads (0: 1) */
+	dv_load_limits_t limits; /*!< ceilings of the zone file and the --ds file (0s: defaults) */
+	int64_t now;         /*!< the time every validity check uses */
+	int64_t warn_expiry; /*!< RRSIG_EXPIRES_SOON threshold, seconds */
+	/*! Called now and then with what is being done ("loading", "verifying")
+	 *  and how far; may be NULL. */
+	void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
+	void *progress_ctx;
+} dv_verify_file_opts_t;
+
+/*! What dv_verify_file found; the zone stays for the report. */
+typedef struct {
+	dv_zone_t *zone;
+	dv_rrfile_t ds;
+	dv_verify_opts_t opts; /*!< as the checks ran */
+	dv_verify_stats_t stats;
+	dv_findings_t findings; /*!< sorted */
+} dv_verify_result_t;
+
+/*!
+ * Load a zone file and run every verify check on it, verifying signatures
+ * while the file is still being parsed (the presign pass: started before
+ * loading, finished before the signature check, released before the zone).
+ * Returns 0, or a DV_E* error with the whole message in errbuf
+ * ("file:line: message" for bad input).  Clear res with
+ * dv_verify_result_clear either way.
+ */
+int dv_verify_file(const char *path, const dv_verify_file_opts_t *opts, dv_verify_result_t *res,
+                   char *errbuf, size_t errlen);
+/*! Release what a result holds; it is empty afterwards. */
+void dv_verify_result_clear(dv_verify_result_t *res);
+
+/* ---- check: a live probe or a saved snapshot ------------------------------------ */
+
+typedef struct {
+	dv_probe_opts_t probe;
+	const char *from; /*!< judge this saved snapshot instead of probing */
+	const char *save; /*!< also save the snapshot here, or NULL */
+	bool have_now;    /*!< judge at `now`; else at the probe's own time (so --from
+	                       repeats the verdict) */
+	int64_t now;
+	int64_t warn_secs, crit_secs;
+} dv_check_run_opts_t;
+
+/*! Where a check run stopped. */
+typedef enum {
+	DV_CHECK_RUN_DONE = 0,
+	DV_CHECK_RUN_SOURCE, /*!< the probe or the snapshot could not be had */
+	DV_CHECK_RUN_SAVE,   /*!< the snapshot could not be saved */
+	DV_CHECK_RUN_JUDGE,  /*!< the checks could not run (no memory) */
+} dv_check_run_stage_t;
+
+typedef struct {
+	dv_snapshot_t *snap;
+	dv_live_opts_t opts; /*!< as the checks ran */
+	dv_live_result_t res;
+	dv_check_run_stage_t stage;
+} dv_check_run_t;
+
+/*!
+ * Probe `domains` (or load opts->from), save the snapshot if asked, judge
+ * it.  Returns 0, or a DV_E* error with out->stage saying where and errbuf
+ * the message (empty for DV_CHECK_RUN_JUDGE: dv_strerror of the result).
+ * Clear out with dv_check_run_clear either way.
+ */
+int dv_check_run(const dv_check_run_opts_t *opts, char *const *domains, size_t ndomains,
+                 dv_check_run_t *out, char *errbuf, size_t errlen);
+void dv_check_run_clear(dv_check_run_t *run);
