@@ -23,9 +23,10 @@ typedef enum {
 } dv_chain_status_t;
 
 typedef struct {
-	int64_t now;       /*!< the time every validity check uses */
-	int64_t warn_secs; /*!< RRSIG_EXPIRES_SOON threshold */
-	int64_t crit_secs; /*!< RRSIG_EXPIRES_CRITICAL threshold */
+	int64_t now;              /*!< the time every validity check uses */
+	int64_t warn_secs;        /*!< RRSIG_EXPIRES_SOON threshold */
+	int64_t crit_secs;        /*!< RRSIG_EXPIRES_CRITICAL threshold */
+	uint64_t max_validations; /*!< signature validations per check (0: DV_SIG_MAX_PER_RUN) */
 } dv_live_opts_t;
 
 /*! One server address of a zone, as the checks saw it. */
@@ -48,9 +49,12 @@ typedef struct {
 	bool have_serial;
 	uint32_t serial; /*!< newest SOA serial seen */
 	bool have_expiry;
-	int64_t earliest_expiry; /*!< of the valid RRSIGs seen in the zone's answers */
-	bool signed_zone;        /*!< some server serves a DNSKEY RRset */
-	dv_live_server_t *srv;   /*!< per server address, in the zone's server order */
+	int64_t earliest_expiry;   /*!< of the valid RRSIGs seen in the zone's answers */
+	bool signed_zone;          /*!< some server serves a DNSKEY RRset */
+	bool denial_insecure;      /*!< its NSEC3 iterations make validators treat its denials as
+	                                insecure (RFC 9276 §3.2) */
+	unsigned nsec3_iterations; /*!< the highest NSEC3 iterations seen in its denials */
+	dv_live_server_t *srv;     /*!< per server address, in the zone's server order */
 	size_t nsrv;
 } dv_live_zone_t;
 

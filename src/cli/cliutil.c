@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -55,6 +57,69 @@ int dv_cli_duration(const char *s, int64_t *out)
 	if (v > (long long)(INT64_MAX / 2) / mul)
 		return -1;
 	*out = v * mul;
+	return 0;
+}
+
+int dv_cli_millis(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+	uint64_t v;
+	if (n > 2 && strcmp(s + n - 2, "ms") == 0) {
+		char digits[32];
+		unsigned long ul;
+		if (n - 2 >= sizeof(digits))
+			return -1;
+		memcpy(digits, s, n - 2);
+		digits[n - 2] = '\0';
+		if (dv_cli_uint(digits, 0, ULONG_MAX, &ul) != 0)
+			return -1;
+		v = ul;
+	} else {
+		int64_t secs;
+		if (dv_cli_duration(s, &secs) != 0 || (uint64_t)secs > UINT64_MAX / 1000)
+			return -1;
+		v = (uint64_t)secs * 1000;
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int dv_cli_bytes(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end = NULL;
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'M':
+		shift = 20;
+		break;
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	v <<= shift;
+	if (v < min || v > max)
+		return -1;
+	*out = v;
 	return 0;
 }
 

@@ -13,6 +13,12 @@ int dv_cli_duration(const char *s, int64_t *out);
 int dv_cli_now(const char *s, int64_t *out);
 /*! Parse an unsigned integer in [min, max].  0 or -1. */
 int dv_cli_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+/*! Parse a duration of the budget options into milliseconds: "250ms", or
+ *  what dv_cli_duration takes ("30", "30s", "2m").  In [min, max] ms; 0 or -1. */
+int dv_cli_millis(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/*! Parse a byte count: "4096", "64k", "4M" (binary units).  In [min, max];
+ *  0 or -1. */
+int dv_cli_bytes(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /*! Check a --format argument ("text" or "json") for command `cmd`.  0, or -1
  *  after a message on stderr. */
 int dv_cli_format(const char *cmd, const char *arg);

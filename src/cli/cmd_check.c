@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
+#include "dnssec/dnssec.h"
 #include "report/check.h"
 #include "report/report.h"
 #include "run/run.h"
@@ -28,10 +29,28 @@ static const char usage_text[] =
     "  -R, --retries N          extra UDP attempts (default 1)\n"
     "  -4, -6                   only IPv4 / only IPv6 server addresses\n"
     "  -p, --port N             query every server on port N (default 53)\n"
+    "budgets against hostile servers (doc/limits.md; what they cut off is reported):\n"
+    "      --deadline DUR       the whole probe (default 60s; ms/s/m suffix)\n"
+    "      --max-queries N      queries per probe (default 4096 + 512 per DOMAIN)\n"
+    "      --max-bytes N        answer bytes per probe (default 64M; k/M suffix)\n"
+    "      --server-queries N   queries per server address (default 512)\n"
+    "      --server-bytes N     answer bytes per server address (default 4M)\n"
+    "      --server-time DUR    waiting on one server address, summed (default 30s)\n"
+    "      --max-validations N  signature validations per check (default 100000)\n"
     "exit status: 0 clean, 1 warnings only, 2 errors or bad input;\n"
     "with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not run)\n";
 
-enum { OPT_NAGIOS = 256, OPT_FROM };
+enum {
+	OPT_NAGIOS = 256,
+	OPT_FROM,
+	OPT_DEADLINE,
+	OPT_MAX_QUERIES,
+	OPT_MAX_BYTES,
+	OPT_SERVER_QUERIES,
+	OPT_SERVER_BYTES,
+	OPT_SERVER_TIME,
+	OPT_MAX_VALIDATIONS,
+};
 
 static const dv_cli_common_map_t common[] = {
     {'n', DV_CLI_NOW, "now", 0},
@@ -52,10 +71,17 @@ int dv_cmd_check(int argc, char **argv)
 	static const struct option own[] = {
 	    {"root-hints", required_argument, NULL, 'r'},
 	    {"trust-anchor", required_argument, NULL, 't'},
+	    {"deadline", required_argument, NULL, OPT_DEADLINE},
+	    {"max-queries", required_argument, NULL, OPT_MAX_QUERIES},
+	    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+	    {"server-queries", required_argument, NULL, OPT_SERVER_QUERIES},
+	    {"server-bytes", required_argument, NULL, OPT_SERVER_BYTES},
+	    {"server-time", required_argument, NULL, OPT_SERVER_TIME},
+	    {"max-validations", required_argument, NULL, OPT_MAX_VALIDATIONS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct option longopts[24];
+	struct option longopts[32];
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_check_run_opts_t o = {.probe = {.root_hints = "/usr/share/dns/root.hints",
 	                                   .trust_anchor = "/usr/share/dns/root.ds"}};
@@ -84,6 +110,60 @@ int dv_cmd_check(int argc, char **argv)
 		case 't':
 			o.probe.trust_anchor = optarg;
 			break;
+		case OPT_DEADLINE:
+		case OPT_SERVER_TIME: {
+			uint64_t ms;
+			if (dv_cli_millis(optarg, 1, DV_PROBE_DEADLINE_MS_CEIL, &ms) != 0) {
+				fprintf(stderr,
+				        "dnsvigil check: --%s takes a duration of 1ms to 1h\n",
+				        c == OPT_DEADLINE ? "deadline" : "server-time");
+				return bad;
+			}
+			if (c == OPT_DEADLINE)
+				o.probe.deadline_ms = (unsigned)ms;
+			else
+				o.probe.server_ms = (unsigned)ms;
+			break;
+		}
+		case OPT_MAX_QUERIES:
+		case OPT_SERVER_QUERIES: {
+			unsigned long n;
+			if (dv_cli_uint(optarg, 1, DV_PROBE_MAX_QUERIES_CEIL, &n) != 0) {
+				fprintf(stderr, "dnsvigil check: --%s takes 1..%u\n",
+				        c == OPT_MAX_QUERIES ? "max-queries" : "server-queries",
+				        DV_PROBE_MAX_QUERIES_CEIL);
+				return bad;
+			}
+			if (c == OPT_MAX_QUERIES)
+				o.probe.max_queries = (unsigned)n;
+			else
+				o.probe.server_queries = (unsigned)n;
+			break;
+		}
+		case OPT_MAX_BYTES:
+		case OPT_SERVER_BYTES: {
+			uint64_t n;
+			if (dv_cli_bytes(optarg, 512, DV_PROBE_MAX_BYTES_CEIL, &n) != 0) {
+				fprintf(stderr, "dnsvigil check: --%s takes 512 to 128M bytes\n",
+				        c == OPT_MAX_BYTES ? "max-bytes" : "server-bytes");
+				return bad;
+			}
+			if (c == OPT_MAX_BYTES)
+				o.probe.max_bytes = n;
+			else
+				o.probe.server_bytes = n;
+			break;
+		}
+		case OPT_MAX_VALIDATIONS: {
+			unsigned long n;
+			if (dv_cli_uint(optarg, 1, DV_SIG_MAX_PER_RUN_CEIL, &n) != 0) {
+				fprintf(stderr, "dnsvigil check: --max-validations takes 1..%u\n",
+				        DV_SIG_MAX_PER_RUN_CEIL);
+				return bad;
+			}
+			o.max_validations = n;
+			break;
+		}
 		case '4':
 			o.probe.ipv4_only = true;
 			break;
@@ -138,6 +218,12 @@ int dv_cmd_check(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 		goto out;
 	}
+	if (co.nagios && run.save_failed) {
+		/* The one line a plugin has says what failed. */
+		printf("DNSVIGIL UNKNOWN - snapshot not saved: %s\n", run.save_err);
+		status = DV_EXIT_UNKNOWN;
+		goto out;
+	}
 	if (co.nagios) {
 		status = dv_report_check_nagios(stdout, run.snap, &run.opts, &run.res);
 	} else {
@@ -153,6 +239,13 @@ int dv_cmd_check(int argc, char **argv)
 	}
 	if (fflush(stdout) != 0)
 		status = bad;
+	if (run.save_failed) {
+		/* The report is printed all the same: the answers are not lost
+		 * with the file (issue 10 §13). */
+		fprintf(stderr, "dnsvigil check: snapshot not saved: %s\n", run.save_err);
+		if (status < DV_EXIT_ERROR)
+			status = DV_EXIT_ERROR;
+	}
 out:
 	dv_check_run_clear(&run);
 	return status;

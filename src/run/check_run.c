@@ -17,15 +17,17 @@ int dv_check_run(const dv_check_run_opts_t *o, char *const *domains, size_t ndom
 	if (r != DV_OK)
 		return r;
 	out->stage = DV_CHECK_RUN_SAVE;
-	if (o->save != NULL && (r = dv_snapshot_save(out->snap, o->save)) != DV_OK) {
-		snprintf(errbuf, errlen, "%s: cannot write the snapshot", o->save);
-		return r;
-	}
+	/* Written beside the old file and renamed over it (core/file.h): a
+	 * failure keeps the old one, and the check goes on to its report. */
+	if (o->save != NULL &&
+	    dv_snapshot_save(out->snap, o->save, out->save_err, sizeof(out->save_err)) != DV_OK)
+		out->save_failed = true;
 	/* Time is an input: by default the probe's own time, so --from repeats
 	 * the verdict. */
 	out->opts = (dv_live_opts_t){.now = o->have_now ? o->now : out->snap->time,
 	                             .warn_secs = o->warn_secs,
-	                             .crit_secs = o->crit_secs};
+	                             .crit_secs = o->crit_secs,
+	                             .max_validations = o->max_validations};
 	out->stage = DV_CHECK_RUN_JUDGE;
 	if ((r = dv_live_check(out->snap, &out->opts, &out->res)) != DV_OK)
 		return r;

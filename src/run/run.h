@@ -21,12 +21,12 @@
 /* ---- verify: a zone file ------------------------------------------------------ */
 
 typedef struct {
-	const char *origin;  /*!< NULL: the SOA owner */
-	const char *ds_path; /*!< DS/DNSKEY records of the parent or a trust anchor, or NULL */
-	unsigned threads;    /*!< parsing and verification threads (0: 1) */
+	const char *origin;      /*!< NULL: the SOA owner */
+	const char *ds_path;     /*!< DS/DNSKEY records of the parent or a trust anchor, or NULL */
+	unsigned threads;        /*!< parsing and verification threads (0: 1) */
 	dv_load_limits_t limits; /*!< ceilings of the zone file and the --ds file (0s: defaults) */
-	int64_t now;         /*!< the time every validity check uses */
-	int64_t warn_expiry; /*!< RRSIG_EXPIRES_SOON threshold, seconds */
+	int64_t now;             /*!< the time every validity check uses */
+	int64_t warn_expiry;     /*!< RRSIG_EXPIRES_SOON threshold, seconds */
 	/*! Called now and then with what is being done ("loading", "verifying")
 	 *  and how far; may be NULL. */
 	void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
@@ -65,6 +65,7 @@ typedef struct {
 	                       repeats the verdict) */
 	int64_t now;
 	int64_t warn_secs, crit_secs;
+	uint64_t max_validations; /*!< signature validations per check (0: the default) */
 } dv_check_run_opts_t;
 
 /*! Where a check run stopped. */
@@ -80,13 +81,17 @@ typedef struct {
 	dv_live_opts_t opts; /*!< as the checks ran */
 	dv_live_result_t res;
 	dv_check_run_stage_t stage;
+	bool save_failed;    /*!< --save could not write the snapshot (the old file is kept) */
+	char save_err[1200]; /*!< why, "path: reason" */
 } dv_check_run_t;
 
 /*!
  * Probe `domains` (or load opts->from), save the snapshot if asked, judge
  * it.  Returns 0, or a DV_E* error with out->stage saying where and errbuf
  * the message (empty for DV_CHECK_RUN_JUDGE: dv_strerror of the result).
- * Clear out with dv_check_run_clear either way.
+ * A snapshot that cannot be saved does not stop the check (the report is
+ * still due): out->save_failed and out->save_err say so, and the result is
+ * 0 when the rest worked.  Clear out with dv_check_run_clear either way.
  */
 int dv_check_run(const dv_check_run_opts_t *opts, char *const *domains, size_t ndomains,
                  dv_check_run_t *out, char *errbuf, size_t errlen);
