@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "dnssec/dnssec.h"
 #include "report/check.h"
 #include "report/report.h"
@@ -212,15 +213,20 @@ int dv_cmd_check(int argc, char **argv)
 			snprintf(
 			    err, sizeof(err), "%s%s",
 			    co.nagios ? "checks failed: " : "dnsvigil check: ", dv_strerror(ret));
+		/* Messages quote the input they refuse: escaped, and one line. */
+		char safe[1600];
+		dv_text_escape(safe, sizeof(safe), err, co.nagios ? DV_TEXT_PIPE : 0);
 		if (co.nagios)
-			printf("DNSVIGIL UNKNOWN - %s\n", err);
+			printf("DNSVIGIL UNKNOWN - %s\n", safe);
 		else
-			fprintf(stderr, "%s\n", err);
+			fprintf(stderr, "%s\n", safe);
 		goto out;
 	}
 	if (co.nagios && run.save_failed) {
 		/* The one line a plugin has says what failed. */
-		printf("DNSVIGIL UNKNOWN - snapshot not saved: %s\n", run.save_err);
+		char safe[1600];
+		printf("DNSVIGIL UNKNOWN - snapshot not saved: %s\n",
+		       dv_text_escape(safe, sizeof(safe), run.save_err, DV_TEXT_PIPE));
 		status = DV_EXIT_UNKNOWN;
 		goto out;
 	}
@@ -242,7 +248,9 @@ int dv_cmd_check(int argc, char **argv)
 	if (run.save_failed) {
 		/* The report is printed all the same: the answers are not lost
 		 * with the file (issue 10 §13). */
-		fprintf(stderr, "dnsvigil check: snapshot not saved: %s\n", run.save_err);
+		char safe[1600];
+		fprintf(stderr, "dnsvigil check: snapshot not saved: %s\n",
+		        dv_text_escape(safe, sizeof(safe), run.save_err, 0));
 		if (status < DV_EXIT_ERROR)
 			status = DV_EXIT_ERROR;
 	}

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "ledger/ledger.h"
 
 static const char usage_text[] =
@@ -305,13 +306,17 @@ static int show_one(void *ctx, uint64_t index, const char *body, size_t len, con
 		printf("%llu  (malformed entry: run 'dnsvigil log verify')\n",
 		       (unsigned long long)index);
 	} else {
+		/* A ledger is read back from disk: its text is input, escaped
+		 * (core/text.h); the evidence as ASCII JSON. */
 		const char *zone = json_string_value(json_object_get(e, "zone"));
-		char *ev = json_dumps(json_object_get(e, "evidence"),
-		                      JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-		printf("%llu  %s  %s  %s  %s\n", (unsigned long long)index,
+		char *ev =
+		    json_dumps(json_object_get(e, "evidence"),
+		               JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+		printf("%llu  %s  %s  ", (unsigned long long)index,
 		       json_string_value(json_object_get(e, "time")),
-		       json_string_value(json_object_get(e, "kind")), zone ? zone : "-",
-		       ev ? ev : "{}");
+		       json_string_value(json_object_get(e, "kind")));
+		dv_text_fputs(zone ? zone : "-", 0, stdout);
+		printf("  %s\n", ev ? ev : "{}");
 		free(ev);
 	}
 	s->n++;

@@ -6,6 +6,7 @@
 
 #include <libknot/libknot.h>
 
+#include "core/text.h"
 #include "dnssec/dnssec.h"
 #include "report/report.h"
 
@@ -46,8 +47,10 @@ static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *r
 			continue;
 		const dv_live_zone_t *zr = &res->zones[z];
 		const char *branch = parent < 0 ? "" : (i == last ? "└─ " : "├─ ");
-		char name[1400], exp[48] = "";
-		snprintf(name, sizeof(name), "%s%s%s", prefix, branch, snap->zones[z].name);
+		char name[1400], exp[48] = "", zname[1025], reason[800];
+		/* Names and reasons come from answers: escaped (core/text.h). */
+		snprintf(name, sizeof(name), "%s%s%s", prefix, branch,
+		         dv_text_escape(zname, sizeof(zname), snap->zones[z].name, 0));
 		if (zr->have_expiry) {
 			char t[32];
 			dv_time_format(zr->earliest_expiry, t, sizeof(t));
@@ -65,7 +68,14 @@ static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *r
 		fprintf(out, "%s\n", exp);
 		if (zr->reason[0] && zr->status != DV_CHAIN_SECURE)
 			fprintf(out, "  %s%s   (%s)\n", prefix,
-			        parent < 0 ? "" : (i == last ? "   " : "│  "), zr->reason);
+			        parent < 0 ? "" : (i == last ? "   " : "│  "),
+			        dv_text_escape(reason, sizeof(reason), zr->reason, 0));
+		if (zr->denial_insecure)
+			fprintf(out,
+			        "  %s%s   (its denials are insecure to validators: NSEC3 with %u "
+			        "iterations, RFC 9276 §3.2)\n",
+			        prefix, parent < 0 ? "" : (i == last ? "   " : "│  "),
+			        zr->nsec3_iterations);
 		char np[512];
 		snprintf(np, sizeof(np), "%.500s%s", prefix, /* depth is bounded by the name */
 		         parent < 0 ? "" : (i == last ? "   " : "│  "));
@@ -80,8 +90,10 @@ void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_op
 	dv_time_format(snap->time, t, sizeof(t));
 	dv_time_format(opts->now, nowt, sizeof(nowt));
 	fprintf(out, "dnsvigil check:");
-	for (size_t i = 0; i < snap->ndomains && i < 8; i++)
-		fprintf(out, " %s", snap->domains[i]);
+	for (size_t i = 0; i < snap->ndomains && i < 8; i++) {
+		fputc(' ', out);
+		dv_text_fputs(snap->domains[i], 0, out);
+	}
 	if (snap->ndomains > 8)
 		fprintf(out, " (+%zu more)", snap->ndomains - 8);
 	fprintf(out, "\nprobed %s in %.3f s; judged at %s\n", t, snap->probe_ms / 1000.0, nowt);
@@ -176,6 +188,8 @@ int dv_report_check_json(FILE *out, const dv_snapshot_t *snap, const dv_live_opt
 		set(o, "status", json_string(dv_chain_status_name(zr->status)));
 		set(o, "reason", json_string(zr->reason));
 		set(o, "signed", json_boolean(zr->signed_zone));
+		if (zr->denial_insecure)
+			set(o, "denial_insecure", json_true());
 		json_t *sv = json_array();
 		for (size_t k = 0; sv && k < z->nservers; k++) {
 			json_t *s = json_object();
@@ -230,8 +244,10 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 		for (size_t z = 0; z < res->nzones; z++) {
 			if (res->zones[z].status != DV_CHAIN_BOGUS)
 				continue;
-			if (nb < 3)
-				fprintf(out, "%s%s", nb ? ", " : "bogus: ", snap->zones[z].name);
+			if (nb < 3) {
+				fputs(nb ? ", " : "bogus: ", out);
+				dv_text_fputs(snap->zones[z].name, DV_TEXT_PIPE, out);
+			}
 			nb++;
 		}
 		if (nb > 3)
@@ -244,9 +260,15 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 		char zone[DV_FINDING_NAME_MAX] = "";
 		if (f != NULL && f->zone != NULL)
 			dv_dname_to_str(f->zone, zone, sizeof(zone));
-		if (f != NULL)
-			fprintf(out, ": %s %s%s%s", dv_code_name(f->code), zone,
-			        f->server[0] ? " @" : "", f->server);
+		if (f != NULL) {
+			/* One line, and '|' starts the perfdata: both escaped. */
+			fprintf(out, ": %s ", dv_code_name(f->code));
+			dv_text_fputs(zone, DV_TEXT_PIPE, out);
+			if (f->server[0]) {
+				fputs(" @", out);
+				dv_text_fputs(f->server, DV_TEXT_PIPE, out);
+			}
+		}
 	}
 	fprintf(out, " |");
 	if (res->have_expiry)

@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "core/text.h"
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 #include "report/report.h"
@@ -96,6 +97,8 @@ int dv_json_write(FILE *out, json_t *root)
 	return 0;
 }
 
+/* Every string of a finding came from input somewhere (names, addresses,
+ * text in answers): escaped on its way to the terminal (core/text.h). */
 static void finding_line(FILE *out, const dv_finding_t *f)
 {
 	char type[32] = "", when[40] = "", name[DV_FINDING_NAME_MAX];
@@ -104,13 +107,18 @@ static void finding_line(FILE *out, const dv_finding_t *f)
 	fputs("    ", out);
 	if (f->zone != NULL) {
 		dv_dname_to_str(f->zone, name, sizeof(name));
-		fprintf(out, "zone %s ", name);
+		fputs("zone ", out);
+		dv_text_fputs(name, 0, out);
+		fputc(' ', out);
 	}
-	if (f->server[0])
-		fprintf(out, "@%s ", f->server);
+	if (f->server[0]) {
+		fputc('@', out);
+		dv_text_fputs(f->server, 0, out);
+		fputc(' ', out);
+	}
 	if (f->owner != NULL) {
 		dv_dname_to_str(f->owner, name, sizeof(name));
-		fprintf(out, "%s", name);
+		dv_text_fputs(name, 0, out);
 	}
 	if (type[0])
 		fprintf(out, " %s", type);
@@ -118,9 +126,10 @@ static void finding_line(FILE *out, const dv_finding_t *f)
 		fprintf(out, " key %d", f->keytag);
 	if (f->algorithm)
 		fprintf(out, " alg %u", f->algorithm);
-	if (f->detail[0])
-		fprintf(out, ": %s", f->detail);
-	else if (f->time) {
+	if (f->detail[0]) {
+		fputs(": ", out);
+		dv_text_fputs(f->detail, 0, out);
+	} else if (f->time) {
 		dv_time_format(f->time, when, sizeof(when));
 		fprintf(out, " at %s", when);
 	}

@@ -1,4 +1,5 @@
 /* The report of dnsvigil verify: summary, then findings grouped by code. */
+#include "core/text.h"
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 #include "report/report.h"
@@ -6,9 +7,12 @@
 void dv_report_verify_text(FILE *out, const dv_zone_t *z, const dv_verify_opts_t *o,
                            const dv_verify_stats_t *st, const dv_findings_t *l, double seconds)
 {
-	char now[40], exp[40], owner[1025], type[32];
+	char now[40], exp[40], owner[1025], type[32], origin[1025], file[1025];
 	dv_time_format(o->now, now, sizeof(now));
-	fprintf(out, "dnsvigil verify %s (%s)\n", z->origin_str, z->file);
+	/* Names and the file name are input: escaped (core/text.h). */
+	fprintf(out, "dnsvigil verify %s (%s)\n",
+	        dv_text_escape(origin, sizeof(origin), z->origin_str, 0),
+	        dv_text_escape(file, sizeof(file), z->file, 0));
 	fprintf(out, "  checked at   %s\n", now);
 	fprintf(out, "  records      %zu in %zu RRsets at %zu names, SOA serial %u\n", st->records,
 	        st->rrsets, st->names, dv_zone_serial(z));
@@ -17,7 +21,8 @@ void dv_report_verify_text(FILE *out, const dv_zone_t *z, const dv_verify_opts_t
 	        st->rrsigs_verified, st->rrsigs_checked);
 	if (st->have_expiry) {
 		dv_time_format(st->earliest_expiry, exp, sizeof(exp));
-		dv_dname_to_str(z->names[st->earliest_name].dname, owner, sizeof(owner));
+		dv_dname_to_str(z->names[st->earliest_name].dname, origin, sizeof(origin));
+		dv_text_escape(owner, sizeof(owner), origin, 0);
 		dv_type_to_str(st->earliest_type, type, sizeof(type));
 		int64_t left = st->earliest_expiry - o->now;
 		fprintf(out, "  earliest expiry %s (%s %s), %s%lldd %02lldh\n", exp, owner, type,
