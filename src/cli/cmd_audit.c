@@ -29,6 +29,9 @@ static const char usage_text[] =
     "  -v, --verbose            text: every EDE code and EXTRA-TEXT per resolver\n"
     "      --save FILE          also save every answer (a resolver snapshot) to FILE\n"
     "      --from FILE          judge a saved snapshot again instead of asking\n"
+    "      --deadline DUR       the whole audit (default 120s; ms/s/m suffix)\n"
+    "      --server-bytes N     answer bytes per resolver (default 4M; k/M suffix)\n"
+    "      --server-time DUR    waiting on one resolver, summed (default 60s)\n"
     "ADDRESS: 192.0.2.1, 192.0.2.1@5353, ::1, [::1]:5353 (at most 256)\n"
     "exit status (and with --nagios): 0 OK, every resolver validates; 1 WARNING, a\n"
     "resolver strips AD; 2 CRITICAL, a resolver accepts bogus data (also only without\n"
@@ -36,7 +39,7 @@ static const char usage_text[] =
     "anchor, or bad input; 3 UNKNOWN, a resolver could not be judged (canary not\n"
     "found or expired, questions unanswered) or, with --nagios, the audit could not run\n";
 
-enum { OPT_NAGIOS = 256, OPT_SAVE, OPT_FROM };
+enum { OPT_NAGIOS = 256, OPT_SAVE, OPT_FROM, OPT_DEADLINE, OPT_SERVER_BYTES, OPT_SERVER_TIME };
 
 int dv_cmd_audit(int argc, char **argv)
 {
@@ -52,6 +55,9 @@ int dv_cmd_audit(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"save", required_argument, NULL, OPT_SAVE},
 	    {"from", required_argument, NULL, OPT_FROM},
+	    {"deadline", required_argument, NULL, OPT_DEADLINE},
+	    {"server-bytes", required_argument, NULL, OPT_SERVER_BYTES},
+	    {"server-time", required_argument, NULL, OPT_SERVER_TIME},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -89,6 +95,21 @@ int dv_cmd_audit(int argc, char **argv)
 			if (dv_cli_uint(optarg, 1, 65536, &v) != 0)
 				goto bad;
 			opts.max_inflight = (unsigned)v;
+			break;
+		case OPT_DEADLINE:
+		case OPT_SERVER_TIME: {
+			uint64_t ms;
+			if (dv_cli_millis(optarg, 1, 3600000, &ms) != 0)
+				goto bad;
+			if (c == OPT_DEADLINE)
+				opts.deadline_ms = (unsigned)ms;
+			else
+				opts.server_ms = (unsigned)ms;
+			break;
+		}
+		case OPT_SERVER_BYTES:
+			if (dv_cli_bytes(optarg, 512, 128u << 20, &opts.server_bytes) != 0)
+				goto bad;
 			break;
 		case 'n':
 			now_s = optarg;
