@@ -43,21 +43,51 @@ def rand(n):
     return bytes(RNG.getrandbits(8) for _ in range(n))
 
 
+# Ed25519 (RFC 8032 §5.1.3): a public key is a point's y coordinate with
+# the sign of x in the top bit; it decodes when (y² - 1) / (d y² + 1) is a
+# square mod p.  Junk keys that decode, and junk signatures whose S is
+# canonical (S < L), make a validator do the whole verification each time:
+# the cost KeyTrap multiplies.
+ED_P = 2 ** 255 - 19
+ED_D = (-121665 * pow(121666, ED_P - 2, ED_P)) % ED_P
+
+
+def ed25519_decodes(pk):
+    y = int.from_bytes(pk, "little") & ((1 << 255) - 1)
+    if y >= ED_P:
+        return False
+    u = (y * y - 1) % ED_P
+    v = (ED_D * y * y + 1) % ED_P
+    x2 = u * pow(v, ED_P - 2, ED_P) % ED_P
+    return x2 == 0 or pow(x2, (ED_P - 1) // 2, ED_P) == 1
+
+
 def key_with_tag(alg, tag):
     """Random public key bytes whose DNSKEY (flags 256) has key tag `tag`:
-    the last two octets are solved for (they add one 16-bit word)."""
+    the last two octets are solved for (they add one 16-bit word); for
+    Ed25519 only keys that decode to a point are kept."""
     n = KEYLEN[alg]
-    for _ in range(64):
+    for _ in range(4096):
         head = struct.pack("!HBB", 256, 3, alg) + rand(n - 2)
-        if tag is None:
-            return head + rand(2)
-        # The two octets sit at an even offset: they add (hi << 8 | lo).
-        base = keytag(head + b"\0\0")
-        for w in ((tag - base) % 65536, (tag - base - 1) % 65536):
-            cand = head + struct.pack("!H", w)
-            if keytag(cand) == tag:
+        cands = [head + rand(2)] if tag is None else []
+        if tag is not None:
+            # The two octets sit at an even offset: they add (hi << 8 | lo).
+            base = keytag(head + b"\0\0")
+            for w in ((tag - base) % 65536, (tag - base - 1) % 65536):
+                cand = head + struct.pack("!H", w)
+                if keytag(cand) == tag:
+                    cands.append(cand)
+        for cand in cands:
+            if alg != 15 or ed25519_decodes(cand[4:]):
                 return cand
     raise SystemExit("no key found for tag %d" % tag)
+
+
+def junk_signature(alg):
+    sig = bytearray(rand(SIGLEN[alg]))
+    if alg == 15:
+        sig[63] &= 0x0F  # S < 2^252 < L: canonical (RFC 8032 §5.1.7)
+    return bytes(sig)
 
 
 def dnskey_line(zone, rdata):
@@ -80,7 +110,7 @@ def junk_sigs(owner, rtype, alg, tag, signer, count, inception, expiration):
     for _ in range(count):
         print("%s 300 IN RRSIG %s %d %d 300 %s %s %d %s %s" % (
             owner, rtype, alg, labels, expiration, inception, tag, signer,
-            base64.b64encode(rand(SIGLEN[alg])).decode()))
+            base64.b64encode(junk_signature(alg)).decode()))
 
 
 def rsa_bigexp(zone, expbits):
