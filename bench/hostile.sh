@@ -16,8 +16,10 @@
 #   BEFORE       an older dnsvigil to measure beside it (optional)
 #   WORKDIR      where the inputs are written [a fresh /tmp directory]
 #
-# One line per (input, tool): wall seconds, peak RSS (MiB), exit status, and
-# the findings that name the input's problem (dnsvigil JSON).  Every run is
+# One line per (input, tool): wall seconds, peak RSS (MiB), exit status, the
+# ratios of time and peak memory to dnsvigil's run of the same input (the
+# first row of each input; "12.3x" = 12.3 times dnsvigil's) and the findings
+# that name the input's problem (dnsvigil JSON).  Every run is
 # bounded in time and memory: a run that hits a ceiling shows exit 124 (time)
 # or a failure to allocate (memory), never a stuck machine.
 set -uo pipefail
@@ -76,13 +78,29 @@ print(" ".join("%s:%d" % (k, c[k]) for k in sorted(keep)) + ("  verified:%s" % v
 	else
 		what=$(grep -m1 -oE '(larger than|more than|nested deeper|line [0-9-]+)[^"]{0,60}' "$W/err" "$W/out" 2> /dev/null | head -1 | cut -d: -f2-)
 	fi
-	printf '%-24s %-22s %8.2f %8.1f %4d  %s\n' "$label" "$tool" "$(echo "$t1 - $t0" | bc)" \
-		"$(echo "$rss / 1024" | bc -l)" "$rc" "$what"
+	# Ratios to the first run of the same input (dnsvigil as it is now):
+	# how many times its time and peak memory the other tool took.
+	local secs mib ratio=""
+	secs=$(echo "$t1 - $t0" | bc)
+	mib=$(echo "$rss / 1024" | bc -l)
+	if [ "$label" != "$REF_LABEL" ]; then
+		REF_LABEL=$label REF_SECS=$secs REF_MIB=$mib
+		ratio="1x / 1x"
+	else
+		ratio="$(ratio_of "$secs" "$REF_SECS")x / $(ratio_of "$mib" "$REF_MIB")x"
+	fi
+	printf '%-24s %-22s %8.2f %8.1f %4d %15s  %s\n' "$label" "$tool" "$secs" "$mib" "$rc" \
+		"$ratio" "$what"
 }
+REF_LABEL="" REF_SECS=0 REF_MIB=0
+# ratio_of A B - A/B to one decimal (B below 0.01 counts as 0.01)
+ratio_of() { echo "scale=1; $1 / (($2 < 0.01) * 0.01 + ($2 >= 0.01) * $2)" | bc -l; }
 
 header() {
-	printf '\n%-24s %-22s %8s %8s %4s  %s\n' input tool seconds "peak MiB" exit "what it found"
-	printf '%s\n' "-------------------------------------------------------------------------------------------"
+	printf '\n%-24s %-22s %8s %8s %4s %15s  %s\n' input tool seconds "peak MiB" exit \
+		"time / memory" "what it found"
+	printf '%s\n' "-----------------------------------------------------------------------------------------------------------"
+	REF_LABEL=""
 }
 
 NOW=$(date -u +%Y%m%d%H%M%S)

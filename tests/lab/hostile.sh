@@ -66,7 +66,7 @@ make_zones() {
 		ksk=$(dnssec-keygen -q -a ECDSAP256SHA256 -f KSK -K "$Z/keys" "$z") || die "dnssec-keygen $z"
 		zsk=$(dnssec-keygen -q -a ECDSAP256SHA256 -K "$Z/keys" "$z") || die "dnssec-keygen $z"
 		cat "$Z/keys/$ksk.key" "$Z/keys/$zsk.key" >> "$src"
-		dnssec-signzone -P -O full -K "$Z/keys" -o "$z" -s "$inc" -e "$exp" -f "$Z/$1.zone" \
+		dnssec-signzone -P -O full -K "$Z/keys" -d "$Z/keys" -o "$z" -s "$inc" -e "$exp" -f "$Z/$1.zone" \
 			"$src" "$Z/keys/$ksk.private" "$Z/keys/$zsk.private" > "$Z/sign-$1.log" 2>&1 ||
 			die "dnssec-signzone $z" "$Z/sign-$1.log"
 		dnssec-dsfromkey -2 "$Z/keys/$ksk.key" >> "$Z/dsset"
@@ -157,7 +157,7 @@ make_zones() {
 	rk=$(dnssec-keygen -q -a ECDSAP256SHA256 -f KSK -K "$Z/keys" .) || die "dnssec-keygen ."
 	rz=$(dnssec-keygen -q -a ECDSAP256SHA256 -K "$Z/keys" .) || die "dnssec-keygen ."
 	cat "$Z/keys/$rk.key" "$Z/keys/$rz.key" >> "$Z/root.src"
-	dnssec-signzone -P -O full -K "$Z/keys" -o . -s "$inc" -e "$exp" -f "$Z/root.zone" \
+	dnssec-signzone -P -O full -K "$Z/keys" -d "$Z/keys" -o . -s "$inc" -e "$exp" -f "$Z/root.zone" \
 		"$Z/root.src" "$Z/keys/$rk.private" "$Z/keys/$rz.private" > "$Z/sign-root.log" 2>&1 ||
 		die "dnssec-signzone ." "$Z/sign-root.log"
 	dnssec-dsfromkey -2 "$Z/keys/$rk.key" > "$Z/root.ds"
