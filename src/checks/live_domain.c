@@ -145,13 +145,16 @@ static void existence(live_ctx_t *c, dv_live_domain_t *d, uint32_t zi)
 		d->existence = DV_LIVE_EXISTS;
 		return;
 	}
+	dv_evidence_t ev = {.zone = snap->zones[zi].dname, .owner = dn, .type = KNOT_RRTYPE_NS};
 	if (nx == 0) {
+		/* Not knowing whether the name exists is no clean verdict. */
 		d->existence = DV_LIVE_EXISTENCE_UNKNOWN;
 		snprintf(d->reason, sizeof(d->reason), "no server of %s answered for the name",
 		         zone);
+		dv_findings_add(&c->raw, DV_F_CHAIN_INDETERMINATE, &ev,
+		                "whether the requested name exists is unknown: %s", d->reason);
 		return;
 	}
-	dv_evidence_t ev = {.zone = snap->zones[zi].dname, .owner = dn, .type = KNOT_RRTYPE_NS};
 	if (proven) {
 		d->existence = DV_LIVE_NONEXISTENT;
 		snprintf(d->reason, sizeof(d->reason),

@@ -159,7 +159,7 @@ const char *dv_cli_duration_str(int64_t secs, char *buf, size_t len)
 	static const struct {
 		int64_t n;
 		char u;
-	} units[] = {{7 * 86400, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}};
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 		if (secs != 0 && secs % units[i].n == 0) {
 			snprintf(buf, len, "%lld%c", (long long)(secs / units[i].n), units[i].u);

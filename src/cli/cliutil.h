@@ -126,5 +126,5 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
  *  threshold.  0, or -1 after a message naming both (and which was a
  *  default). */
 int dv_cli_thresholds(const dv_cli_t *cli, const dv_cli_common_t *c);
-/*! "7d", "36h", "90m", "45s": a duration in its largest whole unit. */
+/*! "7d", "36h", "90m", "45s": a duration in its largest whole unit (days at most). */
 const char *dv_cli_duration_str(int64_t secs, char *buf, size_t len);

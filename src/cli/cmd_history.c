@@ -12,7 +12,7 @@ static const char usage_text[] =
     "usage: dnsvigil history [options] ZONE\n"
     "       dnsvigil history [options] --snapshot ID\n"
     "  -C, --config FILE      the daemon's configuration (its state_directory)\n"
-    "  -D, --state-dir DIR    the state directory (default /var/lib/dnsvigil)\n"
+    "  -d, --state-dir DIR    the state directory (default /var/lib/dnsvigil)\n"
     "  -f, --format text|json output format (default text)\n"
     "      --since TIME       events from TIME on: YYYYMMDDHHmmSS (UTC),\n"
     "                         YYYY-MM-DDTHH:MM:SSZ or [@]UNIXSECONDS\n"
@@ -26,7 +26,7 @@ int dv_cmd_history(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'C'},
-	    {"state-dir", required_argument, NULL, 'D'},
+	    {"state-dir", required_argument, NULL, 'd'},
 	    {"format", required_argument, NULL, 'f'},
 	    {"since", required_argument, NULL, OPT_SINCE},
 	    {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
@@ -40,14 +40,14 @@ int dv_cmd_history(int argc, char **argv)
 	unsigned long snap = 0;
 	int c;
 	optind = 1;
-	while ((c = dv_cli_getopt(&cli, argc, argv, "C:D:f:h", longopts)) != -1) {
+	while ((c = dv_cli_getopt(&cli, argc, argv, "C:d:f:h", longopts)) != -1) {
 		switch (c) {
 		case DV_CLI_BAD:
 			return DV_EXIT_UNKNOWN;
 		case 'C':
 			o.config = optarg;
 			break;
-		case 'D':
+		case 'd':
 			o.state_dir = optarg;
 			break;
 		case 'f':

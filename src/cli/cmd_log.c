@@ -21,7 +21,7 @@ static const char usage_text[] =
     "                           [--witness-key VKEY]... [--nagios]\n"
     "       dnsvigil log verify --proof FILE --key PUB [--checkpoint OLD] [--witness-key VKEY]\n"
     "       dnsvigil log prove --entry N | --consistency OLD NEW\n"
-    "  -D, --state-dir DIR      state directory (default /var/lib/dnsvigil; --dir is the\n"
+    "  -d, --state-dir DIR      state directory (default /var/lib/dnsvigil; --dir is the\n"
     "                           deprecated name)\n"
     "  -z, --zone ZONE          the zone of an appended entry; show: only its entries\n"
     "      --origin ORIGIN      the log's name when it is created (default dnsvigil/HOSTNAME)\n"
@@ -88,7 +88,7 @@ static int bad_at(const log_opts_t *o, const char *msg, const char *arg)
 static int parse(int argc, char **argv, log_opts_t *o)
 {
 	static const struct option longopts[] = {
-	    {"state-dir", required_argument, NULL, 'D'},
+	    {"state-dir", required_argument, NULL, 'd'},
 	    {"dir", required_argument, NULL, OPT_DIR},
 	    {"origin", required_argument, NULL, OPT_ORIGIN},
 	    {"format", required_argument, NULL, 'f'},
@@ -114,11 +114,11 @@ static int parse(int argc, char **argv, log_opts_t *o)
 	char err[256];
 	int c;
 	optind = 2;
-	while ((c = dv_cli_getopt(&o->cli, argc, argv, "D:z:f:n:h", longopts)) != -1) {
+	while ((c = dv_cli_getopt(&o->cli, argc, argv, "d:z:f:n:h", longopts)) != -1) {
 		switch (c) {
 		case DV_CLI_BAD:
 			return DV_EXIT_UNKNOWN;
-		case 'D':
+		case 'd':
 		case OPT_DIR:
 			o->dir = optarg;
 			break;

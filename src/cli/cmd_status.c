@@ -10,7 +10,7 @@
 static const char usage_text[] =
     "usage: dnsvigil status [--config FILE | --state-dir DIR] [--format text|json]\n"
     "  -C, --config FILE      the daemon's configuration (its state_directory; only its zones)\n"
-    "  -D, --state-dir DIR    the state directory (default /var/lib/dnsvigil)\n"
+    "  -d, --state-dir DIR    the state directory (default /var/lib/dnsvigil)\n"
     "  -f, --format text|json output format (default text)\n"
     "exit status: 0 every zone as expected and clean, 1 warnings or a probe failing,\n"
     "2 errors, a bogus zone, a zone not as expected or a resolver not validating,\n"
@@ -20,7 +20,7 @@ int dv_cmd_status(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'C'},
-	    {"state-dir", required_argument, NULL, 'D'},
+	    {"state-dir", required_argument, NULL, 'd'},
 	    {"format", required_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -30,14 +30,14 @@ int dv_cmd_status(int argc, char **argv)
 	dv_show_opts_t o = {0};
 	int c;
 	optind = 1;
-	while ((c = dv_cli_getopt(&cli, argc, argv, "C:D:f:h", longopts)) != -1) {
+	while ((c = dv_cli_getopt(&cli, argc, argv, "C:d:f:h", longopts)) != -1) {
 		switch (c) {
 		case DV_CLI_BAD:
 			return DV_EXIT_UNKNOWN;
 		case 'C':
 			o.config = optarg;
 			break;
-		case 'D':
+		case 'd':
 			o.state_dir = optarg;
 			break;
 		case 'f':

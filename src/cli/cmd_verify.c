@@ -21,7 +21,7 @@ static const char usage_text[] =
     "                           36h, 2w...; a bare number is days)\n"
     "  -c, --crit DURATION      an error for RRSIGs expiring within DURATION (default 1d)\n"
     "      --warn-expiry DUR    deprecated name of --warn\n"
-    "  -d, --ds FILE            DS or DNSKEY records of the parent / trust anchor\n"
+    "      --ds FILE            DS or DNSKEY records of the parent / trust anchor\n"
     "  -j, --threads N          parsing and verification threads (default: every core)\n"
     "  -f, --format text|json   report format (default text; doc/json.md)\n"
     "      --nagios             Monitoring Plugins output and exit status (0/1/2/3)\n"
@@ -55,7 +55,7 @@ static void on_progress(void *ctx, const char *phase, uint64_t done, uint64_t to
 	p->shown = true;
 }
 
-enum { OPT_NAGIOS = 256, OPT_WARN_EXPIRY, OPT_NO_INCLUDE, OPT_MAX_RECORDS };
+enum { OPT_NAGIOS = 256, OPT_WARN_EXPIRY, OPT_NO_INCLUDE, OPT_MAX_RECORDS, OPT_DS };
 
 static const dv_cli_common_map_t common[] = {
     {'n', DV_CLI_NOW, "now"},
@@ -71,7 +71,7 @@ int dv_cmd_verify(int argc, char **argv)
 {
 	static const struct option own[] = {
 	    {"origin", required_argument, NULL, 'o'},
-	    {"ds", required_argument, NULL, 'd'},
+	    {"ds", required_argument, NULL, OPT_DS},
 	    {"threads", required_argument, NULL, 'j'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"no-include", no_argument, NULL, OPT_NO_INCLUDE},
@@ -89,7 +89,7 @@ int dv_cmd_verify(int argc, char **argv)
 	bool quiet = false;
 	int c, r;
 	optind = 1;
-	while ((c = dv_cli_getopt(&cli, argc, argv, "o:n:w:c:d:j:f:qh", longopts)) != -1) {
+	while ((c = dv_cli_getopt(&cli, argc, argv, "o:n:w:c:j:f:qh", longopts)) != -1) {
 		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
 		if ((r = dv_cli_common(&cli, &co, common, c, optarg)) != 0) {
@@ -101,7 +101,7 @@ int dv_cmd_verify(int argc, char **argv)
 		case 'o':
 			vo.origin = optarg;
 			break;
-		case 'd':
+		case OPT_DS:
 			vo.ds_path = optarg;
 			break;
 		case 'j':

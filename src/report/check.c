@@ -117,9 +117,6 @@ static void domains_text(FILE *out, const dv_snapshot_t *snap, const dv_live_opt
 			days_left(left, sizeof(left), d->expiry, opts->now);
 			snprintf(tail, sizeof(tail), "%s %s (%s)",
 			         d->expiry < opts->now ? "expired" : "signed until", t, left);
-		} else if (d->existence == DV_LIVE_EXISTS && d->zone >= 0 &&
-		           d->status == DV_CHAIN_INSECURE) {
-			snprintf(tail, sizeof(tail), "unsigned");
 		}
 		if (tail[0] != '\0')
 			fprintf(out, "  %-34s %-13s %-18s %s\n", name, domain_word(d), where, tail);
@@ -366,12 +363,15 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 			const dv_live_domain_t *d = &res->domains[i];
 			bool gone = d->existence == DV_LIVE_NONEXISTENT ||
 			            d->existence == DV_LIVE_NONEXISTENT_UNPROVEN;
-			if (!gone && d->as_expected)
+			bool unknown = d->zone < 0 || d->existence == DV_LIVE_EXISTENCE_UNKNOWN;
+			if (!gone && !unknown && d->as_expected)
 				continue;
 			if (nd < 3) {
 				fputs(nd ? ", " : "", out);
 				put_plugin_text(out, d->domain);
-				if (gone)
+				if (unknown)
+					fputs(" not known to exist", out);
+				else if (gone)
 					fprintf(out, " does not exist%s",
 					        d->existence == DV_LIVE_NONEXISTENT
 					            ? " (proven)"

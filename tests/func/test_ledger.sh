@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 D=$DNSVIGIL
-WRITER=${LEDGER_WRITER:-$(dirname "$DNSVIGIL")/tests/func/ledger_writer}
+WRITER=${LEDGER_WRITER:-$(dirname "${DNSVIGIL_BIN:-$DNSVIGIL}")/tests/func/ledger_writer}
 L=$WORK/log
 ORIGIN=test.example/ledger
 NOW=@1764759600
@@ -33,7 +33,7 @@ t_cmd "show --zone" 0 "$D" log show -d "$L" --zone z1.example.
 t_eq "two entries of z1" "$(wc -l < "$WORK/last.out")" 2
 t_cmd "show --kind --since --format json" 0 "$D" log show -d "$L" --kind zone.serial \
 	--since @1764759603 --format json
-t_eq "json: entries 3 and 4" "$(python3 -c 'import json,sys; print([e["index"] for e in json.load(open(sys.argv[1]))])' "$WORK/last.out")" "[3, 4]"
+t_eq "json: entries 3 and 4" "$(python3 -c 'import json,sys; print([e["index"] for e in json.load(open(sys.argv[1]))["entries"]])' "$WORK/last.out")" "[3, 4]"
 t_cmd "verify without a witness: a warning" 1 "$D" log verify -d "$L"
 t_grep "the tail is unanchored" 'unanchored: 5 entries unanchored since entry 0 \(2025-12-03T11:00:00Z\)' "$WORK/last.out"
 t_cmd "verify --nagios" 1 "$D" log verify -d "$L" --nagios
@@ -91,7 +91,7 @@ start_witness() {
 	URL=http://127.0.0.1:$PORT
 }
 stop_witness() { kill "$WPID" 2> /dev/null; wait "$WPID" 2> /dev/null; }
-trap stop_witness EXIT
+trap 'stop_witness; dv_schema_report' EXIT
 start_witness
 t_eq "the witness listens" "$([ -n "$PORT" ] && echo yes)" yes
 
@@ -175,7 +175,7 @@ start_witness
 t_cmd "after a restart the fork is still refused" 2 "$D" log verify -d "$WORK/fork" --witness "$WV=$URL" --witness-key "$WV"
 t_cmd "and the genuine log still anchored" 0 "$D" log verify -d "$L" --witness "$WV=$URL" --witness-key "$WV"
 stop_witness
-trap - EXIT
+trap dv_schema_report EXIT
 
 # ---- case 16: SIGKILL in the middle of appends, hundreds of times
 K=$WORK/killed
@@ -218,7 +218,7 @@ if [ -x "$WRITER" ]; then
 	"$D" log show -d "$K" --format json > "$WORK/killed.json"
 	missing=$(python3 - "$WORK/acks" "$WORK/killed.json" <<'EOF'
 import json, sys
-entries = {e["index"]: e["entry"]["evidence"] for e in json.load(open(sys.argv[2]))}
+entries = {e["index"]: e["entry"]["evidence"] for e in json.load(open(sys.argv[2]))["entries"]}
 missing = 0
 for line in open(sys.argv[1]):
     _, first, count, token = line.split()
