@@ -203,7 +203,8 @@ void live_domains_judge(live_ctx_t *c)
 		if (d->status == want)
 			continue;
 		d->as_expected = false;
-		snprintf(d->reason, sizeof(d->reason), "expected %s, %s is %s%s%s",
+		/* Cut to fit: the zone's own reason is in its CHAIN_ finding too. */
+		snprintf(d->reason, sizeof(d->reason), "expected %s, %.100s is %s%s%.120s",
 		         dv_live_expect_name(expect), snap->zones[zi].name,
 		         dv_chain_status_name(d->status), zr->reason[0] ? ": " : "", zr->reason);
 		/* Bogus and indeterminate zones have their findings already; the

@@ -172,9 +172,10 @@ static int get_threshold(walk_t *w, const yaml_node_t *n, const char *what, int6
 		return w->rc;
 	int64_t v;
 	if (dv_duration_parse(s, 86400, &v) != DV_OK)
-		return fail_at(w, n, DV_EPARSE,
-		               "%s: '%s' is not a duration (e.g. 12h, 7d, 2w; a bare number is days)",
-		               what, s);
+		return fail_at(
+		    w, n, DV_EPARSE,
+		    "%s: '%s' is not a duration (e.g. 12h, 7d, 2w; a bare number is days)", what,
+		    s);
 	if (v > max)
 		return fail_at(w, n, DV_EPARSE, "%s: %s is above %llds", what, s, (long long)max);
 	*out = v;
