@@ -17,14 +17,16 @@
 static const char usage_text[] =
     "usage: dnsvigil log append --kind KIND [--zone ZONE] [--text TEXT] [--evidence JSON]\n"
     "       dnsvigil log show [--zone ZONE] [--kind KIND] [--since TIME]\n"
-    "       dnsvigil log verify [--key PUB] [--checkpoint FILE]... [--witness VKEY=URL]...\n"
+    "       dnsvigil log verify [--log-key PUB] [--checkpoint FILE]... [--witness VKEY=URL]...\n"
     "                           [--witness-key VKEY]... [--nagios]\n"
-    "       dnsvigil log verify --proof FILE --key PUB [--checkpoint OLD] [--witness-key VKEY]\n"
+    "       dnsvigil log verify --proof FILE --log-key PUB [--checkpoint OLD] [--witness-key "
+    "VKEY]\n"
     "       dnsvigil log prove --entry N | --consistency OLD NEW\n"
     "  -d, --state-dir DIR      state directory (default /var/lib/dnsvigil; --dir is the\n"
     "                           deprecated name)\n"
     "  -z, --zone ZONE          the zone of an appended entry; show: only its entries\n"
-    "      --origin ORIGIN      the log's name when it is created (default dnsvigil/HOSTNAME)\n"
+    "      --log-origin ORIGIN  the log's name when it is created (default dnsvigil/HOSTNAME;\n"
+    "                           --origin is the deprecated name)\n"
     "  -f, --format text|json   output format (default text; doc/ledger.md)\n"
     "  -n, --now TIME           the time of an append: YYYYMMDDHHmmSS (UTC),\n"
     "                           YYYY-MM-DDTHH:MM:SSZ or [@]UNIXSECONDS\n"
@@ -33,7 +35,8 @@ static const char usage_text[] =
     "                           (kept in the ledger, replacing the list there); verify\n"
     "                           asks each whether it saw this log\n"
     "      --witness-key VKEY   trust this witness's cosignatures (verify; a vkey or file)\n"
-    "      --key PUB            the log's public key (verify; default DIR/ledger.pub)\n"
+    "      --log-key PUB        the log's public key (verify; default DIR/ledger.pub; --key\n"
+    "                           is the deprecated name)\n"
     "      --checkpoint FILE    a checkpoint kept elsewhere: the log must contain it\n"
     "      --export FILE        append each new checkpoint to FILE (append)\n"
     "      --syslog             log each new checkpoint to syslog (append)\n"
@@ -90,11 +93,15 @@ static int parse(int argc, char **argv, log_opts_t *o)
 	static const struct option longopts[] = {
 	    {"state-dir", required_argument, NULL, 'd'},
 	    {"dir", required_argument, NULL, OPT_DIR},
+	    {"log-origin", required_argument, NULL, OPT_ORIGIN},
+	    /* Deprecated names: --origin is the zone origin in verify, --key a
+	     * key file in witness. */
 	    {"origin", required_argument, NULL, OPT_ORIGIN},
 	    {"format", required_argument, NULL, 'f'},
 	    {"now", required_argument, NULL, 'n'},
 	    {"witness", required_argument, NULL, OPT_WITNESS},
 	    {"witness-key", required_argument, NULL, OPT_WITNESS_KEY},
+	    {"log-key", required_argument, NULL, OPT_KEY},
 	    {"key", required_argument, NULL, OPT_KEY},
 	    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
 	    {"export", required_argument, NULL, OPT_EXPORT},
@@ -536,7 +543,7 @@ static int do_verify(log_opts_t *o)
 		     (old = read_file(o->checkpoint[0], TLOG_NOTE_MAX, &olen)) == NULL)) {
 			free(p);
 			free(res);
-			return bad(o->key == NULL ? "--proof needs --key" : "cannot read",
+			return bad(o->key == NULL ? "--proof needs --log-key" : "cannot read",
 			           o->proof);
 		}
 		r = ledger_proof_check(p, len, &key, o->wkey, o->nwkey, old, olen, res, err,

@@ -13,7 +13,7 @@ ORIGIN=test.example/ledger
 NOW=@1764759600
 
 # ---- append, show, verify, prove without a witness
-t_cmd "append creates the ledger" 0 "$D" log append -d "$L" --origin "$ORIGIN" \
+t_cmd "append creates the ledger" 0 "$D" log append -d "$L" --log-origin "$ORIGIN" \
 	--kind operator.note --zone example. --text "first note" --now "$NOW"
 t_grep "append says which entry" '^entry 0 appended' "$WORK/last.out"
 t_eq "the key file is private" "$(stat -c %a "$L/ledger.key")" 600
@@ -25,7 +25,8 @@ done
 t_cmd "append without --kind: could not judge" 3 "$D" log append -d "$L" --text x
 t_cmd "append with bad evidence" 3 "$D" log append -d "$L" --kind k --evidence '[1]'
 t_cmd "append with a real number" 3 "$D" log append -d "$L" --kind k --evidence '{"a":1.5}'
-t_cmd "append with another origin" 3 "$D" log append -d "$L" --kind k --origin other.example/x
+t_cmd "append with another origin" 3 "$D" log append -d "$L" --kind k --log-origin other.example/x
+t_cmd "... under the deprecated name --origin too" 3 "$D" log append -d "$L" --kind k --origin other.example/x
 t_cmd "show" 0 "$D" log show -d "$L"
 t_eq "show lists 5 entries" "$(wc -l < "$WORK/last.out")" 5
 t_grep "show: time kind zone evidence" '^0  2025-12-03T11:00:00Z  operator\.note  example\.  \{"text":"first note"\}$' "$WORK/last.out"
@@ -48,16 +49,16 @@ t_cmd "an unknown option" 3 "$D" log verify -d "$L" --bogus
 t_cmd "prove --entry" 0 "$D" log prove -d "$L" --entry 2
 cp "$WORK/last.out" "$WORK/proof2"
 t_grep "a C2SP tlog-proof" '^c2sp\.org/tlog-proof@v1$' "$WORK/proof2"
-t_cmd "a third party checks it with the public key only" 0 "$D" log verify --proof "$WORK/proof2" --key "$(cat "$L/ledger.pub")"
+t_cmd "a third party checks it with the public key only" 0 "$D" log verify --proof "$WORK/proof2" --log-key "$(cat "$L/ledger.pub")"
 sed 's/^index 2$/index 3/' "$WORK/proof2" > "$WORK/proof2bad"
-t_cmd "the proof for another index fails" 2 "$D" log verify --proof "$WORK/proof2bad" --key "$L/ledger.pub"
+t_cmd "the proof for another index fails" 2 "$D" log verify --proof "$WORK/proof2bad" --log-key "$L/ledger.pub"
 "$D" witness --new-key other.example/k --key "$WORK/otherw.key" > /dev/null
 t_cmd "prove --consistency" 0 "$D" log prove -d "$L" --consistency 2 5
 cp "$WORK/last.out" "$WORK/cons"
 sqlite3 "$L/ledger.db" "SELECT note FROM checkpoint WHERE size = 2" > "$WORK/cp2"
 sqlite3 "$L/ledger.db" "SELECT note FROM checkpoint WHERE size = 3" > "$WORK/cp3"
-t_cmd "consistency checked against the old checkpoint" 0 "$D" log verify --proof "$WORK/cons" --key "$L/ledger.pub" --checkpoint "$WORK/cp2"
-t_cmd "and against another one it fails" 2 "$D" log verify --proof "$WORK/cons" --key "$L/ledger.pub" --checkpoint "$WORK/cp3"
+t_cmd "consistency checked against the old checkpoint" 0 "$D" log verify --proof "$WORK/cons" --log-key "$L/ledger.pub" --checkpoint "$WORK/cp2"
+t_cmd "and against another one it fails (--key: the deprecated name)" 2 "$D" log verify --proof "$WORK/cons" --key "$L/ledger.pub" --checkpoint "$WORK/cp3"
 t_cmd "prove an entry past the last checkpoint" 3 "$D" log prove -d "$L" --entry 99
 
 # ---- case 15: the sqlite3 shell drops the triggers, then UPDATEs
