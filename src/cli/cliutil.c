@@ -281,6 +281,46 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 	return 0;
 }
 
+int dv_cli_next(const dv_cli_t *cli, dv_cli_common_t *co, const dv_cli_common_map_t *map, int argc,
+                char **argv, const char *shorts, const struct option *longs)
+{
+	for (;;) {
+		int c = dv_cli_getopt(cli, argc, argv, shorts, longs);
+		if (c == -1 || c == DV_CLI_BAD)
+			return c;
+		int r = dv_cli_common(cli, co, map, c, optarg);
+		if (r < 0)
+			return DV_CLI_BAD;
+		if (r == 0)
+			return c;
+	}
+}
+
+int dv_cli_subcommand(dv_cli_t *cli, int argc, char **argv, const char *const *subs, size_t n)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(cli->usage, stdout);
+		return DV_EXIT_OK;
+	}
+	char list[160] = "";
+	for (size_t i = 0; i < n; i++) {
+		if (argc >= 2 && strcmp(argv[1], subs[i]) == 0)
+			cli->sub = subs[i];
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s",
+		         i == 0      ? ""
+		         : i + 1 < n ? ", "
+		                     : " or ",
+		         subs[i]);
+	}
+	dv_cli_begin(cli, argc, argv);
+	if (argc < 2)
+		return dv_cli_usage(cli, "no subcommand given: %s", list);
+	if (cli->sub == NULL)
+		return dv_cli_usage(cli, "unknown subcommand '%s': %s", argv[1], list);
+	return -1;
+}
+
 int dv_cli_thresholds(const dv_cli_t *cli, const dv_cli_common_t *c)
 {
 	if (c->crit <= c->warn)

@@ -98,6 +98,17 @@ typedef struct {
 	const char *name; /*!< long name */
 } dv_cli_common_map_t;
 
+/*! The common options of the commands that probe and save (check, audit):
+ *  one list, so that they keep the same names and letters. */
+#define DV_CLI_PROBE_OPTIONS(opt_nagios, opt_from)                                                 \
+	{'n', DV_CLI_NOW, "now"}, {'f', DV_CLI_FORMAT, "format"},                                  \
+	    {opt_nagios, DV_CLI_NAGIOS, "nagios"}, {'s', DV_CLI_SAVE, "save"},                     \
+	    {opt_from, DV_CLI_FROM, "from"}, {'T', DV_CLI_TIMEOUT, "timeout"},                     \
+	    {'R', DV_CLI_RETRIES, "retries"},                                                      \
+	{                                                                                          \
+		'p', DV_CLI_PORT, "port"                                                           \
+	}
+
 typedef struct {
 	const char *now;    /*!< NULL: not given */
 	const char *format; /*!< "text" unless given */
@@ -122,6 +133,19 @@ void dv_cli_longopts(const struct option *own, const dv_cli_common_map_t *map, s
  */
 int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_map_t *map, int val,
                   const char *arg);
+/*!
+ * The next option of the command's own: the common ones of the map are
+ * parsed into *co on the way (dv_cli_common).  The option, -1 at the end,
+ * or DV_CLI_BAD after a message.
+ */
+int dv_cli_next(const dv_cli_t *cli, dv_cli_common_t *co, const dv_cli_common_map_t *map, int argc,
+                char **argv, const char *shorts, const struct option *longs);
+/*!
+ * A command with subcommands (rollover, log): argv[1] is one of `subs`
+ * (set in cli->sub), then dv_cli_begin.  Returns -1 to go on, or the exit
+ * status after --help (0) or a missing or unknown subcommand (3, said).
+ */
+int dv_cli_subcommand(dv_cli_t *cli, int argc, char **argv, const char *const *subs, size_t n);
 /*! --warn and --crit together: a warning comes before the critical
  *  threshold.  0, or -1 after a message naming both (and which was a
  *  default). */

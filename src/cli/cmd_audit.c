@@ -40,14 +40,7 @@ static const char usage_text[] =
 enum { OPT_NAGIOS = 256, OPT_FROM, OPT_CANARY, OPT_CONCURRENCY };
 
 static const dv_cli_common_map_t common[] = {
-    {'n', DV_CLI_NOW, "now"},
-    {'f', DV_CLI_FORMAT, "format"},
-    {OPT_NAGIOS, DV_CLI_NAGIOS, "nagios"},
-    {'s', DV_CLI_SAVE, "save"},
-    {OPT_FROM, DV_CLI_FROM, "from"},
-    {'T', DV_CLI_TIMEOUT, "timeout"},
-    {'R', DV_CLI_RETRIES, "retries"},
-    {'p', DV_CLI_PORT, "port"},
+    DV_CLI_PROBE_OPTIONS(OPT_NAGIOS, OPT_FROM),
     {0, 0, NULL},
 };
 
@@ -68,16 +61,11 @@ int dv_cmd_audit(int argc, char **argv)
 	dv_cli_common_t co = {.format = "text", .retries = -1};
 	bool verbose = false;
 	unsigned long v;
-	int c, r;
+	int c;
 	optind = 1;
-	while ((c = dv_cli_getopt(&cli, argc, argv, "p:T:R:n:f:s:vh", longopts)) != -1) {
+	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "p:T:R:n:f:s:vh", longopts)) != -1) {
 		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
-		if ((r = dv_cli_common(&cli, &co, common, c, optarg)) != 0) {
-			if (r < 0)
-				return DV_EXIT_UNKNOWN;
-			continue;
-		}
 		switch (c) {
 		case OPT_CANARY:
 			opts.canary = optarg;

@@ -209,16 +209,11 @@ int dv_cmd_canary(int argc, char **argv)
 	dv_cli_longopts(own, common, all, sizeof(all) / sizeof(all[0]));
 	dv_cli_common_t co = {0};
 	int64_t ttl = 30;
-	int c, r;
+	int c;
 	optind = 1;
-	while ((c = dv_cli_getopt(&cli, argc, argv, "z:n:a:h", all)) != -1) {
+	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "z:n:a:h", all)) != -1) {
 		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
-		if ((r = dv_cli_common(&cli, &co, common, c, optarg)) != 0) {
-			if (r < 0)
-				return DV_EXIT_UNKNOWN;
-			continue;
-		}
 		switch (c) {
 		case 'z':
 			opts.zone = optarg;

@@ -39,16 +39,9 @@ static const char usage_text[] =
 enum { OPT_NAGIOS = 256, OPT_FROM };
 
 static const dv_cli_common_map_t common[] = {
-    {'n', DV_CLI_NOW, "now"},
+    DV_CLI_PROBE_OPTIONS(OPT_NAGIOS, OPT_FROM),
     {'w', DV_CLI_WARN, "warn"},
     {'c', DV_CLI_CRIT, "crit"},
-    {'f', DV_CLI_FORMAT, "format"},
-    {OPT_NAGIOS, DV_CLI_NAGIOS, "nagios"},
-    {'s', DV_CLI_SAVE, "save"},
-    {OPT_FROM, DV_CLI_FROM, "from"},
-    {'T', DV_CLI_TIMEOUT, "timeout"},
-    {'R', DV_CLI_RETRIES, "retries"},
-    {'p', DV_CLI_PORT, "port"},
     {0, 0, NULL},
 };
 
@@ -72,16 +65,12 @@ int dv_cmd_check(int argc, char **argv)
 	                      .crit = 1 * 86400,
 	                      .timeout_ms = 1000,
 	                      .retries = 1};
-	int c, r;
+	int c;
 	optind = 1;
-	while ((c = dv_cli_getopt(&cli, argc, argv, "r:t:n:w:c:e:f:s:T:R:p:46h", longopts)) != -1) {
+	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "r:t:n:w:c:e:f:s:T:R:p:46h",
+	                        longopts)) != -1) {
 		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
-		if ((r = dv_cli_common(&cli, &co, common, c, optarg)) != 0) {
-			if (r < 0)
-				return DV_EXIT_UNKNOWN;
-			continue;
-		}
 		switch (c) {
 		case 'r':
 			o.probe.root_hints = optarg;

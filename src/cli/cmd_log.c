@@ -620,22 +620,13 @@ int dv_cmd_log(int argc, char **argv)
 	log_opts_t o = {.dir = "/var/lib/dnsvigil",
 	                .format = "text",
 	                .cli = {.cmd = "log", .usage = usage_text}};
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage_text, stdout);
-		return DV_EXIT_OK;
-	}
 	static const char *const subs[] = {"append", "show", "verify", "prove"};
-	for (size_t i = 0; argc >= 2 && i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(argv[1], subs[i]) == 0)
-			o.cli.sub = subs[i];
-	if (o.cli.sub != NULL && strcmp(o.cli.sub, "verify") == 0)
+	/* Only verify has a plugin line. */
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		o.cli.nagios_label = "DNSVIGIL LEDGER";
-	dv_cli_begin(&o.cli, argc, argv);
-	if (argc < 2)
-		return dv_cli_usage(&o.cli, "no subcommand given: append, show, verify or prove");
-	if (o.cli.sub == NULL)
-		return dv_cli_usage(
-		    &o.cli, "unknown subcommand '%s': append, show, verify or prove", argv[1]);
+	int sr = dv_cli_subcommand(&o.cli, argc, argv, subs, sizeof(subs) / sizeof(subs[0]));
+	if (sr >= 0)
+		return sr;
 	int status = parse(argc, argv, &o);
 	if (status < 0) {
 		if (strcmp(argv[1], "append") == 0)

@@ -351,25 +351,13 @@ static int run_recover(ropts_t *o, dv_roll_series_t *s)
 
 int dv_cmd_rollover(int argc, char **argv)
 {
-	ropts_t o = {.sub = argc >= 2 ? argv[1] : NULL,
-	             .format = "text",
-	             .stuck = 2 * 86400,
-	             .cli = {.cmd = "rollover", .usage = usage_text}};
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage_text, stdout);
-		return DV_EXIT_OK;
-	}
+	ropts_t o = {
+	    .format = "text", .stuck = 2 * 86400, .cli = {.cmd = "rollover", .usage = usage_text}};
 	static const char *const subs[] = {"plan", "check", "preflight", "recover"};
-	for (size_t i = 0; argc >= 2 && i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(argv[1], subs[i]) == 0)
-			o.cli.sub = o.sub = subs[i];
-	dv_cli_begin(&o.cli, argc, argv);
-	if (argc < 2)
-		return dv_cli_usage(&o.cli,
-		                    "no subcommand given: plan, check, preflight or recover");
-	if (o.cli.sub == NULL)
-		return dv_cli_usage(
-		    &o.cli, "unknown subcommand '%s': plan, check, preflight or recover", argv[1]);
+	int sr = dv_cli_subcommand(&o.cli, argc, argv, subs, sizeof(subs) / sizeof(subs[0]));
+	if (sr >= 0)
+		return sr;
+	o.sub = o.cli.sub;
 	for (int i = 0; i < DV_ROLL_P_COUNT; i++)
 		o.params.src[i] = DV_ROLL_SRC_DEFAULT;
 	bool plan = strcmp(o.sub, "plan") == 0;

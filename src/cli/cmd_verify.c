@@ -87,16 +87,11 @@ int dv_cmd_verify(int argc, char **argv)
 	dv_verify_file_opts_t vo = {0};
 	unsigned long threads = 0, max_records = 0;
 	bool quiet = false;
-	int c, r;
+	int c;
 	optind = 1;
-	while ((c = dv_cli_getopt(&cli, argc, argv, "o:n:w:c:j:f:qh", longopts)) != -1) {
+	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "o:n:w:c:j:f:qh", longopts)) != -1) {
 		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
-		if ((r = dv_cli_common(&cli, &co, common, c, optarg)) != 0) {
-			if (r < 0)
-				return DV_EXIT_UNKNOWN;
-			continue;
-		}
 		switch (c) {
 		case 'o':
 			vo.origin = optarg;

@@ -241,11 +241,7 @@ int dv_report_check_json(FILE *out, const dv_snapshot_t *snap, const dv_live_opt
 	dv_time_format(snap->time, t, sizeof(t));
 	dv_jw_value(w, "probe_time_text", json_string(t));
 	dv_jw_value(w, "probe_ms", json_integer(snap->probe_ms));
-	dv_jw_value(w, "now", json_integer(opts->now));
-	dv_time_format(opts->now, t, sizeof(t));
-	dv_jw_value(w, "now_text", json_string(t));
-	dv_jw_value(w, "warn_seconds", json_integer(opts->warn_secs));
-	dv_jw_value(w, "crit_seconds", json_integer(opts->crit_secs));
+	dv_report_judged_at(w, opts->now, opts->warn_secs, opts->crit_secs);
 	dv_jw_value(w, "expect", json_string(dv_live_expect_name(opts->expect)));
 	json_t *d = json_array();
 	for (size_t i = 0; d && i < snap->ndomains; i++)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dnssec/dnssec.h"
 #include "report/report.h"
 
 const char *dv_report_status_name(int exit_status)
@@ -16,13 +17,27 @@ const char *dv_report_status_name(int exit_status)
 
 void dv_report_envelope(dv_jw_t *w, const char *command, const char *subcommand, const char *status)
 {
+	/* The members dv_report_envelope_set makes, streamed. */
+	json_t *head = json_object();
+	dv_report_envelope_set(head, command, subcommand, status);
 	dv_jw_object(w, NULL);
-	dv_jw_value(w, "dnsvigil", json_string(DV_VERSION));
-	dv_jw_value(w, "format", json_integer(DV_REPORT_FORMAT));
-	dv_jw_value(w, "command", json_string(command));
-	if (subcommand != NULL)
-		dv_jw_value(w, "subcommand", json_string(subcommand));
-	dv_jw_value(w, "status", json_string(status));
+	const char *k;
+	json_t *v;
+	json_object_foreach(head, k, v)
+	{
+		dv_jw_value(w, k, json_incref(v));
+	}
+	json_decref(head);
+}
+
+void dv_report_judged_at(dv_jw_t *w, int64_t now, int64_t warn, int64_t crit)
+{
+	char t[32];
+	dv_jw_value(w, "now", json_integer(now));
+	dv_time_format(now, t, sizeof(t));
+	dv_jw_value(w, "now_text", json_string(t));
+	dv_jw_value(w, "warn_seconds", json_integer(warn));
+	dv_jw_value(w, "crit_seconds", json_integer(crit));
 }
 
 void dv_report_envelope_set(json_t *o, const char *command, const char *subcommand,

@@ -46,6 +46,9 @@ const char *dv_report_status_name(int exit_status);
  *  members, and writes "findings" (dv_report_findings_json). */
 void dv_report_envelope(dv_jw_t *w, const char *command, const char *subcommand,
                         const char *status);
+/*! "now", "now_text", "warn_seconds", "crit_seconds": the time a report
+ *  judged at and its expiry thresholds. */
+void dv_report_judged_at(dv_jw_t *w, int64_t now, int64_t warn, int64_t crit);
 /*! The same members on a jansson object (commands that build their report
  *  as one tree); the members are set first, in that order. */
 void dv_report_envelope_set(json_t *o, const char *command, const char *subcommand,

@@ -91,11 +91,7 @@ int dv_report_verify_json(FILE *out, const dv_zone_t *z, const dv_verify_opts_t 
 	dv_jw_value(w, "summary", s);
 	dv_jw_value(w, "zone", json_string(z->origin_str));
 	dv_jw_value(w, "file", dv_report_json_text(z->file));
-	dv_jw_value(w, "now", json_integer(o->now));
-	dv_time_format(o->now, buf, sizeof(buf));
-	dv_jw_value(w, "now_text", json_string(buf));
-	dv_jw_value(w, "warn_seconds", json_integer(o->warn_expiry));
-	dv_jw_value(w, "crit_seconds", json_integer(o->crit_expiry));
+	dv_report_judged_at(w, o->now, o->warn_expiry, o->crit_expiry);
 	dv_report_findings_json(w, l);
 	dv_jw_end_object(w);
 	return dv_jw_free(w);

@@ -115,3 +115,15 @@ t_limited() {
 	fi
 	RC=$?
 }
+
+# need_lab - source the running lab's lab.env, or say it is not up and end
+# the script (a functional test of the live commands needs tests/lab).
+need_lab() {
+	LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
+	if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
+		not_ok "lab is running" "no $LAB_DIR/lab.env: run tests/lab/start.sh first"
+		exit 0
+	fi
+	# shellcheck disable=SC1091
+	. "$LAB_DIR/lab.env"
+}
