@@ -70,18 +70,16 @@ canary_make() {
 
 # canary_serve - one NSD (127.53.11.1) serving every canary zone
 canary_serve() {
-	local zf extra=""
+	local zf
 	if [ $CANARY = 1 ]; then
 		nsd_conf canary "$LAB_CANARY_SERVER"
 		for zf in $CANARY_ZONES; do nsd_primary canary "${zf%%:*}" "${zf#*:}"; done
 		if nsd-checkconf "$LAB_DIR/nsd-canary/nsd.conf" > /dev/null 2>&1; then
 			nsd_start canary
-			extra="nsd-canary"
 			for zf in $CANARY_ZONES; do wait_soa nsd-canary "$LAB_CANARY_SERVER" "${zf%%:*}"; done
 		else
 			say "canary: NSD refuses the canary configuration; canary part skipped"
 			CANARY=0
 		fi
 	fi
-	echo "$extra" > "$LAB_DIR/.extra-procs"
 }

@@ -49,18 +49,18 @@ wait_rcode() {
 
 # lab_is_current - the lab in $LAB_DIR is up, made from the same files
 # (STAMP), serves the canary if this caller could make one, was signed less
-# than MAX_AGE ago, and every process it started still runs
-ALL_PROCS="knotd nsd-root nsd-tld nsd-sec nsd-provb nsd-odd named-auth faultd
- unbound named-res kresd pdns unbound-noval unbound-wrongta"
+# than MAX_AGE ago, and every process it started (launch recorded each in
+# $RUN/order; the stamp is written only after a complete start) still runs
 lab_is_current() {
 	local p
 	[ -f "$LAB_DIR/.stamp" ] && [ "$(cat "$LAB_DIR/.stamp")" = "$STAMP" ] &&
 		{ [ $CANARY_OK = 0 ] || grep -q '^LAB_CANARY=1$' "$LAB_DIR/lab.env" 2> /dev/null; } &&
 		[ -f "$LAB_DIR/lab.env" ] && [ -f "$LAB_DIR/.signed-at" ] &&
-		[ $((T0 - $(cat "$LAB_DIR/.signed-at"))) -lt "$MAX_AGE" ] || return 1
-	for p in $ALL_PROCS $(cat "$LAB_DIR/.extra-procs" 2> /dev/null); do
+		[ $((T0 - $(cat "$LAB_DIR/.signed-at"))) -lt "$MAX_AGE" ] &&
+		[ -s "$RUN/order" ] || return 1
+	while read -r p; do
 		pid_alive "$p" || return 1
-	done
+	done < "$RUN/order"
 	[ -n "$(soa_serial "$LAB_ROOT_SERVER" .)" ]
 }
 

@@ -34,7 +34,9 @@ bkey() {
 }
 ds_of() { dnssec-dsfromkey -2 "$1.key" | awk '{ $1 = $1; print }'; }
 
-# sign LABEL OUT START END KEYS... - dnssec-signzone a child (source on stdin)
+# sign LABEL OUT START END KEYS... - dnssec-signzone a child (source on stdin).
+# It ends a pipeline, so it runs in a subshell: its die reports and stops
+# what was started, and the caller's "|| exit 1" ends start.sh too.
 sign() {
 	local label=$1 out=$2 s=$3 e=$4
 	shift 4
@@ -60,29 +62,29 @@ presign_zones() {
 	SIGNOPTS=()
 	# healthy, pre-signed, 30-day signatures
 	for label in provider faulty; do
-		child_source "$label" | sign "$label" "$Z/$label.lab.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[$label]}" "${ZSK[$label]}"
+		child_source "$label" | sign "$label" "$Z/$label.lab.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[$label]}" "${ZSK[$label]}" || exit 1
 		adds "$(ds_of "${KSK[$label]}")"
 	done
 
 	# expired: every signature ended 5 days ago (beyond Unbound's 1-day skew)
 	EXPIRED_AT=$((NOW - 5 * DAY))
-	child_source expired | sign expired "$Z/expired.lab.zone" $((NOW - 20 * DAY)) $EXPIRED_AT "${KSK[expired]}" "${ZSK[expired]}"
+	child_source expired | sign expired "$Z/expired.lab.zone" $((NOW - 20 * DAY)) $EXPIRED_AT "${KSK[expired]}" "${ZSK[expired]}" || exit 1
 	adds "$(ds_of "${KSK[expired]}")"
 
 	# expiring: valid now, every signature ends in 2 days
 	EXPIRING_AT=$((NOW + 2 * DAY))
-	child_source expiring | sign expiring "$Z/expiring.lab.zone" $((NOW - 12 * DAY)) $EXPIRING_AT "${KSK[expiring]}" "${ZSK[expiring]}"
+	child_source expiring | sign expiring "$Z/expiring.lab.zone" $((NOW - 12 * DAY)) $EXPIRING_AT "${KSK[expiring]}" "${ZSK[expiring]}" || exit 1
 	adds "$(ds_of "${KSK[expiring]}")"
 
 	# ds-mismatch: zone fine, the DS at lab. digests a key that is not in the zone
 	dsm_other=$(bkey ds-mismatch-other ds-mismatch.lab. 13 KSK) || die "dnssec-keygen ds-mismatch-other"
-	child_source ds-mismatch | sign ds-mismatch "$Z/ds-mismatch.lab.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[ds-mismatch]}" "${ZSK[ds-mismatch]}"
+	child_source ds-mismatch | sign ds-mismatch "$Z/ds-mismatch.lab.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[ds-mismatch]}" "${ZSK[ds-mismatch]}" || exit 1
 	adds "$(ds_of "$dsm_other")"
 
 	# nsec3-broken: NSEC3 (no salt, 0 iterations); the NSEC3 matching the apex is
 	# removed, so the chain has a gap and apex NODATA / any NXDOMAIN lacks its proof
 	SIGNOPTS=(-3 - -H 0)
-	child_source nsec3-broken | sign nsec3-broken "$Z/nsec3-broken.full" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[nsec3-broken]}" "${ZSK[nsec3-broken]}"
+	child_source nsec3-broken | sign nsec3-broken "$Z/nsec3-broken.full" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[nsec3-broken]}" "${ZSK[nsec3-broken]}" || exit 1
 	SIGNOPTS=()
 	NSEC3_APEX=$(nsec3hash - 1 0 nsec3-broken.lab. | awk '{ print $1 }')
 	[ -n "$NSEC3_APEX" ] || die "nsec3hash"
@@ -96,7 +98,7 @@ presign_zones() {
 	ar_z8=$(bkey algroll-zsk8 algroll.lab. 8 ZSK) || die "dnssec-keygen algroll"
 	ar_k13=$(bkey algroll-ksk13 algroll.lab. 13 KSK) || die "dnssec-keygen algroll"
 	ar_z13=$(bkey algroll-zsk13 algroll.lab. 13 ZSK) || die "dnssec-keygen algroll"
-	child_source algroll | sign algroll "$Z/algroll.full" $((NOW - DAY)) $((NOW + 30 * DAY)) "$ar_k8" "$ar_z8" "$ar_k13" "$ar_z13"
+	child_source algroll | sign algroll "$Z/algroll.full" $((NOW - DAY)) $((NOW + 30 * DAY)) "$ar_k8" "$ar_z8" "$ar_k13" "$ar_z13" || exit 1
 	awk '!($4 == "RRSIG" && $6 == "8" && $5 != "DNSKEY")' "$Z/algroll.full" > "$Z/algroll.lab.zone"
 	adds "$(ds_of "$ar_k8")"
 
@@ -112,7 +114,7 @@ presign_zones() {
 			child_source cds-differ
 			dnssec-dsfromkey -2 "$k.key" | awk '{ $3 = "CDS"; print }'
 			awk '$0 !~ /^;/ && NF { $3 = "CDNSKEY"; print }' "$k.key"
-		} | sign cds-differ "$Z/cds-differ.v$v.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[cds-differ]}" "$cd_k2" "${ZSK[cds-differ]}"
+		} | sign cds-differ "$Z/cds-differ.v$v.zone" $((NOW - DAY)) $((NOW + 30 * DAY)) "${KSK[cds-differ]}" "$cd_k2" "${ZSK[cds-differ]}" || exit 1
 	done
 	cp "$Z/cds-differ.v1.zone" "$Z/cds-differ.lab.zone"
 	adds "$(ds_of "${KSK[cds-differ]}")"

@@ -68,7 +68,8 @@ lab_reset() {
 	# anchor stable across restarts).
 	rm -rf "$RUN" "$LOG" "$LAB_DIR/zones" "$LAB_DIR/knot/db" "$LAB_DIR/knot/zones" \
 		"$LAB_DIR"/nsd-* "$LAB_DIR"/named-* "$LAB_DIR"/unbound* "$LAB_DIR/kresd" \
-		"$LAB_DIR/pdns" "$LAB_DIR/canary" "$LAB_DIR/.extra-procs" "$LAB_DIR/.stamp"
+		"$LAB_DIR/pdns" "$LAB_DIR/canary" "$LAB_DIR/.stamp" \
+		"$LAB_DIR/.extra-procs" # (written by start.sh before the split)
 	mkdir -p "$RUN" "$LOG" "$LAB_DIR/keys" "$LAB_DIR/zones" "$LAB_DIR/knot/keys" \
 		"$LAB_DIR/knot/db" "$LAB_DIR/knot/zones" || die "cannot create state directories"
 }
