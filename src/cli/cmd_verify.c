@@ -58,10 +58,14 @@ static const dv_cli_common_map_t common[] = {
 int dv_cmd_verify(int argc, char **argv)
 {
 	static const struct option own[] = {
-	    {"origin", required_argument, NULL, 'o'},  {"ds", required_argument, NULL, 'd'},
-	    {"threads", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
-	    {"no-include", no_argument, NULL, 'I'},    {"max-records", required_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"origin", required_argument, NULL, 'o'},
+	    {"ds", required_argument, NULL, 'd'},
+	    {"threads", required_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"no-include", no_argument, NULL, 'I'},
+	    {"max-records", required_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct option longopts[16];
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));

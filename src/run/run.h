@@ -21,12 +21,12 @@
 /* ---- verify: a zone file ------------------------------------------------------ */
 
 typedef struct {
-	const char *origin;  /*!< NULL: the SOA owner */
-	const char *ds_path; /*!< DS/DNSKEY records of the parent or a trust anchor, or NULL */
-	unsigned threads;    /*!< parsing and verification threads (0: 1) */
+	const char *origin;      /*!< NULL: the SOA owner */
+	const char *ds_path;     /*!< DS/DNSKEY records of the parent or a trust anchor, or NULL */
+	unsigned threads;        /*!< parsing and verification threads (0: 1) */
 	dv_load_limits_t limits; /*!< ceilings of the zone file and the --ds file (0s: defaults) */
-	int64_t now;         /*!< the time every validity check uses */
-	int64_t warn_expiry; /*!< RRSIG_EXPIRES_SOON threshold, seconds */
+	int64_t now;             /*!< the time every validity check uses */
+	int64_t warn_expiry;     /*!< RRSIG_EXPIRES_SOON threshold, seconds */
 	/*! Called now and then with what is being done ("loading", "verifying")
 	 *  and how far; may be NULL. */
 	void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
