@@ -162,6 +162,14 @@ cp "$WORK/last.out" "$WORK/nx.txt"
 t_cmd "... judged again" 2 "$DNSVIGIL" check --from "$WORK/nx.snap"
 t_eq "... byte for byte" "$(cmp "$WORK/nx.txt" "$WORK/last.out" > /dev/null && echo same)" same
 
+# ---- verify -: a zone straight from a transfer (issue 9 §5) ----------------------
+t_cmd "kdig axfr healthy.lab. | dnsvigil verify -" 0 bash -c \
+	"set -o pipefail; kdig @$LAB_KNOT axfr healthy.lab. | \"$DNSVIGIL\" verify -q -f json -"
+t_eq "... the transferred zone verified, from standard input" "$("$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["zone"], d["file"], d["summary"]["signatures_valid"] > 0, d["summary"]["signatures_failed"])' "$WORK/last.out")" "healthy.lab. - True 0"
+
 # ---- text from a snapshot is escaped ---------------------------------------------
 "$PY" -c '
 import json, sys
