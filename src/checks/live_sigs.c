@@ -50,7 +50,6 @@ dv_sig_verdict_t live_judge(live_ctx_t *c, live_sigrun_t *run, size_t i, const u
                             const dv_keyset_t *ks, dv_rrsig_t *sig)
 {
 	const live_rrset_t *set = run->set;
-	c->res->sigs_checked++;
 	if (dv_rrsig_parse(set->sig[i], set->siglen[i], sig) != DV_OK)
 		return DV_SIG_MALFORMED;
 	dv_rrset_view_t view = {.owner = set->owner,
@@ -98,6 +97,29 @@ uint32_t live_sigrun_end(live_ctx_t *c, live_sigrun_t *run)
 	return run->unjudged;
 }
 
+/* The count of signatures judged, by what a validator would make of them
+ * (one the budget left unjudged is none of these: VALIDATION_BUDGET). */
+static void count(dv_live_result_t *res, dv_sig_verdict_t r)
+{
+	if (r == DV_SIG_BUDGET)
+		return;
+	res->sigs_checked++;
+	switch (r) {
+	case DV_SIG_VALID:
+		res->sigs_valid++;
+		break;
+	case DV_SIG_EXPIRED:
+		res->sigs_expired++;
+		break;
+	case DV_SIG_NOT_YET_VALID:
+		res->sigs_not_yet_valid++;
+		break;
+	default:
+		res->sigs_failed++;
+		break;
+	}
+}
+
 /*
  * Check every RRSIG of `set` (from `server`, data of zone `zi`) against
  * `keys`, emitting findings for the broken ones and the expiry thresholds.
@@ -134,6 +156,7 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 		dv_rrsig_t sig;
 		dv_sig_verdict_t r = live_judge(c, &run, i, zone, &ks, &sig);
 		any_verifies |= dv_sig_verifies(r);
+		count(c->res, r);
 		int64_t inc, exp;
 		dv_rrsig_window(&sig, c->opts->now, &inc, &exp);
 		if (sig.rdata != NULL)
@@ -153,6 +176,11 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 			ev.time = inc;
 		}
 		char ts2[32];
+		if ((r == DV_SIG_VALID || r == DV_SIG_EXPIRED) &&
+		    (!zr->have_signed_until || exp < zr->signed_until)) {
+			zr->have_signed_until = true;
+			zr->signed_until = exp;
+		}
 		switch (r) {
 		case DV_SIG_VALID: {
 			v.valid = true;
@@ -169,7 +197,11 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 			}
 			int64_t left = exp - c->opts->now;
 			dv_code_t code = DV_F_COUNT;
-			if (left < c->opts->crit_secs)
+			/* The thresholds are the operator's, for the zones asked
+			 * about; a zone above them is judged by validity alone. */
+			if (!zr->requested && left < c->opts->warn_secs)
+				code = DV_F_ANCESTOR_EXPIRES_SOON;
+			else if (left < c->opts->crit_secs)
 				code = DV_F_RRSIG_EXPIRES_CRITICAL;
 			else if (left < c->opts->warn_secs)
 				code = DV_F_RRSIG_EXPIRES_SOON;

@@ -19,20 +19,21 @@ int dv_check_run(const dv_check_run_opts_t *o, char *const *domains, size_t ndom
 	out->stage = DV_CHECK_RUN_SAVE;
 	/* Written beside the old file and renamed over it (core/file.h): a
 	 * failure keeps the old one, and the check goes on to its report. */
-	if (o->save != NULL &&
-	    dv_snapshot_save(out->snap, o->save, out->save_err, sizeof(out->save_err)) != DV_OK)
-		out->save_failed = true;
+	int saved = DV_OK;
+	if (o->save != NULL)
+		saved = dv_snapshot_save(out->snap, o->save, errbuf, errlen);
 	/* Time is an input: by default the probe's own time, so --from repeats
 	 * the verdict. */
 	out->opts = (dv_live_opts_t){.now = o->have_now ? o->now : out->snap->time,
 	                             .warn_secs = o->warn_secs,
 	                             .crit_secs = o->crit_secs,
+	                             .expect = o->expect,
 	                             .max_validations = o->max_validations};
 	out->stage = DV_CHECK_RUN_JUDGE;
 	if ((r = dv_live_check(out->snap, &out->opts, &out->res)) != DV_OK)
 		return r;
-	out->stage = DV_CHECK_RUN_DONE;
-	return DV_OK;
+	out->stage = saved != DV_OK ? DV_CHECK_RUN_SAVE : DV_CHECK_RUN_DONE;
+	return saved;
 }
 
 void dv_check_run_clear(dv_check_run_t *run)

@@ -50,10 +50,11 @@ codes() {
 	python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-for f in d.get("findings", []):
-    for s in (f.get("server") or "-").split(","):
-        print(f["code"], f.get("zone", "-"), s)
-' "$1" | sort -u
+for f in d["findings"]:
+    for s in f.get("server") or ["-"]:
+        print(f["code"], f.get("zone") or "-", s)
+' "$1" > "$WORK/codes.out" || echo "UNREADABLE-REPORT $1"
+	sort -u "$WORK/codes.out"
 }
 # detail FILE CODE - the details of every finding of CODE
 detail() {
@@ -78,10 +79,12 @@ has() { # has DESC FILE PATTERN - a "CODE ZONE SERVER" line matches
 	c=$(codes "$2")
 	if grep -Eq -- "$3" <<< "$c"; then ok "$1"; else not_ok "$1" "$(head -20 <<< "$c")"; fi
 }
-hasnt() {
+hasnt() { # hasnt DESC FILE PATTERN - no line matches (and the report was read)
 	local c
 	c=$(codes "$2")
-	if grep -Eq -- "$3" <<< "$c"; then not_ok "$1" "$(grep -E -- "$3" <<< "$c" | head)"; else ok "$1"; fi
+	if grep -q '^UNREADABLE-REPORT' <<< "$c"; then
+		not_ok "$1" "the report $2 could not be read"
+	elif grep -Eq -- "$3" <<< "$c"; then not_ok "$1" "$(grep -E -- "$3" <<< "$c" | head)"; else ok "$1"; fi
 }
 
 NEW='CHECK_INCOMPLETE|PROBE_LIMIT|SERVER_BAD_REPLY|VALIDATION_BUDGET|KEYTAG_COLLISION|DNSKEY_RSA_EXPONENT|NSEC3_ITERATIONS_INSECURE'

@@ -60,7 +60,7 @@ with open(sys.argv[1], "w") as f:
 t_limited 150 30 "$DNSVIGIL" check --from "$WORK/arrays.json"
 t_grep "arrays (18 MB of []): refused by counting its values" \
 	"arrays.json: more than 3000000 JSON values: more than a probe of 50000 queries writes" "$WORK/last.err"
-t_eq "... exit 2" "$RC" 2
+t_eq "... exit 3 (could not judge)" "$RC" 3
 rm -f "$WORK/arrays.json"
 python3 -c 'print("[" * 100 + "]" * 100)' > "$WORK/deep.json"
 t_limited 100 20 "$DNSVIGIL" check --from "$WORK/deep.json"
@@ -74,7 +74,8 @@ t_nogrep "... never \"line -1\"" "line -1" "$WORK/last.err"
 edit "$WORK/esc.json" 'd["domains"][0] = "x\u001b]0;owned\u0007.\u001b[31mevil."; d["servers"][0]["name"] = "a\u001b[2J.test."'
 t_limited 200 30 "$DNSVIGIL" check --from "$WORK/esc.json"
 t_nogrep "control characters in names reach no terminal (text)" "$ESC" "$WORK/last.out"
-t_eq "... they are shown escaped (\DDD)" "$(grep -cF 'x\027\]0\;owned\007.\027\[31mevil.' "$WORK/last.out")" 1
+t_eq "... they are shown escaped (\DDD)" \
+	"$([ "$(grep -cF 'x\027\]0\;owned\007.\027\[31mevil.' "$WORK/last.out")" -ge 1 ] && echo yes)" yes
 t_limited 200 30 "$DNSVIGIL" check --from "$WORK/esc.json" --nagios
 t_eq "--nagios: one line" "$(wc -l < "$WORK/last.out")" 1
 t_nogrep "... without control characters" "$ESC" "$WORK/last.out"
@@ -113,7 +114,7 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2> /dev/null; then
 		echo $? > "$4/save.rc"
 		cp "$1/snap.json" "$4/snap.after"
 		ls -a "$1" > "$4/save.ls"' _ "$WORK/disk" "$DNSVIGIL" "$SNAP" "$WORK"
-	t_eq "--save on a full disk: exit 2, not 0" "$(cat "$WORK/save.rc")" 2
+	t_eq "--save on a full disk: exit 3, not 0" "$(cat "$WORK/save.rc")" 3
 	t_grep "... the report is printed all the same" "^chain of trust" "$WORK/save.out"
 	t_grep "... the failure is said" "snapshot not saved: .*snap.json: No space left on device \(the previous file, if any, is kept\)" "$WORK/save.err"
 	t_eq "... the previous file is whole" "$(cat "$WORK/snap.after")" '{"old": true}'

@@ -80,6 +80,6 @@ for fmt in text json; do
 		"$DNSVIGIL" verify -q --now "$NOW" --format "$fmt" "$FX/bind-a13-nsec.zone" > /dev/full 2> "$WORK/full.err"
 		rc=$?
 		t_eq "verify --format $fmt > /dev/full: exit 3, not 0" "$rc" 3
-		t_grep "... and says why" "cannot write the report to standard output: No space left on device" "$WORK/full.err"
+		t_grep "... and says so" "cannot write the report" "$WORK/full.err"
 	fi
 done

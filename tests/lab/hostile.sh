@@ -213,7 +213,7 @@ start() {
 	local up=1 p
 	for p in $PROCS; do alive "$p" || up=0; done
 	local stamp
-	stamp=$(cat "$HERE/hostile.sh" "$HERE/hostile_zones.py" "$HERE/hostiled.py" "$HERE/addresses.sh" | sha256sum | cut -c1-16)
+	stamp=$(cat "$HERE/hostile.sh" "$HERE/hostile_zones.py" "$HERE/hostiled.py" "$HERE/faultd.py" "$HERE/addresses.sh" | sha256sum | cut -c1-16)
 	if [ $up = 1 ] && [ -f "$H/hostile.env" ] && [ "$(cat "$H/.stamp" 2> /dev/null)" = "$stamp" ] &&
 		answers "$LAB_HOSTILE_NSD" .; then
 		return 0

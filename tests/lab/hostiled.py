@@ -15,11 +15,16 @@ Each option may be given several times.  Every loop is bounded in time:
 sockets carry timeouts and a TCP connection lives at most HOLD seconds.
 """
 import argparse
+import os
 import socket
 import struct
 import sys
 import threading
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultd import listen, recv_exact  # noqa: E402  (the lab's other small server)
 
 HOLD = 20.0    # seconds a silent TCP connection is held open
 TIMEOUT = 3.0  # backend timeout
@@ -64,16 +69,6 @@ def garbage_for(msg):
     hdr = msg[:2] + struct.pack("!HHHHH", 0x8000 | (flags & 0x0110) | 0x0400, 1, 1, 0, 0)
     rr = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 300, 200) + b"\x7f\x00"
     return hdr + msg[12:end] + rr
-
-
-def recv_exact(sock, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
 
 
 def ask_backend(msg, backend, tcp):
@@ -160,15 +155,7 @@ def tcp_one(conn, mode):
 
 
 def serve(addr, mode):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    u.bind((addr, 53))
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    t.bind((addr, 53))
-    t.listen(64)
-    threading.Thread(target=udp_loop, args=(u, mode), daemon=True).start()
-    threading.Thread(target=tcp_loop, args=(t, mode), daemon=True).start()
+    listen(addr, udp_loop, tcp_loop, mode)
     log("%s: %s" % (addr, mode[0]))
 
 
