@@ -332,6 +332,12 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 			return -1;
 		c->port = (uint16_t)v;
 		return 1;
+	case DV_CLI_CONFIG:
+		c->config = arg;
+		return 1;
+	case DV_CLI_STATE:
+		c->state_dir = arg;
+		return 1;
 	case DV_CLI_DEADLINE:
 		/* At least 1 s: a probe must have time to ask one question. */
 		return dv_cli_millis(cli, opt, arg, 1000, 3600000, &c->deadline_ms) == 0 ? 1 : -1;

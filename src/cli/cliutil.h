@@ -99,6 +99,8 @@ typedef enum {
 	DV_CLI_TIMEOUT, /*!< --timeout DURATION (bare number: ms; 10 ms..60 s), per attempt */
 	DV_CLI_RETRIES, /*!< --retries N (0..10), extra UDP attempts */
 	DV_CLI_PORT,    /*!< --port N (1..65535) */
+	DV_CLI_CONFIG,  /*!< --config FILE: the daemon's configuration */
+	DV_CLI_STATE,   /*!< --state-dir DIR: the daemon's state directory */
 	/* Budgets against hostile servers (doc/limits.md), check and audit: */
 	DV_CLI_DEADLINE,     /*!< --deadline DURATION, the whole probe */
 	DV_CLI_SERVER_TIME,  /*!< --server-time DURATION, waiting on one server, summed */
@@ -132,6 +134,14 @@ typedef struct {
 		opt_server_bytes, DV_CLI_SERVER_BYTES, "server-bytes"                              \
 	}
 
+/*! The options of the commands that read the daemon's store (status,
+ *  history): -C, -d and -f mean the same in each. */
+#define DV_CLI_STORE_OPTIONS                                                                       \
+	{'C', DV_CLI_CONFIG, "config"}, {'d', DV_CLI_STATE, "state-dir"},                          \
+	{                                                                                          \
+		'f', DV_CLI_FORMAT, "format"                                                       \
+	}
+
 typedef struct {
 	const char *now;    /*!< NULL: not given */
 	const char *format; /*!< "text" unless given */
@@ -144,6 +154,7 @@ typedef struct {
 	uint16_t port;
 	unsigned deadline_ms, server_ms; /*!< 0: the command's default */
 	uint64_t server_bytes;           /*!< 0: the command's default */
+	const char *config, *state_dir;  /*!< NULL: not given */
 } dv_cli_common_t;
 
 /*! getopt_long's table: the command's own options (ended by a NULL name),
