@@ -94,7 +94,7 @@ print(" ".join("%s:%d" % (k, c[k]) for k in sorted(keep)) + ("  verified:%s" % v
 }
 REF_LABEL="" REF_SECS=0 REF_MIB=0
 # ratio_of A B - A/B to one decimal (B below 0.01 counts as 0.01)
-ratio_of() { echo "scale=1; $1 / (($2 < 0.01) * 0.01 + ($2 >= 0.01) * $2)" | bc -l; }
+ratio_of() { printf '%.1f' "$(echo "$1 / (($2 < 0.01) * 0.01 + ($2 >= 0.01) * $2)" | bc -l)"; }
 
 header() {
 	printf '\n%-24s %-22s %8s %8s %4s %15s  %s\n' input tool seconds "peak MiB" exit \
