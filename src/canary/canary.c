@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <libknot/libknot.h>
 
 #include "canary/sign.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 
@@ -43,6 +45,7 @@ typedef struct {
 typedef struct {
 	const dv_canary_opts_t *opts;
 	char keys_dir[4096];
+	int out_fd, keys_fd;             /* the directories, checked once (dv_dir_open_safe) */
 	uint8_t zone[KNOT_DNAME_MAXLEN]; /* canary parent apex */
 	uint8_t ns[KNOT_DNAME_MAXLEN];   /* ns1.<zone> */
 	char zone_str[KNOT_DNAME_TXT_MAXLEN + 1];
@@ -444,27 +447,39 @@ static int sign_zone(zb_t *z, const dv_signkey_t *key, const signpol_t *pol)
 	return ret;
 }
 
-/* Create DIR/name for writing; path gets the full name for messages. */
-static int open_out(ctx_t *c, const char *name, char *path, size_t pathlen, FILE **out)
+/* Start writing DIR/name: a fresh name in the directory, renamed over the
+ * final one by close_out (core/file.h): a symbolic link planted at the
+ * name is replaced, never followed, and a failed run keeps the old file. */
+static int open_out(ctx_t *c, const char *name, dv_afile_t *af)
 {
-	int n = snprintf(path, pathlen, "%s/%s", c->opts->out_dir, name);
-	if (n < 0 || (size_t)n >= pathlen)
-		return DV_EINVAL;
-	*out = fopen(path, "w");
-	if (*out == NULL) {
-		seterr(c, "%s: %s", path, strerror(errno));
+	char err[600];
+	int r = dv_afile_openat(af, c->out_fd, c->opts->out_dir, name, 0644, err, sizeof(err));
+	if (r != DV_OK)
+		seterr(c, "%s", err);
+	return r;
+}
+
+static int close_out(ctx_t *c, dv_afile_t *af, int ret)
+{
+	char err[600];
+	if (ret != 0) {
+		dv_afile_abort(af);
+		return ret;
+	}
+	if (dv_afile_commit(af, err, sizeof(err)) != DV_OK) {
+		seterr(c, "%s", err);
 		return DV_EIO;
 	}
-	return DV_OK;
+	return 0;
 }
 
 static int write_zone(ctx_t *c, const zb_t *z, const char *file)
 {
-	char path[4096];
-	FILE *f = NULL;
-	int n = open_out(c, file, path, sizeof(path), &f);
+	dv_afile_t af;
+	int n = open_out(c, file, &af);
 	if (n != DV_OK)
 		return n;
+	FILE *f = af.f;
 	knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
 	style.wrap = false;
 	style.human_timestamp = true;
@@ -499,11 +514,7 @@ static int write_zone(ctx_t *c, const zb_t *z, const char *file)
 		}
 	}
 	free(buf);
-	if (fclose(f) != 0 && ret == 0) {
-		seterr(c, "%s: %s", path, strerror(errno));
-		ret = DV_EIO;
-	}
-	return ret;
+	return close_out(c, &af, ret);
 }
 
 /* RFC 4034 §5.1: tag, algorithm, digest type, digest. */
@@ -531,7 +542,7 @@ static int key_for(ctx_t *c, const char *zone_str, int slot, uint8_t alg, uint16
 {
 	char file[KNOT_DNAME_TXT_MAXLEN + 32];
 	snprintf(file, sizeof(file), "%sk%d.pem", zone_str, slot);
-	int ret = dv_signkey_load_or_new(c->keys_dir, file, alg, 2048, flags, k);
+	int ret = dv_signkey_load_or_new_at(c->keys_fd, c->keys_dir, file, alg, 2048, flags, k);
 	if (ret != 0)
 		seterr(c, "key %s/%s: %s", c->keys_dir, file, dv_strerror(ret));
 	return ret;
@@ -685,26 +696,14 @@ fail:
 	return ret;
 }
 
-static int mkdir_p1(const char *dir)
-{
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return DV_EIO;
-	return 0;
-}
-
 static int write_text(ctx_t *c, const char *name, const char *text)
 {
-	char path[4096];
-	FILE *f = NULL;
-	int n = open_out(c, name, path, sizeof(path), &f);
+	dv_afile_t af;
+	int n = open_out(c, name, &af);
 	if (n != DV_OK)
 		return n;
-	fputs(text, f);
-	if (fclose(f) != 0) {
-		seterr(c, "%s: %s", path, strerror(errno));
-		return DV_EIO;
-	}
-	return 0;
+	fputs(text, af.f);
+	return close_out(c, &af, 0);
 }
 
 /* A growable text buffer for the small index files. */
@@ -766,7 +765,7 @@ static const char *type_str(uint16_t t, char *buf, size_t len)
 
 int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 {
-	ctx_t c = {.opts = opts, .err = errbuf, .errlen = errlen};
+	ctx_t c = {.opts = opts, .err = errbuf, .errlen = errlen, .out_fd = -1, .keys_fd = -1};
 	zb_t p = {0};
 	dv_signkey_t pk = {0};
 	sbuf_t zl = {0}, tsv = {0}, dsset = {0}, deleg = {0};
@@ -785,9 +784,18 @@ int dv_canary_write(const dv_canary_opts_t *opts, char *errbuf, size_t errlen)
 	                       : snprintf(c.keys_dir, sizeof(c.keys_dir), "%s/keys", opts->out_dir);
 	if (n < 0 || (size_t)n >= sizeof(c.keys_dir))
 		return DV_EINVAL;
-	if (mkdir_p1(opts->out_dir) != 0 || mkdir_p1(c.keys_dir) != 0) {
-		seterr(&c, "cannot create %s or %s: %s", opts->out_dir, c.keys_dir,
-		       strerror(errno));
+	/* Directories another user could write to, or that are another user's,
+	 * would let them swap what is written there (issue 10 §14): refused.
+	 * The keys directory, holding private keys, not even group-writable. */
+	char derr[1200];
+	c.out_fd = dv_dir_open_safe(opts->out_dir, DV_DIR_CREATE, 0755, derr, sizeof(derr));
+	if (c.out_fd >= 0)
+		c.keys_fd = dv_dir_open_safe(c.keys_dir, DV_DIR_CREATE | DV_DIR_NO_GROUP_W, 0700,
+		                             derr, sizeof(derr));
+	if (c.out_fd < 0 || c.keys_fd < 0) {
+		seterr(&c, "%s", derr);
+		if (c.out_fd >= 0)
+			close(c.out_fd);
 		return DV_EIO;
 	}
 
@@ -892,5 +900,7 @@ fail:
 	free(tsv.s);
 	free(dsset.s);
 	free(deleg.s);
+	close(c.out_fd);
+	close(c.keys_fd);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include <openssl/rsa.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "dnssec/dnssec.h"
 
 #define P256_COORD 32 /*!< RFC 6605 §4: r and s, and x and y, 32 octets each */
@@ -93,44 +94,32 @@ static EVP_PKEY *key_generate(uint8_t alg, unsigned bits)
 	return EVP_EC_gen("P-256");
 }
 
-static int key_save(const char *path, EVP_PKEY *pkey)
+/* A new key file: a fresh name in the directory (O_EXCL|O_NOFOLLOW), mode
+ * 0600 from the start, fsync'ed and renamed (core/file.h): nothing is
+ * written through a planted link, and no run sees half a key. */
+static int key_save(int dirfd, const char *shown, const char *file, EVP_PKEY *pkey)
 {
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return DV_EINVAL;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0)
+	char err[512];
+	dv_afile_t af;
+	if (dv_afile_openat(&af, dirfd, shown, file, 0600, err, sizeof(err)) != DV_OK)
 		return DV_EIO;
-	FILE *f = fdopen(fd, "w");
-	if (f == NULL) {
-		close(fd);
-		unlink(tmp);
+	if (PEM_write_PrivateKey(af.f, pkey, NULL, NULL, 0, NULL, NULL) != 1) {
+		dv_afile_abort(&af);
 		return DV_EIO;
 	}
-	int ok = PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) == 1;
-	if (fclose(f) != 0)
-		ok = 0;
-	/* rename: a concurrent or interrupted run never sees half a key. */
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return DV_EIO;
-	}
-	return 0;
+	return dv_afile_commit(&af, err, sizeof(err));
 }
 
-int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsigned bits,
-                           uint16_t flags, dv_signkey_t *out)
+int dv_signkey_load_or_new_at(int dirfd, const char *shown, const char *file, uint8_t alg,
+                              unsigned bits, uint16_t flags, dv_signkey_t *out)
 {
-	char path[4096];
 	memset(out, 0, sizeof(*out));
 	if (alg != DV_ALG_RSASHA256 && alg != DV_ALG_ECDSAP256SHA256)
 		return DV_ENOTSUP;
-	int n = snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (file[0] == '\0' || strchr(file, '/') != NULL)
 		return DV_EINVAL;
-
-	FILE *f = fopen(path, "r");
+	/* Never through a symbolic link, never another user's file. */
+	FILE *f = dv_file_open_owned(dirfd, file);
 	if (f != NULL) {
 		out->pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 		fclose(f);
@@ -142,23 +131,34 @@ int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsig
 			return DV_EINVAL;
 		}
 	} else if (errno == ENOENT) {
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-			return DV_EIO;
 		out->pkey = key_generate(alg, bits);
 		if (out->pkey == NULL)
 			return DV_ECRYPTO;
-		int ret = key_save(path, out->pkey);
+		int ret = key_save(dirfd, shown, file, out->pkey);
 		if (ret != 0) {
 			dv_signkey_clear(out);
 			return ret;
 		}
 	} else {
-		return DV_EIO;
+		return DV_EIO; /* ELOOP: a link; EPERM: another owner; EINVAL: not a file */
 	}
 	out->alg = alg;
 	int ret = dv_signkey_set_flags(out, flags);
 	if (ret != 0)
 		dv_signkey_clear(out);
+	return ret;
+}
+
+int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsigned bits,
+                           uint16_t flags, dv_signkey_t *out)
+{
+	char err[512];
+	memset(out, 0, sizeof(*out));
+	int fd = dv_dir_open_safe(dir, DV_DIR_CREATE | DV_DIR_NO_GROUP_W, 0700, err, sizeof(err));
+	if (fd < 0)
+		return DV_EIO;
+	int ret = dv_signkey_load_or_new_at(fd, dir, file, alg, bits, flags, out);
+	close(fd);
 	return ret;
 }
 

@@ -27,11 +27,19 @@ typedef struct {
  * Load the private key `dir`/`file` (PEM), or generate one of algorithm `alg`
  * (RSA of `bits` bits for alg 8, P-256 for alg 13) and save it there (mode
  * 0600), so that re-runs keep the same keys and hence the same DS records.
- * DV_EINVAL when the stored key is not of algorithm `alg`.  Clear with
- * dv_signkey_clear.
+ * The directory must be safe for private keys (core/file.h
+ * dv_dir_open_safe: created 0700 when missing, owned by the user, writable
+ * by nobody else); a key is never read through a symbolic link nor from a
+ * file of another owner, and is written under a fresh name and renamed.
+ * DV_EINVAL when the stored key is not of algorithm `alg`; DV_EIO for an
+ * unsafe directory or key file.  Clear with dv_signkey_clear.
  */
 int dv_signkey_load_or_new(const char *dir, const char *file, uint8_t alg, unsigned bits,
                            uint16_t flags, dv_signkey_t *out);
+/*! The same in the directory open as `dirfd` (checked by the caller;
+ *  `shown` names it in messages). */
+int dv_signkey_load_or_new_at(int dirfd, const char *shown, const char *file, uint8_t alg,
+                              unsigned bits, uint16_t flags, dv_signkey_t *out);
 
 /*! Publish the key with other DNSKEY flags (recomputes rdata and tag). */
 int dv_signkey_set_flags(dv_signkey_t *key, uint16_t flags);

@@ -470,7 +470,7 @@ static bool canary_found(const char *canary, int64_t now, dv_resolver_result_t *
 
 void dv_audit_judge_resolver(const char *canary, int64_t now, dv_resolver_result_t *rr)
 {
-	size_t reached = 0, nbogus = 0, accepted = 0, stub_accepted = 0;
+	size_t reached = 0, abandoned = 0, nbogus = 0, accepted = 0, stub_accepted = 0;
 	bool any_ad = false;
 	rr->nsec3_limit = -1;
 	rr->sends_ede = false;
@@ -483,6 +483,8 @@ void dv_audit_judge_resolver(const char *canary, int64_t now, dv_resolver_result
 		r->stub_outcome = classify_stub(mode, &r->stub);
 		reached += (r->first.status == DV_OK) + (r->cd.status == DV_OK) +
 		           (r->stub.status == DV_OK);
+		abandoned += (r->first.status == DV_EABANDONED) + (r->cd.status == DV_EABANDONED) +
+		             (r->stub.status == DV_EABANDONED);
 		if (r->first.ede_count > 0)
 			rr->sends_ede = true;
 		if (answered(&r->first) && r->first.ad)
@@ -501,6 +503,14 @@ void dv_audit_judge_resolver(const char *canary, int64_t now, dv_resolver_result
 	probe_mode_t valid;
 	bool have_valid = probe_mode(canary, DV_FAULT_NONE, rr, &valid);
 	rr->verdict = DV_VERDICT_INDETERMINATE;
+	if (reached == 0 && abandoned > 0) {
+		/* Not its silence: the audit gave up first (issue 10 §9). */
+		add_finding(rr, canary, DV_F_RESOLVER_INDETERMINATE, NULL,
+		            "%zu questions abandoned before an answer: the audit's deadline or "
+		            "this resolver's budget ran out",
+		            abandoned);
+		return;
+	}
 	if (reached == 0) {
 		rr->verdict = DV_VERDICT_UNREACHABLE;
 		add_finding(rr, canary, DV_F_RESOLVER_UNREACHABLE, NULL,
@@ -598,7 +608,8 @@ static void answer_from_query(const dv_resolver_query_t *q, int64_t now, dv_answ
 	static const int status[] = {[DV_SNAP_OK] = DV_OK,
 	                             [DV_SNAP_TIMEOUT] = DV_ETIMEOUT,
 	                             [DV_SNAP_NETERR] = DV_ENET,
-	                             [DV_SNAP_BADREPLY] = DV_EPARSE};
+	                             [DV_SNAP_BADREPLY] = DV_EPARSE,
+	                             [DV_SNAP_ABANDONED] = DV_EABANDONED};
 	if (q->status == DV_SNAP_OK) {
 		dv_audit_parse_answer(q->wire, q->len, q->qname, q->qtype, now, a);
 	} else {

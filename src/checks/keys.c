@@ -87,6 +87,11 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 			break;
 		if (k->parse_ret == DV_ECRYPTO) {
 			ret = dv_findings_add(out, DV_F_DNSKEY_MALFORMED, &ev, NULL);
+		} else if (k->parse_ret == DV_ELIMIT) {
+			ret = dv_findings_add(
+			    out, DV_F_DNSKEY_RSA_EXPONENT, &ev,
+			    "public exponent of %u bits; validators refuse more than %u (BIND)",
+			    dv_rsa_exponent_bits(dk->rdata, dk->rdlen), DV_RSA_MAX_EXPONENT_BITS);
 		} else if (k->parse_ret == DV_OK) {
 			/* RSA below 2048 bits: RFC 8624 §3.1 and current key-size guidance.
 			 * The size comes from the keyset, which parsed every key once. */
@@ -98,6 +103,21 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 				                      "RSA modulus of %u bits", k->bits);
 		}
 	}
+	/* KeyTrap: keys sharing one tag and algorithm beyond what is tried. */
+	uint16_t ctag = 0;
+	uint8_t calg = 0;
+	size_t coll = dv_keyset_max_collision(ks, &ctag, &calg);
+	if (ret == DV_OK && coll > DV_SIG_KEYS_PER_TAG)
+		ret =
+		    dv_findings_add(out, DV_F_KEYTAG_COLLISION,
+		                    &(dv_evidence_t){.owner = z->origin,
+		                                     .type = KNOT_RRTYPE_DNSKEY,
+		                                     .has_keytag = true,
+		                                     .keytag = ctag,
+		                                     .algorithm = calg},
+		                    "%zu keys share key tag %u and algorithm %u; %u are tried per "
+		                    "signature (PowerDNS Recursor tries 2)",
+		                    coll, ctag, calg, DV_SIG_KEYS_PER_TAG);
 	if (ret == DV_OK && !sep && ks->n > 0)
 		ret = dv_findings_add(
 		    out, DV_F_DNSKEY_NO_SEP,
@@ -230,10 +250,15 @@ static int check_anchors(const dv_zone_t *z, const dv_keyset_t *ks, const dv_rrf
 	/* Does a matched key validly sign the DNSKEY RRset? */
 	dv_sigcache_t *cache = NULL;
 	verify_view_t view = {0};
+	dv_sig_budget_t budget;
+	uint64_t used = 0;
+	dv_sig_budget_init(&budget);
+	budget.used[DV_SIG_SCOPE_RRSET] = &used;
 	if ((ret = dv_sigcache_new(0, &cache)) != DV_OK ||
 	    (ret = verify_view_build(&view, z->origin, KNOT_RRTYPE_DNSKEY, &z->rrs[keys->rr_first],
 	                             keys->rr_count, true)) != DV_OK)
 		goto out;
+	dv_sigcache_budget(cache, &budget);
 	bool signed_by_anchor = false;
 	for (uint32_t i = 0; i < keys->sig_count && !signed_by_anchor; i++) {
 		const dv_rr_t *rr = &z->rrs[keys->sig_first + i];

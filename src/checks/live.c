@@ -323,10 +323,94 @@ out:
 	return r;
 }
 
+/* What the probe abandoned at a ceiling (the snapshot's limit records):
+ * one PROBE_LIMIT finding each, naming it. */
+static void report_limits(live_ctx_t *c)
+{
+	const dv_snapshot_t *snap = c->snap;
+	for (size_t i = 0; i < snap->nlimits; i++) {
+		const dv_snap_limit_t *l = &snap->limits[i];
+		dv_evidence_t ev = {.zone = l->zone >= 0 ? snap->zones[l->zone].dname : NULL,
+		                    .server = l->server};
+		unsigned long long n = (unsigned long long)l->count,
+		                   max = (unsigned long long)l->ceiling;
+		const char *names = l->names;
+		switch ((dv_snap_limit_kind_t)l->kind) {
+		case DV_SNAP_LIMIT_DEADLINE:
+			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
+			                "the probe's deadline of %llu ms passed: %llu queries "
+			                "abandoned%s%s (--deadline)",
+			                max, n, names[0] ? ", to " : "", names);
+			break;
+		case DV_SNAP_LIMIT_QUERIES:
+			dv_findings_add(
+			    &c->raw, DV_F_PROBE_LIMIT, &ev,
+			    "the probe's budget of %llu queries was spent: %llu not sent "
+			    "(--max-queries)",
+			    max, n);
+			break;
+		case DV_SNAP_LIMIT_SERVER_QUERIES:
+			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
+			                "%llu queries to this server not sent: its budget of %llu "
+			                "queries was spent (--server-queries)",
+			                n, max);
+			break;
+		case DV_SNAP_LIMIT_SERVER_BYTES:
+			dv_findings_add(
+			    &c->raw, DV_F_PROBE_LIMIT, &ev,
+			    "%llu queries to this server not sent: its answers passed %llu "
+			    "bytes (--server-bytes)",
+			    n, max);
+			break;
+		case DV_SNAP_LIMIT_SERVER_TIME:
+			dv_findings_add(
+			    &c->raw, DV_F_PROBE_LIMIT, &ev,
+			    "%llu queries to this server not sent: waiting on it passed "
+			    "%llu ms (--server-time)",
+			    n, max);
+			break;
+		case DV_SNAP_LIMIT_BYTES:
+			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
+			                "the probe's budget of %llu answer bytes was spent: %llu "
+			                "queries not sent (--max-bytes)",
+			                max, n);
+			break;
+		case DV_SNAP_LIMIT_DEPTH:
+			dv_findings_add(
+			    &c->raw, DV_F_PROBE_LIMIT, &ev,
+			    "the walk to %s stopped after %llu zone cuts: the zones below "
+			    "were not probed",
+			    names, max);
+			break;
+		case DV_SNAP_LIMIT_ZONE_NS:
+			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
+			                "%llu NS names beyond the first %llu not used: %s", n, max,
+			                names);
+			break;
+		case DV_SNAP_LIMIT_ZONE_ADDRS:
+			dv_findings_add(
+			    &c->raw, DV_F_PROBE_LIMIT, &ev,
+			    "%llu server addresses beyond the first %llu not probed: %s", n, max,
+			    names);
+			break;
+		case DV_SNAP_LIMIT_RESOLVES:
+			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
+			                "%llu NS names without glue not looked up (%llu are): %s",
+			                n, max, names);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live_result_t *out)
 {
 	memset(out, 0, sizeof(*out));
 	live_ctx_t c = {.snap = snap, .opts = opts, .res = out};
+	dv_sig_budget_init(&c.budget);
+	if (opts->max_validations != 0)
+		c.budget.max[DV_SIG_SCOPE_RUN] = opts->max_validations;
 	/* Before merging, one finding per server: room for every server of a
 	 * zone under the ceiling the merged list keeps. */
 	c.raw.limit = (size_t)DV_FINDINGS_PER_CODE * DV_SNAP_MAX_ZONE_SERVERS;
@@ -334,11 +418,19 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 	int r = dv_sigcache_new(DV_SIGCACHE_MEMO, &c.cache);
 	if (r != DV_OK)
 		goto fail;
+	dv_sigcache_budget(c.cache, &c.budget);
 	r = DV_ENOMEM;
 	c.msgs = calloc(snap->nqueries ? snap->nqueries : 1, sizeof(*c.msgs));
 	out->zones = calloc(snap->nzones ? snap->nzones : 1, sizeof(*out->zones));
 	c.zone_keys = calloc(snap->nzones ? snap->nzones : 1, sizeof(*c.zone_keys));
-	if (c.msgs == NULL || out->zones == NULL || c.zone_keys == NULL)
+	c.zs_start = calloc(snap->nzones + 1, sizeof(*c.zs_start));
+	if (c.msgs == NULL || out->zones == NULL || c.zone_keys == NULL || c.zs_start == NULL)
+		goto fail;
+	/* Per zone, a validation counter per server (the budget's "server"). */
+	for (size_t z = 0; z < snap->nzones; z++)
+		c.zs_start[z + 1] = c.zs_start[z] + snap->zones[z].nservers;
+	c.server_work = calloc(c.zs_start[snap->nzones] + 1, sizeof(*c.server_work));
+	if (c.server_work == NULL)
 		goto fail;
 	out->nzones = snap->nzones;
 	for (size_t i = 0; i < snap->nqueries; i++) {
@@ -373,6 +465,7 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 			out->have_expiry = true;
 			out->earliest_expiry = out->zones[z].signed_until;
 		}
+	report_limits(&c);
 	/* A run that cannot be judged blames no zone. */
 	if (out->judged)
 		merge(&c.raw, &out->findings);
@@ -382,6 +475,8 @@ fail:
 	if (r != DV_OK)
 		dv_live_result_clear(out);
 	free(c.zone_keys);
+	free(c.zs_start);
+	free(c.server_work);
 	free(c.zq_index);
 	free(c.zq_start);
 	free(c.msgs);

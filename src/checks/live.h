@@ -37,6 +37,7 @@ typedef struct {
 	 *  judged by validity only (ANCESTOR_EXPIRES_SOON, info). */
 	int64_t warn_secs, crit_secs;
 	dv_live_expect_t expect;
+	uint64_t max_validations; /*!< signature validations per check (0: DV_SIG_MAX_PER_RUN) */
 } dv_live_opts_t;
 
 /*! One server address of a zone, as the checks saw it. */
@@ -67,7 +68,10 @@ typedef struct {
 	 *  once a signature expired). */
 	bool have_signed_until;
 	int64_t signed_until;
-	dv_live_server_t *srv; /*!< per server address, in the zone's server order */
+	bool denial_insecure;      /*!< its NSEC3 iterations make validators treat its denials as
+	                                insecure (RFC 9276 §3.2) */
+	unsigned nsec3_iterations; /*!< the highest NSEC3 iterations seen in its denials */
+	dv_live_server_t *srv;     /*!< per server address, in the zone's server order */
 	size_t nsrv;
 } dv_live_zone_t;
 

@@ -52,6 +52,12 @@ static dv_chain_status_t eval_ds(live_ctx_t *c, live_zone_ctx_t *zc, live_child_
 		return DV_CHAIN_INSECURE;
 	}
 	const live_rrset_t *keys = cs->keys;
+	if ((keys == NULL || keys->n == 0) && live_msg_of(c, cs->dnskey) == NULL) {
+		/* Unanswered is not absent: CHECK_INCOMPLETE says which query. */
+		snprintf(why, wl, "server %s did not answer the DNSKEY query",
+		         live_srv_name(c, cs->server));
+		return DV_CHAIN_INDETERMINATE;
+	}
 	if (keys == NULL || keys->n == 0) {
 		snprintf(why, wl, "server %s serves no DNSKEY RRset", live_srv_name(c, cs->server));
 		for (uint16_t i = 0; i < ds->n; i++) {
@@ -116,15 +122,26 @@ static dv_chain_status_t eval_ds(live_ctx_t *c, live_zone_ctx_t *zc, live_child_
 	dv_keyset_t ks;
 	if (live_keyset(c, matched, &ks) != DV_OK)
 		return DV_CHAIN_INDETERMINATE;
+	live_sigrun_t run;
+	live_sigrun_begin(c, &run, zc->zi, cs->server, keys);
 	for (uint16_t i = 0; i < keys->nsig; i++) {
 		dv_rrsig_t sig;
-		dv_sig_verdict_t r = live_judge(c, keys, i, zone, &ks, &sig);
+		dv_sig_verdict_t r = live_judge(c, &run, i, zone, &ks, &sig);
 		if (r == DV_SIG_VALID)
 			signed_by_sep = true;
 		else if (dv_sig_verifies(r))
 			sep_sig_present = true;
 	}
 	dv_keyset_clear(&ks);
+	uint32_t unjudged = live_sigrun_end(c, &run);
+	if (!signed_by_sep && unjudged > 0) {
+		/* Validators give up sooner still: to them the zone is bogus. */
+		snprintf(why, wl,
+		         "the DNSKEY RRset on %s needs more validations than the budget allows "
+		         "(%u signatures not judged)",
+		         live_srv_name(c, cs->server), unjudged);
+		return run.spent.hit == DV_SIG_SCOPE_RUN ? DV_CHAIN_INDETERMINATE : DV_CHAIN_BOGUS;
+	}
 	if (!signed_by_sep) {
 		if (!sep_sig_present) {
 			int32_t tag;

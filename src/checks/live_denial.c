@@ -216,9 +216,35 @@ static const n3_t *n3_cover(const n3_t *v, size_t n, const uint8_t *h)
 	return NULL;
 }
 
+/* The hashing of one proof: a few hashes, each charged to the check's
+ * budget (KeyTrap's NSEC3 twin, CVE-2023-50868: Unbound hashes at most 8
+ * per message, PowerDNS 600 per query). */
+typedef struct {
+	const n3_t *p;    /* the parameters of the proof */
+	uint64_t *rounds; /* SHA-1 runs spent in the check */
+	unsigned hashes;  /* hashes of this proof */
+	bool out;         /* a budget ran out */
+	bool nsec3;       /* the proof had NSEC3 parameters (iter is theirs) */
+	unsigned iter;
+} n3_hasher_t;
+
+static bool n3_hash(n3_hasher_t *hs, const uint8_t *name, uint8_t h[DV_NSEC3_HASH_LEN])
+{
+	/* RFC 5155 §5: 1 + iterations SHA-1 runs, each over at most 255 + salt
+	 * octets (a few SHA-1 blocks). */
+	uint64_t cost = (1 + (uint64_t)hs->p->iter) * (1 + (255 + hs->p->saltlen) / 64);
+	if (hs->hashes >= LIVE_NSEC3_HASHES_MAX || *hs->rounds + cost > LIVE_NSEC3_ROUNDS_MAX) {
+		hs->out = true;
+		return false;
+	}
+	hs->hashes++;
+	*hs->rounds += cost;
+	return dv_nsec3_hash(hs->p->alg, hs->p->iter, hs->p->salt, hs->p->saltlen, name, h) == 0;
+}
+
 /* RFC 5155 §7.2.1: the closest encloser of qname (an NSEC3 matches it) and
  * the next closer name (an NSEC3 covers it). */
-static bool ce_proof(const n3_t *v, size_t n, const n3_t *p, const uint8_t *zone,
+static bool ce_proof(const n3_t *v, size_t n, n3_hasher_t *hs, const uint8_t *zone,
                      const uint8_t *qname, const n3_t **ce_match, const n3_t **nc_cover,
                      const uint8_t **ce_out, char *why, size_t wl)
 {
@@ -227,7 +253,7 @@ static bool ce_proof(const n3_t *v, size_t n, const n3_t *p, const uint8_t *zone
 	*ce_match = NULL;
 	size_t ql = knot_dname_labels(qname, NULL), zl = knot_dname_labels(zone, NULL);
 	for (size_t depth = ql; depth >= zl; depth--) {
-		if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, ce, h) != 0)
+		if (!n3_hash(hs, ce, h))
 			break;
 		const n3_t *mt = n3_match(v, n, h);
 		if (mt != NULL) {
@@ -247,8 +273,7 @@ static bool ce_proof(const n3_t *v, size_t n, const n3_t *p, const uint8_t *zone
 		snprintf(why, wl, "no closest encloser proof (no NSEC3 matches an ancestor)");
 		return false;
 	}
-	if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, next_closer, h) != 0 ||
-	    (*nc_cover = n3_cover(v, n, h)) == NULL) {
+	if (!n3_hash(hs, next_closer, h) || (*nc_cover = n3_cover(v, n, h)) == NULL) {
 		snprintf(why, wl, "no NSEC3 covers the next closer name");
 		return false;
 	}
@@ -259,7 +284,7 @@ static bool ce_proof(const n3_t *v, size_t n, const n3_t *p, const uint8_t *zone
 
 static bool nsec3_proof(const live_msg_t *m, const uint8_t *zone, const uint8_t *qname,
                         uint16_t qtype, bool nxdomain, const live_rrset_t **used, size_t *nused,
-                        char *why, size_t wl)
+                        n3_hasher_t *hs, char *why, size_t wl)
 {
 	n3_t v[16];
 	size_t n = 0;
@@ -272,14 +297,24 @@ static bool nsec3_proof(const live_msg_t *m, const uint8_t *zone, const uint8_t 
 	}
 	/* RFC 5155 §8.2: all NSEC3 of a proof share the parameters of the first. */
 	const n3_t *p = &v[0];
+	hs->p = p;
+	hs->nsec3 = true;
+	hs->iter = p->iter;
 	if (p->alg != 1) {
 		snprintf(why, wl, "unknown NSEC3 hash algorithm %u", p->alg);
+		return false;
+	}
+	if (p->iter > DV_NSEC3_MAX_ITERATIONS) {
+		/* RFC 5155 §10.3: no key size allows more; names are not hashed. */
+		snprintf(why, wl, "%u NSEC3 iterations, above RFC 5155 §10.3's %u: not hashed",
+		         p->iter, DV_NSEC3_MAX_ITERATIONS);
+		hs->out = true;
 		return false;
 	}
 	uint8_t h[DV_NSEC3_HASH_LEN];
 	if (!nxdomain) {
 		/* RFC 5155 §8.5: an NSEC3 matching qname, type and CNAME absent. */
-		if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, qname, h) != 0) {
+		if (!n3_hash(hs, qname, h)) {
 			snprintf(why, wl, "cannot hash the name");
 			return false;
 		}
@@ -289,7 +324,7 @@ static bool nsec3_proof(const live_msg_t *m, const uint8_t *zone, const uint8_t 
 			 * opt-out NSEC3: closest encloser proof, next closer covered
 			 * by an NSEC3 with the Opt-Out flag. */
 			const n3_t *ce_m = NULL, *cov = NULL;
-			if (ce_proof(v, n, p, zone, qname, &ce_m, &cov, NULL, why, wl) &&
+			if (ce_proof(v, n, hs, zone, qname, &ce_m, &cov, NULL, why, wl) &&
 			    (cov->flags & 1)) {
 				add_used(used, nused, ce_m->set);
 				add_used(used, nused, cov->set);
@@ -318,7 +353,7 @@ static bool nsec3_proof(const live_msg_t *m, const uint8_t *zone, const uint8_t 
 	/* RFC 5155 §8.4 / §7.2.1: closest encloser proof, then the wildcard. */
 	const uint8_t *ce = NULL;
 	const n3_t *ce_match = NULL, *nc_cover = NULL;
-	if (!ce_proof(v, n, p, zone, qname, &ce_match, &nc_cover, &ce, why, wl))
+	if (!ce_proof(v, n, hs, zone, qname, &ce_match, &nc_cover, &ce, why, wl))
 		return false;
 	uint8_t wc[255];
 	size_t cel = knot_dname_size(ce);
@@ -328,8 +363,7 @@ static bool nsec3_proof(const live_msg_t *m, const uint8_t *zone, const uint8_t 
 	wc[1] = '*';
 	memcpy(wc + 2, ce, cel);
 	const n3_t *wcov = NULL;
-	if (dv_nsec3_hash(p->alg, p->iter, p->salt, p->saltlen, wc, h) != 0 ||
-	    (wcov = n3_cover(v, n, h)) == NULL) {
+	if (!n3_hash(hs, wc, h) || (wcov = n3_cover(v, n, h)) == NULL) {
 		snprintf(why, wl, "no NSEC3 covers the wildcard at the closest encloser");
 		return false;
 	}
@@ -339,14 +373,34 @@ static bool nsec3_proof(const live_msg_t *m, const uint8_t *zone, const uint8_t 
 	return true;
 }
 
-bool live_denial_proves(const live_msg_t *m, const uint8_t *zone, const uint8_t *qname,
-                        uint16_t qtype, bool nxdomain, const live_rrset_t **used, size_t *nused,
-                        char *why, size_t whylen)
+live_denial_t live_denial_proves(const live_msg_t *m, const uint8_t *zone, const uint8_t *qname,
+                                 uint16_t qtype, bool nxdomain, const live_rrset_t **used,
+                                 size_t *nused, uint64_t *rounds, unsigned *iterations, char *why,
+                                 size_t whylen)
 {
 	*nused = 0;
+	if (iterations != NULL)
+		*iterations = 0;
 	if (live_msg_find(m, LIVE_SEC_AUTHORITY, NULL, KNOT_RRTYPE_NSEC) != NULL)
-		return nsec_proof(m, zone, qname, qtype, nxdomain, used, nused, why, whylen);
-	return nsec3_proof(m, zone, qname, qtype, nxdomain, used, nused, why, whylen);
+		return nsec_proof(m, zone, qname, qtype, nxdomain, used, nused, why, whylen)
+		           ? LIVE_DENIAL_PROVEN
+		           : LIVE_DENIAL_NOT_PROVEN;
+	n3_hasher_t hs = {.rounds = rounds};
+	bool ok = nsec3_proof(m, zone, qname, qtype, nxdomain, used, nused, &hs, why, whylen);
+	/* hs.p pointed into nsec3_proof's frame: only the copies are read. */
+	if (iterations != NULL && hs.nsec3)
+		*iterations = hs.iter;
+	if (ok)
+		return LIVE_DENIAL_PROVEN;
+	if (hs.out) {
+		if (hs.iter <= DV_NSEC3_MAX_ITERATIONS)
+			snprintf(why, whylen,
+			         "not checked: the NSEC3 hashing budget (%d hashes per "
+			         "proof, %d SHA-1 runs per check) was spent",
+			         LIVE_NSEC3_HASHES_MAX, LIVE_NSEC3_ROUNDS_MAX);
+		return LIVE_DENIAL_UNCHECKED;
+	}
+	return LIVE_DENIAL_NOT_PROVEN;
 }
 
 /* ---- the proofs each server gives ---------------------------------------------- */
@@ -354,7 +408,8 @@ bool live_denial_proves(const live_msg_t *m, const uint8_t *zone, const uint8_t 
 void live_check_denial(live_ctx_t *c, live_zone_ctx_t *zc)
 {
 	const uint8_t *zone = zc->z->dname;
-	if (zc->zr->status != DV_CHAIN_SECURE)
+	dv_live_zone_t *zr = zc->zr;
+	if (zr->status != DV_CHAIN_SECURE)
 		return;
 	for (size_t s = 0; s < zc->nchild; s++) {
 		live_child_server_t *cs = &zc->child[s];
@@ -362,6 +417,7 @@ void live_check_denial(live_ctx_t *c, live_zone_ctx_t *zc)
 			continue;
 		long qv[2] = {cs->nx, cs->nodata};
 		for (int k = 0; k < 2; k++) {
+			/* Unanswered: CHECK_INCOMPLETE (live_servers.c) says so. */
 			const live_msg_t *m = live_msg_of(c, qv[k]);
 			if (m == NULL || m->qname == NULL)
 				continue;
@@ -372,11 +428,18 @@ void live_check_denial(live_ctx_t *c, live_zone_ctx_t *zc)
 				continue; /* a wildcard or data answered: nothing to deny */
 			if (nx && m->rcode != KNOT_RCODE_NXDOMAIN)
 				nx = false; /* an empty non-terminal or wildcard NODATA */
+			dv_evidence_t ev = {.zone = zone,
+			                    .server = live_srv_addr(c, cs->server),
+			                    .owner = m->qname,
+			                    .type = m->qtype};
 			const live_rrset_t *used[4];
 			size_t nused = 0;
-			char why[128] = "";
-			bool ok = live_denial_proves(m, zone, m->qname, m->qtype, nx, used, &nused,
-			                             why, sizeof(why));
+			unsigned it = 0;
+			char why[160] = "";
+			live_denial_t pr =
+			    live_denial_proves(m, zone, m->qname, m->qtype, nx, used, &nused,
+			                       &c->nsec3_rounds, &it, why, sizeof(why));
+			bool ok = pr == LIVE_DENIAL_PROVEN;
 			for (size_t u = 0; ok && u < nused; u++) {
 				if (!live_validate(c, zc->zi, cs->server, used[u], cs->keys, true)
 				         .valid) {
@@ -387,32 +450,35 @@ void live_check_denial(live_ctx_t *c, live_zone_ctx_t *zc)
 					                                           : "an NSEC3");
 				}
 			}
-			if (!ok)
+			if (it > zr->nsec3_iterations)
+				zr->nsec3_iterations = it;
+			if (pr == LIVE_DENIAL_UNCHECKED && it <= DV_NSEC3_MAX_ITERATIONS)
+				dv_findings_add(&c->raw, DV_F_CHECK_INCOMPLETE, &ev, "%s proof %s",
+				                nx ? "NXDOMAIN" : "NODATA", why);
+			else if (!ok && pr != LIVE_DENIAL_UNCHECKED)
+				dv_findings_add(&c->raw, DV_F_DENIAL_PROOF_INVALID, &ev, "%s: %s",
+				                nx ? "NXDOMAIN" : "NODATA", why);
+			/* RFC 9276 §3.1: 0 extra iterations; §3.2: validators treat high
+			 * counts as insecure, and so does the verdict. */
+			dv_evidence_t iev = {.zone = zone,
+			                     .server = live_srv_addr(c, cs->server),
+			                     .owner = zone,
+			                     .type = KNOT_RRTYPE_NSEC3};
+			if (it > DV_NSEC3_INSECURE_ITERATIONS) {
+				zr->denial_insecure = true;
 				dv_findings_add(
-				    &c->raw, DV_F_DENIAL_PROOF_INVALID,
-				    &(dv_evidence_t){.zone = zc->z->dname,
-				                     .server = live_srv_addr(c, cs->server),
-				                     .owner = m->qname,
-				                     .type = m->qtype},
-				    "%s: %s", nx ? "NXDOMAIN" : "NODATA", why);
-			/* RFC 9276 §3.1: 0 extra iterations; validators give up on high counts. */
-			for (size_t u = 0; ok && u < nused; u++) {
-				const live_rrset_t *n3 = used[u];
-				dv_nsec3_params_t prm;
-				if (n3->type != KNOT_RRTYPE_NSEC3 || n3->n == 0 ||
-				    dv_nsec3_params_parse(n3->rd[0], n3->rdlen[0], &prm) != DV_OK)
-					continue;
-				unsigned it = prm.iterations;
-				if (it > 0)
-					dv_findings_add(
-					    &c->raw, DV_F_NSEC3_ITERATIONS,
-					    &(dv_evidence_t){.zone = zc->z->dname,
-					                     .server = live_srv_addr(c, cs->server),
-					                     .owner = zone,
-					                     .type = KNOT_RRTYPE_NSEC3},
-					    "%u additional iterations", it);
-				break;
+				    &c->raw, DV_F_NSEC3_ITERATIONS_INSECURE, &iev,
+				    "%u additional iterations%s: validators treat the zone's "
+				    "denials "
+				    "as insecure (RFC 9276 §3.2)",
+				    it,
+				    it > DV_NSEC3_MAX_ITERATIONS
+				        ? ", above RFC 5155 §10.3's 2500: names not hashed"
+				        : "");
 			}
+			if (ok && it > 0)
+				dv_findings_add(&c->raw, DV_F_NSEC3_ITERATIONS, &iev,
+				                "%u additional iterations", it);
 		}
 	}
 }

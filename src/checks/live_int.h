@@ -33,6 +33,7 @@ typedef struct {
 	uint16_t *rdlen;
 	const uint8_t **sig;
 	uint16_t *siglen;
+	uint64_t *answer_work; /*!< validations charged to its message (NULL: made up here) */
 } live_rrset_t;
 
 /* The sections of a message, as indexes of live_msg_t.sec. */
@@ -47,6 +48,7 @@ typedef struct {
 	uint16_t qtype;
 	live_rrset_t *sec[3];
 	uint16_t nsec[3];
+	uint64_t sig_work; /*!< validations charged to this message (budget scope "answer") */
 } live_msg_t;
 
 /* The DNSKEYs the chain reached in a zone: what its children's DS RRsets
@@ -70,7 +72,14 @@ typedef struct {
 	live_zone_keys_t *zone_keys; /*!< per snapshot zone, filled parents first */
 	long *zq_index;              /*!< query indexes bucketed by zone */
 	long *zq_start; /*!< zone z's queries: zq_index[zq_start[z] .. zq_start[z+1]) */
-	int err;        /*!< latched: first DV_E* error (no memory) */
+	/* KeyTrap budgets (dnssec.h): validations per RRset, answer, server of
+	 * a zone and run; NSEC3 hashing per run. */
+	dv_sig_budget_t budget;
+	uint64_t run_work;
+	uint64_t *server_work; /*!< per zone and server: zs_start[z] + the server's slot */
+	size_t *zs_start;
+	uint64_t nsec3_rounds; /*!< SHA-1 rounds spent on NSEC3 proofs */
+	int err;               /*!< latched: first DV_E* error (no memory) */
 } live_ctx_t;
 
 /* The queries of one child server of a zone, by purpose (-1: not asked). */
@@ -116,8 +125,23 @@ typedef struct {
 typedef struct {
 	bool valid; /*!< at least one signature valid now */
 	bool any_sig;
-	int64_t best_exp; /*!< latest expiration among valid signatures */
+	int64_t best_exp;   /*!< latest expiration among valid signatures */
+	uint32_t unjudged;  /*!< signatures the budget left unjudged */
+	dv_sig_scope_t hit; /*!< with unjudged: the budget that ran out */
 } live_sig_summary_t;
+
+/* The judging of one RRset's signatures within the budgets. */
+typedef struct {
+	uint32_t zi;
+	long server;
+	const live_rrset_t *set;
+	uint64_t rrset_work;
+	uint32_t judged, unjudged;
+	dv_sig_budget_t spent; /*!< the budget as it stood when the first ran out */
+} live_sigrun_t;
+
+#define LIVE_NSEC3_ROUNDS_MAX 4000000 /* SHA-1 rounds of NSEC3 hashing per check (~1 s) */
+#define LIVE_NSEC3_HASHES_MAX 16      /* NSEC3 hashes per proof */
 
 /* live.c: the run */
 const char *live_srv_addr(const live_ctx_t *c, long server); /* NULL for -1 */
@@ -145,8 +169,14 @@ void live_key_of(uint16_t type, const uint8_t *rd, uint16_t len, int32_t *tag, u
 
 /* live_sigs.c: signatures */
 int live_keyset(live_ctx_t *c, const live_rrset_t *keys, dv_keyset_t *ks);
-dv_sig_verdict_t live_judge(live_ctx_t *c, const live_rrset_t *set, size_t i, const uint8_t *zone,
+/* Judge the signatures of `set` (data of zone zi, from `server`) one by one
+ * with live_judge between begin and end; end reports what the budgets left
+ * unjudged (VALIDATION_BUDGET) and returns how many. */
+void live_sigrun_begin(live_ctx_t *c, live_sigrun_t *run, uint32_t zi, long server,
+                       const live_rrset_t *set);
+dv_sig_verdict_t live_judge(live_ctx_t *c, live_sigrun_t *run, size_t i, const uint8_t *zone,
                             const dv_keyset_t *ks, dv_rrsig_t *sig);
+uint32_t live_sigrun_end(live_ctx_t *c, live_sigrun_t *run);
 /* Check every RRSIG of `set` (from `server`, data of zone zi) against `keys`,
  * with findings for the broken ones and the expiry thresholds. */
 live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const live_rrset_t *set,
@@ -179,11 +209,22 @@ int live_domains_locate(live_ctx_t *c);
 void live_domains_judge(live_ctx_t *c);
 
 /* live_denial.c: denial of existence */
+/* What a denial proof came to. */
+typedef enum {
+	LIVE_DENIAL_PROVEN = 0,
+	LIVE_DENIAL_NOT_PROVEN, /*!< why says what is missing */
+	LIVE_DENIAL_UNCHECKED,  /*!< not hashed: NSEC3 iterations above RFC 5155 §10.3's 2500,
+	                             or the check's NSEC3 budget spent (why says which) */
+} live_denial_t;
 /*! Whether the authority section of m proves qname/qtype does not exist
  *  (nxdomain) or has no data of the type (!nxdomain): NSEC (RFC 4035 §5.4)
- *  or NSEC3 (RFC 5155 §8.4–8.7).  why gets a reason when false.  The NSEC/NSEC3
- *  RRsets used are returned (at most 4) so their signatures can be checked. */
-bool live_denial_proves(const live_msg_t *m, const uint8_t *zone, const uint8_t *qname,
-                        uint16_t qtype, bool nxdomain, const live_rrset_t **used, size_t *nused,
-                        char *why, size_t whylen);
+ *  or NSEC3 (RFC 5155 §8.4–8.7).  why gets a reason when not proven.  The
+ *  NSEC/NSEC3 RRsets used are returned (at most 4) so their signatures can
+ *  be checked.  NSEC3 hashing is charged to *rounds (SHA-1 runs, at most
+ *  LIVE_NSEC3_ROUNDS_MAX); *iterations (may be NULL) gets the NSEC3
+ *  iterations of the proof, 0 for NSEC. */
+live_denial_t live_denial_proves(const live_msg_t *m, const uint8_t *zone, const uint8_t *qname,
+                                 uint16_t qtype, bool nxdomain, const live_rrset_t **used,
+                                 size_t *nused, uint64_t *rounds, unsigned *iterations, char *why,
+                                 size_t whylen);
 void live_check_denial(live_ctx_t *c, live_zone_ctx_t *zc);

@@ -90,6 +90,8 @@ static int parse_section(live_ctx_t *c, const knot_pktsection_t *sec, live_msg_t
 		goto fail;
 	}
 	memset(sets, 0, nsets * sizeof(*sets));
+	for (size_t i = 0; i < nsets; i++)
+		sets[i].answer_work = &out->sig_work;
 	for (size_t i = 0; i < ng; i++) {
 		live_rrset_t *st = &sets[set_of[i]];
 		if (st->owner == NULL) {

@@ -5,6 +5,7 @@
  * algorithms (§3.1) and its CDS/CDNSKEY (RFC 7344, RFC 8078).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libknot/libknot.h>
@@ -104,9 +105,32 @@ void live_collect_parent(live_ctx_t *c, live_zone_ctx_t *zc)
 		/* RFC 4035 §5.2: an insecure delegation is proven by NSEC/NSEC3. */
 		const live_rrset_t *used[4];
 		size_t nused = 0;
-		char why[128];
-		bool ok = live_denial_proves(m, pz->dname, zone, KNOT_RRTYPE_DS, false, used,
-		                             &nused, why, sizeof(why));
+		unsigned it = 0;
+		char why[160];
+		live_denial_t proof =
+		    live_denial_proves(m, pz->dname, zone, KNOT_RRTYPE_DS, false, used, &nused,
+		                       &c->nsec3_rounds, &it, why, sizeof(why));
+		if (proof == LIVE_DENIAL_UNCHECKED) {
+			dv_evidence_t pev = {.zone = c->snap->zones[(uint32_t)z->parent].dname,
+			                     .server = live_srv_addr(c, v->server),
+			                     .owner = zone,
+			                     .type = KNOT_RRTYPE_DS};
+			if (it > DV_NSEC3_MAX_ITERATIONS) {
+				/* RFC 9276 §3.2: to validators the delegation is insecure. */
+				pev.type = KNOT_RRTYPE_NSEC3;
+				dv_findings_add(
+				    &c->raw, DV_F_NSEC3_ITERATIONS_INSECURE, &pev,
+				    "%u additional iterations in the proof that there is no "
+				    "DS: validators treat the delegation as insecure",
+				    it);
+			} else {
+				v->kind = DS_ANSWER_NONE;
+				dv_findings_add(&c->raw, DV_F_CHECK_INCOMPLETE, &pev,
+				                "proof that there is no DS %s", why);
+			}
+			continue;
+		}
+		bool ok = proof == LIVE_DENIAL_PROVEN;
 		for (size_t u = 0; ok && u < nused; u++)
 			if (!live_validate(c, (uint32_t)z->parent, v->server, used[u], &ps->keys,
 			                   true)
@@ -193,9 +217,73 @@ void live_check_parent_ds(live_ctx_t *c, live_zone_ctx_t *zc)
 	}
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* KeyTrap: more zone keys of one tag and algorithm than a signature's
+ * check tries (dnssec.h); and RSA keys no validator accepts. */
+static void check_key_costs(live_ctx_t *c, live_zone_ctx_t *zc, const live_child_server_t *cs)
+{
+	const live_rrset_t *k = cs->keys;
+	uint32_t *tags = dv_arena_alloc(&c->arena, (k->n ? k->n : 1) * sizeof(*tags));
+	if (tags == NULL) {
+		c->err = DV_ENOMEM;
+		return;
+	}
+	size_t n = 0;
+	for (uint16_t i = 0; i < k->n; i++) {
+		dv_dnskey_t dk;
+		if (dv_dnskey_parse(k->rd[i], k->rdlen[i], &dk) != DV_OK)
+			continue;
+		unsigned eb = dv_rsa_exponent_bits(k->rd[i], k->rdlen[i]);
+		if (eb > DV_RSA_MAX_EXPONENT_BITS)
+			dv_findings_add(
+			    &c->raw, DV_F_DNSKEY_RSA_EXPONENT,
+			    &(dv_evidence_t){.zone = zc->z->dname,
+			                     .server = live_srv_addr(c, cs->server),
+			                     .owner = zc->z->dname,
+			                     .type = KNOT_RRTYPE_DNSKEY,
+			                     .has_keytag = true,
+			                     .keytag = dk.key_tag,
+			                     .algorithm = dk.algorithm},
+			    "public exponent of %u bits; validators refuse more than %u "
+			    "(BIND)",
+			    eb, DV_RSA_MAX_EXPONENT_BITS);
+		if (dk.protocol == 3 && (dk.flags & DV_DNSKEY_FLAG_ZONE))
+			tags[n++] = (uint32_t)dk.key_tag << 8 | dk.algorithm;
+	}
+	qsort(tags, n, sizeof(*tags), u32_cmp);
+	size_t best = 0, run = 0;
+	uint32_t which = 0;
+	for (size_t i = 0; i < n; i++) {
+		run = i > 0 && tags[i] == tags[i - 1] ? run + 1 : 1;
+		if (run > best) {
+			best = run;
+			which = tags[i];
+		}
+	}
+	if (best > DV_SIG_KEYS_PER_TAG)
+		dv_findings_add(&c->raw, DV_F_KEYTAG_COLLISION,
+		                &(dv_evidence_t){.zone = zc->z->dname,
+		                                 .server = live_srv_addr(c, cs->server),
+		                                 .owner = zc->z->dname,
+		                                 .type = KNOT_RRTYPE_DNSKEY,
+		                                 .has_keytag = true,
+		                                 .keytag = (uint16_t)(which >> 8),
+		                                 .algorithm = (uint8_t)which},
+		                "%zu keys share key tag %u and algorithm %u; %u are tried per "
+		                "signature (PowerDNS Recursor tries 2)",
+		                best, which >> 8, which & 0xff, DV_SIG_KEYS_PER_TAG);
+}
+
 void live_check_algorithms(live_ctx_t *c, live_zone_ctx_t *zc)
 {
 	for (size_t s = 0; s < zc->nchild; s++) {
+		if (zc->child[s].keys != NULL)
+			check_key_costs(c, zc, &zc->child[s]);
 		const live_rrset_t *k = zc->child[s].keys;
 		for (uint16_t i = 0; k != NULL && i < k->n; i++) {
 			int32_t tag;
@@ -282,12 +370,16 @@ void live_check_cds(live_ctx_t *c, live_zone_ctx_t *zc)
 			dv_keyset_t ks;
 			if (cs->keys != NULL && live_keyset(c, cs->keys, &ks) == DV_OK) {
 				bool ok = false;
+				live_sigrun_t run;
+				live_sigrun_begin(c, &run, zc->zi, cs->server, st);
 				for (uint16_t i = 0; i < st->nsig; i++) {
 					dv_rrsig_t sig;
-					if (live_judge(c, st, i, zone, &ks, &sig) == DV_SIG_VALID)
+					if (live_judge(c, &run, i, zone, &ks, &sig) == DV_SIG_VALID)
 						ok = true;
 				}
 				dv_keyset_clear(&ks);
+				if (live_sigrun_end(c, &run) > 0 && !ok)
+					continue; /* not judged, and said so */
 				if (!ok)
 					dv_findings_add(
 					    &c->raw, DV_F_CDS_UNSIGNED,

@@ -55,6 +55,68 @@ void live_collect_child(live_ctx_t *c, live_zone_ctx_t *zc)
 	}
 }
 
+/* Why a query of the snapshot gave no usable message ("" when it did). */
+static const char *unanswered_why(const live_ctx_t *c, long qi)
+{
+	if (qi < 0)
+		return "";
+	const dv_snap_query_t *q = &c->snap->queries[qi];
+	switch (q->status) {
+	case DV_SNAP_OK:
+		return live_msg_of(c, qi) != NULL ? "" : "malformed";
+	case DV_SNAP_TIMEOUT:
+		return "timeout";
+	case DV_SNAP_NETERR:
+		return "network error";
+	case DV_SNAP_BADREPLY:
+		return "malformed";
+	default:
+		return "abandoned";
+	}
+}
+
+/* The queries of an answering server that went without a usable answer,
+ * and the checks left undone for it (issue 10 §5: said, never silently
+ * skipped). */
+static void report_unanswered(live_ctx_t *c, live_zone_ctx_t *zc, const live_child_server_t *cs)
+{
+	const struct {
+		long q;
+		const char *what, *skipped;
+	} asked[] = {
+	    {cs->ns, "NS", "NS consistency"},
+	    {cs->dnskey, "DNSKEY", "chain of trust"},
+	    {cs->cds, "CDS", "CDS"},
+	    {cs->cdnskey, "CDNSKEY", "CDNSKEY"},
+	    {cs->nx, "the NXDOMAIN question", "NXDOMAIN proof"},
+	    {cs->nodata, "the NODATA question", "NODATA proof"},
+	};
+	char missing[256] = "", skipped[160] = "", bad[160] = "";
+	for (size_t k = 0; k < sizeof(asked) / sizeof(asked[0]); k++) {
+		const char *why = unanswered_why(c, asked[k].q);
+		if (why[0] == '\0')
+			continue;
+		size_t l = strlen(missing);
+		snprintf(missing + l, sizeof(missing) - l, "%s%s (%s)", l ? ", " : "",
+		         asked[k].what, why);
+		l = strlen(skipped);
+		snprintf(skipped + l, sizeof(skipped) - l, "%s%s", l ? ", " : "", asked[k].skipped);
+		if (strcmp(why, "malformed") == 0) {
+			l = strlen(bad);
+			snprintf(bad + l, sizeof(bad) - l, "%s%s", l ? ", " : "", asked[k].what);
+		}
+	}
+	dv_evidence_t ev = {
+	    .zone = zc->z->dname, .server = live_srv_addr(c, cs->server), .owner = zc->z->dname};
+	if (missing[0] != '\0')
+		dv_findings_add(&c->raw, DV_F_CHECK_INCOMPLETE, &ev,
+		                "no usable answer to %s: not checked on this server: %s", missing,
+		                skipped);
+	if (bad[0] != '\0')
+		dv_findings_add(&c->raw, DV_F_SERVER_BAD_REPLY, &ev, "malformed answers to %s",
+		                bad);
+}
+
 /* Reachability and protocol health of each child server. */
 void live_check_health(live_ctx_t *c, live_zone_ctx_t *zc)
 {
@@ -62,89 +124,86 @@ void live_check_health(live_ctx_t *c, live_zone_ctx_t *zc)
 	for (size_t s = 0; s < zc->nchild; s++) {
 		live_child_server_t *cs = &zc->child[s];
 		long srv = cs->server;
-		size_t asked = 0, answered = 0, neterr = 0;
+		size_t asked = 0, answered = 0, neterr = 0, bad = 0, abandoned = 0;
 		bool udp_failed = false, edns_broken = false;
 		for (size_t i = 0; i < zc->nqueries; i++) {
 			const dv_snap_query_t *q = &c->snap->queries[zc->queries[i]];
 			if (q->side != DV_SIDE_CHILD || q->server != cs->server)
 				continue;
 			asked++;
-			if (q->status == DV_SNAP_OK)
-				answered++;
-			if (q->udp_failed)
-				udp_failed = true;
-			if (q->status == DV_SNAP_NETERR)
-				neterr++;
 			const live_msg_t *m = live_msg_of(c, zc->queries[i]);
+			if (m != NULL)
+				answered++;
+			else if (q->status == DV_SNAP_OK || q->status == DV_SNAP_BADREPLY)
+				bad++;
+			else if (q->status == DV_SNAP_NETERR)
+				neterr++;
+			else if (q->status == DV_SNAP_ABANDONED)
+				abandoned++;
+			/* UDP failed and TCP worked: only when TCP did answer (a query
+			 * unanswered over both says nothing of UDP). */
+			if (q->udp_failed && m != NULL && q->tcp)
+				udp_failed = true;
 			if (m != NULL && !(q->flags & 16) && m->rcode != KNOT_RCODE_REFUSED &&
 			    (!m->has_opt || m->rcode == KNOT_RCODE_FORMERR ||
 			     m->rcode == KNOT_RCODE_BADVERS))
 				edns_broken = true;
 		}
-		if (asked == 0)
-			continue;
+		if (asked == 0 || abandoned == asked)
+			continue; /* nothing asked of it: PROBE_LIMIT says why */
+		dv_evidence_t ev = {
+		    .zone = zc->z->dname, .server = live_srv_addr(c, srv), .owner = zone};
 		if (answered == 0) {
-			dv_findings_add(&c->raw, DV_F_SERVER_UNREACHABLE,
-			                &(dv_evidence_t){.zone = zc->z->dname,
-			                                 .server = live_srv_addr(c, srv),
-			                                 .owner = zone},
-			                "%s",
-			                neterr == asked ? "network error on every query (no route, "
-			                                  "port unreachable or connection refused)"
-			                                : "no answer over UDP or TCP (timeouts)");
+			if (bad > 0)
+				dv_findings_add(&c->raw, DV_F_SERVER_BAD_REPLY, &ev,
+				                "%zu of %zu answers malformed, none usable", bad,
+				                asked - abandoned);
+			else
+				dv_findings_add(&c->raw, DV_F_SERVER_UNREACHABLE, &ev, "%s",
+				                neterr == asked - abandoned
+				                    ? "network error on every query (no route, "
+				                      "port unreachable or "
+				                      "connection refused)"
+				                    : "no answer over UDP or TCP (timeouts)");
 			continue;
 		}
 		const live_msg_t *m = live_msg_of(c, cs->soa);
 		if (m == NULL)
 			m = live_msg_of(c, cs->tcp);
+		ev.type = KNOT_RRTYPE_SOA;
 		if (m != NULL) {
 			const live_rrset_t *soa =
 			    live_msg_find(m, LIVE_SEC_ANSWER, zone, KNOT_RRTYPE_SOA);
 			if (m->rcode == KNOT_RCODE_REFUSED)
-				dv_findings_add(&c->raw, DV_F_SERVER_REFUSED,
-				                &(dv_evidence_t){.zone = zc->z->dname,
-				                                 .server = live_srv_addr(c, srv),
-				                                 .owner = zone,
-				                                 .type = KNOT_RRTYPE_SOA},
+				dv_findings_add(&c->raw, DV_F_SERVER_REFUSED, &ev,
 				                "REFUSED for the zone's SOA");
 			else if (m->rcode == KNOT_RCODE_SERVFAIL)
-				dv_findings_add(&c->raw, DV_F_SERVER_SERVFAIL,
-				                &(dv_evidence_t){.zone = zc->z->dname,
-				                                 .server = live_srv_addr(c, srv),
-				                                 .owner = zone,
-				                                 .type = KNOT_RRTYPE_SOA},
+				dv_findings_add(&c->raw, DV_F_SERVER_SERVFAIL, &ev,
 				                "SERVFAIL for the zone's SOA");
 			else if (m->rcode != KNOT_RCODE_NOERROR || !m->aa || soa == NULL)
-				dv_findings_add(&c->raw, DV_F_SERVER_LAME,
-				                &(dv_evidence_t){.zone = zc->z->dname,
-				                                 .server = live_srv_addr(c, srv),
-				                                 .owner = zone,
-				                                 .type = KNOT_RRTYPE_SOA},
+				dv_findings_add(&c->raw, DV_F_SERVER_LAME, &ev,
 				                "no authoritative SOA (rcode %u, AA %d)", m->rcode,
 				                m->aa);
 			else
 				cs->answering = true;
-		} else {
+		} else if (strcmp(unanswered_why(c, cs->soa), "malformed") == 0) {
+			dv_findings_add(&c->raw, DV_F_SERVER_BAD_REPLY, &ev,
+			                "the answer to the zone's SOA is malformed");
+		} else if (strcmp(unanswered_why(c, cs->soa), "abandoned") != 0) {
 			/* The SOA query went unanswered though others were answered. */
-			dv_findings_add(&c->raw, DV_F_SERVER_UNREACHABLE,
-			                &(dv_evidence_t){.zone = zc->z->dname,
-			                                 .server = live_srv_addr(c, srv),
-			                                 .owner = zone,
-			                                 .type = KNOT_RRTYPE_SOA},
+			dv_findings_add(&c->raw, DV_F_SERVER_UNREACHABLE, &ev,
 			                "%zu of %zu queries unanswered, the SOA among them",
 			                asked - answered, asked);
 		}
+		ev.type = 0;
 		const dv_snap_query_t *qs = cs->soa >= 0 ? &c->snap->queries[cs->soa] : NULL;
 		if (udp_failed || (qs != NULL && qs->udp_truncated))
-			dv_findings_add(&c->raw, DV_F_SERVER_UDP_FAILS,
-			                &(dv_evidence_t){.zone = zc->z->dname,
-			                                 .server = live_srv_addr(c, srv),
-			                                 .owner = zone},
-			                "%s",
+			dv_findings_add(&c->raw, DV_F_SERVER_UDP_FAILS, &ev, "%s",
 			                udp_failed
 			                    ? "UDP queries went unanswered, TCP worked"
 			                    : "even a small SOA answer is truncated over UDP");
-		if (cs->tcp >= 0 && c->snap->queries[cs->tcp].status != DV_SNAP_OK && qs != NULL &&
+		if (cs->tcp >= 0 && c->snap->queries[cs->tcp].status != DV_SNAP_OK &&
+		    c->snap->queries[cs->tcp].status != DV_SNAP_ABANDONED && qs != NULL &&
 		    qs->status == DV_SNAP_OK && !qs->tcp)
 			dv_findings_add(&c->raw, DV_F_SERVER_TCP_FAILS,
 			                &(dv_evidence_t){.zone = zc->z->dname,
@@ -153,12 +212,10 @@ void live_check_health(live_ctx_t *c, live_zone_ctx_t *zc)
 			                                 .type = KNOT_RRTYPE_SOA},
 			                "the SOA query over TCP went unanswered");
 		if (edns_broken && cs->answering)
-			dv_findings_add(&c->raw, DV_F_SERVER_EDNS_BROKEN,
-			                &(dv_evidence_t){.zone = zc->z->dname,
-			                                 .server = live_srv_addr(c, srv),
-			                                 .owner = zone},
+			dv_findings_add(&c->raw, DV_F_SERVER_EDNS_BROKEN, &ev,
 			                "answer to an EDNS query without OPT, or FORMERR/BADVERS");
 		if (cs->answering) {
+			report_unanswered(c, zc, cs);
 			long qv[] = {cs->soa, cs->ns, cs->dnskey, cs->nx, cs->nodata};
 			for (size_t k = 0; k < sizeof(qv) / sizeof(qv[0]); k++) {
 				const live_msg_t *mm = live_msg_of(c, qv[k]);

@@ -24,10 +24,32 @@ int live_keyset(live_ctx_t *c, const live_rrset_t *keys, dv_keyset_t *ks)
 	return r;
 }
 
-/* The one RRSIG check (src/dnssec) on signature i of set, for data of `zone`. */
-dv_sig_verdict_t live_judge(live_ctx_t *c, const live_rrset_t *set, size_t i, const uint8_t *zone,
+/* The counter of validations of `server` as a server of zone zi (NULL when
+ * it is none of the zone's: the trust anchor). */
+static uint64_t *server_work(live_ctx_t *c, uint32_t zi, long server)
+{
+	const dv_snap_zone_t *z = &c->snap->zones[zi];
+	for (size_t k = 0; server >= 0 && k < z->nservers; k++)
+		if (z->servers[k] == (uint32_t)server)
+			return &c->server_work[c->zs_start[zi] + k];
+	return NULL;
+}
+
+void live_sigrun_begin(live_ctx_t *c, live_sigrun_t *run, uint32_t zi, long server,
+                       const live_rrset_t *set)
+{
+	memset(run, 0, sizeof(*run));
+	run->zi = zi;
+	run->server = server;
+	run->set = set;
+}
+
+/* The one RRSIG check (src/dnssec) on signature i of the run's set, for
+ * data of `zone`, within the budgets of its RRset, answer, server and run. */
+dv_sig_verdict_t live_judge(live_ctx_t *c, live_sigrun_t *run, size_t i, const uint8_t *zone,
                             const dv_keyset_t *ks, dv_rrsig_t *sig)
 {
+	const live_rrset_t *set = run->set;
 	if (dv_rrsig_parse(set->sig[i], set->siglen[i], sig) != DV_OK)
 		return DV_SIG_MALFORMED;
 	dv_rrset_view_t view = {.owner = set->owner,
@@ -35,15 +57,52 @@ dv_sig_verdict_t live_judge(live_ctx_t *c, const live_rrset_t *set, size_t i, co
 	                        .rdata = set->rd,
 	                        .rdlen = set->rdlen,
 	                        .n = set->n};
+	dv_sig_budget_t *b = &c->budget;
+	b->used[DV_SIG_SCOPE_RRSET] = &run->rrset_work;
+	b->used[DV_SIG_SCOPE_ANSWER] = set->answer_work;
+	b->used[DV_SIG_SCOPE_SERVER] = server_work(c, run->zi, run->server);
+	b->used[DV_SIG_SCOPE_RUN] = &c->run_work;
 	dv_sig_verdict_t v = dv_sig_judge(c->cache, &view, sig, ks, zone, c->opts->now, NULL);
 	if (v == DV_SIG_ERROR)
 		c->err = DV_ENOMEM;
+	if (v == DV_SIG_BUDGET && run->unjudged++ == 0)
+		run->spent = *b;
+	else if (v != DV_SIG_BUDGET)
+		run->judged++;
 	return v;
 }
 
-/* The count of signatures judged, by what a validator would make of them. */
+uint32_t live_sigrun_end(live_ctx_t *c, live_sigrun_t *run)
+{
+	if (run->unjudged == 0)
+		return 0;
+	const live_rrset_t *set = run->set;
+	const dv_sig_budget_t *b = &run->spent;
+	dv_evidence_t ev = {.zone = c->snap->zones[run->zi].dname,
+	                    .server = live_srv_addr(c, run->server),
+	                    .owner = set->owner,
+	                    .type = set->type};
+	if (b->hit == DV_SIG_SCOPE_TAG)
+		dv_findings_add(
+		    &c->raw, DV_F_VALIDATION_BUDGET, &ev,
+		    "%u of %u RRSIGs not judged: they name a key tag that %u keys share; "
+		    "%u are tried per signature",
+		    run->unjudged, set->nsig, b->tag_keys, b->keys_per_tag);
+	else
+		dv_findings_add(&c->raw, DV_F_VALIDATION_BUDGET, &ev,
+		                "%u of %u RRSIGs not judged: the budget of %llu validations per %s "
+		                "was spent",
+		                run->unjudged, set->nsig, (unsigned long long)b->max[b->hit],
+		                dv_sig_scope_name(b->hit));
+	return run->unjudged;
+}
+
+/* The count of signatures judged, by what a validator would make of them
+ * (one the budget left unjudged is none of these: VALIDATION_BUDGET). */
 static void count(dv_live_result_t *res, dv_sig_verdict_t r)
 {
+	if (r == DV_SIG_BUDGET)
+		return;
 	res->sigs_checked++;
 	switch (r) {
 	case DV_SIG_VALID:
@@ -91,9 +150,11 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 		return v;
 	dv_rrsig_t revoked = {0}; /* a signature that verifies only with a revoked key */
 	bool any_verifies = false;
+	live_sigrun_t run;
+	live_sigrun_begin(c, &run, zi, server, set);
 	for (uint16_t i = 0; i < set->nsig; i++) {
 		dv_rrsig_t sig;
-		dv_sig_verdict_t r = live_judge(c, set, i, zone, &ks, &sig);
+		dv_sig_verdict_t r = live_judge(c, &run, i, zone, &ks, &sig);
 		any_verifies |= dv_sig_verifies(r);
 		count(c->res, r);
 		int64_t inc, exp;
@@ -187,10 +248,13 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 		case DV_SIG_REVOKED_KEY:
 			revoked = sig; /* reported below, unless another signature counts */
 			break;
+		case DV_SIG_BUDGET: /* counted in the run, reported once below */
 		case DV_SIG_ERROR:
 			break;
 		}
 	}
+	if ((v.unjudged = live_sigrun_end(c, &run)) > 0)
+		v.hit = run.spent.hit;
 	/* RFC 5011 §2.1: signatures by revoked keys do not count; with nothing
 	 * else, the RRset is unsigned to a validator. */
 	if (!any_verifies && revoked.rdata != NULL)

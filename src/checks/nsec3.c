@@ -14,7 +14,6 @@
 #include "checks/denial.h"
 
 /* RFC 5155 §10.3: the largest iteration count any key size allows. */
-#define NSEC3_ITERATIONS_CHECKED 2500
 
 #define HLEN              DV_NSEC3_HASH_LEN
 #define NSEC3_FLAG_OPTOUT 0x01 /* RFC 5155 §3.1.2.1 */
@@ -553,22 +552,31 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 		goto done;
 	uint16_t ptype = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_NSEC3PARAM) ? KNOT_RRTYPE_NSEC3PARAM
 	                                                                  : KNOT_RRTYPE_NSEC3;
-	if (c.param.iterations > NSEC3_ITERATIONS_CHECKED) {
+	if (c.param.iterations > DV_NSEC3_MAX_ITERATIONS) {
 		/* RFC 5155 §10.3 allows no more than 2500 for any key size, and
 		 * validators give up far sooner (RFC 9276 §3.2); hashing every name
 		 * 65536 times would let a hostile zone stall the check. */
 		ret = dv_findings_add(out, DV_F_NSEC3_ITERATIONS, DENIAL_AT(z, 0, ptype),
 		                      "%u additional iterations, above the RFC 5155 §10.3 maximum "
 		                      "of %u: names were not hashed, the chain was not checked",
-		                      c.param.iterations, NSEC3_ITERATIONS_CHECKED);
+		                      c.param.iterations, DV_NSEC3_MAX_ITERATIONS);
 		if (ret != DV_OK)
 			goto done;
 	}
-	if (c.param.iterations > 0 && c.param.iterations <= NSEC3_ITERATIONS_CHECKED) {
+	if (c.param.iterations > 0 && c.param.iterations <= DV_NSEC3_MAX_ITERATIONS) {
 		/* RFC 9276 §3.1: iterations MUST be 0. */
 		ret = dv_findings_add(out, DV_F_NSEC3_ITERATIONS, DENIAL_AT(z, 0, ptype),
 		                      "%u additional iterations (RFC 9276 §3.1: use 0)",
 		                      c.param.iterations);
+		if (ret != DV_OK)
+			goto done;
+	}
+	if (c.param.iterations > DV_NSEC3_INSECURE_ITERATIONS) {
+		/* RFC 9276 §3.2: validators may (and do) treat these as insecure. */
+		ret = dv_findings_add(out, DV_F_NSEC3_ITERATIONS_INSECURE, DENIAL_AT(z, 0, ptype),
+		                      "%u additional iterations: above %u validators treat the "
+		                      "zone's denials as insecure (RFC 9276 §3.2)",
+		                      c.param.iterations, DV_NSEC3_INSECURE_ITERATIONS);
 		if (ret != DV_OK)
 			goto done;
 	}
@@ -600,7 +608,7 @@ int dv_check_nsec3(const dv_zone_t *z, unsigned threads, dv_findings_t *out)
 		                    "NSEC3PARAM at the apex but no NSEC3 chain of its parameters");
 		goto done;
 	}
-	if (c.param.iterations > NSEC3_ITERATIONS_CHECKED)
+	if (c.param.iterations > DV_NSEC3_MAX_ITERATIONS)
 		goto done; /* reported above; hashing every name that often is not */
 	if ((ret = collect_candidates(&c)) != DV_OK)
 		goto done;

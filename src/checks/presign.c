@@ -102,16 +102,36 @@ static void mark(marks_t *m, const uint8_t *rdata)
 	m->v[m->len++] = rdata;
 }
 
-/* Verify the RRSIGs of one run; mark those that verify. */
+/* Validations per RRset of a run, for the budget (dnssec.h): the types seen
+ * in the run and what their signatures have used. */
+#define RUN_TYPES_MAX 64
+
+/* Verify the RRSIGs of one run; mark those that verify.  Each RRset's
+ * signatures share the budget the final pass gives them; what it leaves
+ * unjudged is left to the final pass (which reports it). */
 static void verify_run(dv_presign_t *p, const uint8_t *origin, const dv_rr_t *rrs, const run_t *run,
-                       verify_view_t *view, dv_sigcache_t *cache, marks_t *marks)
+                       verify_view_t *view, dv_sigcache_t *cache, dv_sig_budget_t *budget,
+                       marks_t *marks)
 {
 	const dv_rr_t *r = rrs + run->first;
+	uint16_t types[RUN_TYPES_MAX];
+	uint64_t used[RUN_TYPES_MAX];
+	size_t ntypes = 0;
 	for (uint32_t i = 0; i < run->n; i++) {
 		dv_rrsig_t sig;
 		if (r[i].type != KNOT_RRTYPE_RRSIG ||
 		    dv_rrsig_parse(r[i].rdata, r[i].rdlen, &sig) != DV_OK)
 			continue;
+		size_t t = 0;
+		while (t < ntypes && types[t] != sig.type_covered)
+			t++;
+		if (t == ntypes) {
+			if (ntypes == RUN_TYPES_MAX)
+				continue; /* an odd run: the final pass verifies it */
+			types[ntypes] = sig.type_covered;
+			used[ntypes++] = 0;
+		}
+		budget->used[DV_SIG_SCOPE_RRSET] = &used[t];
 		if (verify_view_build(view, run->owner, sig.type_covered, r, run->n, false) !=
 		    DV_OK)
 			continue;
@@ -128,8 +148,12 @@ static void *worker(void *arg)
 	dv_presign_t *p = wa->p;
 	verify_view_t view = {0};
 	dv_sigcache_t *cache = NULL;
+	dv_sig_budget_t budget;
+	dv_sig_budget_init(&budget);
 	if (dv_sigcache_new(0, &cache) != DV_OK)
 		cache = NULL;
+	else
+		dv_sigcache_budget(cache, &budget);
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (p->head == NULL && !p->closed)
@@ -146,7 +170,8 @@ static void *worker(void *arg)
 		if (b == NULL)
 			break;
 		for (size_t i = 0; cache != NULL && i < b->nruns; i++)
-			verify_run(p, p->origin, b->rrs, &b->runs[i], &view, cache, wa->marks);
+			verify_run(p, p->origin, b->rrs, &b->runs[i], &view, cache, &budget,
+			           wa->marks);
 		batch_free(b);
 	}
 	dv_sigcache_free(cache);

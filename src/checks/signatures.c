@@ -36,6 +36,8 @@ typedef struct {
 	dv_findings_t out;
 	dv_verify_stats_t st;
 	dv_sigcache_t *cache;
+	dv_sig_budget_t budget; /* per RRset and per signature (key tags) */
+	uint64_t rrset_used;    /* validations of the RRset being checked */
 	verify_view_t view;
 	dv_evidence_t ev; /* the evidence being handed to dv_findings_add */
 	bool reporter;
@@ -210,6 +212,10 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 	unsigned want_labels = nm->labels - ((nm->flags & DV_NAME_WILDCARD) ? 1 : 0);
 	bool have_view = false, any_valid = false;
 	dv_rrsig_t revoked = {0}; /* a signature that verifies only with a revoked key */
+	/* KeyTrap: the RRset's signatures share one budget (dnssec.h). */
+	uint32_t unjudged = 0;
+	dv_sig_budget_t spent = {0};
+	w->rrset_used = 0;
 	for (uint32_t i = 0; i < rs->sig_count && w->ret == DV_OK; i++) {
 		const dv_rr_t *rr = &z->rrs[rs->sig_first + i];
 		dv_rrsig_t sig;
@@ -272,6 +278,9 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 			revoked = sig; /* reported below, unless another signature counts */
 		} else if (v == DV_SIG_ERROR) {
 			w->ret = DV_ENOMEM;
+		} else if (v == DV_SIG_BUDGET) {
+			if (unjudged++ == 0)
+				spent = w->budget; /* what ran out, for the finding */
 		} else if (v == DV_SIG_NO_KEY) {
 			w->ret = dv_findings_add(&w->out, DV_F_RRSIG_NO_DNSKEY,
 			                         sig_evidence(w, rs->name, rs->type, &sig, 0),
@@ -282,6 +291,22 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 			    dv_findings_add(&w->out, DV_F_RRSIG_INVALID,
 			                    sig_evidence(w, rs->name, rs->type, &sig, 0), NULL);
 		}
+	}
+	if (unjudged > 0 && w->ret == DV_OK) {
+		dv_evidence_t ev = *sig_evidence(w, rs->name, rs->type, NULL, 0);
+		if (spent.hit == DV_SIG_SCOPE_TAG)
+			w->ret = dv_findings_add(
+			    &w->out, DV_F_VALIDATION_BUDGET, &ev,
+			    "%u of %u RRSIGs not judged: they name a key tag that %u keys share, "
+			    "%u of them are tried per signature",
+			    unjudged, rs->sig_count, spent.tag_keys, spent.keys_per_tag);
+		else
+			w->ret = dv_findings_add(
+			    &w->out, DV_F_VALIDATION_BUDGET, &ev,
+			    "%u of %u RRSIGs not judged: the budget of %llu validations per "
+			    "RRset was spent",
+			    unjudged, rs->sig_count,
+			    (unsigned long long)spent.max[DV_SIG_SCOPE_RRSET]);
 	}
 	/* RFC 5011 §2.1: signatures by revoked keys do not count; with nothing
 	 * else, the RRset is unsigned to a validator. */
@@ -380,6 +405,9 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 			ret = DV_ENOMEM;
 			goto out;
 		}
+		dv_sig_budget_init(&w[i].budget);
+		w[i].budget.used[DV_SIG_SCOPE_RRSET] = &w[i].rrset_used;
+		dv_sigcache_budget(w[i].cache, &w[i].budget);
 	}
 	for (unsigned i = 1; i < nt; i++) {
 		if (pthread_create(&tid[i], NULL, work, &w[i]) != 0)

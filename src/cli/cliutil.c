@@ -57,7 +57,9 @@ __attribute__((format(printf, 3, 0))) static int vfail(const dv_cli_t *cli, bool
 	char msg[2048];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	prefix(stderr, cli);
-	fprintf(stderr, "%s\n", msg);
+	/* Messages may quote input (a name, a member of a snapshot): escaped. */
+	dv_report_put_text(stderr, msg);
+	fputc('\n', stderr);
 	if (usage)
 		fprintf(stderr, "(try 'dnsvigil %s%s%s --help')\n", cli->cmd, cli->sub ? " " : "",
 		        cli->sub ? cli->sub : "");
@@ -85,7 +87,9 @@ int dv_cli_usage(const dv_cli_t *cli, const char *fmt, ...)
 
 int dv_cli_fail_input(const dv_cli_t *cli, const char *msg)
 {
-	fprintf(stderr, "%s\n", msg);
+	/* The message quotes the input it refuses: escaped (issue 10 §15). */
+	dv_report_put_text(stderr, msg);
+	fputc('\n', stderr);
 	fail_stdout(cli, msg);
 	return DV_EXIT_UNKNOWN;
 }
@@ -197,6 +201,57 @@ int dv_cli_time(const dv_cli_t *cli, const char *opt, const char *s, int64_t *ou
 	return -1;
 }
 
+int dv_cli_bytes(const dv_cli_t *cli, const char *opt, const char *s, uint64_t min, uint64_t max,
+                 uint64_t *out)
+{
+	size_t n = strlen(s);
+	char num[32];
+	unsigned shift = 0;
+	if (n > 1 && (s[n - 1] == 'k' || s[n - 1] == 'K' || s[n - 1] == 'M')) {
+		shift = s[n - 1] == 'M' ? 20 : 10;
+		snprintf(num, sizeof(num), "%.*s", (int)(n - 1), s);
+	} else {
+		snprintf(num, sizeof(num), "%s", s);
+	}
+	unsigned long v;
+	/* Limited to 1 GiB before the shift: no overflow on any platform. */
+	if (n < sizeof(num) && dv_cli_uint(num, 0, 1ul << 30, &v) == 0 &&
+	    ((uint64_t)v << shift) >= min && ((uint64_t)v << shift) <= max) {
+		*out = (uint64_t)v << shift;
+		return 0;
+	}
+	dv_cli_usage(cli, "%s '%s': a number of bytes in %llu..%llu is needed (k and M work: 4M)",
+	             opt, s, (unsigned long long)min, (unsigned long long)max);
+	return -1;
+}
+
+int dv_cli_millis(const dv_cli_t *cli, const char *opt, const char *s, uint64_t min_ms,
+                  uint64_t max_ms, unsigned *out)
+{
+	size_t n = strlen(s);
+	unsigned long v = 0;
+	int64_t secs;
+	bool ok;
+	if (n > 2 && strcmp(s + n - 2, "ms") == 0) {
+		char num[32];
+		snprintf(num, sizeof(num), "%.*s", (int)(n - 2), s);
+		ok = n - 2 < sizeof(num) && dv_cli_uint(num, 0, 86400000ul, &v) == 0;
+	} else {
+		ok = dv_duration_parse(s, 1, &secs) == DV_OK && secs >= 0 && secs <= 86400;
+		if (ok)
+			v = (unsigned long)secs * 1000;
+	}
+	if (ok && v >= min_ms && v <= max_ms) {
+		*out = (unsigned)v;
+		return 0;
+	}
+	dv_cli_usage(cli,
+	             "%s '%s': a duration of %llums..%llus is needed (500ms, 30s, 2m; a bare "
+	             "number is seconds)",
+	             opt, s, (unsigned long long)min_ms, (unsigned long long)(max_ms / 1000));
+	return -1;
+}
+
 /* --timeout: milliseconds by default, or a duration with a unit. */
 static int timeout(const dv_cli_t *cli, const char *opt, const char *s, unsigned *out)
 {
@@ -283,6 +338,13 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 	case DV_CLI_STATE:
 		c->state_dir = arg;
 		return 1;
+	case DV_CLI_DEADLINE:
+		/* At least 1 s: a probe must have time to ask one question. */
+		return dv_cli_millis(cli, opt, arg, 1000, 3600000, &c->deadline_ms) == 0 ? 1 : -1;
+	case DV_CLI_SERVER_TIME:
+		return dv_cli_millis(cli, opt, arg, 10, 3600000, &c->server_ms) == 0 ? 1 : -1;
+	case DV_CLI_SERVER_BYTES:
+		return dv_cli_bytes(cli, opt, arg, 512, 128u << 20, &c->server_bytes) == 0 ? 1 : -1;
 	}
 	return 0;
 }

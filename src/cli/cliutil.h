@@ -71,6 +71,15 @@ int dv_cli_time(const dv_cli_t *cli, const char *opt, const char *s, int64_t *ou
 /*! An integer in [min, max].  0, or -1 after a message naming the option. */
 int dv_cli_number(const dv_cli_t *cli, const char *opt, const char *s, unsigned long min,
                   unsigned long max, unsigned long *out);
+/*! A count of bytes, N or N with k or M (1024-based), in [min, max].  0, or
+ *  -1 after a message naming the option. */
+int dv_cli_bytes(const dv_cli_t *cli, const char *opt, const char *s, uint64_t min, uint64_t max,
+                 uint64_t *out);
+/*! A duration in milliseconds: "500ms", or a duration (dv_duration_parse;
+ *  a bare number is seconds), in [min_ms, max_ms].  0, or -1 after a
+ *  message naming the option. */
+int dv_cli_millis(const dv_cli_t *cli, const char *opt, const char *s, uint64_t min_ms,
+                  uint64_t max_ms, unsigned *out);
 /*! Parse an unsigned integer in [min, max], silently.  0 or -1. */
 int dv_cli_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
@@ -92,6 +101,10 @@ typedef enum {
 	DV_CLI_PORT,    /*!< --port N (1..65535) */
 	DV_CLI_CONFIG,  /*!< --config FILE: the daemon's configuration */
 	DV_CLI_STATE,   /*!< --state-dir DIR: the daemon's state directory */
+	/* Budgets against hostile servers (doc/limits.md), check and audit: */
+	DV_CLI_DEADLINE,     /*!< --deadline DURATION, the whole probe */
+	DV_CLI_SERVER_TIME,  /*!< --server-time DURATION, waiting on one server, summed */
+	DV_CLI_SERVER_BYTES, /*!< --server-bytes N[k|M], answer bytes per server */
 } dv_cli_common_kind_t;
 
 typedef struct {
@@ -109,6 +122,16 @@ typedef struct {
 	    {'R', DV_CLI_RETRIES, "retries"},                                                      \
 	{                                                                                          \
 		'p', DV_CLI_PORT, "port"                                                           \
+	}
+
+/*! The budgets both probing commands take (the same names and syntax):
+ *  durations as --timeout's (500ms, 30s, 2m; a bare number is seconds),
+ *  bytes with an optional k or M. */
+#define DV_CLI_BUDGET_OPTIONS(opt_deadline, opt_server_time, opt_server_bytes)                     \
+	{opt_deadline, DV_CLI_DEADLINE, "deadline"},                                               \
+	    {opt_server_time, DV_CLI_SERVER_TIME, "server-time"},                                  \
+	{                                                                                          \
+		opt_server_bytes, DV_CLI_SERVER_BYTES, "server-bytes"                              \
 	}
 
 /*! The options of the commands that read the daemon's store (status,
@@ -129,7 +152,9 @@ typedef struct {
 	unsigned timeout_ms; /*!< the command sets the defaults of these three */
 	int retries;
 	uint16_t port;
-	const char *config, *state_dir; /*!< NULL: not given */
+	unsigned deadline_ms, server_ms; /*!< 0: the command's default */
+	uint64_t server_bytes;           /*!< 0: the command's default */
+	const char *config, *state_dir;  /*!< NULL: not given */
 } dv_cli_common_t;
 
 /*! getopt_long's table: the command's own options (ended by a NULL name),

@@ -30,6 +30,9 @@ static const char usage_text[] =
     "  -v, --verbose            text: every EDE code and EXTRA-TEXT per resolver\n"
     "  -s, --save FILE          also save every answer (a resolver snapshot) to FILE\n"
     "      --from FILE          judge a saved snapshot again instead of asking\n"
+    "      --deadline DURATION  the whole audit (default 120s; 500ms, 2m...)\n"
+    "      --server-bytes N     answer bytes per resolver (default 4M; k and M work)\n"
+    "      --server-time DURATION  waiting on one resolver, summed (default 60s)\n"
     "ADDRESS: 192.0.2.1, 192.0.2.1@5353, ::1, [::1]:5353 (at most 256)\n"
     "exit status (and with --nagios): 0 OK, every resolver validates; 1 WARNING, a\n"
     "resolver strips AD; 2 CRITICAL, a resolver accepts bogus data (also only without\n"
@@ -37,10 +40,19 @@ static const char usage_text[] =
     "anchor; 3 UNKNOWN, a resolver could not be judged (canary not found or expired,\n"
     "questions unanswered) or the audit could not run (bad usage, unreadable input)\n";
 
-enum { OPT_NAGIOS = 256, OPT_FROM, OPT_CANARY, OPT_CONCURRENCY };
+enum {
+	OPT_NAGIOS = 256,
+	OPT_FROM,
+	OPT_CANARY,
+	OPT_CONCURRENCY,
+	OPT_DEADLINE,
+	OPT_SERVER_TIME,
+	OPT_SERVER_BYTES,
+};
 
 static const dv_cli_common_map_t common[] = {
     DV_CLI_PROBE_OPTIONS(OPT_NAGIOS, OPT_FROM),
+    DV_CLI_BUDGET_OPTIONS(OPT_DEADLINE, OPT_SERVER_TIME, OPT_SERVER_BYTES),
     {0, 0, NULL},
 };
 
@@ -55,7 +67,7 @@ int dv_cmd_audit(int argc, char **argv)
 	};
 	dv_cli_t cli = {.cmd = "audit", .nagios_label = "DNSVIGIL AUDIT", .usage = usage_text};
 	dv_cli_begin(&cli, argc, argv);
-	struct option longopts[20];
+	struct option longopts[24];
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_resolver_probe_opts_t opts = {.port = 53, .retries = -1};
 	dv_cli_common_t co = {.format = "text", .retries = -1};
@@ -87,6 +99,9 @@ int dv_cmd_audit(int argc, char **argv)
 		opts.port = co.port;
 	opts.timeout_ms = co.timeout_ms;
 	opts.retries = co.retries;
+	opts.deadline_ms = co.deadline_ms;
+	opts.server_ms = co.server_ms;
+	opts.server_bytes = co.server_bytes;
 	if (co.from != NULL && optind < argc)
 		return dv_cli_usage(&cli,
 		                    "--from takes no ADDRESS ('%s'): the snapshot names its "

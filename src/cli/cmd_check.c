@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
+#include "dnssec/dnssec.h"
 #include "report/check.h"
 #include "report/report.h"
 #include "run/run.h"
@@ -32,14 +33,33 @@ static const char usage_text[] =
     "  -R, --retries N          extra UDP attempts (default 1)\n"
     "  -4, -6                   only IPv4 / only IPv6 server addresses\n"
     "  -p, --port N             query every server on port N (default 53)\n"
+    "budgets against hostile servers (doc/limits.md; what they cut off is reported):\n"
+    "      --deadline DURATION  the whole probe (default 60s; 500ms, 2m...)\n"
+    "      --max-queries N      queries per probe (default 4096 + 512 per DOMAIN)\n"
+    "      --max-bytes N        answer bytes per probe (default 64M; k and M work)\n"
+    "      --server-queries N   queries per server address (default 512)\n"
+    "      --server-bytes N     answer bytes per server address (default 4M)\n"
+    "      --server-time DURATION  waiting on one server address, summed (default 30s)\n"
+    "      --max-validations N  signature validations per check (default 100000)\n"
     "exit status: 0 clean, 1 warnings, 2 errors found, 3 could not judge (bad usage,\n"
     "unreadable input, a probe that could not start); --nagios: 0 OK, 1 WARNING,\n"
     "2 CRITICAL, 3 UNKNOWN\n";
 
-enum { OPT_NAGIOS = 256, OPT_FROM };
+enum {
+	OPT_NAGIOS = 256,
+	OPT_FROM,
+	OPT_DEADLINE,
+	OPT_SERVER_TIME,
+	OPT_SERVER_BYTES,
+	OPT_MAX_QUERIES,
+	OPT_MAX_BYTES,
+	OPT_SERVER_QUERIES,
+	OPT_MAX_VALIDATIONS,
+};
 
 static const dv_cli_common_map_t common[] = {
     DV_CLI_PROBE_OPTIONS(OPT_NAGIOS, OPT_FROM),
+    DV_CLI_BUDGET_OPTIONS(OPT_DEADLINE, OPT_SERVER_TIME, OPT_SERVER_BYTES),
     {'w', DV_CLI_WARN, "warn"},
     {'c', DV_CLI_CRIT, "crit"},
     {0, 0, NULL},
@@ -51,12 +71,16 @@ int dv_cmd_check(int argc, char **argv)
 	    {"root-hints", required_argument, NULL, 'r'},
 	    {"trust-anchor", required_argument, NULL, 't'},
 	    {"expect", required_argument, NULL, 'e'},
+	    {"max-queries", required_argument, NULL, OPT_MAX_QUERIES},
+	    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+	    {"server-queries", required_argument, NULL, OPT_SERVER_QUERIES},
+	    {"max-validations", required_argument, NULL, OPT_MAX_VALIDATIONS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	dv_cli_t cli = {.cmd = "check", .nagios_label = "DNSVIGIL", .usage = usage_text};
 	dv_cli_begin(&cli, argc, argv);
-	struct option longopts[24];
+	struct option longopts[32];
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_check_run_opts_t o = {.probe = {.root_hints = "/usr/share/dns/root.hints",
 	                                   .trust_anchor = "/usr/share/dns/root.ds"}};
@@ -66,6 +90,7 @@ int dv_cmd_check(int argc, char **argv)
 	                      .timeout_ms = 1000,
 	                      .retries = 1};
 	int c;
+	unsigned long n;
 	optind = 1;
 	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "r:t:n:w:c:e:f:s:T:R:p:46h",
 	                        longopts)) != -1) {
@@ -88,6 +113,25 @@ int dv_cmd_check(int argc, char **argv)
 			else
 				return dv_cli_usage(&cli, "--expect '%s': secure, insecure or any",
 				                    optarg);
+			break;
+		case OPT_MAX_QUERIES:
+		case OPT_SERVER_QUERIES:
+			if (dv_cli_number(&cli, dv_cli_optname(argc, argv), optarg, 1,
+			                  DV_PROBE_MAX_QUERIES_CEIL, &n) != 0)
+				return DV_EXIT_UNKNOWN;
+			*(c == OPT_MAX_QUERIES ? &o.probe.max_queries : &o.probe.server_queries) =
+			    (unsigned)n;
+			break;
+		case OPT_MAX_BYTES:
+			if (dv_cli_bytes(&cli, dv_cli_optname(argc, argv), optarg, 512,
+			                 DV_PROBE_MAX_BYTES_CEIL, &o.probe.max_bytes) != 0)
+				return DV_EXIT_UNKNOWN;
+			break;
+		case OPT_MAX_VALIDATIONS:
+			if (dv_cli_number(&cli, dv_cli_optname(argc, argv), optarg, 1,
+			                  DV_SIG_MAX_PER_RUN_CEIL, &n) != 0)
+				return DV_EXIT_UNKNOWN;
+			o.max_validations = n;
 			break;
 		case '4':
 			o.probe.ipv4_only = true;
@@ -116,6 +160,9 @@ int dv_cmd_check(int argc, char **argv)
 	o.probe.timeout_ms = co.timeout_ms;
 	o.probe.retries = co.retries;
 	o.probe.port = co.port;
+	o.probe.deadline_ms = co.deadline_ms;
+	o.probe.server_ms = co.server_ms;
+	o.probe.server_bytes = co.server_bytes;
 	o.from = co.from;
 	o.save = co.save;
 	o.warn_secs = co.warn;
@@ -144,6 +191,11 @@ int dv_cmd_check(int argc, char **argv)
 		goto out;
 	}
 	int written = 0;
+	if (co.nagios && ret != DV_OK) {
+		/* The one line a plugin has says what failed (issue 10 §13). */
+		status = dv_cli_fail(&cli, "snapshot not saved: %s", err);
+		goto out;
+	}
 	if (co.nagios)
 		status = dv_report_check_nagios(stdout, run.snap, &run.opts, &run.res);
 	else if (strcmp(co.format, "json") == 0)
@@ -159,7 +211,9 @@ int dv_cmd_check(int argc, char **argv)
 		status = DV_EXIT_UNKNOWN;
 	}
 	if (ret != DV_OK) {
-		fprintf(stderr, "dnsvigil check: %s\n", err);
+		/* The report is printed all the same: the answers are not lost
+		 * with the file, and the old file is kept (issue 10 §13). */
+		fprintf(stderr, "dnsvigil check: snapshot not saved: %s\n", err);
 		status = DV_EXIT_UNKNOWN;
 	}
 out:

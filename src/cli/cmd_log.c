@@ -333,6 +333,8 @@ static int show_one(void *ctx, uint64_t index, const char *body, size_t len, con
 		printf("%llu  (malformed entry: run 'dnsvigil log verify')\n",
 		       (unsigned long long)index);
 	} else {
+		/* A ledger is read back from disk: its text is input, escaped
+		 * (core/text.h); the evidence as ASCII JSON. */
 		const char *zone = json_string_value(json_object_get(e, "zone"));
 		char *ev = json_dumps(json_object_get(e, "evidence"),
 		                      JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);

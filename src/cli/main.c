@@ -1,4 +1,6 @@
 /* dnsvigil: one binary, one subcommand per lifecycle concern (DESIGN.md). */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +46,27 @@ static int find(const char *name)
 	return -1;
 }
 
+/* A report that did not reach its reader is a failure, whatever it said
+ * (issue 10 §4): every write to standard output is checked here, once,
+ * where the stream is flushed and closed.  True when all went out. */
+static bool output_closed(const char *cmd)
+{
+	errno = 0;
+	bool failed = ferror(stdout) != 0;
+	if (fflush(stdout) != 0)
+		failed = true;
+	int e = errno;
+	if (fclose(stdout) != 0) {
+		failed = true;
+		if (e == 0)
+			e = errno;
+	}
+	if (failed)
+		fprintf(stderr, "dnsvigil %s: cannot write the report to standard output: %s\n",
+		        cmd, e != 0 ? strerror(e) : "write error");
+	return !failed;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -75,11 +98,14 @@ int main(int argc, char **argv)
 		}
 		static char help[] = "--help";
 		char *args[] = {argv[2], help, NULL};
-		return commands[i].fn(2, args);
+		int status = commands[i].fn(2, args);
+		return output_closed("help") ? status : DV_EXIT_UNKNOWN;
 	}
 	int i = find(argv[1]);
-	if (i >= 0)
-		return commands[i].fn(argc - 1, argv + 1);
+	if (i >= 0) {
+		int status = commands[i].fn(argc - 1, argv + 1);
+		return output_closed(commands[i].name) ? status : DV_EXIT_UNKNOWN;
+	}
 	fprintf(stderr, "dnsvigil: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return DV_EXIT_UNKNOWN;

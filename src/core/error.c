@@ -25,6 +25,8 @@ const char *dv_strerror(int err)
 		return "network error";
 	case DV_ECRYPTO:
 		return "malformed key or signature";
+	case DV_EABANDONED:
+		return "abandoned: a deadline or budget ran out";
 	default:
 		return "unknown error";
 	}

@@ -111,8 +111,11 @@ static int zone_row(const dv_store_zone_row_t *r, void *vctx)
 	        r->status[0] ? r->status : "-", expect, serial, answering, r->obs->nsrv, exp,
 	        r->nfindings, r->worst[0] ? r->worst : "-", last,
 	        r->obs->divergent ? " divergent" : "", r->probe_ok ? "" : " PROBE-FAILING");
-	if (!r->probe_ok && r->error[0])
-		fprintf(c->out, "  %s\n", r->error);
+	if (!r->probe_ok && r->error[0]) {
+		fputs("  ", c->out);
+		dv_report_put_text(c->out, r->error);
+		fputc('\n', c->out);
+	}
 	return 0;
 }
 
@@ -218,14 +221,28 @@ static int hist_row(const dv_store_hist_row_t *r, void *vctx)
 	return 0;
 }
 
+/* Values come from DNS answers: newlines as "; ", the rest escaped
+ * (core/text.h). */
 static void print_value(FILE *out, const char *v)
 {
 	if (*v == '\0') {
 		fputs("-", out);
 		return;
 	}
-	for (; *v; v++)
-		fputs(*v == '\n' ? "; " : (char[]){*v, 0}, out);
+	char line[1024];
+	while (*v != '\0') {
+		size_t n = strcspn(v, "\n");
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, v, n);
+		line[n] = '\0';
+		dv_report_put_text(out, line);
+		v += n;
+		if (*v == '\n') {
+			fputs("; ", out);
+			v++;
+		}
+	}
 }
 
 static int event_row(const dv_event_t *e, void *vctx)

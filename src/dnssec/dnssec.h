@@ -83,9 +83,20 @@ bool dv_ds_matches(const uint8_t *owner, const uint8_t *ds, size_t dslen, const 
 /*! A public key ready to verify signatures (built once per DNSKEY). */
 typedef struct dv_key dv_key_t;
 
+/*! The largest RSA public exponent accepted, in bits.  A validator's
+ *  verification costs grow with the exponent (thousands of bits make each
+ *  one ~180 times slower); BIND refuses keys above 35 bits
+ *  (RSA_MAX_PUBEXP_BITS), and every real key uses 65537 (17 bits) or 3. */
+#define DV_RSA_MAX_EXPONENT_BITS 35
+
 /*! Parse DNSKEY RDATA into a key.  DV_ENOTSUP for an unsupported algorithm,
- *  DV_ECRYPTO for a malformed key.  *out is owned by the caller (dv_key_free). */
+ *  DV_ECRYPTO for a malformed key, DV_ELIMIT for an RSA public exponent
+ *  above DV_RSA_MAX_EXPONENT_BITS.  *out is owned by the caller
+ *  (dv_key_free). */
 int dv_key_new(const uint8_t *rdata, size_t rdlen, dv_key_t **out);
+/*! Bits of the public exponent of RSA DNSKEY RDATA (RFC 3110 §2), leading
+ *  zeros not counted; 0 when not RSA or malformed. */
+unsigned dv_rsa_exponent_bits(const uint8_t *rdata, size_t rdlen);
 void dv_key_free(dv_key_t *key);
 /*! Key size in bits (RSA modulus; curve size otherwise). */
 unsigned dv_key_bits(const dv_key_t *key);
@@ -200,6 +211,63 @@ void dv_sigcache_free(dv_sigcache_t *cache);
 /*! Cryptographic verifications the cache has run (memo hits not counted). */
 uint64_t dv_sigcache_verifications(const dv_sigcache_t *cache);
 
+/* ---- validation budgets (KeyTrap, CVE-2023-50387) ---------------------------
+ *
+ * RFC 4035 §5.3.1 has a validator try every key whose tag and algorithm
+ * match a signature, and every signature of an RRset: an input with many
+ * keys of one tag and many junk signatures makes that quadratic.  The
+ * validators adopted budgets in February 2024: Unbound 1.19.1 checks at most
+ * 8 RRSIGs per RRset (MAX_VALIDATE_RRSIGS) and 8 at once per run; BIND
+ * 9.18.24 stops at the first failure, 9.20 has max-validations-per-fetch 16;
+ * Knot Resolver 5.7.1 limits crypto validations per packet; PowerDNS
+ * Recursor 4.8.6/4.9.3/5.0.2 has max-dnskeys 2 (keys of one tag and
+ * algorithm), max-rrsigs-per-record 2, max-signature-validations-per-query
+ * 30.  dnsvigil reports on every signature, so its defaults are higher, but
+ * of the same kind: per signature (keys of one tag), per RRset, per answer,
+ * per server and per run.  A signature the budget does not reach gets the
+ * verdict DV_SIG_BUDGET — never "invalid": it was not judged. */
+
+/*! The scopes a validation is counted in, narrowest first. */
+typedef enum {
+	DV_SIG_SCOPE_RRSET = 0,
+	DV_SIG_SCOPE_ANSWER, /*!< one DNS message (live checks) */
+	DV_SIG_SCOPE_SERVER, /*!< one server of one zone (live checks) */
+	DV_SIG_SCOPE_RUN,    /*!< one check */
+	DV_SIG_SCOPES,
+	DV_SIG_SCOPE_TAG = DV_SIG_SCOPES, /*!< (in hit) keys of one tag and algorithm */
+} dv_sig_scope_t;
+
+#define DV_SIG_KEYS_PER_TAG     4       /*!< keys of one tag and algorithm tried per RRSIG */
+#define DV_SIG_MAX_PER_RRSET    16      /*!< validations per RRset */
+#define DV_SIG_MAX_PER_ANSWER   32      /*!< validations per DNS message */
+#define DV_SIG_MAX_PER_SERVER   256     /*!< validations per server of a zone */
+#define DV_SIG_MAX_PER_RUN      100000u /*!< validations per check (--max-validations) */
+#define DV_SIG_MAX_PER_RUN_CEIL 10000000u
+
+/*!
+ * A budget: a ceiling per scope (0: none) and, per scope, the counter of the
+ * scope the caller is in (NULL: not counted).  The caller points the
+ * counters at its own (one per RRset, per message, per server...) and hands
+ * the budget to the cache (dv_sigcache_budget); every cryptographic
+ * verification is charged to each counter.  A memo hit costs nothing and is
+ * not charged.
+ */
+typedef struct {
+	uint32_t keys_per_tag;         /*!< 0: no ceiling */
+	uint64_t max[DV_SIG_SCOPES];   /*!< 0: no ceiling */
+	uint64_t *used[DV_SIG_SCOPES]; /*!< NULL: not counted */
+	/* Set by dv_sig_judge when it returns DV_SIG_BUDGET: */
+	dv_sig_scope_t hit; /*!< the scope that ran out, or DV_SIG_SCOPE_TAG */
+	uint32_t tag_keys;  /*!< with DV_SIG_SCOPE_TAG: keys of the tag and algorithm */
+} dv_sig_budget_t;
+
+/*! A budget with the default ceilings above and no counters. */
+void dv_sig_budget_init(dv_sig_budget_t *b);
+/*! Charge this cache's verifications to `b` from now on (NULL: none). */
+void dv_sigcache_budget(dv_sigcache_t *cache, dv_sig_budget_t *b);
+/*! "RRset", "answer", "server", "check", "key tag". */
+const char *dv_sig_scope_name(dv_sig_scope_t s);
+
 /*! One key of a key set. */
 typedef struct {
 	dv_dnskey_t dnskey;
@@ -229,6 +297,11 @@ int dv_keyset_build(dv_keyset_t *ks, dv_sigcache_t *cache, const uint8_t *const 
                     const uint16_t *rdlen, size_t n);
 /*! Release what the set holds; it is empty afterwards. */
 void dv_keyset_clear(dv_keyset_t *ks);
+/*! Keys of the set with this tag and algorithm that can verify zone data. */
+size_t dv_keyset_count(const dv_keyset_t *ks, uint16_t tag, uint8_t alg);
+/*! The largest number of usable keys that share one tag and algorithm;
+ *  *tag and *alg (may be NULL) get them. */
+size_t dv_keyset_max_collision(const dv_keyset_t *ks, uint16_t *tag, uint8_t *alg);
 
 /*! An RRset as the signature check reads it. */
 typedef struct {
@@ -253,6 +326,8 @@ typedef enum {
 	DV_SIG_UNSUPPORTED,     /*!< its algorithm is not implemented by this build */
 	DV_SIG_MALFORMED,       /*!< signer is not the zone, Labels exceed the owner's, no data */
 	DV_SIG_ERROR,           /*!< no verdict: out of memory (an error, not a finding) */
+	DV_SIG_BUDGET,          /*!< not judged: the validation budget ran out first (its hit
+	                             field says which) */
 } dv_sig_verdict_t;
 
 /*!
@@ -303,6 +378,14 @@ int dv_sigdata_build(dv_buf_t *buf, const uint8_t *rrsig, size_t rrsig_len, cons
 
 /*! Offset of the signature within RRSIG RDATA (after the signer name), or -1. */
 long dv_rrsig_sig_offset(const uint8_t *rrsig, size_t len);
+
+/*! RFC 5155 §10.3: no key size allows more than 2500 iterations; names are
+ *  never hashed with more (each hash would cost iterations+1 SHA-1 runs). */
+#define DV_NSEC3_MAX_ITERATIONS 2500
+/*! RFC 9276 §3.2 lets validators treat NSEC3 with iterations above a limit
+ *  as insecure: above 50 Knot Resolver (5.7.1) and PowerDNS Recursor (5.0)
+ *  do, above 150 BIND and Unbound too. */
+#define DV_NSEC3_INSECURE_ITERATIONS 50
 
 /*! RFC 5155 §5 hash of a wire name (lowercased here).  out gets 20 bytes. */
 int dv_nsec3_hash(uint8_t hash_alg, uint16_t iterations, const uint8_t *salt, size_t saltlen,

@@ -146,6 +146,16 @@ static int rsa_key(dv_key_t *k, const uint8_t *pk, size_t len)
 	}
 	if (elen == 0 || off + elen >= len || len - off - elen > 4096 / 8 * 4)
 		return DV_ECRYPTO;
+	/* The exponent's size before any big-number work: a key with a huge
+	 * exponent costs every verification ~180 times the normal. */
+	const uint8_t *e0 = pk + off;
+	size_t ez = elen;
+	while (ez > 0 && *e0 == 0) {
+		e0++;
+		ez--;
+	}
+	if (ez > 0 && (ez - 1) * 8 + (unsigned)(32 - __builtin_clz(*e0)) > DV_RSA_MAX_EXPONENT_BITS)
+		return DV_ELIMIT;
 	int ret = DV_ECRYPTO;
 	BIGNUM *e = BN_bin2bn(pk + off, (int)elen, NULL);
 	BIGNUM *n = BN_bin2bn(pk + off + elen, (int)(len - off - elen), NULL);
@@ -198,6 +208,34 @@ static int ec_key(dv_key_t *k, const uint8_t *pk, size_t len, const char *group,
 	k->ec_half = half;
 	k->bits = (unsigned)(half * 8);
 	return ret;
+}
+
+unsigned dv_rsa_exponent_bits(const uint8_t *rdata, size_t rdlen)
+{
+	if (rdlen < 5 || !(rdata[3] == DV_ALG_RSASHA1 || rdata[3] == DV_ALG_RSASHA1_NSEC3_SHA1 ||
+	                   rdata[3] == DV_ALG_RSASHA256 || rdata[3] == DV_ALG_RSASHA512))
+		return 0;
+	const uint8_t *pk = rdata + 4;
+	size_t len = rdlen - 4, elen, off;
+	if (pk[0] != 0) {
+		elen = pk[0];
+		off = 1;
+	} else {
+		if (len < 3)
+			return 0;
+		elen = ((size_t)pk[1] << 8) | pk[2];
+		off = 3;
+	}
+	if (elen == 0 || off + elen > len)
+		return 0;
+	const uint8_t *e = pk + off;
+	while (elen > 0 && *e == 0) {
+		e++;
+		elen--;
+	}
+	if (elen == 0)
+		return 0;
+	return (unsigned)((elen - 1) * 8) + (unsigned)(32 - __builtin_clz(*e));
 }
 
 bool dv_alg_supported(uint8_t alg)

@@ -77,6 +77,7 @@ struct dv_sigcache {
 	table_t verdicts; /* (key, signed data, signature) -> valid */
 	dv_buf_t sigdata;
 	uint64_t verifications;
+	dv_sig_budget_t *budget; /* NULL: unbounded */
 };
 
 int dv_sigcache_new(unsigned flags, dv_sigcache_t **out)
@@ -109,6 +110,48 @@ void dv_sigcache_free(dv_sigcache_t *c)
 uint64_t dv_sigcache_verifications(const dv_sigcache_t *c)
 {
 	return c->verifications;
+}
+
+/* ---- budgets ------------------------------------------------------------------ */
+
+void dv_sig_budget_init(dv_sig_budget_t *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->keys_per_tag = DV_SIG_KEYS_PER_TAG;
+	b->max[DV_SIG_SCOPE_RRSET] = DV_SIG_MAX_PER_RRSET;
+	b->max[DV_SIG_SCOPE_ANSWER] = DV_SIG_MAX_PER_ANSWER;
+	b->max[DV_SIG_SCOPE_SERVER] = DV_SIG_MAX_PER_SERVER;
+	b->max[DV_SIG_SCOPE_RUN] = DV_SIG_MAX_PER_RUN;
+}
+
+void dv_sigcache_budget(dv_sigcache_t *c, dv_sig_budget_t *b)
+{
+	c->budget = b;
+}
+
+const char *dv_sig_scope_name(dv_sig_scope_t s)
+{
+	static const char *const names[] = {"RRset", "answer", "server", "check", "key tag"};
+	return (unsigned)s <= DV_SIG_SCOPE_TAG ? names[s] : "?";
+}
+
+/* Whether the budget allows one more verification; else note the scope. */
+static bool budget_left(dv_sig_budget_t *b)
+{
+	for (int s = 0; b != NULL && s < DV_SIG_SCOPES; s++) {
+		if (b->used[s] != NULL && b->max[s] != 0 && *b->used[s] >= b->max[s]) {
+			b->hit = (dv_sig_scope_t)s;
+			return false;
+		}
+	}
+	return true;
+}
+
+static void budget_charge(dv_sig_budget_t *b)
+{
+	for (int s = 0; b != NULL && s < DV_SIG_SCOPES; s++)
+		if (b->used[s] != NULL)
+			(*b->used[s])++;
 }
 
 /* The parsed key of DNSKEY RDATA, parsed once per cache.  DV_ENOMEM, or
@@ -179,6 +222,43 @@ int dv_keyset_build(dv_keyset_t *ks, dv_sigcache_t *cache, const uint8_t *const 
 	return DV_OK;
 }
 
+size_t dv_keyset_count(const dv_keyset_t *ks, uint16_t tag, uint8_t alg)
+{
+	size_t n = 0;
+	for (size_t i = 0; ks != NULL && i < ks->n; i++)
+		if (ks->v[i].key != NULL && ks->v[i].dnskey.key_tag == tag &&
+		    ks->v[i].dnskey.algorithm == alg)
+			n++;
+	return n;
+}
+
+size_t dv_keyset_max_collision(const dv_keyset_t *ks, uint16_t *tag, uint8_t *alg)
+{
+	size_t best = 0;
+	for (size_t i = 0; ks != NULL && i < ks->n; i++) {
+		const dv_keyset_key_t *k = &ks->v[i];
+		if (k->key == NULL)
+			continue;
+		/* Counted from the first key of each (tag, algorithm) only. */
+		bool first = true;
+		for (size_t j = 0; j < i && first; j++)
+			if (ks->v[j].key != NULL && ks->v[j].dnskey.key_tag == k->dnskey.key_tag &&
+			    ks->v[j].dnskey.algorithm == k->dnskey.algorithm)
+				first = false;
+		if (!first)
+			continue;
+		size_t n = dv_keyset_count(ks, k->dnskey.key_tag, k->dnskey.algorithm);
+		if (n > best) {
+			best = n;
+			if (tag != NULL)
+				*tag = k->dnskey.key_tag;
+			if (alg != NULL)
+				*alg = k->dnskey.algorithm;
+		}
+	}
+	return best;
+}
+
 void dv_keyset_clear(dv_keyset_t *ks)
 {
 	for (size_t i = 0; !ks->borrowed && i < ks->n; i++)
@@ -207,8 +287,10 @@ dv_sig_window_t dv_rrsig_window(const dv_rrsig_t *sig, int64_t now, int64_t *inc
 	return DV_SIG_WINDOW_OPEN;
 }
 
+#define NO_BUDGET (-100) /* verifies(): the budget ran out before this one */
+
 /* Whether the signature verifies with key k over the data in c->sigdata:
- * 1 yes, 0 no, DV_ENOMEM. */
+ * 1 yes, 0 no, DV_ENOMEM, NO_BUDGET. */
 static int verifies(dv_sigcache_t *c, const dv_keyset_key_t *k, const dv_rrsig_t *sig)
 {
 	slot_t *s = NULL;
@@ -225,8 +307,17 @@ static int verifies(dv_sigcache_t *c, const dv_keyset_key_t *k, const dv_rrsig_t
 		if (s == NULL)
 			return DV_ENOMEM;
 		if (found)
-			return s->valid;
+			return s->valid; /* already paid for */
+		if (!budget_left(c->budget)) {
+			/* Not a verdict: the slot goes again (nothing was added after it). */
+			s->used = false;
+			c->verdicts.len--;
+			return NO_BUDGET;
+		}
+	} else if (!budget_left(c->budget)) {
+		return NO_BUDGET;
 	}
+	budget_charge(c->budget);
 	c->verifications++;
 	bool ok = dv_key_verify_ctx(c->ctx, k->key, c->sigdata.data, c->sigdata.len, sig->signature,
 	                            sig->signature_len) == DV_OK;
@@ -250,11 +341,22 @@ dv_sig_verdict_t dv_sig_judge(dv_sigcache_t *c, const dv_rrset_view_t *set, cons
 		return DV_SIG_UNSUPPORTED;
 	bool built = false, tried = false;
 	const dv_keyset_key_t *revoked = NULL;
+	dv_sig_budget_t *b = c->budget;
+	uint32_t candidates = 0;
 	for (size_t i = 0; keys != NULL && i < keys->n; i++) {
 		const dv_keyset_key_t *k = &keys->v[i];
 		if (k->key == NULL || k->dnskey.key_tag != sig->key_tag ||
 		    k->dnskey.algorithm != sig->algorithm)
 			continue;
+		/* Key-tag collisions: beyond keys_per_tag keys of this tag and
+		 * algorithm, the signature is left unjudged (KeyTrap). */
+		if (b != NULL && b->keys_per_tag != 0 && candidates++ >= b->keys_per_tag) {
+			b->hit = DV_SIG_SCOPE_TAG;
+			b->tag_keys = (uint32_t)dv_keyset_count(keys, sig->key_tag, sig->algorithm);
+			return DV_SIG_BUDGET;
+		}
+		if (!built && !(c->flags & DV_SIGCACHE_MEMO) && !budget_left(b))
+			return DV_SIG_BUDGET; /* not even the data is built */
 		if (!built) {
 			int r = dv_sigdata_build(&c->sigdata, sig->rdata, sig->rdlen, set->owner,
 			                         set->type, set->rdata, set->rdlen, set->n,
@@ -267,6 +369,8 @@ dv_sig_verdict_t dv_sig_judge(dv_sigcache_t *c, const dv_rrset_view_t *set, cons
 		}
 		tried = true;
 		int ok = verifies(c, k, sig);
+		if (ok == NO_BUDGET)
+			return DV_SIG_BUDGET;
 		if (ok < 0)
 			return DV_SIG_ERROR;
 		if (!ok)

@@ -33,7 +33,7 @@
 struct dv_attempt;
 struct dv_server;
 
-enum step_reason { STEP_TIMEOUT, STEP_FAILED };
+enum step_reason { STEP_TIMEOUT, STEP_FAILED, STEP_ABANDON };
 
 typedef struct dv_qnode {
 	dv_net_t *net;
@@ -86,6 +86,9 @@ struct dv_net {
 	unsigned inflight;
 	uint64_t pending; /* submitted, callback not yet run */
 	bool running, dispatching;
+	bool abandoned;      /* the deadline passed, or dv_net_abandon */
+	bool deadline_armed; /* the deadline timer runs */
+	uv_timer_t deadline; /* initialised with the loop */
 	dv_server_t *buckets[SERVER_BUCKETS];
 	dv_server_t *rhead, *rtail;
 	dv_qnode_t *all;
@@ -416,6 +419,11 @@ static void timer_cb(uv_timer_t *t)
 {
 	dv_qnode_t *q = t->data;
 	dv_net_t *net = q->net;
+	if (q->reason == STEP_ABANDON || net->abandoned) {
+		attempt_drop(q);
+		finish(q, DV_EABANDONED, NULL, 0, 0, q->tcp_mode);
+		return;
+	}
 	if (q->reason == STEP_TIMEOUT) {
 		net->stats.timeouts++;
 	}
@@ -529,6 +537,12 @@ static void qnode_start(dv_net_t *net, dv_qnode_t *q)
 	q->timer.data = q;
 	q->started = true;
 	q->tcp_mode = (q->q.flags & DV_Q_TCP) != 0;
+	if (net->abandoned) {
+		/* Not sent: it ends from its timer, never from here. */
+		q->reason = STEP_ABANDON;
+		uv_timer_start(&q->timer, timer_cb, 0, 0);
+		return;
+	}
 	attempt_start(q);
 }
 
@@ -540,10 +554,12 @@ static void dispatch(dv_net_t *net)
 	}
 	net->dispatching = true;
 	dv_server_t *last = net->rtail;
-	while (net->inflight < net->opts.max_inflight && net->rhead != NULL) {
+	/* Abandoned: every queued query starts at once, only to end. */
+	bool drain = net->abandoned;
+	while ((drain || net->inflight < net->opts.max_inflight) && net->rhead != NULL) {
 		dv_server_t *s = ready_pop(net);
-		while (s->qhead != NULL && s->inflight < net->opts.per_server_max &&
-		       net->inflight < net->opts.max_inflight) {
+		while (s->qhead != NULL && (drain || (s->inflight < net->opts.per_server_max &&
+		                                      net->inflight < net->opts.max_inflight))) {
 			dv_qnode_t *q = s->qhead;
 			s->qhead = q->next;
 			if (s->qhead == NULL) {
@@ -560,6 +576,41 @@ static void dispatch(dv_net_t *net)
 		}
 	}
 	net->dispatching = false;
+}
+
+/* --- giving up ---------------------------------------------------------------- */
+
+void dv_net_abandon(dv_net_t *net)
+{
+	if (net == NULL || net->abandoned)
+		return;
+	net->abandoned = true;
+	/* Started queries end from their timers (now), queued ones are started
+	 * to end the same way: callbacks never run from inside this function. */
+	for (dv_qnode_t *q = net->all; q != NULL; q = q->all_next) {
+		if (!q->started || q->closing)
+			continue;
+		attempt_drop(q);
+		q->reason = STEP_ABANDON;
+		(void)uv_timer_start(&q->timer, timer_cb, 0, 0);
+	}
+	if (net->deadline_armed) {
+		uv_timer_stop(&net->deadline);
+		net->deadline_armed = false;
+	}
+	dispatch(net);
+}
+
+bool dv_net_abandoned(const dv_net_t *net)
+{
+	return net != NULL && net->abandoned;
+}
+
+static void deadline_cb(uv_timer_t *t)
+{
+	dv_net_t *net = t->data;
+	net->deadline_armed = false;
+	dv_net_abandon(net);
 }
 
 /* --- public API -------------------------------------------------------------- */
@@ -593,6 +644,7 @@ int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
 			net->opts.timeout_ms = opts->timeout_ms;
 		}
 		net->opts.retries = opts->retries;
+		net->opts.deadline_ms = opts->deadline_ms;
 	}
 	if (net->opts.timeout_ms > MAX_TIMEOUT_MS) {
 		net->opts.timeout_ms = MAX_TIMEOUT_MS;
@@ -604,6 +656,10 @@ int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
 		free(net);
 		return DV_ENOMEM;
 	}
+	uv_timer_init(&net->loop, &net->deadline);
+	net->deadline.data = net;
+	/* The deadline timer must not keep an otherwise finished run alive. */
+	uv_unref((uv_handle_t *)&net->deadline);
 	*out = net;
 	return DV_OK;
 }
@@ -669,6 +725,12 @@ int dv_net_run(dv_net_t *net)
 	}
 	net->running = true;
 	uv_update_time(&net->loop);
+	if (net->opts.deadline_ms != 0 && !net->deadline_armed && !net->abandoned) {
+		/* Armed once, at the first run; later runs share what is left. */
+		net->deadline_armed = true;
+		uv_timer_start(&net->deadline, deadline_cb, net->opts.deadline_ms, 0);
+		net->opts.deadline_ms = 0;
+	}
 	dispatch(net);
 	int r = uv_run(&net->loop, UV_RUN_DEFAULT);
 	net->running = false;
@@ -755,6 +817,7 @@ void dv_net_free(dv_net_t *net)
 			s = next;
 		}
 	}
+	uv_close((uv_handle_t *)&net->deadline, NULL);
 	/* Close callbacks free the attempts and the started queries. */
 	uv_run(&net->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&net->loop) == UV_EBUSY) {

@@ -21,6 +21,9 @@ typedef struct {
 	unsigned per_server_max; /*!< queries in flight per server address (default 8) */
 	unsigned timeout_ms;     /*!< default per-attempt timeout (default 1500) */
 	unsigned retries;        /*!< default extra UDP attempts after the first (default 2) */
+	unsigned deadline_ms;    /*!< from the first dv_net_run: every query not yet finished
+	                              then, and every one submitted after, ends DV_EABANDONED
+	                              (0: no deadline) */
 } dv_net_opts_t;
 
 enum dv_query_flags {
@@ -57,6 +60,8 @@ typedef struct {
  *    milliseconds, with udp_failed set.
  *  - DV_EPARSE: nothing valid arrived but at least one message matched the
  *    query and failed to parse.
+ *  - DV_EABANDONED: the engine's deadline passed first (dv_net_opts_t), or
+ *    dv_net_abandon was called: not sent, or not waited for any longer.
  */
 typedef struct {
 	int status; /*!< DV_OK, DV_ETIMEOUT (no answer), DV_ENET (send/connect error), DV_EPARSE
@@ -99,6 +104,12 @@ int dv_net_submit(dv_net_t *net, const dv_query_t *query, dv_query_cb cb, void *
  *  Not reentrant: calling it from a callback returns DV_EINVAL. */
 int dv_net_run(dv_net_t *net);
 void dv_net_stats(const dv_net_t *net, dv_net_stats_t *out);
+/*! Give up now, as when the deadline passes: every query not yet finished
+ *  ends DV_EABANDONED (its callback runs from the loop, soon), and so does
+ *  every query submitted afterwards, unsent.  May be called from a callback. */
+void dv_net_abandon(dv_net_t *net);
+/*! Whether the deadline passed or dv_net_abandon was called. */
+bool dv_net_abandoned(const dv_net_t *net);
 /*! Close every handle and free the engine; queries not yet run are dropped without a
  *  callback.  Never call it from a callback. */
 void dv_net_free(dv_net_t *net);

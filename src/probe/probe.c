@@ -18,108 +18,32 @@
 #include "core/error.h"
 #include "dnssec/dnssec.h"
 #include "net/net.h"
+#include "probe/probe_int.h"
 #include "zone/loader.h"
 
-#define MAX_ZONE_ADDRS   64   /* server addresses probed per zone */
-#define MAX_DEPTH        32   /* zone cuts per domain */
-#define MAX_RESOLVE_HOPS 10   /* referrals followed to find an NS address */
-#define MAX_RESOLVES     4096 /* address resolutions per run */
+#define RESOLVE_HOPS_MAX 10 /* referrals followed to find an NS address */
 
-typedef struct pzone pzone_t;
-typedef struct step step_t;
-typedef struct probe probe_t;
-
-struct pzone {
-	uint32_t zi;
-	pzone_t *parent;
-	pzone_t *next_all;
-	uint8_t dname[255];
-	uint8_t nxname[255];
-	bool ready;    /*!< its first server set is known and probed */
-	int resolving; /*!< address lookups still out for the first set */
-	step_t **wait; /*!< walks waiting for `ready` */
-	size_t nwait, capwait;
-	uint8_t (*nsnames)[255]; /*!< NS names already handled */
-	size_t nns;
-	char (*addrs)[DV_SNAP_ADDR_MAX]; /*!< addresses probed */
-	size_t naddrs;
-};
-
-/* One domain's visit of one zone: the referral queries asked there. */
-struct step {
-	probe_t *p;
-	step_t *next_all;
-	uint8_t domain[255];
-	pzone_t *zone; /*!< the zone asked */
-	pzone_t *cut;  /*!< the child zone the answers point to, once known */
-	int depth;
-	int pending;
-	uint32_t *qidx; /*!< snapshot queries of this step, retagged to `cut` */
-	size_t nq, capq;
-};
-
-typedef enum { K_CHILD, K_REFERRAL, K_DS, K_RESOLVE } kind_t;
-
-typedef struct resolve {
-	pzone_t *zone; /*!< the zone whose NS name this is */
-	uint8_t name[255];
-	char name_str[1025];
-	uint16_t qtype;
-	bool initial; /*!< counts in zone->resolving */
-	struct sockaddr_storage srv[16];
-	size_t nsrv, cur;
-	int hops;
-} resolve_t;
-
-typedef struct qctx {
-	kind_t kind;
-	probe_t *p;
-	pzone_t *zone;
-	step_t *step;
-	resolve_t *res;
-	uint32_t server;
-	uint64_t sent_ns;
-	bool gate_probe;   /*!< the first query to its server: decides the gate */
-	dv_query_t q;      /*!< the query, kept while held back */
-	struct qctx *next; /*!< held or deferred list */
-} qctx_t;
-
-struct probe {
-	const dv_probe_opts_t *opts;
-	dv_net_t *net;
-	dv_snapshot_t *snap;
-	pzone_t *zones;
-	step_t *steps;
-	uint64_t t0_ns;
-	size_t resolves;
-	/* Per server (snapshot index): its first query goes alone; the others
-	 * wait for its answer.  A server that never answers it is dead: the rest
-	 * are recorded as timeouts without being sent (attempts 0), instead of
-	 * each waiting out its own timeout behind the engine's per-server limit. */
-	struct gate {
-		uint8_t state;
-		int dead_status; /*!< DV_ETIMEOUT or DV_ENET: what killed it */
-		qctx_t *held, *held_tail;
-	} * gates;
-	size_t ngates;
-	qctx_t *deferred, *deferred_tail; /*!< to be answered as timeouts */
-	bool draining;
-	int err; /*!< latched DV_E* */
-};
-
-enum { G_UNKNOWN = 0, G_PROBING, G_ALIVE, G_DEAD };
-
-static uint64_t mono_ns(void)
+uint64_t probe_mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void fail(probe_t *p, int err)
+void probe_fail(probe_t *p, int err)
 {
 	if (p->err == DV_OK)
 		p->err = err;
+}
+
+void probe_note(char *note, const char *name)
+{
+	size_t l = strlen(note), n = strlen(name);
+	if (l + n + 2 < PROBE_NOTE_MAX) {
+		if (l > 0)
+			note[l++] = ' ';
+		memcpy(note + l, name, n + 1);
+	}
 }
 
 static void *grow(void *v, size_t *cap, size_t len, size_t size)
@@ -142,109 +66,6 @@ static bool family_ok(const probe_t *p, const struct sockaddr_storage *a)
 	return true;
 }
 
-static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r);
-
-static void push(qctx_t **head, qctx_t **tail, qctx_t *c)
-{
-	c->next = NULL;
-	if (*tail != NULL)
-		(*tail)->next = c;
-	else
-		*head = c;
-	*tail = c;
-}
-
-static struct gate *gate_get(probe_t *p, uint32_t server)
-{
-	if (server >= p->ngates) {
-		size_t n = p->snap->nservers > server ? p->snap->nservers : server + 1;
-		n += 16;
-		struct gate *g = realloc(p->gates, n * sizeof(*g));
-		if (g == NULL)
-			return NULL;
-		memset(g + p->ngates, 0, (n - p->ngates) * sizeof(*g));
-		p->gates = g;
-		p->ngates = n;
-	}
-	return &p->gates[server];
-}
-
-static int submit(probe_t *p, const struct sockaddr_storage *addr, const uint8_t *qname,
-                  uint16_t qtype, unsigned flags, qctx_t *tmpl)
-{
-	qctx_t *c = malloc(sizeof(*c));
-	if (c == NULL)
-		return DV_ENOMEM;
-	*c = *tmpl;
-	c->p = p;
-	c->sent_ns = mono_ns();
-	c->gate_probe = false;
-	memset(&c->q, 0, sizeof(c->q));
-	c->q.addr = *addr;
-	memcpy(c->q.qname, qname, knot_dname_size(qname));
-	c->q.qtype = qtype;
-	c->q.flags = flags;
-	c->q.timeout_ms = p->opts->timeout_ms ? p->opts->timeout_ms : 1000;
-	c->q.retries = p->opts->retries >= 0 ? p->opts->retries : 1;
-	if (c->kind != K_RESOLVE) {
-		struct gate *g = gate_get(p, c->server);
-		if (g == NULL) {
-			free(c);
-			return DV_ENOMEM;
-		}
-		switch (g->state) {
-		case G_UNKNOWN:
-			g->state = G_PROBING;
-			c->gate_probe = true;
-			break;
-		case G_PROBING:
-			push(&g->held, &g->held_tail, c);
-			return DV_OK;
-		case G_DEAD:
-			push(&p->deferred, &p->deferred_tail, c);
-			return DV_OK;
-		default:
-			break;
-		}
-	}
-	int r = dv_net_submit(p->net, &c->q, on_answer, c);
-	if (r != DV_OK)
-		free(c);
-	return r;
-}
-
-/* The first answer (or silence) of a server opens or closes its gate. */
-static void gate_decide(probe_t *p, const qctx_t *c, const dv_response_t *r)
-{
-	struct gate *g = gate_get(p, c->server);
-	if (g == NULL) {
-		fail(p, DV_ENOMEM);
-		return;
-	}
-	qctx_t *h = g->held;
-	g->held = g->held_tail = NULL;
-	if (r->status == DV_ETIMEOUT || r->status == DV_ENET) {
-		g->state = G_DEAD;
-		g->dead_status = r->status;
-		while (h != NULL) {
-			qctx_t *n = h->next;
-			push(&p->deferred, &p->deferred_tail, h);
-			h = n;
-		}
-		return;
-	}
-	g->state = G_ALIVE;
-	while (h != NULL) {
-		qctx_t *n = h->next;
-		int rc = dv_net_submit(p->net, &h->q, on_answer, h);
-		if (rc != DV_OK) {
-			fail(p, rc);
-			free(h);
-		}
-		h = n;
-	}
-}
-
 static int server_addr(probe_t *p, uint32_t server, struct sockaddr_storage *out)
 {
 	return dv_net_addr_parse(p->snap->servers[server].addr, 53, out);
@@ -264,7 +85,7 @@ static pzone_t *pzone_new(probe_t *p, const uint8_t *dname, pzone_t *parent)
 {
 	pzone_t *z = calloc(1, sizeof(*z));
 	if (z == NULL) {
-		fail(p, DV_ENOMEM);
+		probe_fail(p, DV_ENOMEM);
 		return NULL;
 	}
 	memcpy(z->dname, dname, knot_dname_size(dname));
@@ -273,7 +94,7 @@ static pzone_t *pzone_new(probe_t *p, const uint8_t *dname, pzone_t *parent)
 	int r = dv_snapshot_zone(p->snap, z->dname, parent ? (long)parent->zi : -1, &z->zi);
 	if (r != DV_OK) {
 		free(z);
-		fail(p, r);
+		probe_fail(p, r);
 		return NULL;
 	}
 	/* RFC 8198-aware resolvers may synthesise from NSEC: a fresh random
@@ -306,7 +127,7 @@ static bool ns_seen(pzone_t *z, const uint8_t *name)
 
 static int ns_add(pzone_t *z, const uint8_t *name)
 {
-	if (z->nns >= MAX_ZONE_ADDRS)
+	if (z->nns >= DV_PROBE_MAX_ZONE_NS)
 		return DV_ELIMIT;
 	void *n = realloc(z->nsnames, (z->nns + 1) * sizeof(*z->nsnames));
 	if (n == NULL)
@@ -328,14 +149,14 @@ static void probe_child_server(probe_t *p, pzone_t *z, uint32_t server)
 	qctx_t t = {.kind = K_CHILD, .zone = z, .server = server};
 	int r = DV_OK;
 	for (size_t i = 0; i < sizeof(apex) / sizeof(apex[0]) && r == DV_OK; i++)
-		r = submit(p, &a, z->dname, apex[i], DV_Q_DO, &t);
+		r = probe_submit(p, &a, z->dname, apex[i], DV_Q_DO, &t);
 	if (r == DV_OK && !knot_dname_is_equal(z->nxname, z->dname))
-		r = submit(p, &a, z->nxname, DV_PROBE_NX_TYPE, DV_Q_DO, &t);
+		r = probe_submit(p, &a, z->nxname, DV_PROBE_NX_TYPE, DV_Q_DO, &t);
 	/* The same SOA over TCP only: a server failing TCP is caught even when UDP works. */
 	if (r == DV_OK)
-		r = submit(p, &a, z->dname, KNOT_RRTYPE_SOA, DV_Q_DO | DV_Q_TCP, &t);
+		r = probe_submit(p, &a, z->dname, KNOT_RRTYPE_SOA, DV_Q_DO | DV_Q_TCP, &t);
 	if (r != DV_OK)
-		fail(p, r);
+		probe_fail(p, r);
 }
 
 /* Add (name, addr) to the zone's servers; probe it now if the zone is live. */
@@ -344,11 +165,14 @@ static void zone_add_addr(probe_t *p, pzone_t *z, const char *nsname, const char
 	for (size_t i = 0; i < z->naddrs; i++)
 		if (strcmp(z->addrs[i], addr) == 0)
 			return;
-	if (z->naddrs >= MAX_ZONE_ADDRS)
+	if (z->naddrs >= DV_PROBE_MAX_ZONE_ADDRS) {
+		z->addrs_skipped++;
+		probe_note(z->addrs_note, addr);
 		return;
+	}
 	void *n = realloc(z->addrs, (z->naddrs + 1) * sizeof(*z->addrs));
 	if (n == NULL) {
-		fail(p, DV_ENOMEM);
+		probe_fail(p, DV_ENOMEM);
 		return;
 	}
 	z->addrs = n;
@@ -358,7 +182,7 @@ static void zone_add_addr(probe_t *p, pzone_t *z, const char *nsname, const char
 	if (r == DV_OK)
 		r = dv_snapshot_zone_add_server(p->snap, z->zi, s);
 	if (r != DV_OK) {
-		fail(p, r);
+		probe_fail(p, r);
 		return;
 	}
 	if (z->ready)
@@ -399,8 +223,8 @@ static void resolve_done(probe_t *p, resolve_t *rs)
  * the name serves (its own glue would be needed there). */
 static void resolve_start(probe_t *p, pzone_t *z, const uint8_t *name, uint16_t qtype, bool initial)
 {
-	if (p->resolves >= MAX_RESOLVES)
-		return;
+	if (p->resolves >= DV_PROBE_MAX_RESOLVES)
+		return; /* counted by the caller (resolve_names) */
 	pzone_t *best = NULL;
 	int best_depth = -1;
 	for (pzone_t *c = p->zones; c != NULL; c = c->next_all) {
@@ -417,7 +241,7 @@ static void resolve_start(probe_t *p, pzone_t *z, const uint8_t *name, uint16_t 
 		return;
 	resolve_t *rs = calloc(1, sizeof(*rs));
 	if (rs == NULL) {
-		fail(p, DV_ENOMEM);
+		probe_fail(p, DV_ENOMEM);
 		return;
 	}
 	p->resolves++;
@@ -436,16 +260,35 @@ static void resolve_start(probe_t *p, pzone_t *z, const uint8_t *name, uint16_t 
 	resolve_send(p, rs);
 }
 
+/* Look up the addresses of an NS name without glue, within the ceilings
+ * per zone and per probe (NXNS-style amplification: BIND fetches at most 4
+ * such names per domain, PowerDNS 10; dnsvigil, which probes every server,
+ * DV_PROBE_RESOLVES_PER_ZONE). */
+static void resolve_ns(probe_t *p, pzone_t *z, const uint8_t *ns, const char *nsname, bool initial)
+{
+	if (z->resolve_names >= DV_PROBE_RESOLVES_PER_ZONE ||
+	    p->resolves + 2 > DV_PROBE_MAX_RESOLVES) {
+		z->resolves_skipped++;
+		probe_note(z->resolves_note, nsname);
+		return;
+	}
+	z->resolve_names++;
+	if (!p->opts->ipv6_only)
+		resolve_start(p, z, ns, KNOT_RRTYPE_A, initial);
+	if (!p->opts->ipv4_only)
+		resolve_start(p, z, ns, KNOT_RRTYPE_AAAA, initial);
+}
+
 static void resolve_send(probe_t *p, resolve_t *rs)
 {
-	if (rs->cur >= rs->nsrv || rs->hops > MAX_RESOLVE_HOPS) {
+	if (rs->cur >= rs->nsrv || rs->hops > RESOLVE_HOPS_MAX) {
 		resolve_done(p, rs);
 		return;
 	}
 	qctx_t t = {.kind = K_RESOLVE, .res = rs, .zone = rs->zone};
-	int r = submit(p, &rs->srv[rs->cur], rs->name, rs->qtype, 0, &t);
+	int r = probe_submit(p, &rs->srv[rs->cur], rs->name, rs->qtype, 0, &t);
 	if (r != DV_OK) {
-		fail(p, r);
+		probe_fail(p, r);
 		resolve_done(p, rs);
 	}
 }
@@ -559,10 +402,17 @@ static pzone_t *zone_from_answer(probe_t *p, pzone_t *parent, const uint8_t *cut
 			knot_rdata_t *rd = rr->rrs.rdata;
 			for (uint16_t j = 0; j < rr->rrs.count; j++, rd = knot_rdataset_next(rd)) {
 				const uint8_t *ns = knot_ns_name(rd);
-				if (ns_seen(z, ns) || ns_add(z, ns) != DV_OK)
-					continue;
 				char nsname[1025];
 				dv_snap_dname_str(ns, nsname, sizeof(nsname));
+				if (ns_seen(z, ns))
+					continue;
+				int ar_ = ns_add(z, ns);
+				if (ar_ == DV_ELIMIT) {
+					z->ns_skipped++;
+					probe_note(z->ns_note, nsname);
+				}
+				if (ar_ != DV_OK)
+					continue;
 				bool glue4 = false, glue6 = false;
 				for (uint16_t g = 0; g < ar->count; g++) {
 					const knot_rrset_t *gr = knot_pkt_rr(ar, g);
@@ -583,12 +433,8 @@ static pzone_t *zone_from_answer(probe_t *p, pzone_t *parent, const uint8_t *cut
 					}
 				}
 				/* No glue: look the name up ourselves, from the nearest zone. */
-				if (!glue4 && !glue6) {
-					if (!p->opts->ipv6_only)
-						resolve_start(p, z, ns, KNOT_RRTYPE_A, true);
-					if (!p->opts->ipv4_only)
-						resolve_start(p, z, ns, KNOT_RRTYPE_AAAA, true);
-				}
+				if (!glue4 && !glue6)
+					resolve_ns(p, z, ns, nsname, true);
 			}
 		}
 	}
@@ -599,9 +445,9 @@ static pzone_t *zone_from_answer(probe_t *p, pzone_t *parent, const uint8_t *cut
 		if (server_addr(p, ps->servers[i], &a) != DV_OK)
 			continue;
 		qctx_t t = {.kind = K_DS, .zone = z, .server = ps->servers[i]};
-		int r = submit(p, &a, z->dname, KNOT_RRTYPE_DS, DV_Q_DO, &t);
+		int r = probe_submit(p, &a, z->dname, KNOT_RRTYPE_DS, DV_Q_DO, &t);
 		if (r != DV_OK)
-			fail(p, r);
+			probe_fail(p, r);
 	}
 	if (--z->resolving == 0)
 		zone_make_ready(p, z);
@@ -668,7 +514,7 @@ static void step_cut(probe_t *p, step_t *st, const knot_pkt_t *pkt, const uint8_
 	}
 	void *n = grow(z->wait, &z->capwait, z->nwait, sizeof(*z->wait));
 	if (n == NULL) {
-		fail(p, DV_ENOMEM);
+		probe_fail(p, DV_ENOMEM);
 		return;
 	}
 	z->wait = n;
@@ -678,11 +524,29 @@ static void step_cut(probe_t *p, step_t *st, const knot_pkt_t *pkt, const uint8_
 static void walk_step(probe_t *p, step_t *prev, pzone_t *zone, const uint8_t *domain, int depth)
 {
 	(void)prev;
-	if (knot_dname_is_case_equal(zone->dname, domain) || depth > MAX_DEPTH)
+	if (knot_dname_is_case_equal(zone->dname, domain))
 		return;
+	if (depth > (int)DV_PROBE_MAX_DEPTH) {
+		/* Said once per domain: the zones below were not probed. */
+		char name[1025];
+		dv_snap_dname_str(domain, name, sizeof(name));
+		for (size_t i = 0; i < p->snap->nlimits; i++)
+			if (p->snap->limits[i].kind == DV_SNAP_LIMIT_DEPTH &&
+			    strcmp(p->snap->limits[i].names, name) == 0)
+				return;
+		dv_snap_limit_t l = {.kind = DV_SNAP_LIMIT_DEPTH,
+		                     .zone = (long)zone->zi,
+		                     .names = name,
+		                     .count = 1,
+		                     .ceiling = DV_PROBE_MAX_DEPTH};
+		int r = dv_snapshot_add_limit(p->snap, &l);
+		if (r != DV_OK && r != DV_ELIMIT)
+			probe_fail(p, r);
+		return;
+	}
 	step_t *st = calloc(1, sizeof(*st));
 	if (st == NULL) {
-		fail(p, DV_ENOMEM);
+		probe_fail(p, DV_ENOMEM);
 		return;
 	}
 	st->p = p;
@@ -697,9 +561,9 @@ static void walk_step(probe_t *p, step_t *prev, pzone_t *zone, const uint8_t *do
 		if (server_addr(p, sz->servers[i], &a) != DV_OK)
 			continue;
 		qctx_t t = {.kind = K_REFERRAL, .zone = zone, .step = st, .server = sz->servers[i]};
-		int r = submit(p, &a, domain, KNOT_RRTYPE_NS, DV_Q_DO, &t);
+		int r = probe_submit(p, &a, domain, KNOT_RRTYPE_NS, DV_Q_DO, &t);
 		if (r != DV_OK) {
-			fail(p, r);
+			probe_fail(p, r);
 			continue;
 		}
 		st->pending++;
@@ -723,7 +587,7 @@ static int record(probe_t *p, const qctx_t *c, const dv_query_t *q, const dv_res
 	sq.udp_failed = r->udp_failed;
 	sq.rtt_ms = (uint16_t)(r->rtt_ms > UINT16_MAX ? UINT16_MAX : r->rtt_ms);
 	sq.attempts = (uint16_t)(r->attempts > UINT16_MAX ? UINT16_MAX : r->attempts);
-	uint64_t t = (mono_ns() - p->t0_ns) / 1000000u;
+	uint64_t t = (probe_mono_ns() - p->t0_ns) / 1000000u;
 	sq.t_ms = (uint32_t)(t > UINT32_MAX ? UINT32_MAX : t);
 	switch (r->status) {
 	case DV_OK:
@@ -736,6 +600,9 @@ static int record(probe_t *p, const qctx_t *c, const dv_query_t *q, const dv_res
 		break;
 	case DV_EPARSE:
 		sq.status = DV_SNAP_BADREPLY;
+		break;
+	case DV_EABANDONED:
+		sq.status = DV_SNAP_ABANDONED;
 		break;
 	default:
 		sq.status = DV_SNAP_NETERR;
@@ -756,20 +623,20 @@ static void on_referral(probe_t *p, qctx_t *c, const dv_query_t *q, const dv_res
 	int rc = st->cut ? record(p, c, q, r, st->cut->zi, DV_SIDE_PARENT, &qi)
 	                 : record(p, c, q, r, st->zone->zi, DV_SIDE_CHILD, &qi);
 	if (rc != DV_OK) {
-		fail(p, rc);
+		probe_fail(p, rc);
 		return;
 	}
 	if (st->cut != NULL)
 		return;
 	if ((rc = step_track(st, qi)) != DV_OK) {
-		fail(p, rc);
+		probe_fail(p, rc);
 		return;
 	}
 	if (r->status != DV_OK || r->len < KNOT_WIRE_HEADER_SIZE)
 		return;
 	uint8_t *copy = malloc(r->len);
 	if (copy == NULL) {
-		fail(p, DV_ENOMEM);
+		probe_fail(p, DV_ENOMEM);
 		return;
 	}
 	memcpy(copy, r->wire, r->len);
@@ -793,32 +660,13 @@ static void on_referral(probe_t *p, qctx_t *c, const dv_query_t *q, const dv_res
 
 static void answer(qctx_t *c, const dv_query_t *q, const dv_response_t *r);
 
-/* Queries held back for a dead server: answered as timeouts, never sent. */
-static void drain(probe_t *p)
-{
-	if (p->draining)
-		return;
-	p->draining = true;
-	while (p->deferred != NULL) {
-		qctx_t *c = p->deferred;
-		p->deferred = c->next;
-		if (p->deferred == NULL)
-			p->deferred_tail = NULL;
-		/* The same outcome as the server's first query, with no attempt. */
-		dv_response_t r = {.status = p->gates[c->server].dead_status};
-		answer(c, &c->q, &r);
-	}
-	p->draining = false;
-}
-
-static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r)
+void probe_on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r)
 {
 	qctx_t *c = ctx;
 	probe_t *p = c->p;
-	if (c->gate_probe)
-		gate_decide(p, c, r);
+	probe_query_done(p, c, r);
 	answer(c, q, r);
-	drain(p);
+	probe_drain(p);
 }
 
 static void answer(qctx_t *c, const dv_query_t *q, const dv_response_t *r)
@@ -849,15 +697,14 @@ static void answer(qctx_t *c, const dv_query_t *q, const dv_response_t *r)
 					for (uint16_t j = 0; j < rr->rrs.count;
 					     j++, rd = knot_rdataset_next(rd)) {
 						const uint8_t *ns = knot_ns_name(rd);
+						/* Names beyond the ceiling were counted from
+						 * the referral; the child's own are not. */
 						if (ns_seen(c->zone, ns) ||
 						    ns_add(c->zone, ns) != DV_OK)
 							continue;
-						if (!p->opts->ipv6_only)
-							resolve_start(p, c->zone, ns, KNOT_RRTYPE_A,
-							              false);
-						if (!p->opts->ipv4_only)
-							resolve_start(p, c->zone, ns,
-							              KNOT_RRTYPE_AAAA, false);
+						char nsname[1025];
+						dv_snap_dname_str(ns, nsname, sizeof(nsname));
+						resolve_ns(p, c->zone, ns, nsname, false);
 					}
 				}
 			}
@@ -876,7 +723,7 @@ static void answer(qctx_t *c, const dv_query_t *q, const dv_response_t *r)
 		break;
 	}
 	if (rc != DV_OK)
-		fail(p, rc);
+		probe_fail(p, rc);
 	free(c);
 }
 
@@ -970,15 +817,17 @@ int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndoma
 	}
 	if ((r = load_anchor(&p, err, errlen)) != DV_OK)
 		goto fail;
+	probe_budgets_init(&p, ndomains);
 	dv_net_opts_t no = {.max_inflight = opts->max_inflight,
 	                    .timeout_ms = opts->timeout_ms ? opts->timeout_ms : 1000,
-	                    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1};
+	                    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1,
+	                    .deadline_ms = p.deadline_ms};
 	if ((r = dv_net_new(&no, &p.net)) != DV_OK) {
 		snprintf(err, errlen, "query engine: %s", dv_strerror(r));
 		goto fail;
 	}
 	p.snap->time = (int64_t)time(NULL);
-	p.t0_ns = mono_ns();
+	p.t0_ns = probe_mono_ns();
 	uint8_t rootname[1] = {0};
 	pzone_t *root = pzone_new(&p, rootname, NULL);
 	if (root == NULL) {
@@ -993,18 +842,21 @@ int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndoma
 		probe_child_server(&p, root, rz->servers[i]);
 	for (size_t i = 0; i < ndomains; i++)
 		walk_step(&p, NULL, root, dn[i], 1);
+	probe_drain(&p);
 	r = dv_net_run(p.net);
 	while (r == DV_OK && p.deferred != NULL) {
-		drain(&p);
+		probe_drain(&p);
 		r = dv_net_run(p.net);
 	}
 	if (r == DV_OK)
 		r = p.err;
+	if (r == DV_OK)
+		r = probe_limits_record(&p);
 	if (r != DV_OK) {
 		snprintf(err, errlen, "probe: %s", dv_strerror(r));
 		goto fail;
 	}
-	uint64_t ms = (mono_ns() - p.t0_ns) / 1000000u;
+	uint64_t ms = (probe_mono_ns() - p.t0_ns) / 1000000u;
 	p.snap->probe_ms = (uint32_t)(ms > UINT32_MAX ? UINT32_MAX : ms);
 	*out = p.snap;
 	p.snap = NULL;
@@ -1019,7 +871,7 @@ fail:
 		free(z->addrs);
 		free(z);
 	}
-	free(p.gates);
+	probe_srv_free(&p);
 	for (step_t *s = p.steps, *n; s != NULL; s = n) {
 		n = s->next_all;
 		free(s->qidx);

@@ -12,6 +12,29 @@
 
 #include "snapshot/snapshot.h"
 
+/*
+ * Ceilings of a probe (doc/limits.md).  A hostile server controls what the
+ * probe is told (referrals, NS sets, glue) and when it answers: every
+ * quantity it could grow has one, per server address as well as per probe,
+ * and what a ceiling cuts off is recorded in the snapshot (a limit record),
+ * never dropped silently.
+ */
+#define DV_PROBE_DEADLINE_MS        60000u /*!< the whole probe */
+#define DV_PROBE_DEADLINE_MS_CEIL   3600000u
+#define DV_PROBE_QUERIES_BASE       4096u       /*!< queries per probe: this ... */
+#define DV_PROBE_QUERIES_PER_DOMAIN 512u        /*!< ... plus this per domain asked */
+#define DV_PROBE_MAX_QUERIES_CEIL   50000u      /*!< = DV_SNAP_MAX_QUERIES */
+#define DV_PROBE_MAX_BYTES          (64u << 20) /*!< answer bytes per probe */
+#define DV_PROBE_MAX_BYTES_CEIL     (128u << 20)
+#define DV_PROBE_SERVER_QUERIES     512u       /*!< queries per server address */
+#define DV_PROBE_SERVER_BYTES       (4u << 20) /*!< answer bytes per server address */
+#define DV_PROBE_SERVER_MS          30000u     /*!< waiting on one address, summed over queries */
+#define DV_PROBE_MAX_DEPTH          32u        /*!< zone cuts walked per domain */
+#define DV_PROBE_MAX_ZONE_NS        64u        /*!< NS names used per zone */
+#define DV_PROBE_MAX_ZONE_ADDRS     64u        /*!< server addresses probed per zone */
+#define DV_PROBE_RESOLVES_PER_ZONE  20u        /*!< NS names without glue looked up per zone */
+#define DV_PROBE_MAX_RESOLVES       4096u      /*!< address look-ups per probe */
+
 typedef struct {
 	const char *root_hints;   /*!< zone-file-form NS + A/AAAA of the root */
 	const char *trust_anchor; /*!< DS or DNSKEY records of the root */
@@ -20,6 +43,13 @@ typedef struct {
 	bool ipv4_only, ipv6_only;
 	unsigned max_inflight; /*!< 0: the engine's default */
 	uint16_t port;         /*!< every server's port (0: 53), for test trees on other ports */
+	/* Budgets; 0 means the default above. */
+	unsigned deadline_ms;    /*!< the whole probe */
+	unsigned max_queries;    /*!< queries per probe (default: base + per domain) */
+	uint64_t max_bytes;      /*!< answer bytes per probe */
+	unsigned server_queries; /*!< queries per server address */
+	uint64_t server_bytes;   /*!< answer bytes per server address */
+	unsigned server_ms;      /*!< ms waiting on one server address, summed */
 } dv_probe_opts_t;
 
 /* The questions asked of every child server (besides SOA, NS, DNSKEY, CDS, CDNSKEY). */

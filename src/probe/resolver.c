@@ -30,13 +30,29 @@ typedef struct {
 	enum ask kind;
 } question_t;
 
+/* Per resolver: the questions still to send, its gate and its budgets. */
+typedef struct {
+	question_t **queue; /*!< its first questions, in the order they are sent */
+	size_t nqueue, next;
+	unsigned inflight;
+	uint8_t gate;    /*!< G_* */
+	int dead_status; /*!< with G_DEAD: what its first question got */
+	uint64_t bytes, ms;
+	bool out; /*!< a budget ran out: the rest is abandoned */
+} rstate_t;
+
+enum { G_UNKNOWN = 0, G_PROBING, G_ALIVE, G_DEAD };
+
 struct run {
 	dv_resolver_snapshot_t *snap;
 	struct sockaddr_storage *addrs;
 	question_t *questions; /*!< resolvers x modes x ASK_KINDS */
+	rstate_t *rs;          /*!< per resolver */
 	uint8_t (*qnames)[KNOT_DNAME_MAXLEN];
 	unsigned timeout_ms;
 	int retries;
+	unsigned window; /*!< questions in flight per resolver */
+	uint64_t server_bytes, server_ms;
 	dv_net_t *net;
 	uint64_t t0;
 	int errors; /*!< submissions or records that failed (out of memory) */
@@ -61,13 +77,12 @@ static bool dates_canary(const dv_canary_mode_t *m)
 }
 
 static int submit(run_t *run, question_t *qn);
+static void pump(run_t *run, uint32_t r);
 
-static void on_answer(void *ctx, const dv_query_t *query, const dv_response_t *resp)
+/* Record what one question got (an answer, or an outcome without one). */
+static void record(run_t *run, const question_t *qn, const dv_query_t *query,
+                   const dv_response_t *resp)
 {
-	question_t *qn = ctx;
-	run_t *run = qn->run;
-	static const uint8_t status[] = {DV_SNAP_OK, DV_SNAP_TIMEOUT, DV_SNAP_NETERR,
-	                                 DV_SNAP_BADREPLY};
 	dv_resolver_query_t rec = {
 	    .resolver = qn->resolver,
 	    .qtype = query->qtype,
@@ -81,10 +96,11 @@ static void on_answer(void *ctx, const dv_query_t *query, const dv_response_t *r
 	};
 	uint64_t t = now_ms() - run->t0;
 	rec.t_ms = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
-	rec.status = resp->status == DV_OK         ? status[0]
-	             : resp->status == DV_ETIMEOUT ? status[1]
-	             : resp->status == DV_ENET     ? status[2]
-	                                           : status[3];
+	rec.status = resp->status == DV_OK           ? DV_SNAP_OK
+	             : resp->status == DV_ETIMEOUT   ? DV_SNAP_TIMEOUT
+	             : resp->status == DV_ENET       ? DV_SNAP_NETERR
+	             : resp->status == DV_EABANDONED ? DV_SNAP_ABANDONED
+	                                             : DV_SNAP_BADREPLY;
 	if (resp->status == DV_OK && resp->len <= UINT16_MAX) {
 		rec.wire = resp->wire;
 		rec.len = (uint16_t)resp->len;
@@ -93,26 +109,81 @@ static void on_answer(void *ctx, const dv_query_t *query, const dv_response_t *r
 	}
 	if (dv_resolver_snapshot_add_query(run->snap, &rec) != DV_OK)
 		run->errors++;
-	/* SERVFAIL: ask again with CD to tell validation from reachability. */
-	const dv_canary_mode_t *m = &dv_canary_modes[qn->mode];
-	if (qn->kind == ASK_FIRST && rec.status == DV_SNAP_OK && !dates_canary(m) &&
-	    knot_wire_get_rcode(resp->wire) == RCODE_SERVFAIL &&
-	    submit(run, qn - qn->kind + ASK_CD) != 0)
-		run->errors++;
 }
 
+/* The question as it would be sent. */
+static void build_query(const run_t *run, const question_t *qn, dv_query_t *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->addr = run->addrs[qn->resolver];
+	memcpy(q->qname, run->qnames[qn->mode], sizeof(q->qname));
+	q->qtype = dv_canary_modes[qn->mode].qtype;
+	q->qclass = KNOT_CLASS_IN;
+	q->flags = ask_flags[qn->kind];
+	q->timeout_ms = run->timeout_ms;
+	q->retries = run->retries;
+}
+
+static void on_answer(void *ctx, const dv_query_t *query, const dv_response_t *resp)
+{
+	question_t *qn = ctx;
+	run_t *run = qn->run;
+	rstate_t *rs = &run->rs[qn->resolver];
+	rs->inflight--;
+	/* Its budgets: time spent waiting on it and what it sent. */
+	rs->ms += resp->status == DV_OK ? resp->rtt_ms : (uint64_t)resp->attempts * run->timeout_ms;
+	if (resp->status == DV_OK)
+		rs->bytes += resp->len;
+	if (rs->bytes > run->server_bytes || rs->ms > run->server_ms)
+		rs->out = true;
+	if (rs->gate == G_PROBING) {
+		/* Its first answer opens the gate; silence closes it. */
+		bool dead = resp->status == DV_ETIMEOUT || resp->status == DV_ENET;
+		rs->gate = dead ? G_DEAD : G_ALIVE;
+		rs->dead_status = resp->status;
+	}
+	record(run, qn, query, resp);
+	/* SERVFAIL: ask again with CD to tell validation from reachability. */
+	const dv_canary_mode_t *m = &dv_canary_modes[qn->mode];
+	if (qn->kind == ASK_FIRST && resp->status == DV_OK && resp->len <= UINT16_MAX &&
+	    !dates_canary(m) && knot_wire_get_rcode(resp->wire) == RCODE_SERVFAIL &&
+	    submit(run, qn - qn->kind + ASK_CD) != 0)
+		run->errors++;
+	pump(run, qn->resolver);
+}
+
+/* Send a question, or record it unsent when its resolver is dead, out of
+ * budget, or the deadline passed. */
 static int submit(run_t *run, question_t *qn)
 {
+	rstate_t *rs = &run->rs[qn->resolver];
 	dv_query_t q;
-	memset(&q, 0, sizeof(q));
-	q.addr = run->addrs[qn->resolver];
-	memcpy(q.qname, run->qnames[qn->mode], sizeof(q.qname));
-	q.qtype = dv_canary_modes[qn->mode].qtype;
-	q.qclass = KNOT_CLASS_IN;
-	q.flags = ask_flags[qn->kind];
-	q.timeout_ms = run->timeout_ms;
-	q.retries = run->retries;
+	build_query(run, qn, &q);
+	if (rs->gate == G_DEAD || rs->out || dv_net_abandoned(run->net)) {
+		dv_response_t resp = {.status =
+		                          rs->gate == G_DEAD ? rs->dead_status : DV_EABANDONED};
+		record(run, qn, &q, &resp);
+		return DV_OK;
+	}
+	if (rs->gate == G_UNKNOWN)
+		rs->gate = G_PROBING;
+	rs->inflight++;
 	return dv_net_submit(run->net, &q, on_answer, qn);
+}
+
+/* Send the resolver's next questions while its window allows: one until its
+ * gate is decided. */
+static void pump(run_t *run, uint32_t r)
+{
+	rstate_t *rs = &run->rs[r];
+	while (rs->next < rs->nqueue) {
+		unsigned window = rs->gate == G_ALIVE ? run->window : 1;
+		bool unsent = rs->gate == G_DEAD || rs->out || dv_net_abandoned(run->net);
+		if (!unsent && rs->inflight >= window)
+			break;
+		if (submit(run, rs->queue[rs->next++]) != 0)
+			run->errors++;
+	}
 }
 
 /* The wire form of every mode's question; DV_EINVAL when the canary name
@@ -165,9 +236,18 @@ int dv_resolver_probe_run(const dv_resolver_probe_opts_t *opts, const char *cons
 	uint16_t port = opts->port ? opts->port : 53;
 	run.addrs = calloc(n, sizeof(*run.addrs));
 	run.questions = calloc(n * dv_canary_mode_count * ASK_KINDS, sizeof(*run.questions));
-	if (run.addrs == NULL || run.questions == NULL) {
+	run.rs = calloc(n, sizeof(*run.rs));
+	if (run.addrs == NULL || run.questions == NULL || run.rs == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;
+	}
+	for (size_t r = 0; r < n; r++) {
+		run.rs[r].queue =
+		    calloc(dv_canary_mode_count * ASK_KINDS, sizeof(*run.rs[r].queue));
+		if (run.rs[r].queue == NULL) {
+			ret = DV_ENOMEM;
+			goto fail;
+		}
 	}
 	for (size_t r = 0; r < n; r++) {
 		uint32_t idx;
@@ -184,28 +264,35 @@ int dv_resolver_probe_run(const dv_resolver_probe_opts_t *opts, const char *cons
 	    .per_server_max = opts->per_server_max ? opts->per_server_max : 16,
 	    .timeout_ms = opts->timeout_ms ? opts->timeout_ms : 3000,
 	    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1,
+	    .deadline_ms = opts->deadline_ms ? opts->deadline_ms : DV_RPROBE_DEADLINE_MS,
 	};
 	run.timeout_ms = nopts.timeout_ms;
 	run.retries = (int)nopts.retries;
+	run.window = nopts.per_server_max;
+	run.server_bytes = opts->server_bytes ? opts->server_bytes : DV_RPROBE_SERVER_BYTES;
+	run.server_ms = opts->server_ms ? opts->server_ms : DV_RPROBE_SERVER_MS;
 	if ((ret = dv_net_new(&nopts, &run.net)) != 0) {
 		snprintf(err, errlen, "query engine: %s", dv_strerror(ret));
 		goto fail;
 	}
 	run.snap->time = (int64_t)time(NULL);
 	run.t0 = now_ms();
-	/* Interleave resolvers so that the bounded queue serves them fairly. */
-	for (size_t m = 0; m < dv_canary_mode_count && ret == 0; m++) {
-		for (size_t r = 0; r < n && ret == 0; r++) {
+	/* Per resolver, its first questions in mode order (the valid control
+	 * first: it opens the gate); the engine serves the resolvers fairly. */
+	for (size_t r = 0; r < n && ret == 0; r++) {
+		rstate_t *rs = &run.rs[r];
+		for (size_t m = 0; m < dv_canary_mode_count; m++) {
 			question_t *qn = &run.questions[(r * dv_canary_mode_count + m) * ASK_KINDS];
 			for (int k = 0; k < ASK_KINDS; k++)
 				qn[k] = (question_t){&run, (uint32_t)r, m, (enum ask)k};
-			ret = submit(&run, &qn[ASK_FIRST]);
-			if (ret == 0)
-				ret = submit(&run, &qn[ASK_STUB]);
-			if (ret == 0 && dates_canary(&dv_canary_modes[m]))
-				ret = submit(&run, &qn[ASK_CD]);
+			rs->queue[rs->nqueue++] = &qn[ASK_FIRST];
+			rs->queue[rs->nqueue++] = &qn[ASK_STUB];
+			if (dates_canary(&dv_canary_modes[m]))
+				rs->queue[rs->nqueue++] = &qn[ASK_CD];
 		}
 	}
+	for (size_t r = 0; r < n; r++)
+		pump(&run, (uint32_t)r);
 	if (ret == 0)
 		ret = dv_net_run(run.net);
 	if (ret == 0 && run.errors > 0)
@@ -221,6 +308,9 @@ int dv_resolver_probe_run(const dv_resolver_probe_opts_t *opts, const char *cons
 fail:
 	dv_net_free(run.net);
 	dv_resolver_snapshot_free(run.snap);
+	for (size_t r = 0; run.rs != NULL && r < n; r++)
+		free(run.rs[r].queue);
+	free(run.rs);
 	free(run.addrs);
 	free(run.questions);
 	free(run.qnames);

@@ -16,6 +16,13 @@
 
 #include "snapshot/resolver.h"
 
+/* Ceilings of an audit (doc/limits.md): the whole probe, and per resolver
+ * (its questions are bounded by the canary modes already: at most
+ * DV_RSNAP_MAX_QUERIES_PER_RESOLVER). */
+#define DV_RPROBE_DEADLINE_MS  120000u    /*!< the whole audit */
+#define DV_RPROBE_SERVER_BYTES (4u << 20) /*!< answer bytes per resolver */
+#define DV_RPROBE_SERVER_MS    60000u     /*!< waiting on one resolver, summed over questions */
+
 typedef struct {
 	const char *canary;      /*!< canary zone, trailing dot optional */
 	uint16_t port;           /*!< default port for addresses without one (0: 53) */
@@ -23,11 +30,17 @@ typedef struct {
 	int retries;             /*!< extra UDP attempts (-1: 1) */
 	unsigned max_inflight;   /*!< overall concurrency bound (0: 256) */
 	unsigned per_server_max; /*!< per-resolver concurrency bound (0: 16) */
+	unsigned deadline_ms;    /*!< the whole audit (0: DV_RPROBE_DEADLINE_MS) */
+	uint64_t server_bytes;   /*!< answer bytes per resolver (0: the default) */
+	unsigned server_ms;      /*!< ms waiting on one resolver, summed (0: the default) */
 } dv_resolver_probe_opts_t;
 
 /*!
- * Ask `n` resolvers (addresses as dv_net_addr_parse() takes them).  On
- * success *out holds the snapshot (caller frees).  DV_EINVAL for a bad canary
+ * Ask `n` resolvers (addresses as dv_net_addr_parse() takes them).  Each
+ * resolver's first question goes alone: one that never answers it is not
+ * asked the rest (they are recorded with its outcome, unsent).  What the
+ * deadline or a resolver's budget cut off is recorded with status
+ * "abandoned".  On success *out holds the snapshot (caller frees).  DV_EINVAL for a bad canary
  * name or address, DV_ELIMIT for more than DV_RSNAP_MAX_RESOLVERS addresses
  * (message in err); unanswered questions are not errors: they are recorded.
  */

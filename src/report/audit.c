@@ -56,6 +56,7 @@ static void cell(const dv_mode_result_t *r, char *buf, size_t len)
 		             a->status == DV_ETIMEOUT          ? "timeout"
 		             : a->status == DV_AUDIT_NOT_ASKED ? "unasked"
 		             : a->status == DV_EPARSE          ? "badreply"
+		             : a->status == DV_EABANDONED      ? "abandoned"
 		                                               : "neterr");
 	} else {
 		p = snprintf(buf, len, "%s%s%s%s", mark, rcode_short(a->rcode), a->ad ? "+AD" : "",
@@ -152,10 +153,11 @@ static json_t *time_json(int64_t t)
 static json_t *answer_json(const dv_answer_t *a)
 {
 	json_t *o = json_object();
-	const char *st = a->status == DV_OK         ? "answer"
-	                 : a->status == DV_ETIMEOUT ? "timeout"
-	                 : a->status == DV_ENET     ? "network-error"
-	                                            : "parse-error";
+	const char *st = a->status == DV_OK           ? "answer"
+	                 : a->status == DV_ETIMEOUT   ? "timeout"
+	                 : a->status == DV_ENET       ? "network-error"
+	                 : a->status == DV_EABANDONED ? "abandoned"
+	                                              : "parse-error";
 	json_object_set_new(o, "status", json_string(st));
 	if (a->status == DV_OK) {
 		const knot_lookup_t *l = knot_lookup_by_id(knot_rcode_names, a->rcode);

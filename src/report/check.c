@@ -46,8 +46,10 @@ static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *r
 			continue;
 		const dv_live_zone_t *zr = &res->zones[z];
 		const char *branch = parent < 0 ? "" : (i == last ? "└─ " : "├─ ");
-		char name[1400], exp[48] = "";
-		snprintf(name, sizeof(name), "%s%s%s", prefix, branch, snap->zones[z].name);
+		char name[1400], exp[48] = "", zname[1025];
+		/* Names come from answers: escaped. */
+		snprintf(name, sizeof(name), "%s%s%s", prefix, branch,
+		         dv_report_escape(snap->zones[z].name, zname, sizeof(zname)));
 		if (zr->have_expiry) {
 			char t[32];
 			dv_time_format(zr->earliest_expiry, t, sizeof(t));
@@ -69,6 +71,12 @@ static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *r
 			dv_report_put_text(out, zr->reason);
 			fputs(")\n", out);
 		}
+		if (zr->denial_insecure)
+			fprintf(out,
+			        "  %s%s   (its denials are insecure to validators: NSEC3 with %u "
+			        "iterations, RFC 9276 §3.2)\n",
+			        prefix, parent < 0 ? "" : (i == last ? "   " : "│  "),
+			        zr->nsec3_iterations);
 		char np[512];
 		snprintf(np, sizeof(np), "%.500s%s", prefix, /* depth is bounded by the name */
 		         parent < 0 ? "" : (i == last ? "   " : "│  "));
@@ -268,6 +276,8 @@ int dv_report_check_json(FILE *out, const dv_snapshot_t *snap, const dv_live_opt
 		set(o, "reason", dv_report_json_text(zr->reason));
 		set(o, "signed", json_boolean(zr->signed_zone));
 		set(o, "requested", json_boolean(zr->requested));
+		if (zr->denial_insecure)
+			set(o, "denial_insecure", json_true());
 		json_t *sv = json_array();
 		for (size_t k = 0; sv && k < z->nservers; k++) {
 			json_t *sj = json_object();
@@ -385,12 +395,10 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 		for (size_t z = 0; z < res->nzones; z++) {
 			if (res->zones[z].status != DV_CHAIN_BOGUS)
 				continue;
-			if (nb < 3)
-				fprintf(out, "%s%s",
-				        nb   ? ", "
-				        : nd ? "; bogus: "
-				             : "bogus: ",
-				        snap->zones[z].name);
+			if (nb < 3) {
+				fputs(nb ? ", " : nd ? "; bogus: " : "bogus: ", out);
+				put_plugin_text(out, snap->zones[z].name);
+			}
 			nb++;
 		}
 		if (nb > 3)
@@ -404,8 +412,9 @@ int dv_report_check_nagios(FILE *out, const dv_snapshot_t *snap, const dv_live_o
 		if (f != NULL && f->zone != NULL)
 			dv_dname_to_str(f->zone, zone, sizeof(zone));
 		if (f != NULL) {
-			fprintf(out, ": %s %s%s", dv_code_name(f->code), zone,
-			        f->server[0] ? " @" : "");
+			fprintf(out, ": %s ", dv_code_name(f->code));
+			put_plugin_text(out, zone);
+			fputs(f->server[0] ? " @" : "", out);
 			put_plugin_text(out, f->server);
 		}
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "dnssec/dnssec.h"
 #include "report/report.h"
 
@@ -136,79 +137,16 @@ int dv_report_error_json(FILE *out, const char *command, const char *subcommand,
 	return dv_jw_free(w);
 }
 
-/* The length of the valid UTF-8 sequence at s that is not a C1 control,
- * or 0. */
-static size_t utf8_ok(const unsigned char *s)
-{
-	size_t n;
-	unsigned cp;
-	if (s[0] < 0xC2)
-		return 0;
-	if (s[0] < 0xE0) {
-		n = 2;
-		cp = s[0] & 0x1F;
-	} else if (s[0] < 0xF0) {
-		n = 3;
-		cp = s[0] & 0x0F;
-	} else if (s[0] < 0xF5) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3F);
-	}
-	/* Overlong forms, surrogates, past U+10FFFF, and U+0080..U+009F (the C1
-	 * controls, CSI among them). */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xD800 && cp < 0xE000) ||
-	    cp > 0x10FFFF || cp < 0xA0)
-		return 0;
-	return n;
-}
-
+/* One escaper for every sink (core/text.h): control characters, C1,
+ * bidirectional marks and invalid UTF-8 as \DDD. */
 const char *dv_report_escape(const char *s, char *buf, size_t len)
 {
-	size_t o = 0;
-	if (len == 0)
-		return buf;
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	while (*p != '\0') {
-		size_t n = *p >= 0x20 && *p < 0x7F ? 1 : utf8_ok(p);
-		if (n > 0) {
-			if (o + n >= len)
-				break;
-			memcpy(buf + o, p, n);
-			o += n;
-			p += n;
-			continue;
-		}
-		if (o + 4 >= len)
-			break;
-		buf[o++] = '\\';
-		buf[o++] = (char)('0' + *p / 100);
-		buf[o++] = (char)('0' + *p / 10 % 10);
-		buf[o++] = (char)('0' + *p % 10);
-		p++;
-	}
-	buf[o] = '\0';
-	return buf;
+	return dv_text_escape(buf, len, s, 0);
 }
 
 void dv_report_put_text(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	while (*p != '\0') {
-		size_t n = *p >= 0x20 && *p < 0x7F ? 1 : utf8_ok(p);
-		if (n > 0) {
-			fwrite(p, 1, n, out);
-			p += n;
-		} else {
-			fprintf(out, "\\%03u", *p++);
-		}
-	}
+	dv_text_fputs(s, 0, out);
 }
 
 json_t *dv_report_json_text(const char *s)

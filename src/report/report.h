@@ -69,8 +69,8 @@ int dv_report_error_json(FILE *out, const char *command, const char *subcommand,
 
 /* ---- Text from input --------------------------------------------------------- */
 
-/*! Write s, with every control character (C0, DEL, C1) and every byte that
- *  is not part of valid UTF-8 escaped as \DDD (the DNS presentation
+/*! Write s, with every control character (C0, DEL, C1), bidirectional mark
+ *  and byte that is not part of valid UTF-8 escaped as \DDD (the DNS presentation
  *  escape): text that came from a zone, an answer or a snapshot must not
  *  drive the terminal or forge a line of a report. */
 void dv_report_put_text(FILE *out, const char *s);

@@ -16,15 +16,19 @@ int dv_check_run(const dv_check_run_opts_t *o, char *const *domains, size_t ndom
 	            : dv_probe_run(&o->probe, domains, ndomains, &out->snap, errbuf, errlen);
 	if (r != DV_OK)
 		return r;
+	out->stage = DV_CHECK_RUN_SAVE;
+	/* Written beside the old file and renamed over it (core/file.h): a
+	 * failure keeps the old one, and the check goes on to its report. */
 	int saved = DV_OK;
-	if (o->save != NULL && (saved = dv_snapshot_save(out->snap, o->save)) != DV_OK)
-		snprintf(errbuf, errlen, "%s: cannot write the snapshot", o->save);
+	if (o->save != NULL)
+		saved = dv_snapshot_save(out->snap, o->save, errbuf, errlen);
 	/* Time is an input: by default the probe's own time, so --from repeats
 	 * the verdict. */
 	out->opts = (dv_live_opts_t){.now = o->have_now ? o->now : out->snap->time,
 	                             .warn_secs = o->warn_secs,
 	                             .crit_secs = o->crit_secs,
-	                             .expect = o->expect};
+	                             .expect = o->expect,
+	                             .max_validations = o->max_validations};
 	out->stage = DV_CHECK_RUN_JUDGE;
 	if ((r = dv_live_check(out->snap, &out->opts, &out->res)) != DV_OK)
 		return r;

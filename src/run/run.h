@@ -72,7 +72,8 @@ typedef struct {
 	                       repeats the verdict) */
 	int64_t now;
 	int64_t warn_secs, crit_secs;
-	dv_live_expect_t expect; /*!< the status each domain's zone must have */
+	dv_live_expect_t expect;  /*!< the status each domain's zone must have */
+	uint64_t max_validations; /*!< signature validations per check (0: the default) */
 } dv_check_run_opts_t;
 
 /*! Where a check run stopped. */
@@ -95,8 +96,10 @@ typedef struct {
  * it.  Returns 0, or a DV_E* error with out->stage saying where and errbuf
  * the message (empty for DV_CHECK_RUN_JUDGE: dv_strerror of the result).
  * A snapshot that could not be saved is judged all the same (stage
- * DV_CHECK_RUN_SAVE, the result filled): the report is not lost with the
- * file.  Clear out with dv_check_run_clear either way.
+ * DV_CHECK_RUN_SAVE, the result filled, errbuf saying why): the report is
+ * not lost with the file, and the old file is kept whole (it is written
+ * beside it and renamed over it).  Clear out with dv_check_run_clear either
+ * way.
  */
 int dv_check_run(const dv_check_run_opts_t *opts, char *const *domains, size_t ndomains,
                  dv_check_run_t *out, char *errbuf, size_t errlen);

@@ -1,33 +1,22 @@
 /* Resolver snapshots and their JSON form (doc/canary.md, "Snapshot"). */
 #include "snapshot/resolver.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 #include <libknot/libknot.h>
 #include <sodium.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "net/net.h"
+#include "snapshot/jsonread.h"
+#include "snapshot/snapshot_int.h"
 
-/* The names the check snapshot uses for the same things (doc/check.md). */
-static const char *const status_word[] = {"ok", "timeout", "neterror", "badreply"};
-#define NSTATUS (sizeof(status_word) / sizeof(status_word[0]))
-static const struct {
-	const char *word;
-	uint16_t bit;
-} flag_word[] = {
-    {"DO", DV_Q_DO},   {"CD", DV_Q_CD},           {"RD", DV_Q_RD},
-    {"TCP", DV_Q_TCP}, {"NO_EDNS", DV_Q_NO_EDNS}, {"NO_TCP_FALLBACK", DV_Q_NO_TCP_FALLBACK},
-    {"AD", DV_Q_AD},
-};
-#define NFLAG (sizeof(flag_word) / sizeof(flag_word[0]))
+/* Status and flag words: the check snapshot's (doc/check.md), one table
+ * (snapshot_int.h). */
 
 int dv_resolver_snapshot_new(const char *canary, dv_resolver_snapshot_t **out)
 {
@@ -79,7 +68,7 @@ int dv_resolver_snapshot_add_resolver(dv_resolver_snapshot_t *snap, const char *
 
 int dv_resolver_snapshot_add_query(dv_resolver_snapshot_t *snap, const dv_resolver_query_t *q)
 {
-	if (q->resolver >= snap->nresolvers || q->qname == NULL || q->status >= NSTATUS)
+	if (q->resolver >= snap->nresolvers || q->qname == NULL || q->status >= DV_SNAP_NSTATUS)
 		return DV_EINVAL;
 	if (snap->per_resolver[q->resolver] >= DV_RSNAP_MAX_QUERIES_PER_RESOLVER)
 		return DV_ELIMIT;
@@ -136,15 +125,15 @@ static json_t *query_json(build_t *b, const dv_resolver_query_t *q)
 	dv_snap_dname_str(q->qname, name, sizeof(name));
 	if (knot_rrtype_to_string(q->qtype, type, sizeof(type)) < 0)
 		snprintf(type, sizeof(type), "TYPE%u", q->qtype);
-	for (size_t k = 0; flags != NULL && k < NFLAG; k++)
-		if ((q->flags & flag_word[k].bit) &&
-		    json_array_append_new(flags, json_string(flag_word[k].word)) != 0)
+	for (size_t k = 0; flags != NULL && k < DV_SNAP_NFLAGS; k++)
+		if ((q->flags & dv_snap_flag_words[k].flag) &&
+		    json_array_append_new(flags, json_string(dv_snap_flag_words[k].name)) != 0)
 			b->failed = true;
 	put(b, o, "resolver", json_integer(q->resolver));
 	put(b, o, "qname", json_string(name));
 	put(b, o, "qtype", json_string(type));
 	put(b, o, "flags", flags);
-	put(b, o, "status", json_string(status_word[q->status]));
+	put(b, o, "status", json_string(dv_snap_status_words[q->status]));
 	put(b, o, "tcp", json_boolean(q->tcp));
 	put(b, o, "udp_truncated", json_boolean(q->udp_truncated));
 	put(b, o, "udp_failed", json_boolean(q->udp_failed));
@@ -197,57 +186,30 @@ int dv_resolver_snapshot_write(const dv_resolver_snapshot_t *snap, FILE *out)
 int dv_resolver_snapshot_save(const dv_resolver_snapshot_t *snap, const char *path, char *errbuf,
                               size_t errlen)
 {
-	char tmp[4096];
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		snprintf(errbuf, errlen, "%s: path too long", path);
-		return DV_EINVAL;
-	}
-	/* mkstemp creates the file O_EXCL with mode 0600, in path's directory:
-	 * the rename below is atomic and never follows a planted link. */
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-		return DV_EIO;
-	}
-	/* A snapshot is no secret: the mode a plain fopen would give. */
-	mode_t mask = umask(0);
-	umask(mask);
-	FILE *f = fchmod(fd, 0666 & ~mask) == 0 ? fdopen(fd, "w") : NULL;
-	if (f == NULL) {
-		close(fd);
-		unlink(tmp);
-		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-		return DV_EIO;
-	}
-	int r = dv_resolver_snapshot_write(snap, f), e = 0;
-	long size = ftell(f);
-	if (r == DV_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
-		r = DV_EIO;
-		e = errno;
-	}
+	/* A new file beside the old one, renamed over it once complete: a full
+	 * disk leaves the previous snapshot whole (core/file.h).  A snapshot is
+	 * no secret: the mode a plain fopen would give. */
+	dv_afile_t af;
+	int r = dv_afile_open(&af, path, 0666, errbuf, errlen);
+	if (r != DV_OK)
+		return r;
+	r = dv_resolver_snapshot_write(snap, af.f);
+	long size = ftell(af.f);
 	if (r == DV_OK && (size < 0 || (unsigned long)size > DV_RSNAP_MAX_BYTES))
 		r = DV_ELIMIT;
-	if (fclose(f) != 0 && r == DV_OK) {
-		r = DV_EIO;
-		e = errno;
-	}
-	if (r == DV_OK && rename(tmp, path) != 0) {
-		r = DV_EIO;
-		e = errno;
-	}
 	if (r != DV_OK) {
-		unlink(tmp);
+		dv_afile_abort(&af);
 		if (r == DV_ELIMIT)
 			snprintf(errbuf, errlen,
 			         "%s: not written: the snapshot would exceed %u bytes, the most "
 			         "'audit --from' reads",
 			         path, DV_RSNAP_MAX_BYTES);
 		else
-			snprintf(errbuf, errlen, "%s: %s", path,
-			         e != 0 ? strerror(e) : dv_strerror(r));
+			snprintf(errbuf, errlen, "%s: %s (the previous file, if any, is kept)",
+			         path, dv_strerror(r));
+		return r;
 	}
-	return r;
+	return dv_afile_commit(&af, errbuf, errlen);
 }
 
 /* ---- JSON reader ---------------------------------------------------------- */
@@ -274,48 +236,6 @@ __attribute__((format(printf, 2, 3))) static int reject(reader_t *rd, const char
 		va_end(ap);
 	}
 	return DV_EPARSE;
-}
-
-/*
- * jansson builds every value it parses, at some 50–150 bytes each: a few MB
- * of "[[],[],...]" would cost GBs.  Before parsing, count what the text
- * would build — every value but the first follows one of [ { , : outside a
- * string — and how deep it nests, and refuse what no probe writes.
- */
-static int shape_check(reader_t *rd, const char *s, size_t n, size_t max_values)
-{
-	size_t values = 1;
-	unsigned depth = 0;
-	bool quoted = false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (quoted) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				quoted = false;
-			continue;
-		}
-		if (c == '"') {
-			quoted = true;
-		} else if (c == '[' || c == '{') {
-			if (++depth > DV_RSNAP_MAX_DEPTH)
-				return reject(
-				    rd, "nested deeper than %u levels: not a resolver snapshot",
-				    DV_RSNAP_MAX_DEPTH);
-			values++;
-		} else if (c == ']' || c == '}') {
-			depth -= depth > 0;
-		} else if (c == ',' || c == ':') {
-			values++;
-		}
-		if (values > max_values)
-			return reject(rd,
-			              "more than %zu JSON values: more than an audit of %u "
-			              "resolvers writes",
-			              max_values, DV_RSNAP_MAX_RESOLVERS);
-	}
-	return DV_OK;
 }
 
 /* Every member of obj is one of `known` (NULL-terminated): a misspelt or
@@ -428,13 +348,14 @@ static int read_flags(reader_t *rd, json_t *q, uint16_t *flags)
 	{
 		const char *w = json_string_value(f);
 		size_t k = 0;
-		while (w != NULL && k < NFLAG && strcmp(flag_word[k].word, w) != 0)
+		while (w != NULL && k < DV_SNAP_NFLAGS &&
+		       strcmp(dv_snap_flag_words[k].name, w) != 0)
 			k++;
-		if (w == NULL || k == NFLAG)
+		if (w == NULL || k == DV_SNAP_NFLAGS)
 			return reject(rd, "\"flags\"[%zu] is not a query flag name", i);
-		if (*flags & flag_word[k].bit)
+		if (*flags & dv_snap_flag_words[k].flag)
 			return reject(rd, "\"flags\" names %s twice", w);
-		*flags |= flag_word[k].bit;
+		*flags |= dv_snap_flag_words[k].flag;
 	}
 	return DV_OK;
 }
@@ -486,7 +407,7 @@ static int read_query(reader_t *rd, dv_resolver_snapshot_t *s, json_t *o, uint8_
 		return reject(rd, "\"qtype\" is not an RR type");
 	if (read_flags(rd, o, &q.flags) != DV_OK || (str = member_str(rd, o, "status", 20)) == NULL)
 		return DV_EPARSE;
-	long st = word_index(str, status_word, NSTATUS);
+	long st = word_index(str, dv_snap_status_words, DV_SNAP_NSTATUS);
 	if (st < 0)
 		return reject(rd, "\"status\" must be ok, timeout, neterror or badreply");
 	q.status = (uint8_t)st;
@@ -613,7 +534,6 @@ int dv_resolver_snapshot_load_mem(const char *data, size_t len, const char *labe
 {
 	reader_t rd = {.label = label, .err = errbuf, .errlen = errlen};
 	dv_resolver_snapshot_t *s = NULL;
-	json_error_t je;
 	int r;
 	if (errlen > 0)
 		errbuf[0] = '\0';
@@ -623,12 +543,18 @@ int dv_resolver_snapshot_load_mem(const char *data, size_t len, const char *labe
 		return DV_ELIMIT;
 	}
 	/* Per resolver: its object, and per question about 40 separators. */
-	size_t max_values = 64 + 8 * DV_RSNAP_MAX_RESOLVERS + 40 * DV_RSNAP_MAX_QUERIES;
-	if (shape_check(&rd, data, len, max_values) != DV_OK)
-		return DV_ELIMIT;
-	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return reject(&rd, "line %d column %d: %s", je.line, je.column, je.text);
+	static const dv_jread_limits_t lim = {
+	    .max_values = 64 + 8 * DV_RSNAP_MAX_RESOLVERS + 40 * DV_RSNAP_MAX_QUERIES,
+	    .max_depth = DV_RSNAP_MAX_DEPTH,
+	    .too_many = "more than an audit of 256 resolvers writes",
+	    .too_deep = "not a resolver snapshot",
+	};
+	char why[400];
+	json_t *root = dv_jread_load(data, len, &lim, &r, why, sizeof(why));
+	if (root == NULL) {
+		reject(&rd, "%s", why);
+		return r;
+	}
 	r = read_root(&rd, root, &s);
 	json_decref(root);
 	if (r != DV_OK) {
@@ -644,56 +570,14 @@ int dv_resolver_snapshot_load_mem(const char *data, size_t len, const char *labe
 int dv_resolver_snapshot_load(const char *path, dv_resolver_snapshot_t **out, char *errbuf,
                               size_t errlen)
 {
-	struct stat st;
 	char *buf = NULL;
-	int r = DV_EIO;
+	size_t len = 0;
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(errbuf, errlen, "%s: not a regular file", path);
-		goto out;
-	}
 	/* The size first: nothing of a file beyond the ceiling is read. */
-	if (st.st_size > (off_t)DV_RSNAP_MAX_BYTES) {
-		snprintf(errbuf, errlen,
-		         "%s: %lld bytes, larger than the %u a resolver snapshot "
-		         "may have",
-		         path, (long long)st.st_size, DV_RSNAP_MAX_BYTES);
-		r = DV_ELIMIT;
-		goto out;
-	}
-	size_t want = (size_t)st.st_size, got = 0;
-	buf = malloc(want + 1);
-	if (buf == NULL) {
-		snprintf(errbuf, errlen, "%s: out of memory", path);
-		r = DV_ENOMEM;
-		goto out;
-	}
-	/* One byte more than stat said: a file that grows meanwhile is refused. */
-	while (got <= want) {
-		ssize_t n = read(fd, buf + got, want + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != want) {
-		snprintf(errbuf, errlen, "%s: changed size while being read", path);
-		goto out;
-	}
-	r = dv_resolver_snapshot_load_mem(buf, got, path, out, errbuf, errlen);
-out:
-	if (fd >= 0)
-		close(fd);
+	int r = dv_file_read_bounded(path, DV_RSNAP_MAX_BYTES, "a resolver snapshot", &buf, &len,
+	                             errbuf, errlen);
+	if (r == DV_OK)
+		r = dv_resolver_snapshot_load_mem(buf, len, path, out, errbuf, errlen);
 	free(buf);
 	return r;
 }

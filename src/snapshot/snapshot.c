@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/file.h"
+#include "net/net.h"
+#include "snapshot/snapshot_int.h"
 
 /* Grow an array of `size`-byte elements to hold one more; bounded. */
 static int grow(void **v, size_t *cap, size_t len, size_t size, size_t max)
@@ -55,6 +58,7 @@ void dv_snapshot_free(dv_snapshot_t *snap)
 	free(snap->servers);
 	free(snap->zones);
 	free(snap->queries);
+	free(snap->limits);
 	dv_arena_clear(&snap->arena);
 	free(snap);
 }
@@ -216,18 +220,51 @@ int dv_snapshot_add_query(dv_snapshot_t *snap, const dv_snap_query_t *q, uint32_
 	return DV_OK;
 }
 
+const char *dv_snap_limit_name(dv_snap_limit_kind_t kind)
+{
+	static const char *const names[DV_SNAP_LIMIT_KINDS] = {
+	    [DV_SNAP_LIMIT_DEADLINE] = "deadline",
+	    [DV_SNAP_LIMIT_QUERIES] = "queries",
+	    [DV_SNAP_LIMIT_SERVER_QUERIES] = "server-queries",
+	    [DV_SNAP_LIMIT_SERVER_BYTES] = "server-bytes",
+	    [DV_SNAP_LIMIT_SERVER_TIME] = "server-time",
+	    [DV_SNAP_LIMIT_DEPTH] = "depth",
+	    [DV_SNAP_LIMIT_ZONE_NS] = "zone-ns",
+	    [DV_SNAP_LIMIT_ZONE_ADDRS] = "zone-addresses",
+	    [DV_SNAP_LIMIT_RESOLVES] = "resolves",
+	    [DV_SNAP_LIMIT_BYTES] = "bytes",
+	};
+	return (unsigned)kind < DV_SNAP_LIMIT_KINDS ? names[kind] : "?";
+}
+
+int dv_snapshot_add_limit(dv_snapshot_t *snap, const dv_snap_limit_t *l)
+{
+	if (l->kind >= DV_SNAP_LIMIT_KINDS || l->zone >= (long)snap->nzones)
+		return DV_EINVAL;
+	int r = grow((void **)&snap->limits, &snap->limits_cap, snap->nlimits,
+	             sizeof(*snap->limits), DV_SNAP_MAX_LIMITS);
+	if (r != DV_OK)
+		return r;
+	dv_snap_limit_t c = *l;
+	char names[DV_SNAP_NAMES_MAX];
+	snprintf(names, sizeof(names), "%s", l->names != NULL ? l->names : "");
+	c.server = arena_str(&snap->arena, l->server != NULL ? l->server : "");
+	c.names = arena_str(&snap->arena, names);
+	if (c.server == NULL || c.names == NULL)
+		return DV_ENOMEM;
+	snap->limits[snap->nlimits++] = c;
+	return DV_OK;
+}
+
 /* ---- JSON writer ---------------------------------------------------------- */
 
-static const char *status_names[] = {"ok", "timeout", "neterror", "badreply"};
-static const struct {
-	const char *name;
-	unsigned flag;
-} flag_names[] = {
-    {"DO", 1 << 0},  {"CD", 1 << 1},      {"RD", 1 << 2},
-    {"TCP", 1 << 3}, {"NO_EDNS", 1 << 4}, {"NO_TCP_FALLBACK", 1 << 5},
-    {"AD", 1 << 6},
+const char *const dv_snap_status_words[DV_SNAP_NSTATUS] = {"ok", "timeout", "neterror", "badreply",
+                                                           "abandoned"};
+const dv_snap_flag_word_t dv_snap_flag_words[DV_SNAP_NFLAGS] = {
+    {"DO", DV_Q_DO},   {"CD", DV_Q_CD},           {"RD", DV_Q_RD},
+    {"TCP", DV_Q_TCP}, {"NO_EDNS", DV_Q_NO_EDNS}, {"NO_TCP_FALLBACK", DV_Q_NO_TCP_FALLBACK},
+    {"AD", DV_Q_AD},
 };
-#define NFLAGS (sizeof(flag_names) / sizeof(flag_names[0]))
 
 static json_t *b64(const uint8_t *data, size_t len)
 {
@@ -325,12 +362,14 @@ static json_t *snapshot_json(const dv_snapshot_t *snap)
 		set(o, "qname", json_string(buf), &bad);
 		set(o, "qtype", type_json(q->qtype), &bad);
 		json_t *fl = json_array();
-		for (size_t k = 0; fl && k < NFLAGS; k++)
-			if ((q->flags & flag_names[k].flag) &&
-			    json_array_append_new(fl, json_string(flag_names[k].name)) != 0)
+		for (size_t k = 0; fl && k < DV_SNAP_NFLAGS; k++)
+			if ((q->flags & dv_snap_flag_words[k].flag) &&
+			    json_array_append_new(fl, json_string(dv_snap_flag_words[k].name)) != 0)
 				bad = true;
 		set(o, "flags", fl, &bad);
-		set(o, "status", json_string(status_names[q->status < 4 ? q->status : 3]), &bad);
+		set(o, "status",
+		    json_string(dv_snap_status_words[q->status < DV_SNAP_NSTATUS ? q->status : 3]),
+		    &bad);
 		set(o, "tcp", json_boolean(q->tcp), &bad);
 		set(o, "udp_truncated", json_boolean(q->udp_truncated), &bad);
 		set(o, "udp_failed", json_boolean(q->udp_failed), &bad);
@@ -343,6 +382,23 @@ static json_t *snapshot_json(const dv_snapshot_t *snap)
 			bad = true;
 	}
 	set(root, "queries", a, &bad);
+
+	a = json_array();
+	for (size_t i = 0; a && i < snap->nlimits && !bad; i++) {
+		const dv_snap_limit_t *l = &snap->limits[i];
+		json_t *o = json_object();
+		set(o, "limit", json_string(dv_snap_limit_name((dv_snap_limit_kind_t)l->kind)),
+		    &bad);
+		set(o, "zone", l->zone < 0 ? json_null() : json_string(snap->zones[l->zone].name),
+		    &bad);
+		set(o, "server", json_string(l->server), &bad);
+		set(o, "abandoned", json_string(l->names), &bad);
+		set(o, "count", json_integer((json_int_t)l->count), &bad);
+		set(o, "ceiling", json_integer((json_int_t)l->ceiling), &bad);
+		if (o == NULL || json_array_append_new(a, o) != 0)
+			bad = true;
+	}
+	set(root, "limits", a, &bad);
 	if (bad) {
 		json_decref(root);
 		return NULL;
@@ -362,466 +418,19 @@ int dv_snapshot_write(const dv_snapshot_t *snap, FILE *out)
 	return DV_OK;
 }
 
-int dv_snapshot_save(const dv_snapshot_t *snap, const char *path)
+int dv_snapshot_save(const dv_snapshot_t *snap, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "w");
-	if (f == NULL)
-		return DV_EIO;
-	int r = dv_snapshot_write(snap, f);
-	if (fclose(f) != 0 && r == DV_OK)
-		r = DV_EIO;
-	return r;
-}
-
-/* ---- JSON reader ---------------------------------------------------------- */
-
-typedef struct {
-	char *err;
-	size_t errlen;
-	const char *label;
-	uint8_t *scratch;  /*!< DV_SCRATCH bytes: one decoded message or RDATA */
-	uint32_t *zsorted; /*!< zone indexes in canonical name order (query lookups) */
-} rd_t;
-#define DV_SCRATCH (65536 + 4)
-
-__attribute__((format(printf, 2, 3))) static int rd_fail(rd_t *rd, const char *fmt, ...)
-{
-	char msg[384];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (rd->errlen)
-		snprintf(rd->err, rd->errlen, "%s: %s", rd->label, msg);
-	return DV_EPARSE;
-}
-
-static int get_int(rd_t *rd, json_t *o, const char *key, const char *ctx, int64_t min, int64_t max,
-                   int64_t *out)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_integer(v))
-		return rd_fail(rd, "%s: \"%s\" must be an integer", ctx, key);
-	json_int_t x = json_integer_value(v);
-	if (x < min || x > max)
-		return rd_fail(rd, "%s: \"%s\" out of range", ctx, key);
-	*out = x;
-	return DV_OK;
-}
-
-static int get_str(rd_t *rd, json_t *o, const char *key, const char *ctx, const char **out)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_string(v))
-		return rd_fail(rd, "%s: \"%s\" must be a string", ctx, key);
-	*out = json_string_value(v);
-	if (strlen(*out) != json_string_length(v))
-		return rd_fail(rd, "%s: \"%s\" contains NUL", ctx, key);
-	return DV_OK;
-}
-
-static int get_bool(rd_t *rd, json_t *o, const char *key, const char *ctx, bool *out)
-{
-	json_t *v = json_object_get(o, key);
-	if (!json_is_boolean(v))
-		return rd_fail(rd, "%s: \"%s\" must be true or false", ctx, key);
-	*out = json_is_true(v);
-	return DV_OK;
-}
-
-static int get_type(rd_t *rd, json_t *o, const char *key, const char *ctx, uint16_t *out)
-{
-	const char *s = NULL;
-	if (get_str(rd, o, key, ctx, &s) != DV_OK)
-		return DV_EPARSE;
-	if (strlen(s) > 20 || knot_rrtype_from_string(s, out) != 0)
-		return rd_fail(rd, "%s: unknown RR type \"%.20s\"", ctx, s);
-	return DV_OK;
-}
-
-static int get_name(rd_t *rd, json_t *o, const char *key, const char *ctx, uint8_t out[255])
-{
-	const char *s = NULL;
-	if (get_str(rd, o, key, ctx, &s) != DV_OK)
-		return DV_EPARSE;
-	if (dv_snap_dname_parse(s, out) != DV_OK)
-		return rd_fail(rd, "%s: \"%s\" is not a domain name", ctx, key);
-	return DV_OK;
-}
-
-/* Base64 into buf (bufsize >= max + 4); bounded by max. */
-static int get_b64(rd_t *rd, json_t *o, const char *key, const char *ctx, uint8_t *buf,
-                   size_t bufsize, size_t max, uint16_t *outlen)
-{
-	const char *s = NULL;
-	if (get_str(rd, o, key, ctx, &s) != DV_OK)
-		return DV_EPARSE;
-	size_t slen = strlen(s);
-	if (slen / 4 * 3 > max + 3)
-		return rd_fail(rd, "%s: \"%s\" too long", ctx, key);
-	size_t n = 0;
-	if (sodium_base642bin(buf, bufsize, s, slen, NULL, &n, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    n > max)
-		return rd_fail(rd, "%s: \"%s\" is not valid base64", ctx, key);
-	*outlen = (uint16_t)n;
-	return DV_OK;
-}
-
-static int check_keys(rd_t *rd, json_t *o, const char *ctx, const char *const *allowed)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(o, k, v)
-	{
-		bool ok = false;
-		for (size_t i = 0; allowed[i] != NULL; i++)
-			if (strcmp(k, allowed[i]) == 0)
-				ok = true;
-		if (!ok)
-			return rd_fail(rd, "%s: unknown member \"%.40s\"", ctx, k);
-	}
-	return DV_OK;
-}
-
-static int zone_cmp(const void *a, const void *b, void *arg)
-{
-	const dv_snapshot_t *s = arg;
-	return knot_dname_cmp(s->zones[*(const uint32_t *)a].dname,
-	                      s->zones[*(const uint32_t *)b].dname);
-}
-
-/* Binary search of the (lowercase) zone names: snapshots of many zones hold
- * many more queries, each naming its zone. */
-static long zone_lookup(rd_t *rd, const dv_snapshot_t *s, const uint8_t *name)
-{
-	size_t lo = 0, hi = s->nzones;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = knot_dname_cmp(s->zones[rd->zsorted[mid]].dname, name);
-		if (c == 0)
-			return (long)rd->zsorted[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static int read_query(rd_t *rd, dv_snapshot_t *s, json_t *o, size_t i)
-{
-	static const char *const keys[] = {
-	    "zone",          "side",       "server", "qname",    "qtype", "flags", "status", "tcp",
-	    "udp_truncated", "udp_failed", "rtt_ms", "attempts", "t_ms",  "wire",  NULL};
-	char ctx[48];
-	snprintf(ctx, sizeof(ctx), "queries[%zu]", i);
-	if (!json_is_object(o))
-		return rd_fail(rd, "%s: not an object", ctx);
-	if (check_keys(rd, o, ctx, keys) != DV_OK)
-		return DV_EPARSE;
-	dv_snap_query_t q = {0};
-	uint8_t zname[255], qname[255];
-	const char *str = NULL;
-	int64_t v = 0;
-	if (get_name(rd, o, "zone", ctx, zname) != DV_OK)
-		return DV_EPARSE;
-	long z = zone_lookup(rd, s, zname);
-	if (z < 0)
-		return rd_fail(rd, "%s: zone is not in \"zones\"", ctx);
-	q.zone = (uint32_t)z;
-	if (get_str(rd, o, "side", ctx, &str) != DV_OK)
-		return DV_EPARSE;
-	if (strcmp(str, "parent") == 0)
-		q.side = DV_SIDE_PARENT;
-	else if (strcmp(str, "child") == 0)
-		q.side = DV_SIDE_CHILD;
-	else
-		return rd_fail(rd, "%s: \"side\" must be \"parent\" or \"child\"", ctx);
-	if (get_int(rd, o, "server", ctx, 0, (int64_t)s->nservers - 1, &v) != DV_OK)
-		return DV_EPARSE;
-	q.server = (uint32_t)v;
-	if (get_name(rd, o, "qname", ctx, qname) != DV_OK ||
-	    get_type(rd, o, "qtype", ctx, &q.qtype) != DV_OK)
-		return DV_EPARSE;
-	q.qname = qname;
-	json_t *fl = json_object_get(o, "flags");
-	if (!json_is_array(fl) || json_array_size(fl) > NFLAGS)
-		return rd_fail(rd, "%s: \"flags\" must be an array of flag names", ctx);
-	for (size_t k = 0; k < json_array_size(fl); k++) {
-		const char *f = json_string_value(json_array_get(fl, k));
-		size_t m = 0;
-		while (f != NULL && m < NFLAGS && strcmp(f, flag_names[m].name) != 0)
-			m++;
-		if (f == NULL || m == NFLAGS)
-			return rd_fail(rd, "%s: unknown flag", ctx);
-		q.flags |= flag_names[m].flag;
-	}
-	if (get_str(rd, o, "status", ctx, &str) != DV_OK)
-		return DV_EPARSE;
-	size_t st = 0;
-	while (st < 4 && strcmp(str, status_names[st]) != 0)
-		st++;
-	if (st == 4)
-		return rd_fail(rd, "%s: unknown \"status\"", ctx);
-	q.status = (uint8_t)st;
-	if (get_bool(rd, o, "tcp", ctx, &q.tcp) != DV_OK ||
-	    get_bool(rd, o, "udp_truncated", ctx, &q.udp_truncated) != DV_OK ||
-	    get_bool(rd, o, "udp_failed", ctx, &q.udp_failed) != DV_OK)
-		return DV_EPARSE;
-	if (get_int(rd, o, "rtt_ms", ctx, 0, UINT16_MAX, &v) != DV_OK)
-		return DV_EPARSE;
-	q.rtt_ms = (uint16_t)v;
-	if (get_int(rd, o, "attempts", ctx, 0, UINT16_MAX, &v) != DV_OK)
-		return DV_EPARSE;
-	q.attempts = (uint16_t)v;
-	if (get_int(rd, o, "t_ms", ctx, 0, UINT32_MAX, &v) != DV_OK)
-		return DV_EPARSE;
-	q.t_ms = (uint32_t)v;
-	if (q.status == DV_SNAP_OK) {
-		if (get_b64(rd, o, "wire", ctx, rd->scratch, DV_SCRATCH, 65535, &q.len) != DV_OK)
-			return DV_EPARSE;
-		q.wire = rd->scratch;
-		if (q.len < 12)
-			return rd_fail(rd, "%s: \"wire\" shorter than a DNS header", ctx);
-	} else if (json_object_get(o, "wire") != NULL) {
-		return rd_fail(rd, "%s: \"wire\" present without status \"ok\"", ctx);
-	}
-	int r = dv_snapshot_add_query(s, &q, NULL);
-	if (r == DV_ELIMIT)
-		return rd_fail(rd, "too many queries");
-	return r;
-}
-
-static int read_root(rd_t *rd, dv_snapshot_t *s, json_t *root)
-{
-	static const char *const keys[] = {
-	    "dnsvigil_snapshot", "time",  "probe_ms", "domains", "trust_anchors",
-	    "servers",           "zones", "queries",  NULL};
-	int64_t v = 0;
-	int r;
-	if (!json_is_object(root))
-		return rd_fail(rd, "not a JSON object");
-	if (check_keys(rd, root, "snapshot", keys) != DV_OK)
-		return DV_EPARSE;
-	if (get_int(rd, root, "dnsvigil_snapshot", "snapshot", 1, 1000, &v) != DV_OK)
-		return DV_EPARSE;
-	if (v != DV_SNAP_VERSION)
-		return rd_fail(rd, "unsupported snapshot version %lld", (long long)v);
-	/* Times beyond year 9999 make no sense and would overflow time formatting. */
-	if (get_int(rd, root, "time", "snapshot", 0, 253402300799LL, &s->time) != DV_OK)
-		return DV_EPARSE;
-	if (get_int(rd, root, "probe_ms", "snapshot", 0, UINT32_MAX, &v) != DV_OK)
-		return DV_EPARSE;
-	s->probe_ms = (uint32_t)v;
-
-	json_t *a = json_object_get(root, "domains");
-	if (!json_is_array(a))
-		return rd_fail(rd, "\"domains\" must be an array");
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		const char *d = json_string_value(json_array_get(a, i));
-		uint8_t w[255];
-		if (d == NULL || dv_snap_dname_parse(d, w) != DV_OK)
-			return rd_fail(rd, "domains[%zu]: not a domain name", i);
-		if ((r = dv_snapshot_add_domain(s, d)) != DV_OK)
-			return r == DV_ELIMIT ? rd_fail(rd, "too many domains") : r;
-	}
-
-	a = json_object_get(root, "trust_anchors");
-	if (!json_is_array(a))
-		return rd_fail(rd, "\"trust_anchors\" must be an array");
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		static const char *const ak[] = {"owner", "type", "ttl", "rdata", NULL};
-		json_t *o = json_array_get(a, i);
-		char ctx[48];
-		snprintf(ctx, sizeof(ctx), "trust_anchors[%zu]", i);
-		if (!json_is_object(o))
-			return rd_fail(rd, "%s: not an object", ctx);
-		uint8_t owner[255];
-		uint16_t type, rdlen;
-		uint8_t *rdata = rd->scratch;
-		if (check_keys(rd, o, ctx, ak) != DV_OK ||
-		    get_name(rd, o, "owner", ctx, owner) != DV_OK ||
-		    get_type(rd, o, "type", ctx, &type) != DV_OK ||
-		    get_int(rd, o, "ttl", ctx, 0, UINT32_MAX, &v) != DV_OK ||
-		    get_b64(rd, o, "rdata", ctx, rdata, DV_SCRATCH, 65535, &rdlen) != DV_OK)
-			return DV_EPARSE;
-		if (type != KNOT_RRTYPE_DS && type != KNOT_RRTYPE_DNSKEY)
-			return rd_fail(rd, "%s: type must be DS or DNSKEY", ctx);
-		if ((r = dv_snapshot_add_anchor(s, owner, type, (uint32_t)v, rdata, rdlen)) !=
-		    DV_OK)
-			return r == DV_ELIMIT ? rd_fail(rd, "too many trust anchors") : r;
-	}
-
-	a = json_object_get(root, "servers");
-	if (!json_is_array(a))
-		return rd_fail(rd, "\"servers\" must be an array");
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		static const char *const sk[] = {"name", "address", NULL};
-		json_t *o = json_array_get(a, i);
-		char ctx[48];
-		snprintf(ctx, sizeof(ctx), "servers[%zu]", i);
-		const char *name = NULL, *addr = NULL;
-		if (!json_is_object(o))
-			return rd_fail(rd, "%s: not an object", ctx);
-		if (check_keys(rd, o, ctx, sk) != DV_OK ||
-		    get_str(rd, o, "name", ctx, &name) != DV_OK ||
-		    get_str(rd, o, "address", ctx, &addr) != DV_OK)
-			return DV_EPARSE;
-		uint8_t w[255];
-		if (*name != '\0' && dv_snap_dname_parse(name, w) != DV_OK)
-			return rd_fail(rd, "%s: \"name\" is not a domain name", ctx);
-		if (*addr == '\0' || strlen(addr) >= DV_SNAP_ADDR_MAX)
-			return rd_fail(rd, "%s: bad \"address\"", ctx);
-		/* Duplicates would make server indexes ambiguous: add directly. */
-		for (size_t k = 0; k < s->nservers; k++)
-			if (strcmp(s->servers[k].addr, addr) == 0 &&
-			    strcasecmp(s->servers[k].name, name) == 0)
-				return rd_fail(rd, "%s: duplicate server", ctx);
-		uint32_t idx;
-		if ((r = dv_snapshot_server(s, name, addr, &idx)) != DV_OK)
-			return r == DV_ELIMIT ? rd_fail(rd, "too many servers") : r;
-	}
-
-	a = json_object_get(root, "zones");
-	if (!json_is_array(a) || json_array_size(a) > DV_SNAP_MAX_ZONES)
-		return rd_fail(rd, "\"zones\" must be an array (at most %u)", DV_SNAP_MAX_ZONES);
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		static const char *const zk[] = {"name", "parent", "servers", NULL};
-		json_t *o = json_array_get(a, i);
-		char ctx[48];
-		snprintf(ctx, sizeof(ctx), "zones[%zu]", i);
-		uint8_t name[255], pname[255];
-		if (!json_is_object(o))
-			return rd_fail(rd, "%s: not an object", ctx);
-		if (check_keys(rd, o, ctx, zk) != DV_OK ||
-		    get_name(rd, o, "name", ctx, name) != DV_OK)
-			return DV_EPARSE;
-		if (dv_snapshot_zone_find(s, name) >= 0)
-			return rd_fail(rd, "%s: duplicate zone", ctx);
-		long parent = -1;
-		json_t *p = json_object_get(o, "parent");
-		if (json_is_null(p)) {
-			if (name[0] != 0)
-				return rd_fail(rd, "%s: only the root has no parent", ctx);
-		} else {
-			if (get_name(rd, o, "parent", ctx, pname) != DV_OK)
-				return DV_EPARSE;
-			parent = dv_snapshot_zone_find(s, pname);
-			/* Parents come first, so the zone graph is a tree by construction. */
-			if (parent < 0)
-				return rd_fail(rd, "%s: parent must be listed before the zone",
-				               ctx);
-			if (knot_dname_in_bailiwick(name, pname) <= 0)
-				return rd_fail(rd, "%s: zone is not below its parent", ctx);
-		}
-		uint32_t zi;
-		if ((r = dv_snapshot_zone(s, name, parent, &zi)) != DV_OK)
-			return r;
-		json_t *sv = json_object_get(o, "servers");
-		if (!json_is_array(sv) || json_array_size(sv) > DV_SNAP_MAX_ZONE_SERVERS)
-			return rd_fail(rd, "%s: \"servers\" must be an array of server indexes",
-			               ctx);
-		for (size_t k = 0; k < json_array_size(sv); k++) {
-			json_t *x = json_array_get(sv, k);
-			if (!json_is_integer(x) || json_integer_value(x) < 0 ||
-			    json_integer_value(x) >= (json_int_t)s->nservers)
-				return rd_fail(rd, "%s: server index out of range", ctx);
-			if ((r = dv_snapshot_zone_add_server(
-			         s, zi, (uint32_t)json_integer_value(x))) != DV_OK)
-				return r;
-		}
-	}
-
-	a = json_object_get(root, "queries");
-	if (!json_is_array(a))
-		return rd_fail(rd, "\"queries\" must be an array");
-	rd->zsorted = malloc((s->nzones ? s->nzones : 1) * sizeof(*rd->zsorted));
-	if (rd->zsorted == NULL)
-		return DV_ENOMEM;
-	for (uint32_t z = 0; z < s->nzones; z++)
-		rd->zsorted[z] = z;
-	qsort_r(rd->zsorted, s->nzones, sizeof(*rd->zsorted), zone_cmp, s);
-	for (size_t i = 0; i < json_array_size(a); i++)
-		if ((r = read_query(rd, s, json_array_get(a, i), i)) != DV_OK)
-			return r;
-	return DV_OK;
-}
-
-int dv_snapshot_load_mem(const char *data, size_t len, const char *label, dv_snapshot_t **out,
-                         char *errbuf, size_t errlen)
-{
-	rd_t rd = {.err = errbuf, .errlen = errlen, .label = label};
-	if (errlen)
-		errbuf[0] = '\0';
-	if (len > DV_SNAP_MAX_BYTES) {
-		rd_fail(&rd, "larger than %u bytes", DV_SNAP_MAX_BYTES);
-		return DV_ELIMIT;
-	}
-	json_error_t je;
-	json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return rd_fail(&rd, "line %d: %s", je.line, je.text);
-	dv_snapshot_t *s = NULL;
-	rd.scratch = malloc(DV_SCRATCH);
-	int r = rd.scratch == NULL ? DV_ENOMEM : dv_snapshot_new(&s);
-	if (r == DV_OK)
-		r = read_root(&rd, s, root);
-	json_decref(root);
-	free(rd.scratch);
-	free(rd.zsorted);
-	if (r != DV_OK) {
-		if (errlen && errbuf[0] == '\0')
-			rd_fail(&rd, "%s", dv_strerror(r));
-		dv_snapshot_free(s);
+	/* A snapshot is no secret: the mode a plain fopen would give. */
+	dv_afile_t af;
+	int r = dv_afile_open(&af, path, 0666, err, errlen);
+	if (r != DV_OK)
+		return r;
+	if ((r = dv_snapshot_write(snap, af.f)) != DV_OK) {
+		int e = errno;
+		dv_afile_abort(&af);
+		snprintf(err, errlen, "%s: %s (the previous file, if any, is kept)", path,
+		         r == DV_EIO && e != 0 ? strerror(e) : dv_strerror(r));
 		return r;
 	}
-	*out = s;
-	return DV_OK;
-}
-
-int dv_snapshot_load(const char *path, dv_snapshot_t **out, char *errbuf, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-		return DV_EIO;
-	}
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	int r = DV_OK;
-	while (buf != NULL) {
-		if (len == cap) {
-			if (cap > DV_SNAP_MAX_BYTES) {
-				snprintf(errbuf, errlen, "%s: larger than %u bytes", path,
-				         DV_SNAP_MAX_BYTES);
-				r = DV_ELIMIT;
-				break;
-			}
-			char *n = realloc(buf, cap * 2);
-			if (n == NULL)
-				break;
-			buf = n;
-			cap *= 2;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				snprintf(errbuf, errlen, "%s: %s", path, strerror(errno));
-				r = DV_EIO;
-			}
-			break;
-		}
-	}
-	fclose(f);
-	if (buf == NULL || (r == DV_OK && len == cap)) {
-		free(buf);
-		snprintf(errbuf, errlen, "%s: out of memory", path);
-		return DV_ENOMEM;
-	}
-	if (r == DV_OK)
-		r = dv_snapshot_load_mem(buf, len, path, out, errbuf, errlen);
-	free(buf);
-	return r;
+	return dv_afile_commit(&af, err, errlen);
 }

@@ -17,15 +17,28 @@
 #include "core/arena.h"
 
 #define DV_SNAP_VERSION 1
-/* Ceilings for untrusted snapshot files. */
-#define DV_SNAP_MAX_BYTES        (512u * 1024 * 1024)
-#define DV_SNAP_MAX_ZONES        200000u
-#define DV_SNAP_MAX_SERVERS      200000u
-#define DV_SNAP_MAX_QUERIES      8000000u
+/*
+ * Ceilings for untrusted snapshot files, set by what a real probe can write:
+ * a probe sends at most DV_PROBE_MAX_QUERIES_CEIL queries (probe.h; each one
+ * record), walks at most 32 zone cuts per domain and probes at most 64
+ * addresses per zone.  The reader checks the file size before reading it,
+ * and the number of JSON values and their nesting before building any.
+ */
+#define DV_SNAP_MAX_BYTES        (256u * 1024 * 1024)
+#define DV_SNAP_MAX_ZONES        20000u
+#define DV_SNAP_MAX_SERVERS      20000u
+#define DV_SNAP_MAX_QUERIES      50000u
 #define DV_SNAP_MAX_ANCHORS      64u
-#define DV_SNAP_MAX_DOMAINS      200000u
+#define DV_SNAP_MAX_DOMAINS      10000u
 #define DV_SNAP_MAX_ZONE_SERVERS 256u
-#define DV_SNAP_ADDR_MAX         64
+#define DV_SNAP_MAX_LIMITS       10000u /*!< records of what the probe abandoned */
+#define DV_SNAP_MAX_DEPTH        6u     /*!< JSON nesting: root, "queries", a query, "flags" */
+/*! JSON values a snapshot may hold: a query is some 45, a probe writes at
+ *  most DV_SNAP_MAX_QUERIES; jansson spends up to ~130 bytes a value, so
+ *  reading any file stays under ~400 MB. */
+#define DV_SNAP_MAX_VALUES 3000000u
+#define DV_SNAP_ADDR_MAX   64
+#define DV_SNAP_NAMES_MAX  512 /*!< a limit record's "abandoned" text, cut beyond */
 
 typedef enum {
 	DV_SIDE_CHILD = 0,  /*!< asked of the zone's own servers */
@@ -33,11 +46,38 @@ typedef enum {
 } dv_snap_side_t;
 
 typedef enum {
-	DV_SNAP_OK = 0,       /*!< a DNS message arrived (any RCODE) */
-	DV_SNAP_TIMEOUT = 1,  /*!< no answer within the timeout and retries */
-	DV_SNAP_NETERR = 2,   /*!< send/connect failed */
-	DV_SNAP_BADREPLY = 3, /*!< only unparseable answers arrived */
+	DV_SNAP_OK = 0,        /*!< a DNS message arrived (any RCODE) */
+	DV_SNAP_TIMEOUT = 1,   /*!< no answer within the timeout and retries */
+	DV_SNAP_NETERR = 2,    /*!< send/connect failed */
+	DV_SNAP_BADREPLY = 3,  /*!< only unparseable answers arrived */
+	DV_SNAP_ABANDONED = 4, /*!< not asked or not waited for: a deadline or budget of the
+	                            probe ran out (a limit record says which) */
 } dv_snap_status_t;
+
+/*! The ceilings of the probe a limit record names (probe.h, doc/limits.md). */
+typedef enum {
+	DV_SNAP_LIMIT_DEADLINE = 0,   /*!< the probe's deadline passed */
+	DV_SNAP_LIMIT_QUERIES,        /*!< the probe's query budget was spent */
+	DV_SNAP_LIMIT_SERVER_QUERIES, /*!< one server address's query budget */
+	DV_SNAP_LIMIT_SERVER_BYTES,   /*!< one server address's answer bytes */
+	DV_SNAP_LIMIT_SERVER_TIME,    /*!< time spent waiting on one server address */
+	DV_SNAP_LIMIT_DEPTH,          /*!< zone cuts walked for one domain */
+	DV_SNAP_LIMIT_ZONE_NS,        /*!< NS names of one zone */
+	DV_SNAP_LIMIT_ZONE_ADDRS,     /*!< server addresses of one zone */
+	DV_SNAP_LIMIT_RESOLVES,       /*!< NS names looked up for want of glue */
+	DV_SNAP_LIMIT_BYTES,          /*!< the probe's budget of answer bytes */
+	DV_SNAP_LIMIT_KINDS
+} dv_snap_limit_kind_t;
+
+/*! What the probe abandoned at a ceiling, and where. */
+typedef struct {
+	uint8_t kind;       /*!< dv_snap_limit_kind_t */
+	long zone;          /*!< the zone concerned, -1 none */
+	const char *server; /*!< the server address concerned, "" none */
+	const char *names;  /*!< what was left out, by name ("ns1.x. ns2.x. +998"), "" none */
+	uint64_t count;     /*!< how many were left out (queries, names, addresses) */
+	uint64_t ceiling;   /*!< the ceiling in force (ms for times) */
+} dv_snap_limit_t;
 
 /*! One server address, with the NS name it was found under. */
 typedef struct {
@@ -92,6 +132,8 @@ typedef struct {
 	size_t nzones, zones_cap;
 	dv_snap_query_t *queries;
 	size_t nqueries, queries_cap;
+	dv_snap_limit_t *limits; /*!< what the probe abandoned, in the order it did */
+	size_t nlimits, limits_cap;
 	dv_arena_t arena; /*!< owns every string, name and message */
 } dv_snapshot_t;
 
@@ -114,9 +156,15 @@ long dv_snapshot_zone_find(const dv_snapshot_t *snap, const uint8_t *dname);
 int dv_snapshot_zone_add_server(dv_snapshot_t *snap, uint32_t zone, uint32_t server);
 /*! Append a query record; q->qname and q->wire are copied. */
 int dv_snapshot_add_query(dv_snapshot_t *snap, const dv_snap_query_t *q, uint32_t *idx);
+/*! Append a limit record (strings copied; names cut to DV_SNAP_NAMES_MAX). */
+int dv_snapshot_add_limit(dv_snapshot_t *snap, const dv_snap_limit_t *l);
+/*! "deadline", "queries", "server-queries", ... (the JSON form), "?" otherwise. */
+const char *dv_snap_limit_name(dv_snap_limit_kind_t kind);
 
-/*! Write the JSON form (doc/check.md) to a file.  DV_EIO on failure. */
-int dv_snapshot_save(const dv_snapshot_t *snap, const char *path);
+/*! Write the JSON form (doc/check.md) to a file: a new file beside the old
+ *  one, renamed over it once complete (core/file.h), so a failure keeps
+ *  the previous file.  0, or DV_E* with "path: reason" in err. */
+int dv_snapshot_save(const dv_snapshot_t *snap, const char *path, char *err, size_t errlen);
 /*! Write the JSON form to a stream. */
 int dv_snapshot_write(const dv_snapshot_t *snap, FILE *out);
 

@@ -304,9 +304,12 @@ NSEC3_BITMAP_MISMATCH example.|$(h3 bind-a15-nsec3 example.) *" \
 	"del example. NSEC3PARAM" "del example. RRSIG NSEC3PARAM"
 # NSEC3PARAM iterations edited (the chain keeps 0): the parameters differ,
 # whatever the count - also above the count where hashing is given up.
+# Both counts are above the 50 where validators treat denials as insecure
+# (RFC 9276 §3.2): NSEC3_ITERATIONS_INSECURE on the NSEC3PARAM.
 for it in 100 3000; do
 	fault "nsec3param-iter-$it" ldns-a13-nsec3 2 "+NSEC3_PARAM_MISMATCH * *
 NSEC3_ITERATIONS example. *
+NSEC3_ITERATIONS_INSECURE example. NSEC3PARAM
 RRSIG_INVALID example. NSEC3PARAM
 ?NSEC3_MISSING * *" "field example. NSEC3PARAM 2 $it"
 done

@@ -36,6 +36,17 @@ LAB_RES_DEAD=127.53.10.9        # reserved, nothing listens
 # Canary (dnsvigil canary output, served when the binary supports it)
 LAB_CANARY_SERVER=127.53.11.1   # NSD serving every zone file dnsvigil canary wrote
 
+# Hostile tree (tests/lab/hostile.sh, issue 10): a root of its own with its
+# own hints and trust anchor; hostile.sh adds these addresses itself
+LAB_HOSTILE_NSD=127.53.20.1            # NSD: the hostile root and its signed children
+LAB_HOSTILE_DROPPY=127.53.20.3         # hostiled: relay to the NSD, never answers A, NULL, CDS, CDNSKEY
+LAB_HOSTILE_GARBAGE=127.53.20.4        # hostiled: malformed answers (header and question match)
+LAB_HOSTILE_BLACKHOLE=127.53.20.9      # hostiled: never answers
+LAB_HOSTILE_KEYTRAP_FIRST=127.53.20.11 # NSD: keytrap. on four addresses from here
+LAB_HOSTILE_NSEC3_FIRST=127.53.20.21   # NSD: nsec3. on eight addresses from here
+LAB_HOSTILE_DEAD_PREFIX=127.53.21      # many.: glue .1 to .70, nothing listens
+LAB_HOSTILE_DEEP_PREFIX=127.53.22      # deep.: BIND, one view and zone per address .1 to .34
+
 # Addresses BIND must find on an interface (named scans interfaces); the
 # others work without it on Linux, but start.sh adds them all to lo (/32).
 LAB_ALL_ADDRS="$LAB_ROOT_SERVER $LAB_TLD_NSD $LAB_TLD_BIND $LAB_KNOT $LAB_SEC_NSD $LAB_SEC_BIND

@@ -152,7 +152,9 @@ def tcp_relay(conn, backend):
         conn.close()
 
 
-def serve(addr, backend):
+def listen(addr, udp_target, tcp_target, arg):
+    """Bind UDP and TCP port 53 on addr; one thread each runs
+    target(socket, arg).  Shared with hostiled.py."""
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     u.bind((addr, 53))
@@ -160,8 +162,12 @@ def serve(addr, backend):
     t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     t.bind((addr, 53))
     t.listen(64)
-    threading.Thread(target=udp_loop, args=(u, backend), daemon=True).start()
-    threading.Thread(target=tcp_loop, args=(t, backend), daemon=True).start()
+    threading.Thread(target=udp_target, args=(u, arg), daemon=True).start()
+    threading.Thread(target=tcp_target, args=(t, arg), daemon=True).start()
+
+
+def serve(addr, backend):
+    listen(addr, udp_loop, tcp_loop, backend)
     log("%s on %s:53%s" % ("truncating relay" if backend else "dropping",
                             addr, " -> %s" % backend if backend else ""))
 

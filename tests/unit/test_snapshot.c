@@ -209,7 +209,8 @@ static void test_file(void **state)
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(dv_snapshot_save(s, path), DV_OK);
+	char serr[256];
+	assert_int_equal(dv_snapshot_save(s, path, serr, sizeof(serr)), DV_OK);
 	dv_snapshot_t *r = NULL;
 	char err[256];
 	assert_int_equal(dv_snapshot_load(path, &r, err, sizeof(err)), DV_OK);

@@ -29,6 +29,14 @@ lab_preflight() {
 	[ "$(id -u)" = 0 ] || die "must run as root (servers bind port 53, addresses go on lo)"
 
 	mkdir -p "$LAB_DIR" || die "cannot create $LAB_DIR"
+	# The default state directory is a fixed name under /tmp: another user
+	# could have made it first, or made it a link, to swap the keys and
+	# zones kept there (issue 10 §14).  Only a directory of our own that
+	# nobody else may write.
+	if [ -L "$LAB_DIR" ] || [ ! -d "$LAB_DIR" ] || [ "$(stat -c %u "$LAB_DIR")" != "$(id -u)" ] ||
+		[ -n "$(find "$LAB_DIR" -maxdepth 0 -perm /022)" ]; then
+		die "$LAB_DIR: refused: not a directory of this user that only it may write (a link, another owner, or group/other write permission)"
+	fi
 	LAB_DIR=$(cd "$LAB_DIR" && pwd)
 	exec 9> "$LAB_DIR/.lock"
 	flock -w 180 9 || die "another start/stop holds $LAB_DIR/.lock"
