@@ -288,6 +288,8 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 	int r = dv_sigcache_new(DV_SIGCACHE_MEMO, &c.cache);
 	if (r != DV_OK)
 		goto fail;
+	if (opts->memo != NULL)
+		dv_sigcache_set_memo(c.cache, opts->memo);
 	r = DV_ENOMEM;
 	c.msgs = calloc(snap->nqueries ? snap->nqueries : 1, sizeof(*c.msgs));
 	out->zones = calloc(snap->nzones ? snap->nzones : 1, sizeof(*out->zones));

@@ -26,6 +26,9 @@ typedef struct {
 	int64_t now;       /*!< the time every validity check uses */
 	int64_t warn_secs; /*!< RRSIG_EXPIRES_SOON threshold */
 	int64_t crit_secs; /*!< RRSIG_EXPIRES_CRITICAL threshold */
+	/*! Signatures verified by earlier runs (dnssec.h dv_sigmemo_t), consulted
+	 *  and filled; NULL: none.  Never changes a verdict, only its cost. */
+	struct dv_sigmemo *memo;
 } dv_live_opts_t;
 
 /*! One server address of a zone, as the checks saw it. */
