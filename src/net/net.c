@@ -89,7 +89,9 @@ struct dv_net {
 	dv_server_t *buckets[SERVER_BUCKETS];
 	dv_server_t *rhead, *rtail;
 	dv_qnode_t *all;
-	dv_net_job_t *jobs; /* transfers and other long work, for dv_net_free */
+	dv_net_job_t *jobs;    /* transfers and other long work, for dv_net_free */
+	uv_timer_t rate_timer; /* dispatch again when the rate limit lets a query go */
+	uint64_t rate_due;     /* uv_now() it is armed for, 0: not armed */
 	/* Datagrams are handled synchronously in the receive callback, so one buffer serves all. */
 	uint8_t udpbuf[65536];
 };
@@ -532,6 +534,30 @@ static void qnode_start(dv_net_t *net, dv_qnode_t *q)
 	attempt_start(q);
 }
 
+static void rate_timer_cb(uv_timer_t *t)
+{
+	dv_net_t *net = t->data;
+	net->rate_due = 0;
+	dispatch(net);
+}
+
+/* Whether the rate limit lets a query to s start now; if not, dispatch
+ * runs again when it will. */
+static bool rate_admits(dv_net_t *net, dv_server_t *s)
+{
+	if (net->opts.ratelimit == NULL)
+		return true;
+	uint64_t wait = dv_net_ratelimit_take(net->opts.ratelimit, &s->addr, uv_hrtime());
+	if (wait == 0)
+		return true;
+	uint64_t due = uv_now(&net->loop) + (wait + 999999) / 1000000;
+	if (net->rate_due == 0 || due < net->rate_due) {
+		net->rate_due = due;
+		uv_timer_start(&net->rate_timer, rate_timer_cb, due - uv_now(&net->loop), 0);
+	}
+	return false;
+}
+
 /* Start queued queries while the limits allow, one pass round-robin over waiting servers. */
 static void dispatch(dv_net_t *net)
 {
@@ -543,7 +569,7 @@ static void dispatch(dv_net_t *net)
 	while (net->inflight < net->opts.max_inflight && net->rhead != NULL) {
 		dv_server_t *s = ready_pop(net);
 		while (s->qhead != NULL && s->inflight < net->opts.per_server_max &&
-		       net->inflight < net->opts.max_inflight) {
+		       net->inflight < net->opts.max_inflight && rate_admits(net, s)) {
 			dv_qnode_t *q = s->qhead;
 			s->qhead = q->next;
 			if (s->qhead == NULL) {
@@ -593,6 +619,7 @@ int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
 			net->opts.timeout_ms = opts->timeout_ms;
 		}
 		net->opts.retries = opts->retries;
+		net->opts.ratelimit = opts->ratelimit;
 	}
 	if (net->opts.timeout_ms > MAX_TIMEOUT_MS) {
 		net->opts.timeout_ms = MAX_TIMEOUT_MS;
@@ -604,6 +631,8 @@ int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
 		free(net);
 		return DV_ENOMEM;
 	}
+	uv_timer_init(&net->loop, &net->rate_timer);
+	net->rate_timer.data = net;
 	*out = net;
 	return DV_OK;
 }
@@ -755,6 +784,7 @@ void dv_net_free(dv_net_t *net)
 			s = next;
 		}
 	}
+	uv_close((uv_handle_t *)&net->rate_timer, NULL);
 	/* Close callbacks free the attempts and the started queries. */
 	uv_run(&net->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&net->loop) == UV_EBUSY) {

@@ -20,6 +20,8 @@ typedef struct {
 	bool ipv4_only, ipv6_only;
 	unsigned max_inflight; /*!< 0: the engine's default */
 	uint16_t port;         /*!< every server's port (0: 53), for test trees on other ports */
+	/*! Per-server-address rate limit shared with other probes (net.h), or NULL. */
+	struct dv_net_ratelimit *ratelimit;
 } dv_probe_opts_t;
 
 /* The questions asked of every child server (besides SOA, NS, DNSKEY, CDS, CDNSKEY). */

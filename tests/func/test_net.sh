@@ -272,6 +272,22 @@ t_grep "overall limit below the per-server one: all answered" 'summary ok=100 fa
 	"$WORK/conc3.out"
 t_eq "overall limit 5 held" "$(field conc3 max_inflight_seen)" 5
 
+# --- per-server rate limit (the daemon's probe.per_server_qps) -----------------
+# 40 queries at 50/s with a burst of 5: the last one cannot start before
+# 35 / 50 s; a second address has a bucket of its own.
+probe rate "$KNOT4" www.example.test A count=40 per_server=8 qps=50 burst=5
+t_grep "rate limit: every query answered" 'summary ok=40 fail=0 run=success' "$WORK/rate.out"
+el=$(field rate elapsed_ms)
+if [ -n "$el" ] && [ "$el" -ge 690 ]; then ok "rate limit: 40 queries at 50/s burst 5 took ${el} ms (>= 700)"; else
+	not_ok "rate limit held" "took '${el}' ms, under 700"
+fi
+probe rate2 "$KNOT4,::1@$KNOT6_PORT" www.example.test A count=20 per_server=8 qps=50 burst=5
+t_grep "rate limit per address: 2 x 20 answered" 'summary ok=40 fail=0 run=success' "$WORK/rate2.out"
+el=$(field rate2 elapsed_ms)
+if [ -n "$el" ] && [ "$el" -ge 290 ]; then ok "rate limit per address: 20 each took ${el} ms (>= 300)"; else
+	not_ok "rate limit per address held" "took '${el}' ms, under 300"
+fi
+
 probe chain "$KNOT4" www.example.test A count=3 chain=30
 t_grep "queries submitted from callbacks run in the same dv_net_run" \
 	'summary ok=33 fail=0 run=success' "$WORK/chain.out"
