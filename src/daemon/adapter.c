@@ -459,7 +459,9 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 	                         .retries = opts->retries,
 	                         .max_inflight = opts->max_inflight,
 	                         .port = opts->port,
-	                         .ratelimit = opts->ratelimit};
+	                         .ratelimit = opts->ratelimit,
+	                         /* many zones share servers: their queries share sockets */
+	                         .udp_reuse = DV_DAEMON_UDP_REUSE};
 	dv_live_result_t lres;
 	memset(&lres, 0, sizeof(lres));
 	zq_t zq = {0};

@@ -43,7 +43,15 @@ typedef struct {
 	unsigned timeout_ms;     /*!< default per-attempt timeout (default 1500) */
 	unsigned retries;        /*!< default extra UDP attempts after the first (default 2) */
 	dv_net_ratelimit_t *ratelimit; /*!< per-server rate limit (borrowed), or NULL */
+	/*! Queries one connected UDP socket may carry to a server (0 or 1: a
+	 *  new socket, so a new random source port, for every attempt).  A
+	 *  shared socket still has a kernel-chosen port, every query a random
+	 *  ID unique on it, and answers are matched on ID, question and source;
+	 *  it saves the socket set-up of each query (the watch daemon). */
+	unsigned udp_reuse;
 } dv_net_opts_t;
+
+#define DV_NET_UDP_REUSE_MAX 256u
 
 enum dv_query_flags {
 	DV_Q_DO = 1 << 0,              /*!< set the DNSSEC OK bit (RFC 3225) */

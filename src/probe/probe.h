@@ -22,6 +22,7 @@ typedef struct {
 	uint16_t port;         /*!< every server's port (0: 53), for test trees on other ports */
 	/*! Per-server-address rate limit shared with other probes (net.h), or NULL. */
 	struct dv_net_ratelimit *ratelimit;
+	unsigned udp_reuse; /*!< queries per UDP socket (net.h; 0: a socket per query) */
 } dv_probe_opts_t;
 
 /* The questions asked of every child server (besides SOA, NS, DNSKEY, CDS, CDNSKEY). */

@@ -162,6 +162,8 @@ int main(int argc, char **argv)
 			opts.per_server_max = tmp;
 		} else if (uint_opt(a, "max_inflight", &tmp)) {
 			opts.max_inflight = tmp;
+		} else if (uint_opt(a, "reuse", &tmp)) {
+			opts.udp_reuse = tmp;
 		} else if (uint_opt(a, "qps", &qps) || uint_opt(a, "burst", &burst)) {
 			/* the per-server rate limit, below */
 		} else {
