@@ -16,6 +16,8 @@
 #   B  a secondary stops transferring: the primary loads serial 2, the
 #      secondary is not told (no NOTIFY, refresh an hour away) and keeps 1
 #   C  a DS changed at the parent: the root now has a DS for another key
+#   K  a ZSK rollover done by knotd (kr., on 127.53.31.21) with timers of
+#      seconds: the new ZSK added, then the old one removed, secure throughout
 #   D  signatures let run out: short.'s RRSIGs expire
 . "$(dirname "$0")/lib.sh"
 
@@ -23,11 +25,13 @@ PORT=5331
 ROOT=127.53.31.1
 PRI=127.53.31.11
 SEC=127.53.31.12
-MPORT=19854
+KN=127.53.31.21
+MPORT=19855
 # servers as the daemon names them (address@port)
 PRIS=$PRI@$PORT
 SECS=$SEC@$PORT
 ROOTS=$ROOT@$PORT
+KNS=$KN@$PORT
 D=$WORK/tree
 mkdir -p "$D/keys" "$D/zones" "$D/run" "$D/sec"
 PIDS=()
@@ -76,7 +80,7 @@ EOF
 	}
 }
 
-# sign_root SERIAL "KEYS WITH A DS" (tm.'s and short.'s)
+# sign_root SERIAL "KEYS WITH A DS" (tm.'s and short.'s; kr.'s is $KR_DS)
 sign_root() {
 	local serial=$1 k
 	{
@@ -91,7 +95,10 @@ ns1.tm. IN A $PRI
 ns2.tm. IN A $SEC
 short. IN NS ns1.short.
 ns1.short. IN A $PRI
+kr. IN NS ns1.kr.
+ns1.kr. IN A $KN
 EOF
+		echo "$KR_DS"
 		grep -v '^;' "$D/keys/$RK.key"
 		for k in $2; do (cd "$D/keys" && dnssec-dsfromkey -a SHA-256 -T 60 "$k.key"); done
 	} > "$D/run/root.in"
@@ -155,6 +162,68 @@ wait_serial() { # ADDR ZONE SERIAL
 	return 1
 }
 
+# ---- knotd signing kr. with timers of seconds -------------------------------------------
+K=$D/knot
+mkdir -p "$K/db" "$K/keys" "$K/zones"
+cat > "$K/zones/kr.zone" << EOF
+\$TTL 5
+kr. IN SOA ns1.kr. hostmaster.kr. 1 3600 600 604800 5
+kr. IN NS ns1.kr.
+ns1.kr. IN A $KN
+www.kr. IN A 192.0.2.1
+EOF
+# a ZSK rollover: the new key published at once, signing after
+# dnskey-ttl + propagation-delay (10 s), the old one gone after
+# zone-max-ttl + propagation-delay more (10 s)
+cat > "$K/knot.conf" << EOF
+server:
+    rundir: "$K"
+    user: root:root
+    pidfile: "$K/knot.pid"
+    listen: $KN@$PORT
+database:
+    storage: "$K/db"
+    kasp-db: "$K/keys"
+control:
+    listen: "$K/knot.sock"
+log:
+  - target: "$K/knotd.log"
+    any: info
+policy:
+  - id: fast
+    algorithm: ecdsap256sha256
+    dnskey-ttl: 8
+    zone-max-ttl: 8
+    propagation-delay: 2
+    rrsig-lifetime: 14d
+    rrsig-refresh: 7d
+template:
+  - id: default
+    storage: "$K/zones"
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: changes
+    serial-policy: increment
+    dnssec-signing: on
+    dnssec-policy: fast
+zone:
+  - domain: kr.
+    file: kr.zone
+EOF
+knotd -c "$K/knot.conf" > "$K/knotd.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do
+	kdig +time=1 +retry=0 +norec -p "$PORT" "@$KN" kr. DNSKEY +noall +answer 2> /dev/null |
+		grep -q 'DNSKEY.257' && break
+	sleep 0.1
+done
+kdig +time=1 +retry=0 +norec -p "$PORT" "@$KN" kr. DNSKEY +noall +answer > "$D/run/kr.dnskey" 2> /dev/null
+KR_DS=$(dnssec-dsfromkey -a SHA-256 -f "$D/run/kr.dnskey" kr. 2> /dev/null)
+if [ -n "$KR_DS" ]; then ok "knotd signs kr. (its DS goes into the root)"; else
+	not_ok "knotd signs kr." "$(tail -3 "$K/knotd.log" "$K/knotd.out" 2> /dev/null)"
+	exit 0
+fi
+
 # ---- the tree ------------------------------------------------------------------------
 RK=$(cd "$D/keys" && dnssec-keygen -q -a ECDSAP256SHA256 -f KSK .)
 TK=$(key tm.)
@@ -163,7 +232,7 @@ OK_=$(key tm.) # a key of tm. never published: the DS of scenario C
 (cd "$D/keys" && dnssec-dsfromkey -a SHA-256 "$RK.key") | sed 's/^\. /. 3600 /' > "$D/root.ds"
 printf '.\t3600000\tNS\tns1.root.\nns1.root.\t3600000\tA\t%s\n' "$ROOT" > "$D/hints"
 T0=$(date +%s)
-SHORT_END=$((T0 + 55)) # short.'s signatures end under a minute from now
+SHORT_END=$((T0 + 90)) # short.'s signatures end soon (after C and K below)
 sign_root 1 "$TK $SK" && sign tm. 1 "$TK" && sign short. 1 "$SK" -s now-3600 -e "$SHORT_END" || exit 0
 nsd_run root "$ROOT" "zone:" "  name: ." "  zonefile: root.zone" &&
 	nsd_run pri "$PRI" "zone:" "  name: tm." "  zonefile: tm.zone" "  provide-xfr: 127.0.0.0/8 NOKEY" \
@@ -207,6 +276,7 @@ defaults:
   interval: 10s
 zones:
   - tm.
+  - kr.
   - name: short.
     signer_refresh: 2h
 ledger:
@@ -218,6 +288,15 @@ EOF
 "$DNSVIGIL" watch --config "$WORK/w.yaml" >> "$WORK/daemon.log" 2>&1 &
 DPID=$!
 PIDS+=("$DPID")
+for _ in $(seq 1 50); do
+	curl -s --max-time 2 "http://127.0.0.1:$MPORT/metrics" > /dev/null && break
+	kill -0 "$DPID" 2> /dev/null || break
+	sleep 0.2
+done
+if ! kill -0 "$DPID" 2> /dev/null; then
+	not_ok "the daemon started" "$(tail -3 "$WORK/daemon.log")"
+	exit 0
+fi
 
 scrape() { curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" > "$WORK/m.txt"; }
 metric() { # metric REGEXP-OF-SERIES -> value of the last scrape (first match)
@@ -293,6 +372,32 @@ within_two "C: tm.'s DS no longer matches at the root" \
 within_two "C: tm. secure -> bogus, a ledger entry" has_event '^tm\.\|zone.status\|\|status\|secure\|bogus$'
 within_two "C: finding DS_NO_MATCHING_DNSKEY raised" has_event '^tm\.\|finding.raised\|.*\|DS_NO_MATCHING_DNSKEY'
 t_eq "C: short.'s DS did not change" "$(events | grep -c '^short\.|ds.changed|')" 1
+
+# ---- K: a ZSK rollover done by knotd -----------------------------------------------------
+zsk_lines() { events | awk -F'|' '$1 == "kr." && $2 == "dnskey.added" && $4 ~ /^256 / {print $4}'; }
+OLDZ=$(zsk_lines | head -1)
+t_eq "K: kr.'s baseline has one ZSK" "$(zsk_lines | wc -l)" 1
+knotc -c "$K/knot.conf" zone-key-rollover kr. zsk > "$D/run/knotc.out" 2>&1 ||
+	not_ok "K: knotc zone-key-rollover kr. zsk" "$(cat "$D/run/knotc.out")"
+two_zsks() { [ "$(zsk_lines | wc -l)" = 2 ]; }
+within_two "K: the new ZSK published: a dnskey.added entry" two_zsks
+NEWZ=$(zsk_lines | tail -1)
+# removed 20 s after the start (knotd's timers), seen within two cycles
+# after that: 45 s
+old_gone() { has_event "^kr\.\|dnskey.removed\|$KNS\|$OLDZ\|"; }
+for ((i = 0; i < 4 * 20; i++)); do
+	old_gone && break
+	sleep 0.25
+done
+within_two "K: the old ZSK ($OLDZ) removed: a dnskey.removed entry" old_gone
+t_eq "K: added before removed" "$(events | grep -nE "^kr\.\|dnskey.(added|removed)\|$KNS\|256 " |
+	tail -2 | sed -E 's/^[0-9]+:kr\.\|([a-z.]+)\|.*/\1/' | tr '\n' ' ')" "dnskey.added dnskey.removed "
+t_eq "K: the new ZSK ($NEWZ) is not the old one" "$([ "$NEWZ" != "$OLDZ" ] && [ -n "$NEWZ" ] && echo yes)" yes
+t_eq "K: kr. stayed secure throughout (only the baseline's status entry)" \
+	"$(events | grep -c '^kr\.|zone.status|')" 1
+t_eq "K: no finding raised on kr. during the rollover" "$(events | grep -c '^kr\.|finding.raised|')" 0
+scrape
+t_eq "K: kr. secure" "$(metric 'dnsvigil_zone_validation_state\{zone="kr.",state="secure"\}')" 1
 
 # ---- D: signatures let run out -------------------------------------------------------
 while [ "$(date +%s)" -le "$SHORT_END" ]; do sleep 1; done
