@@ -84,7 +84,6 @@ typedef struct {
 	unsigned parts; /*!< parts the file was read in, side by side (1: one thread) */
 } dv_zone_t;
 
-
 void dv_zone_free(dv_zone_t *zone);
 
 /* ---- Building a zone --------------------------------------------------------

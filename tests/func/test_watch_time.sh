@@ -253,7 +253,7 @@ fi
 # ---- a witness, so that `log verify` can say "anchored" ----------------------------
 S=$WORK/state
 "$DNSVIGIL" witness --new-key witness.lab/t1 --key "$WORK/w.key" > "$WORK/w.vkey"
-"$DNSVIGIL" log append -d "$S" --origin dnsvigil/time --kind operator.note --text "start" > /dev/null
+"$DNSVIGIL" log append -d "$S" --log-origin dnsvigil/time --kind operator.note --text "start" > /dev/null
 "$DNSVIGIL" witness --listen 127.0.0.1:0 --key "$WORK/w.key" --state "$WORK/witness.db" \
 	--trust "dnsvigil/time=$S/ledger.pub" 2> "$WORK/witness.log" &
 PIDS+=($!)
