@@ -32,7 +32,9 @@ def main():
         order.append(eid)
     out = subprocess.run([dnsvigil, "log", "show", "-d", state, "--format", "json"],
                          capture_output=True, text=True, check=True).stdout
-    entries = json.loads(out) if out.strip() else []
+    doc = json.loads(out) if out.strip() else {}
+    # the report envelope (doc/json.md): the entries are its "entries" member
+    entries = doc.get("entries", []) if isinstance(doc, dict) else doc
     seen = {}
     problems = []
     last = 0
