@@ -379,6 +379,21 @@ static void udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = sizeof(a->net->udpbuf);
 }
 
+/* A whole datagram from the server's address and port (a connected socket
+ * already drops the others; this is the check that does not rely on it). */
+static bool from_server(const struct sockaddr *from, unsigned flags, const dv_server_t *srv)
+{
+	if (from == NULL || (flags & UV_UDP_PARTIAL)) {
+		return false;
+	}
+	struct sockaddr_storage src;
+	memset(&src, 0, sizeof(src));
+	memcpy(&src, from,
+	       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                   : sizeof(struct sockaddr_in));
+	return dv_net_addr_equal(&src, &srv->addr);
+}
+
 static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *from, unsigned flags)
 {
@@ -391,15 +406,7 @@ static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		attempt_fail(a->q);
 		return;
 	}
-	struct sockaddr_storage src;
-	memset(&src, 0, sizeof(src));
-	if (from != NULL) {
-		memcpy(&src, from,
-		       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-		                                   : sizeof(struct sockaddr_in));
-	}
-	if (from == NULL || !dv_net_addr_equal(&src, &a->q->srv->addr) ||
-	    (flags & UV_UDP_PARTIAL)) {
+	if (!from_server(from, flags, a->q->srv)) {
 		a->net->stats.dropped_mismatch++;
 		return;
 	}
@@ -457,13 +464,6 @@ static void sock_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		sock_fail_all(k);
 		return;
 	}
-	struct sockaddr_storage src;
-	memset(&src, 0, sizeof(src));
-	if (from != NULL) {
-		memcpy(&src, from,
-		       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-		                                   : sizeof(struct sockaddr_in));
-	}
 	dv_attempt_t *a = k->att;
 	if (nread >= 2) {
 		uint16_t id = (uint16_t)(((uint8_t)buf->base[0] << 8) | (uint8_t)buf->base[1]);
@@ -471,8 +471,7 @@ static void sock_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 			a = a->snext;
 		}
 	}
-	if (a == NULL || nread < 2 || from == NULL || (flags & UV_UDP_PARTIAL) ||
-	    !dv_net_addr_equal(&src, &a->q->srv->addr)) {
+	if (a == NULL || nread < 2 || !from_server(from, flags, a->q->srv)) {
 		k->net->stats.dropped_mismatch++;
 		return;
 	}
