@@ -2,7 +2,9 @@
 # scripts/demo.sh - the README's first command: install dependencies, build,
 # start the local lab, and show real reports: `dnsvigil verify` on a signed
 # example zone, `dnsvigil check` on a healthy and a broken lab zone, and
-# `dnsvigil audit` of the lab's resolvers.
+# `dnsvigil audit` of the lab's resolvers; then `dnsvigil watch` on the lab:
+# `dnsvigil status`, some /metrics lines, and the ledger entries of a change
+# made on the signing primary.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP"
@@ -23,6 +25,68 @@ hr "the same zone with one record changed after signing"
 sed 's/192\.0\.2\.2$/192.0.2.99/' "$EX/example.zone.signed" > "$EX/tampered.zone"
 "$DV" verify "$EX/tampered.zone" || true
 
+# The daemon on the lab: its first cycles, `dnsvigil status`, some /metrics
+# lines, then a change made on the signing primary (knotd) and the ledger
+# entries the daemon wrote for it; the change is undone at the end.
+demo_watch() {
+	local st z=healthy.lab. kc=$LAB_DIR/knot/knot.conf port=9853 pid i before after
+	st=$(mktemp -d /tmp/dnsvigil-watch.XXXXXX)
+	cat > "$st/watch.yaml" << EOF
+state_directory: $st
+root_hints: $LAB_DIR/root.hints
+trust_anchor: $LAB_DIR/root.ds
+listen: 127.0.0.1:$port
+defaults:
+  interval: 10s
+zones:
+  - healthy.lab.
+  - expired.lab.
+  - stale.lab.
+  - name: unsigned.lab.
+    expect: insecure
+EOF
+	hr "dnsvigil watch --config $st/watch.yaml (in the background, a cycle every 10 s)"
+	cat "$st/watch.yaml"
+	"$DV" watch --config "$st/watch.yaml" 2> "$st/watch.log" &
+	pid=$!
+	metrics() { curl -s --max-time 5 "http://127.0.0.1:$port/metrics"; }
+	soa() { kdig +short +norec "@$LAB_KNOT" "$z" SOA | awk '{print $3}'; }
+	for ((i = 0; i < 60; i++)); do
+		[ "$(metrics | grep -c '^dnsvigil_probe_last_success_timestamp_seconds{.*} [1-9]')" -ge 4 ] && break
+		sleep 1
+	done
+	hr "dnsvigil status --config $st/watch.yaml"
+	"$DV" status --config "$st/watch.yaml" || true
+	hr "curl -s http://127.0.0.1:$port/metrics (a few lines)"
+	metrics | grep -E '^dnsvigil_(zone_validation_state|zone_servers_divergent|probe_success|findings|ledger_entries)' |
+		grep -v ' 0$' | head -14 || true
+	before=$(soa)
+	hr "a change on the signing primary: knotc zone-set $z demo TXT (serial $before)"
+	knotc -c "$kc" zone-begin "$z" > /dev/null &&
+		knotc -c "$kc" zone-set "$z" demo 300 TXT "changed by demo.sh" > /dev/null &&
+		knotc -c "$kc" zone-commit "$z" > /dev/null
+	for ((i = 0; i < 30; i++)); do
+		after=$(soa)
+		[ -n "$after" ] && [ "$after" != "$before" ] && break
+		sleep 0.5
+	done
+	echo "knotd serves serial $after; waiting for the daemon's next cycle of $z ..."
+	for ((i = 0; i < 40; i++)); do
+		"$DV" log show -d "$st" --zone "$z" 2> /dev/null | grep -q "zone.serial.*$after" && break
+		sleep 1
+	done
+	sleep 3 # the secondaries' transfers after knotd's NOTIFY: this cycle or the next
+	hr "dnsvigil log show -d $st --zone $z (the ledger: the baseline, then the change)"
+	"$DV" log show -d "$st" --zone "$z" | tail -12 || true
+	kill -TERM "$pid"
+	wait "$pid" || true
+	knotc -c "$kc" zone-begin "$z" > /dev/null && knotc -c "$kc" zone-unset "$z" demo TXT > /dev/null &&
+		knotc -c "$kc" zone-commit "$z" > /dev/null || true
+	echo
+	echo "(the daemon stopped with a final ledger checkpoint; the demo record is removed again."
+	echo " Its state: $st; try dnsvigil history --state-dir $st $z, dnsvigil log verify -d $st)"
+}
+
 if [ -x tests/lab/start.sh ]; then
 	hr "starting the lab (tests/lab/start.sh)"
 	tests/lab/start.sh
@@ -40,6 +104,9 @@ if [ -x tests/lab/start.sh ]; then
 		hr "dnsvigil audit (lab resolvers)"
 		# shellcheck disable=SC2086
 		"$DV" audit --canary canary.lab. $LAB_RESOLVERS || true
+	fi
+	if "$DV" watch --help > /dev/null 2>&1; then
+		demo_watch
 	fi
 	echo
 	echo "The lab keeps running; stop it with tests/lab/stop.sh"

@@ -419,6 +419,8 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 	if (r != DV_OK)
 		goto fail;
 	dv_sigcache_budget(c.cache, &c.budget);
+	if (opts->memo != NULL)
+		dv_sigcache_set_memo(c.cache, opts->memo);
 	r = DV_ENOMEM;
 	c.msgs = calloc(snap->nqueries ? snap->nqueries : 1, sizeof(*c.msgs));
 	out->zones = calloc(snap->nzones ? snap->nzones : 1, sizeof(*out->zones));

@@ -38,6 +38,9 @@ typedef struct {
 	int64_t warn_secs, crit_secs;
 	dv_live_expect_t expect;
 	uint64_t max_validations; /*!< signature validations per check (0: DV_SIG_MAX_PER_RUN) */
+	/*! Signatures verified by earlier runs (dnssec.h dv_sigmemo_t), consulted
+	 *  and filled; NULL: none.  Never changes a verdict, only its cost. */
+	struct dv_sigmemo *memo;
 } dv_live_opts_t;
 
 /*! One server address of a zone, as the checks saw it. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "canary/canary.h"
 #include "checks/audit.h"
@@ -240,7 +241,7 @@ static int8_t ds_matches(const uint8_t *zone, const lineset_t *ds_rdata, const l
 	return 0;
 }
 
-/* ---- one zone -------------------------------------------------------------- */
+/* ---- one zone of a batch -------------------------------------------------------- */
 
 static int fill_findings(const dv_live_result_t *res, const char *zone, int64_t now,
                          dv_store_findings_t *out)
@@ -272,28 +273,48 @@ static int fill_findings(const dv_live_result_t *res, const char *zone, int64_t 
 	return DV_OK;
 }
 
-static int snapshot_json(const dv_snapshot_t *snap, char **out, size_t *len)
+/* The queries of one zone of the snapshot (indexes, counting sort by zone). */
+typedef struct {
+	size_t *start; /* zone z: idx[start[z] .. start[z + 1]) */
+	size_t *idx;
+} zq_t;
+
+static int zq_build(const dv_snapshot_t *snap, zq_t *zq)
 {
-	FILE *f = open_memstream(out, len);
-	if (f == NULL)
-		return DV_ENOMEM;
-	int rc = dv_snapshot_write(snap, f);
-	if (fclose(f) != 0 && rc == DV_OK)
-		rc = DV_ENOMEM;
-	if (rc != DV_OK) {
-		free(*out);
-		*out = NULL;
-		*len = 0;
+	zq->start = calloc(snap->nzones + 2, sizeof(*zq->start));
+	zq->idx = malloc((snap->nqueries ? snap->nqueries : 1) * sizeof(*zq->idx));
+	size_t *fill = calloc(snap->nzones + 1, sizeof(*fill));
+	int rc = DV_ENOMEM;
+	if (zq->start == NULL || zq->idx == NULL || fill == NULL)
+		goto out;
+	for (size_t i = 0; i < snap->nqueries; i++)
+		zq->start[snap->queries[i].zone + 1]++;
+	for (size_t z = 0; z < snap->nzones; z++)
+		zq->start[z + 1] += zq->start[z];
+	for (size_t i = 0; i < snap->nqueries; i++) {
+		uint32_t z = snap->queries[i].zone;
+		zq->idx[zq->start[z] + fill[z]++] = i;
 	}
+	rc = DV_OK;
+out:
+	free(fill);
 	return rc;
 }
 
-static int observe(const dv_snapshot_t *snap, const dv_live_result_t *res, long zi, int64_t now,
-                   dv_obs_t *obs)
+static void zq_clear(zq_t *zq)
+{
+	free(zq->start);
+	free(zq->idx);
+	memset(zq, 0, sizeof(*zq));
+}
+
+static int observe(const dv_snapshot_t *snap, const zq_t *zq, const dv_live_result_t *res, long zi,
+                   int64_t now, dv_obs_t *obs)
 {
 	const dv_snap_zone_t *sz = &snap->zones[zi];
 	const dv_live_zone_t *lz = &res->zones[zi];
 	lineset_t keys = {0}, dnskey = {0}, cds = {0}, cdnskey = {0}, ds = {0}, dsraw = {0};
+	const size_t *qs = zq->idx + zq->start[zi], nq = zq->start[zi + 1] - zq->start[zi];
 	int rc = DV_OK;
 	snprintf(obs->status, sizeof(obs->status), "%s", dv_chain_status_name(lz->status));
 	obs->have_serial = lz->have_serial;
@@ -301,11 +322,11 @@ static int observe(const dv_snapshot_t *snap, const dv_live_result_t *res, long 
 	obs->earliest_expiry = lz->have_expiry ? lz->earliest_expiry : 0;
 
 	/* every DNSKEY of any child server: what a DS may match */
-	for (size_t q = 0; q < snap->nqueries && rc == DV_OK; q++) {
-		const dv_snap_query_t *qq = &snap->queries[q];
+	for (size_t q = 0; q < nq && rc == DV_OK; q++) {
+		const dv_snap_query_t *qq = &snap->queries[qs[q]];
 		bool seen = false;
-		if ((long)qq->zone == zi && qq->side == DV_SIDE_CHILD &&
-		    qq->qtype == KNOT_RRTYPE_DNSKEY && qq->status == DV_SNAP_OK) {
+		if (qq->side == DV_SIDE_CHILD && qq->qtype == KNOT_RRTYPE_DNSKEY &&
+		    qq->status == DV_SNAP_OK) {
 			lineset_t tmp = {0};
 			rc = collect(qq, sz->dname, KNOT_RRTYPE_DNSKEY, &tmp, now, NULL, &seen,
 			             &keys);
@@ -322,10 +343,10 @@ static int observe(const dv_snapshot_t *snap, const dv_live_result_t *res, long 
 		s->serial = ls->serial;
 		s->earliest_expiry = ls->have_expiry ? ls->earliest_expiry : 0;
 		bool seen_k = false, seen_c = false, seen_cn = false, seen_any = false;
-		for (size_t q = 0; q < snap->nqueries && rc == DV_OK; q++) {
-			const dv_snap_query_t *qq = &snap->queries[q];
-			if ((long)qq->zone != zi || qq->side != DV_SIDE_CHILD ||
-			    qq->server != ls->server || qq->status != DV_SNAP_OK)
+		for (size_t q = 0; q < nq && rc == DV_OK; q++) {
+			const dv_snap_query_t *qq = &snap->queries[qs[q]];
+			if (qq->side != DV_SIDE_CHILD || qq->server != ls->server ||
+			    qq->status != DV_SNAP_OK)
 				continue;
 			lineset_t *set = NULL;
 			bool *seen = &seen_any;
@@ -373,10 +394,9 @@ static int observe(const dv_snapshot_t *snap, const dv_live_result_t *res, long 
 			obs->divergent = true;
 	}
 	/* The parent side: DS per parent server address. */
-	for (size_t q = 0; q < snap->nqueries && rc == DV_OK; q++) {
-		const dv_snap_query_t *qq = &snap->queries[q];
-		if ((long)qq->zone != zi || qq->side != DV_SIDE_PARENT ||
-		    qq->qtype != KNOT_RRTYPE_DS)
+	for (size_t q = 0; q < nq && rc == DV_OK; q++) {
+		const dv_snap_query_t *qq = &snap->queries[qs[q]];
+		if (qq->side != DV_SIDE_PARENT || qq->qtype != KNOT_RRTYPE_DS)
 			continue;
 		dv_obs_parent_t *p;
 		if ((rc = dv_obs_parent(obs, snap->servers[qq->server].addr, &p)) != DV_OK)
@@ -399,75 +419,257 @@ static int observe(const dv_snapshot_t *snap, const dv_live_result_t *res, long 
 	return rc;
 }
 
-int dv_adapter_zone_cycle(const dv_adapter_opts_t *opts, const char *zone, int64_t now,
-                          dv_adapter_result_t *res)
+/* ---- a batch ----------------------------------------------------------------------- */
+
+struct dv_adapter_batch {
+	dv_snapshot_t *snap;
+	long *zi; /* per zone of the batch: its snapshot zone, -1 not reached */
+	size_t n;
+};
+
+void dv_adapter_batch_free(dv_adapter_batch_t *b)
 {
-	memset(res, 0, sizeof(*res));
-	snprintf(res->obs.zone, sizeof(res->obs.zone), "%s", zone);
-	res->obs.time = now;
+	if (b == NULL)
+		return;
+	dv_snapshot_free(b->snap);
+	free(b->zi);
+	free(b);
+}
+
+int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, size_t n,
+                           dv_adapter_result_t *res, dv_adapter_batch_t **out,
+                           uint64_t *sigs_verified)
+{
+	*out = NULL;
+	*sigs_verified = 0;
+	for (size_t i = 0; i < n; i++) {
+		memset(&res[i], 0, sizeof(res[i]));
+		snprintf(res[i].obs.zone, sizeof(res[i].obs.zone), "%s", zones[i]);
+		res[i].obs.time = (int64_t)time(NULL);
+	}
+	dv_adapter_batch_t *b = calloc(1, sizeof(*b));
+	if (b == NULL || (b->zi = calloc(n ? n : 1, sizeof(*b->zi))) == NULL) {
+		free(b);
+		return DV_ENOMEM;
+	}
+	b->n = n;
 	dv_probe_opts_t popts = {.root_hints = opts->root_hints,
 	                         .trust_anchor = opts->trust_anchor,
 	                         .timeout_ms = opts->timeout_ms,
 	                         .retries = opts->retries,
 	                         .max_inflight = opts->max_inflight,
-	                         .port = opts->port};
-	dv_snapshot_t *snap = NULL;
+	                         .port = opts->port,
+	                         .ratelimit = opts->ratelimit,
+	                         /* many zones share servers: their queries share sockets */
+	                         .udp_reuse = DV_DAEMON_UDP_REUSE};
 	dv_live_result_t lres;
 	memset(&lres, 0, sizeof(lres));
-	char *domains[1] = {(char *)zone};
-	int rc = dv_probe_run(&popts, domains, 1, &snap, res->err, sizeof(res->err));
+	zq_t zq = {0};
+	char err[sizeof(res->err)] = "";
+	/* One walk for every zone of the batch: the root and the other upper
+	 * levels are asked once, whatever the number of zones below them. */
+	int rc = dv_probe_run(&popts, zones, n, &b->snap, err, sizeof(err));
 	if (rc != DV_OK) {
-		if (res->err[0] == '\0')
-			snprintf(res->err, sizeof(res->err), "probe: %s", dv_strerror(rc));
-		dv_snapshot_free(snap);
-		return rc == DV_ENOMEM ? rc : DV_OK;
+		if (err[0] == '\0')
+			snprintf(err, sizeof(err), "probe: %s", dv_strerror(rc));
+		goto failed;
 	}
-	res->obs.time = snap->time;
-	dv_live_opts_t lopts = {
-	    .now = snap->time, .warn_secs = opts->warn, .crit_secs = opts->crit};
-	if ((rc = dv_live_check(snap, &lopts, &lres)) != DV_OK) {
-		snprintf(res->err, sizeof(res->err), "checks: %s", dv_strerror(rc));
-		goto out;
+	dv_live_opts_t lopts = {.now = b->snap->time,
+	                        .warn_secs = opts->warn,
+	                        .crit_secs = opts->crit,
+	                        .memo = opts->memo};
+	if ((rc = dv_live_check(b->snap, &lopts, &lres)) != DV_OK) {
+		snprintf(err, sizeof(err), "checks: %s", dv_strerror(rc));
+		goto failed;
 	}
-	res->sigs_verified = lres.sigs_verified;
-	uint8_t dname[255];
-	long zi = -1;
-	if (dv_snap_dname_parse(zone, dname) == DV_OK)
-		zi = dv_snapshot_zone_find(snap, dname);
-	if (zi < 0) {
-		/* the walk never reached the zone: a delegation problem; the
-		 * findings say which, and the zone itself was not seen */
-		snprintf(res->err, sizeof(res->err), "%s: not reached by the walk from the root",
-		         zone);
-		snprintf(res->obs.status, sizeof(res->obs.status), "indeterminate");
-		res->obs.probe_ok = true;
-		rc = fill_findings(&lres, zone, snap->time, &res->findings);
-		goto json;
+	*sigs_verified = lres.sigs_verified;
+	if ((rc = zq_build(b->snap, &zq)) != DV_OK)
+		goto failed;
+	for (size_t i = 0; i < n; i++) {
+		dv_adapter_result_t *r = &res[i];
+		r->obs.time = b->snap->time;
+		uint8_t dname[255];
+		b->zi[i] = dv_snap_dname_parse(zones[i], dname) == DV_OK
+		               ? dv_snapshot_zone_find(b->snap, dname)
+		               : -1;
+		int zr;
+		if (b->zi[i] < 0) {
+			/* the walk never reached the zone: a delegation problem; the
+			 * findings say which, and the zone itself was not seen */
+			snprintf(r->err, sizeof(r->err),
+			         "%s: not reached by the walk from the root", zones[i]);
+			snprintf(r->obs.status, sizeof(r->obs.status), "indeterminate");
+			zr = fill_findings(&lres, zones[i], b->snap->time, &r->findings);
+		} else {
+			zr = observe(b->snap, &zq, &lres, b->zi[i], b->snap->time, &r->obs);
+			if (zr == DV_OK)
+				zr = fill_findings(&lres, zones[i], b->snap->time, &r->findings);
+		}
+		if (zr == DV_ENOMEM) {
+			rc = zr;
+			goto out;
+		}
+		if (zr != DV_OK) {
+			snprintf(r->err, sizeof(r->err), "observation: %s", dv_strerror(zr));
+			continue;
+		}
+		r->obs.probe_ok = true;
 	}
-	if ((rc = observe(snap, &lres, zi, snap->time, &res->obs)) != DV_OK)
-		goto out;
-	if ((rc = fill_findings(&lres, zone, snap->time, &res->findings)) != DV_OK)
-		goto out;
-	res->obs.probe_ok = true;
-json:
-	if (rc == DV_OK)
-		rc = snapshot_json(snap, &res->snapshot, &res->snapshot_len);
+	rc = DV_OK;
+	goto out;
+failed:
+	/* the batch could not run: every zone's cycle failed for that reason */
+	for (size_t i = 0; i < n; i++) {
+		res[i].obs.probe_ok = false;
+		snprintf(res[i].err, sizeof(res[i].err), "%s", err);
+	}
+	rc = rc == DV_ENOMEM ? rc : DV_OK;
 out:
+	zq_clear(&zq);
 	dv_live_result_clear(&lres);
-	dv_snapshot_free(snap);
-	if (rc != DV_OK && rc != DV_ENOMEM) {
-		res->obs.probe_ok = false;
-		rc = DV_OK;
+	if (rc != DV_OK) {
+		dv_adapter_batch_free(b);
+		return rc;
 	}
-	return rc;
+	*out = b;
+	return DV_OK;
 }
 
 void dv_adapter_result_clear(dv_adapter_result_t *res)
 {
 	dv_obs_clear(&res->obs);
 	dv_store_findings_free(&res->findings);
-	free(res->snapshot);
-	res->snapshot = NULL;
+}
+
+/* ---- one zone's snapshot, for `check --from` ----------------------------------------- */
+
+/* Whether `name` is `anc` or below it (wire, lowercase). */
+static bool at_or_below(const uint8_t *name, const uint8_t *anc)
+{
+	return knot_dname_in_bailiwick(name, anc) >= 0;
+}
+
+/* The NXDOMAIN probe name of zone z: one label "dnsvigil-..." under its apex. */
+static bool is_nx_probe(const uint8_t *qname, const uint8_t *apex)
+{
+	return qname[0] > 9 && memcmp(qname + 1, "dnsvigil-", 9) == 0 &&
+	       knot_dname_is_equal(qname + 1 + qname[0], apex);
+}
+
+int dv_adapter_zone_snapshot(const dv_adapter_batch_t *b, size_t i, char **json, size_t *len)
+{
+	*json = NULL;
+	*len = 0;
+	if (b == NULL || i >= b->n || b->snap == NULL)
+		return DV_EINVAL;
+	const dv_snapshot_t *s = b->snap;
+	dv_snapshot_t *o = NULL;
+	uint32_t *zmap = NULL, *smap = NULL;
+	long *chain = NULL;
+	int rc = dv_snapshot_new(&o);
+	if (rc != DV_OK)
+		return rc;
+	rc = DV_ENOMEM;
+	zmap = malloc((s->nzones ? s->nzones : 1) * sizeof(*zmap));
+	smap = malloc((s->nservers ? s->nservers : 1) * sizeof(*smap));
+	chain = malloc((s->nzones ? s->nzones : 1) * sizeof(*chain));
+	if (zmap == NULL || smap == NULL || chain == NULL)
+		goto out;
+	memset(zmap, 0xff, (s->nzones ? s->nzones : 1) * sizeof(*zmap));
+	memset(smap, 0xff, (s->nservers ? s->nservers : 1) * sizeof(*smap));
+	o->time = s->time;
+	o->probe_ms = s->probe_ms;
+	for (size_t a = 0; a < s->nanchors; a++) {
+		const dv_snap_anchor_t *an = &s->anchors[a];
+		if ((rc = dv_snapshot_add_anchor(o, an->owner, an->type, an->ttl, an->rdata,
+		                                 an->rdlen)) != DV_OK)
+			goto out;
+	}
+	/* the domain as the batch was asked it */
+	if (i >= s->ndomains) {
+		rc = DV_EINVAL;
+		goto out;
+	}
+	const char *domain = s->domains[i];
+	uint8_t want[255];
+	if ((rc = dv_snapshot_add_domain(o, domain)) != DV_OK ||
+	    (rc = dv_snap_dname_parse(domain, want)) != DV_OK)
+		goto out;
+	/* The zones from the root down to the deepest one the domain is in (the
+	 * zone itself, or as far as the walk went when it was not reached). */
+	size_t nchain = 0;
+	long deepest = -1;
+	int best = -1;
+	for (size_t z = 0; z < s->nzones; z++) {
+		int d = knot_dname_in_bailiwick(want, s->zones[z].dname);
+		if (d >= 0 && (int)knot_dname_labels(s->zones[z].dname, NULL) > best) {
+			best = (int)knot_dname_labels(s->zones[z].dname, NULL);
+			deepest = (long)z;
+		}
+	}
+	for (long z = deepest; z >= 0 && nchain < s->nzones; z = s->zones[z].parent)
+		chain[nchain++] = z;
+	for (size_t k = nchain; k-- > 0;) {
+		const dv_snap_zone_t *sz = &s->zones[chain[k]];
+		long parent = sz->parent >= 0 ? (long)zmap[sz->parent] : -1;
+		if ((rc = dv_snapshot_zone(o, sz->dname, parent, &zmap[chain[k]])) != DV_OK)
+			goto out;
+		for (size_t j = 0; j < sz->nservers; j++) {
+			uint32_t sv = sz->servers[j];
+			if (smap[sv] == UINT32_MAX &&
+			    (rc = dv_snapshot_server(o, s->servers[sv].name, s->servers[sv].addr,
+			                             &smap[sv])) != DV_OK)
+				goto out;
+			if ((rc = dv_snapshot_zone_add_server(o, zmap[chain[k]], smap[sv])) !=
+			    DV_OK)
+				goto out;
+		}
+	}
+	/* Queries: all of the deepest zone's; of the zones above it, those about
+	 * the zone itself (apex, NXDOMAIN probe) and the referrals and DS
+	 * queries on the way to this domain — not those other domains of the
+	 * batch caused. */
+	for (size_t q = 0; q < s->nqueries; q++) {
+		const dv_snap_query_t *qq = &s->queries[q];
+		if (zmap[qq->zone] == UINT32_MAX)
+			continue;
+		const uint8_t *apex = s->zones[qq->zone].dname;
+		bool keep = (long)qq->zone == deepest ||
+		            (qq->side == DV_SIDE_CHILD && (knot_dname_is_equal(qq->qname, apex) ||
+		                                           is_nx_probe(qq->qname, apex))) ||
+		            (qq->side == DV_SIDE_PARENT && at_or_below(want, qq->qname));
+		if (!keep)
+			continue;
+		if (smap[qq->server] == UINT32_MAX &&
+		    (rc = dv_snapshot_server(o, s->servers[qq->server].name,
+		                             s->servers[qq->server].addr, &smap[qq->server])) !=
+		        DV_OK)
+			goto out;
+		dv_snap_query_t c = *qq;
+		c.zone = zmap[qq->zone];
+		c.server = smap[qq->server];
+		if ((rc = dv_snapshot_add_query(o, &c, NULL)) != DV_OK)
+			goto out;
+	}
+	FILE *f = open_memstream(json, len);
+	if (f == NULL) {
+		rc = DV_ENOMEM;
+		goto out;
+	}
+	rc = dv_snapshot_write(o, f);
+	if (fclose(f) != 0 && rc == DV_OK)
+		rc = DV_ENOMEM;
+	if (rc != DV_OK) {
+		free(*json);
+		*json = NULL;
+		*len = 0;
+	}
+out:
+	free(zmap);
+	free(smap);
+	free(chain);
+	dv_snapshot_free(o);
+	return rc;
 }
 
 int dv_adapter_audit(const char *canary, const char *const *addrs, size_t n, unsigned timeout_ms,

@@ -2,7 +2,8 @@
  * The ONE place where the daemon touches the probe, the live checks, the
  * findings and the audit (internal to src/daemon).  Those modules are being
  * restructured; when their interfaces change, only adapter.c follows.
- * Everything here runs on a worker thread: no shared state.
+ * Everything here runs on a worker thread: no shared state but the
+ * signature memo and the rate limit, which are thread-safe.
  */
 #pragma once
 
@@ -12,32 +13,48 @@
 
 #include "store/store.h"
 
+/* Queries one UDP socket carries to a server within a batch (net.h
+ * udp_reuse): the socket set-up was a fifth of a cycle's CPU. */
+#define DV_DAEMON_UDP_REUSE 16
+
 typedef struct {
 	const char *root_hints, *trust_anchor;
 	unsigned timeout_ms;
 	int retries;
 	unsigned max_inflight;
 	uint16_t port;
-	int64_t warn, crit; /*!< seconds */
+	int64_t warn, crit;                 /*!< seconds */
+	struct dv_sigmemo *memo;            /*!< signatures verified in earlier cycles, or NULL */
+	struct dv_net_ratelimit *ratelimit; /*!< per-server rate limit, or NULL */
 } dv_adapter_opts_t;
 
-/*! What one zone cycle produced. */
+/*! What one zone's cycle produced. */
 typedef struct {
 	dv_obs_t obs;                 /*!< probe_ok false when the probe could not run */
 	dv_store_findings_t findings; /*!< the zone's own findings */
-	char *snapshot;               /*!< the `check --save` JSON of the probe (malloc'd) */
-	size_t snapshot_len;
-	uint64_t sigs_verified; /*!< cryptographic verifications the checks ran */
-	char err[1024];         /*!< why the probe could not run */
+	char err[1024];               /*!< why the probe could not run */
 } dv_adapter_result_t;
 
+/*! What a batch probed (the snapshot), for the zones' own snapshots. */
+typedef struct dv_adapter_batch dv_adapter_batch_t;
+
 /*!
- * Probe `zone` (presentation form, final dot) live and judge it as `check`
- * does.  Returns DV_OK with res filled (even when the probe failed: then
- * res->obs.probe_ok is false and res->err says why), or DV_ENOMEM.
+ * Probe the n zones (presentation form, final dot) together — one walk from
+ * the root, so the root and the other upper levels are asked once for all
+ * of them — and judge them as `check` does.  res[i] gets zone i's
+ * observation and findings; a zone the probe could not judge has
+ * res[i].obs.probe_ok false and res[i].err says why.  *batch keeps what was
+ * probed (dv_adapter_zone_snapshot), freed with dv_adapter_batch_free.
+ * *sigs_verified: cryptographic verifications run.  DV_OK or DV_ENOMEM.
  */
-int dv_adapter_zone_cycle(const dv_adapter_opts_t *opts, const char *zone, int64_t now,
-                          dv_adapter_result_t *res);
+int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, size_t n,
+                           dv_adapter_result_t *res, dv_adapter_batch_t **batch,
+                           uint64_t *sigs_verified);
+/*! The `check --save` JSON (malloc'd) of what the batch probed for zone i
+ *  alone: the zones from the root down to it and the queries that concern
+ *  it, so `check --from` judges it as the batch did. */
+int dv_adapter_zone_snapshot(const dv_adapter_batch_t *batch, size_t i, char **json, size_t *len);
+void dv_adapter_batch_free(dv_adapter_batch_t *batch);
 void dv_adapter_result_clear(dv_adapter_result_t *res);
 
 typedef struct {

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "daemon/config.h"
 #include "dnssec/dnssec.h"
+#include "ledger/ledger.h"
 
 typedef struct {
 	const char *label;
@@ -616,8 +617,28 @@ static int witness_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 			               wt->url);
 		return DV_OK;
 	}
-	if (strcmp(key, "key") == 0)
-		return get_string(w, val, "key", &wt->key);
+	if (strcmp(key, "key") == 0) {
+		if (get_string(w, val, "key", &wt->key) != DV_OK)
+			return w->rc;
+		/* a cosignature vkey (C2SP tlog-cosignature), or a file holding one */
+		tlog_vkey_t k;
+		char err[256];
+		if (ledger_vkey_load(wt->key, &k, err, sizeof(err)) != DV_OK)
+			return fail_at(w, val, DV_EPARSE, "key: %s", err);
+		if (k.type != TLOG_SIGTYPE_COSIGNATURE)
+			return fail_at(
+			    w, val, DV_EPARSE,
+			    "key: not a witness cosignature key (C2SP tlog-cosignature)");
+		/* kept as the vkey itself (a file is read once, here) */
+		char text[TLOG_NAME_MAX + 128];
+		size_t n = tlog_vkey_format(&k, text, sizeof(text));
+		char *dup = n > 0 ? strdup(text) : NULL;
+		if (dup == NULL)
+			return fail_at(w, val, DV_ENOMEM, "out of memory");
+		free(wt->key);
+		wt->key = dup;
+		return DV_OK;
+	}
 	return unknown(w, val, "a witness", key);
 }
 
@@ -626,6 +647,30 @@ static int ledger_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 	dv_conf_t *conf = vctx;
 	if (strcmp(key, "key") == 0)
 		return get_string(w, val, "key", &conf->ledger_key);
+	if (strcmp(key, "origin") == 0) {
+		if (get_string(w, val, "origin", &conf->ledger_origin) != DV_OK)
+			return w->rc;
+		/* C2SP signed-note key names: no spaces, no '+' */
+		size_t n = strlen(conf->ledger_origin);
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)conf->ledger_origin[i] <= ' ' ||
+			    conf->ledger_origin[i] == '+' || conf->ledger_origin[i] == 0x7f)
+				return fail_at(w, val, DV_EPARSE,
+				               "origin: no spaces, control characters or '+'");
+		if (n == 0 || n > TLOG_NAME_MAX)
+			return fail_at(w, val, DV_EPARSE, "origin: 1 to %d bytes", TLOG_NAME_MAX);
+		return DV_OK;
+	}
+	if (strcmp(key, "checkpoint_interval") == 0)
+		return get_duration(w, val, "checkpoint_interval", 1, 86400,
+		                    &conf->checkpoint_interval);
+	if (strcmp(key, "witness_timeout_ms") == 0) {
+		unsigned long v;
+		if (get_uint(w, val, "witness_timeout_ms", 100, 60000, &v) != DV_OK)
+			return w->rc;
+		conf->witness_timeout_ms = (unsigned)v;
+		return DV_OK;
+	}
 	if (strcmp(key, "witnesses") != 0)
 		return unknown(w, val, "ledger", key);
 	if (val->type != YAML_SEQUENCE_NODE)
@@ -993,5 +1038,6 @@ void dv_conf_free(dv_conf_t *conf)
 	free(conf->listen);
 	free(conf->canary);
 	free(conf->ledger_key);
+	free(conf->ledger_origin);
 	free(conf);
 }

@@ -15,7 +15,7 @@
 #define DV_CONF_MAX_BYTES     (8u * 1024 * 1024) /*!< the file */
 #define DV_CONF_MAX_ZONES     200000u
 #define DV_CONF_MAX_RESOLVERS 1024u
-#define DV_CONF_MAX_WITNESSES 32u
+#define DV_CONF_MAX_WITNESSES 16u   /*!< LEDGER_WITNESSES_MAX */
 #define DV_CONF_MAX_LABELS    16u   /*!< per zone (after merging the defaults) */
 #define DV_CONF_MAX_STRING    4096u /*!< any scalar */
 #define DV_CONF_MAX_LABEL_LEN 256u  /*!< a label value */
@@ -90,7 +90,11 @@ typedef struct {
 	dv_conf_resolver_t *resolvers;
 	size_t nresolvers;
 
-	char *ledger_key; /*!< the ledger's signing key file */
+	char *ledger_key;    /*!< the ledger's signing key file (NULL: STATE/ledger.key) */
+	char *ledger_origin; /*!< its origin when created (NULL: as stored, or dnsvigil/HOST) */
+	unsigned witness_timeout_ms; /*!< per witness push (0: the ledger's 5000) */
+	int64_t
+	    checkpoint_interval; /*!< seconds before an unsigned entry is checkpointed (0: 300) */
 	dv_conf_witness_t *witnesses;
 	size_t nwitnesses;
 

@@ -4,8 +4,9 @@
 
 int dv_daemon_emit_events(dv_store_t *st, dv_events_t *events)
 {
-	/* LEDGER: the lead appends each event to the ledger here (issue 11),
-	 * in the same transaction as the store's copy. */
+	/* The ledger is not written here: two databases cannot commit as one,
+	 * so the ledger follows the store after its commit, from the store's
+	 * event ids (ledgersync.c, doc/watch.md "Store and ledger"). */
 	for (size_t i = 0; i < events->len; i++) {
 		int rc = dv_store_event_add(st, &events->v[i]);
 		if (rc != DV_OK)

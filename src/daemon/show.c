@@ -250,11 +250,15 @@ static int event_row(const dv_event_t *e, void *vctx)
 	hist_ctx_t *c = vctx;
 	c->n++;
 	if (c->arr != NULL) {
-		json_array_append_new(
-		    c->arr, json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "type", "event",
+		json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:s, s:s}", "type", "event",
 		                      "id", (json_int_t)e->id, "time", (json_int_t)e->time, "kind",
 		                      e->kind, "server", e->server, "subject", e->subject, "old",
-		                      e->old_value, "new", e->new_value));
+		                      e->old_value, "new", e->new_value);
+		/* its ledger entry (`dnsvigil log prove --entry N`); null: not known yet */
+		json_object_set_new(j, "ledger",
+		                    e->ledger >= 0 ? json_integer((json_int_t)e->ledger)
+		                                   : json_null());
+		json_array_append_new(c->arr, j);
 		return 0;
 	}
 	char t[32];
@@ -264,6 +268,8 @@ static int event_row(const dv_event_t *e, void *vctx)
 	print_value(c->out, e->old_value);
 	fputs(" -> ", c->out);
 	print_value(c->out, e->new_value);
+	if (e->ledger >= 0)
+		fprintf(c->out, " [ledger #%lld]", (long long)e->ledger);
 	fputc('\n', c->out);
 	return 0;
 }

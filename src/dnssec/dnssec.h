@@ -97,6 +97,10 @@ int dv_key_new(const uint8_t *rdata, size_t rdlen, dv_key_t **out);
 /*! Bits of the public exponent of RSA DNSKEY RDATA (RFC 3110 §2), leading
  *  zeros not counted; 0 when not RSA or malformed. */
 unsigned dv_rsa_exponent_bits(const uint8_t *rdata, size_t rdlen);
+/*! Another reference to a key (keys are shared read-only between threads
+ *  and caches); each reference is given back with dv_key_free. */
+dv_key_t *dv_key_ref(dv_key_t *key);
+/*! Drop a reference; the key is freed with the last one. */
 void dv_key_free(dv_key_t *key);
 /*! Key size in bits (RSA modulus; curve size otherwise). */
 unsigned dv_key_bits(const dv_key_t *key);
@@ -267,6 +271,33 @@ void dv_sig_budget_init(dv_sig_budget_t *b);
 void dv_sigcache_budget(dv_sigcache_t *cache, dv_sig_budget_t *b);
 /*! "RRset", "answer", "server", "check", "key tag". */
 const char *dv_sig_scope_name(dv_sig_scope_t s);
+/*!
+ * Signatures that verified, remembered across runs and shared by the caches
+ * of several threads (thread-safe), so an RRset unchanged since an earlier
+ * run costs no cryptographic verification (the daemon, issue 12).  Keyed by
+ * a digest of (DNSKEY RDATA, the signed data of RFC 4034 §3.1.8.1, the
+ * signature); only the cryptographic result is kept, never the validity
+ * window.  The parsed public keys are shared too (a key costs an EC point
+ * check or an RSA set-up to parse).  Bounded by two generations of at most
+ * `max_entries` verdicts (and max_entries / 4 keys) each: an entry unused
+ * for a whole generation is dropped.
+ */
+typedef struct dv_sigmemo dv_sigmemo_t;
+
+int dv_sigmemo_new(size_t max_entries, dv_sigmemo_t **out);
+void dv_sigmemo_free(dv_sigmemo_t *memo);
+/*! A new bound for the generations to come. */
+void dv_sigmemo_set_max(dv_sigmemo_t *memo, size_t max_entries);
+
+typedef struct {
+	uint64_t hits, misses; /*!< look-ups that spared / needed a verification */
+	uint64_t entries;      /*!< remembered now, both generations */
+	uint64_t generations;  /*!< generations dropped so far */
+} dv_sigmemo_stats_t;
+
+void dv_sigmemo_stats(dv_sigmemo_t *memo, dv_sigmemo_stats_t *out);
+/*! Make `cache` consult and fill `memo` (which must outlive the cache). */
+void dv_sigcache_set_memo(dv_sigcache_t *cache, dv_sigmemo_t *memo);
 
 /*! One key of a key set. */
 typedef struct {

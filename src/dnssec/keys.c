@@ -23,7 +23,8 @@
 #include "dnssec/dnssec_int.h"
 
 struct dv_key {
-	uint64_t id; /* unique per process: the verification-cache key */
+	uint64_t id;           /* unique per process: the verification-cache key */
+	_Atomic unsigned refs; /* dv_key_ref / dv_key_free (a key shared by caches) */
 	uint8_t alg;
 	unsigned bits;
 	EVP_PKEY *pkey;   /* RSA, ECDSA, Ed448 */
@@ -267,6 +268,7 @@ int dv_key_new(const uint8_t *rdata, size_t rdlen, dv_key_t **out)
 		return DV_ENOMEM;
 	static _Atomic uint64_t next_id = 1;
 	k->id = atomic_fetch_add(&next_id, 1);
+	atomic_init(&k->refs, 1);
 	k->alg = alg;
 	const uint8_t *pk = rdata + 4;
 	size_t len = rdlen - 4;
@@ -317,9 +319,16 @@ int dv_key_new(const uint8_t *rdata, size_t rdlen, dv_key_t **out)
 	return DV_OK;
 }
 
+dv_key_t *dv_key_ref(dv_key_t *k)
+{
+	if (k != NULL)
+		atomic_fetch_add(&k->refs, 1);
+	return k;
+}
+
 void dv_key_free(dv_key_t *k)
 {
-	if (k == NULL)
+	if (k == NULL || atomic_fetch_sub(&k->refs, 1) != 1)
 		return;
 	EVP_PKEY_free(k->pkey);
 	free(k);

@@ -78,6 +78,7 @@ struct dv_sigcache {
 	dv_buf_t sigdata;
 	uint64_t verifications;
 	dv_sig_budget_t *budget; /* NULL: unbounded */
+	dv_sigmemo_t *memo;      /* shared across runs, or NULL */
 };
 
 int dv_sigcache_new(unsigned flags, dv_sigcache_t **out)
@@ -154,6 +155,11 @@ static void budget_charge(dv_sig_budget_t *b)
 			(*b->used[s])++;
 }
 
+void dv_sigcache_set_memo(dv_sigcache_t *c, dv_sigmemo_t *memo)
+{
+	c->memo = memo;
+}
+
 /* The parsed key of DNSKEY RDATA, parsed once per cache.  DV_ENOMEM, or
  * dv_key_new's result in *ret with *key NULL when it does not parse. */
 static int cached_key(dv_sigcache_t *c, const uint8_t *rd, uint16_t len, dv_key_t **key, int *ret)
@@ -164,7 +170,7 @@ static int cached_key(dv_sigcache_t *c, const uint8_t *rd, uint16_t len, dv_key_
 	slot_t *s = table_get(&c->keys, h, &found);
 	if (s == NULL)
 		return DV_ENOMEM;
-	if (!found) {
+	if (!found && (c->memo == NULL || !dv_sigmemo_key_get(c->memo, h, &s->key, &s->key_ret))) {
 		s->key = NULL;
 		s->key_ret = dv_key_new(rd, len, &s->key);
 		if (s->key_ret != DV_OK)
@@ -174,6 +180,8 @@ static int cached_key(dv_sigcache_t *c, const uint8_t *rd, uint16_t len, dv_key_
 			c->keys.len--;
 			return DV_ENOMEM;
 		}
+		if (c->memo != NULL)
+			dv_sigmemo_key_put(c->memo, h, s->key, s->key_ret);
 	}
 	*key = s->key;
 	*ret = s->key_ret;
@@ -294,14 +302,19 @@ dv_sig_window_t dv_rrsig_window(const dv_rrsig_t *sig, int64_t now, int64_t *inc
 static int verifies(dv_sigcache_t *c, const dv_keyset_key_t *k, const dv_rrsig_t *sig)
 {
 	slot_t *s = NULL;
-	if (c->flags & DV_SIGCACHE_MEMO) {
-		uint8_t h[DIGEST_LEN];
+	uint8_t h[DIGEST_LEN];
+	_Static_assert(DIGEST_LEN == DV_SIGMEMO_DIGEST_LEN, "one digest for both memos");
+	if (c->flags & DV_SIGCACHE_MEMO || c->memo != NULL) {
 		crypto_generichash_state st;
 		crypto_generichash_init(&st, NULL, 0, sizeof(h));
 		crypto_generichash_update(&st, k->dnskey.rdata, k->dnskey.rdlen);
 		crypto_generichash_update(&st, c->sigdata.data, c->sigdata.len);
 		crypto_generichash_update(&st, sig->signature, sig->signature_len);
 		crypto_generichash_final(&st, h, sizeof(h));
+	}
+	if (c->memo != NULL && dv_sigmemo_lookup(c->memo, h))
+		return 1;
+	if (c->flags & DV_SIGCACHE_MEMO) {
 		bool found;
 		s = table_get(&c->verdicts, h, &found);
 		if (s == NULL)
@@ -323,6 +336,9 @@ static int verifies(dv_sigcache_t *c, const dv_keyset_key_t *k, const dv_rrsig_t
 	                            sig->signature_len) == DV_OK;
 	if (s != NULL)
 		s->valid = ok;
+	/* no memory to remember it: it is verified again next time */
+	if (ok && c->memo != NULL)
+		(void)dv_sigmemo_add(c->memo, h);
 	return ok;
 }
 

@@ -608,9 +608,10 @@ static bool filter_match(const ledger_filter_t *f, const json_t *e, int64_t t)
 int ledger_foreach(ledger_t *l, const ledger_filter_t *f, ledger_entry_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(l->db, "SELECT idx, body FROM leaf ORDER BY idx", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(l->db, "SELECT idx, body FROM leaf WHERE idx >= ? ORDER BY idx", -1,
+	                       &st, NULL) != SQLITE_OK)
 		return DV_EIO;
+	sqlite3_bind_int64(st, 1, f != NULL ? (sqlite3_int64)f->from : 0);
 	int ret = DV_OK, s;
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *body = (const char *)sqlite3_column_blob(st, 1);

@@ -134,6 +134,7 @@ typedef struct {
 	const char *zone; /*!< only entries of this zone (NULL: all) */
 	const char *kind; /*!< only this kind, or a prefix ending in '.' ("dnskey.") */
 	int64_t since;    /*!< only entries at or after this time */
+	uint64_t from;    /*!< only entries with this index or a later one */
 } ledger_filter_t;
 /*! Visit entries in order; a non-zero return from fn stops and is returned. */
 int ledger_foreach(ledger_t *l, const ledger_filter_t *f, ledger_entry_fn fn, void *ctx);

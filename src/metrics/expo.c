@@ -69,19 +69,43 @@ static void printf_(out_t *o, const char *fmt, ...)
 	put(o, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
-/* A label value, escaped as the format requires. */
+/* A label value, escaped as the format requires (runs without an escape
+ * are copied at once). */
 static void value(out_t *o, const char *s)
 {
-	for (; s && *s; s++) {
-		if (*s == '\\')
-			puts_(o, "\\\\");
-		else if (*s == '"')
-			puts_(o, "\\\"");
-		else if (*s == '\n')
-			puts_(o, "\\n");
-		else
-			put(o, s, 1);
+	while (s && *s) {
+		size_t n = strcspn(s, "\\\"\n");
+		put(o, s, n);
+		s += n;
+		if (*s == '\0')
+			break;
+		puts_(o, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n");
+		s++;
 	}
+}
+
+/* " VALUE\n": integers (times, serials, counts: nearly every sample)
+ * without printf, anything else as %.17g, which keeps a Unix time or a
+ * 32-bit serial exact. */
+static void number(out_t *o, double v)
+{
+	if (v == (double)(int64_t)v && v > -1e15 && v < 1e15) {
+		char b[24];
+		size_t i = sizeof(b);
+		int64_t x = (int64_t)v;
+		uint64_t u = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+		b[--i] = '\n';
+		do {
+			b[--i] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u != 0);
+		if (x < 0)
+			b[--i] = '-';
+		b[--i] = ' ';
+		put(o, b + i, sizeof(b) - i);
+		return;
+	}
+	printf_(o, " %.17g\n", v);
 }
 
 static void family(out_t *o, const char *name, const char *type, const char *help)
@@ -109,8 +133,7 @@ static void sample(out_t *o, const char *name, double v, ...)
 	va_end(ap);
 	if (!first)
 		puts_(o, "}");
-	/* %.17g keeps a Unix time or a 32-bit serial exact. */
-	printf_(o, " %.17g\n", v);
+	number(o, v);
 }
 
 static const char *const states[] = {"secure", "insecure", "bogus", "indeterminate"};
@@ -146,6 +169,24 @@ int dv_metrics_render(const dv_metrics_view_t *v, char **out, size_t *len)
 	family(&o, "dnsvigil_ledger_unanchored_entries", "gauge",
 	       "Ledger entries after the last witnessed checkpoint.");
 	sample(&o, "dnsvigil_ledger_unanchored_entries", (double)v->ledger_unanchored, NULL);
+	family(&o, "dnsvigil_ledger_pending_events", "gauge",
+	       "Events in the store not yet in the ledger (-1: not known yet).");
+	sample(&o, "dnsvigil_ledger_pending_events", (double)v->ledger_pending, NULL);
+	family(&o, "dnsvigil_ledger_witness_alarms", "gauge",
+	       "Witnesses that answered a push with rollback or fork.");
+	sample(&o, "dnsvigil_ledger_witness_alarms", (double)v->ledger_alarms, NULL);
+	family(&o, "dnsvigil_ledger_errors_total", "counter",
+	       "Runs of the ledger that failed (it retries; the store keeps the events).");
+	sample(&o, "dnsvigil_ledger_errors_total", (double)v->ledger_errors, NULL);
+	family(&o, "dnsvigil_signature_verifications_total", "counter",
+	       "Cryptographic RRSIG verifications run.");
+	sample(&o, "dnsvigil_signature_verifications_total", (double)v->sigs_verified, NULL);
+	family(&o, "dnsvigil_signature_cache_hits_total", "counter",
+	       "RRSIG verifications spared: the same RRset, signature and key verified before.");
+	sample(&o, "dnsvigil_signature_cache_hits_total", (double)v->sigcache_hits, NULL);
+	family(&o, "dnsvigil_signature_cache_entries", "gauge",
+	       "Verified signatures remembered across cycles.");
+	sample(&o, "dnsvigil_signature_cache_entries", (double)v->sigcache_entries, NULL);
 	family(&o, "dnsvigil_zones", "gauge", "Zones watched.");
 	sample(&o, "dnsvigil_zones", (double)v->nzones, NULL);
 

@@ -2,9 +2,13 @@
  * /metrics over libmicrohttpd: one internal polling thread (epoll), a
  * connection ceiling, a per-connection memory ceiling (bounds the request
  * line and headers) and an idle timeout, so a flood of connections is
- * refused at accept and never grows the daemon.  Pages are pre-rendered by
- * the daemon and shared by reference count; a request never waits for a
- * cycle.
+ * refused at accept and never grows the daemon.  Pages are rendered by the
+ * daemon and shared by reference count.  They are rendered when asked for:
+ * a request finding the page older than DV_METRICS_PAGE_MAX_AGE_MS asks the
+ * daemon for a new one (the `want` callback) and waits for it at most
+ * DV_METRICS_RENDER_WAIT_MS, then serves the newest page there is.  So the
+ * cost of rendering follows the scrapes, not the cycles; a request never
+ * waits for a cycle.
  */
 #include <microhttpd.h>
 #include <pthread.h>
@@ -12,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "net/net.h"
@@ -26,9 +31,54 @@ typedef struct {
 struct dv_metrics_server {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t lock;
+	pthread_cond_t fresh; /* a page was published */
 	page_t *page;
+	uint64_t page_ms;    /* monotonic time the page was made or confirmed */
+	uint64_t generation; /* pages published */
+	bool asked;          /* a new page is asked for and not yet there */
+	dv_metrics_want_fn want;
+	void *want_ctx;
 	uint16_t port;
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The page to serve, held (NULL: none yet).  A stale one is renewed first
+ * when the daemon answers in time. */
+static page_t *page_get(dv_metrics_server_t *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	uint64_t now = mono_ms();
+	if (srv->want != NULL &&
+	    (srv->page == NULL || now - srv->page_ms > DV_METRICS_PAGE_MAX_AGE_MS)) {
+		uint64_t gen = srv->generation;
+		bool ask = !srv->asked;
+		srv->asked = true;
+		if (ask) {
+			pthread_mutex_unlock(&srv->lock);
+			srv->want(srv->want_ctx); /* thread-safe by contract (uv_async_send) */
+			pthread_mutex_lock(&srv->lock);
+		}
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += (long)(DV_METRICS_RENDER_WAIT_MS % 1000) * 1000000L;
+		until.tv_sec += DV_METRICS_RENDER_WAIT_MS / 1000 + until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		while (srv->generation == gen &&
+		       pthread_cond_timedwait(&srv->fresh, &srv->lock, &until) == 0)
+			;
+	}
+	page_t *p = srv->page;
+	if (p != NULL)
+		p->refs++;
+	pthread_mutex_unlock(&srv->lock);
+	return p;
+}
 
 static void page_release(dv_metrics_server_t *srv, page_t *p)
 {
@@ -85,11 +135,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return reply(c, MHD_HTTP_OK, "dnsvigil watch: see /metrics\n");
 		return reply(c, MHD_HTTP_NOT_FOUND, "not found\n");
 	}
-	pthread_mutex_lock(&srv->lock);
-	page_t *p = srv->page;
-	if (p != NULL)
-		p->refs++;
-	pthread_mutex_unlock(&srv->lock);
+	page_t *p = page_get(srv);
 	if (p == NULL)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "starting\n");
 	hold_t *h = malloc(sizeof(*h));
@@ -121,7 +167,8 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	(void)ap;
 }
 
-int dv_metrics_server_start(const char *listen, dv_metrics_server_t **out, char *err, size_t errlen)
+int dv_metrics_server_start(const char *listen, dv_metrics_want_fn want, void *want_ctx,
+                            dv_metrics_server_t **out, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -134,6 +181,9 @@ int dv_metrics_server_start(const char *listen, dv_metrics_server_t **out, char 
 	if (srv == NULL)
 		return DV_ENOMEM;
 	pthread_mutex_init(&srv->lock, NULL);
+	pthread_cond_init(&srv->fresh, NULL);
+	srv->want = want;
+	srv->want_ctx = want_ctx;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -148,6 +198,7 @@ int dv_metrics_server_start(const char *listen, dv_metrics_server_t **out, char 
 		snprintf(err, errlen, "listen: cannot serve /metrics on %s (address in use?)",
 		         listen);
 		pthread_mutex_destroy(&srv->lock);
+		pthread_cond_destroy(&srv->fresh);
 		free(srv);
 		return DV_ENET;
 	}
@@ -175,8 +226,22 @@ void dv_metrics_server_publish(dv_metrics_server_t *srv, char *text, size_t len)
 	pthread_mutex_lock(&srv->lock);
 	page_t *old = srv->page;
 	srv->page = p;
+	srv->page_ms = mono_ms();
+	srv->generation++;
+	srv->asked = false;
+	pthread_cond_broadcast(&srv->fresh);
 	pthread_mutex_unlock(&srv->lock);
 	page_release(srv, old);
+}
+
+void dv_metrics_server_refresh(dv_metrics_server_t *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->page_ms = mono_ms();
+	srv->generation++;
+	srv->asked = false;
+	pthread_cond_broadcast(&srv->fresh);
+	pthread_mutex_unlock(&srv->lock);
 }
 
 void dv_metrics_server_stop(dv_metrics_server_t *srv)
@@ -186,5 +251,6 @@ void dv_metrics_server_stop(dv_metrics_server_t *srv)
 	MHD_stop_daemon(srv->mhd);
 	page_release(srv, srv->page);
 	pthread_mutex_destroy(&srv->lock);
+	pthread_cond_destroy(&srv->fresh);
 	free(srv);
 }

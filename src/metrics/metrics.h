@@ -18,7 +18,9 @@
 #define DV_METRICS_MAX_BYTES       (512u * 1024 * 1024) /*!< one rendered page */
 #define DV_METRICS_MAX_CONNECTIONS 64u          /*!< open at once; more are refused at accept */
 #define DV_METRICS_CONN_MEMORY     (32u * 1024) /*!< per connection: bounds request headers */
-#define DV_METRICS_CONN_TIMEOUT    10u /*!< seconds of idleness before a connection is closed */
+#define DV_METRICS_CONN_TIMEOUT    10u   /*!< seconds of idleness before a connection is closed */
+#define DV_METRICS_PAGE_MAX_AGE_MS 1000u /*!< a page older than this is renewed for a request */
+#define DV_METRICS_RENDER_WAIT_MS  2000u /*!< how long a request waits for the new page */
 
 typedef struct {
 	const dv_obs_t *obs; /*!< last known observation (NULL: never probed) */
@@ -54,6 +56,12 @@ typedef struct {
 	int64_t start_time;
 	uint64_t cycles_ok, cycles_failed, events_total, store_errors;
 	uint64_t ledger_entries, ledger_unanchored;
+	int64_t ledger_pending;    /*!< store events not yet in the ledger; -1 not known */
+	uint64_t ledger_alarms;    /*!< witnesses that answered rollback or fork */
+	uint64_t ledger_errors;    /*!< ledger runs that failed */
+	uint64_t sigs_verified;    /*!< cryptographic signature verifications run */
+	uint64_t sigcache_hits;    /*!< verifications spared by the cache across cycles */
+	uint64_t sigcache_entries; /*!< signatures the cache remembers */
 	int64_t config_reload_time;
 	bool config_reload_ok;
 } dv_metrics_view_t;
@@ -68,15 +76,23 @@ int dv_metrics_render(const dv_metrics_view_t *view, char **out, size_t *len);
 
 typedef struct dv_metrics_server dv_metrics_server_t;
 
+/*! Asks the owner for a new page (dv_metrics_server_publish or _refresh
+ *  soon); called from the server's thread, so it must be thread-safe. */
+typedef void (*dv_metrics_want_fn)(void *ctx);
+
 /*!
  * Listen on "HOST:PORT" ("127.0.0.1:9853", "[::1]:9853") and serve
- * GET /metrics from the last published page on libmicrohttpd's own thread.
+ * GET /metrics on libmicrohttpd's own thread: the last published page, asked
+ * anew through `want` (may be NULL: never) when it is older than
+ * DV_METRICS_PAGE_MAX_AGE_MS, waiting at most DV_METRICS_RENDER_WAIT_MS.
  * DV_EINVAL (bad address) or DV_ENET (cannot bind), with a message in err.
  */
-int dv_metrics_server_start(const char *listen, dv_metrics_server_t **out, char *err,
-                            size_t errlen);
+int dv_metrics_server_start(const char *listen, dv_metrics_want_fn want, void *want_ctx,
+                            dv_metrics_server_t **out, char *err, size_t errlen);
 /*! Publish a new page (takes ownership of text, malloc'd); requests under way keep the old one. */
 void dv_metrics_server_publish(dv_metrics_server_t *srv, char *text, size_t len);
+/*! The published page is still true: serve it as new. */
+void dv_metrics_server_refresh(dv_metrics_server_t *srv);
 /*! The port actually bound (for listen addresses with port 0). */
 uint16_t dv_metrics_server_port(const dv_metrics_server_t *srv);
 void dv_metrics_server_stop(dv_metrics_server_t *srv);

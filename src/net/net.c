@@ -5,10 +5,10 @@
  * dispatch() starts queued queries while the overall and per-server limits
  * allow; each attempt gets a fresh random ID and its own socket (a connected
  * UDP socket, so the kernel drops datagrams from any other source, RFC 5452
- * §9.1) and the query's one timer.  Every transition after an attempt ends
- * (timeout, network error) runs from that timer's callback, so a failure
- * found while starting an attempt never recurses into dispatch() or into
- * the user's callback.
+ * §9.1; with opts.udp_reuse a connected socket per server carries several
+ * attempts, each with an ID unique on it) and the query's one timer.  Every transition after an
+ * attempt ends (timeout, network error) runs from that timer's callback, so a failure found while
+ * starting an attempt never recurses into dispatch() or into the user's callback.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +32,7 @@
 
 struct dv_attempt;
 struct dv_server;
+struct dv_udpsock;
 
 enum step_reason { STEP_TIMEOUT, STEP_FAILED, STEP_ABANDON };
 
@@ -59,6 +60,11 @@ typedef struct dv_attempt {
 	dv_net_t *net;
 	dv_qnode_t *q; /* NULL once the attempt is abandoned */
 	bool tcp;
+	/* On a shared UDP socket (opts.udp_reuse > 1) instead of u.udp: */
+	struct dv_udpsock *sock;
+	struct dv_attempt *snext; /* the socket's attempts in flight */
+	bool send_pending;        /* send_req is queued: freed by udp_send_cb */
+	uint16_t id;
 	uv_udp_send_t send_req;
 	uv_connect_t conn_req;
 	uv_write_t write_req;
@@ -70,8 +76,20 @@ typedef struct dv_attempt {
 	size_t rlen;
 } dv_attempt_t;
 
+/* A connected UDP socket that carries up to opts.udp_reuse queries to one
+ * server, in flight together (told apart by ID and question). */
+typedef struct dv_udpsock {
+	uv_udp_t h;
+	dv_net_t *net;
+	struct dv_server *srv; /* NULL once the server is forgotten */
+	dv_attempt_t *att;     /* attempts in flight on it */
+	unsigned uses;         /* attempts sent on it */
+	bool retired;          /* takes no new attempt; closes when att is empty */
+} dv_udpsock_t;
+
 typedef struct dv_server {
 	struct sockaddr_storage addr;
+	dv_udpsock_t *sock;        /* the shared UDP socket new attempts use, or NULL */
 	struct dv_server *hnext;   /* hash chain */
 	struct dv_server *rnext;   /* ready list: servers with queued queries */
 	dv_qnode_t *qhead, *qtail; /* FIFO of queries waiting for a slot */
@@ -92,7 +110,9 @@ struct dv_net {
 	dv_server_t *buckets[SERVER_BUCKETS];
 	dv_server_t *rhead, *rtail;
 	dv_qnode_t *all;
-	dv_net_job_t *jobs; /* transfers and other long work, for dv_net_free */
+	dv_net_job_t *jobs;    /* transfers and other long work, for dv_net_free */
+	uv_timer_t rate_timer; /* dispatch again when the rate limit lets a query go */
+	uint64_t rate_due;     /* uv_now() it is armed for, 0: not armed */
 	/* Datagrams are handled synchronously in the receive callback, so one buffer serves all. */
 	uint8_t udpbuf[65536];
 };
@@ -144,6 +164,29 @@ static dv_server_t *server_get(dv_net_t *net, const struct sockaddr_storage *add
 	return s;
 }
 
+static void sock_close_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void sock_close_if_done(dv_udpsock_t *k)
+{
+	if (k->retired && k->att == NULL && !uv_is_closing((uv_handle_t *)&k->h))
+		uv_close((uv_handle_t *)&k->h, sock_close_cb);
+}
+
+/* The server's socket takes no more attempts (and closes once idle). */
+static void sock_retire(dv_server_t *s)
+{
+	dv_udpsock_t *k = s->sock;
+	if (k == NULL)
+		return;
+	s->sock = NULL;
+	k->srv = NULL;
+	k->retired = true;
+	sock_close_if_done(k);
+}
+
 /* Servers are forgotten as soon as they are idle, so a daemon's table stays small. */
 static void server_release_if_idle(dv_net_t *net, dv_server_t *s)
 {
@@ -157,6 +200,7 @@ static void server_release_if_idle(dv_net_t *net, dv_server_t *s)
 	if (*pp == s) {
 		*pp = s->hnext;
 	}
+	sock_retire(s);
 	free(s);
 }
 
@@ -217,7 +261,9 @@ static void attempt_close_cb(uv_handle_t *h)
 	free(a);
 }
 
-/* Abandon the current attempt: its socket closes; late callbacks see a->q == NULL. */
+/* Abandon the current attempt: its socket closes (a shared one forgets
+ * it: a late answer to its ID matches nothing); late callbacks see
+ * a->q == NULL. */
 static void attempt_drop(dv_qnode_t *q)
 {
 	dv_attempt_t *a = q->att;
@@ -226,7 +272,22 @@ static void attempt_drop(dv_qnode_t *q)
 	}
 	q->att = NULL;
 	a->q = NULL;
-	uv_close(&a->u.h, attempt_close_cb);
+	if (a->sock == NULL) {
+		uv_close(&a->u.h, attempt_close_cb);
+		return;
+	}
+	dv_udpsock_t *k = a->sock;
+	for (dv_attempt_t **pp = &k->att; *pp != NULL; pp = &(*pp)->snext) {
+		if (*pp == a) {
+			*pp = a->snext;
+			break;
+		}
+	}
+	a->sock = NULL;
+	if (!a->send_pending) {
+		free(a);
+	}
+	sock_close_if_done(k);
 }
 
 /* The attempt ended without an answer: move on from the timer callback. */
@@ -321,6 +382,21 @@ static void udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = sizeof(a->net->udpbuf);
 }
 
+/* A whole datagram from the server's address and port (a connected socket
+ * already drops the others; this is the check that does not rely on it). */
+static bool from_server(const struct sockaddr *from, unsigned flags, const dv_server_t *srv)
+{
+	if (from == NULL || (flags & UV_UDP_PARTIAL)) {
+		return false;
+	}
+	struct sockaddr_storage src;
+	memset(&src, 0, sizeof(src));
+	memcpy(&src, from,
+	       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                   : sizeof(struct sockaddr_in));
+	return dv_net_addr_equal(&src, &srv->addr);
+}
+
 static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
                         const struct sockaddr *from, unsigned flags)
 {
@@ -333,27 +409,162 @@ static void udp_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 		attempt_fail(a->q);
 		return;
 	}
-	struct sockaddr_storage src;
-	memset(&src, 0, sizeof(src));
-	if (from != NULL) {
-		memcpy(&src, from,
-		       from->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-		                                   : sizeof(struct sockaddr_in));
-	}
-	if (from == NULL || !dv_net_addr_equal(&src, &a->q->srv->addr) ||
-	    (flags & UV_UDP_PARTIAL)) {
+	if (!from_server(from, flags, a->q->srv)) {
 		a->net->stats.dropped_mismatch++;
 		return;
 	}
 	attempt_message(a, (const uint8_t *)buf->base, (size_t)nread);
 }
 
+static void sock_fail_all(dv_udpsock_t *k);
+
 static void udp_send_cb(uv_udp_send_t *req, int status)
 {
 	dv_attempt_t *a = req->data;
-	if (status < 0 && status != UV_ECANCELED && a->q != NULL) {
-		attempt_fail(a->q);
+	a->send_pending = false;
+	if (a->q == NULL) {
+		if (a->sock == NULL && a->u.h.type != UV_UDP) {
+			free(a); /* dropped from a shared socket while its send was queued */
+		}
+		return;
 	}
+	if (status < 0 && status != UV_ECANCELED) {
+		/* On a shared socket the send may have collected the ICMP error of
+		 * an earlier datagram (the kernel reports it once, to whichever
+		 * call comes first): it concerns all of them. */
+		if (a->sock != NULL) {
+			sock_fail_all(a->sock);
+		} else {
+			attempt_fail(a->q);
+		}
+	}
+}
+
+/* An error on a shared socket (ICMP port unreachable: nobody listens
+ * there): every attempt on it fails, and it takes no more. */
+static void sock_fail_all(dv_udpsock_t *k)
+{
+	k->retired = true;
+	if (k->srv != NULL && k->srv->sock == k) {
+		k->srv->sock = NULL;
+	}
+	k->srv = NULL;
+	while (k->att != NULL) {
+		attempt_fail(k->att->q); /* unlinks it */
+	}
+	sock_close_if_done(k);
+}
+
+/* A datagram on a shared socket: to the attempt whose ID it carries. */
+static void sock_recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+                         const struct sockaddr *from, unsigned flags)
+{
+	dv_udpsock_t *k = h->data;
+	if (nread == 0 && from == NULL) {
+		return;
+	}
+	if (nread < 0) {
+		sock_fail_all(k);
+		return;
+	}
+	dv_attempt_t *a = k->att;
+	if (nread >= 2) {
+		uint16_t id = (uint16_t)(((uint8_t)buf->base[0] << 8) | (uint8_t)buf->base[1]);
+		while (a != NULL && a->id != id) {
+			a = a->snext;
+		}
+	}
+	if (a == NULL || nread < 2 || !from_server(from, flags, a->q->srv)) {
+		k->net->stats.dropped_mismatch++;
+		return;
+	}
+	attempt_message(a, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+static void sock_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	dv_udpsock_t *k = h->data;
+	buf->base = (char *)k->net->udpbuf;
+	buf->len = sizeof(k->net->udpbuf);
+}
+
+/* The server's shared socket for one more attempt, opened when there is
+ * none or the last has carried its share.  NULL: could not open one. */
+static dv_udpsock_t *sock_get(dv_net_t *net, dv_server_t *s)
+{
+	if (s->sock != NULL && s->sock->uses < net->opts.udp_reuse) {
+		return s->sock;
+	}
+	sock_retire(s);
+	dv_udpsock_t *k = calloc(1, sizeof(*k));
+	if (k == NULL) {
+		return NULL;
+	}
+	k->net = net;
+	if (uv_udp_init_ex(&net->loop, &k->h, (unsigned)s->addr.ss_family) != 0) {
+		free(k);
+		return NULL;
+	}
+	k->h.data = k;
+	/* connected: the kernel drops datagrams from any other source (RFC 5452 §9.1) */
+	if (uv_udp_connect(&k->h, (const struct sockaddr *)&s->addr) != 0 ||
+	    uv_udp_recv_start(&k->h, sock_alloc_cb, sock_recv_cb) != 0) {
+		k->retired = true;
+		uv_close((uv_handle_t *)&k->h, sock_close_cb);
+		return NULL;
+	}
+	k->srv = s;
+	s->sock = k;
+	return k;
+}
+
+/* An ID no other attempt on the socket has (RFC 5452 §4.3: unpredictable). */
+static uint16_t sock_id(const dv_udpsock_t *k)
+{
+	for (;;) {
+		uint16_t id = random_id();
+		const dv_attempt_t *a = k->att;
+		while (a != NULL && a->id != id) {
+			a = a->snext;
+		}
+		if (a == NULL) {
+			return id;
+		}
+	}
+}
+
+/* A UDP attempt on the server's shared socket. */
+static void attempt_start_shared(dv_qnode_t *q, dv_attempt_t *a)
+{
+	dv_net_t *net = q->net;
+	dv_udpsock_t *k = sock_get(net, q->srv);
+	if (k == NULL) {
+		free(a);
+		attempt_fail(q);
+		return;
+	}
+	a->id = sock_id(k);
+	if (dv_net_query_build(&q->q, a->id, a->wire, sizeof(a->wire), &a->wlen) != DV_OK) {
+		free(a);
+		attempt_fail(q);
+		return;
+	}
+	q->attempts++;
+	net->stats.sent++;
+	a->q = q;
+	q->att = a;
+	a->sock = k;
+	a->snext = k->att;
+	k->att = a;
+	k->uses++;
+	uv_buf_t buf = uv_buf_init((char *)a->wire, (unsigned)a->wlen);
+	a->send_req.data = a;
+	a->t0 = uv_hrtime();
+	if (uv_udp_send(&a->send_req, &k->h, &buf, 1, NULL, udp_send_cb) != 0) {
+		attempt_fail(q);
+		return;
+	}
+	a->send_pending = true;
 }
 
 static void tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -465,6 +676,10 @@ static void attempt_start(dv_qnode_t *q)
 	}
 	a->net = net;
 	a->tcp = q->tcp_mode;
+	if (!a->tcp && net->opts.udp_reuse > 1) {
+		attempt_start_shared(q, a);
+		return;
+	}
 	a->u.h.data = a;
 	if (dv_net_query_build(&q->q, random_id(), a->wire, sizeof(a->wire), &a->wlen) != DV_OK) {
 		free(a);
@@ -546,6 +761,30 @@ static void qnode_start(dv_net_t *net, dv_qnode_t *q)
 	attempt_start(q);
 }
 
+static void rate_timer_cb(uv_timer_t *t)
+{
+	dv_net_t *net = t->data;
+	net->rate_due = 0;
+	dispatch(net);
+}
+
+/* Whether the rate limit lets a query to s start now; if not, dispatch
+ * runs again when it will. */
+static bool rate_admits(dv_net_t *net, dv_server_t *s)
+{
+	if (net->opts.ratelimit == NULL)
+		return true;
+	uint64_t wait = dv_net_ratelimit_take(net->opts.ratelimit, &s->addr, uv_hrtime());
+	if (wait == 0)
+		return true;
+	uint64_t due = uv_now(&net->loop) + (wait + 999999) / 1000000;
+	if (net->rate_due == 0 || due < net->rate_due) {
+		net->rate_due = due;
+		uv_timer_start(&net->rate_timer, rate_timer_cb, due - uv_now(&net->loop), 0);
+	}
+	return false;
+}
+
 /* Start queued queries while the limits allow, one pass round-robin over waiting servers. */
 static void dispatch(dv_net_t *net)
 {
@@ -558,8 +797,11 @@ static void dispatch(dv_net_t *net)
 	bool drain = net->abandoned;
 	while ((drain || net->inflight < net->opts.max_inflight) && net->rhead != NULL) {
 		dv_server_t *s = ready_pop(net);
-		while (s->qhead != NULL && (drain || (s->inflight < net->opts.per_server_max &&
-		                                      net->inflight < net->opts.max_inflight))) {
+		/* Draining, a query only starts to end: it sends nothing, so it
+		 * takes no rate-limit token. */
+		while (s->qhead != NULL &&
+		       (drain || (s->inflight < net->opts.per_server_max &&
+		                  net->inflight < net->opts.max_inflight && rate_admits(net, s)))) {
 			dv_qnode_t *q = s->qhead;
 			s->qhead = q->next;
 			if (s->qhead == NULL) {
@@ -645,6 +887,9 @@ int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
 		}
 		net->opts.retries = opts->retries;
 		net->opts.deadline_ms = opts->deadline_ms;
+		net->opts.ratelimit = opts->ratelimit;
+		net->opts.udp_reuse =
+		    opts->udp_reuse > DV_NET_UDP_REUSE_MAX ? DV_NET_UDP_REUSE_MAX : opts->udp_reuse;
 	}
 	if (net->opts.timeout_ms > MAX_TIMEOUT_MS) {
 		net->opts.timeout_ms = MAX_TIMEOUT_MS;
@@ -660,6 +905,8 @@ int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
 	net->deadline.data = net;
 	/* The deadline timer must not keep an otherwise finished run alive. */
 	uv_unref((uv_handle_t *)&net->deadline);
+	uv_timer_init(&net->loop, &net->rate_timer);
+	net->rate_timer.data = net;
 	*out = net;
 	return DV_OK;
 }
@@ -813,11 +1060,13 @@ void dv_net_free(dv_net_t *net)
 		dv_server_t *s = net->buckets[b];
 		while (s != NULL) {
 			dv_server_t *next = s->hnext;
+			sock_retire(s);
 			free(s);
 			s = next;
 		}
 	}
 	uv_close((uv_handle_t *)&net->deadline, NULL);
+	uv_close((uv_handle_t *)&net->rate_timer, NULL);
 	/* Close callbacks free the attempts and the started queries. */
 	uv_run(&net->loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&net->loop) == UV_EBUSY) {

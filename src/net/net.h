@@ -16,6 +16,27 @@
 
 typedef struct dv_net dv_net_t;
 
+/*!
+ * A limit on the queries started per second towards each server address
+ * (IP and port), shared by any number of engines on any threads: a token
+ * bucket of `burst` queries per address refilled at `qps` per second.  A
+ * query takes a token when it starts; its later attempts (retries, TCP
+ * fallback) take none.  At most DV_NET_RATELIMIT_ADDRS addresses are
+ * remembered (past that the table starts afresh).
+ */
+typedef struct dv_net_ratelimit dv_net_ratelimit_t;
+#define DV_NET_RATELIMIT_ADDRS 65536u
+
+/*! qps > 0; burst 0 means 1.  Free with dv_net_ratelimit_free. */
+int dv_net_ratelimit_new(unsigned qps, unsigned burst, dv_net_ratelimit_t **out);
+void dv_net_ratelimit_free(dv_net_ratelimit_t *rl);
+/*! New rates from now on (a reload); qps > 0. */
+void dv_net_ratelimit_set(dv_net_ratelimit_t *rl, unsigned qps, unsigned burst);
+/*! Take a token for addr at monotonic time now_ns: 0 when taken, else the
+ *  nanoseconds until one is due (nothing taken). */
+uint64_t dv_net_ratelimit_take(dv_net_ratelimit_t *rl, const struct sockaddr_storage *addr,
+                               uint64_t now_ns);
+
 typedef struct {
 	unsigned max_inflight;   /*!< queries in flight overall (default 256) */
 	unsigned per_server_max; /*!< queries in flight per server address (default 8) */
@@ -24,7 +45,16 @@ typedef struct {
 	unsigned deadline_ms;    /*!< from the first dv_net_run: every query not yet finished
 	                              then, and every one submitted after, ends DV_EABANDONED
 	                              (0: no deadline) */
+	dv_net_ratelimit_t *ratelimit; /*!< per-server rate limit (borrowed), or NULL */
+	/*! Queries one connected UDP socket may carry to a server (0 or 1: a
+	 *  new socket, so a new random source port, for every attempt).  A
+	 *  shared socket still has a kernel-chosen port, every query a random
+	 *  ID unique on it, and answers are matched on ID, question and source;
+	 *  it saves the socket set-up of each query (the watch daemon). */
+	unsigned udp_reuse;
 } dv_net_opts_t;
+
+#define DV_NET_UDP_REUSE_MAX 256u
 
 enum dv_query_flags {
 	DV_Q_DO = 1 << 0,              /*!< set the DNSSEC OK bit (RFC 3225) */

@@ -821,7 +821,9 @@ int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndoma
 	dv_net_opts_t no = {.max_inflight = opts->max_inflight,
 	                    .timeout_ms = opts->timeout_ms ? opts->timeout_ms : 1000,
 	                    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1,
-	                    .deadline_ms = p.deadline_ms};
+	                    .deadline_ms = p.deadline_ms,
+	                    .ratelimit = opts->ratelimit,
+	                    .udp_reuse = opts->udp_reuse};
 	if ((r = dv_net_new(&no, &p.net)) != DV_OK) {
 		snprintf(err, errlen, "query engine: %s", dv_strerror(r));
 		goto fail;

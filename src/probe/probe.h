@@ -50,6 +50,9 @@ typedef struct {
 	unsigned server_queries; /*!< queries per server address */
 	uint64_t server_bytes;   /*!< answer bytes per server address */
 	unsigned server_ms;      /*!< ms waiting on one server address, summed */
+	/*! Per-server-address rate limit shared with other probes (net.h), or NULL. */
+	struct dv_net_ratelimit *ratelimit;
+	unsigned udp_reuse; /*!< queries per UDP socket (net.h; 0: a socket per query) */
 } dv_probe_opts_t;
 
 /* The questions asked of every child server (besides SOA, NS, DNSKEY, CDS, CDNSKEY). */

@@ -107,6 +107,39 @@ int dv_obs_parent(dv_obs_t *obs, const char *addr, dv_obs_parent_t **out)
 	return DV_OK;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+bool dv_obs_same(const dv_obs_t *a, const dv_obs_t *b)
+{
+	if (strcmp(a->zone, b->zone) != 0 || a->probe_ok != b->probe_ok ||
+	    strcmp(a->status, b->status) != 0 || a->have_serial != b->have_serial ||
+	    (a->have_serial && a->serial != b->serial) ||
+	    a->earliest_expiry != b->earliest_expiry ||
+	    a->newest_inception != b->newest_inception || a->divergent != b->divergent ||
+	    a->nsrv != b->nsrv || a->npar != b->npar)
+		return false;
+	for (size_t i = 0; i < a->nsrv; i++) {
+		const dv_obs_server_t *x = &a->srv[i], *y = &b->srv[i];
+		if (strcmp(x->addr, y->addr) != 0 || x->answering != y->answering ||
+		    x->have_serial != y->have_serial ||
+		    (x->have_serial && x->serial != y->serial) ||
+		    x->earliest_expiry != y->earliest_expiry ||
+		    x->newest_inception != y->newest_inception || !str_same(x->dnskey, y->dnskey) ||
+		    !str_same(x->cds, y->cds) || !str_same(x->cdnskey, y->cdnskey))
+			return false;
+	}
+	for (size_t i = 0; i < a->npar; i++) {
+		const dv_obs_parent_t *x = &a->par[i], *y = &b->par[i];
+		if (strcmp(x->addr, y->addr) != 0 || x->answering != y->answering ||
+		    x->ds_match != y->ds_match || !str_same(x->ds, y->ds))
+			return false;
+	}
+	return true;
+}
+
 /* ---- JSON form (the zone_latest.obs column) ------------------------------- */
 
 static int jset(json_t *o, const char *k, json_t *v)
@@ -335,6 +368,7 @@ int dv_events_add(dv_events_t *list, const char *kind, int64_t time, const char 
 	dv_event_t *e = &list->v[list->len];
 	memset(e, 0, sizeof(*e));
 	e->time = time;
+	e->ledger = -1;
 	copy_str(e->kind, sizeof(e->kind), kind);
 	copy_str(e->zone, sizeof(e->zone), zone);
 	copy_str(e->server, sizeof(e->server), server);

@@ -14,12 +14,14 @@
 #include "core/error.h"
 #include "store/store.h"
 
-#define SCHEMA_VERSION 1
+/* 2: event.ledger (the ledger entry index) and meta.store_id */
+#define SCHEMA_VERSION 2
 
 struct dv_store {
 	sqlite3 *db;
 	char errmsg[256];
 	bool readonly;
+	char id[40];
 };
 
 static const char schema[] =
@@ -46,7 +48,7 @@ static const char schema[] =
     " PRIMARY KEY(zone, code, owner, type, server, keytag));"
     "CREATE TABLE IF NOT EXISTS event(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
     " zone TEXT NOT NULL, kind TEXT NOT NULL, server TEXT NOT NULL, subject TEXT NOT NULL,"
-    " old TEXT NOT NULL, new TEXT NOT NULL);"
+    " old TEXT NOT NULL, new TEXT NOT NULL, ledger INTEGER);"
     "CREATE INDEX IF NOT EXISTS event_zone ON event(zone, id);"
     "CREATE INDEX IF NOT EXISTS event_time ON event(time);"
     "CREATE TABLE IF NOT EXISTS snapshot(id INTEGER PRIMARY KEY, zone TEXT NOT NULL,"
@@ -71,6 +73,43 @@ static int exec(dv_store_t *st, const char *sql)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return fail(st, DV_EIO);
+	return DV_OK;
+}
+
+/* meta[key] into buf ("" and DV_EINVAL when absent). */
+static int meta_get(dv_store_t *st, const char *key, char *buf, size_t len)
+{
+	sqlite3_stmt *q = NULL;
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key=?", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return fail(st, DV_EIO);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	int r = sqlite3_step(q), rc = DV_EINVAL;
+	if (r == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(q, 0);
+		snprintf(buf, len, "%s", t ? (const char *)t : "");
+		rc = DV_OK;
+	} else if (r != SQLITE_DONE) {
+		rc = fail(st, DV_EIO);
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* A store of an earlier schema is brought to this one (inside the opening
+ * transaction): 1 -> 2 adds event.ledger; store_id is added by the caller. */
+static int migrate(dv_store_t *st)
+{
+	char v[16];
+	int rc = meta_get(st, "schema", v, sizeof(v));
+	if (rc == DV_EINVAL)
+		return DV_OK; /* a new store */
+	if (rc != DV_OK)
+		return rc;
+	if (strcmp(v, "1") == 0 && (exec(st, "ALTER TABLE event ADD COLUMN ledger INTEGER") ||
+	                            exec(st, "UPDATE meta SET value='2' WHERE key='schema'")))
+		return DV_EIO;
 	return DV_OK;
 }
 
@@ -108,26 +147,26 @@ int dv_store_open(const char *where, bool readonly, dv_store_t **out, char *err,
 	if (!readonly) {
 		/* WAL: readers (dnsvigil status) never block the daemon (sqlite.org/wal.html). */
 		if (exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;") ||
-		    exec(st, schema))
+		    exec(st, "BEGIN IMMEDIATE") || exec(st, schema) || migrate(st))
 			goto fail;
-		char sql[128];
+		char sql[256];
 		snprintf(sql, sizeof(sql),
-		         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '%d');",
+		         "INSERT OR IGNORE INTO meta(key, value) VALUES('schema', '%d');"
+		         "INSERT OR IGNORE INTO meta(key, value)"
+		         " VALUES('store_id', lower(hex(randomblob(16))));"
+		         "COMMIT;",
 		         SCHEMA_VERSION);
 		if (exec(st, sql))
 			goto fail;
 	}
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key='schema'", -1, &q, NULL) !=
-	    SQLITE_OK) {
-		fail(st, DV_EIO);
-		goto fail;
-	}
-	int ok = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == SCHEMA_VERSION;
-	sqlite3_finalize(q);
-	if (!ok) {
+	if (meta_get(st, "schema", st->id, sizeof(st->id)) != DV_OK ||
+	    strtol(st->id, NULL, 10) != SCHEMA_VERSION) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "not a dnsvigil store of schema %d",
 		         SCHEMA_VERSION);
+		goto fail;
+	}
+	if (meta_get(st, "store_id", st->id, sizeof(st->id)) != DV_OK || strlen(st->id) != 32) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "the store has no identity (store_id)");
 		goto fail;
 	}
 	*out = st;
@@ -144,6 +183,11 @@ void dv_store_close(dv_store_t *st)
 		return;
 	sqlite3_close(st->db);
 	free(st);
+}
+
+const char *dv_store_id(const dv_store_t *st)
+{
+	return st->id;
 }
 
 int dv_store_begin(dv_store_t *st)
@@ -562,7 +606,12 @@ int dv_store_prune(dv_store_t *st, const dv_store_retention_t *keep, int64_t now
 	*deleted = 0;
 	if ((rc = dv_store_begin(st)))
 		return rc;
-	if ((rc = prune_one(st, "DELETE FROM event WHERE time < ?", now - keep->events, deleted)) ||
+	/* Never an event the ledger has not taken yet, nor the newest (its id
+	 * keeps the next one from reusing an id, see dv_store_event_add). */
+	if ((rc = prune_one(st,
+	                    "DELETE FROM event WHERE time < ? AND ledger IS NOT NULL"
+	                    " AND id < (SELECT max(id) FROM event)",
+	                    now - keep->events, deleted)) ||
 	    (rc = prune_one(st, "DELETE FROM snapshot WHERE time < ?", now - keep->snapshots,
 	                    deleted)) ||
 	    (rc = prune_one(st, "DELETE FROM history WHERE time < ?", now - keep->observations,
@@ -655,20 +704,10 @@ int dv_store_resolvers_each(dv_store_t *st, int (*cb)(const dv_store_resolver_ro
 	return rc;
 }
 
-int dv_store_events_each(dv_store_t *st, const char *zone, int64_t since,
-                         int (*cb)(const dv_event_t *, void *), void *ctx)
+/* Rows of (id, time, zone, kind, server, subject, old, new, ledger) to cb; finalizes q. */
+static int events_rows(dv_store_t *st, sqlite3_stmt *q, int (*cb)(const dv_event_t *, void *),
+                       void *ctx)
 {
-	sqlite3_stmt *q;
-	if (prep(st,
-	         zone ? "SELECT id, time, zone, kind, server, subject, old, new FROM event"
-	                " WHERE zone=?2 AND time >= ?1 ORDER BY id"
-	              : "SELECT id, time, zone, kind, server, subject, old, new FROM event"
-	                " WHERE time >= ?1 ORDER BY id",
-	         &q))
-		return DV_EIO;
-	sqlite3_bind_int64(q, 1, since);
-	if (zone)
-		bind_text(q, 2, zone);
 	int r, rc = DV_OK;
 	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
 		dv_event_t ev;
@@ -681,6 +720,8 @@ int dv_store_events_each(dv_store_t *st, const char *zone, int64_t since,
 		copy_col(ev.subject, sizeof(ev.subject), q, 5);
 		ev.old_value = (char *)col_text(q, 6);
 		ev.new_value = (char *)col_text(q, 7);
+		ev.ledger =
+		    sqlite3_column_type(q, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 8);
 		if (cb(&ev, ctx))
 			break;
 	}
@@ -688,6 +729,79 @@ int dv_store_events_each(dv_store_t *st, const char *zone, int64_t since,
 		rc = fail(st, DV_EIO);
 	sqlite3_finalize(q);
 	return rc;
+}
+
+int dv_store_events_each(dv_store_t *st, const char *zone, int64_t since,
+                         int (*cb)(const dv_event_t *, void *), void *ctx)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         zone ? "SELECT id, time, zone, kind, server, subject, old, new, ledger FROM event"
+	                " WHERE zone=?2 AND time >= ?1 ORDER BY id"
+	              : "SELECT id, time, zone, kind, server, subject, old, new, ledger FROM event"
+	                " WHERE time >= ?1 ORDER BY id",
+	         &q))
+		return DV_EIO;
+	sqlite3_bind_int64(q, 1, since);
+	if (zone)
+		bind_text(q, 2, zone);
+	return events_rows(st, q, cb, ctx);
+}
+
+int dv_store_events_after(dv_store_t *st, int64_t after, size_t limit,
+                          int (*cb)(const dv_event_t *, void *), void *ctx)
+{
+	sqlite3_stmt *q;
+	if (prep(st,
+	         "SELECT id, time, zone, kind, server, subject, old, new, ledger FROM event"
+	         " WHERE id > ?1 ORDER BY id LIMIT ?2",
+	         &q))
+		return DV_EIO;
+	sqlite3_bind_int64(q, 1, after);
+	sqlite3_bind_int64(q, 2, limit ? (int64_t)limit : -1);
+	return events_rows(st, q, cb, ctx);
+}
+
+int dv_store_events_ledgered(dv_store_t *st, const int64_t *ids, const uint64_t *index, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *q;
+		if (prep(st, "UPDATE event SET ledger=?2 WHERE id=?1", &q))
+			return DV_EIO;
+		sqlite3_bind_int64(q, 1, ids[i]);
+		sqlite3_bind_int64(q, 2, (int64_t)index[i]);
+		int rc = run(st, q);
+		if (rc != DV_OK)
+			return rc;
+	}
+	return DV_OK;
+}
+
+int dv_store_ledger_mark(dv_store_t *st, int64_t *event, int64_t *index)
+{
+	sqlite3_stmt *q;
+	*event = *index = -1;
+	if (prep(st,
+	         "SELECT id, ledger FROM event WHERE ledger IS NOT NULL ORDER BY id DESC LIMIT 1",
+	         &q))
+		return DV_EIO;
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		*event = sqlite3_column_int64(q, 0);
+		*index = sqlite3_column_int64(q, 1);
+	}
+	return run(st, q);
+}
+
+int dv_store_events_count_after(dv_store_t *st, int64_t after, int64_t *n)
+{
+	sqlite3_stmt *q;
+	*n = 0;
+	if (prep(st, "SELECT count(*) FROM event WHERE id > ?", &q))
+		return DV_EIO;
+	sqlite3_bind_int64(q, 1, after);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*n = sqlite3_column_int64(q, 0);
+	return run(st, q);
 }
 
 int dv_store_history_each(dv_store_t *st, const char *zone,

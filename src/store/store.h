@@ -77,6 +77,9 @@ typedef struct {
 void dv_obs_clear(dv_obs_t *obs);
 /*! Deep copy. */
 int dv_obs_copy(dv_obs_t *dst, const dv_obs_t *src);
+/*! Whether two observations hold the same (everything but the time):
+ *  what the stored JSON form would tell apart. */
+bool dv_obs_same(const dv_obs_t *a, const dv_obs_t *b);
 /*! JSON text of an observation (malloc'd, caller frees) and back (strict). */
 int dv_obs_to_json(const dv_obs_t *obs, char **out);
 int dv_obs_from_json(const char *text, dv_obs_t *out);
@@ -128,6 +131,7 @@ typedef struct {
 	char server[512];            /*!< server, parent server or resolver concerned; "" none */
 	char *old_value, *new_value; /*!< text; "" for none (first sight / gone) */
 	char subject[1100];          /*!< what changed: the key line, finding identity, … */
+	int64_t ledger;              /*!< its ledger entry's index; -1 not known (yet) */
 } dv_event_t;
 
 typedef struct {
@@ -199,8 +203,25 @@ int dv_store_findings_put(dv_store_t *st, const char *zone, const dv_store_findi
 
 /*! Number of events kept. */
 int dv_store_event_count(dv_store_t *st, int64_t *n);
-/*! Append an event; sets ev->id. */
+/*! Append an event; sets ev->id.  Ids grow and are never reused (the
+ *  newest event outlives the retention), so they order events for good. */
 int dv_store_event_add(dv_store_t *st, dv_event_t *ev);
+
+/* ---- the ledger's bookkeeping (doc/watch.md "Store and ledger") -------------- */
+
+/*! The store's identity: 32 hex digits chosen at its creation, so that the
+ *  ledger entries of one store are told from another's.  Valid until close. */
+const char *dv_store_id(const dv_store_t *st);
+/*! Events with an id above `after`, oldest first, at most `limit` (0: all). */
+int dv_store_events_after(dv_store_t *st, int64_t after, size_t limit,
+                          int (*cb)(const dv_event_t *, void *), void *ctx);
+/*! Record that event ids[i] is ledger entry index[i] (a hint for restarts and
+ *  `history`; the ledger's own entries are what counts). */
+int dv_store_events_ledgered(dv_store_t *st, const int64_t *ids, const uint64_t *index, size_t n);
+/*! The newest event with a known ledger index: its id and index (both -1: none). */
+int dv_store_ledger_mark(dv_store_t *st, int64_t *event, int64_t *index);
+/*! Events with an id above `after` (not yet in the ledger). */
+int dv_store_events_count_after(dv_store_t *st, int64_t after, int64_t *n);
 /*! Keep a snapshot (JSON of `check --save`); `encoding` "json". */
 int dv_store_snapshot_add(dv_store_t *st, const char *zone, int64_t time, const char *encoding,
                           const void *data, size_t len, int64_t *id);
@@ -212,7 +233,9 @@ int dv_store_resolver_get(dv_store_t *st, const char *resolver, char *verdict, s
 int dv_store_resolver_put(dv_store_t *st, const char *resolver, const char *address,
                           const char *verdict, int64_t time);
 
-/*! Enforce the retention.  Returns the number of rows deleted in *deleted. */
+/*! Enforce the retention.  Returns the number of rows deleted in *deleted.
+ *  Events not yet in the ledger (no index recorded) and the newest event
+ *  are kept whatever their age. */
 int dv_store_prune(dv_store_t *st, const dv_store_retention_t *keep, int64_t now, int64_t *deleted);
 
 /* Readers for `status` and `history`: rows passed to a callback (non-zero stops). */

@@ -3,7 +3,7 @@
  *
  *   net_probe ADDR[,ADDR...] QNAME QTYPE [do] [cd] [rd] [ad] [tcp] [noedns] [notc]
  *             [timeout=MS] [retries=N] [count=N] [per_server=N] [max_inflight=N] [save=FILE]
- *             [chain=N]
+ *             [chain=N] [qps=N [burst=N]]
  *
  * Sends COUNT copies of the query to every address at once and prints one
  * line per answer (only the first when COUNT > 1), a summary and the engine
@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	}
 	dv_net_opts_t opts = {
 	    .max_inflight = 0, .per_server_max = 0, .timeout_ms = 0, .retries = 2};
-	unsigned count = 1, retries = 0, tmp = 0;
+	unsigned count = 1, retries = 0, tmp = 0, qps = 0, burst = 1;
 	probe_t probe = {0};
 	for (int i = 4; i < argc; i++) {
 		const char *a = argv[i];
@@ -162,6 +162,10 @@ int main(int argc, char **argv)
 			opts.per_server_max = tmp;
 		} else if (uint_opt(a, "max_inflight", &tmp)) {
 			opts.max_inflight = tmp;
+		} else if (uint_opt(a, "reuse", &tmp)) {
+			opts.udp_reuse = tmp;
+		} else if (uint_opt(a, "qps", &qps) || uint_opt(a, "burst", &burst)) {
+			/* the per-server rate limit, below */
 		} else {
 			fprintf(stderr, "unknown option %s\n", a);
 			return 2;
@@ -187,6 +191,10 @@ int main(int argc, char **argv)
 		naddr++;
 	}
 
+	dv_net_ratelimit_t *rl = NULL;
+	if (qps > 0 && dv_net_ratelimit_new(qps, burst, &rl) != DV_OK)
+		return 1;
+	opts.ratelimit = rl;
 	dv_net_t *net = NULL;
 	int ret = dv_net_new(&opts, &net);
 	if (ret != DV_OK) {
@@ -201,6 +209,7 @@ int main(int argc, char **argv)
 			if (ret != DV_OK) {
 				fprintf(stderr, "submit: %s\n", dv_strerror(ret));
 				dv_net_free(net);
+				dv_net_ratelimit_free(rl);
 				return 1;
 			}
 		}
@@ -224,5 +233,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.max_inflight_seen,
 	       (unsigned long long)st.max_server_inflight_seen);
 	dv_net_free(net);
+	dv_net_ratelimit_free(rl);
 	return (ret == DV_OK && probe.fail == 0) ? 0 : 1;
 }

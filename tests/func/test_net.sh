@@ -108,10 +108,14 @@ import socket, struct, sys, threading, time
 sink, fake, tcponly, ready, counts = sys.argv[1:6]
 lock = threading.Lock()
 count = {"sink_udp": 0, "sink_tcp": 0, "tcponly_udp": 0}
+ports = {}
 
-def bump(key):
+def bump(key, port=None):
     with lock:
         count[key] += 1
+        if port is not None:
+            ports.setdefault(key, set()).add(port)
+            count[key + "_ports"] = len(ports[key])
         with open(counts, "w") as f:
             for k, v in sorted(count.items()):
                 f.write(f"{k}={v}\n")
@@ -133,8 +137,8 @@ def udp_silent(addr, key):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((addr, 53))
     while True:
-        s.recvfrom(4096)
-        bump(key)
+        _, peer = s.recvfrom(4096)
+        bump(key, peer[1])
 
 def tcp_server(addr, respond, key=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -272,6 +276,22 @@ t_grep "overall limit below the per-server one: all answered" 'summary ok=100 fa
 	"$WORK/conc3.out"
 t_eq "overall limit 5 held" "$(field conc3 max_inflight_seen)" 5
 
+# --- per-server rate limit (the daemon's probe.per_server_qps) -----------------
+# 40 queries at 50/s with a burst of 5: the last one cannot start before
+# 35 / 50 s; a second address has a bucket of its own.
+probe rate "$KNOT4" www.example.test A count=40 per_server=8 qps=50 burst=5
+t_grep "rate limit: every query answered" 'summary ok=40 fail=0 run=success' "$WORK/rate.out"
+el=$(field rate elapsed_ms)
+if [ -n "$el" ] && [ "$el" -ge 690 ]; then ok "rate limit: 40 queries at 50/s burst 5 took ${el} ms (>= 700)"; else
+	not_ok "rate limit held" "took '${el}' ms, under 700"
+fi
+probe rate2 "$KNOT4,::1@$KNOT6_PORT" www.example.test A count=20 per_server=8 qps=50 burst=5
+t_grep "rate limit per address: 2 x 20 answered" 'summary ok=40 fail=0 run=success' "$WORK/rate2.out"
+el=$(field rate2 elapsed_ms)
+if [ -n "$el" ] && [ "$el" -ge 290 ]; then ok "rate limit per address: 20 each took ${el} ms (>= 300)"; else
+	not_ok "rate limit per address held" "took '${el}' ms, under 300"
+fi
+
 probe chain "$KNOT4" www.example.test A count=3 chain=30
 t_grep "queries submitted from callbacks run in the same dv_net_run" \
 	'summary ok=33 fail=0 run=success' "$WORK/chain.out"
@@ -286,6 +306,7 @@ t_eq "silent server: took between 1150 and 2500 ms (got ${el}ms)" \
 	"$([ "${el:-0}" -ge 1150 ] && [ "${el:-0}" -le 2500 ] && echo bounded)" bounded
 t_grep "silent server: 4 attempt timeouts counted" 'timeouts=4 ' "$WORK/sink.out"
 t_grep "sink saw 3 UDP queries" '^sink_udp=3$' "$WORK/counts"
+t_grep "a socket (a source port) per UDP attempt" '^sink_udp_ports=3$' "$WORK/counts"
 t_grep "sink saw 1 TCP connection" '^sink_tcp=1$' "$WORK/counts"
 
 probe sink0 "$SINK" www.example.test A timeout=200 retries=0
@@ -333,6 +354,39 @@ t_grep "spoofed, unparsable and wrong-ID datagrams, then the answer: accepted" \
 	'status=ok .*ancount=1 .* proto=udp attempts=1' "$WORK/mixed.out"
 t_grep "mixed: one mismatch, one bad answer counted" 'dropped_mismatch=1 bad_answers=1 ' \
 	"$WORK/mixed.out"
+
+# --- shared UDP sockets (udp_reuse, the watch daemon) ------------------------------
+probe rconc "$KNOT4" www.example.test A count=200 per_server=8 reuse=16
+t_grep "shared sockets: 200 concurrent queries all answered" 'summary ok=200 fail=0 run=success' \
+	"$WORK/rconc.out"
+t_grep "shared sockets: each sent once, none mismatched" \
+	'stats sent=200 answered=200 timeouts=0 tcp_fallbacks=0 dropped_mismatch=0' "$WORK/rconc.out"
+probe rtc "$KNOT4" big.example.test TXT do reuse=16
+t_grep "shared sockets: TC=1 answer retried over TCP" \
+	'status=ok .*ancount=12 .* proto=tcp attempts=2 .*udp_truncated=1' "$WORK/rtc.out"
+# 4 queries x 3 UDP attempts to the silent server on one socket: one more
+# source port seen (a socket per attempt would show 12 more; 3 + 1 before)
+probe rsink "$SINK" www.example.test A count=4 timeout=300 retries=2 reuse=16
+t_grep "shared sockets: silent server, each query 3 UDP + 1 TCP attempts" \
+	'status=timeout proto=tcp attempts=4 .*udp_failed=1' "$WORK/rsink.out"
+t_grep "shared sockets: sink saw 12 more UDP queries" '^sink_udp=16$' "$WORK/counts"
+t_grep "shared sockets: ... from one source port" '^sink_udp_ports=5$' "$WORK/counts"
+probe rwrong "$FAKE" wrong.example.test A timeout=1000 retries=0 reuse=16
+t_grep "shared sockets: wrong ID dropped, then the right answer accepted" \
+	'status=ok rcode=NOERROR .*ancount=1 .* proto=udp attempts=1' "$WORK/rwrong.out"
+t_grep "shared sockets: wrong ID counted" 'dropped_mismatch=1 bad_answers=0' "$WORK/rwrong.out"
+probe rspoof "$FAKE" spoof.example.test A timeout=300 retries=0 reuse=16
+t_grep "shared sockets: an answer from the wrong source port is never accepted" \
+	'status=net .*attempts=2 .*udp_failed=1' "$WORK/rspoof.out"
+probe rmixed "$FAKE" mixed.example.test A timeout=1000 retries=0 reuse=16
+t_grep "shared sockets: spoofed, unparsable and wrong-ID datagrams, then the answer" \
+	'status=ok .*ancount=1 .* proto=udp attempts=1' "$WORK/rmixed.out"
+probe rdead "$DEAD" www.example.test A count=3 timeout=2000 retries=2 reuse=16
+t_grep "shared sockets: nothing listens: every query DV_ENET" \
+	'summary ok=0 fail=3 ' "$WORK/rdead.out"
+el=$(field rdead elapsed_ms)
+t_eq "shared sockets: nothing listens: fails fast (got ${el}ms)" \
+	"$([ "${el:-9999}" -lt 500 ] && echo fast)" fast
 
 probe badaddr "not-an-address" www.example.test A
 t_eq "bad address rejected with usage status" "$(cat "$WORK/badaddr.rc")" 2

@@ -61,6 +61,12 @@ static void test_example(void **state)
 	assert_string_equal(c->resolvers[1].name, "[::1]:5353");
 	assert_string_equal(c->canary, "canary.example.com.");
 	assert_int_equal(c->nwitnesses, 1);
+	/* the witness key is checked and kept as the vkey */
+	assert_string_equal(
+	    c->witnesses[0].key,
+	    "witness.example.net/w1+528c126b+BKa5LwT8VKNfybEj5UHAGLgvP3zaXknTB/SNASRW74lm");
+	assert_string_equal(c->ledger_origin, "dnsvigil/ns1.example.com");
+	assert_int_equal(c->witness_timeout_ms, 5000);
 	assert_int_equal(c->per_server_qps, 50);
 	assert_int_equal(c->snapshots_per_zone, 100);
 	assert_int_equal(c->keep_events, 400 * 86400);
@@ -142,6 +148,19 @@ static void test_errors(void **state)
 	     DV_EPARSE, "t.yaml:4: url: 'ftp://x' is not an http(s) URL"},
 	    {"state_directory: /x\nledger:\n  witnesses:\n    - url: http://x\n", DV_EPARSE,
 	     "t.yaml:4: a witness needs both url and key"},
+	    {"state_directory: /x\nledger:\n  witnesses:\n    - url: http://x\n      key: nokey\n",
+	     DV_EPARSE, "t.yaml:5: key: 'nokey': neither a vkey"},
+	    /* a log's (Ed25519) key is not a witness's (cosignature) key */
+	    {"state_directory: /x\nledger:\n  witnesses:\n    - url: http://x\n      key: "
+	     "example.com/log+773bc44d+AfAJw/D6tonES/1B6VbxC+QlQCvrbKeKfSCo3gbDzM1j\n",
+	     DV_EPARSE, "not a witness cosignature key"},
+	    {"state_directory: /x\nledger:\n  origin: a b\n", DV_EPARSE,
+	     "t.yaml:3: origin: no spaces"},
+	    {"state_directory: /x\nledger:\n  origin: a+b\n", DV_EPARSE, "origin: no spaces"},
+	    {"state_directory: /x\nledger:\n  checkpoint_interval: 2d\n", DV_EPARSE,
+	     "checkpoint_interval"},
+	    {"state_directory: /x\nledger:\n  witness_timeout_ms: 10\n", DV_EPARSE,
+	     "witness_timeout_ms"},
 	    {"state_directory: /x\nretention:\n  snapshots_per_zone: 0\n", DV_EPARSE,
 	     "snapshots_per_zone"},
 	    {"state_directory: \"a\\x01b\"\n", DV_EPARSE, "control character"},

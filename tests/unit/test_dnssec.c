@@ -26,6 +26,7 @@
 
 #include "core/error.h"
 #include "dnssec/dnssec.h"
+#include "dnssec/dnssec_int.h"
 #include "zone/loader.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -650,6 +651,111 @@ static void test_sig_judge(void **state)
 	assert_int_equal(n3.flags, 1);
 	assert_int_equal(n3.salt_len, 2);
 	assert_int_equal(n3.len, 7);
+}
+
+/*
+ * The memory of verified signatures across runs (dv_sigmemo_t): a second
+ * run (another cache) judging the same RRset, signature and key runs no
+ * verification and no key parse, and still judges the window against its
+ * own time; a failed signature is never remembered; a changed RRset misses;
+ * the generations bound it.
+ */
+static void test_sigmemo(void **state)
+{
+	for (size_t i = 0; i < NELEM(sig_vectors); i++) {
+		const sig_vector_t *v = &sig_vectors[i];
+		parsed_t p;
+		parse_vector(v->text, &p);
+		dv_rrsig_t sig, bad;
+		assert_int_equal(dv_rrsig_parse(p.sig->rdata, p.sig->rdlen, &sig), DV_OK);
+		uint8_t *rd = malloc(p.sig->rdlen);
+		assert_non_null(rd);
+		memcpy(rd, p.sig->rdata, p.sig->rdlen);
+		rd[p.sig->rdlen - 1] ^= 0x01;
+		assert_int_equal(dv_rrsig_parse(rd, p.sig->rdlen, &bad), DV_OK);
+		const uint8_t *krd[1] = {p.key->rdata};
+		uint16_t klen[1] = {p.key->rdlen};
+		uint8_t zone[KNOT_DNAME_MAXLEN];
+		memcpy(zone, p.key->owner, knot_dname_size(p.key->owner));
+		dv_rrset_view_t set = {.owner = p.sig->owner,
+		                       .type = p.covered,
+		                       .rdata = p.rdatas,
+		                       .rdlen = p.rdlens,
+		                       .n = p.n};
+		int64_t inc = dv_rrsig_time(sig.inception, sig.inception);
+		int64_t exp = dv_rrsig_time(sig.expiration, inc);
+		dv_sigmemo_t *memo;
+		assert_int_equal(dv_sigmemo_new(100, &memo), DV_OK);
+		dv_sigmemo_stats_t st;
+		dv_keyset_t ks;
+		for (int run = 0; run < 3; run++) {
+			dv_sigcache_t *cache;
+			assert_int_equal(dv_sigcache_new(DV_SIGCACHE_MEMO, &cache), DV_OK);
+			dv_sigcache_set_memo(cache, memo);
+			assert_int_equal(dv_keyset_build(&ks, cache, krd, klen, 1), DV_OK);
+			assert_non_null(ks.v[0].key);
+			assert_int_equal(ks.v[0].bits, v->bits);
+			/* run 2 judges after the expiration: the window is its own */
+			assert_int_equal(dv_sig_judge(cache, &set, &sig, &ks, zone,
+			                              run == 2 ? exp + 1 : inc + 1, NULL),
+			                 run == 2 ? DV_SIG_EXPIRED : DV_SIG_VALID);
+			assert_int_equal(dv_sig_judge(cache, &set, &bad, &ks, zone, inc + 1, NULL),
+			                 DV_SIG_BAD);
+			/* run 0 verifies both; later runs only the bad one (once per run) */
+			assert_int_equal(dv_sigcache_verifications(cache), run == 0 ? 2 : 1);
+			dv_keyset_clear(&ks);
+			dv_sigcache_free(cache);
+		}
+		dv_sigmemo_stats(memo, &st);
+		assert_int_equal(st.hits, 2);
+		assert_int_equal(st.entries, 1);
+		/* Another RRset under the same signature: not a hit (and BAD). */
+		if (p.n > 1) {
+			dv_rrset_view_t fewer = set;
+			fewer.n = p.n - 1;
+			dv_sigcache_t *cache;
+			assert_int_equal(dv_sigcache_new(0, &cache), DV_OK);
+			dv_sigcache_set_memo(cache, memo);
+			assert_int_equal(dv_keyset_build(&ks, cache, krd, klen, 1), DV_OK);
+			assert_int_equal(dv_sig_judge(cache, &set, &sig, &ks, zone, inc + 1, NULL),
+			                 DV_SIG_VALID);
+			assert_int_equal(
+			    dv_sig_judge(cache, &fewer, &sig, &ks, zone, inc + 1, NULL),
+			    DV_SIG_BAD);
+			assert_int_equal(dv_sigcache_verifications(cache), 1);
+			dv_keyset_clear(&ks);
+			dv_sigcache_free(cache);
+		}
+		dv_sigmemo_free(memo);
+		free(rd);
+		dv_rrfile_clear(&p.f);
+	}
+	/* Bounded: generations of at most 4; what was not used for a whole
+	 * generation is forgotten, what is used keeps being carried. */
+	dv_sigmemo_t *memo;
+	assert_int_equal(dv_sigmemo_new(4, &memo), DV_OK);
+	uint8_t d[DV_SIGMEMO_DIGEST_LEN];
+	for (int k = 0; k < 40; k++) {
+		memset(d, 0, sizeof(d));
+		d[0] = (uint8_t)k;
+		d[15] = 0x5a;
+		assert_int_equal(dv_sigmemo_add(memo, d), DV_OK);
+		memset(d, 0, sizeof(d)); /* digest 0 stays in use throughout */
+		d[15] = 0x5a;
+		assert_true(dv_sigmemo_lookup(memo, d));
+	}
+	dv_sigmemo_stats_t st;
+	dv_sigmemo_stats(memo, &st);
+	assert_true(st.entries <= 8);
+	assert_true(st.generations >= 8);
+	memset(d, 0, sizeof(d));
+	d[0] = 1;
+	d[15] = 0x5a;
+	assert_false(dv_sigmemo_lookup(memo, d)); /* long unused */
+	d[0] = 39;
+	assert_true(dv_sigmemo_lookup(memo, d)); /* the newest */
+	dv_sigmemo_free(memo);
+	(void)state;
 }
 
 /*
@@ -1385,6 +1491,7 @@ int main(void)
 	    cmocka_unit_test(test_keytag_rsamd5),
 	    cmocka_unit_test(test_signature_vectors),
 	    cmocka_unit_test(test_sig_judge),
+	    cmocka_unit_test(test_sigmemo),
 	    cmocka_unit_test(test_rfc8080_as_published),
 	    cmocka_unit_test(test_ed25519_sign_and_wildcard),
 	    cmocka_unit_test(test_sigdata_layout),

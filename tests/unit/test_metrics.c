@@ -191,8 +191,10 @@ static void test_server(void **state)
 {
 	dv_metrics_server_t *srv;
 	char err[200];
-	assert_int_equal(dv_metrics_server_start("nonsense", &srv, err, sizeof(err)), DV_EINVAL);
-	assert_int_equal(dv_metrics_server_start("127.0.0.1:0", &srv, err, sizeof(err)), DV_OK);
+	assert_int_equal(dv_metrics_server_start("nonsense", NULL, NULL, &srv, err, sizeof(err)),
+	                 DV_EINVAL);
+	assert_int_equal(dv_metrics_server_start("127.0.0.1:0", NULL, NULL, &srv, err, sizeof(err)),
+	                 DV_OK);
 	uint16_t port = dv_metrics_server_port(srv);
 	assert_true(port > 0);
 	static char buf[65536];

@@ -440,6 +440,45 @@ static void test_engine_submit_free(void **state)
 	dv_net_free(NULL);
 }
 
+/* The per-server token bucket: a burst, then one query per 1/qps; other
+ * addresses (and ports) have their own; new rates cut a full bucket down. */
+static void test_ratelimit(void **state)
+{
+	dv_net_ratelimit_t *rl;
+	assert_int_equal(dv_net_ratelimit_new(0, 5, &rl), DV_EINVAL);
+	assert_int_equal(dv_net_ratelimit_new(10, 3, &rl), DV_OK); /* 100 ms a token */
+	struct sockaddr_storage a, b, c;
+	assert_int_equal(dv_net_addr_parse("192.0.2.1", 53, &a), DV_OK);
+	assert_int_equal(dv_net_addr_parse("192.0.2.1@5353", 53, &b), DV_OK);
+	assert_int_equal(dv_net_addr_parse("2001:db8::1", 53, &c), DV_OK);
+	const uint64_t ms = 1000000, t0 = 5000 * ms;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dv_net_ratelimit_take(rl, &a, t0), 0);
+	assert_int_equal(dv_net_ratelimit_take(rl, &a, t0), 100 * ms);
+	assert_int_equal(dv_net_ratelimit_take(rl, &a, t0 + 40 * ms), 60 * ms);
+	assert_int_equal(dv_net_ratelimit_take(rl, &a, t0 + 100 * ms), 0);
+	assert_int_equal(dv_net_ratelimit_take(rl, &a, t0 + 100 * ms), 100 * ms);
+	/* other port, other address: full buckets of their own */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(dv_net_ratelimit_take(rl, &b, t0), 0);
+		assert_int_equal(dv_net_ratelimit_take(rl, &c, t0), 0);
+	}
+	assert_true(dv_net_ratelimit_take(rl, &c, t0) > 0);
+	/* a long pause refills to the burst, not beyond */
+	uint64_t t1 = t0 + 3600 * 1000 * ms;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(dv_net_ratelimit_take(rl, &a, t1), 0);
+	assert_true(dv_net_ratelimit_take(rl, &a, t1) > 0);
+	/* faster now: 1000 qps, burst 1 */
+	dv_net_ratelimit_set(rl, 1000, 1);
+	uint64_t t2 = t1 + 3600 * 1000 * ms;
+	assert_int_equal(dv_net_ratelimit_take(rl, &b, t2), 0);
+	assert_int_equal(dv_net_ratelimit_take(rl, &b, t2), 1 * ms);
+	dv_net_ratelimit_free(rl);
+	dv_net_ratelimit_free(NULL);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +496,7 @@ int main(void)
 	    cmocka_unit_test(test_match_real_answer),
 	    cmocka_unit_test(test_tcp_frame),
 	    cmocka_unit_test(test_engine_submit_free),
+	    cmocka_unit_test(test_ratelimit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

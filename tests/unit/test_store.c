@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "core/error.h"
 #include "store/store.h"
@@ -333,6 +334,22 @@ static int ev_count(const dv_event_t *e, void *ctx)
 	return 0;
 }
 
+typedef struct {
+	int64_t *v;
+	size_t n;
+} ids_t;
+
+static int ev_ids(const dv_event_t *e, void *ctx)
+{
+	ids_t *ids = ctx;
+	int64_t *v = realloc(ids->v, (ids->n + 1) * sizeof(*v));
+	assert_non_null(v);
+	ids->v = v;
+	ids->v[ids->n++] = e->id;
+	assert_int_equal(e->ledger, -1); /* not yet in a ledger */
+	return 0;
+}
+
 static void test_sqlite(void **state)
 {
 	snprintf(dir, sizeof(dir), "/tmp/dv-test-store.XXXXXX");
@@ -429,7 +446,24 @@ static void test_sqlite(void **state)
 	assert_int_equal(dv_store_resolver_get(st, "r1", v, sizeof(v)), DV_OK);
 	assert_string_equal(v, "validating");
 
-	/* retention: events older than the horizon and snapshots past the per-zone cap go */
+	/* the ledger's bookkeeping: events after an id, in order; marks */
+	ids_t ids = {0};
+	assert_int_equal(dv_store_events_after(st, 0, 0, ev_ids, &ids), DV_OK);
+	assert_int_equal(ids.n, nev);
+	for (size_t i = 1; i < ids.n; i++)
+		assert_true(ids.v[i] > ids.v[i - 1]);
+	ids_t tail = {0};
+	assert_int_equal(dv_store_events_after(st, ids.v[1], 2, ev_ids, &tail), DV_OK);
+	assert_int_equal(tail.n, 2);
+	assert_int_equal(tail.v[0], ids.v[2]);
+	int64_t mark_ev, mark_ix, after;
+	assert_int_equal(dv_store_ledger_mark(st, &mark_ev, &mark_ix), DV_OK);
+	assert_int_equal(mark_ev, -1);
+	assert_int_equal(dv_store_events_count_after(st, 0, &after), DV_OK);
+	assert_int_equal(after, (int64_t)nev);
+
+	/* retention: snapshots past the per-zone cap go; events the ledger has
+	 * not taken stay whatever their age */
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(
 		    dv_store_snapshot_add(st, "z.example.", 2000 + i, "json", "{}", 2, &sid),
@@ -438,17 +472,47 @@ static void test_sqlite(void **state)
 	    .events = 500, .snapshots = 100000, .snapshots_per_zone = 2, .observations = 100000};
 	int64_t deleted;
 	assert_int_equal(dv_store_prune(st, &keep, 2000, &deleted), DV_OK);
-	assert_int_equal(deleted, (int64_t)nev + 4); /* every event (t=1000), 4 snapshots */
+	assert_int_equal(deleted, 4);
 	n = 0;
 	assert_int_equal(dv_store_events_each(st, NULL, 0, ev_count, &n), DV_OK);
-	assert_int_equal(n, 0);
+	assert_int_equal(n, (int)nev);
 	assert_int_equal(dv_store_snapshot_get(st, sid, &data, &len), DV_OK);
 	free(data);
 	assert_int_equal(dv_store_snapshot_get(st, sid - 2, &data, &len), DV_EINVAL);
+	/* in the ledger: old ones go, but the newest stays (the next id grows
+	 * from it, so no id is ever given twice) */
+	uint64_t ix[64];
+	for (size_t i = 0; i < ids.n; i++)
+		ix[i] = 100 + i;
+	assert_int_equal(dv_store_begin(st), DV_OK);
+	assert_int_equal(dv_store_events_ledgered(st, ids.v, ix, ids.n), DV_OK);
+	assert_int_equal(dv_store_commit(st), DV_OK);
+	assert_int_equal(dv_store_ledger_mark(st, &mark_ev, &mark_ix), DV_OK);
+	assert_int_equal(mark_ev, ids.v[ids.n - 1]);
+	assert_int_equal(mark_ix, 100 + (int64_t)ids.n - 1);
+	assert_int_equal(dv_store_prune(st, &keep, 2000, &deleted), DV_OK);
+	assert_int_equal(deleted, (int64_t)nev - 1);
+	n = 0;
+	assert_int_equal(dv_store_events_each(st, NULL, 0, ev_count, &n), DV_OK);
+	assert_int_equal(n, 1);
+	dv_event_t e2 = {.time = 2100, .kind = "zone.serial", .zone = "z.example."};
+	assert_int_equal(dv_store_event_add(st, &e2), DV_OK);
+	assert_true(e2.id > ids.v[ids.n - 1]);
+	assert_int_equal(dv_store_events_count_after(st, ids.v[ids.n - 1], &after), DV_OK);
+	assert_int_equal(after, 1);
+	free(ids.v);
+	free(tail.v);
+
+	/* the store's identity: 32 hex digits, the same after a reopen */
+	char id1[40];
+	snprintf(id1, sizeof(id1), "%s", dv_store_id(st));
+	assert_int_equal(strlen(id1), 32);
+	assert_int_equal(strspn(id1, "0123456789abcdef"), 32);
 
 	dv_store_close(st);
 	/* read-only open for status */
 	assert_int_equal(dv_store_open(dir, true, &st, err, sizeof(err)), DV_OK);
+	assert_string_equal(dv_store_id(st), id1);
 	dv_store_close(st);
 	assert_int_equal(dv_store_open("postgresql://x/y", false, &st, err, sizeof(err)),
 	                 DV_ENOTSUP);
@@ -465,18 +529,53 @@ static void test_sqlite(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A store of schema 1 (before the ledger) opens as schema 2: event.ledger
+ * added (empty), an identity given, the events kept. */
+static void test_migrate(void **state)
+{
+	char d[64], path[128];
+	snprintf(d, sizeof(d), "/tmp/dv-test-migrate.XXXXXX");
+	assert_non_null(mkdtemp(d));
+	snprintf(path, sizeof(path), "%s/watch.db", d);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(
+	        db,
+	        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	        "INSERT INTO meta VALUES('schema', '1');"
+	        "CREATE TABLE event(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+	        " zone TEXT NOT NULL, kind TEXT NOT NULL, server TEXT NOT NULL,"
+	        " subject TEXT NOT NULL, old TEXT NOT NULL, new TEXT NOT NULL);"
+	        "INSERT INTO event VALUES(7, 100, 'z.', 'zone.serial', 's', 'SOA', '1', '2');",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	dv_store_t *st;
+	char err[300];
+	assert_int_equal(dv_store_open(d, true, &st, err, sizeof(err)), DV_EIO); /* not yet */
+	assert_int_equal(dv_store_open(d, false, &st, err, sizeof(err)), DV_OK);
+	assert_int_equal(strlen(dv_store_id(st)), 32);
+	ids_t ids = {0};
+	assert_int_equal(dv_store_events_after(st, 0, 0, ev_ids, &ids), DV_OK);
+	assert_int_equal(ids.n, 1);
+	assert_int_equal(ids.v[0], 7);
+	free(ids.v);
+	dv_store_close(st);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_diff_unchanged),
-	    cmocka_unit_test(test_diff_first_sight),
-	    cmocka_unit_test(test_diff_changes),
-	    cmocka_unit_test(test_diff_revoked),
-	    cmocka_unit_test(test_diff_silent_server),
-	    cmocka_unit_test(test_diff_findings),
-	    cmocka_unit_test(test_resolver_diff),
-	    cmocka_unit_test(test_events_ceiling),
-	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_migrate),          cmocka_unit_test(test_diff_unchanged),
+	    cmocka_unit_test(test_diff_first_sight), cmocka_unit_test(test_diff_changes),
+	    cmocka_unit_test(test_diff_revoked),     cmocka_unit_test(test_diff_silent_server),
+	    cmocka_unit_test(test_diff_findings),    cmocka_unit_test(test_resolver_diff),
+	    cmocka_unit_test(test_events_ceiling),   cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_sqlite),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
