@@ -261,7 +261,13 @@ int verify_state_fill(dv_verify_state_t *state, const dv_zone_t *z, const dv_ver
 {
 	state->zone = z;
 	state->n3 = n3;
-	verify_denial_kind(z, &state->nsec, &state->nsec3);
+	for (size_t i = 0; i < z->rrset_count; i++) {
+		uint16_t ty = z->rrsets[i].type;
+		state->nsec_sets += ty == KNOT_RRTYPE_NSEC;
+		state->nsec3_sets += ty == KNOT_RRTYPE_NSEC3 || ty == KNOT_RRTYPE_NSEC3PARAM;
+	}
+	state->nsec = state->nsec_sets > 0;
+	state->nsec3 = state->nsec3_sets > 0;
 	state->rrsigs = st->rrsigs;
 	state->rrsigs_checked = st->rrsigs_checked;
 	state->rrsigs_verified = st->rrsigs_verified;
@@ -491,9 +497,28 @@ static int step_nsec3(step_t *s)
 	return ret == DV_OK ? fset_update(&s->st->nsec3_f, &s->rm, &s->add) : ret;
 }
 
-/* Whether the step can start from the old state at all. */
+/* The denial RRsets of the names of a delta, in one version. */
+static void denial_sets(const dv_zone_t *z, const dv_zone_delta_t *d, bool new_version,
+                        size_t *nsec, size_t *nsec3)
+{
+	*nsec = *nsec3 = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		uint32_t ni = new_version ? d->v[i].new_index : d->v[i].old_index;
+		if (ni == DV_ZONE_NONE)
+			continue;
+		const dv_name_t *nm = &z->names[ni];
+		for (uint32_t k = 0; k < nm->rrset_count; k++) {
+			uint16_t ty = z->rrsets[nm->rrset_first + k].type;
+			*nsec += ty == KNOT_RRTYPE_NSEC;
+			*nsec3 += ty == KNOT_RRTYPE_NSEC3 || ty == KNOT_RRTYPE_NSEC3PARAM;
+		}
+	}
+}
+
+/* Whether the step can start from the old state at all (and the counts of
+ * denial RRsets of the new version). */
 static bool can_step(const dv_verify_state_t *old, const dv_zone_t *oz, const dv_zone_t *nz,
-                     const dv_zone_delta_t *d)
+                     const dv_zone_delta_t *d, size_t *nsec_sets, size_t *nsec3_sets)
 {
 	if (old == NULL || !old->carry || old->zone != oz || d == NULL)
 		return false;
@@ -503,9 +528,13 @@ static bool can_step(const dv_verify_state_t *old, const dv_zone_t *oz, const dv
 		return false;
 	if (!apex_same(oz, nz, KNOT_RRTYPE_DNSKEY) || !apex_same(oz, nz, KNOT_RRTYPE_NSEC3PARAM))
 		return false;
-	bool nsec, nsec3;
-	verify_denial_kind(nz, &nsec, &nsec3);
-	return nsec == old->nsec && nsec3 == old->nsec3;
+	/* The kind of denial (the delta's names hold every RRset that came or went). */
+	size_t on, on3, nn, nn3;
+	denial_sets(oz, d, false, &on, &on3);
+	denial_sets(nz, d, true, &nn, &nn3);
+	*nsec_sets = old->nsec_sets - on + nn;
+	*nsec3_sets = old->nsec3_sets - on3 + nn3;
+	return (*nsec_sets > 0) == old->nsec && (*nsec3_sets > 0) == old->nsec3;
 }
 
 int dv_verify_zone_step(const dv_verify_state_t *old, const dv_zone_t *oz, const dv_zone_t *nz,
@@ -522,7 +551,8 @@ int dv_verify_zone_step(const dv_verify_state_t *old, const dv_zone_t *oz, const
 	whole_list(&s.rm);
 	whole_list(&s.add);
 	int ret = DV_ELIMIT;
-	if (!can_step(old, oz, nz, d))
+	size_t nsec_sets, nsec3_sets;
+	if (!can_step(old, oz, nz, d, &nsec_sets, &nsec3_sets))
 		goto again;
 	if ((s.st = calloc(1, sizeof(*s.st))) == NULL) {
 		ret = DV_ENOMEM;
@@ -532,6 +562,8 @@ int dv_verify_zone_step(const dv_verify_state_t *old, const dv_zone_t *oz, const
 	s.st->carry = true;
 	s.st->nsec = old->nsec;
 	s.st->nsec3 = old->nsec3;
+	s.st->nsec_sets = nsec_sets;
+	s.st->nsec3_sets = nsec3_sets;
 	if ((ret = verify_marks_copy(old->marks, &s.st->marks)) != DV_OK ||
 	    (ret = fset_copy(&s.st->sig, &old->sig)) != DV_OK ||
 	    (ret = fset_copy(&s.st->ds, &old->ds)) != DV_OK ||

@@ -907,7 +907,7 @@ static int item_findings(const dv_zone_t *z, const verify_nsec3_t *st, const nam
 static void *merge_sorted(const void *old, size_t nold, const bool *drop, const void *fresh,
                           size_t nfresh, size_t size, size_t *nout)
 {
-	uint8_t *o = malloc((nold + nfresh ? nold + nfresh : 1) * size);
+	uint8_t *o = dv_mem_big((nold + nfresh ? nold + nfresh : 1) * size);
 	if (o == NULL)
 		return NULL;
 	const uint8_t *a = old, *b = fresh;

@@ -94,7 +94,7 @@ void verify_marks_free(verify_marks_t *m)
 int verify_marks_copy(const verify_marks_t *src, verify_marks_t **out)
 {
 	verify_marks_t *m = malloc(sizeof(*m));
-	if (m == NULL || (m->slots = malloc((src->mask + 1) * sizeof(*m->slots))) == NULL) {
+	if (m == NULL || (m->slots = dv_mem_big((src->mask + 1) * sizeof(*m->slots))) == NULL) {
 		free(m);
 		return DV_ENOMEM;
 	}
@@ -548,34 +548,75 @@ out:
 	return ret;
 }
 
-int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
-                     dv_findings_t *out)
+typedef struct {
+	worker_t w;
+	size_t from, to;
+} times_job_t;
+
+static void *times_work(void *arg)
 {
-	/* One worker, in name order: the earliest expiry goes to the first
-	 * name and RRset that has it, as in the signature pass. */
-	shared_t sh = {.z = z, .o = o};
-	worker_t w = {.sh = &sh};
-	for (size_t ni = 0; ni < z->name_count && w.ret == DV_OK; ni++) {
+	times_job_t *j = arg;
+	worker_t *w = &j->w;
+	const dv_zone_t *z = w->sh->z;
+	for (size_t ni = j->from; ni < j->to && w->ret == DV_OK; ni++) {
 		const dv_name_t *nm = &z->names[ni];
-		for (uint32_t k = 0; k < nm->rrset_count && w.ret == DV_OK; k++) {
+		for (uint32_t k = 0; k < nm->rrset_count && w->ret == DV_OK; k++) {
 			const dv_rrset_t *rs = &z->rrsets[nm->rrset_first + k];
 			if (rs->sig_count == 0 || !must_be_signed(nm, rs->type))
 				continue;
-			for (uint32_t i = 0; i < rs->sig_count && w.ret == DV_OK; i++) {
+			for (uint32_t i = 0; i < rs->sig_count && w->ret == DV_OK; i++) {
 				const dv_rr_t *rr = &z->rrs[rs->sig_first + i];
 				dv_rrsig_t sig;
 				if (dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) == DV_OK)
-					check_times(&w, rs, &sig);
+					check_times(w, rs, &sig);
 			}
 		}
 	}
-	st->have_expiry = w.st.have_expiry;
-	st->earliest_expiry = w.st.earliest_expiry;
-	st->earliest_name = w.st.earliest_name;
-	st->earliest_type = w.st.earliest_type;
-	int r = dv_findings_merge(out, &w.out);
-	dv_findings_clear(&w.out);
-	return w.ret != DV_OK ? w.ret : r;
+	return NULL;
+}
+
+int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
+                     dv_findings_t *out)
+{
+	/* Ranges of names in order, one per thread: the earliest expiry goes
+	 * to the first name and RRset that has it, as in the signature pass. */
+	shared_t sh = {.z = z, .o = o};
+	size_t nt = o->threads ? o->threads : 1;
+	if (nt > 16)
+		nt = 16;
+	if (z->name_count < 64 * CHUNK)
+		nt = 1;
+	times_job_t jobs[16];
+	pthread_t tid[16];
+	bool started[16] = {false};
+	for (size_t t = 0; t < nt; t++)
+		jobs[t] = (times_job_t){.w = {.sh = &sh},
+		                        .from = z->name_count * t / nt,
+		                        .to = z->name_count * (t + 1) / nt};
+	for (size_t t = 1; t < nt; t++)
+		started[t] = pthread_create(&tid[t], NULL, times_work, &jobs[t]) == 0;
+	times_work(&jobs[0]);
+	int ret = DV_OK;
+	st->have_expiry = false;
+	for (size_t t = 0; t < nt; t++) {
+		if (t > 0 && started[t])
+			pthread_join(tid[t], NULL);
+		else if (t > 0)
+			times_work(&jobs[t]);
+		worker_t *w = &jobs[t].w;
+		if (w->ret != DV_OK && ret == DV_OK)
+			ret = w->ret;
+		if (w->st.have_expiry &&
+		    (!st->have_expiry || w->st.earliest_expiry < st->earliest_expiry)) {
+			st->have_expiry = true;
+			st->earliest_expiry = w->st.earliest_expiry;
+			st->earliest_name = w->st.earliest_name;
+			st->earliest_type = w->st.earliest_type;
+		}
+		dv_findings_merge(out, &w->out);
+		dv_findings_clear(&w->out);
+	}
+	return ret;
 }
 
 int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,

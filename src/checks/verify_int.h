@@ -103,6 +103,7 @@ struct dv_verify_state {
 	const dv_zone_t *zone;                  /* the version it was made for */
 	bool carry;                             /* a step can start from it */
 	bool nsec, nsec3;                       /* the denial kind */
+	size_t nsec_sets, nsec3_sets;           /* RRsets of NSEC, and of NSEC3 and NSEC3PARAM */
 	verify_marks_t *marks;                  /* RRSIGs found to verify */
 	verify_fset_t sig, ds, nsec_f, nsec3_f; /* the per-name families */
 	verify_nsec3_t *n3;

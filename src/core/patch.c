@@ -794,6 +794,27 @@ static int recompute_flags(patch_t *p, const uint32_t *newidx, dv_zone_delta_t *
 	return DV_OK;
 }
 
+/* One SOA, at the apex (as zone_check_soa, but only where the difference
+ * can have put or taken one: the base had exactly one, at the apex). */
+static int check_soa(patch_t *p)
+{
+	const dv_zone_t *z = p->z;
+	for (size_t i = 0; i < p->nadds; i++) {
+		const op_t *a = p->adds[i];
+		if (a->type == KNOT_RRTYPE_SOA && !knot_dname_is_equal(a->owner, z->origin))
+			return fail(p, DV_ENOTZONE, "step %u: SOA record not at the zone apex %s",
+			            a->step, z->origin_str);
+	}
+	const dv_rrset_t *soa =
+	    z->name_count > 0 ? dv_zone_rrset_find(z, 0, KNOT_RRTYPE_SOA) : NULL;
+	if (soa == NULL || !knot_dname_is_equal(z->names[0].dname, z->origin))
+		return fail(p, DV_ENOTZONE, "no SOA record at the zone apex %s", z->origin_str);
+	if (soa->rr_count > 1)
+		return fail(p, DV_ENOTZONE, "more than one SOA record at the zone apex %s",
+		            z->origin_str);
+	return DV_OK;
+}
+
 /* ---- the whole ----------------------------------------------------------------------- */
 
 static void count_rrsets(const patch_t *p, dv_zone_delta_t *d)
@@ -904,7 +925,7 @@ int dv_zone_patch(const dv_zone_t *base, const dv_zone_step_t *steps, size_t nst
 	newidx = malloc((p.ntn ? p.ntn : 1) * sizeof(*newidx));
 	size_t nnames = base->name_count + p.ntn;
 	if (z == NULL || newidx == NULL ||
-	    (z->names = malloc((nnames ? nnames : 1) * sizeof(*z->names))) == NULL) {
+	    (z->names = dv_mem_big((nnames ? nnames : 1) * sizeof(*z->names))) == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;
 	}
@@ -916,8 +937,8 @@ int dv_zone_patch(const dv_zone_t *base, const dv_zone_step_t *steps, size_t nst
 	dv_arena_init(&z->arena, 0);
 	p.caprrs = base->rr_count - p.nremoves + p.nadds + 1;
 	p.caprrsets = base->rrset_count + p.nadds + 1;
-	if ((z->rrs = malloc(p.caprrs * sizeof(*z->rrs))) == NULL ||
-	    (z->rrsets = malloc(p.caprrsets * sizeof(*z->rrsets))) == NULL) {
+	if ((z->rrs = dv_mem_big(p.caprrs * sizeof(*z->rrs))) == NULL ||
+	    (z->rrsets = dv_mem_big(p.caprrsets * sizeof(*z->rrsets))) == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;
 	}
@@ -949,7 +970,7 @@ int dv_zone_patch(const dv_zone_t *base, const dv_zone_step_t *steps, size_t nst
 		goto fail;
 	if ((ret = recompute_flags(&p, newidx, delta)) != DV_OK)
 		goto fail;
-	if ((ret = zone_check_soa(z, err, errlen)) != DV_OK)
+	if ((ret = check_soa(&p)) != DV_OK)
 		goto fail;
 	if ((z->data = zone_data_new(&p.data, base->data)) == NULL) {
 		ret = DV_ENOMEM;
