@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cliutil.h"
@@ -28,10 +29,15 @@ static const char usage_text[] =
     "  -R, --retries N          extra UDP attempts (default 1)\n"
     "  -4, -6                   only IPv4 / only IPv6 server addresses\n"
     "  -p, --port N             query every server on port N (default 53)\n"
+    "      --full               transfer every server's copy of each domain's zone (AXFR),\n"
+    "                           verify each copy and compare them (not with --from)\n"
+    "      --tsig FILE          sign the transfers with the TSIG key in FILE\n"
+    "      --tsig-name NAME     the key of FILE to use when it holds several\n"
+    "      --threads N          verification threads for --full (default: every core)\n"
     "exit status: 0 clean, 1 warnings only, 2 errors or bad input;\n"
     "with --nagios 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the check could not run)\n";
 
-enum { OPT_NAGIOS = 256, OPT_FROM };
+enum { OPT_NAGIOS = 256, OPT_FROM, OPT_FULL, OPT_TSIG, OPT_TSIG_NAME, OPT_THREADS };
 
 static const dv_cli_common_map_t common[] = {
     {'n', DV_CLI_NOW, "now", 0},
@@ -52,10 +58,15 @@ int dv_cmd_check(int argc, char **argv)
 	static const struct option own[] = {
 	    {"root-hints", required_argument, NULL, 'r'},
 	    {"trust-anchor", required_argument, NULL, 't'},
+	    {"full", no_argument, NULL, OPT_FULL},
+	    {"tsig", required_argument, NULL, OPT_TSIG},
+	    {"tsig-name", required_argument, NULL, OPT_TSIG_NAME},
+	    {"threads", required_argument, NULL, OPT_THREADS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct option longopts[24];
+	struct option longopts[32];
+	unsigned long threads = 0;
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_check_run_opts_t o = {.probe = {.root_hints = "/usr/share/dns/root.hints",
 	                                   .trust_anchor = "/usr/share/dns/root.ds"}};
@@ -90,6 +101,21 @@ int dv_cmd_check(int argc, char **argv)
 		case '6':
 			o.probe.ipv6_only = true;
 			break;
+		case OPT_FULL:
+			o.full = true;
+			break;
+		case OPT_TSIG:
+			o.tsig_path = optarg;
+			break;
+		case OPT_TSIG_NAME:
+			o.tsig_name = optarg;
+			break;
+		case OPT_THREADS:
+			if (dv_cli_uint(optarg, 1, 256, &threads) != 0) {
+				fprintf(stderr, "dnsvigil check: --threads takes 1..256\n");
+				return bad;
+			}
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
@@ -108,6 +134,20 @@ int dv_cmd_check(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return bad;
 	}
+	if (o.full && co.from != NULL) {
+		fprintf(stderr,
+		        "dnsvigil check: --full transfers the zones live: not with --from\n");
+		return bad;
+	}
+	if (!o.full && (o.tsig_path != NULL || o.tsig_name != NULL)) {
+		fprintf(stderr, "dnsvigil check: --tsig and --tsig-name go with --full\n");
+		return bad;
+	}
+	if (threads == 0) {
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = nc > 0 ? (unsigned long)nc : 1;
+	}
+	o.threads = (unsigned)threads;
 	if (co.crit > co.warn) {
 		fprintf(stderr, "dnsvigil check: --crit exceeds --warn\n");
 		return bad;
@@ -128,7 +168,7 @@ int dv_cmd_check(int argc, char **argv)
 	int ret = dv_check_run(&o, argv + optind, (size_t)(argc - optind), &run, err, sizeof(err));
 	int status = bad;
 	if (ret != DV_OK) {
-		if (run.stage == DV_CHECK_RUN_JUDGE)
+		if (run.stage == DV_CHECK_RUN_JUDGE && err[0] == '\0')
 			snprintf(
 			    err, sizeof(err), "%s%s",
 			    co.nagios ? "checks failed: " : "dnsvigil check: ", dv_strerror(ret));
@@ -138,16 +178,22 @@ int dv_cmd_check(int argc, char **argv)
 			fprintf(stderr, "%s\n", err);
 		goto out;
 	}
+	dv_report_copies_t copies[64];
+	size_t ncopies = 0;
+	for (size_t i = 0; i < run.nfull && ncopies < 64; i++)
+		copies[ncopies++] = (dv_report_copies_t){run.full[i].zone, &run.full[i].report};
 	if (co.nagios) {
 		status = dv_report_check_nagios(stdout, run.snap, &run.opts, &run.res);
 	} else {
 		if (strcmp(co.format, "json") == 0) {
-			if (dv_report_check_json(stdout, run.snap, &run.opts, &run.res) != 0) {
+			if (dv_report_check_json(stdout, run.snap, &run.opts, &run.res, copies,
+			                         ncopies) != 0) {
 				fprintf(stderr, "dnsvigil check: cannot write the report\n");
 				goto out;
 			}
 		} else {
-			dv_report_check_text(stdout, run.snap, &run.opts, &run.res);
+			dv_report_check_text(stdout, run.snap, &run.opts, &run.res, copies,
+			                     ncopies);
 		}
 		status = dv_findings_exit_status(&run.res.findings);
 	}

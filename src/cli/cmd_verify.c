@@ -14,7 +14,12 @@
 
 static const char usage_text[] =
     "usage: dnsvigil verify [options] ZONEFILE\n"
-    "  -o, --origin NAME        zone origin (default: the SOA owner)\n"
+    "       dnsvigil verify [options] --axfr ADDR[@PORT] --origin NAME\n"
+    "  -o, --origin NAME        zone origin (default: the SOA owner; required with --axfr)\n"
+    "      --axfr ADDR[@PORT]   transfer the zone from this server (AXFR) and verify it\n"
+    "      --tsig FILE          sign the transfer with the TSIG key in FILE (BIND or Knot\n"
+    "                           format; hmac-sha256/384/512)\n"
+    "      --tsig-name NAME     the key of FILE to use when it holds several\n"
     "  -n, --now TIME           check validity at TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
     "  -W, --warn-expiry DUR    warn of RRSIGs expiring within DUR (default 7d; s/m/h/d/w)\n"
     "  -d, --ds FILE            DS or DNSKEY records of the parent / trust anchor\n"
@@ -23,7 +28,8 @@ static const char usage_text[] =
     "  -q, --quiet              no progress line\n"
     "      --no-include         refuse $INCLUDE (in ZONEFILE and the --ds file)\n"
     "      --max-records N      refuse a zone of more than N records (default 67108864)\n"
-    "exit status: 0 clean, 1 warnings only, 2 errors or bad input\n";
+    "exit status: 0 clean, 1 warnings only, 2 errors or bad input,\n"
+    "3 the zone could not be transferred (--axfr)\n";
 
 typedef struct {
 	bool tty;
@@ -58,17 +64,25 @@ static const dv_cli_common_map_t common[] = {
 int dv_cmd_verify(int argc, char **argv)
 {
 	static const struct option own[] = {
-	    {"origin", required_argument, NULL, 'o'},  {"ds", required_argument, NULL, 'd'},
-	    {"threads", required_argument, NULL, 'j'}, {"quiet", no_argument, NULL, 'q'},
-	    {"no-include", no_argument, NULL, 'I'},    {"max-records", required_argument, NULL, 'R'},
-	    {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+	    {"origin", required_argument, NULL, 'o'},
+	    {"ds", required_argument, NULL, 'd'},
+	    {"threads", required_argument, NULL, 'j'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"no-include", no_argument, NULL, 'I'},
+	    {"max-records", required_argument, NULL, 'R'},
+	    {"axfr", required_argument, NULL, 'A'},
+	    {"tsig", required_argument, NULL, 'K'},
+	    {"tsig-name", required_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct option longopts[16];
+	struct option longopts[20];
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_cli_common_t co = {.format = "text", .warn = 7 * 86400};
 	dv_verify_file_opts_t vo = {0};
 	unsigned long threads = 0, max_records = 0;
 	bool quiet = false;
+	const char *axfr = NULL;
 	int c, r;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:n:W:d:j:f:qh", longopts, NULL)) != -1) {
@@ -104,6 +118,15 @@ int dv_cmd_verify(int argc, char **argv)
 			}
 			vo.limits.max_records = max_records;
 			break;
+		case 'A':
+			axfr = optarg;
+			break;
+		case 'K':
+			vo.tsig_path = optarg;
+			break;
+		case 'N':
+			vo.tsig_name = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
@@ -112,11 +135,17 @@ int dv_cmd_verify(int argc, char **argv)
 			return DV_EXIT_ERROR;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind != argc - (axfr ? 0 : 1)) {
+		if (axfr != NULL)
+			fprintf(stderr, "dnsvigil verify: --axfr takes no ZONEFILE\n");
 		fputs(usage_text, stderr);
 		return DV_EXIT_ERROR;
 	}
-	const char *path = argv[optind];
+	if (axfr == NULL && (vo.tsig_path != NULL || vo.tsig_name != NULL)) {
+		fprintf(stderr, "dnsvigil verify: --tsig and --tsig-name go with --axfr\n");
+		return DV_EXIT_ERROR;
+	}
+	const char *path = axfr ? NULL : argv[optind];
 	if (dv_cli_now(co.now, &vo.now) != 0)
 		return DV_EXIT_ERROR;
 	vo.warn_expiry = co.warn;
@@ -132,12 +161,16 @@ int dv_cmd_verify(int argc, char **argv)
 
 	char err[1200];
 	dv_verify_result_t res;
-	int ret = dv_verify_file(path, &vo, &res, err, sizeof(err));
+	int ret = axfr ? dv_verify_axfr(axfr, &vo, &res, err, sizeof(err))
+	               : dv_verify_file(path, &vo, &res, err, sizeof(err));
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	int status = DV_EXIT_ERROR;
 	if (ret != DV_OK) {
 		fprintf(stderr, "%s\n", err);
+		/* The zone could not be had: nothing was judged. */
+		if (res.no_source)
+			status = DV_EXIT_UNKNOWN;
 	} else {
 		if (strcmp(co.format, "json") == 0)
 			dv_report_verify_json(stdout, res.zone, &res.opts, &res.stats,

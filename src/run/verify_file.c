@@ -61,8 +61,8 @@ int dv_verify_file(const char *path, const dv_verify_file_opts_t *o, dv_verify_r
 	if (o->ds_path != NULL) {
 		/* The --ds file gets the zone's no-include rule, not its record cap. */
 		dv_load_limits_t ds_limits = {.no_include = o->limits.no_include};
-		if ((ret = dv_rrfile_load_limits(o->ds_path, o->origin, &ds_limits, &res->ds, errbuf,
-		                                 errlen)) != DV_OK)
+		if ((ret = dv_rrfile_load_limits(o->ds_path, o->origin, &ds_limits, &res->ds,
+		                                 errbuf, errlen)) != DV_OK)
 			return ret;
 		res->opts.ds = &res->ds;
 	}
