@@ -473,8 +473,8 @@ void dv_adapter_result_clear(dv_adapter_result_t *res)
 int dv_adapter_audit(const char *canary, const char *const *addrs, size_t n, unsigned timeout_ms,
                      dv_adapter_verdict_t *verdicts, char *err, size_t errlen)
 {
-	dv_resolver_probe_opts_t o = {.canary = canary, .port = 53, .timeout_ms = timeout_ms,
-	                              .retries = -1};
+	dv_resolver_probe_opts_t o = {
+	    .canary = canary, .port = 53, .timeout_ms = timeout_ms, .retries = -1};
 	dv_resolver_snapshot_t *snap = NULL;
 	dv_audit_result_t a;
 	memset(&a, 0, sizeof(a));

@@ -612,8 +612,9 @@ static void test_nagios_text(void **state)
 	dv_code_t code = r->findings.v[0].code;
 	dv_evidence_t ev = {.server = "192.0.2.53"};
 	dv_findings_clear(&r->findings);
-	dv_findings_add(&r->findings, code, &ev, "%s",
-	                "canary not found: NXDOMAIN for valid.a|b\nDNSVIGIL AUDIT OK - forged\x1b[2J");
+	dv_findings_add(
+	    &r->findings, code, &ev, "%s",
+	    "canary not found: NXDOMAIN for valid.a|b\nDNSVIGIL AUDIT OK - forged\x1b[2J");
 	dv_audit_result_t res = {.canary = CANARY, .v = r, .len = 1, .elapsed_ms = 20};
 	char *buf = NULL;
 	size_t len = 0;
