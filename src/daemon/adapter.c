@@ -240,6 +240,51 @@ static int8_t ds_matches(const uint8_t *zone, const lineset_t *ds_rdata, const l
 	return 0;
 }
 
+/* ---- the copies (full: true) --------------------------------------------------- */
+
+/* Every server's copy of the zone: transferred (IXFR from the copy held),
+ * verified, compared; the findings join the live ones (they name the zone
+ * and the servers). */
+static int copies(const dv_adapter_opts_t *opts, const dv_snapshot_t *snap, long zi,
+                  dv_live_result_t *lres, dv_replica_report_t *rep, char *err, size_t errlen)
+{
+	const dv_snap_zone_t *sz = &snap->zones[zi];
+	const char *addrs[DV_SNAP_MAX_ZONE_SERVERS];
+	size_t n = 0;
+	for (size_t k = 0; k < sz->nservers && n < DV_SNAP_MAX_ZONE_SERVERS; k++)
+		addrs[n++] = snap->servers[sz->servers[k]].addr;
+	dv_replica_opts_t ro = {.incremental = true,
+	                        .verify = {.now = snap->time,
+	                                   .warn_expiry = opts->warn,
+	                                   .threads = opts->threads ? opts->threads : 1}};
+	int rc = dv_replica_refresh(opts->replica, addrs, n, opts->port, &ro, rep, err, errlen);
+	for (size_t k = 0; rc == DV_OK && k < rep->findings.len; k++)
+		rc = dv_findings_add_copy(&lres->findings, &rep->findings.v[k]);
+	if (rc == DV_OK)
+		dv_findings_sort(&lres->findings);
+	return rc;
+}
+
+/* Each server's copy into its observation. */
+static int observe_copies(const dv_replica_report_t *rep, dv_obs_t *obs)
+{
+	for (size_t i = 0; i < rep->nsrv; i++) {
+		const dv_replica_server_t *r = &rep->srv[i];
+		dv_obs_server_t *s;
+		int rc = dv_obs_server(obs, r->addr, &s);
+		if (rc != DV_OK)
+			return rc;
+		snprintf(s->transfer, sizeof(s->transfer), "%s", dv_replica_how_name(r->how));
+		s->have_copy = r->have;
+		s->copy_serial = r->serial;
+		s->rrsets_added = (uint32_t)r->rrsets_added;
+		s->rrsets_removed = (uint32_t)r->rrsets_removed;
+		s->rrsets_changed = (uint32_t)r->rrsets_changed;
+		s->behind = r->behind;
+	}
+	return DV_OK;
+}
+
 /* ---- one zone -------------------------------------------------------------- */
 
 static int fill_findings(const dv_live_result_t *res, const char *zone, int64_t now,
@@ -444,7 +489,17 @@ int dv_adapter_zone_cycle(const dv_adapter_opts_t *opts, const char *zone, int64
 		rc = fill_findings(&lres, zone, snap->time, &res->findings);
 		goto json;
 	}
-	if ((rc = observe(snap, &lres, zi, snap->time, &res->obs)) != DV_OK)
+	dv_replica_report_t rep = {0};
+	if (opts->replica != NULL &&
+	    (rc = copies(opts, snap, zi, &lres, &rep, res->err, sizeof(res->err))) != DV_OK) {
+		dv_replica_report_clear(&rep);
+		goto out;
+	}
+	rc = observe(snap, &lres, zi, snap->time, &res->obs);
+	if (rc == DV_OK && opts->replica != NULL)
+		rc = observe_copies(&rep, &res->obs);
+	dv_replica_report_clear(&rep);
+	if (rc != DV_OK)
 		goto out;
 	if ((rc = fill_findings(&lres, zone, snap->time, &res->findings)) != DV_OK)
 		goto out;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "replica/replica.h"
 #include "store/store.h"
 
 typedef struct {
@@ -19,6 +20,10 @@ typedef struct {
 	unsigned max_inflight;
 	uint16_t port;
 	int64_t warn, crit; /*!< seconds */
+	/*! full: true (issue 13): the zone's copies, kept between cycles (one
+	 *  cycle of a zone at a time uses it); NULL: the apex checks only. */
+	dv_replica_set_t *replica;
+	unsigned threads; /*!< verification threads for the copies */
 } dv_adapter_opts_t;
 
 /*! What one zone cycle produced. */

@@ -10,6 +10,7 @@
  * store at start.
  */
 #include <errno.h>
+#include <libknot/dname.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "daemon/daemon_int.h"
 #include "daemon/signer.h"
 #include "metrics/metrics.h"
+#include "replica/replica.h"
 #include "store/store.h"
 
 #ifndef DV_VERSION
@@ -56,6 +58,7 @@ typedef struct zone_st {
 	dv_signer_sample_t hist[SIGNER_HISTORY];
 	size_t nhist;
 	dv_signer_verdict_t signer;
+	dv_replica_set_t *replica; /* full: true: the servers' copies, between cycles */
 } zone_st;
 
 typedef struct {
@@ -184,6 +187,7 @@ static void zone_closed(uv_handle_t *h)
 	zone_st *z = h->data;
 	dv_obs_clear(&z->obs);
 	dv_store_findings_free(&z->findings);
+	dv_replica_set_free(z->replica);
 	free(z->error);
 	free(z->name);
 	free(z);
@@ -375,6 +379,17 @@ static int cycle_start(daemon_t *d, zone_st *z)
 		job_free(j);
 		return DV_ENOMEM;
 	}
+	/* full: true (issue 13): the zone's copies live as long as the setting. */
+	uint8_t apex[255];
+	if (!z->conf->s.full) {
+		dv_replica_set_free(z->replica);
+		z->replica = NULL;
+	} else if (z->replica == NULL &&
+	           (knot_dname_from_str(apex, z->name, sizeof(apex)) == NULL ||
+	            dv_replica_set_new(apex, &z->replica) != DV_OK)) {
+		job_free(j);
+		return DV_ENOMEM;
+	}
 	j->opts = (dv_adapter_opts_t){.root_hints = j->hints,
 	                              .trust_anchor = j->anchor,
 	                              .timeout_ms = d->conf->timeout_ms,
@@ -382,7 +397,9 @@ static int cycle_start(daemon_t *d, zone_st *z)
 	                              .max_inflight = d->conf->max_inflight,
 	                              .port = d->conf->port,
 	                              .warn = z->conf->s.warn,
-	                              .crit = z->conf->s.crit};
+	                              .crit = z->conf->s.crit,
+	                              .replica = z->replica,
+	                              .threads = 1};
 	j->start = now_s();
 	j->t0 = mono_s();
 	if (uv_queue_work(&d->loop, &j->req, job_work, job_done) != 0) {
