@@ -611,7 +611,7 @@ int dv_verify_zone_step(const dv_verify_state_t *old, const dv_zone_t *oz, const
 	if (ret == DV_OK)
 		ret = dv_check_zonemd(nz, out);
 	if (ret == DV_OK)
-		ret = verify_sig_times(nz, &s.o, st, out);
+		ret = verify_sig_times(nz, &s.o, s.st->marks, st, out);
 	if (ret == DV_OK)
 		dv_findings_sort(out);
 	if (ret == DV_OK) {

@@ -292,6 +292,14 @@ static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rrsig_t *sig
 		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_NOT_YET_VALID,
 		                         sig_evidence(w, rs->name, rs->type, sig, inc),
 		                         "valid from %s", a);
+	} else if (exp - o->now < o->crit_expiry) {
+		dv_time_format(exp, a, sizeof(a));
+		int64_t left = exp - o->now;
+		w->ret = dv_findings_add(
+		    &w->out, DV_F_RRSIG_EXPIRES_CRITICAL,
+		    sig_evidence(w, rs->name, rs->type, sig, exp),
+		    "expires %s (in %lldd %02lldh %02lldm)", a, (long long)(left / 86400),
+		    (long long)(left % 86400 / 3600), (long long)(left % 3600 / 60));
 	} else if (exp - o->now < o->warn_expiry) {
 		dv_time_format(exp, a, sizeof(a));
 		int64_t left = exp - o->now;
@@ -397,6 +405,11 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 			w->st.rrsigs_verified++;
 			if (w->sh->collect)
 				found_add(w, rr->rdata);
+			int64_t inc, exp;
+			dv_sig_window_t win = dv_rrsig_window(&sig, w->sh->o->now, &inc, &exp);
+			w->st.rrsigs_valid += win == DV_SIG_WINDOW_OPEN;
+			w->st.rrsigs_expired += win == DV_SIG_WINDOW_EXPIRED;
+			w->st.rrsigs_not_yet_valid += win == DV_SIG_WINDOW_NOT_YET;
 			valid_algs[sig.algorithm] = 1;
 			any_valid = true;
 		} else if (v == DV_SIG_REVOKED_KEY) {
@@ -531,6 +544,9 @@ int verify_sig_names(const dv_zone_t *z, const dv_verify_opts_t *o, const dv_key
 		st->rrsigs_verified += w[i].st.rrsigs_verified;
 		for (size_t k = 0; k < w[i].nfound && ret == DV_OK; k++)
 			ret = verify_marks_add(found, w[i].found[k]);
+		st->rrsigs_valid += w[i].st.rrsigs_valid;
+		st->rrsigs_expired += w[i].st.rrsigs_expired;
+		st->rrsigs_not_yet_valid += w[i].st.rrsigs_not_yet_valid;
 		int r = dv_findings_merge(out, &w[i].out);
 		if (r != DV_OK && ret == DV_OK)
 			ret = r;
@@ -567,20 +583,32 @@ static void *times_work(void *arg)
 			for (uint32_t i = 0; i < rs->sig_count && w->ret == DV_OK; i++) {
 				const dv_rr_t *rr = &z->rrs[rs->sig_first + i];
 				dv_rrsig_t sig;
-				if (dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) == DV_OK)
-					check_times(w, rs, &sig);
+				if (dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) != DV_OK)
+					continue;
+				check_times(w, rs, &sig);
+				if (w->sh->known == NULL ||
+				    !verify_marks_has(w->sh->known, rr->rdata))
+					continue;
+				/* A step: the windows of the RRSIGs known to verify,
+				 * at this run's time (they move without a change). */
+				int64_t inc, exp;
+				dv_sig_window_t win =
+				    dv_rrsig_window(&sig, w->sh->o->now, &inc, &exp);
+				w->st.rrsigs_valid += win == DV_SIG_WINDOW_OPEN;
+				w->st.rrsigs_expired += win == DV_SIG_WINDOW_EXPIRED;
+				w->st.rrsigs_not_yet_valid += win == DV_SIG_WINDOW_NOT_YET;
 			}
 		}
 	}
 	return NULL;
 }
 
-int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
-                     dv_findings_t *out)
+int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, const verify_marks_t *verified,
+                     dv_verify_stats_t *st, dv_findings_t *out)
 {
 	/* Ranges of names in order, one per thread: the earliest expiry goes
 	 * to the first name and RRset that has it, as in the signature pass. */
-	shared_t sh = {.z = z, .o = o};
+	shared_t sh = {.z = z, .o = o, .known = verified};
 	size_t nt = o->threads ? o->threads : 1;
 	if (nt > 16)
 		nt = 16;
@@ -598,6 +626,8 @@ int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_st
 	times_work(&jobs[0]);
 	int ret = DV_OK;
 	st->have_expiry = false;
+	if (verified != NULL)
+		st->rrsigs_valid = st->rrsigs_expired = st->rrsigs_not_yet_valid = 0;
 	for (size_t t = 0; t < nt; t++) {
 		if (t > 0 && started[t])
 			pthread_join(tid[t], NULL);
@@ -606,6 +636,9 @@ int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_st
 		worker_t *w = &jobs[t].w;
 		if (w->ret != DV_OK && ret == DV_OK)
 			ret = w->ret;
+		st->rrsigs_valid += w->st.rrsigs_valid;
+		st->rrsigs_expired += w->st.rrsigs_expired;
+		st->rrsigs_not_yet_valid += w->st.rrsigs_not_yet_valid;
 		if (w->st.have_expiry &&
 		    (!st->have_expiry || w->st.earliest_expiry < st->earliest_expiry)) {
 			st->have_expiry = true;
@@ -627,7 +660,7 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 	if (ret == DV_OK)
 		ret = verify_sig_names(z, o, &ks, NULL, 0, NULL, NULL, st, out);
 	if (ret == DV_OK)
-		ret = verify_sig_times(z, o, st, out);
+		ret = verify_sig_times(z, o, NULL, st, out);
 	dv_keyset_clear(&ks);
 	return ret;
 }

@@ -133,7 +133,7 @@ int verify_zone_run(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_sta
 		ret = verify_sig_names(z, o, &ks, NULL, 0, NULL, state ? state->marks : NULL, st,
 		                       &sigf);
 	if (ret == DV_OK)
-		ret = verify_sig_times(z, o, st, &timef);
+		ret = verify_sig_times(z, o, NULL, st, &timef);
 	if (threaded)
 		pthread_join(tid, NULL);
 	else if (ret == DV_OK)

@@ -50,9 +50,10 @@ int verify_sig_names(const dv_zone_t *z, const dv_verify_opts_t *o, const dv_key
                      verify_marks_t *found, dv_verify_stats_t *st, dv_findings_t *out);
 /* The window pass: every RRSIG the signature pass judges, against o->now
  * (expired, not yet valid, inverted, expiring soon), and the earliest
- * expiry in st. */
-int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
-                     dv_findings_t *out);
+ * expiry in st; with `verified` (a step) also the window counts of the
+ * RRSIGs in it (the full pass counts them as it verifies). */
+int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, const verify_marks_t *verified,
+                     dv_verify_stats_t *st, dv_findings_t *out);
 
 /* Keys (keys.c): the apex DNSKEY RRset and the link to --ds; the DS
  * RRsets of the names listed. */

@@ -256,6 +256,7 @@ static int copies(const dv_adapter_opts_t *opts, const dv_snapshot_t *snap, long
 	dv_replica_opts_t ro = {.incremental = true,
 	                        .verify = {.now = snap->time,
 	                                   .warn_expiry = opts->warn,
+	                                   .crit_expiry = opts->crit,
 	                                   .threads = opts->threads ? opts->threads : 1}};
 	int rc = dv_replica_refresh(opts->replica, addrs, n, opts->port, &ro, rep, err, errlen);
 	for (size_t k = 0; rc == DV_OK && k < rep->findings.len; k++)

@@ -34,6 +34,7 @@ static int check_full(const dv_check_run_opts_t *o, dv_check_run_t *out, char *e
 	                        .max_records = o->max_records,
 	                        .verify = {.now = out->opts.now,
 	                                   .warn_expiry = out->opts.warn_secs,
+	                                   .crit_expiry = out->opts.crit_secs,
 	                                   .threads = o->threads ? o->threads : 1}};
 	for (size_t d = 0; d < snap->ndomains && ret == DV_OK; d++) {
 		uint8_t dname[255];
@@ -68,7 +69,7 @@ out:
 	free(addrs);
 	dv_tsig_key_free(key);
 	if (ret != DV_OK && errbuf[0] == '\0')
-		snprintf(errbuf, errlen, "dnsvigil check --full: %s", dv_strerror(ret));
+		snprintf(errbuf, errlen, "%s", dv_strerror(ret));
 	return ret;
 }
 
@@ -83,20 +84,19 @@ int dv_check_run(const dv_check_run_opts_t *o, char *const *domains, size_t ndom
 	            : dv_probe_run(&o->probe, domains, ndomains, &out->snap, errbuf, errlen);
 	if (r != DV_OK)
 		return r;
-	out->stage = DV_CHECK_RUN_SAVE;
-	if (o->save != NULL && (r = dv_snapshot_save(out->snap, o->save)) != DV_OK) {
+	int saved = DV_OK;
+	if (o->save != NULL && (saved = dv_snapshot_save(out->snap, o->save)) != DV_OK)
 		snprintf(errbuf, errlen, "%s: cannot write the snapshot", o->save);
-		return r;
-	}
 	/* Time is an input: by default the probe's own time, so --from repeats
 	 * the verdict. */
 	out->opts = (dv_live_opts_t){.now = o->have_now ? o->now : out->snap->time,
 	                             .warn_secs = o->warn_secs,
-	                             .crit_secs = o->crit_secs};
+	                             .crit_secs = o->crit_secs,
+	                             .expect = o->expect};
 	out->stage = DV_CHECK_RUN_JUDGE;
 	if ((r = dv_live_check(out->snap, &out->opts, &out->res)) != DV_OK)
 		return r;
-	if (o->full) {
+	if (o->full && out->res.judged) {
 		out->stage = DV_CHECK_RUN_FULL;
 		if (o->from != NULL) {
 			snprintf(errbuf, errlen,
@@ -106,8 +106,8 @@ int dv_check_run(const dv_check_run_opts_t *o, char *const *domains, size_t ndom
 		if ((r = check_full(o, out, errbuf, errlen)) != DV_OK)
 			return r;
 	}
-	out->stage = DV_CHECK_RUN_DONE;
-	return DV_OK;
+	out->stage = saved != DV_OK ? DV_CHECK_RUN_SAVE : DV_CHECK_RUN_DONE;
+	return saved;
 }
 
 void dv_check_run_clear(dv_check_run_t *run)

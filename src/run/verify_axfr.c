@@ -46,8 +46,10 @@ int dv_verify_axfr(const char *server, const dv_verify_file_opts_t *o, dv_verify
 {
 	memset(res, 0, sizeof(*res));
 	errbuf[0] = '\0';
-	res->opts = (dv_verify_opts_t){
-	    .now = o->now, .warn_expiry = o->warn_expiry, .threads = o->threads ? o->threads : 1};
+	res->opts = (dv_verify_opts_t){.now = o->now,
+	                               .warn_expiry = o->warn_expiry,
+	                               .crit_expiry = o->crit_expiry,
+	                               .threads = o->threads ? o->threads : 1};
 	dv_replica_fetch_t req = {.limits = o->xfr, .max_records = o->limits.max_records};
 	dv_tsig_key_t *key = NULL;
 	hook_t hook = {0};
