@@ -699,6 +699,40 @@ static int set_servers(dv_replica_set_t *set, const char *const *addrs, size_t n
 	return DV_OK;
 }
 
+/* Copies no transfer changed this round (their servers were up to date) are
+ * judged again at this round's time: an empty step, which re-checks every
+ * signature's window, the apex keys and ZONEMD without cryptography on the
+ * RRsets, so that a signature expiring deep in an unchanged zone is seen. */
+static int rejudge(dv_replica_set_t *set, const dv_replica_opts_t *o)
+{
+	for (version_t *v = set->versions; v != NULL; v = v->next) {
+		bool held = false;
+		for (size_t i = 0; i < set->nsrv && !held; i++)
+			held = set->srv[i].current && set->srv[i].ver == v;
+		if (!held || v->verified || v->state == NULL)
+			continue;
+		dv_zone_delta_t none = {0};
+		dv_verify_stats_t st;
+		dv_findings_t f = {0};
+		dv_verify_state_t *ns = NULL;
+		bool full = true;
+		int ret = dv_verify_zone_step(v->state, v->zone, v->zone, &none, &o->verify, &st,
+		                              &f, &ns, &full);
+		if (ret != DV_OK) {
+			dv_findings_clear(&f);
+			return ret;
+		}
+		dv_verify_state_free(v->state);
+		v->state = ns;
+		dv_findings_clear(&v->findings);
+		v->findings = f;
+		v->stats = st;
+		v->verified = true;
+		v->incremental = !full;
+	}
+	return DV_OK;
+}
+
 int dv_replica_refresh(dv_replica_set_t *set, const char *const *addrs, size_t n, uint16_t port,
                        const dv_replica_opts_t *o, dv_replica_report_t *out, char *err,
                        size_t errlen)
@@ -724,6 +758,8 @@ int dv_replica_refresh(dv_replica_set_t *set, const char *const *addrs, size_t n
 	}
 	if ((ret = round_ixfr(set, o, err, errlen)) == DV_OK)
 		ret = round_axfr(set, o, err, errlen);
+	if (ret == DV_OK)
+		ret = rejudge(set, o);
 	if (ret == DV_OK)
 		ret = build_report(set, o, out);
 	if (ret != DV_OK) {

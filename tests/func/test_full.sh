@@ -250,6 +250,25 @@ t_grep "... among them the broken signature" "RRSIG_INVALID', 'www.edits.lab.'" 
 t_grep "watch: the NSD secondary followed (it answers IXFR with the whole zone)" "^ixfr.lab.\|zone.copy\|$LAB_SEC_NSD\|copy\|$C0\|$C1 ixfr-axfr " "$WORK/ev2"
 t_grep "watch: the BIND secondary followed by IXFR" "^ixfr.lab.\|zone.copy\|$LAB_SEC_BIND\|copy\|$C0\|$C1 ixfr " "$WORK/ev2"
 t_nogrep "watch: no cycle failed" 'cycle failed|cycle: ' "$WORK/watch.log"
+# copies.lab. did not change: its copies are judged again each cycle (at
+# the cycle's time), their findings kept, not cleared.
+copy_how() { # ZONE ADDR - how the last cycle had ADDR's copy
+	python3 -c '
+import json, sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+r = db.execute("SELECT obs FROM zone_latest WHERE zone = ?", (sys.argv[2],)).fetchone()
+for s in json.loads(r[0]).get("servers", []) if r else []:
+    if s.get("address", s.get("addr")) == sys.argv[3]:
+        print(s.get("copy", {}).get("transfer", "-"))
+' "$S/watch.db" "$1" "$2" 2> /dev/null
+}
+for _ in $(seq 1 80); do
+	[ "$(copy_how copies.lab. "$LAB_KNOT")" = up-to-date ] && break
+	sleep 0.25
+done
+t_eq "watch: a later cycle of copies.lab.: knotd's IXFR says up to date" "$(copy_how copies.lab. "$LAB_KNOT")" up-to-date
+events > "$WORK/ev3"
+t_nogrep "watch: the unchanged copies keep their findings (not cleared)" "^copies.lab.\|finding.cleared\|" "$WORK/ev3"
 kill "${PIDS[@]}" 2> /dev/null
 wait 2> /dev/null
 # Undo the edit: www's own signature verifies again (the SOA's stays stale).
