@@ -507,7 +507,7 @@ static uint8_t class_of(const dv_zone_t *z, uint32_t ni)
 		/* Every name between it and ni must be an empty non-terminal. */
 		bool through = true;
 		const uint8_t *d = nm->dname;
-		for (unsigned up = nm->labels; up > e->labels + 1 && through; up--) {
+		for (unsigned up = nm->labels; up > (unsigned)e->labels + 1 && through; up--) {
 			d += 1 + (size_t)d[0];
 			long pi = dv_zone_name_find(z, d);
 			through = pi >= 0 && (z->names[pi].flags & DV_NAME_ENT);

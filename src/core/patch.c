@@ -571,11 +571,14 @@ static int index_name(patch_t *p, dv_name_t *nm, uint32_t ni, size_t first)
 			                   .ttl = z->rrs[i].ttl,
 			                   .rr_first = (uint32_t)i,
 			                   .rr_count = (uint32_t)(j - i)};
-			for (size_t k = i + 1; k < j; k++) {
-				if (z->rrs[k].ttl != rs->ttl) {
+			/* (counted in the RRset's own width: gcc -O3 cannot bound a
+			 * size_t walk here and warns of overflow) */
+			const dv_rr_t *run = &z->rrs[i];
+			for (uint32_t k = 1; k < rs->rr_count; k++) {
+				if (run[k].ttl != rs->ttl) {
 					rs->ttl_differs = true;
-					if (z->rrs[k].ttl < rs->ttl)
-						rs->ttl = z->rrs[k].ttl;
+					if (run[k].ttl < rs->ttl)
+						rs->ttl = run[k].ttl;
 				}
 			}
 			nm->rrset_count++;

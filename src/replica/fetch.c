@@ -34,8 +34,9 @@ static int on_msg(void *ctx, const dv_xfr_msg_t *msg)
 			dv_type_to_str(rr->type, type, sizeof(type));
 			snprintf(what, sizeof(what), "%s %s", owner, type);
 			f->build_ret = ret;
-			snprintf(f->build_err, sizeof(f->build_err), "%s: message %llu, %s: %s",
-			         f->label, (unsigned long long)msg->index, what, why);
+			snprintf(f->build_err, sizeof(f->build_err),
+			         "%.95s: message %llu, %.300s: %.180s", f->label,
+			         (unsigned long long)msg->index, what, why);
 			return 1; /* stop the transfer */
 		}
 	}

@@ -304,8 +304,9 @@ static int round_ixfr(dv_replica_set_t *set, const dv_replica_opts_t *o, char *e
 		s->rep.elapsed_ms = f->res.elapsed_ms;
 		char why[640] = "";
 		if (f->res.status != DV_OK) {
-			snprintf(s->rep.fallback, sizeof(s->rep.fallback), "IXFR failed: %s: %s",
-			         dv_xfr_failure_name(f->res.failure), f->res.detail);
+			snprintf(s->rep.fallback, sizeof(s->rep.fallback),
+			         "IXFR failed: %.24s: %.270s", dv_xfr_failure_name(f->res.failure),
+			         f->res.detail);
 			s->need_axfr = true;
 		} else if (f->res.kind == DV_XFR_KIND_SOA) {
 			if (f->res.serial == s->ver->serial) {
@@ -382,7 +383,7 @@ static void axfr_done(void *ctx, fetch_t *f)
 	} else if (f->build_ret != DV_OK) {
 		s->rep.how = DV_REPLICA_FAILED;
 		s->rep.failure = DV_XFR_MALFORMED;
-		snprintf(s->rep.detail, sizeof(s->rep.detail), "%s", why);
+		snprintf(s->rep.detail, sizeof(s->rep.detail), "%.319s", why);
 	} else {
 		failed(s, f);
 	}
