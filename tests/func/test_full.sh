@@ -223,8 +223,11 @@ else
 fi
 sleep 1
 events > "$WORK/ev2"
-# one name added: its TXT and NSEC RRsets; the SOA and the NSEC before it changed
-t_grep "watch: the knsupdate in knotd's IXFR: +2 RRsets (TXT, NSEC), ~2 (SOA, NSEC before)" "^ixfr.lab.\|zone.copy\|$LAB_KNOT\|copy\|$C0\|$C1 ixfr \+2 -0 ~2$" "$WORK/ev2"
+# one name added: its TXT and NSEC RRsets; the SOA, the ZONEMD and the NSEC
+# before it changed
+t_grep "watch: the knsupdate in knotd's IXFR: +2 RRsets (TXT, NSEC), ~3 (SOA, ZONEMD, NSEC before)" "^ixfr.lab.\|zone.copy\|$LAB_KNOT\|copy\|$C0\|$C1 ixfr \+2 -0 ~3$" "$WORK/ev2"
+t_grep "ixfr.lab. carries a ZONEMD (knotd's)" "^$C1 1 1 " <(kdig +short "@$LAB_KNOT" ixfr.lab. ZONEMD)
+t_nogrep "watch: the copies of ixfr.lab. kept by IXFR match its ZONEMD (no ZONEMD finding)" "^ixfr.lab.\|finding.raised\|[^|]*\|ZONEMD" "$WORK/ev2"
 t_grep "watch: the broken signature raised through IXFR" "^edits.lab.\|finding.raised\|$LAB_KNOT\|RRSIG_INVALID www.edits.lab. 1 " "$WORK/ev2"
 t_grep "watch: the edit in knotd's IXFR: the A and the SOA changed (~2)" "^edits.lab.\|zone.copy\|$LAB_KNOT\|copy\|$E0\|$E1 ixfr \+0 -0 ~2$" "$WORK/ev2"
 # The copy kept by IXFR is judged as a fresh AXFR of it: the same findings.

@@ -11,7 +11,7 @@
 # only with TSIG (xfr-bind.lab., xfr.sh's key) and one that refuses
 # transfers.  Tests only read it (its copies are fixed at start).
 # ixfr.lab.: a knot-signed child like healthy.lab. that tests change: knotd
-# takes dynamic updates for it (knsupdate, no key).
+# takes dynamic updates for it (knsupdate, no key) and keeps a ZONEMD in it.
 # edits.lab.: signed here by dnssec-signzone and served by knotd without
 # signing, so that a change made on knotd can break a signature (knotd
 # re-signs whatever changes in the zones it signs).
@@ -34,7 +34,9 @@ copies_presign() {
 copies_knot_conf() {
 	# the ACL is defined before the zone that names it (knot.conf order)
 	sed -i '0,/^acl:$/s//acl:\n  - id: copies-update\n    address: 127.0.0.0\/8\n    action: update/' "$KC"
-	sed -i '/^  - domain: ixfr\.lab\.$/a \    acl: [xfr, copies-update]' "$KC"
+	# ixfr.lab. carries a ZONEMD (RFC 8976) knotd recomputes on every change:
+	# the copies kept by IXFR are checked against it each time.
+	sed -i '/^  - domain: ixfr\.lab\.$/a \    acl: [xfr, copies-update]\n    zonemd-generate: zonemd-sha384' "$KC"
 	cp "$Z/edits.lab.zone" "$KZ/edits.lab.zone" || die "copy edits.lab."
 	cat >> "$KC" << CONF
 zone:
