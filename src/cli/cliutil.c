@@ -277,6 +277,12 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 			return -1;
 		c->port = (uint16_t)v;
 		return 1;
+	case DV_CLI_CONFIG:
+		c->config = arg;
+		return 1;
+	case DV_CLI_STATE:
+		c->state_dir = arg;
+		return 1;
 	}
 	return 0;
 }

@@ -90,6 +90,8 @@ typedef enum {
 	DV_CLI_TIMEOUT, /*!< --timeout DURATION (bare number: ms; 10 ms..60 s), per attempt */
 	DV_CLI_RETRIES, /*!< --retries N (0..10), extra UDP attempts */
 	DV_CLI_PORT,    /*!< --port N (1..65535) */
+	DV_CLI_CONFIG,  /*!< --config FILE: the daemon's configuration */
+	DV_CLI_STATE,   /*!< --state-dir DIR: the daemon's state directory */
 } dv_cli_common_kind_t;
 
 typedef struct {
@@ -109,6 +111,14 @@ typedef struct {
 		'p', DV_CLI_PORT, "port"                                                           \
 	}
 
+/*! The options of the commands that read the daemon's store (status,
+ *  history): -C, -d and -f mean the same in each. */
+#define DV_CLI_STORE_OPTIONS                                                                       \
+	{'C', DV_CLI_CONFIG, "config"}, {'d', DV_CLI_STATE, "state-dir"},                          \
+	{                                                                                          \
+		'f', DV_CLI_FORMAT, "format"                                                       \
+	}
+
 typedef struct {
 	const char *now;    /*!< NULL: not given */
 	const char *format; /*!< "text" unless given */
@@ -119,6 +129,7 @@ typedef struct {
 	unsigned timeout_ms; /*!< the command sets the defaults of these three */
 	int retries;
 	uint16_t port;
+	const char *config, *state_dir; /*!< NULL: not given */
 } dv_cli_common_t;
 
 /*! getopt_long's table: the command's own options (ended by a NULL name),

@@ -22,12 +22,11 @@ static const char usage_text[] =
 
 enum { OPT_SINCE = 256, OPT_SNAPSHOT };
 
+static const dv_cli_common_map_t common[] = {DV_CLI_STORE_OPTIONS, {0, 0, NULL}};
+
 int dv_cmd_history(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'C'},
-	    {"state-dir", required_argument, NULL, 'd'},
-	    {"format", required_argument, NULL, 'f'},
+	static const struct option own[] = {
 	    {"since", required_argument, NULL, OPT_SINCE},
 	    {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
 	    {"help", no_argument, NULL, 'h'},
@@ -35,39 +34,28 @@ int dv_cmd_history(int argc, char **argv)
 	};
 	dv_cli_t cli = {.cmd = "history", .usage = usage_text};
 	dv_cli_begin(&cli, argc, argv);
-	dv_show_opts_t o = {0};
+	struct option longopts[8];
+	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
+	dv_cli_common_t co = {.format = "text"};
 	int64_t since = 0;
 	unsigned long snap = 0;
 	int c;
 	optind = 1;
-	while ((c = dv_cli_getopt(&cli, argc, argv, "C:d:f:h", longopts)) != -1) {
-		switch (c) {
-		case DV_CLI_BAD:
+	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "C:d:f:h", longopts)) != -1) {
+		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
-		case 'C':
-			o.config = optarg;
-			break;
-		case 'd':
-			o.state_dir = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
-				return dv_cli_usage(&cli, "--format '%s': text or json", optarg);
-			o.json = strcmp(optarg, "json") == 0;
-			break;
-		case OPT_SINCE:
-			if (dv_cli_time(&cli, "--since", optarg, &since) != 0)
-				return DV_EXIT_UNKNOWN;
-			break;
-		case OPT_SNAPSHOT:
-			if (dv_cli_number(&cli, "--snapshot", optarg, 1, 1ul << 62, &snap) != 0)
-				return DV_EXIT_UNKNOWN;
-			break;
-		case 'h':
+		if (c == OPT_SINCE && dv_cli_time(&cli, "--since", optarg, &since) != 0)
+			return DV_EXIT_UNKNOWN;
+		if (c == OPT_SNAPSHOT &&
+		    dv_cli_number(&cli, "--snapshot", optarg, 1, 1ul << 62, &snap) != 0)
+			return DV_EXIT_UNKNOWN;
+		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
 		}
 	}
+	dv_show_opts_t o = {
+	    .config = co.config, .state_dir = co.state_dir, .json = strcmp(co.format, "json") == 0};
 	if (snap != 0 && optind < argc)
 		return dv_cli_usage(&cli, "--snapshot takes no ZONE ('%s')", argv[optind]);
 	if (snap == 0 && optind >= argc)
