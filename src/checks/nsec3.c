@@ -644,6 +644,7 @@ int verify_nsec3_full(const dv_zone_t *z, unsigned threads, dv_findings_t *out,
 	ret = DV_ENOMEM;
 	if ((c.scratch = malloc(DENIAL_BITMAP_MAX)) == NULL)
 		goto done;
+	ret = DV_OK; /* (a zone may hold no NSEC3 record at all) */
 	/* The records of the chain, by owner (owner findings come later, from
 	 * the same function as in a step). */
 	size_t caprecs = 0;
