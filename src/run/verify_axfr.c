@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "net/net.h"
 #include "run/run.h"
+#include "run/run_int.h"
 
 typedef struct {
 	dv_presign_t *presign;
@@ -26,30 +27,12 @@ static void on_run(void *ctx, const uint8_t *owner, const dv_rr_t *rrs, size_t n
 	dv_presign_run(h->presign, 0, h->origin, owner, rrs, n);
 }
 
-static void finish_presign(void *ctx)
-{
-	dv_presign_finish(ctx);
-}
-
-/* Whether the --ds records name the zone at all (as for a zone file). */
-static bool ds_names_zone(const dv_rrfile_t *ds, const dv_zone_t *zone)
-{
-	for (size_t i = 0; i < ds->n; i++)
-		if (knot_dname_is_equal(ds->v[i].owner, zone->origin) &&
-		    (ds->v[i].type == KNOT_RRTYPE_DS || ds->v[i].type == KNOT_RRTYPE_DNSKEY))
-			return true;
-	return false;
-}
-
 int dv_verify_axfr(const char *server, const dv_verify_file_opts_t *o, dv_verify_result_t *res,
                    char *errbuf, size_t errlen)
 {
 	memset(res, 0, sizeof(*res));
 	errbuf[0] = '\0';
-	res->opts = (dv_verify_opts_t){.now = o->now,
-	                               .warn_expiry = o->warn_expiry,
-	                               .crit_expiry = o->crit_expiry,
-	                               .threads = o->threads ? o->threads : 1};
+	res->opts = run_verify_opts(o);
 	dv_replica_fetch_t req = {.limits = o->xfr, .max_records = o->limits.max_records};
 	dv_tsig_key_t *key = NULL;
 	hook_t hook = {0};
@@ -91,15 +74,9 @@ int dv_verify_axfr(const char *server, const dv_verify_file_opts_t *o, dv_verify
 		res->no_source = ret != DV_ENOMEM;
 		goto out;
 	}
-	if (res->opts.ds != NULL && !ds_names_zone(&res->ds, res->zone)) {
-		snprintf(errbuf, errlen, "%s:0: no DS or DNSKEY record for %s", o->ds_path,
-		         res->zone->origin_str);
-		ret = DV_EINVAL;
+	if ((ret = run_ds_check(res, o->ds_path, errbuf, errlen)) != DV_OK)
 		goto out;
-	}
-	res->opts.before_signatures = hook.presign ? finish_presign : NULL;
-	res->opts.before_signatures_ctx = hook.presign;
-	res->opts.presign = hook.presign;
+	run_presign_wire(&res->opts, hook.presign);
 	ret = dv_verify_zone(res->zone, &res->opts, &res->stats, &res->findings);
 	if (ret != DV_OK)
 		snprintf(errbuf, errlen, "dnsvigil verify: %s: %s", res->zone->file,
