@@ -66,48 +66,14 @@ ninja -C "$BUILD" tests/func/xfr_probe > /dev/null || die "ninja xfr_probe"
 
 W=$(mktemp -d /tmp/dv-xfrbench.XXXXXX)
 KPID=""
+# shellcheck source=bench/knotd-serve.sh
+. "$TOP/bench/knotd-serve.sh"
 cleanup() {
-	[ -n "$KPID" ] && kill "$KPID" 2> /dev/null && wait "$KPID" 2> /dev/null
+	knotd_stop
 	rm -rf "$W"
 }
 trap cleanup EXIT
-mkdir -p "$W/db" "$W/zones"
-cp "$ZONE" "$W/zones/zone"
-cat > "$W/knot.conf" << EOF
-server:
-    rundir: "$W"
-    listen: $ADDR@$PORT
-    tcp-workers: 2
-    background-workers: 1
-database:
-    storage: "$W/db"
-log:
-  - target: stderr
-    any: warning
-acl:
-  - id: local
-    address: 127.0.0.0/8
-    action: transfer
-template:
-  - id: default
-    storage: "$W/zones"
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-    semantic-checks: off
-    acl: local
-zone:
-  - domain: $ORIGIN
-    file: zone
-EOF
-knotd -c "$W/knot.conf" > "$W/knotd.log" 2>&1 &
-KPID=$!
-for _ in $(seq 1 600); do
-	[ -n "$(kdig +short "@$ADDR" -p "$PORT" "$ORIGIN" SOA 2> /dev/null)" ] && break
-	kill -0 "$KPID" 2> /dev/null || { cat "$W/knotd.log"; die "knotd exited"; }
-	sleep 0.1
-done
-[ -n "$(kdig +short "@$ADDR" -p "$PORT" "$ORIGIN" SOA 2> /dev/null)" ] || die "knotd does not serve $ORIGIN"
+knotd_serve "$W" "$ZONE" "$ORIGIN" "$ADDR" "$PORT" || die "knotd"
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
 run_kdig() { timeout 120 kdig "@$ADDR" -p "$PORT" "$ORIGIN" AXFR > /dev/null 2>&1; }

@@ -53,6 +53,42 @@ typedef struct {
 int dv_verify_zone(const dv_zone_t *zone, const dv_verify_opts_t *opts, dv_verify_stats_t *stats,
                    dv_findings_t *out);
 
+/* ---- Incremental verification: a zone kept current through IXFR ------------
+ *
+ * A full run that keeps its state, then steps: each step verifies a new
+ * version of the zone (dv_zone_patch) from the state of the version it was
+ * patched from, checking again only what the patch can have changed: the
+ * names it lists (their RRsets and signatures, their DS), the NSEC or NSEC3
+ * records around them, and, for every version, the validity windows of
+ * every signature (time moves for all of them: a cheap pass, no
+ * cryptography), the apex keys and ZONEMD.  When the apex DNSKEY or
+ * NSEC3PARAM RRset or the kind of denial changed, a step verifies
+ * everything.  The result of a step equals dv_verify_zone's on the new
+ * version, finding for finding and count for count.
+ */
+typedef struct dv_verify_state dv_verify_state_t;
+
+/*!
+ * dv_verify_zone, keeping the state a step starts from in *state (the
+ * caller's: dv_verify_state_free; it refers to `zone`, which must outlive
+ * it).  opts->presign may be used as in dv_verify_zone.
+ */
+int dv_verify_zone_state(const dv_zone_t *zone, const dv_verify_opts_t *opts,
+                         dv_verify_stats_t *stats, dv_findings_t *out, dv_verify_state_t **state);
+
+/*!
+ * Verify `zone`, patched from `old_zone` with `delta` (dv_zone_patch),
+ * starting from `old`, the state of `old_zone` (not changed: other copies
+ * may still be at that version).  Same results as dv_verify_zone(zone); the
+ * new state in *state.  *full (may be NULL) tells whether everything was
+ * verified again.  opts->presign and before_signatures are not used.
+ */
+int dv_verify_zone_step(const dv_verify_state_t *old, const dv_zone_t *old_zone,
+                        const dv_zone_t *zone, const dv_zone_delta_t *delta,
+                        const dv_verify_opts_t *opts, dv_verify_stats_t *stats, dv_findings_t *out,
+                        dv_verify_state_t **state, bool *full);
+void dv_verify_state_free(dv_verify_state_t *state);
+
 /* The families (used by dv_verify_zone; exposed for unit tests). */
 int dv_check_signatures(const dv_zone_t *zone, const dv_verify_opts_t *opts,
                         dv_verify_stats_t *stats, dv_findings_t *out);

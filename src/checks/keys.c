@@ -125,37 +125,39 @@ static int check_dnskeys(const dv_zone_t *z, const dv_keyset_t *ks, dv_findings_
 	return ret;
 }
 
-/* DS records in the zone: at delegations only, with current digests (RFC 8624 §3.3). */
+/* A DS RRset of the zone: at a delegation only, with current digests
+ * (RFC 8624 §3.3). */
+static int check_ds_rrset(const dv_zone_t *z, const dv_rrset_t *rs, dv_findings_t *out)
+{
+	int ret = DV_OK;
+	const dv_name_t *nm = &z->names[rs->name];
+	if (nm->flags & DV_NAME_APEX)
+		return dv_findings_add(out, DV_F_DS_AT_APEX,
+		                       &(dv_evidence_t){.owner = nm->dname, .type = KNOT_RRTYPE_DS},
+		                       NULL);
+	for (uint32_t j = 0; j < rs->rr_count && ret == DV_OK; j++) {
+		const dv_rr_t *rr = &z->rrs[rs->rr_first + j];
+		dv_ds_t ds;
+		if (dv_ds_parse(rr->rdata, rr->rdlen, &ds) != DV_OK)
+			continue;
+		dv_policy_t p = dv_digest_policy(ds.digest_type);
+		if (p != DV_POLICY_MUST_NOT && p != DV_POLICY_UNKNOWN)
+			continue;
+		dv_evidence_t ev = ds_evidence(nm->dname, KNOT_RRTYPE_DS, ds.key_tag, ds.algorithm);
+		ret = dv_findings_add(out,
+		                      p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
+		                                              : DV_F_DS_DIGEST_UNKNOWN,
+		                      &ev, "digest type %u", ds.digest_type);
+	}
+	return ret;
+}
+
 static int check_zone_ds(const dv_zone_t *z, dv_findings_t *out)
 {
 	int ret = DV_OK;
-	for (size_t i = 0; i < z->rrset_count && ret == DV_OK; i++) {
-		const dv_rrset_t *rs = &z->rrsets[i];
-		if (rs->type != KNOT_RRTYPE_DS)
-			continue;
-		const dv_name_t *nm = &z->names[rs->name];
-		if (nm->flags & DV_NAME_APEX) {
-			ret = dv_findings_add(
-			    out, DV_F_DS_AT_APEX,
-			    &(dv_evidence_t){.owner = nm->dname, .type = KNOT_RRTYPE_DS}, NULL);
-			continue;
-		}
-		for (uint32_t j = 0; j < rs->rr_count && ret == DV_OK; j++) {
-			const dv_rr_t *rr = &z->rrs[rs->rr_first + j];
-			dv_ds_t ds;
-			if (dv_ds_parse(rr->rdata, rr->rdlen, &ds) != DV_OK)
-				continue;
-			dv_policy_t p = dv_digest_policy(ds.digest_type);
-			if (p != DV_POLICY_MUST_NOT && p != DV_POLICY_UNKNOWN)
-				continue;
-			dv_evidence_t ev =
-			    ds_evidence(nm->dname, KNOT_RRTYPE_DS, ds.key_tag, ds.algorithm);
-			ret = dv_findings_add(out,
-			                      p == DV_POLICY_MUST_NOT ? DV_F_DS_DIGEST_DEPRECATED
-			                                              : DV_F_DS_DIGEST_UNKNOWN,
-			                      &ev, "digest type %u", ds.digest_type);
-		}
-	}
+	for (size_t i = 0; i < z->rrset_count && ret == DV_OK; i++)
+		if (z->rrsets[i].type == KNOT_RRTYPE_DS)
+			ret = check_ds_rrset(z, &z->rrsets[i], out);
 	return ret;
 }
 
@@ -288,16 +290,33 @@ out:
 	return ret;
 }
 
-int dv_check_keys(const dv_zone_t *z, const dv_verify_opts_t *o, dv_findings_t *out)
+int verify_ds_names(const dv_zone_t *z, const uint32_t *names, size_t n, dv_findings_t *out)
+{
+	int ret = DV_OK;
+	for (size_t i = 0; i < n && ret == DV_OK; i++) {
+		const dv_rrset_t *rs = dv_zone_rrset_find(z, names[i], KNOT_RRTYPE_DS);
+		if (rs != NULL)
+			ret = check_ds_rrset(z, rs, out);
+	}
+	return ret;
+}
+
+int verify_keys_apex(const dv_zone_t *z, const dv_verify_opts_t *o, dv_findings_t *out)
 {
 	dv_keyset_t ks;
 	int ret = verify_zone_keyset(z, &ks);
 	if (ret == DV_OK)
 		ret = check_dnskeys(z, &ks, out);
-	if (ret == DV_OK)
-		ret = check_zone_ds(z, out);
 	if (ret == DV_OK && o->ds != NULL)
 		ret = check_anchors(z, &ks, o->ds, out);
 	dv_keyset_clear(&ks);
+	return ret;
+}
+
+int dv_check_keys(const dv_zone_t *z, const dv_verify_opts_t *o, dv_findings_t *out)
+{
+	int ret = verify_keys_apex(z, o, out);
+	if (ret == DV_OK)
+		ret = check_zone_ds(z, out);
 	return ret;
 }

@@ -63,9 +63,8 @@ static size_t nsec_next_len(const uint8_t *rd, size_t rdlen)
 	}
 }
 
-static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
-                     const uint32_t *next_has, denial_types_t *types, uint8_t *scratch,
-                     dv_findings_t *out)
+static int check_one(const dv_zone_t *z, uint32_t ni, uint32_t next_need, uint32_t next_has,
+                     denial_types_t *types, uint8_t *scratch, dv_findings_t *out)
 {
 	const dv_rrset_t *rs = dv_zone_rrset_find(z, ni, KNOT_RRTYPE_NSEC);
 	int ret;
@@ -80,6 +79,9 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 	}
 	const dv_rr_t *rr = &z->rrs[rs->rr_first];
 	size_t nlen = nsec_next_len(rr->rdata, rr->rdlen);
+	if (nlen == 0 && rr->line == 0) /* a transfer has no lines */
+		return dv_findings_add(out, DV_F_NSEC_CHAIN_BROKEN,
+		                       DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC), "malformed NSEC RDATA");
 	if (nlen == 0)
 		return dv_findings_add(out, DV_F_NSEC_CHAIN_BROKEN,
 		                       DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
@@ -96,16 +98,16 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 	 * NSEC_MISSING / NSEC_UNEXPECTED, not again here.
 	 */
 	const uint8_t *nx = rr->rdata;
-	const uint8_t *want = z->names[next_need[ni]].dname;
-	const uint8_t *have = z->names[next_has[ni]].dname;
+	const uint8_t *want = z->names[next_need].dname;
+	const uint8_t *have = z->names[next_has].dname;
 	if (dv_dname_cmp(nx, want) != 0 && dv_dname_cmp(nx, have) != 0) {
 		char found[DV_FINDING_NAME_MAX], expect[DV_FINDING_NAME_MAX];
 		dv_dname_to_str(nx, found, sizeof(found));
 		dv_dname_to_str(want, expect, sizeof(expect));
-		ret = dv_findings_add(
-		    out, DV_F_NSEC_CHAIN_BROKEN, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
-		    "Next Domain Name is %s, expected %s%s", found, expect,
-		    next_need[ni] == 0 ? " (the last NSEC points to the apex)" : "");
+		ret =
+		    dv_findings_add(out, DV_F_NSEC_CHAIN_BROKEN, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
+		                    "Next Domain Name is %s, expected %s%s", found, expect,
+		                    next_need == 0 ? " (the last NSEC points to the apex)" : "");
 		if (ret != DV_OK)
 			return ret;
 	}
@@ -118,6 +120,92 @@ static int check_one(const dv_zone_t *z, uint32_t ni, const uint32_t *next_need,
 		return dv_findings_add(out, DV_F_NSEC_BITMAP_MISMATCH,
 		                       DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC), "%s", diff);
 	return DV_OK;
+}
+
+/* The findings of one name, given whether it needs and has an NSEC and
+ * the next names (circular) that need and that have one. */
+static int judge_name(const dv_zone_t *z, uint32_t ni, uint8_t state, uint32_t next_need,
+                      uint32_t next_has, denial_types_t *types, uint8_t *scratch,
+                      dv_findings_t *out)
+{
+	if ((state & HAS) && !(state & NEED)) {
+		/* RFC 4035 §2.3: no NSEC below a zone cut (or a DNAME). */
+		return dv_findings_add(out, DV_F_NSEC_UNEXPECTED,
+		                       DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC), "%s",
+		                       (z->names[ni].flags & DV_NAME_DNAME_BELOW)
+		                           ? "name below a DNAME (RFC 6672 §2.4) owns an NSEC"
+		                           : "glue or occluded name below a zone cut owns an "
+		                             "NSEC (RFC 4035 §2.3)");
+	}
+	if (state & HAS)
+		return check_one(z, ni, next_need, next_has, types, scratch, out);
+	if (state & NEED) {
+		bool deleg =
+		    (z->names[ni].flags & DV_NAME_DELEG) && !(z->names[ni].flags & DV_NAME_APEX);
+		return dv_findings_add(out, DV_F_NSEC_MISSING, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
+		                       "%s has no NSEC (RFC 4035 §2.3)",
+		                       deleg ? "delegation point" : "authoritative name");
+	}
+	return DV_OK;
+}
+
+static uint8_t name_state(const dv_zone_t *z, uint32_t ni)
+{
+	return (needs_nsec(z, ni) ? NEED : 0) |
+	       (dv_zone_rrset_find(z, ni, KNOT_RRTYPE_NSEC) != NULL ? HAS : 0);
+}
+
+/* The next name after ni (circular, from the apex) whose state has `bit`. */
+static uint32_t next_with(const dv_zone_t *z, uint32_t ni, uint8_t bit)
+{
+	for (size_t j = (size_t)ni + 1; j < z->name_count; j++)
+		if (name_state(z, (uint32_t)j) & bit)
+			return (uint32_t)j;
+	for (size_t j = 0; j <= ni; j++)
+		if (name_state(z, (uint32_t)j) & bit)
+			return (uint32_t)j;
+	return 0;
+}
+
+int verify_nsec_names(const dv_zone_t *z, const uint32_t *names, size_t n, dv_findings_t *out)
+{
+	uint8_t *scratch = malloc(DENIAL_BITMAP_MAX);
+	denial_types_t types = {0};
+	int ret = scratch ? DV_OK : DV_ENOMEM;
+	for (size_t i = 0; i < n && ret == DV_OK; i++) {
+		uint32_t ni = names[i];
+		uint8_t st = name_state(z, ni);
+		uint32_t nn = 0, nh = 0;
+		if (st & HAS) {
+			nn = next_with(z, ni, NEED);
+			nh = next_with(z, ni, HAS);
+		}
+		ret = judge_name(z, ni, st, nn, nh, &types, scratch, out);
+	}
+	free(scratch);
+	free(types.v);
+	return ret;
+}
+
+size_t verify_nsec_prev(const dv_zone_t *z, uint32_t ni, uint32_t *out, size_t cap)
+{
+	/* Walk back (circular) to the first name that both needs and has an
+	 * NSEC: the names with an NSEC on the way are those whose Next Domain
+	 * Name may skip to or past ni; names before that one point to it or
+	 * before.  Returns the count, or cap + 1 when there are more. */
+	size_t n = 0, total = z->name_count;
+	for (size_t step = 1; step < total; step++) {
+		uint32_t j = (uint32_t)((ni + total - step) % total);
+		uint8_t st = name_state(z, j);
+		if (st & HAS) {
+			if (n == cap)
+				return cap + 1;
+			out[n++] = j;
+		}
+		if ((st & NEED) && (st & HAS))
+			break;
+	}
+	return n;
 }
 
 int dv_check_nsec(const dv_zone_t *z, dv_findings_t *out)
@@ -163,26 +251,8 @@ int dv_check_nsec(const dv_zone_t *z, dv_findings_t *out)
 	}
 
 	for (size_t i = 0; i < n; i++) {
-		uint32_t ni = (uint32_t)i;
-		ret = DV_OK;
-		if ((state[i] & HAS) && !(state[i] & NEED)) {
-			/* RFC 4035 §2.3: no NSEC below a zone cut (or a DNAME). */
-			ret = dv_findings_add(
-			    out, DV_F_NSEC_UNEXPECTED, DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC), "%s",
-			    (z->names[i].flags & DV_NAME_DNAME_BELOW)
-			        ? "name below a DNAME (RFC 6672 §2.4) owns an NSEC"
-			        : "glue or occluded name below a zone cut owns an "
-			          "NSEC (RFC 4035 §2.3)");
-		} else if (state[i] & HAS) {
-			ret = check_one(z, ni, next_need, next_has, &types, scratch, out);
-		} else if (state[i] & NEED) {
-			bool deleg = (z->names[i].flags & DV_NAME_DELEG) &&
-			             !(z->names[i].flags & DV_NAME_APEX);
-			ret = dv_findings_add(out, DV_F_NSEC_MISSING,
-			                      DENIAL_AT(z, ni, KNOT_RRTYPE_NSEC),
-			                      "%s has no NSEC (RFC 4035 §2.3)",
-			                      deleg ? "delegation point" : "authoritative name");
-		}
+		ret = judge_name(z, (uint32_t)i, state[i], next_need[i], next_has[i], &types,
+		                 scratch, out);
 		if (ret != DV_OK)
 			goto fail;
 	}

@@ -6,6 +6,12 @@
  * Names are split into chunks that worker threads take from a shared
  * counter; each worker keeps its own findings and statistics, merged at the
  * end, so the hot loop takes no lock.
+ *
+ * Two passes: the signature pass (every finding but the validity windows,
+ * for all names or a list of them: an incremental step re-checks only the
+ * names that changed) and the window pass (every RRSIG's inception and
+ * expiration against `now`: cheap, no cryptography, run over the whole zone
+ * because time moves for every signature).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,6 +32,10 @@ typedef struct {
 	const dv_zone_t *z;
 	const dv_verify_opts_t *o;
 	const dv_keyset_t *ks;
+	const uint32_t *names; /* the names to check, or NULL: every name */
+	size_t total;
+	const verify_marks_t *known;
+	bool collect; /* keep the RRSIGs found to verify */
 	_Atomic size_t next;
 	_Atomic size_t done;
 } shared_t;
@@ -41,7 +51,129 @@ typedef struct {
 	verify_view_t view;
 	dv_evidence_t ev; /* the evidence being handed to dv_findings_add */
 	bool reporter;
+	const uint8_t **found; /* RDATA of the RRSIGs found to verify (collect) */
+	size_t nfound, capfound;
 } worker_t;
+
+/* ---- a set of RRSIGs by RDATA address ---------------------------------------------- */
+
+struct verify_marks {
+	const uint8_t **slots; /* open addressing; NULL empty, TOMB deleted */
+	size_t mask, len, used;
+};
+
+static const uint8_t tomb_byte;
+#define TOMB (&tomb_byte)
+
+static size_t marks_hash(const uint8_t *p)
+{
+	return (size_t)(((uintptr_t)p * UINT64_C(0x9E3779B97F4A7C15)) >> 17);
+}
+
+int verify_marks_new(size_t hint, verify_marks_t **out)
+{
+	verify_marks_t *m = calloc(1, sizeof(*m));
+	size_t cap = 1024;
+	while (cap < 2 * hint)
+		cap *= 2;
+	if (m == NULL || (m->slots = calloc(cap, sizeof(*m->slots))) == NULL) {
+		free(m);
+		return DV_ENOMEM;
+	}
+	m->mask = cap - 1;
+	*out = m;
+	return DV_OK;
+}
+
+void verify_marks_free(verify_marks_t *m)
+{
+	if (m == NULL)
+		return;
+	free(m->slots);
+	free(m);
+}
+
+int verify_marks_copy(const verify_marks_t *src, verify_marks_t **out)
+{
+	verify_marks_t *m = malloc(sizeof(*m));
+	if (m == NULL || (m->slots = dv_mem_big((src->mask + 1) * sizeof(*m->slots))) == NULL) {
+		free(m);
+		return DV_ENOMEM;
+	}
+	memcpy(m->slots, src->slots, (src->mask + 1) * sizeof(*m->slots));
+	m->mask = src->mask;
+	m->len = src->len;
+	m->used = src->used;
+	*out = m;
+	return DV_OK;
+}
+
+bool verify_marks_has(const verify_marks_t *m, const uint8_t *rd)
+{
+	if (m == NULL)
+		return false;
+	for (size_t h = marks_hash(rd) & m->mask; m->slots[h] != NULL; h = (h + 1) & m->mask)
+		if (m->slots[h] == rd)
+			return true;
+	return false;
+}
+
+static int marks_rehash(verify_marks_t *m, size_t cap)
+{
+	const uint8_t **ns = calloc(cap, sizeof(*ns));
+	if (ns == NULL)
+		return DV_ENOMEM;
+	for (size_t i = 0; i <= m->mask; i++) {
+		const uint8_t *p = m->slots[i];
+		if (p == NULL || p == TOMB)
+			continue;
+		size_t h = marks_hash(p) & (cap - 1);
+		while (ns[h] != NULL)
+			h = (h + 1) & (cap - 1);
+		ns[h] = p;
+	}
+	free(m->slots);
+	m->slots = ns;
+	m->mask = cap - 1;
+	m->used = m->len;
+	return DV_OK;
+}
+
+int verify_marks_add(verify_marks_t *m, const uint8_t *rd)
+{
+	if (verify_marks_has(m, rd))
+		return DV_OK;
+	if ((m->used + 1) * 10 > (m->mask + 1) * 7) {
+		size_t cap = m->mask + 1;
+		if (m->len * 10 > cap * 3)
+			cap *= 2; /* else the tombstones alone filled it: same size */
+		if (marks_rehash(m, cap) != DV_OK)
+			return DV_ENOMEM;
+	}
+	size_t h = marks_hash(rd) & m->mask;
+	while (m->slots[h] != NULL && m->slots[h] != TOMB)
+		h = (h + 1) & m->mask;
+	if (m->slots[h] == NULL)
+		m->used++;
+	m->slots[h] = rd;
+	m->len++;
+	return DV_OK;
+}
+
+void verify_marks_del(verify_marks_t *m, const uint8_t *rd)
+{
+	for (size_t h = marks_hash(rd) & m->mask; m->slots[h] != NULL; h = (h + 1) & m->mask)
+		if (m->slots[h] == rd) {
+			m->slots[h] = TOMB;
+			m->len--;
+			return;
+		}
+}
+
+size_t verify_marks_count(const verify_marks_t *m)
+{
+	return m ? m->len : 0;
+}
 
 int verify_view_build(verify_view_t *v, const uint8_t *owner, uint16_t type, const dv_rr_t *rrs,
                       size_t n, bool sorted)
@@ -180,6 +312,15 @@ static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rrsig_t *sig
 	}
 }
 
+static void found_add(worker_t *w, const uint8_t *rdata)
+{
+	if (dv_array_grow(&w->found, &w->capfound, w->nfound, sizeof(*w->found), 1024) != DV_OK) {
+		w->ret = DV_ENOMEM;
+		return;
+	}
+	w->found[w->nfound++] = rdata;
+}
+
 static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 {
 	const dv_zone_t *z = w->sh->z;
@@ -227,7 +368,6 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 			continue;
 		}
 		seen_algs[sig.algorithm] = 1;
-		check_times(w, rs, &sig);
 		if (!knot_dname_is_equal(sig.signer, z->origin)) {
 			char sn[1025];
 			dv_dname_to_str(sig.signer, sn, sizeof(sn));
@@ -255,8 +395,10 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		w->st.rrsigs_checked++;
 		dv_sig_verdict_t v = DV_SIG_VALID;
 		/* A mark from presign.c counts only when this RRset was whole in
-		 * one run of the input. */
-		if ((nm->flags & DV_NAME_SPLIT) || !dv_presign_marked(w->sh->o->presign, rr)) {
+		 * one run of the input; a known mark (an earlier version's, for an
+		 * RRset that did not change) always. */
+		if (!verify_marks_has(w->sh->known, rr->rdata) &&
+		    ((nm->flags & DV_NAME_SPLIT) || !dv_presign_marked(w->sh->o->presign, rr))) {
 			if (!have_view && (w->ret = verify_view_build(&w->view, nm->dname, rs->type,
 			                                              &z->rrs[rs->rr_first],
 			                                              rs->rr_count, true)) != DV_OK)
@@ -267,6 +409,8 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		}
 		if (dv_sig_verifies(v)) {
 			w->st.rrsigs_verified++;
+			if (w->sh->collect)
+				found_add(w, rr->rdata);
 			int64_t inc, exp;
 			dv_sig_window_t win = dv_rrsig_window(&sig, w->sh->o->now, &inc, &exp);
 			w->st.rrsigs_valid += win == DV_SIG_WINDOW_OPEN;
@@ -360,14 +504,14 @@ static void *work(void *arg)
 {
 	worker_t *w = arg;
 	shared_t *sh = w->sh;
-	size_t total = sh->z->name_count;
+	size_t total = sh->total;
 	for (;;) {
 		size_t start = atomic_fetch_add(&sh->next, CHUNK);
 		if (start >= total || w->ret != DV_OK)
 			break;
 		size_t end = start + CHUNK < total ? start + CHUNK : total;
 		for (size_t i = start; i < end && w->ret == DV_OK; i++)
-			check_name(w, (uint32_t)i);
+			check_name(w, sh->names ? sh->names[i] : (uint32_t)i);
 		size_t done = atomic_fetch_add(&sh->done, end - start) + (end - start);
 		if (w->reporter && sh->o->progress != NULL)
 			sh->o->progress(sh->o->progress_ctx, done, total);
@@ -375,22 +519,25 @@ static void *work(void *arg)
 	return NULL;
 }
 
-int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
-                        dv_findings_t *out)
+int verify_sig_names(const dv_zone_t *z, const dv_verify_opts_t *o, const dv_keyset_t *ks,
+                     const uint32_t *names, size_t n, const verify_marks_t *known,
+                     verify_marks_t *found, dv_verify_stats_t *st, dv_findings_t *out)
 {
-	dv_keyset_t ks;
-	int ret = verify_zone_keyset(z, &ks);
-	if (ret != DV_OK) {
-		dv_keyset_clear(&ks);
-		return ret;
-	}
+	int ret = DV_OK;
+	size_t total = names ? n : z->name_count;
 	unsigned nt = o->threads ? o->threads : 1;
 	if (nt > 256)
 		nt = 256;
 	/* Small zones: threads cost more than they save. */
-	if (z->name_count < 4 * CHUNK)
+	if (total < 4 * CHUNK)
 		nt = 1;
-	shared_t sh = {.z = z, .o = o, .ks = &ks};
+	shared_t sh = {.z = z,
+	               .o = o,
+	               .ks = ks,
+	               .names = names,
+	               .total = total,
+	               .known = known,
+	               .collect = found != NULL};
 	worker_t *w = calloc(nt, sizeof(*w));
 	pthread_t *tid = calloc(nt, sizeof(*tid));
 	if (w == NULL || tid == NULL) {
@@ -423,18 +570,11 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 		st->rrsigs += w[i].st.rrsigs;
 		st->rrsigs_checked += w[i].st.rrsigs_checked;
 		st->rrsigs_verified += w[i].st.rrsigs_verified;
+		for (size_t k = 0; k < w[i].nfound && ret == DV_OK; k++)
+			ret = verify_marks_add(found, w[i].found[k]);
 		st->rrsigs_valid += w[i].st.rrsigs_valid;
 		st->rrsigs_expired += w[i].st.rrsigs_expired;
 		st->rrsigs_not_yet_valid += w[i].st.rrsigs_not_yet_valid;
-		if (w[i].st.have_expiry &&
-		    (!st->have_expiry || w[i].st.earliest_expiry < st->earliest_expiry ||
-		     (w[i].st.earliest_expiry == st->earliest_expiry &&
-		      w[i].st.earliest_name < st->earliest_name))) {
-			st->have_expiry = true;
-			st->earliest_expiry = w[i].st.earliest_expiry;
-			st->earliest_name = w[i].st.earliest_name;
-			st->earliest_type = w[i].st.earliest_type;
-		}
 		int r = dv_findings_merge(out, &w[i].out);
 		if (r != DV_OK && ret == DV_OK)
 			ret = r;
@@ -445,9 +585,110 @@ out:
 			dv_findings_clear(&w[i].out);
 			dv_sigcache_free(w[i].cache);
 			verify_view_clear(&w[i].view);
+			free(w[i].found);
 		}
 	free(w);
 	free(tid);
+	return ret;
+}
+
+typedef struct {
+	worker_t w;
+	size_t from, to;
+} times_job_t;
+
+static void *times_work(void *arg)
+{
+	times_job_t *j = arg;
+	worker_t *w = &j->w;
+	const dv_zone_t *z = w->sh->z;
+	for (size_t ni = j->from; ni < j->to && w->ret == DV_OK; ni++) {
+		const dv_name_t *nm = &z->names[ni];
+		for (uint32_t k = 0; k < nm->rrset_count && w->ret == DV_OK; k++) {
+			const dv_rrset_t *rs = &z->rrsets[nm->rrset_first + k];
+			if (rs->sig_count == 0 || !must_be_signed(nm, rs->type))
+				continue;
+			for (uint32_t i = 0; i < rs->sig_count && w->ret == DV_OK; i++) {
+				const dv_rr_t *rr = &z->rrs[rs->sig_first + i];
+				dv_rrsig_t sig;
+				if (dv_rrsig_parse(rr->rdata, rr->rdlen, &sig) != DV_OK)
+					continue;
+				check_times(w, rs, &sig);
+				if (w->sh->known == NULL ||
+				    !verify_marks_has(w->sh->known, rr->rdata))
+					continue;
+				/* A step: the windows of the RRSIGs known to verify,
+				 * at this run's time (they move without a change). */
+				int64_t inc, exp;
+				dv_sig_window_t win =
+				    dv_rrsig_window(&sig, w->sh->o->now, &inc, &exp);
+				w->st.rrsigs_valid += win == DV_SIG_WINDOW_OPEN;
+				w->st.rrsigs_expired += win == DV_SIG_WINDOW_EXPIRED;
+				w->st.rrsigs_not_yet_valid += win == DV_SIG_WINDOW_NOT_YET;
+			}
+		}
+	}
+	return NULL;
+}
+
+int verify_sig_times(const dv_zone_t *z, const dv_verify_opts_t *o, const verify_marks_t *verified,
+                     dv_verify_stats_t *st, dv_findings_t *out)
+{
+	/* Ranges of names in order, one per thread: the earliest expiry goes
+	 * to the first name and RRset that has it, as in the signature pass. */
+	shared_t sh = {.z = z, .o = o, .known = verified};
+	size_t nt = o->threads ? o->threads : 1;
+	if (nt > 16)
+		nt = 16;
+	if (z->name_count < 64 * CHUNK)
+		nt = 1;
+	times_job_t jobs[16];
+	pthread_t tid[16];
+	bool started[16] = {false};
+	for (size_t t = 0; t < nt; t++)
+		jobs[t] = (times_job_t){.w = {.sh = &sh},
+		                        .from = z->name_count * t / nt,
+		                        .to = z->name_count * (t + 1) / nt};
+	for (size_t t = 1; t < nt; t++)
+		started[t] = pthread_create(&tid[t], NULL, times_work, &jobs[t]) == 0;
+	times_work(&jobs[0]);
+	int ret = DV_OK;
+	st->have_expiry = false;
+	if (verified != NULL)
+		st->rrsigs_valid = st->rrsigs_expired = st->rrsigs_not_yet_valid = 0;
+	for (size_t t = 0; t < nt; t++) {
+		if (t > 0 && started[t])
+			pthread_join(tid[t], NULL);
+		else if (t > 0)
+			times_work(&jobs[t]);
+		worker_t *w = &jobs[t].w;
+		if (w->ret != DV_OK && ret == DV_OK)
+			ret = w->ret;
+		st->rrsigs_valid += w->st.rrsigs_valid;
+		st->rrsigs_expired += w->st.rrsigs_expired;
+		st->rrsigs_not_yet_valid += w->st.rrsigs_not_yet_valid;
+		if (w->st.have_expiry &&
+		    (!st->have_expiry || w->st.earliest_expiry < st->earliest_expiry)) {
+			st->have_expiry = true;
+			st->earliest_expiry = w->st.earliest_expiry;
+			st->earliest_name = w->st.earliest_name;
+			st->earliest_type = w->st.earliest_type;
+		}
+		dv_findings_merge(out, &w->out);
+		dv_findings_clear(&w->out);
+	}
+	return ret;
+}
+
+int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify_stats_t *st,
+                        dv_findings_t *out)
+{
+	dv_keyset_t ks;
+	int ret = verify_zone_keyset(z, &ks);
+	if (ret == DV_OK)
+		ret = verify_sig_names(z, o, &ks, NULL, 0, NULL, NULL, st, out);
+	if (ret == DV_OK)
+		ret = verify_sig_times(z, o, NULL, st, out);
 	dv_keyset_clear(&ks);
 	return ret;
 }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cliutil.h"
@@ -33,6 +34,12 @@ static const char usage_text[] =
     "  -R, --retries N          extra UDP attempts (default 1)\n"
     "  -4, -6                   only IPv4 / only IPv6 server addresses\n"
     "  -p, --port N             query every server on port N (default 53)\n"
+    "      --full               transfer every server's copy of each domain's zone (AXFR,\n"
+    "                           IXFR), verify each copy and compare them (not with --from)\n"
+    "      --tsig FILE          sign the transfers with the TSIG key in FILE (BIND or Knot\n"
+    "                           format; hmac-sha256/384/512)\n"
+    "      --tsig-name NAME     the key of FILE to use when it holds several\n"
+    "  -j, --threads N          verification threads for --full (default: every core)\n"
     "budgets against hostile servers (doc/limits.md; what they cut off is reported):\n"
     "      --deadline DURATION  the whole probe (default 60s; 500ms, 2m...)\n"
     "      --max-queries N      queries per probe (default 4096 + 512 per DOMAIN)\n"
@@ -55,6 +62,9 @@ enum {
 	OPT_MAX_BYTES,
 	OPT_SERVER_QUERIES,
 	OPT_MAX_VALIDATIONS,
+	OPT_FULL,
+	OPT_TSIG,
+	OPT_TSIG_NAME,
 };
 
 static const dv_cli_common_map_t common[] = {
@@ -75,12 +85,17 @@ int dv_cmd_check(int argc, char **argv)
 	    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
 	    {"server-queries", required_argument, NULL, OPT_SERVER_QUERIES},
 	    {"max-validations", required_argument, NULL, OPT_MAX_VALIDATIONS},
+	    {"full", no_argument, NULL, OPT_FULL},
+	    {"tsig", required_argument, NULL, OPT_TSIG},
+	    {"tsig-name", required_argument, NULL, OPT_TSIG_NAME},
+	    {"threads", required_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	dv_cli_t cli = {.cmd = "check", .nagios_label = "DNSVIGIL", .usage = usage_text};
 	dv_cli_begin(&cli, argc, argv);
 	struct option longopts[32];
+	unsigned long threads = 0;
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_check_run_opts_t o = {.probe = {.root_hints = "/usr/share/dns/root.hints",
 	                                   .trust_anchor = "/usr/share/dns/root.ds"}};
@@ -92,7 +107,7 @@ int dv_cmd_check(int argc, char **argv)
 	int c;
 	unsigned long n;
 	optind = 1;
-	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "r:t:n:w:c:e:f:s:T:R:p:46h",
+	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "r:t:n:w:c:e:f:s:T:R:p:j:46h",
 	                        longopts)) != -1) {
 		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
@@ -139,6 +154,19 @@ int dv_cmd_check(int argc, char **argv)
 		case '6':
 			o.probe.ipv6_only = true;
 			break;
+		case OPT_FULL:
+			o.full = true;
+			break;
+		case OPT_TSIG:
+			o.tsig_path = optarg;
+			break;
+		case OPT_TSIG_NAME:
+			o.tsig_name = optarg;
+			break;
+		case 'j':
+			if (dv_cli_number(&cli, "--threads", optarg, 1, 256, &threads) != 0)
+				return DV_EXIT_UNKNOWN;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
@@ -152,6 +180,15 @@ int dv_cmd_check(int argc, char **argv)
 		                    argv[optind]);
 	if (co.from == NULL && optind >= argc)
 		return dv_cli_usage(&cli, "no DOMAIN given (or --from SNAPSHOT)");
+	if (o.full && co.from != NULL)
+		return dv_cli_usage(&cli, "--full transfers the zones live: not with --from");
+	if (!o.full && (o.tsig_path != NULL || o.tsig_name != NULL))
+		return dv_cli_usage(&cli, "--tsig and --tsig-name go with --full");
+	if (threads == 0) {
+		long nc = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = nc > 0 ? (unsigned long)nc : 1;
+	}
+	o.threads = (unsigned)threads;
 	if (dv_cli_thresholds(&cli, &co) != 0)
 		return DV_EXIT_UNKNOWN;
 	if (co.now != NULL && dv_cli_time(&cli, "--now", co.now, &o.now) != 0)
@@ -176,6 +213,8 @@ int dv_cmd_check(int argc, char **argv)
 	if (ret != DV_OK && run.stage != DV_CHECK_RUN_SAVE) {
 		if (run.stage == DV_CHECK_RUN_JUDGE)
 			dv_cli_fail(&cli, "the checks could not run: %s", dv_strerror(ret));
+		else if (run.stage == DV_CHECK_RUN_FULL)
+			dv_cli_fail(&cli, "--full: %s", err);
 		else if (co.from != NULL)
 			dv_cli_fail_input(&cli, err);
 		else
@@ -190,6 +229,10 @@ int dv_cmd_check(int argc, char **argv)
 		dv_cli_fail(&cli, "%s", run.res.unjudged);
 		goto out;
 	}
+	dv_report_copies_t copies[64];
+	size_t ncopies = 0;
+	for (size_t i = 0; i < run.nfull && ncopies < 64; i++)
+		copies[ncopies++] = (dv_report_copies_t){run.full[i].zone, &run.full[i].report};
 	int written = 0;
 	if (co.nagios && ret != DV_OK) {
 		/* The one line a plugin has says what failed (issue 10 §13). */
@@ -199,9 +242,10 @@ int dv_cmd_check(int argc, char **argv)
 	if (co.nagios)
 		status = dv_report_check_nagios(stdout, run.snap, &run.opts, &run.res);
 	else if (strcmp(co.format, "json") == 0)
-		written = dv_report_check_json(stdout, run.snap, &run.opts, &run.res);
+		written =
+		    dv_report_check_json(stdout, run.snap, &run.opts, &run.res, copies, ncopies);
 	else
-		dv_report_check_text(stdout, run.snap, &run.opts, &run.res);
+		dv_report_check_text(stdout, run.snap, &run.opts, &run.res, copies, ncopies);
 	if (!co.nagios)
 		status = dv_findings_exit_status(&run.res.findings);
 	/* A report that did not reach its reader, or a snapshot that was not

@@ -14,7 +14,12 @@
 
 static const char usage_text[] =
     "usage: dnsvigil verify [options] ZONEFILE|-\n"
-    "  -o, --origin NAME        zone origin (default: the SOA owner)\n"
+    "       dnsvigil verify [options] --axfr ADDR[@PORT] --origin NAME\n"
+    "  -o, --origin NAME        zone origin (default: the SOA owner; required with --axfr)\n"
+    "      --axfr ADDR[@PORT]   transfer the zone from this server (AXFR) and verify it\n"
+    "      --tsig FILE          sign the transfer with the TSIG key in FILE (BIND or Knot\n"
+    "                           format; hmac-sha256/384/512)\n"
+    "      --tsig-name NAME     the key of FILE to use when it holds several\n"
     "  -n, --now TIME           check validity at TIME: YYYYMMDDHHmmSS (UTC),\n"
     "                           YYYY-MM-DDTHH:MM:SSZ or [@]UNIXSECONDS (default: now)\n"
     "  -w, --warn DURATION      warn of RRSIGs expiring within DURATION (default 7d;\n"
@@ -30,7 +35,8 @@ static const char usage_text[] =
     "      --max-records N      refuse a zone of more than N records (default 67108864)\n"
     "ZONEFILE '-' reads the zone from standard input (kdig axfr ... | dnsvigil verify -)\n"
     "exit status: 0 clean, 1 warnings, 2 errors found, 3 could not judge (bad usage,\n"
-    "unreadable or malformed input); --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n";
+    "unreadable or malformed input, a zone that could not be transferred); --nagios: 0 OK, 1 "
+    "WARNING, 2 CRITICAL, 3 UNKNOWN\n";
 
 typedef struct {
 	bool tty;
@@ -55,7 +61,16 @@ static void on_progress(void *ctx, const char *phase, uint64_t done, uint64_t to
 	p->shown = true;
 }
 
-enum { OPT_NAGIOS = 256, OPT_WARN_EXPIRY, OPT_NO_INCLUDE, OPT_MAX_RECORDS, OPT_DS };
+enum {
+	OPT_NAGIOS = 256,
+	OPT_WARN_EXPIRY,
+	OPT_NO_INCLUDE,
+	OPT_MAX_RECORDS,
+	OPT_DS,
+	OPT_AXFR,
+	OPT_TSIG,
+	OPT_TSIG_NAME
+};
 
 static const dv_cli_common_map_t common[] = {
     {'n', DV_CLI_NOW, "now"},
@@ -76,17 +91,21 @@ int dv_cmd_verify(int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"no-include", no_argument, NULL, OPT_NO_INCLUDE},
 	    {"max-records", required_argument, NULL, OPT_MAX_RECORDS},
+	    {"axfr", required_argument, NULL, OPT_AXFR},
+	    {"tsig", required_argument, NULL, OPT_TSIG},
+	    {"tsig-name", required_argument, NULL, OPT_TSIG_NAME},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	dv_cli_t cli = {.cmd = "verify", .nagios_label = "DNSVIGIL VERIFY", .usage = usage_text};
 	dv_cli_begin(&cli, argc, argv);
-	struct option longopts[20];
+	struct option longopts[24];
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_cli_common_t co = {.format = "text", .warn = 7 * 86400, .crit = 86400};
 	dv_verify_file_opts_t vo = {0};
 	unsigned long threads = 0, max_records = 0;
 	bool quiet = false;
+	const char *axfr = NULL;
 	int c;
 	optind = 1;
 	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "o:n:w:c:j:f:qh", longopts)) != -1) {
@@ -115,17 +134,32 @@ int dv_cmd_verify(int argc, char **argv)
 				return DV_EXIT_UNKNOWN;
 			vo.limits.max_records = max_records;
 			break;
+		case OPT_AXFR:
+			axfr = optarg;
+			break;
+		case OPT_TSIG:
+			vo.tsig_path = optarg;
+			break;
+		case OPT_TSIG_NAME:
+			vo.tsig_name = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
 		}
 	}
-	if (optind >= argc)
+	if (axfr != NULL && optind < argc)
+		return dv_cli_usage(&cli, "--axfr takes no ZONEFILE ('%s')", argv[optind]);
+	if (axfr != NULL && vo.origin == NULL)
+		return dv_cli_usage(&cli, "--axfr needs --origin (the zone to transfer)");
+	if (axfr == NULL && (vo.tsig_path != NULL || vo.tsig_name != NULL))
+		return dv_cli_usage(&cli, "--tsig and --tsig-name go with --axfr");
+	if (axfr == NULL && optind >= argc)
 		return dv_cli_usage(&cli, "no ZONEFILE given ('-' reads standard input)");
-	if (optind + 1 < argc)
+	if (axfr == NULL && optind + 1 < argc)
 		return dv_cli_usage(&cli, "one ZONEFILE at a time: '%s' is one too many",
 		                    argv[optind + 1]);
-	const char *path = argv[optind];
+	const char *path = axfr ? NULL : argv[optind];
 	cli.input = path;
 	if (dv_cli_thresholds(&cli, &co) != 0 || dv_cli_time(&cli, "--now", co.now, &vo.now) != 0)
 		return DV_EXIT_UNKNOWN;
@@ -143,7 +177,8 @@ int dv_cmd_verify(int argc, char **argv)
 
 	char err[1200];
 	dv_verify_result_t res;
-	int ret = dv_verify_file(path, &vo, &res, err, sizeof(err));
+	int ret = axfr ? dv_verify_axfr(axfr, &vo, &res, err, sizeof(err))
+	               : dv_verify_file(path, &vo, &res, err, sizeof(err));
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
 	int status = DV_EXIT_UNKNOWN, written = 0;

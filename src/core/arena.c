@@ -116,3 +116,16 @@ void dv_mem_release(const void *from, const void *to)
 	if (hi > lo)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
+
+void *dv_mem_big(size_t len)
+{
+	void *p = malloc(len ? len : 1);
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	if (p != NULL && len >= 4 * huge) {
+		uintptr_t lo = ((uintptr_t)p + huge - 1) / huge * huge;
+		uintptr_t hi = ((uintptr_t)p + len) / huge * huge;
+		if (hi > lo)
+			(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	}
+	return p;
+}

@@ -311,6 +311,12 @@ int dv_zone_builder_finish(dv_zone_builder_t *b, dv_zone_t **out, char *err, siz
 	}
 	if ((ret = zone_check_soa(z, err, errlen)) != DV_OK)
 		return ret;
+	/* The record data moves where later versions can share it (dv_zone_patch). */
+	if ((z->data = zone_data_new(&z->arena, NULL)) == NULL) {
+		snprintf(err, errlen, "%s:0: %s", z->file, dv_strerror(DV_ENOMEM));
+		return DV_ENOMEM;
+	}
+	z->rclass = b->rclass;
 	b->zone = NULL;
 	builder_release(b);
 	*out = z;

@@ -1,6 +1,7 @@
 /*
  * The zone store: lookups and release.  Building is in build.c and index.c.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,35 @@
 #include <libknot/dname.h>
 
 #include "core/zone_int.h"
+
+dv_zone_data_t *zone_data_new(dv_arena_t *arena, dv_zone_data_t *older)
+{
+	dv_zone_data_t *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	atomic_init(&d->refs, 1);
+	dv_arena_init(&d->arena, arena->chunk_size);
+	dv_arena_adopt(&d->arena, arena);
+	d->older = older;
+	d->held = d->arena.total;
+	if (older != NULL) {
+		atomic_fetch_add(&older->refs, 1);
+		d->held += older->held;
+		d->unused = older->unused;
+	}
+	return d;
+}
+
+void zone_data_release(dv_zone_data_t *d)
+{
+	/* Iterative: a long line of versions must not recurse that deep. */
+	while (d != NULL && atomic_fetch_sub(&d->refs, 1) == 1) {
+		dv_zone_data_t *older = d->older;
+		dv_arena_clear(&d->arena);
+		free(d);
+		d = older;
+	}
+}
 
 void dv_zone_free(dv_zone_t *z)
 {
@@ -17,7 +47,14 @@ void dv_zone_free(dv_zone_t *z)
 	free(z->names);
 	free(z->rrsets);
 	dv_arena_clear(&z->arena);
+	zone_data_release(z->data);
 	free(z);
+}
+
+void dv_zone_data_usage(const dv_zone_t *z, uint64_t *held, uint64_t *unused)
+{
+	*held = z->data ? z->data->held : z->arena.total;
+	*unused = z->data ? z->data->unused : 0;
 }
 
 long dv_zone_name_find(const dv_zone_t *z, const uint8_t *dname)

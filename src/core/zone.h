@@ -70,8 +70,15 @@ typedef struct {
 	uint32_t sig_count;
 } dv_rrset_t;
 
+/*! Record data (owner names, RDATA) that versions of a zone share: a zone
+ *  made by dv_zone_patch points into its base's data and keeps it alive
+ *  (counted references, released by dv_zone_free).  Opaque. */
+typedef struct dv_zone_data dv_zone_data_t;
+
 typedef struct {
-	dv_arena_t arena;
+	dv_arena_t arena;     /*!< record data while the zone is built (then in `data`) */
+	dv_zone_data_t *data; /*!< the record data of this version and those before it */
+	uint16_t rclass;      /*!< the class of every record */
 	uint8_t origin[DV_DNAME_MAXLEN];
 	char origin_str[1025];
 	char file[1024];
@@ -84,6 +91,7 @@ typedef struct {
 	unsigned parts; /*!< parts the file was read in, side by side (1: one thread) */
 } dv_zone_t;
 
+/*! Release a zone (its record data goes with the last version that uses it). */
 void dv_zone_free(dv_zone_t *zone);
 
 /* ---- Building a zone --------------------------------------------------------
@@ -186,3 +194,68 @@ void dv_type_to_str(uint16_t type, char *buf, size_t buflen);
 
 /*! Compare two names in canonical DNS order (RFC 4034 §6.1); <0, 0, >0.  Any case. */
 int dv_dname_cmp(const uint8_t *a, const uint8_t *b);
+
+/* ---- A new version from an old one ----------------------------------------
+ *
+ * dv_zone_patch applies a difference (what an IXFR carries, RFC 1995 §4) to
+ * a zone and gives a new, independent zone: it shares the old version's
+ * record data (the old one stays valid and unchanged, and may be patched
+ * again), adds the new records' data, and rebuilds only what the
+ * difference touches: the names whose records changed, the empty
+ * non-terminals above them and the zone cut flags below them.  The result
+ * is the zone the builder would make from the new version's records.
+ */
+
+/*! One step of a difference: records removed, then records added (owners
+ *  and RDATA in wire form, any case; borrowed for the call). */
+typedef struct {
+	const dv_zone_rec_t *removed;
+	size_t nremoved;
+	const dv_zone_rec_t *added;
+	size_t nadded;
+} dv_zone_step_t;
+
+/*! No index: the name is not in that version. */
+#define DV_ZONE_NONE UINT32_MAX
+
+/*! A name the difference changed: its records, or its flags (a zone cut
+ *  above it moved, it became or stopped being an empty non-terminal). */
+typedef struct {
+	const uint8_t *dname; /*!< wire form, lowercase; lives with the versions */
+	uint32_t old_index;   /*!< in the old version, or DV_ZONE_NONE */
+	uint32_t new_index;   /*!< in the new version, or DV_ZONE_NONE */
+	bool records;         /*!< its records changed (else only its flags) */
+} dv_zone_changed_t;
+
+/*! What a patch changed, in canonical order of the names. */
+typedef struct {
+	dv_zone_changed_t *v;
+	size_t n, cap;
+	size_t rrs_removed, rrs_added;       /*!< records, the SOA included */
+	size_t rrsets_removed, rrsets_added; /*!< RRsets gone or new (RRSIGs by type covered) */
+	size_t rrsets_changed;               /*!< RRsets kept with other records or TTLs */
+	uint64_t bytes_removed;              /*!< record data no version newer uses any more */
+} dv_zone_delta_t;
+
+/*! Release what a delta holds; it is empty afterwards. */
+void dv_zone_delta_clear(dv_zone_delta_t *delta);
+
+/*!
+ * Apply `nsteps` steps in order to `base` and make the new version in *out
+ * (the caller's, dv_zone_free; `base` is not changed).  A record is
+ * identified by owner, type and RDATA (RFC 2181 §5; a TTL change is a
+ * removal and an addition).  Refused, with the step and record named in
+ * err: a removed record that is not there (DV_ENOTZONE, the copies differ),
+ * an added record that already is (DV_ENOTZONE), an owner outside the zone
+ * or another class (DV_ENOTZONE), malformed RDATA (DV_EPARSE), more records
+ * than `max_records` (0: DV_ZONE_MAX_RRS; DV_ELIMIT), a result without
+ * exactly one SOA at the apex (DV_ENOTZONE); DV_ENOMEM.  `delta` (may be
+ * NULL) gets the names that changed; clear it with dv_zone_delta_clear.
+ */
+int dv_zone_patch(const dv_zone_t *base, const dv_zone_step_t *steps, size_t nsteps,
+                  size_t max_records, dv_zone_t **out, dv_zone_delta_t *delta, char *err,
+                  size_t errlen);
+
+/*! Bytes of record data the zone's versions hold (its own and the older
+ *  ones it shares), and of those the bytes no record of it uses. */
+void dv_zone_data_usage(const dv_zone_t *zone, uint64_t *held, uint64_t *unused);

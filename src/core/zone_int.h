@@ -4,11 +4,28 @@
  */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/zone.h"
+
+/* Record data shared by versions (zone.h): a counted reference to an arena,
+ * and to the data of the version this one was patched from. */
+struct dv_zone_data {
+	_Atomic long refs;
+	dv_arena_t arena;
+	dv_zone_data_t *older;
+	uint64_t held;   /* bytes of this arena and the older ones */
+	uint64_t unused; /* of those, bytes no record of the newest version using them needs */
+};
+
+/* A data node holding `arena`'s chunks (moved there), on top of `older`
+ * (a reference is taken); NULL when out of memory. */
+dv_zone_data_t *zone_data_new(dv_arena_t *arena, dv_zone_data_t *older);
+/* Drop a reference; the last one frees the node and drops its older one. */
+void zone_data_release(dv_zone_data_t *d);
 
 /* An owner as read: its lowercased wire name and lookup key, shared by the
  * records that follow it directly in the input. */

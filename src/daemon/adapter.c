@@ -241,6 +241,53 @@ static int8_t ds_matches(const uint8_t *zone, const lineset_t *ds_rdata, const l
 	return 0;
 }
 
+/* ---- the copies (full: true) --------------------------------------------------- */
+
+/* Every server's copy of the zone: transferred (IXFR from the copy held),
+ * verified, compared; the findings join the live ones (they name the zone
+ * and the servers). */
+static int copies(const dv_adapter_opts_t *opts, dv_replica_set_t *replica,
+                  const dv_snapshot_t *snap, long zi, dv_live_result_t *lres,
+                  dv_replica_report_t *rep, char *err, size_t errlen)
+{
+	const dv_snap_zone_t *sz = &snap->zones[zi];
+	const char *addrs[DV_SNAP_MAX_ZONE_SERVERS];
+	size_t n = 0;
+	for (size_t k = 0; k < sz->nservers && n < DV_SNAP_MAX_ZONE_SERVERS; k++)
+		addrs[n++] = snap->servers[sz->servers[k]].addr;
+	dv_replica_opts_t ro = {.incremental = true,
+	                        .verify = {.now = snap->time,
+	                                   .warn_expiry = opts->warn,
+	                                   .crit_expiry = opts->crit,
+	                                   .threads = opts->threads ? opts->threads : 1}};
+	int rc = dv_replica_refresh(replica, addrs, n, opts->port, &ro, rep, err, errlen);
+	for (size_t k = 0; rc == DV_OK && k < rep->findings.len; k++)
+		rc = dv_findings_add_copy(&lres->findings, &rep->findings.v[k]);
+	if (rc == DV_OK)
+		dv_findings_sort(&lres->findings);
+	return rc;
+}
+
+/* Each server's copy into its observation. */
+static int observe_copies(const dv_replica_report_t *rep, dv_obs_t *obs)
+{
+	for (size_t i = 0; i < rep->nsrv; i++) {
+		const dv_replica_server_t *r = &rep->srv[i];
+		dv_obs_server_t *s;
+		int rc = dv_obs_server(obs, r->addr, &s);
+		if (rc != DV_OK)
+			return rc;
+		snprintf(s->transfer, sizeof(s->transfer), "%s", dv_replica_how_name(r->how));
+		s->have_copy = r->have;
+		s->copy_serial = r->serial;
+		s->rrsets_added = (uint32_t)r->rrsets_added;
+		s->rrsets_removed = (uint32_t)r->rrsets_removed;
+		s->rrsets_changed = (uint32_t)r->rrsets_changed;
+		s->behind = r->behind;
+	}
+	return DV_OK;
+}
+
 /* ---- one zone of a batch -------------------------------------------------------- */
 
 static int fill_findings(const dv_live_result_t *res, const char *zone, int64_t now,
@@ -501,7 +548,18 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 			snprintf(r->obs.status, sizeof(r->obs.status), "indeterminate");
 			zr = fill_findings(&lres, zones[i], b->snap->time, &r->findings);
 		} else {
-			zr = observe(b->snap, &zq, &lres, b->zi[i], b->snap->time, &r->obs);
+			dv_replica_set_t *replica = opts->replicas ? opts->replicas[i] : NULL;
+			dv_replica_report_t rep = {0};
+			/* the copies' findings join the live ones before the zone's
+			 * are taken from them */
+			zr = replica == NULL ? DV_OK
+			                     : copies(opts, replica, b->snap, b->zi[i], &lres, &rep,
+			                              r->err, sizeof(r->err));
+			if (zr == DV_OK)
+				zr = observe(b->snap, &zq, &lres, b->zi[i], b->snap->time, &r->obs);
+			if (zr == DV_OK && replica != NULL)
+				zr = observe_copies(&rep, &r->obs);
+			dv_replica_report_clear(&rep);
 			if (zr == DV_OK)
 				zr = fill_findings(&lres, zones[i], b->snap->time, &r->findings);
 		}
@@ -510,7 +568,9 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 			goto out;
 		}
 		if (zr != DV_OK) {
-			snprintf(r->err, sizeof(r->err), "observation: %s", dv_strerror(zr));
+			if (r->err[0] == '\0')
+				snprintf(r->err, sizeof(r->err), "observation: %s",
+				         dv_strerror(zr));
 			continue;
 		}
 		r->obs.probe_ok = true;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "replica/replica.h"
 #include "store/store.h"
 
 /* Queries one UDP socket carries to a server within a batch (net.h
@@ -26,6 +27,11 @@ typedef struct {
 	int64_t warn, crit;                 /*!< seconds */
 	struct dv_sigmemo *memo;            /*!< signatures verified in earlier cycles, or NULL */
 	struct dv_net_ratelimit *ratelimit; /*!< per-server rate limit, or NULL */
+	/*! full: true (issue 13): per zone of the batch, its copies kept between
+	 *  cycles (one cycle of a zone at a time uses them); a NULL entry, or
+	 *  NULL: the apex checks only. */
+	dv_replica_set_t *const *replicas;
+	unsigned threads; /*!< verification threads for the copies */
 } dv_adapter_opts_t;
 
 /*! What one zone's cycle produced. */

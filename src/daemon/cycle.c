@@ -16,6 +16,7 @@
  * kill -9 before the commit makes the next cycle see the same changes
  * again, and a restart (baseline read back from the store) repeats nothing.
  */
+#include <libknot/dname.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,7 @@ static void zone_closed(uv_handle_t *h)
 	zone_st *z = h->data;
 	dv_obs_clear(&z->obs);
 	dv_store_findings_free(&z->findings);
+	dv_replica_set_free(z->replica);
 	free(z->error);
 	free(z->name);
 	free(z);
@@ -142,6 +144,7 @@ typedef struct {
 	size_t n;
 	zone_st **z;
 	char **names;
+	dv_replica_set_t **replicas;
 	char *hints, *anchor;
 	dv_adapter_opts_t opts;
 	int64_t start;
@@ -167,6 +170,7 @@ static void job_free(job_t *j)
 	free(j->res);
 	free(j->w);
 	free(j->names);
+	free(j->replicas);
 	free(j->z);
 	free(j->hints);
 	free(j->anchor);
@@ -362,6 +366,22 @@ static size_t batch_take(daemon_t *d, zone_st **out)
 	return n;
 }
 
+/* full: true (issue 13): the zone's copies live as long as the setting. */
+static int zone_replica(zone_st *z, dv_replica_set_t **out)
+{
+	uint8_t apex[KNOT_DNAME_MAXLEN];
+	if (!z->conf->s.full) {
+		dv_replica_set_free(z->replica);
+		z->replica = NULL;
+	} else if (z->replica == NULL &&
+	           (knot_dname_from_str(apex, z->name, sizeof(apex)) == NULL ||
+	            dv_replica_set_new(apex, &z->replica) != DV_OK)) {
+		return DV_ENOMEM;
+	}
+	*out = z->replica;
+	return DV_OK;
+}
+
 static int batch_start(daemon_t *d)
 {
 	job_t *j = calloc(1, sizeof(*j));
@@ -380,13 +400,15 @@ static int batch_start(daemon_t *d)
 		return DV_OK;
 	}
 	j->names = calloc(j->n, sizeof(*j->names));
+	j->replicas = calloc(j->n, sizeof(*j->replicas));
 	j->res = calloc(j->n, sizeof(*j->res));
 	j->w = calloc(j->n, sizeof(*j->w));
 	j->hints = strdup(d->conf->root_hints);
 	j->anchor = strdup(d->conf->trust_anchor);
-	bool ok = j->names && j->res && j->w && j->hints && j->anchor;
+	bool ok = j->names && j->replicas && j->res && j->w && j->hints && j->anchor;
 	for (size_t i = 0; ok && i < j->n; i++)
-		ok = (j->names[i] = strdup(j->z[i]->name)) != NULL;
+		ok = (j->names[i] = strdup(j->z[i]->name)) != NULL &&
+		     zone_replica(j->z[i], &j->replicas[i]) == DV_OK;
 	const dv_conf_zone_settings_t *s = &j->z[0]->conf->s;
 	j->opts = (dv_adapter_opts_t){.root_hints = j->hints,
 	                              .trust_anchor = j->anchor,
@@ -397,7 +419,9 @@ static int batch_start(daemon_t *d)
 	                              .warn = s->warn,
 	                              .crit = s->crit,
 	                              .memo = d->memo,
-	                              .ratelimit = d->conf->per_server_qps ? d->ratelimit : NULL};
+	                              .ratelimit = d->conf->per_server_qps ? d->ratelimit : NULL,
+	                              .replicas = j->replicas,
+	                              .threads = 1};
 	j->start = dv_daemon_now();
 	j->t0 = dv_daemon_mono();
 	if (!ok || uv_queue_work(&d->loop, &j->req, job_work, job_done) != 0) {

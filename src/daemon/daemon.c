@@ -7,6 +7,7 @@
  * the clean stop (final ledger checkpoint), metrics, the store's timers.
  */
 #include <errno.h>
+#include <libknot/dname.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

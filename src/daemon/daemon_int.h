@@ -19,6 +19,7 @@
 #include "daemon/signer.h"
 #include "ledger/ledger.h"
 #include "metrics/metrics.h"
+#include "replica/replica.h"
 #include "store/store.h"
 
 /* syslog priorities (RFC 5424 §6.2.1), as journald takes them. */
@@ -105,6 +106,7 @@ typedef struct zone_st {
 	dv_signer_sample_t hist[DV_SIGNER_HISTORY];
 	size_t nhist;
 	dv_signer_verdict_t signer;
+	dv_replica_set_t *replica; /* full: true: the servers' copies, between cycles */
 } zone_st;
 
 typedef struct {

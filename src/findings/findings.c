@@ -303,6 +303,19 @@ int dv_findings_add(dv_findings_t *l, dv_code_t code, const dv_evidence_t *ev, c
 	return DV_OK;
 }
 
+int dv_findings_add_copy(dv_findings_t *l, const dv_finding_t *f)
+{
+	if ((unsigned)f->code >= DV_F_COUNT)
+		return DV_EINVAL;
+	dv_finding_t c = *f;
+	if (c.server == NULL)
+		c.server = "";
+	if (c.detail == NULL)
+		c.detail = "";
+	add_finding(l, &c);
+	return DV_OK;
+}
+
 int dv_findings_merge(dv_findings_t *dst, dv_findings_t *src)
 {
 	for (size_t i = 0; i < src->len; i++)

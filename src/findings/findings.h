@@ -99,6 +99,9 @@ int dv_code_from_name(const char *name, dv_code_t *out);
  */
 __attribute__((format(printf, 4, 5))) int
 dv_findings_add(dv_findings_t *list, dv_code_t code, const dv_evidence_t *ev, const char *fmt, ...);
+/*! Add a copy of a finding (its names and strings copied), under the
+ *  ceiling like dv_findings_add.  Returns 0, or DV_EINVAL for an unknown code. */
+int dv_findings_add_copy(dv_findings_t *list, const dv_finding_t *f);
 /*! Add every finding of src to dst (with src's dropped counts); src is left
  *  empty.  Returns 0. */
 int dv_findings_merge(dv_findings_t *dst, dv_findings_t *src);

@@ -84,6 +84,48 @@ static void tree(FILE *out, const dv_snapshot_t *snap, const dv_live_result_t *r
 	}
 }
 
+/* The copies of --full: per server how its copy came and which it is,
+ * per copy its serial, servers and verification. */
+static void copies_text(FILE *out, const dv_report_copies_t *copies, size_t n)
+{
+	for (size_t c = 0; c < n; c++) {
+		const dv_replica_report_t *r = copies[c].report;
+		fprintf(out, "\nzone copies of %s (every server's, transferred and verified)\n",
+		        copies[c].zone);
+		for (size_t i = 0; i < r->nsrv; i++) {
+			const dv_replica_server_t *s = &r->srv[i];
+			fprintf(out, "  %-24s %-11s", s->addr, dv_replica_how_name(s->how));
+			if (s->have)
+				fprintf(out, " serial %-10u copy %d", s->serial, s->version + 1);
+			if (s->behind > 0)
+				fprintf(out, "  %u behind", s->behind);
+			if (s->how == DV_REPLICA_IXFR)
+				fprintf(out, "  from %u: +%zu -%zu ~%zu RRsets", s->from_serial,
+				        s->rrsets_added, s->rrsets_removed, s->rrsets_changed);
+			if (!s->have && s->detail[0])
+				fprintf(out, "  (%s)", s->detail);
+			if (s->fell_back)
+				fprintf(out, "  [AXFR after: %s]", s->fallback);
+			fputc('\n', out);
+		}
+		for (size_t v = 0; v < r->nver; v++) {
+			const dv_replica_version_t *rv = &r->ver[v];
+			const dv_findings_t *f = &rv->findings;
+			fprintf(out,
+			        "  copy %zu: serial %u, %u server%s, %zu records, %zu RRSIGs "
+			        "verified valid "
+			        "of %zu; %zu errors, %zu warnings%s\n",
+			        v + 1, rv->serial, rv->servers, rv->servers == 1 ? "" : "s",
+			        rv->stats.records, rv->stats.rrsigs_verified,
+			        rv->stats.rrsigs_checked, dv_findings_count(f, DV_SEV_ERROR),
+			        dv_findings_count(f, DV_SEV_WARNING),
+			        !rv->verified     ? ""
+			        : rv->incremental ? "; verified incrementally"
+			                          : "; verified in full");
+		}
+	}
+}
+
 /* "14.0 days", "-5.0 days": time left at now. */
 static void days_left(char *buf, size_t len, int64_t t, int64_t now)
 {
@@ -139,7 +181,8 @@ static void domains_text(FILE *out, const dv_snapshot_t *snap, const dv_live_opt
 }
 
 void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
-                          const dv_live_result_t *res)
+                          const dv_live_result_t *res, const dv_report_copies_t *copies,
+                          size_t ncopies)
 {
 	char t[32], nowt[32];
 	dv_time_format(snap->time, t, sizeof(t));
@@ -168,6 +211,7 @@ void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_op
 		tree(out, snap, res, order, -1, "", 0);
 		free(order);
 	}
+	copies_text(out, copies, ncopies);
 	fputs("\nfindings: ", out);
 	dv_report_counts_text(out, &res->findings);
 	fputc('\n', out);
@@ -178,6 +222,71 @@ void dv_report_check_text(FILE *out, const dv_snapshot_t *snap, const dv_live_op
 static void set(json_t *o, const char *k, json_t *v)
 {
 	json_object_set_new(o, k, v);
+}
+
+static json_t *copies_json(const dv_report_copies_t *c)
+{
+	const dv_replica_report_t *r = c->report;
+	json_t *o = json_object(), *sv = json_array(), *vv = json_array();
+	if (o == NULL || sv == NULL || vv == NULL) {
+		json_decref(o);
+		json_decref(sv);
+		json_decref(vv);
+		return NULL;
+	}
+	set(o, "zone", json_string(c->zone));
+	if (r->have_newest)
+		set(o, "newest_serial", json_integer(r->newest));
+	for (size_t i = 0; i < r->nsrv; i++) {
+		const dv_replica_server_t *s = &r->srv[i];
+		json_t *x = json_object();
+		set(x, "address", json_string(s->addr));
+		set(x, "transfer", json_string(dv_replica_how_name(s->how)));
+		set(x, "copy", s->have ? json_integer(s->version + 1) : json_null());
+		if (s->have)
+			set(x, "serial", json_integer(s->serial));
+		if (s->how == DV_REPLICA_IXFR) {
+			set(x, "from_serial", json_integer(s->from_serial));
+			set(x, "rrsets_added", json_integer((json_int_t)s->rrsets_added));
+			set(x, "rrsets_removed", json_integer((json_int_t)s->rrsets_removed));
+			set(x, "rrsets_changed", json_integer((json_int_t)s->rrsets_changed));
+		}
+		set(x, "records_received", json_integer((json_int_t)s->records));
+		if (s->how == DV_REPLICA_REFUSED || s->how == DV_REPLICA_FAILED) {
+			set(x, "failure", json_string(dv_xfr_failure_name(s->failure)));
+			set(x, "detail", json_string(s->detail));
+		}
+		if (s->fell_back)
+			set(x, "fallback", json_string(s->fallback));
+		if (s->behind > 0) {
+			set(x, "serials_behind", json_integer(s->behind));
+			set(x, "behind_since", json_integer(s->behind_since));
+		}
+		json_array_append_new(sv, x);
+	}
+	for (size_t v = 0; v < r->nver; v++) {
+		const dv_replica_version_t *rv = &r->ver[v];
+		json_t *x = json_object();
+		set(x, "copy", json_integer((json_int_t)v + 1));
+		set(x, "serial", json_integer(rv->serial));
+		set(x, "servers", json_integer(rv->servers));
+		set(x, "records", json_integer((json_int_t)rv->stats.records));
+		set(x, "rrsets", json_integer((json_int_t)rv->stats.rrsets));
+		set(x, "rrsigs", json_integer((json_int_t)rv->stats.rrsigs));
+		set(x, "rrsigs_verified", json_integer((json_int_t)rv->stats.rrsigs_verified));
+		set(x, "errors",
+		    json_integer((json_int_t)dv_findings_count(&rv->findings, DV_SEV_ERROR)));
+		set(x, "warnings",
+		    json_integer((json_int_t)dv_findings_count(&rv->findings, DV_SEV_WARNING)));
+		set(x, "verified",
+		    json_string(!rv->verified     ? "before"
+		                : rv->incremental ? "incremental"
+		                                  : "full"));
+		json_array_append_new(vv, x);
+	}
+	set(o, "servers", sv);
+	set(o, "copies", vv);
+	return o;
 }
 
 static void time_members(json_t *o, const char *key, int64_t t, int64_t now)
@@ -219,7 +328,8 @@ static json_t *domain_json(const dv_snapshot_t *snap, const dv_live_opts_t *opts
 }
 
 int dv_report_check_json(FILE *out, const dv_snapshot_t *snap, const dv_live_opts_t *opts,
-                         const dv_live_result_t *res)
+                         const dv_live_result_t *res, const dv_report_copies_t *copies,
+                         size_t ncopies)
 {
 	char t[32];
 	dv_jw_t *w = dv_jw_new(out);
@@ -315,6 +425,12 @@ int dv_report_check_json(FILE *out, const dv_snapshot_t *snap, const dv_live_opt
 	}
 	free(order);
 	dv_jw_end_array(w);
+	if (ncopies > 0) {
+		dv_jw_array(w, "full");
+		for (size_t c = 0; c < ncopies; c++)
+			dv_jw_value(w, NULL, copies_json(&copies[c]));
+		dv_jw_end_array(w);
+	}
 	dv_report_findings_json(w, &res->findings);
 	dv_jw_end_object(w);
 	return dv_jw_free(w);

@@ -15,6 +15,7 @@
 #include "core/zone.h"
 #include "findings/findings.h"
 #include "probe/probe.h"
+#include "replica/replica.h"
 #include "snapshot/snapshot.h"
 #include "zone/loader.h"
 
@@ -32,6 +33,10 @@ typedef struct {
 	 *  and how far; may be NULL. */
 	void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
 	void *progress_ctx;
+	/* dv_verify_axfr only: */
+	const char *tsig_path; /*!< TSIG key file (BIND or Knot format), or NULL */
+	const char *tsig_name; /*!< the key of that file to use (NULL: its only key) */
+	dv_xfr_limits_t xfr;   /*!< transfer ceilings (0s: defaults) */
 } dv_verify_file_opts_t;
 
 /*! Standard input read by `verify -` at most (doc/limits.md). */
@@ -45,6 +50,8 @@ typedef struct {
 	dv_verify_opts_t opts; /*!< as the checks ran */
 	dv_verify_stats_t stats;
 	dv_findings_t findings; /*!< sorted */
+	bool no_source;         /*!< dv_verify_axfr: the zone could not be transferred */
+	dv_xfr_result_t xfr;    /*!< dv_verify_axfr: how the transfer went */
 } dv_verify_result_t;
 
 /*!
@@ -58,6 +65,16 @@ typedef struct {
  * dv_verify_result_clear either way.
  */
 int dv_verify_file(const char *path, const dv_verify_file_opts_t *opts, dv_verify_result_t *res,
+                   char *errbuf, size_t errlen);
+/*!
+ * The same for a zone transferred (AXFR, RFC 5936) from `server`
+ * ("ADDR[@PORT]", "[V6]:PORT"); opts->origin is required.  The records go
+ * into the zone store as they arrive, and the presign pass verifies
+ * signatures while the transfer runs.  Bad options or files: DV_EINVAL /
+ * DV_EPARSE / DV_EIO; the transfer failed or gave no zone: res->no_source
+ * set, res->xfr says why (the whole message in errbuf).
+ */
+int dv_verify_axfr(const char *server, const dv_verify_file_opts_t *opts, dv_verify_result_t *res,
                    char *errbuf, size_t errlen);
 /*! Release what a result holds; it is empty afterwards. */
 void dv_verify_result_clear(dv_verify_result_t *res);
@@ -74,6 +91,13 @@ typedef struct {
 	int64_t warn_secs, crit_secs;
 	dv_live_expect_t expect;  /*!< the status each domain's zone must have */
 	uint64_t max_validations; /*!< signature validations per check (0: the default) */
+	/*! --full: transfer every server's copy of each domain's zone, verify
+	 *  and compare the copies (not with `from`: copies are not saved). */
+	bool full;
+	const char *tsig_path, *tsig_name; /*!< TSIG key for the transfers */
+	dv_xfr_limits_t xfr;
+	size_t max_records;
+	unsigned threads;
 } dv_check_run_opts_t;
 
 /*! Where a check run stopped. */
@@ -82,13 +106,22 @@ typedef enum {
 	DV_CHECK_RUN_SOURCE, /*!< the probe or the snapshot could not be had */
 	DV_CHECK_RUN_SAVE,   /*!< the snapshot could not be saved (it was judged anyway) */
 	DV_CHECK_RUN_JUDGE,  /*!< the checks could not run (no memory) */
+	DV_CHECK_RUN_FULL,   /*!< --full could not run (a bad key file, no memory) */
 } dv_check_run_stage_t;
+
+/*! One domain's zone copies (--full). */
+typedef struct {
+	char zone[1025]; /*!< presentation form */
+	dv_replica_report_t report;
+} dv_check_full_t;
 
 typedef struct {
 	dv_snapshot_t *snap;
-	dv_live_opts_t opts; /*!< as the checks ran */
-	dv_live_result_t res;
+	dv_live_opts_t opts;  /*!< as the checks ran */
+	dv_live_result_t res; /*!< with --full, the copies' findings too */
 	dv_check_run_stage_t stage;
+	dv_check_full_t *full; /*!< --full: per probed domain whose zone was found */
+	size_t nfull;
 } dv_check_run_t;
 
 /*!

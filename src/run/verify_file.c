@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "run/run.h"
+#include "run/run_int.h"
 
 typedef struct {
 	const dv_verify_file_opts_t *o;
@@ -77,15 +78,33 @@ static void finish_presign(void *ctx)
 	dv_presign_finish(ctx);
 }
 
-/* Whether the --ds records name the zone at all: a file for another zone
- * is a usage error, not a finding. */
-static bool ds_names_zone(const dv_rrfile_t *ds, const dv_zone_t *zone)
+void run_presign_wire(dv_verify_opts_t *opts, dv_presign_t *presign)
 {
+	opts->before_signatures = presign ? finish_presign : NULL;
+	opts->before_signatures_ctx = presign;
+	opts->presign = presign;
+}
+
+int run_ds_check(const dv_verify_result_t *res, const char *ds_path, char *errbuf, size_t errlen)
+{
+	if (res->opts.ds == NULL)
+		return DV_OK;
+	const dv_rrfile_t *ds = &res->ds;
 	for (size_t i = 0; i < ds->n; i++)
-		if (knot_dname_is_equal(ds->v[i].owner, zone->origin) &&
+		if (knot_dname_is_equal(ds->v[i].owner, res->zone->origin) &&
 		    (ds->v[i].type == KNOT_RRTYPE_DS || ds->v[i].type == KNOT_RRTYPE_DNSKEY))
-			return true;
-	return false;
+			return DV_OK;
+	snprintf(errbuf, errlen, "%s:0: no DS or DNSKEY record for %s", ds_path,
+	         res->zone->origin_str);
+	return DV_EINVAL;
+}
+
+dv_verify_opts_t run_verify_opts(const dv_verify_file_opts_t *o)
+{
+	return (dv_verify_opts_t){.now = o->now,
+	                          .warn_expiry = o->warn_expiry,
+	                          .crit_expiry = o->crit_expiry,
+	                          .threads = o->threads ? o->threads : 1};
 }
 
 int dv_verify_file(const char *path, const dv_verify_file_opts_t *o, dv_verify_result_t *res,
@@ -93,10 +112,7 @@ int dv_verify_file(const char *path, const dv_verify_file_opts_t *o, dv_verify_r
 {
 	memset(res, 0, sizeof(*res));
 	errbuf[0] = '\0';
-	res->opts = (dv_verify_opts_t){.now = o->now,
-	                               .warn_expiry = o->warn_expiry,
-	                               .crit_expiry = o->crit_expiry,
-	                               .threads = o->threads ? o->threads : 1};
+	res->opts = run_verify_opts(o);
 	bool from_stdin = strcmp(path, "-") == 0;
 	size_t input_len = 0;
 	progress_t prog = {.o = o, .phase = "loading"};
@@ -134,18 +150,12 @@ int dv_verify_file(const char *path, const dv_verify_file_opts_t *o, dv_verify_r
 	          : dv_zone_load(path, &zopts, &res->zone, errbuf, errlen);
 	if (ret != DV_OK)
 		goto out;
-	if (res->opts.ds != NULL && !ds_names_zone(&res->ds, res->zone)) {
-		snprintf(errbuf, errlen, "%s:0: no DS or DNSKEY record for %s", o->ds_path,
-		         res->zone->origin_str);
-		ret = DV_EINVAL;
+	if ((ret = run_ds_check(res, o->ds_path, errbuf, errlen)) != DV_OK)
 		goto out;
-	}
 	prog.phase = "verifying";
 	res->opts.progress = o->progress ? on_verify_progress : NULL;
 	res->opts.progress_ctx = &prog;
-	res->opts.before_signatures = presign ? finish_presign : NULL;
-	res->opts.before_signatures_ctx = presign;
-	res->opts.presign = presign;
+	run_presign_wire(&res->opts, presign);
 	ret = dv_verify_zone(res->zone, &res->opts, &res->stats, &res->findings);
 	if (ret != DV_OK)
 		snprintf(errbuf, errlen, "dnsvigil verify: %s: %s", path, dv_strerror(ret));

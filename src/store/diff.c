@@ -255,6 +255,19 @@ int dv_obs_diff(const dv_obs_t *old, const dv_obs_t *cur, const dv_store_finding
 			                        s->addr, "SOA", a, b)) != DV_OK)
 				return rc;
 		}
+		/* The copy of the zone (full: true): every new serial of it, with
+		 * the RRsets the transfer changed. */
+		if (s->have_copy &&
+		    (o == NULL || !o->have_copy || o->copy_serial != s->copy_serial)) {
+			char was[16] = "", now[96];
+			if (o != NULL && o->have_copy)
+				snprintf(was, sizeof(was), "%u", o->copy_serial);
+			snprintf(now, sizeof(now), "%u %s +%u -%u ~%u", s->copy_serial, s->transfer,
+			         s->rrsets_added, s->rrsets_removed, s->rrsets_changed);
+			if ((rc = dv_events_add(out, DV_EV_ZONE_COPY, cur->time, cur->zone, s->addr,
+			                        "copy", was, now)) != DV_OK)
+				return rc;
+		}
 		if (s->dnskey != NULL &&
 		    (rc = diff_dnskey(cur->zone, s->addr, cur->time, o ? o->dnskey : NULL,
 		                      s->dnskey, out)) != DV_OK)
@@ -319,6 +332,10 @@ int dv_obs_carry(const dv_obs_t *old, dv_obs_t *cur)
 			s->earliest_expiry = o->earliest_expiry;
 		if (s->newest_inception == 0)
 			s->newest_inception = o->newest_inception;
+		if (!s->have_copy && o->have_copy) {
+			s->have_copy = true;
+			s->copy_serial = o->copy_serial;
+		}
 		if (dup_if(&s->dnskey, o->dnskey) || dup_if(&s->cds, o->cds) ||
 		    dup_if(&s->cdnskey, o->cdnskey))
 			return DV_ENOMEM;

@@ -181,6 +181,17 @@ int dv_obs_to_json(const dv_obs_t *obs, char **out)
 		    jset_opt(j, "dnskey", s->dnskey) || jset_opt(j, "cds", s->cds) ||
 		    jset_opt(j, "cdnskey", s->cdnskey))
 			goto fail;
+		if (s->transfer[0] || s->have_copy) {
+			json_t *c = json_object();
+			if (c == NULL || jset(j, "copy", c) ||
+			    jset(c, "transfer", json_string(s->transfer)) ||
+			    (s->have_copy && jset(c, "serial", json_integer(s->copy_serial))) ||
+			    jset(c, "rrsets_added", json_integer(s->rrsets_added)) ||
+			    jset(c, "rrsets_removed", json_integer(s->rrsets_removed)) ||
+			    jset(c, "rrsets_changed", json_integer(s->rrsets_changed)) ||
+			    jset(c, "behind", json_integer(s->behind)))
+				goto fail;
+		}
 	}
 	for (size_t i = 0; i < obs->npar; i++) {
 		json_t *j = json_object();
@@ -248,6 +259,25 @@ static int get_set(json_t *o, const char *k, char **out)
 	return *out ? DV_OK : DV_ENOMEM;
 }
 
+/* The "copy" of a server (full: true). */
+static int get_copy(json_t *c, dv_obs_server_t *s)
+{
+	int64_t v[4] = {0, 0, 0, 0};
+	static const char *const keys[4] = {"rrsets_added", "rrsets_removed", "rrsets_changed",
+	                                    "behind"};
+	if (!json_is_object(c) || get_str(c, "transfer", s->transfer, sizeof(s->transfer), true) ||
+	    get_serial(c, &s->have_copy, &s->copy_serial))
+		return DV_EPARSE;
+	for (int i = 0; i < 4; i++)
+		if (get_int(c, keys[i], &v[i]) || v[i] < 0 || v[i] > UINT32_MAX)
+			return DV_EPARSE;
+	s->rrsets_added = (uint32_t)v[0];
+	s->rrsets_removed = (uint32_t)v[1];
+	s->rrsets_changed = (uint32_t)v[2];
+	s->behind = (uint32_t)v[3];
+	return DV_OK;
+}
+
 int dv_obs_from_json(const char *text, dv_obs_t *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -285,6 +315,9 @@ int dv_obs_from_json(const char *text, dv_obs_t *out)
 		    get_serial(e, &s->have_serial, &s->serial) ||
 		    get_set(e, "dnskey", &s->dnskey) || get_set(e, "cds", &s->cds) ||
 		    get_set(e, "cdnskey", &s->cdnskey))
+			goto fail;
+		json_t *c = json_object_get(e, "copy");
+		if (c != NULL && get_copy(c, s) != DV_OK)
 			goto fail;
 	}
 	a = json_object_get(o, "parents");

@@ -46,6 +46,13 @@ typedef struct {
 	int64_t newest_inception; /*!< of the RRSIGs it served; 0 none */
 	char *dnskey;             /*!< canonical set text, NULL: not seen */
 	char *cds, *cdnskey;
+	/* full: true (issue 13): the copy of the zone transferred from it */
+	char transfer[16];    /*!< how this cycle had it: axfr, ixfr, ixfr-axfr, up-to-date,
+	                           refused, failed ("" not transferred) */
+	bool have_copy;       /*!< a verified copy is held */
+	uint32_t copy_serial; /*!< its serial */
+	uint32_t rrsets_added, rrsets_removed, rrsets_changed; /*!< by this cycle's transfer */
+	uint32_t behind; /*!< serials behind the newest copy (RFC 1982) */
 } dv_obs_server_t;
 
 /*! One server address of the parent zone: the DS set it serves for the zone. */
@@ -121,6 +128,7 @@ void dv_store_findings_free(dv_store_findings_t *list);
 #define DV_EV_FINDING_CLEARED  "finding.cleared"
 #define DV_EV_ZONE_STATUS      "zone.status"
 #define DV_EV_RESOLVER_VERDICT "resolver.verdict"
+#define DV_EV_ZONE_COPY        "zone.copy" /*!< a server's copy moved to another serial */
 
 /*! One transition, with its evidence. */
 typedef struct {

@@ -15,6 +15,13 @@ LAB_PROVB_NSD=127.53.3.1        # "provider B" NSD: primary for pre-signed zone 
 LAB_PROVB_BIND=127.53.3.2       # "provider B" BIND view: primary for the same pre-signed files
 LAB_ODD_NSD=127.53.4.1          # NSD serving the odd-one-out copies (stale / unsigned / other CDS)
 
+# Copies of copies.lab. (lib/copies.sh; knotd, LAB_SEC_NSD and LAB_SEC_BIND serve it too)
+LAB_COPY_BADSIG=127.53.5.1      # NSD: one RRSIG corrupted deep in the zone, same serial
+LAB_COPY_CHANGED=127.53.5.2     # NSD: one record changed, same serial
+LAB_COPY_STALE=127.53.5.3       # NSD: the serial before knotd's last change
+LAB_COPY_TSIG=127.53.5.4        # NSD: transfers only with TSIG (xfr-bind.lab.)
+LAB_COPY_REFUSE=127.53.5.5      # NSD: answers queries, refuses transfers
+
 # Fault servers (faulty.lab.)
 LAB_FAULT_DROP=127.53.9.1       # accepts UDP+TCP, never answers
 LAB_FAULT_TC=127.53.9.2         # every UDP answer truncated (TC=1), TCP answers correctly
@@ -50,6 +57,7 @@ LAB_HOSTILE_DEEP_PREFIX=127.53.22      # deep.: BIND, one view and zone per addr
 # Addresses BIND must find on an interface (named scans interfaces); the
 # others work without it on Linux, but start.sh adds them all to lo (/32).
 LAB_ALL_ADDRS="$LAB_ROOT_SERVER $LAB_TLD_NSD $LAB_TLD_BIND $LAB_KNOT $LAB_SEC_NSD $LAB_SEC_BIND
- $LAB_PROVB_NSD $LAB_PROVB_BIND $LAB_ODD_NSD $LAB_FAULT_DROP $LAB_FAULT_TC $LAB_FAULT_REFUSED
+ $LAB_PROVB_NSD $LAB_PROVB_BIND $LAB_ODD_NSD $LAB_COPY_BADSIG $LAB_COPY_CHANGED $LAB_COPY_STALE
+ $LAB_COPY_TSIG $LAB_COPY_REFUSE $LAB_FAULT_DROP $LAB_FAULT_TC $LAB_FAULT_REFUSED
  $LAB_RES_UNBOUND $LAB_RES_BIND $LAB_RES_KRESD $LAB_RES_PDNS $LAB_RES_NOVALIDATE $LAB_RES_WRONG_TA
  $LAB_RES_PERMISSIVE $LAB_RES_DO_ONLY $LAB_CANARY_SERVER"

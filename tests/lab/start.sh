@@ -22,7 +22,7 @@ export LAB_DIR
 # shellcheck source=addresses.sh
 . "$HERE/addresses.sh"
 T0=$(date +%s)
-for part in common state loopback scenarios signing canary knot nsd bind odd faultd resolvers xfr ready env; do
+for part in common state loopback scenarios signing canary knot nsd bind odd faultd resolvers xfr copies ready env; do
 	# shellcheck source=/dev/null
 	. "$HERE/lib/$part.sh"
 done
@@ -45,6 +45,7 @@ echo "$NOW" > "$LAB_DIR/.signed-at"
 
 step "pre-signed zones"
 presign_zones                          # signing.sh: provider B's scenarios (scenarios.sh)
+copies_presign                         # copies.sh: edits.lab.
 
 step "canary"
 canary_make                            # canary.sh: dnsvigil canary, its zones and delegation
@@ -55,6 +56,7 @@ knot_keys                              # signing.sh: KASP keys, DS for lab.
 trust_anchors_write                    # signing.sh: root.ds, root.key, root.hints, a wrong anchor
 knot_zones_write                       # knot.sh: root, lab. and the knot-signed children
 xfr_knot_conf                          # xfr.sh: a TSIG-only zone
+copies_knot_conf                       # copies.sh: updates to ixfr.lab.; edits.lab. unsigned by knotd
 knot_start                             # knot.sh: until every zone is signed
 
 step "nsd"
@@ -73,6 +75,9 @@ odd_start                              # odd.sh: stale / unsigned / other-CDS co
 step "stale update"
 stale_update                           # odd.sh: knotd moves on, the odd server stays
 
+step "copies"
+copies_start                           # copies.sh: five NSDs with odd copies of copies.lab.
+
 step "faultd"
 faultd_start                           # faultd.sh: drop and truncate servers
 
@@ -88,6 +93,7 @@ resolvers_wait                         # resolvers.sh
 step "lab.env"
 lab_env_write                          # env.sh
 xfr_env                                # xfr.sh
+copies_env                             # copies.sh
 
 echo "$STAMP" > "$LAB_DIR/.stamp"
 lease

@@ -1,0 +1,167 @@
+/*
+ * bench/step-bench.c - what incremental verification costs beside a full
+ * one (issue 13 §4): load a signed zone file, verify it keeping the state a
+ * step starts from, make a difference of N changed RRsets (DS RRsets of
+ * delegations given TTL+1, so each keeps a signature that must be verified
+ * again, plus the SOA with serial+1: what an IXFR of N changes carries),
+ * apply it (dv_zone_patch) and verify the new version by a step
+ * (dv_verify_zone_step), then verify the new version from nothing
+ * (dv_verify_zone) and check that both give the same findings and counts.
+ * Not a test: it prints numbers.  Built and run by bench/replica-bench.sh.
+ *
+ *   step-bench ZONEFILE ORIGIN N NOW THREADS
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <libknot/descriptor.h>
+#include <libknot/dname.h>
+
+#include "checks/checks.h"
+#include "core/zone.h"
+#include "findings/findings.h"
+#include "zone/loader.h"
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static long maxrss_mib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024;
+}
+
+static dv_zone_rec_t rec_of(const dv_zone_t *z, const dv_rr_t *rr)
+{
+	return (dv_zone_rec_t){.owner = z->names[rr->name].dname,
+	                       .rdata = rr->rdata,
+	                       .rclass = KNOT_CLASS_IN,
+	                       .type = rr->type,
+	                       .rdlen = rr->rdlen,
+	                       .ttl = rr->ttl};
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 6) {
+		fprintf(stderr, "usage: step-bench ZONEFILE ORIGIN N NOW THREADS\n");
+		return 2;
+	}
+	size_t n = strtoul(argv[3], NULL, 10);
+	dv_verify_opts_t o = {.now = strtoll(argv[4], NULL, 10),
+	                      .warn_expiry = 7 * 86400,
+	                      .crit_expiry = 86400,
+	                      .threads = (unsigned)strtoul(argv[5], NULL, 10)};
+	char err[1024];
+	dv_zone_t *z = NULL;
+	dv_zone_opts_t zo = {.origin = argv[2]};
+	double t0 = now_s();
+	if (dv_zone_load(argv[1], &zo, &z, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	double t_load = now_s() - t0;
+	printf("zone %s: %zu records, %zu RRsets; loaded in %.2f s\n", argv[1], z->rr_count,
+	       z->rrset_count, t_load);
+
+	dv_verify_stats_t st0, st1, st2;
+	dv_findings_t f0 = {0}, f1 = {0}, f2 = {0};
+	dv_verify_state_t *state = NULL, *ns = NULL;
+	t0 = now_s();
+	if (dv_verify_zone_state(z, &o, &st0, &f0, &state) != 0)
+		return 1;
+	double t_state = now_s() - t0;
+	printf("full verification keeping the state: %.2f s (%zu RRSIGs verified, %zu findings)\n",
+	       t_state, st0.rrsigs_verified, f0.len);
+
+	/* N DS RRsets spread over the zone, and the SOA. */
+	size_t nds = 0;
+	for (size_t i = 0; i < z->rrset_count; i++)
+		nds += z->rrsets[i].type == KNOT_RRTYPE_DS && z->rrsets[i].sig_count > 0;
+	if (nds < n) {
+		fprintf(stderr, "only %zu signed DS RRsets\n", nds);
+		return 1;
+	}
+	dv_zone_rec_t *rm = calloc(4 * n + 2, sizeof(*rm)), *ad = calloc(4 * n + 2, sizeof(*ad));
+	size_t nrm = 0, nad = 0, seen = 0, picked = 0, every = nds / n;
+	for (size_t i = 0; i < z->rrset_count && picked < n; i++) {
+		const dv_rrset_t *rs = &z->rrsets[i];
+		if (rs->type != KNOT_RRTYPE_DS || rs->sig_count == 0 || seen++ % every != 0)
+			continue;
+		for (uint32_t k = 0; k < rs->rr_count && nrm < 4 * n; k++) {
+			const dv_rr_t *rr = &z->rrs[rs->rr_first + k];
+			rm[nrm++] = rec_of(z, rr);
+			ad[nad] = rec_of(z, rr);
+			ad[nad++].ttl = rr->ttl + 1;
+		}
+		picked++;
+	}
+	const dv_rrset_t *soa = dv_zone_rrset_find(z, 0, KNOT_RRTYPE_SOA);
+	const dv_rr_t *srr = &z->rrs[soa->rr_first];
+	uint8_t soa_new[1024];
+	memcpy(soa_new, srr->rdata, srr->rdlen);
+	size_t off = knot_dname_size(soa_new);
+	off += knot_dname_size(soa_new + off);
+	uint32_t serial = dv_zone_serial(z) + 1;
+	soa_new[off] = (uint8_t)(serial >> 24);
+	soa_new[off + 1] = (uint8_t)(serial >> 16);
+	soa_new[off + 2] = (uint8_t)(serial >> 8);
+	soa_new[off + 3] = (uint8_t)serial;
+	rm[nrm++] = rec_of(z, srr);
+	ad[nad] = rec_of(z, srr);
+	ad[nad++].rdata = soa_new;
+	dv_zone_step_t step = {rm, nrm, ad, nad};
+
+	dv_zone_t *nz = NULL;
+	dv_zone_delta_t delta;
+	t0 = now_s();
+	if (dv_zone_patch(z, &step, 1, 0, &nz, &delta, err, sizeof(err)) != 0) {
+		fprintf(stderr, "patch: %s\n", err);
+		return 1;
+	}
+	double t_patch = now_s() - t0;
+	bool full = true;
+	t0 = now_s();
+	if (dv_verify_zone_step(state, z, nz, &delta, &o, &st1, &f1, &ns, &full) != 0)
+		return 1;
+	double t_step = now_s() - t0;
+	printf("difference: %zu RRsets changed (%zu records out, %zu in, the SOA included)\n",
+	       delta.rrsets_changed, nrm, nad);
+	printf("patch %.1f ms, step %.1f ms (%s)\n", t_patch * 1e3, t_step * 1e3,
+	       full ? "verified everything" : "incremental");
+
+	t0 = now_s();
+	if (dv_verify_zone(nz, &o, &st2, &f2) != 0)
+		return 1;
+	double t_full = now_s() - t0;
+	bool same = f1.len == f2.len && st1.rrsigs_verified == st2.rrsigs_verified &&
+	            st1.rrsigs_checked == st2.rrsigs_checked && st1.records == st2.records;
+	for (size_t i = 0; same && i < f1.len; i++)
+		same = f1.v[i].code == f2.v[i].code && f1.v[i].type == f2.v[i].type &&
+		       strcmp(f1.v[i].detail, f2.v[i].detail) == 0;
+	printf("full verification of the new version: %.2f s (%zu findings, %zu RRSIGs verified)\n",
+	       t_full, f2.len, st2.rrsigs_verified);
+	printf("step findings and counts equal the full verification's: %s\n", same ? "yes" : "NO");
+	printf("ratio (patch + step) / full: %.4f (%.2f %%)\n", (t_patch + t_step) / t_full,
+	       100.0 * (t_patch + t_step) / t_full);
+	printf("max RSS %ld MiB\n", maxrss_mib());
+	dv_findings_clear(&f0);
+	dv_findings_clear(&f1);
+	dv_findings_clear(&f2);
+	dv_verify_state_free(state);
+	dv_verify_state_free(ns);
+	dv_zone_delta_clear(&delta);
+	dv_zone_free(nz);
+	dv_zone_free(z);
+	free(rm);
+	free(ad);
+	return same ? 0 : 1;
+}
