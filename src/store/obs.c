@@ -128,7 +128,10 @@ bool dv_obs_same(const dv_obs_t *a, const dv_obs_t *b)
 		    (x->have_serial && x->serial != y->serial) ||
 		    x->earliest_expiry != y->earliest_expiry ||
 		    x->newest_inception != y->newest_inception || !str_same(x->dnskey, y->dnskey) ||
-		    !str_same(x->cds, y->cds) || !str_same(x->cdnskey, y->cdnskey))
+		    !str_same(x->cds, y->cds) || !str_same(x->cdnskey, y->cdnskey) ||
+		    /* full: true: how the copy came is news too (status shows it) */
+		    strcmp(x->transfer, y->transfer) != 0 || x->have_copy != y->have_copy ||
+		    (x->have_copy && x->copy_serial != y->copy_serial) || x->behind != y->behind)
 			return false;
 	}
 	for (size_t i = 0; i < a->npar; i++) {
