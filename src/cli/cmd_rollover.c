@@ -2,37 +2,52 @@
  * preflight a signed zone, recover from a failure (doc/rollover.md). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
+#include "daemon/config.h"
 #include "report/report.h"
 #include "rollover/rollover.h"
+#include "run/run.h"
+#include "store/store.h"
 
 static const char usage_text[] =
     "usage: dnsvigil rollover plan --zone Z --kind zsk|ksk|csk|algorithm\n"
     "                              --method pre-publish|double-signature|double-ds|double-rrset\n"
-    "                              [--now T] [--from SNAPSHOT...] [overrides]\n"
-    "       dnsvigil rollover check --zone Z --from SNAPSHOT... [SNAPSHOT...]\n"
-    "       dnsvigil rollover preflight --zone Z --candidate SIGNED_ZONE_FILE --from SNAPSHOT...\n"
-    "       dnsvigil rollover recover --zone Z --from SNAPSHOT... [--insecure]\n"
+    "                              [--now T] [HISTORY] [overrides]\n"
+    "       dnsvigil rollover check --zone Z HISTORY\n"
+    "       dnsvigil rollover preflight --zone Z --candidate SIGNED_ZONE_FILE\n"
+    "                                   [--candidate-ds DS_FILE] HISTORY\n"
+    "       dnsvigil rollover recover --zone Z HISTORY [--insecure]\n"
+    "  HISTORY: --from SNAPSHOT... [SNAPSHOT...], or the watch daemon's store:\n"
+    "           --state-dir DIR | --config FILE [--since TIME]\n"
     "  -z, --zone Z                the zone\n"
     "      --from FILE|DIR         snapshots of `dnsvigil check --save` (repeatable; also\n"
     "                              positional); a directory stands for its *.json files\n"
+    "  -d, --state-dir DIR         the daemon's state directory (its store)\n"
+    "  -c, --config FILE           the daemon's configuration (its state_directory)\n"
+    "  -s, --since TIME            store: the snapshots from TIME on (default: all kept)\n"
+    "      --resolver NAME[=ADDR]  a validating resolver that could see a bogus window\n"
+    "                              (repeatable; with a store, its audited ones too)\n"
     "  -n, --now TIME              YYYYMMDDHHmmSS (UTC) or @UNIX (default: the last snapshot's\n"
     "                              time; for plan without snapshots, the clock)\n"
     "  -f, --format text|json      report format (default text)\n"
     "      --serve-stale DUR       RFC 8767 allowance added to cache windows (default 0)\n"
     "      --stuck-after DUR       check: stuck threshold (default 2d)\n"
     "      --candidate FILE        preflight: the signed zone about to be published\n"
+    "      --candidate-ds FILE     preflight: the DS RRset the parent is about to publish\n"
+    "                              (no record in it: the DS withdrawn)\n"
     "      --insecure              recover: plan going insecure\n"
     "  plan: --kind K --method M and overrides (durations: 90, 90s, 15m, 12h, 7d, 2w):\n"
     "      --dnskey-ttl --ds-ttl --max-zone-ttl --propagation-delay\n"
     "      --parent-propagation-delay --registration-delay --sig-validity --sig-refresh\n"
     "      --safety-margin  (preflight and recover take the delays too)\n"
     "exit status: plan 0; check and preflight 0 safe, 1 strict validators only or stuck,\n"
-    "2 bogus windows; recover 0 nothing to recover, 2 a failure at hand; 2 bad input\n";
+    "2 bogus windows; recover 0 nothing to recover, 2 a failure at hand; 2 bad input;\n"
+    "3 the store could not be read\n";
 
 enum {
 	OPT_FROM = 256,
@@ -42,12 +57,19 @@ enum {
 	OPT_STUCK,
 	OPT_CANDIDATE,
 	OPT_INSECURE,
+	OPT_CANDIDATE_DS,
+	OPT_RESOLVER,
 	OPT_PARAM, /* + DV_ROLL_P_* */
 };
 
+#define MAX_RESOLVER_OPTS 64
+
 typedef struct {
 	const char *sub;
-	const char *zone, *now_s, *format, *candidate;
+	const char *zone, *now_s, *format, *candidate, *candidate_ds;
+	const char *state_dir, *config, *since_s;
+	dv_roll_resolver_t res[MAX_RESOLVER_OPTS];
+	size_t nres;
 	char *from[64];
 	size_t nfrom;
 	char **more; /* positional snapshots */
@@ -71,6 +93,11 @@ static int parse(int argc, char **argv, ropts_t *o)
 	    {"serve-stale", required_argument, NULL, OPT_STALE},
 	    {"stuck-after", required_argument, NULL, OPT_STUCK},
 	    {"candidate", required_argument, NULL, OPT_CANDIDATE},
+	    {"candidate-ds", required_argument, NULL, OPT_CANDIDATE_DS},
+	    {"state-dir", required_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"since", required_argument, NULL, 's'},
+	    {"resolver", required_argument, NULL, OPT_RESOLVER},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {"dnskey-ttl", required_argument, NULL, OPT_PARAM + DV_ROLL_P_TTLKEY},
 	    {"ds-ttl", required_argument, NULL, OPT_PARAM + DV_ROLL_P_TTLDS},
@@ -86,7 +113,7 @@ static int parse(int argc, char **argv, ropts_t *o)
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "z:n:f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "z:n:f:d:c:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'z':
 			o->zone = optarg;
@@ -132,6 +159,38 @@ static int parse(int argc, char **argv, ropts_t *o)
 			break;
 		case OPT_CANDIDATE:
 			o->candidate = optarg;
+			break;
+		case OPT_CANDIDATE_DS:
+			o->candidate_ds = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->since_s = optarg;
+			break;
+		case OPT_RESOLVER:
+			if (o->nres >= MAX_RESOLVER_OPTS || optarg[0] == '\0' || optarg[0] == '=') {
+				fprintf(
+				    stderr,
+				    "dnsvigil rollover: --resolver NAME[=ADDRESS], at most %d\n",
+				    MAX_RESOLVER_OPTS);
+				return -1;
+			}
+			{
+				static const int64_t always[2] = {DV_ROLL_START, DV_ROLL_OPEN};
+				char *eq = strchr(optarg, '=');
+				if (eq != NULL)
+					*eq = '\0';
+				o->res[o->nres++] =
+				    (dv_roll_resolver_t){.name = optarg,
+				                         .address = eq ? eq + 1 : NULL,
+				                         .validating = always,
+				                         .nvalidating = 1};
+			}
 			break;
 		case OPT_INSECURE:
 			o->insecure = true;
@@ -229,12 +288,14 @@ static int run_plan(ropts_t *o, dv_roll_series_t *s)
 	return DV_EXIT_OK;
 }
 
-static int run_check(ropts_t *o, dv_roll_series_t *s, bool preflight)
+static int run_check(ropts_t *o, dv_roll_series_t *s, const dv_roll_resolvers_t *rs, bool preflight)
 {
 	dv_roll_check_opts_t co = {.serve_stale = o->stale,
 	                           .stuck_after = o->stuck,
 	                           .from = DV_ROLL_START,
-	                           .now = dv_roll_series_last(s)};
+	                           .now = dv_roll_series_last(s),
+	                           .resolvers = rs->v,
+	                           .nresolvers = rs->n};
 	if (o->now_s != NULL && dv_cli_now(o->now_s, &co.now) != 0)
 		return DV_EXIT_ERROR;
 	char err[1400];
@@ -255,9 +316,17 @@ static int run_check(ropts_t *o, dv_roll_series_t *s, bool preflight)
 			if (clock > co.now)
 				co.now = clock;
 		}
-		int64_t horizon = maxttl + prop + o->stale;
-		if (dv_roll_candidate_load(s, o->candidate, co.now, prop, horizon, err,
+		int64_t prop_parent = p.v[DV_ROLL_P_DPRPP];
+		int64_t horizon = maxttl + (prop > prop_parent ? prop : prop_parent) + o->stale;
+		if (o->candidate != NULL &&
+		    dv_roll_candidate_load(s, o->candidate, co.now, prop, horizon, err,
 		                           sizeof(err)) != DV_OK) {
+			fprintf(stderr, "%s\n", err);
+			return DV_EXIT_ERROR;
+		}
+		if (o->candidate_ds != NULL &&
+		    dv_roll_candidate_ds_load(s, o->candidate_ds, co.now, prop_parent, err,
+		                              sizeof(err)) != DV_OK) {
 			fprintf(stderr, "%s\n", err);
 			return DV_EXIT_ERROR;
 		}
@@ -320,6 +389,51 @@ static int run_recover(ropts_t *o, dv_roll_series_t *s)
 	return status;
 }
 
+/* The history of `zone` from the daemon's store (--state-dir, --config), and
+ * the resolvers it audits.  Returns an exit status. */
+static int history_load(const ropts_t *o, const uint8_t *zone, dv_roll_series_t **s,
+                        dv_roll_resolvers_t *rs)
+{
+	char err[1400];
+	dv_conf_t *conf = NULL;
+	const char *dir = o->state_dir;
+	dv_roll_history_opts_t ho = {0};
+	if (o->since_s != NULL && dv_cli_now(o->since_s, &ho.since) != 0)
+		return DV_EXIT_ERROR;
+	if (dir == NULL) {
+		if (dv_conf_load(o->config, &conf, err, sizeof(err)) != DV_OK) {
+			fprintf(stderr, "%s\n", err);
+			return DV_EXIT_UNKNOWN;
+		}
+		dir = conf->state_directory;
+	}
+	dv_store_t *st = NULL;
+	int status = DV_EXIT_OK;
+	if (dv_store_open(dir, true, &st, err, sizeof(err)) != DV_OK) {
+		fprintf(stderr, "dnsvigil rollover: %s\n", err);
+		status = DV_EXIT_UNKNOWN;
+		goto out;
+	}
+	size_t n;
+	int r = dv_roll_history_load(st, zone, &ho, s, &n, err, sizeof(err));
+	if (r != DV_OK || *s == NULL) {
+		fprintf(stderr, "dnsvigil rollover: %s: %s\n", dir, err);
+		status = r == DV_EIO || r == DV_ENOMEM ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR;
+		goto out;
+	}
+	if ((r = dv_roll_history_resolvers(st, rs)) != DV_OK) {
+		fprintf(stderr, "dnsvigil rollover: %s: resolvers: %s\n", dir,
+		        r == DV_EIO ? dv_store_errmsg(st) : dv_strerror(r));
+		dv_roll_series_free(*s);
+		*s = NULL;
+		status = DV_EXIT_UNKNOWN;
+	}
+out:
+	dv_store_close(st);
+	dv_conf_free(conf);
+	return status;
+}
+
 int dv_cmd_rollover(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -344,8 +458,9 @@ int dv_cmd_rollover(int argc, char **argv)
 		fprintf(stderr, "dnsvigil rollover: bad zone name '%s'\n", o.zone);
 		return DV_EXIT_ERROR;
 	}
-	if (preflight && o.candidate == NULL) {
-		fprintf(stderr, "dnsvigil rollover preflight: --candidate is required\n");
+	if (preflight && o.candidate == NULL && o.candidate_ds == NULL) {
+		fprintf(stderr,
+		        "dnsvigil rollover preflight: --candidate or --candidate-ds is required\n");
 		return DV_EXIT_ERROR;
 	}
 	char *files[DV_ROLL_MAX_SNAPSHOTS > 4096 ? 4096 : DV_ROLL_MAX_SNAPSHOTS];
@@ -355,25 +470,52 @@ int dv_cmd_rollover(int argc, char **argv)
 		        "dnsvigil rollover: too many snapshot arguments (use a directory)\n");
 		return DV_EXIT_ERROR;
 	}
+	bool store = o.state_dir != NULL || o.config != NULL;
+	if (store && nfiles > 0) {
+		fprintf(stderr, "dnsvigil rollover: snapshots (--from) or the daemon's store "
+		                "(--state-dir, --config), not both\n");
+		return DV_EXIT_ERROR;
+	}
 	dv_roll_series_t *s = NULL;
+	dv_roll_resolvers_t rs = {0};
 	char err[1400];
+	int status;
 	if (nfiles > 0 && dv_roll_series_load(zone, files, nfiles, &s, err, sizeof(err)) != DV_OK) {
 		fprintf(stderr, "%s\n", err);
 		return DV_EXIT_ERROR;
 	}
+	if (store && (status = history_load(&o, zone, &s, &rs)) != DV_EXIT_OK)
+		return status;
 	if (s == NULL && !plan) {
-		fprintf(stderr, "dnsvigil rollover %s: --from SNAPSHOT is required\n", o.sub);
+		fprintf(
+		    stderr,
+		    "dnsvigil rollover %s: --from SNAPSHOT, --state-dir or --config is required\n",
+		    o.sub);
 		return DV_EXIT_ERROR;
 	}
-	int status;
+	/* The resolvers given on the command line, then those the store audits. */
+	dv_roll_resolver_t *allv = malloc((rs.n + o.nres + 1) * sizeof(*allv));
+	if (allv == NULL) {
+		fprintf(stderr, "dnsvigil rollover: out of memory\n");
+		dv_roll_resolvers_clear(&rs);
+		dv_roll_series_free(s);
+		return DV_EXIT_ERROR;
+	}
+	if (o.nres > 0)
+		memcpy(allv, o.res, o.nres * sizeof(*allv));
+	if (rs.n > 0)
+		memcpy(allv + o.nres, rs.v, rs.n * sizeof(*allv));
+	dv_roll_resolvers_t all = {allv, rs.n + o.nres};
 	if (plan)
 		status = run_plan(&o, s);
 	else if (recover)
 		status = run_recover(&o, s);
 	else
-		status = run_check(&o, s, preflight);
+		status = run_check(&o, s, &all, preflight);
 	if (fflush(stdout) != 0)
 		status = DV_EXIT_ERROR;
+	free(allv);
+	dv_roll_resolvers_clear(&rs);
 	dv_roll_series_free(s);
 	return status;
 }

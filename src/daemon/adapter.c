@@ -21,6 +21,7 @@
 #include "findings/findings.h"
 #include "probe/probe.h"
 #include "probe/resolver.h"
+#include "rollover/rollover.h"
 #include "snapshot/snapshot.h"
 
 /* ---- set text ------------------------------------------------------------ */
@@ -449,6 +450,7 @@ int dv_adapter_zone_cycle(const dv_adapter_opts_t *opts, const char *zone, int64
 	if ((rc = fill_findings(&lres, zone, snap->time, &res->findings)) != DV_OK)
 		goto out;
 	res->obs.probe_ok = true;
+	res->have_roll_fp = dv_roll_fingerprint(snap, dname, res->roll_fp) == DV_OK;
 json:
 	if (rc == DV_OK)
 		rc = snapshot_json(snap, &res->snapshot, &res->snapshot_len);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rollover/rollover.h"
 #include "store/store.h"
 
 typedef struct {
@@ -28,7 +29,11 @@ typedef struct {
 	char *snapshot;               /*!< the `check --save` JSON of the probe (malloc'd) */
 	size_t snapshot_len;
 	uint64_t sigs_verified; /*!< cryptographic verifications the checks ran */
-	char err[1024];         /*!< why the probe could not run */
+	/*! What the rollover model takes from the probe (dv_roll_fingerprint): the
+	 *  daemon keeps the snapshot when it changes (rollwatch.c). */
+	uint8_t roll_fp[DV_ROLL_FINGERPRINT_LEN];
+	bool have_roll_fp;
+	char err[1024]; /*!< why the probe could not run */
 } dv_adapter_result_t;
 
 /*!

@@ -24,6 +24,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/daemon_int.h"
+#include "daemon/rollwatch.h"
 #include "daemon/signer.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
@@ -56,6 +57,7 @@ typedef struct zone_st {
 	dv_signer_sample_t hist[SIGNER_HISTORY];
 	size_t nhist;
 	dv_signer_verdict_t signer;
+	dv_rollwatch_t *roll; /* rollwatch.c: where its rollover stands */
 } zone_st;
 
 typedef struct {
@@ -159,6 +161,11 @@ static zone_st *zone_new(daemon_t *d, const dv_conf_zone_t *c)
 	}
 	z->conf = c;
 	z->d = d;
+	if ((z->roll = dv_rollwatch_new()) == NULL) {
+		free(z->name);
+		free(z);
+		return NULL;
+	}
 	uv_timer_init(&d->loop, &z->timer);
 	z->timer.data = z;
 	/* The baseline: what the store remembers, so a restart repeats nothing. */
@@ -184,6 +191,7 @@ static void zone_closed(uv_handle_t *h)
 	zone_st *z = h->data;
 	dv_obs_clear(&z->obs);
 	dv_store_findings_free(&z->findings);
+	dv_rollwatch_free(z->roll);
 	free(z->error);
 	free(z->name);
 	free(z);
@@ -271,6 +279,11 @@ static void cycle_commit(daemon_t *d, zone_st *z, job_t *j)
 	}
 	if ((rc = dv_obs_carry(z->have_obs ? &z->obs : NULL, &r->obs)) != DV_OK)
 		goto fail;
+	/* The rollover (rollwatch.c): its findings and phase events join the
+	 * cycle's; the snapshot is kept whenever what its model observes changed. */
+	bool keep_snapshot = false;
+	if ((rc = dv_rollwatch_cycle(z->roll, d->store, r, &ev, &keep_snapshot)) != DV_OK)
+		goto fail;
 	dv_findings_carry(&z->findings, &r->findings);
 	for (size_t i = 0; i < r->findings.len; i++)
 		r->findings.v[i].last_seen = r->obs.time;
@@ -282,7 +295,7 @@ static void cycle_commit(daemon_t *d, zone_st *z, job_t *j)
 	free(z->error);
 	z->error = NULL;
 	z->last_success = r->obs.time;
-	bool moved = !z->have_obs || ev.len > 0 || obs_moved(&z->obs, &r->obs) ||
+	bool moved = !z->have_obs || ev.len > 0 || keep_snapshot || obs_moved(&z->obs, &r->obs) ||
 	             findings_moved(&z->findings, &r->findings);
 	if (!moved) {
 		/* Nothing changed: nothing written now (the flush timer records
@@ -294,8 +307,9 @@ static void cycle_commit(daemon_t *d, zone_st *z, job_t *j)
 	int64_t sid = 0;
 	if ((rc = dv_store_begin(d->store)) != DV_OK)
 		goto store_fail;
-	/* The snapshot that changed something, for `check --from` later. */
-	if (ev.len > 0 && r->snapshot != NULL &&
+	/* The snapshot that changed something, for `check --from` and the
+	 * rollover history later. */
+	if ((ev.len > 0 || keep_snapshot) && r->snapshot != NULL &&
 	    (rc = dv_store_snapshot_add(d->store, z->name, r->obs.time, "json", r->snapshot,
 	                                r->snapshot_len, &sid)) != DV_OK)
 		goto store_fail;
@@ -636,6 +650,7 @@ static void render(daemon_t *d)
 		    .findings = &z->findings,
 		    .signer_state = (int)z->signer.state,
 		    .signer_margin = z->signer.margin,
+		    .rollover = dv_rollwatch_view(z->roll),
 		};
 	}
 	for (size_t i = 0; i < d->nres; i++)
