@@ -36,6 +36,12 @@ LAB_RES_DEAD=127.53.10.9        # reserved, nothing listens
 # Canary (dnsvigil canary output, served when the binary supports it)
 LAB_CANARY_SERVER=127.53.11.1   # NSD serving every zone file dnsvigil canary wrote
 
+# Rollover rehearsal (tests/func/test_rollover_lab.sh starts these itself)
+LAB_ROLL_PARENT=127.53.40.1     # knotd: roll.lab., delegated from lab.; takes DS updates (DDNS)
+LAB_ROLL_SIGNER=127.53.40.2     # knotd: hidden signing primary of the rehearsal zones
+LAB_ROLL_PUB_A=127.53.40.11     # NSD: public server of the rehearsal zones (preflight as verifier)
+LAB_ROLL_PUB_B=127.53.40.12     # NSD: the second public server
+
 # Addresses BIND must find on an interface (named scans interfaces); the
 # others work without it on Linux, but start.sh adds them all to lo (/32).
 LAB_ALL_ADDRS="$LAB_ROOT_SERVER $LAB_TLD_NSD $LAB_TLD_BIND $LAB_KNOT $LAB_SEC_NSD $LAB_SEC_BIND

@@ -22,7 +22,7 @@ export LAB_DIR
 # shellcheck source=addresses.sh
 . "$HERE/addresses.sh"
 T0=$(date +%s)
-for part in common state loopback scenarios signing canary knot nsd bind odd faultd resolvers xfr ready env; do
+for part in common state loopback scenarios signing canary roll knot nsd bind odd faultd resolvers xfr ready env; do
 	# shellcheck source=/dev/null
 	. "$HERE/lib/$part.sh"
 done
@@ -48,6 +48,9 @@ presign_zones                          # signing.sh: provider B's scenarios (sce
 
 step "canary"
 canary_make                            # canary.sh: dnsvigil canary, its zones and delegation
+
+step "roll.lab."
+roll_prepare                           # roll.sh: the rehearsal's parent: keys, DS, delegation
 
 step "knotd"
 knot_configure                         # knot.sh
@@ -88,6 +91,7 @@ resolvers_wait                         # resolvers.sh
 step "lab.env"
 lab_env_write                          # env.sh
 xfr_env                                # xfr.sh
+roll_env                               # roll.sh
 
 echo "$STAMP" > "$LAB_DIR/.stamp"
 lease
