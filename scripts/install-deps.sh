@@ -8,6 +8,7 @@ libmicrohttpd-dev libsqlite3-dev libyaml-dev libsystemd-dev libcurl4-openssl-dev
 dns-root-data
 knot knot-dnsutils knot-dnssecutils nsd bind9 bind9-utils bind9-dnsutils
 unbound knot-resolver pdns-recursor ldnsutils validns dnsviz python3-pygraphviz
+python3-jsonschema
 iproute2 time prometheus"
 missing=""
 for p in $PKGS; do

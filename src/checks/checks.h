@@ -17,6 +17,7 @@ typedef struct dv_presign dv_presign_t;
 typedef struct {
 	int64_t now;           /*!< the time every validity check uses */
 	int64_t warn_expiry;   /*!< RRSIG_EXPIRES_SOON threshold, seconds */
+	int64_t crit_expiry;   /*!< RRSIG_EXPIRES_CRITICAL threshold, seconds (0: none) */
 	unsigned threads;      /*!< worker threads (>= 1) */
 	const dv_rrfile_t *ds; /*!< --ds: DS and/or DNSKEY records of the apex, or NULL */
 	/*! Called now and then from one worker while signatures are checked; may be NULL. */
@@ -37,6 +38,9 @@ typedef struct {
 	size_t rrsigs;          /*!< RRSIG records in the zone */
 	size_t rrsigs_verified; /*!< RRSIGs checked cryptographically and found valid */
 	size_t rrsigs_checked;  /*!< RRSIGs checked cryptographically */
+	/*! Of the RRSIGs found valid cryptographically: valid at `now`, expired,
+	 *  not yet valid (the others expire before their inception). */
+	size_t rrsigs_valid, rrsigs_expired, rrsigs_not_yet_valid;
 	size_t dnskeys;
 	const char *denial; /*!< "nsec", "nsec3" or "none" */
 	bool have_expiry;

@@ -93,6 +93,50 @@ static long *zone_queries(live_ctx_t *c, uint32_t zi, size_t *n)
 	return c->zq_index + c->zq_start[zi];
 }
 
+/*
+ * Our own side, not the root's: when no root server answered anything (no
+ * route, hints naming dead addresses) the probe never started, and when no
+ * trust anchor record matches a key the root serves, the anchor file is
+ * wrong.  Neither is a finding about a zone: the snapshot cannot be judged.
+ */
+static void root_judgeable(live_ctx_t *c, live_zone_ctx_t *zc)
+{
+	const dv_snapshot_t *snap = c->snap;
+	bool any = false;
+	size_t timeouts = 0, neterrs = 0;
+	for (size_t k = 0; k < zc->nqueries; k++) {
+		const dv_snap_query_t *q = &snap->queries[zc->queries[k]];
+		if (q->side != DV_SIDE_CHILD)
+			continue;
+		any |= q->status == DV_SNAP_OK;
+		timeouts += q->status == DV_SNAP_TIMEOUT;
+		neterrs += q->status == DV_SNAP_NETERR;
+	}
+	if (!any && c->res->judged) {
+		c->res->judged = false;
+		char who[64];
+		if (zc->z->nservers == 1)
+			snprintf(who, sizeof(who), "the root server address of the root hints did");
+		else
+			snprintf(who, sizeof(who),
+			         "none of the %zu root server addresses of the root "
+			         "hints",
+			         zc->z->nservers);
+		snprintf(c->res->unjudged, sizeof(c->res->unjudged),
+		         "the probe could not start: %s %s (%s): check this host's network and the "
+		         "root hints",
+		         who, zc->z->nservers == 1 ? "not answer" : "answered",
+		         neterrs > timeouts ? "network errors" : "timeouts");
+		return;
+	}
+	if (zc->zr->answering > 0 && !live_anchor_matches(zc) && c->res->judged) {
+		c->res->judged = false;
+		snprintf(c->res->unjudged, sizeof(c->res->unjudged),
+		         "the trust anchor file does not match the root's keys: no DS or DNSKEY of "
+		         "it designates a key the root servers serve (update the file)");
+	}
+}
+
 static void check_zone(live_ctx_t *c, uint32_t zi)
 {
 	live_zone_ctx_t zc = {.zi = zi, .z = &c->snap->zones[zi], .zr = &c->res->zones[zi]};
@@ -128,6 +172,8 @@ static void check_zone(live_ctx_t *c, uint32_t zi)
 		live_check_algorithms(c, &zc);
 	live_check_cds(c, &zc);
 	live_check_denial(c, &zc);
+	if (zc.z->parent < 0)
+		root_judgeable(c, &zc);
 
 	/* The keys the children's DS RRsets are validated with. */
 	live_zone_keys_t *st = &c->zone_keys[zi];
@@ -304,6 +350,9 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 	}
 	if ((r = zone_queries_index(&c, snap)) != DV_OK)
 		goto fail;
+	out->judged = true;
+	if ((r = live_domains_locate(&c)) != DV_OK)
+		goto fail;
 	/* Zones are stored parents first (the probe and the reader ensure it). */
 	for (uint32_t z = 0; z < snap->nzones; z++) {
 		check_zone(&c, z);
@@ -312,17 +361,21 @@ int dv_live_check(const dv_snapshot_t *snap, const dv_live_opts_t *opts, dv_live
 			goto fail;
 		}
 	}
+	live_domains_judge(&c);
 	out->sigs_verified = dv_sigcache_verifications(c.cache);
 	/* Servers: distinct addresses, and those answering for some zone. */
 	if ((r = count_servers(snap, c.msgs, out)) != DV_OK)
 		goto fail;
+	/* The expiry that counts: the requested zones' own. */
 	for (size_t z = 0; z < out->nzones; z++)
-		if (out->zones[z].have_expiry &&
-		    (!out->have_expiry || out->zones[z].earliest_expiry < out->earliest_expiry)) {
+		if (out->zones[z].requested && out->zones[z].have_signed_until &&
+		    (!out->have_expiry || out->zones[z].signed_until < out->earliest_expiry)) {
 			out->have_expiry = true;
-			out->earliest_expiry = out->zones[z].earliest_expiry;
+			out->earliest_expiry = out->zones[z].signed_until;
 		}
-	merge(&c.raw, &out->findings);
+	/* A run that cannot be judged blames no zone. */
+	if (out->judged)
+		merge(&c.raw, &out->findings);
 	dv_findings_sort(&out->findings);
 	r = DV_OK;
 fail:
@@ -340,6 +393,9 @@ fail:
 
 void dv_live_result_clear(dv_live_result_t *res)
 {
+	free(res->domains);
+	res->domains = NULL;
+	res->ndomains = 0;
 	for (size_t z = 0; res->zones != NULL && z < res->nzones; z++)
 		free(res->zones[z].srv);
 	free(res->zones);

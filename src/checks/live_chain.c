@@ -90,7 +90,11 @@ static dv_chain_status_t eval_ds(live_ctx_t *c, live_zone_ctx_t *zc, live_child_
 			int32_t tag;
 			uint8_t alg;
 			live_key_of(ds->type, ds->rd[i], ds->rdlen[i], &tag, &alg);
-			dv_findings_add(&c->raw, DV_F_DS_NO_MATCHING_DNSKEY,
+			/* The root's "DS" is our trust anchor file: our side to update,
+			 * not a registrar's. */
+			dv_findings_add(&c->raw,
+			                zc->z->parent < 0 ? DV_F_TRUST_ANCHOR_STALE
+			                                  : DV_F_DS_NO_MATCHING_DNSKEY,
 			                &(dv_evidence_t){.zone = zc->z->dname,
 			                                 .server = live_srv_addr(c, cs->server),
 			                                 .owner = zone,
@@ -302,4 +306,27 @@ void live_check_apex_sigs(live_ctx_t *c, live_zone_ctx_t *zc)
 	if (zc->zr->status == DV_CHAIN_SECURE && !any)
 		set_status(zc->zr, DV_CHAIN_BOGUS,
 		           why[0] ? why : "no server serves validating data");
+}
+
+bool live_anchor_matches(const live_zone_ctx_t *zc)
+{
+	bool any_keys = false;
+	for (size_t p = 0; p < zc->nds_answers; p++) {
+		const live_ds_answer_t *v = &zc->ds_answers[p];
+		if (v->kind != DS_ANSWER_DS || v->ds == NULL)
+			continue;
+		for (size_t s = 0; s < zc->nchild; s++) {
+			const live_rrset_t *keys = zc->child[s].keys;
+			for (uint16_t k = 0; keys != NULL && k < keys->n; k++) {
+				any_keys = true;
+				for (uint16_t i = 0; i < v->ds->n; i++)
+					if (anchor_matches(zc->z->dname, v->ds, i, keys->rd[k],
+					                   keys->rdlen[k]))
+						return true;
+			}
+		}
+	}
+	/* No key served at all is another failure (the servers', reported
+	 * as such), not the anchor's. */
+	return !any_keys;
 }

@@ -9,6 +9,8 @@
  *   live_servers.c  each server's health, and consistency between servers
  *   live_parent.c   the parent side: DS answers, digests, algorithms, CDS
  *   live_denial.c   NSEC/NSEC3 proofs of non-existence
+ *   live_domain.c   the requested domains: the zone holding each, whether
+ *                   it exists, the status expected of it
  */
 #pragma once
 
@@ -164,6 +166,17 @@ void live_check_cds(live_ctx_t *c, live_zone_ctx_t *zc);
 /* live_chain.c: the chain of trust */
 void live_eval_chain(live_ctx_t *c, live_zone_ctx_t *zc);
 void live_check_apex_sigs(live_ctx_t *c, live_zone_ctx_t *zc);
+/* The root: whether some trust anchor record designates a key some root
+ * server serves (true too when no server served a key). */
+bool live_anchor_matches(const live_zone_ctx_t *zc);
+
+/* live_domain.c: the requested domains */
+/* Which zone holds each requested domain (res->domains, zones' `requested`),
+ * before the zones are judged. */
+int live_domains_locate(live_ctx_t *c);
+/* Whether each exists, its zone's status against --expect, its expiry;
+ * after the zones are judged. */
+void live_domains_judge(live_ctx_t *c);
 
 /* live_denial.c: denial of existence */
 /*! Whether the authority section of m proves qname/qtype does not exist

@@ -28,7 +28,6 @@ int live_keyset(live_ctx_t *c, const live_rrset_t *keys, dv_keyset_t *ks)
 dv_sig_verdict_t live_judge(live_ctx_t *c, const live_rrset_t *set, size_t i, const uint8_t *zone,
                             const dv_keyset_t *ks, dv_rrsig_t *sig)
 {
-	c->res->sigs_checked++;
 	if (dv_rrsig_parse(set->sig[i], set->siglen[i], sig) != DV_OK)
 		return DV_SIG_MALFORMED;
 	dv_rrset_view_t view = {.owner = set->owner,
@@ -40,6 +39,26 @@ dv_sig_verdict_t live_judge(live_ctx_t *c, const live_rrset_t *set, size_t i, co
 	if (v == DV_SIG_ERROR)
 		c->err = DV_ENOMEM;
 	return v;
+}
+
+/* The count of signatures judged, by what a validator would make of them. */
+static void count(dv_live_result_t *res, dv_sig_verdict_t r)
+{
+	res->sigs_checked++;
+	switch (r) {
+	case DV_SIG_VALID:
+		res->sigs_valid++;
+		break;
+	case DV_SIG_EXPIRED:
+		res->sigs_expired++;
+		break;
+	case DV_SIG_NOT_YET_VALID:
+		res->sigs_not_yet_valid++;
+		break;
+	default:
+		res->sigs_failed++;
+		break;
+	}
 }
 
 /*
@@ -76,6 +95,7 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 		dv_rrsig_t sig;
 		dv_sig_verdict_t r = live_judge(c, set, i, zone, &ks, &sig);
 		any_verifies |= dv_sig_verifies(r);
+		count(c->res, r);
 		int64_t inc, exp;
 		dv_rrsig_window(&sig, c->opts->now, &inc, &exp);
 		if (sig.rdata != NULL)
@@ -95,6 +115,11 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 			ev.time = inc;
 		}
 		char ts2[32];
+		if ((r == DV_SIG_VALID || r == DV_SIG_EXPIRED) &&
+		    (!zr->have_signed_until || exp < zr->signed_until)) {
+			zr->have_signed_until = true;
+			zr->signed_until = exp;
+		}
 		switch (r) {
 		case DV_SIG_VALID: {
 			v.valid = true;
@@ -111,7 +136,11 @@ live_sig_summary_t live_validate(live_ctx_t *c, uint32_t zi, long server, const 
 			}
 			int64_t left = exp - c->opts->now;
 			dv_code_t code = DV_F_COUNT;
-			if (left < c->opts->crit_secs)
+			/* The thresholds are the operator's, for the zones asked
+			 * about; a zone above them is judged by validity alone. */
+			if (!zr->requested && left < c->opts->warn_secs)
+				code = DV_F_ANCESTOR_EXPIRES_SOON;
+			else if (left < c->opts->crit_secs)
 				code = DV_F_RRSIG_EXPIRES_CRITICAL;
 			else if (left < c->opts->warn_secs)
 				code = DV_F_RRSIG_EXPIRES_SOON;

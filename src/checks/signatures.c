@@ -160,6 +160,14 @@ static void check_times(worker_t *w, const dv_rrset_t *rs, const dv_rrsig_t *sig
 		w->ret = dv_findings_add(&w->out, DV_F_RRSIG_NOT_YET_VALID,
 		                         sig_evidence(w, rs->name, rs->type, sig, inc),
 		                         "valid from %s", a);
+	} else if (exp - o->now < o->crit_expiry) {
+		dv_time_format(exp, a, sizeof(a));
+		int64_t left = exp - o->now;
+		w->ret = dv_findings_add(
+		    &w->out, DV_F_RRSIG_EXPIRES_CRITICAL,
+		    sig_evidence(w, rs->name, rs->type, sig, exp),
+		    "expires %s (in %lldd %02lldh %02lldm)", a, (long long)(left / 86400),
+		    (long long)(left % 86400 / 3600), (long long)(left % 3600 / 60));
 	} else if (exp - o->now < o->warn_expiry) {
 		dv_time_format(exp, a, sizeof(a));
 		int64_t left = exp - o->now;
@@ -253,6 +261,11 @@ static void check_rrset(worker_t *w, const dv_rrset_t *rs)
 		}
 		if (dv_sig_verifies(v)) {
 			w->st.rrsigs_verified++;
+			int64_t inc, exp;
+			dv_sig_window_t win = dv_rrsig_window(&sig, w->sh->o->now, &inc, &exp);
+			w->st.rrsigs_valid += win == DV_SIG_WINDOW_OPEN;
+			w->st.rrsigs_expired += win == DV_SIG_WINDOW_EXPIRED;
+			w->st.rrsigs_not_yet_valid += win == DV_SIG_WINDOW_NOT_YET;
 			valid_algs[sig.algorithm] = 1;
 			any_valid = true;
 		} else if (v == DV_SIG_REVOKED_KEY) {
@@ -382,6 +395,9 @@ int dv_check_signatures(const dv_zone_t *z, const dv_verify_opts_t *o, dv_verify
 		st->rrsigs += w[i].st.rrsigs;
 		st->rrsigs_checked += w[i].st.rrsigs_checked;
 		st->rrsigs_verified += w[i].st.rrsigs_verified;
+		st->rrsigs_valid += w[i].st.rrsigs_valid;
+		st->rrsigs_expired += w[i].st.rrsigs_expired;
+		st->rrsigs_not_yet_valid += w[i].st.rrsigs_not_yet_valid;
 		if (w[i].st.have_expiry &&
 		    (!st->have_expiry || w[i].st.earliest_expiry < st->earliest_expiry ||
 		     (w[i].st.earliest_expiry == st->earliest_expiry &&

@@ -1,14 +1,16 @@
 /*
- * Subcommands of the dnsvigil binary.  Each returns the process exit status.
- * Common exit statuses (doc/dnsvigil.1): 0 clean, 1 warnings only,
- * 2 errors found or bad input; --nagios modes use 0/1/2/3.
+ * Subcommands of the dnsvigil binary.  Each returns the process exit status,
+ * the same in every subcommand (doc/dnsvigil.1 "EXIT STATUS"): 0 clean,
+ * 1 warnings only, 2 errors found, 3 could not judge (bad usage, unreadable
+ * or malformed input, a probe that could not start); --nagios the
+ * Monitoring Plugins OK, WARNING, CRITICAL, UNKNOWN with the same numbers.
  */
 #pragma once
 
 #define DV_EXIT_OK      0
 #define DV_EXIT_WARNING 1
 #define DV_EXIT_ERROR   2
-#define DV_EXIT_UNKNOWN 3 /*!< Monitoring Plugins UNKNOWN (--nagios only) */
+#define DV_EXIT_UNKNOWN 3 /*!< could not judge; Monitoring Plugins UNKNOWN */
 
 int dv_cmd_verify(int argc, char **argv);
 int dv_cmd_findings(int argc, char **argv);

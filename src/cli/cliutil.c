@@ -1,12 +1,136 @@
 #include <errno.h>
-#include <stdio.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "cli/cliutil.h"
+#include "core/error.h"
 #include "dnssec/dnssec.h"
+#include "report/report.h"
+
+void dv_cli_begin(dv_cli_t *cli, int argc, char **argv)
+{
+	cli->nagios = cli->json = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break;
+		if (cli->nagios_label != NULL && strcmp(a, "--nagios") == 0)
+			cli->nagios = true;
+		if (strcmp(a, "--format=json") == 0 || strcmp(a, "-fjson") == 0 ||
+		    ((strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) && i + 1 < argc &&
+		     strcmp(argv[i + 1], "json") == 0))
+			cli->json = true;
+	}
+	/* A plugin prints its line, never a JSON document. */
+	if (cli->nagios)
+		cli->json = false;
+}
+
+static void prefix(FILE *out, const dv_cli_t *cli)
+{
+	fprintf(out, "dnsvigil %s%s%s: ", cli->cmd, cli->sub ? " " : "", cli->sub ? cli->sub : "");
+}
+
+/* The message on stdout in the form the caller asked for. */
+static void fail_stdout(const dv_cli_t *cli, const char *msg)
+{
+	if (cli->nagios) {
+		printf("%s UNKNOWN - ", cli->nagios_label);
+		/* One line: '|' would start perfdata, a newline another line. */
+		for (const char *p = msg; *p != '\0'; p++)
+			putchar(*p == '|' ? '/' : (unsigned char)*p < 0x20 ? ' ' : *p);
+		putchar('\n');
+	} else if (cli->json) {
+		dv_report_error_json(stdout, cli->cmd, cli->sub, cli->input, msg);
+	}
+	fflush(stdout);
+}
+
+__attribute__((format(printf, 3, 0))) static int vfail(const dv_cli_t *cli, bool usage,
+                                                       const char *fmt, va_list ap)
+{
+	char msg[2048];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	prefix(stderr, cli);
+	fprintf(stderr, "%s\n", msg);
+	if (usage)
+		fprintf(stderr, "(try 'dnsvigil %s%s%s --help')\n", cli->cmd, cli->sub ? " " : "",
+		        cli->sub ? cli->sub : "");
+	fail_stdout(cli, msg);
+	return DV_EXIT_UNKNOWN;
+}
+
+int dv_cli_fail(const dv_cli_t *cli, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vfail(cli, false, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int dv_cli_usage(const dv_cli_t *cli, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vfail(cli, true, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int dv_cli_fail_input(const dv_cli_t *cli, const char *msg)
+{
+	fprintf(stderr, "%s\n", msg);
+	fail_stdout(cli, msg);
+	return DV_EXIT_UNKNOWN;
+}
+
+const char *dv_cli_optname(int argc, char **argv)
+{
+	/* optind is past the option and its argument (when separate). */
+	static char buf[64];
+	int i = optind - 1;
+	if (i >= 1 && i < argc && optarg != NULL && optarg == argv[i] && i > 1)
+		i--;
+	const char *a = i >= 1 && i < argc ? argv[i] : "?";
+	size_t n = strcspn(a, "=");
+	if (a[0] == '-' && a[1] != '-' && a[1] != '\0')
+		n = 2; /* -w7: the letter */
+	snprintf(buf, sizeof(buf), "%.*s", (int)(n < 60 ? n : 60), a);
+	return buf;
+}
+
+int dv_cli_getopt(const dv_cli_t *cli, int argc, char **argv, const char *shorts,
+                  const struct option *longs)
+{
+	char opts[128];
+	/* A leading ':' tells a missing argument (':') from an unknown option. */
+	snprintf(opts, sizeof(opts), ":%s", shorts);
+	opterr = 0;
+	int c = getopt_long(argc, argv, opts, longs, NULL);
+	if (c == '?') {
+		const char *a = optind - 1 >= 1 && optind - 1 < argc ? argv[optind - 1] : "?";
+		if (optopt != 0 && a[0] == '-' && a[1] != '-')
+			dv_cli_usage(cli, "unknown option '-%c'", optopt);
+		else
+			dv_cli_usage(cli, "unknown option '%s'", a);
+		return DV_CLI_BAD;
+	}
+	if (c == ':') {
+		const char *a = optind - 1 >= 1 && optind - 1 < argc ? argv[optind - 1] : "?";
+		if (optopt != 0 && !(a[0] == '-' && a[1] == '-'))
+			dv_cli_usage(cli, "-%c needs a value", optopt);
+		else
+			dv_cli_usage(cli, "%s needs a value", a);
+		return DV_CLI_BAD;
+	}
+	return c;
+}
 
 int dv_cli_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
@@ -21,106 +145,88 @@ int dv_cli_uint(const char *s, unsigned long min, unsigned long max, unsigned lo
 	return 0;
 }
 
-int dv_cli_duration(const char *s, int64_t *out)
+int dv_cli_number(const dv_cli_t *cli, const char *opt, const char *s, unsigned long min,
+                  unsigned long max, unsigned long *out)
 {
-	char *end = NULL;
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || v < 0)
-		return -1;
-	long long mul = 1;
-	switch (*end) {
-	case '\0':
-	case 's':
-		break;
-	case 'm':
-		mul = 60;
-		break;
-	case 'h':
-		mul = 3600;
-		break;
-	case 'd':
-		mul = 86400;
-		break;
-	case 'w':
-		mul = 7 * 86400;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > (long long)(INT64_MAX / 2) / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
+	if (dv_cli_uint(s, min, max, out) == 0)
+		return 0;
+	dv_cli_usage(cli, "%s '%s': a whole number in %lu..%lu is needed", opt, s, min, max);
+	return -1;
 }
 
-int dv_cli_now(const char *s, int64_t *out)
+const char *dv_cli_duration_str(int64_t secs, char *buf, size_t len)
+{
+	static const struct {
+		int64_t n;
+		char u;
+	} units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (secs != 0 && secs % units[i].n == 0) {
+			snprintf(buf, len, "%lld%c", (long long)(secs / units[i].n), units[i].u);
+			return buf;
+		}
+	snprintf(buf, len, "%llds", (long long)secs);
+	return buf;
+}
+
+int dv_cli_duration(const dv_cli_t *cli, const char *opt, const char *s, int64_t bare_unit,
+                    int64_t *out)
+{
+	if (dv_duration_parse(s, bare_unit, out) == DV_OK)
+		return 0;
+	const char *bare = bare_unit == 86400 ? "days" : bare_unit == 1 ? "seconds" : "units";
+	dv_cli_usage(cli,
+	             "%s '%s': a duration is needed: a whole number with a unit s, m, h, d or w "
+	             "(30s, 90m, 14d, 2w), or a bare number of %s",
+	             opt, s, bare);
+	return -1;
+}
+
+int dv_cli_time(const dv_cli_t *cli, const char *opt, const char *s, int64_t *out)
 {
 	if (s == NULL) {
 		*out = (int64_t)time(NULL);
 		return 0;
 	}
-	/* Plain digits are ambiguous on a command line ("2030" a year or 2030
-	 * seconds?): only the RRSIG calendar form or an explicit '@'. */
-	bool calendar = strlen(s) == 14 && s[0] != '@';
-	if ((!calendar && s[0] != '@') || dv_time_parse(s, out) != 0) {
-		fprintf(stderr,
-		        "dnsvigil: --now '%s': expected YYYYMMDDHHmmSS (UTC) or @UNIXSECONDS\n", s);
-		return -1;
-	}
-	return 0;
-}
-
-int dv_cli_format(const char *cmd, const char *arg)
-{
-	if (strcmp(arg, "text") == 0 || strcmp(arg, "json") == 0)
+	if (dv_time_parse(s, out) == DV_OK)
 		return 0;
-	fprintf(stderr, "dnsvigil %s: --format text or json\n", cmd);
+	dv_cli_usage(cli,
+	             "%s '%s': a time is needed: YYYYMMDDHHmmSS (UTC), YYYY-MM-DDTHH:MM:SSZ, "
+	             "@UNIXSECONDS or UNIXSECONDS",
+	             opt, s);
 	return -1;
 }
 
-/* A threshold: a bare number counts `unit` seconds; with a suffix it is a
- * duration (dv_cli_duration). */
-static int threshold(const char *s, int64_t unit, int64_t *out)
+/* --timeout: milliseconds by default, or a duration with a unit. */
+static int timeout(const dv_cli_t *cli, const char *opt, const char *s, unsigned *out)
 {
-	unsigned long n;
-	if (unit != 1 && dv_cli_uint(s, 0, 100000, &n) == 0) {
-		*out = (int64_t)n * unit;
-		return 0;
-	}
-	return dv_cli_duration(s, out);
-}
-
-/* --timeout, --retries, --port: an integer in the option's range. */
-static int number(dv_cli_common_t *c, const char *cmd, const dv_cli_common_map_t *m,
-                  const char *arg)
-{
-	static const struct {
-		unsigned long min, max;
-		const char *unit;
-	} range[] = {[DV_CLI_TIMEOUT] = {10, 60000, " ms"},
-	             [DV_CLI_RETRIES] = {0, 10, ""},
-	             [DV_CLI_PORT] = {1, 65535, ""}};
+	size_t n = strlen(s);
 	unsigned long v;
-	if (dv_cli_uint(arg, range[m->kind].min, range[m->kind].max, &v) != 0) {
-		fprintf(stderr, "dnsvigil %s: --%s takes %lu..%lu%s\n", cmd, m->name,
-		        range[m->kind].min, range[m->kind].max, range[m->kind].unit);
+	char num[32];
+	bool ms = n > 2 && strcmp(s + n - 2, "ms") == 0;
+	if (ms && n - 2 < sizeof(num)) {
+		snprintf(num, sizeof(num), "%.*s", (int)(n - 2), s);
+		s = num;
+	}
+	int64_t secs;
+	if (dv_cli_uint(s, 0, 3600000, &v) == 0)
+		; /* milliseconds */
+	else if (!ms && dv_duration_parse(s, 1, &secs) == DV_OK && secs <= 3600)
+		v = (unsigned long)secs * 1000;
+	else
+		v = 0;
+	if (v < 10 || v > 60000) {
+		dv_cli_usage(cli,
+		             "%s '%s': 10..60000 milliseconds are needed (a bare number is "
+		             "milliseconds; 500ms, 2s also work)",
+		             opt, ms ? num : s);
 		return -1;
 	}
-	if (m->kind == DV_CLI_TIMEOUT)
-		c->timeout_ms = (unsigned)v;
-	else if (m->kind == DV_CLI_RETRIES)
-		c->retries = (int)v;
-	else
-		c->port = (uint16_t)v;
-	return 1;
+	*out = (unsigned)v;
+	return 0;
 }
 
-int dv_cli_common(dv_cli_common_t *c, const char *cmd, const dv_cli_common_map_t *map, int val,
+int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_map_t *map, int val,
                   const char *arg)
 {
 	const dv_cli_common_map_t *m = map;
@@ -128,21 +234,27 @@ int dv_cli_common(dv_cli_common_t *c, const char *cmd, const dv_cli_common_map_t
 		m++;
 	if (m->val == 0)
 		return 0;
+	char opt[64];
+	snprintf(opt, sizeof(opt), "--%s", m->name);
+	unsigned long v;
 	switch (m->kind) {
 	case DV_CLI_NOW:
 		c->now = arg;
 		return 1;
 	case DV_CLI_FORMAT:
-		if (dv_cli_format(cmd, arg) != 0)
+		if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) {
+			dv_cli_usage(cli, "--format '%s': text or json", arg);
 			return -1;
+		}
 		c->format = arg;
 		return 1;
 	case DV_CLI_WARN:
 	case DV_CLI_CRIT:
-		if (threshold(arg, m->unit, m->kind == DV_CLI_WARN ? &c->warn : &c->crit) != 0) {
-			fprintf(stderr, "dnsvigil %s: bad --%s '%s'\n", cmd, m->name, arg);
+		/* A bare number is days in every threshold. */
+		if (dv_cli_duration(cli, opt, arg, 86400,
+		                    m->kind == DV_CLI_WARN ? &c->warn : &c->crit) != 0)
 			return -1;
-		}
+		*(m->kind == DV_CLI_WARN ? &c->warn_given : &c->crit_given) = true;
 		return 1;
 	case DV_CLI_NAGIOS:
 		c->nagios = true;
@@ -154,11 +266,80 @@ int dv_cli_common(dv_cli_common_t *c, const char *cmd, const dv_cli_common_map_t
 		c->from = arg;
 		return 1;
 	case DV_CLI_TIMEOUT:
+		return timeout(cli, opt, arg, &c->timeout_ms) == 0 ? 1 : -1;
 	case DV_CLI_RETRIES:
+		if (dv_cli_number(cli, opt, arg, 0, 10, &v) != 0)
+			return -1;
+		c->retries = (int)v;
+		return 1;
 	case DV_CLI_PORT:
-		return number(c, cmd, m, arg);
+		if (dv_cli_number(cli, opt, arg, 1, 65535, &v) != 0)
+			return -1;
+		c->port = (uint16_t)v;
+		return 1;
+	case DV_CLI_CONFIG:
+		c->config = arg;
+		return 1;
+	case DV_CLI_STATE:
+		c->state_dir = arg;
+		return 1;
 	}
 	return 0;
+}
+
+int dv_cli_next(const dv_cli_t *cli, dv_cli_common_t *co, const dv_cli_common_map_t *map, int argc,
+                char **argv, const char *shorts, const struct option *longs)
+{
+	for (;;) {
+		int c = dv_cli_getopt(cli, argc, argv, shorts, longs);
+		if (c == -1 || c == DV_CLI_BAD)
+			return c;
+		int r = dv_cli_common(cli, co, map, c, optarg);
+		if (r < 0)
+			return DV_CLI_BAD;
+		if (r == 0)
+			return c;
+	}
+}
+
+int dv_cli_subcommand(dv_cli_t *cli, int argc, char **argv, const char *const *subs, size_t n)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(cli->usage, stdout);
+		return DV_EXIT_OK;
+	}
+	char list[160] = "";
+	for (size_t i = 0; i < n; i++) {
+		if (argc >= 2 && strcmp(argv[1], subs[i]) == 0)
+			cli->sub = subs[i];
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s",
+		         i == 0      ? ""
+		         : i + 1 < n ? ", "
+		                     : " or ",
+		         subs[i]);
+	}
+	dv_cli_begin(cli, argc, argv);
+	if (argc < 2)
+		return dv_cli_usage(cli, "no subcommand given: %s", list);
+	if (cli->sub == NULL)
+		return dv_cli_usage(cli, "unknown subcommand '%s': %s", argv[1], list);
+	return -1;
+}
+
+int dv_cli_thresholds(const dv_cli_t *cli, const dv_cli_common_t *c)
+{
+	if (c->crit <= c->warn)
+		return 0;
+	char w[32], k[32];
+	dv_cli_duration_str(c->warn, w, sizeof(w));
+	dv_cli_duration_str(c->crit, k, sizeof(k));
+	dv_cli_usage(cli,
+	             "--warn %s%s is shorter than --crit %s%s: a signature must reach the "
+	             "warning before the critical threshold",
+	             w, c->warn_given ? "" : " (the default)", k,
+	             c->crit_given ? "" : " (the default)");
+	return -1;
 }
 
 void dv_cli_longopts(const struct option *own, const dv_cli_common_map_t *map, struct option *out,

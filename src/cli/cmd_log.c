@@ -5,27 +5,38 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <ctype.h>
+
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
+#include "findings/findings.h"
 #include "ledger/ledger.h"
+#include "report/report.h"
 
 static const char usage_text[] =
     "usage: dnsvigil log append --kind KIND [--zone ZONE] [--text TEXT] [--evidence JSON]\n"
     "       dnsvigil log show [--zone ZONE] [--kind KIND] [--since TIME]\n"
-    "       dnsvigil log verify [--key PUB] [--checkpoint FILE]... [--witness VKEY=URL]...\n"
+    "       dnsvigil log verify [--log-key PUB] [--checkpoint FILE]... [--witness VKEY=URL]...\n"
     "                           [--witness-key VKEY]... [--nagios]\n"
-    "       dnsvigil log verify --proof FILE --key PUB [--checkpoint OLD] [--witness-key VKEY]\n"
+    "       dnsvigil log verify --proof FILE --log-key PUB [--checkpoint OLD] [--witness-key "
+    "VKEY]\n"
     "       dnsvigil log prove --entry N | --consistency OLD NEW\n"
-    "  -d, --dir DIR            state directory (default /var/lib/dnsvigil)\n"
-    "      --origin ORIGIN      the log's name when it is created (default dnsvigil/HOSTNAME)\n"
+    "  -d, --state-dir DIR      state directory (default /var/lib/dnsvigil; --dir is the\n"
+    "                           deprecated name)\n"
+    "  -z, --zone ZONE          the zone of an appended entry; show: only its entries\n"
+    "      --log-origin ORIGIN  the log's name when it is created (default dnsvigil/HOSTNAME;\n"
+    "                           --origin is the deprecated name)\n"
     "  -f, --format text|json   output format (default text; doc/ledger.md)\n"
-    "  -n, --now TIME           the time of an append: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
+    "  -n, --now TIME           the time of an append: YYYYMMDDHHmmSS (UTC),\n"
+    "                           YYYY-MM-DDTHH:MM:SSZ or [@]UNIXSECONDS\n"
+    "      --since TIME         show: entries from TIME on\n"
     "      --witness VKEY=URL   a C2SP witness: append pushes checkpoints to the ones given\n"
     "                           (kept in the ledger, replacing the list there); verify\n"
     "                           asks each whether it saw this log\n"
     "      --witness-key VKEY   trust this witness's cosignatures (verify; a vkey or file)\n"
-    "      --key PUB            the log's public key (verify; default DIR/ledger.pub)\n"
+    "      --log-key PUB        the log's public key (verify; default DIR/ledger.pub; --key\n"
+    "                           is the deprecated name)\n"
     "      --checkpoint FILE    a checkpoint kept elsewhere: the log must contain it\n"
     "      --export FILE        append each new checkpoint to FILE (append)\n"
     "      --syslog             log each new checkpoint to syslog (append)\n"
@@ -43,13 +54,13 @@ enum {
 	OPT_SYSLOG,
 	OPT_NAGIOS,
 	OPT_KIND,
-	OPT_ZONE,
 	OPT_TEXT,
 	OPT_EVIDENCE,
 	OPT_SINCE,
 	OPT_ENTRY,
 	OPT_CONSISTENCY,
 	OPT_PROOF,
+	OPT_DIR,
 };
 
 #define LIST_MAX LEDGER_WITNESSES_MAX
@@ -66,30 +77,38 @@ typedef struct {
 	size_t nwkey;
 	const char *checkpoint[LIST_MAX];
 	size_t ncheckpoint;
+	dv_cli_t cli;
 } log_opts_t;
 
-static int bad(const char *msg, const char *arg)
+/* Every failure: could not judge (the message also on stdout as the
+ * --format json error object or the --nagios UNKNOWN line). */
+static int bad_at(const log_opts_t *o, const char *msg, const char *arg)
 {
-	fprintf(stderr, "dnsvigil log: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
-	return DV_EXIT_UNKNOWN;
+	return dv_cli_fail(&o->cli, "%s%s%s", msg, arg ? " " : "", arg ? arg : "");
 }
+#define bad(msg, arg) bad_at(o, (msg), (arg))
 
 static int parse(int argc, char **argv, log_opts_t *o)
 {
 	static const struct option longopts[] = {
-	    {"dir", required_argument, NULL, 'd'},
+	    {"state-dir", required_argument, NULL, 'd'},
+	    {"dir", required_argument, NULL, OPT_DIR},
+	    {"log-origin", required_argument, NULL, OPT_ORIGIN},
+	    /* Deprecated names: --origin is the zone origin in verify, --key a
+	     * key file in witness. */
 	    {"origin", required_argument, NULL, OPT_ORIGIN},
 	    {"format", required_argument, NULL, 'f'},
 	    {"now", required_argument, NULL, 'n'},
 	    {"witness", required_argument, NULL, OPT_WITNESS},
 	    {"witness-key", required_argument, NULL, OPT_WITNESS_KEY},
+	    {"log-key", required_argument, NULL, OPT_KEY},
 	    {"key", required_argument, NULL, OPT_KEY},
 	    {"checkpoint", required_argument, NULL, OPT_CHECKPOINT},
 	    {"export", required_argument, NULL, OPT_EXPORT},
 	    {"syslog", no_argument, NULL, OPT_SYSLOG},
 	    {"nagios", no_argument, NULL, OPT_NAGIOS},
 	    {"kind", required_argument, NULL, OPT_KIND},
-	    {"zone", required_argument, NULL, OPT_ZONE},
+	    {"zone", required_argument, NULL, 'z'},
 	    {"text", required_argument, NULL, OPT_TEXT},
 	    {"evidence", required_argument, NULL, OPT_EVIDENCE},
 	    {"since", required_argument, NULL, OPT_SINCE},
@@ -102,17 +121,20 @@ static int parse(int argc, char **argv, log_opts_t *o)
 	char err[256];
 	int c;
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "d:f:n:h", longopts, NULL)) != -1) {
+	while ((c = dv_cli_getopt(&o->cli, argc, argv, "d:z:f:n:h", longopts)) != -1) {
 		switch (c) {
+		case DV_CLI_BAD:
+			return DV_EXIT_UNKNOWN;
 		case 'd':
+		case OPT_DIR:
 			o->dir = optarg;
 			break;
 		case OPT_ORIGIN:
 			o->origin = optarg;
 			break;
 		case 'f':
-			if (dv_cli_format("log", optarg) != 0)
-				return DV_EXIT_UNKNOWN;
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
+				return dv_cli_usage(&o->cli, "--format '%s': text or json", optarg);
 			o->format = optarg;
 			break;
 		case 'n':
@@ -174,7 +196,7 @@ static int parse(int argc, char **argv, log_opts_t *o)
 		case OPT_KIND:
 			o->kind = optarg;
 			break;
-		case OPT_ZONE:
+		case 'z':
 			o->zone = optarg;
 			break;
 		case OPT_TEXT:
@@ -201,13 +223,10 @@ static int parse(int argc, char **argv, log_opts_t *o)
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
-		default:
-			fputs(usage_text, stderr);
-			return DV_EXIT_UNKNOWN;
 		}
 	}
 	if (optind < argc)
-		return bad("unexpected argument", argv[optind]);
+		return dv_cli_usage(&o->cli, "unexpected argument '%s'", argv[optind]);
 	return -1;
 }
 
@@ -224,7 +243,7 @@ static int do_append(log_opts_t *o)
 	int64_t now;
 	if (o->kind == NULL)
 		return bad("append needs --kind", NULL);
-	if (dv_cli_now(o->now, &now) != 0)
+	if (dv_cli_time(&o->cli, "--now", o->now, &now) != 0)
 		return DV_EXIT_UNKNOWN;
 	json_t *ev = json_object();
 	if (o->evidence != NULL) {
@@ -256,17 +275,15 @@ static int do_append(log_opts_t *o)
 	}
 	if (r != DV_OK) {
 		json_decref(ev);
-		fprintf(stderr, "dnsvigil log: %s\n", err);
-		return DV_EXIT_UNKNOWN;
+		return bad(err, NULL);
 	}
 	ledger_entry_t e = {.kind = o->kind, .zone = o->zone, .evidence = ev};
 	uint64_t index = 0;
 	r = ledger_append(l, &e, now, &index);
 	json_decref(ev);
 	if (r != DV_OK) {
-		fprintf(stderr, "dnsvigil log: cannot append: %s\n", dv_strerror(r));
 		ledger_free(l);
-		return DV_EXIT_UNKNOWN;
+		return bad("cannot append:", dv_strerror(r));
 	}
 	/* A command-line append ends like a clean shutdown: checkpoint, push. */
 	ledger_status_t st;
@@ -276,11 +293,17 @@ static int do_append(log_opts_t *o)
 		fprintf(stderr, "dnsvigil log: %s\n", st.last_error);
 		status = st.witness_alarms > 0 ? DV_EXIT_ERROR : DV_EXIT_WARNING;
 	}
-	if (json_out(o))
-		printf("{\"index\":%llu,\"size\":%llu,\"unanchored\":%llu}\n",
-		       (unsigned long long)index, (unsigned long long)st.size,
-		       (unsigned long long)st.unanchored);
-	else
+	if (json_out(o)) {
+		json_t *j = json_object();
+		dv_report_envelope_set(j, "log", "append", dv_report_status_name(status));
+		json_object_set_new(j, "summary", dv_report_summary_json(NULL));
+		json_object_set_new(j, "index", json_integer((json_int_t)index));
+		json_object_set_new(j, "size", json_integer((json_int_t)st.size));
+		json_object_set_new(j, "unanchored", json_integer((json_int_t)st.unanchored));
+		json_object_set_new(j, "findings", json_array());
+		dv_json_write(stdout, j);
+		json_decref(j);
+	} else
 		printf("entry %llu appended; %llu entries, %llu unanchored\n",
 		       (unsigned long long)index, (unsigned long long)st.size,
 		       (unsigned long long)st.unanchored);
@@ -291,16 +314,21 @@ static int do_append(log_opts_t *o)
 /* ---- show ------------------------------------------------------------------- */
 
 typedef struct {
-	bool json;
+	dv_jw_t *w; /* JSON: the entries array */
 	size_t n;
 } show_ctx_t;
 
 static int show_one(void *ctx, uint64_t index, const char *body, size_t len, const json_t *e)
 {
 	show_ctx_t *s = ctx;
-	if (s->json) {
-		printf("%s{\"index\":%llu,\"entry\":%.*s}", s->n ? ",\n" : "",
-		       (unsigned long long)index, (int)len, body);
+	if (s->w != NULL) {
+		json_t *o = json_object();
+		json_object_set_new(o, "index", json_integer((json_int_t)index));
+		json_t *entry = json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL);
+		json_object_set_new(o, "entry", entry ? entry : json_null());
+		if (entry == NULL)
+			json_object_set_new(o, "malformed", json_true());
+		dv_jw_value(s->w, NULL, o);
 	} else if (e == NULL) {
 		printf("%llu  (malformed entry: run 'dnsvigil log verify')\n",
 		       (unsigned long long)index);
@@ -308,10 +336,13 @@ static int show_one(void *ctx, uint64_t index, const char *body, size_t len, con
 		const char *zone = json_string_value(json_object_get(e, "zone"));
 		char *ev = json_dumps(json_object_get(e, "evidence"),
 		                      JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-		printf("%llu  %s  %s  %s  %s\n", (unsigned long long)index,
+		printf("%llu  %s  %s  ", (unsigned long long)index,
 		       json_string_value(json_object_get(e, "time")),
-		       json_string_value(json_object_get(e, "kind")), zone ? zone : "-",
-		       ev ? ev : "{}");
+		       json_string_value(json_object_get(e, "kind")));
+		dv_report_put_text(stdout, zone ? zone : "-");
+		fputs("  ", stdout);
+		dv_report_put_text(stdout, ev ? ev : "{}");
+		fputc('\n', stdout);
 		free(ev);
 	}
 	s->n++;
@@ -322,26 +353,40 @@ static int do_show(log_opts_t *o)
 {
 	char err[512] = "";
 	ledger_filter_t f = {.zone = o->zone, .kind = o->kind};
-	if (o->since != NULL && dv_cli_now(o->since, &f.since) != 0)
+	if (o->since != NULL && dv_cli_time(&o->cli, "--since", o->since, &f.since) != 0)
 		return DV_EXIT_UNKNOWN;
 	ledger_opts_t lo = {.read_only = true};
 	ledger_t *l = NULL;
-	if (ledger_open(o->dir, &lo, &l, err, sizeof(err)) != DV_OK) {
-		fprintf(stderr, "dnsvigil log: %s\n", err);
-		return DV_EXIT_UNKNOWN;
+	if (ledger_open(o->dir, &lo, &l, err, sizeof(err)) != DV_OK)
+		return bad(err, NULL);
+	show_ctx_t s = {0};
+	if (json_out(o)) {
+		s.w = dv_jw_new(stdout);
+		if (s.w == NULL) {
+			ledger_free(l);
+			return DV_EXIT_UNKNOWN;
+		}
+		dv_report_envelope(s.w, "log", "show", "ok");
+		dv_jw_array(s.w, "entries");
 	}
-	show_ctx_t s = {.json = json_out(o)};
-	if (s.json)
-		printf("[");
 	int r = ledger_foreach(l, &f, show_one, &s);
-	if (s.json)
-		printf("%s]\n", s.n ? "\n" : "");
 	ledger_free(l);
+	int written = 0;
+	if (s.w != NULL) {
+		dv_jw_end_array(s.w);
+		json_t *sum = dv_report_summary_json(NULL);
+		json_object_set_new(sum, "entries", json_integer((json_int_t)s.n));
+		dv_jw_value(s.w, "summary", sum);
+		dv_jw_array(s.w, "findings");
+		dv_jw_end_array(s.w);
+		dv_jw_end_object(s.w);
+		written = dv_jw_free(s.w);
+	}
 	if (r != DV_OK) {
 		fprintf(stderr, "dnsvigil log: cannot read the ledger: %s\n", dv_strerror(r));
 		return DV_EXIT_UNKNOWN;
 	}
-	return fflush(stdout) == 0 ? DV_EXIT_OK : DV_EXIT_UNKNOWN;
+	return written == 0 && fflush(stdout) == 0 ? DV_EXIT_OK : DV_EXIT_UNKNOWN;
 }
 
 /* ---- verify ----------------------------------------------------------------- */
@@ -349,6 +394,27 @@ static int do_show(log_opts_t *o)
 static const char *sev_name(ledger_severity_t s)
 {
 	return s == LEDGER_ERROR ? "error" : s == LEDGER_WARNING ? "warning" : "ok";
+}
+
+/* A ledger problem as a finding (its code LEDGER_ and the problem's in
+ * capitals: src/findings/codes.def); NULL for a code the table lacks. */
+static json_t *problem_finding(const ledger_problem_t *p)
+{
+	char name[80];
+	size_t n = (size_t)snprintf(name, sizeof(name), "LEDGER_%s", p->code);
+	for (size_t i = 0; i < n && i < sizeof(name); i++)
+		name[i] = (char)toupper((unsigned char)name[i]);
+	dv_code_t code;
+	if (dv_code_from_name(name, &code) != DV_OK)
+		return NULL;
+	json_t *f = json_object();
+	json_object_set_new(f, "code", json_string(dv_code_name(code)));
+	json_object_set_new(f, "severity", json_string(dv_severity_name(dv_code_severity(code))));
+	json_object_set_new(f, "title", json_string(dv_code_title(code)));
+	json_object_set_new(f, "entry", json_integer((json_int_t)p->entry));
+	json_object_set_new(f, "detail", dv_report_json_text(p->message));
+	json_object_set_new(f, "remediation", json_string(dv_code_remediation(code)));
+	return f;
 }
 
 static void print_result(const log_opts_t *o, const ledger_verify_result_t *r)
@@ -380,12 +446,26 @@ static void print_result(const log_opts_t *o, const ledger_verify_result_t *r)
 		return;
 	}
 	if (json_out(o)) {
-		json_t *j =
-		    json_pack("{s:s, s:s, s:I, s:s, s:I, s:I, s:I, s:I}", "status",
-		              sev_name(r->worst), "origin", r->origin, "size", (json_int_t)r->size,
-		              "root", root, "checkpoints", (json_int_t)r->checkpoints,
-		              "cosignatures", (json_int_t)r->cosignatures, "anchored_size",
-		              (json_int_t)r->anchored_size, "unanchored", (json_int_t)unanchored);
+		json_t *j = json_pack(
+		    "{s:s, s:I, s:s, s:I, s:I, s:I, s:I}", "origin", r->origin, "size",
+		    (json_int_t)r->size, "root", root, "checkpoints", (json_int_t)r->checkpoints,
+		    "cosignatures", (json_int_t)r->cosignatures, "anchored_size",
+		    (json_int_t)r->anchored_size, "unanchored", (json_int_t)unanchored);
+		dv_report_envelope_set(j, "log", "verify", dv_report_status_name((int)r->worst));
+		/* The problems in the one finding shape too (codes LEDGER_*). */
+		json_t *sum = dv_report_summary_json(NULL), *fs = json_array();
+		size_t nsev[3] = {0};
+		for (size_t i = 0; i < r->nproblems; i++) {
+			const ledger_problem_t *p = &r->problems[i];
+			nsev[p->severity]++;
+			json_t *fj = problem_finding(p);
+			if (fj != NULL)
+				json_array_append_new(fs, fj);
+		}
+		json_object_set_new(sum, "errors", json_integer((json_int_t)nsev[LEDGER_ERROR]));
+		json_object_set_new(sum, "warnings",
+		                    json_integer((json_int_t)nsev[LEDGER_WARNING]));
+		json_object_set_new(j, "summary", sum);
 		json_object_set_new(j, "anchored_time", at[0] ? json_string(at) : json_null());
 		json_object_set_new(j, "unanchored_since",
 		                    unanchored && since[0] ? json_string(since) : json_null());
@@ -398,8 +478,8 @@ static void print_result(const log_opts_t *o, const ledger_verify_result_t *r)
 			                                    "message", r->problems[i].message));
 		json_object_set_new(j, "problems", ps);
 		json_object_set_new(j, "problems_dropped", json_integer((json_int_t)r->dropped));
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
+		json_object_set_new(j, "findings", fs);
+		dv_json_write(stdout, j);
 		json_decref(j);
 		return;
 	}
@@ -463,7 +543,7 @@ static int do_verify(log_opts_t *o)
 		     (old = read_file(o->checkpoint[0], TLOG_NOTE_MAX, &olen)) == NULL)) {
 			free(p);
 			free(res);
-			return bad(o->key == NULL ? "--proof needs --key" : "cannot read",
+			return bad(o->key == NULL ? "--proof needs --log-key" : "cannot read",
 			           o->proof);
 		}
 		r = ledger_proof_check(p, len, &key, o->wkey, o->nwkey, old, olen, res, err,
@@ -481,12 +561,8 @@ static int do_verify(log_opts_t *o)
 		r = ledger_verify(o->dir, &vo, res, err, sizeof(err));
 	}
 	if (r != DV_OK) {
-		if (o->nagios)
-			printf("DNSVIGIL LEDGER UNKNOWN - %s\n", err);
-		else
-			fprintf(stderr, "dnsvigil log: %s\n", err);
 		free(res);
-		return DV_EXIT_UNKNOWN;
+		return bad(err, NULL);
 	}
 	print_result(o, res);
 	int status = (int)res->worst;
@@ -509,29 +585,28 @@ static int do_prove(log_opts_t *o)
 		return bad("--consistency takes two checkpoint sizes", NULL);
 	ledger_opts_t lo = {.read_only = true};
 	ledger_t *l = NULL;
-	if (ledger_open(o->dir, &lo, &l, err, sizeof(err)) != DV_OK) {
-		fprintf(stderr, "dnsvigil log: %s\n", err);
-		return DV_EXIT_UNKNOWN;
-	}
+	if (ledger_open(o->dir, &lo, &l, err, sizeof(err)) != DV_OK)
+		return bad(err, NULL);
 	char *out = NULL;
 	size_t len = 0;
 	int r = o->entry ? ledger_prove_inclusion(l, a, &out, &len)
 	                 : ledger_prove_consistency(l, a, b, &out, &len);
 	ledger_free(l);
-	if (r != DV_OK) {
-		fprintf(stderr, "dnsvigil log: no proof: %s\n",
-		        r == DV_EINVAL ? (o->entry ? "no checkpoint covers that entry yet"
-		                                   : "both sizes must be checkpoints, OLD <= NEW")
-		                       : dv_strerror(r));
-		return DV_EXIT_UNKNOWN;
-	}
+	if (r != DV_OK)
+		return bad("no proof:",
+		           r == DV_EINVAL
+		               ? (o->entry ? "no checkpoint covers that entry yet"
+		                           : "both sizes must be checkpoints, OLD <= NEW")
+		               : dv_strerror(r));
 	if (json_out(o)) {
 		json_t *j =
-		    json_pack("{s:s, s:s%}", "format",
+		    json_pack("{s:s, s:s%}", "proof_format",
 		              o->entry ? "c2sp.org/tlog-proof@v1" : "tlog-witness add-checkpoint",
 		              "proof", out, len);
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
+		dv_report_envelope_set(j, "log", "prove", "ok");
+		json_object_set_new(j, "summary", dv_report_summary_json(NULL));
+		json_object_set_new(j, "findings", json_array());
+		dv_json_write(stdout, j);
 		json_decref(j);
 	} else {
 		fwrite(out, 1, len, stdout);
@@ -542,11 +617,16 @@ static int do_prove(log_opts_t *o)
 
 int dv_cmd_log(int argc, char **argv)
 {
-	log_opts_t o = {.dir = "/var/lib/dnsvigil", .format = "text"};
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? DV_EXIT_UNKNOWN : DV_EXIT_OK;
-	}
+	log_opts_t o = {.dir = "/var/lib/dnsvigil",
+	                .format = "text",
+	                .cli = {.cmd = "log", .usage = usage_text}};
+	static const char *const subs[] = {"append", "show", "verify", "prove"};
+	/* Only verify has a plugin line. */
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		o.cli.nagios_label = "DNSVIGIL LEDGER";
+	int sr = dv_cli_subcommand(&o.cli, argc, argv, subs, sizeof(subs) / sizeof(subs[0]));
+	if (sr >= 0)
+		return sr;
 	int status = parse(argc, argv, &o);
 	if (status < 0) {
 		if (strcmp(argv[1], "append") == 0)
@@ -555,10 +635,8 @@ int dv_cmd_log(int argc, char **argv)
 			status = do_show(&o);
 		else if (strcmp(argv[1], "verify") == 0)
 			status = do_verify(&o);
-		else if (strcmp(argv[1], "prove") == 0)
-			status = do_prove(&o);
 		else
-			status = bad("unknown subcommand", argv[1]);
+			status = do_prove(&o);
 	}
 	for (size_t i = 0; i < o.nwitness; i++)
 		free(o.witness_buf[i]);

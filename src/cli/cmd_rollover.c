@@ -28,26 +28,29 @@ static const char usage_text[] =
     "      --from FILE|DIR         snapshots of `dnsvigil check --save` (repeatable; also\n"
     "                              positional); a directory stands for its *.json files\n"
     "  -d, --state-dir DIR         the daemon's state directory (its store)\n"
-    "  -c, --config FILE           the daemon's configuration (its state_directory)\n"
-    "  -s, --since TIME            store: the snapshots from TIME on (default: all kept)\n"
+    "  -C, --config FILE           the daemon's configuration (its state_directory)\n"
+    "      --since TIME            store: the snapshots from TIME on (default: all kept)\n"
     "      --resolver NAME[=ADDR]  a validating resolver that could see a bogus window\n"
     "                              (repeatable; with a store, its audited ones too)\n"
-    "  -n, --now TIME              YYYYMMDDHHmmSS (UTC) or @UNIX (default: the last snapshot's\n"
-    "                              time; for plan without snapshots, the clock)\n"
+    "  -n, --now TIME              YYYYMMDDHHmmSS (UTC), YYYY-MM-DDTHH:MM:SSZ or\n"
+    "                              [@]UNIXSECONDS (default: the last snapshot's time; for\n"
+    "                              plan without snapshots, the clock)\n"
     "  -f, --format text|json      report format (default text)\n"
-    "      --serve-stale DUR       RFC 8767 allowance added to cache windows (default 0)\n"
-    "      --stuck-after DUR       check: stuck threshold (default 2d)\n"
+    "      --serve-stale DUR       RFC 8767 allowance added to cache windows (default 0;\n"
+    "                              a bare number is seconds)\n"
+    "      --stuck-after DUR       check: stuck threshold (default 2d; a bare number is days)\n"
     "      --candidate FILE        preflight: the signed zone about to be published\n"
     "      --candidate-ds FILE     preflight: the DS RRset the parent is about to publish\n"
     "                              (no record in it: the DS withdrawn)\n"
     "      --insecure              recover: plan going insecure\n"
-    "  plan: --kind K --method M and overrides (durations: 90, 90s, 15m, 12h, 7d, 2w):\n"
+    "  plan: --kind K --method M and overrides (durations: 90s, 15m, 12h, 7d, 2w; a bare\n"
+    "  number is seconds, as TTLs are):\n"
     "      --dnskey-ttl --ds-ttl --max-zone-ttl --propagation-delay\n"
     "      --parent-propagation-delay --registration-delay --sig-validity --sig-refresh\n"
     "      --safety-margin  (preflight and recover take the delays too)\n"
     "exit status: plan 0; check and preflight 0 safe, 1 strict validators only or stuck,\n"
-    "2 bogus windows; recover 0 nothing to recover, 2 a failure at hand; 2 bad input;\n"
-    "3 the store could not be read\n";
+    "2 bogus windows; recover 0 nothing to recover, 2 a failure at hand; 3 could not\n"
+    "judge (bad usage, unreadable or malformed snapshots, a store that cannot be read)\n";
 
 enum {
 	OPT_FROM = 256,
@@ -58,6 +61,7 @@ enum {
 	OPT_CANDIDATE,
 	OPT_INSECURE,
 	OPT_CANDIDATE_DS,
+	OPT_SINCE,
 	OPT_RESOLVER,
 	OPT_PARAM, /* + DV_ROLL_P_* */
 };
@@ -65,6 +69,7 @@ enum {
 #define MAX_RESOLVER_OPTS 64
 
 typedef struct {
+	dv_cli_t cli;
 	const char *sub;
 	const char *zone, *now_s, *format, *candidate, *candidate_ds;
 	const char *state_dir, *config, *since_s;
@@ -95,8 +100,8 @@ static int parse(int argc, char **argv, ropts_t *o)
 	    {"candidate", required_argument, NULL, OPT_CANDIDATE},
 	    {"candidate-ds", required_argument, NULL, OPT_CANDIDATE_DS},
 	    {"state-dir", required_argument, NULL, 'd'},
-	    {"config", required_argument, NULL, 'c'},
-	    {"since", required_argument, NULL, 's'},
+	    {"config", required_argument, NULL, 'C'},
+	    {"since", required_argument, NULL, OPT_SINCE},
 	    {"resolver", required_argument, NULL, OPT_RESOLVER},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {"dnskey-ttl", required_argument, NULL, OPT_PARAM + DV_ROLL_P_TTLKEY},
@@ -113,15 +118,16 @@ static int parse(int argc, char **argv, ropts_t *o)
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "z:n:f:d:c:s:h", longopts, NULL)) != -1) {
+	while ((c = dv_cli_getopt(&o->cli, argc, argv, "z:n:f:d:C:h", longopts)) != -1) {
 		switch (c) {
+		case DV_CLI_BAD:
+			return -1;
 		case 'z':
 			o->zone = optarg;
 			break;
 		case OPT_FROM:
 			if (o->nfrom >= sizeof(o->from) / sizeof(o->from[0])) {
-				fprintf(stderr,
-				        "dnsvigil rollover: too many --from (use a directory)\n");
+				dv_cli_usage(&o->cli, "too many --from (use a directory)");
 				return -1;
 			}
 			o->from[o->nfrom++] = optarg;
@@ -130,32 +136,41 @@ static int parse(int argc, char **argv, ropts_t *o)
 			o->now_s = optarg;
 			break;
 		case 'f':
-			if (dv_cli_format("rollover", optarg) != 0)
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+				dv_cli_usage(&o->cli, "--format '%s': text or json", optarg);
 				return -1;
+			}
 			o->format = optarg;
 			break;
 		case OPT_KIND:
 			if (dv_roll_kind_parse(optarg, &o->kind) != DV_OK) {
-				fprintf(stderr,
-				        "dnsvigil rollover: --kind zsk, ksk, csk or algorithm\n");
+				dv_cli_usage(&o->cli, "--kind '%s': zsk, ksk, csk or algorithm",
+				             optarg);
 				return -1;
 			}
 			o->have_kind = true;
 			break;
 		case OPT_METHOD:
 			if (dv_roll_method_parse(optarg, &o->method) != DV_OK) {
-				fprintf(stderr, "dnsvigil rollover: --method pre-publish, "
-				                "double-signature, double-ds or double-rrset\n");
+				dv_cli_usage(
+				    &o->cli,
+				    "--method '%s': pre-publish, double-signature, double-ds "
+				    "or double-rrset",
+				    optarg);
 				return -1;
 			}
 			o->have_method = true;
 			break;
 		case OPT_STALE:
-		case OPT_STUCK:
-			if (dv_cli_duration(optarg, c == OPT_STALE ? &o->stale : &o->stuck) != 0) {
-				fprintf(stderr, "dnsvigil rollover: bad duration '%s'\n", optarg);
+			/* An allowance, like a TTL: a bare number is seconds. */
+			if (dv_cli_duration(&o->cli, "--serve-stale", optarg, 1, &o->stale) != 0)
 				return -1;
-			}
+			break;
+		case OPT_STUCK:
+			/* A threshold: a bare number is days. */
+			if (dv_cli_duration(&o->cli, "--stuck-after", optarg, 86400, &o->stuck) !=
+			    0)
+				return -1;
 			break;
 		case OPT_CANDIDATE:
 			o->candidate = optarg;
@@ -166,18 +181,16 @@ static int parse(int argc, char **argv, ropts_t *o)
 		case 'd':
 			o->state_dir = optarg;
 			break;
-		case 'c':
+		case 'C':
 			o->config = optarg;
 			break;
-		case 's':
+		case OPT_SINCE:
 			o->since_s = optarg;
 			break;
 		case OPT_RESOLVER:
 			if (o->nres >= MAX_RESOLVER_OPTS || optarg[0] == '\0' || optarg[0] == '=') {
-				fprintf(
-				    stderr,
-				    "dnsvigil rollover: --resolver NAME[=ADDRESS], at most %d\n",
-				    MAX_RESOLVER_OPTS);
+				dv_cli_usage(&o->cli, "--resolver '%s': NAME[=ADDRESS], at most %d",
+				             optarg, MAX_RESOLVER_OPTS);
 				return -1;
 			}
 			{
@@ -201,22 +214,19 @@ static int parse(int argc, char **argv, ropts_t *o)
 		default:
 			if (c >= OPT_PARAM && c < OPT_PARAM + DV_ROLL_P_COUNT) {
 				int p = c - OPT_PARAM;
-				if (dv_cli_duration(optarg, &o->params.v[p]) != 0) {
-					fprintf(stderr, "dnsvigil rollover: bad %s '%s'\n",
-					        dv_roll_param_option(p), optarg);
+				/* TTLs and delays: a bare number is seconds. */
+				if (dv_cli_duration(&o->cli, dv_roll_param_option(p), optarg, 1,
+				                    &o->params.v[p]) != 0)
 					return -1;
-				}
 				o->params.src[p] = DV_ROLL_SRC_OPTION;
-				break;
 			}
-			fputs(usage_text, stderr);
-			return -1;
+			break;
 		}
 	}
 	o->more = argv + optind;
 	o->nmore = (size_t)(argc - optind);
 	if (o->zone == NULL) {
-		fprintf(stderr, "dnsvigil rollover %s: --zone is required\n", o->sub);
+		dv_cli_usage(&o->cli, "--zone Z is required");
 		return -1;
 	}
 	return 0;
@@ -233,15 +243,39 @@ static size_t snapshot_list(const ropts_t *o, char **out, size_t cap)
 	return n;
 }
 
-static int emit(const ropts_t *o, json_t *j, const dv_findings_t *findings)
+/* The report in the envelope of every command (doc/json.md). */
+static int emit(const ropts_t *o, json_t *j, const dv_findings_t *findings, int status)
 {
 	if (j == NULL)
 		return -1;
-	json_object_set_new(j, "status", json_string(dv_findings_status(findings)));
+	/* recover's one-line account was its "summary": the envelope's
+	 * summary is the counts. */
+	json_t *text = json_object_get(j, "summary");
+	if (json_is_string(text)) {
+		json_object_set(j, "explanation", text);
+		json_object_del(j, "summary");
+	}
+	json_object_del(j, "dnsvigil");
+	json_object_del(j, "format");
+	dv_report_envelope_set(j, "rollover", o->sub, dv_report_status_name(status));
+	json_t *rest = json_deep_copy(j);
+	json_object_clear(j);
+	const char *k;
+	json_t *v;
+	/* The envelope, the summary, the command's own members, the findings. */
+	json_object_foreach(rest, k, v)
+	{
+		if (strcmp(k, "status") == 0) {
+			json_object_set(j, k, v);
+			json_object_set_new(j, "summary", dv_report_summary_json(findings));
+		} else {
+			json_object_set(j, k, v);
+		}
+	}
+	json_decref(rest);
 	json_object_set_new(j, "findings", dv_findings_json(findings));
 	int r = dv_json_write(stdout, j);
 	json_decref(j);
-	(void)o;
 	return r;
 }
 
@@ -261,27 +295,23 @@ static void params_merge(const ropts_t *o, const dv_roll_series_t *s, dv_roll_pa
 
 static int run_plan(ropts_t *o, dv_roll_series_t *s)
 {
-	if (!o->have_kind || !o->have_method) {
-		fprintf(stderr, "dnsvigil rollover plan: --kind and --method are required\n");
-		return DV_EXIT_ERROR;
-	}
+	if (!o->have_kind || !o->have_method)
+		return dv_cli_usage(&o->cli, "--kind and --method are required");
 	dv_roll_params_t p;
 	params_merge(o, s, &p);
 	int64_t start;
 	if (o->now_s == NULL && s != NULL)
 		start = dv_roll_series_last(s);
-	else if (dv_cli_now(o->now_s, &start) != 0)
-		return DV_EXIT_ERROR;
+	else if (dv_cli_time(&o->cli, "--now", o->now_s, &start) != 0)
+		return DV_EXIT_UNKNOWN;
 	dv_roll_plan_t plan;
 	char err[256];
-	if (dv_roll_plan(o->kind, o->method, start, &p, &plan, err, sizeof(err)) != DV_OK) {
-		fprintf(stderr, "dnsvigil rollover plan: %s\n", err);
-		return DV_EXIT_ERROR;
-	}
+	if (dv_roll_plan(o->kind, o->method, start, &p, &plan, err, sizeof(err)) != DV_OK)
+		return dv_cli_fail(&o->cli, "%s", err);
 	if (strcmp(o->format, "json") == 0) {
 		dv_findings_t none = {0};
-		if (emit(o, dv_roll_plan_json(&plan, o->zone), &none) != 0)
-			return DV_EXIT_ERROR;
+		if (emit(o, dv_roll_plan_json(&plan, o->zone), &none, DV_EXIT_OK) != 0)
+			return DV_EXIT_UNKNOWN;
 	} else {
 		dv_roll_plan_text(stdout, &plan, o->zone);
 	}
@@ -296,8 +326,8 @@ static int run_check(ropts_t *o, dv_roll_series_t *s, const dv_roll_resolvers_t 
 	                           .now = dv_roll_series_last(s),
 	                           .resolvers = rs->v,
 	                           .nresolvers = rs->n};
-	if (o->now_s != NULL && dv_cli_now(o->now_s, &co.now) != 0)
-		return DV_EXIT_ERROR;
+	if (o->now_s != NULL && dv_cli_time(&o->cli, "--now", o->now_s, &co.now) != 0)
+		return DV_EXIT_UNKNOWN;
 	char err[1400];
 	if (preflight) {
 		/* The consequences play out within the largest TTL served plus the
@@ -312,23 +342,23 @@ static int run_check(ropts_t *o, dv_roll_series_t *s, const dv_roll_resolvers_t 
 			maxttl = p.v[DV_ROLL_P_TTLSIG];
 		if (o->now_s == NULL) {
 			int64_t clock;
-			dv_cli_now(NULL, &clock);
+			dv_cli_time(&o->cli, "--now", NULL, &clock);
 			if (clock > co.now)
 				co.now = clock;
 		}
 		int64_t prop_parent = p.v[DV_ROLL_P_DPRPP];
 		int64_t horizon = maxttl + (prop > prop_parent ? prop : prop_parent) + o->stale;
-		if (o->candidate != NULL &&
-		    dv_roll_candidate_load(s, o->candidate, co.now, prop, horizon, err,
-		                           sizeof(err)) != DV_OK) {
-			fprintf(stderr, "%s\n", err);
-			return DV_EXIT_ERROR;
+		if (o->candidate != NULL) {
+			o->cli.input = o->candidate;
+			if (dv_roll_candidate_load(s, o->candidate, co.now, prop, horizon, err,
+			                           sizeof(err)) != DV_OK)
+				return dv_cli_fail_input(&o->cli, err);
 		}
-		if (o->candidate_ds != NULL &&
-		    dv_roll_candidate_ds_load(s, o->candidate_ds, co.now, prop_parent, err,
-		                              sizeof(err)) != DV_OK) {
-			fprintf(stderr, "%s\n", err);
-			return DV_EXIT_ERROR;
+		if (o->candidate_ds != NULL) {
+			o->cli.input = o->candidate_ds;
+			if (dv_roll_candidate_ds_load(s, o->candidate_ds, co.now, prop_parent, err,
+			                              sizeof(err)) != DV_OK)
+				return dv_cli_fail_input(&o->cli, err);
 		}
 		co.candidate_only = true;
 		co.from = co.now;
@@ -337,15 +367,14 @@ static int run_check(ropts_t *o, dv_roll_series_t *s, const dv_roll_resolvers_t 
 	dv_roll_result_t res;
 	int r = dv_roll_check(s, &co, &res);
 	if (r != DV_OK) {
-		fprintf(stderr, "dnsvigil rollover: %s\n", dv_strerror(r));
 		dv_roll_result_free(&res);
-		return DV_EXIT_ERROR;
+		return dv_cli_fail(&o->cli, "the model check could not run: %s", dv_strerror(r));
 	}
 	const char *cmd = preflight ? "preflight" : "check";
 	int status = dv_findings_exit_status(&res.findings);
 	if (strcmp(o->format, "json") == 0) {
-		if (emit(o, dv_roll_check_json(s, cmd, &co, &res), &res.findings) != 0)
-			status = DV_EXIT_ERROR;
+		if (emit(o, dv_roll_check_json(s, cmd, &co, &res), &res.findings, status) != 0)
+			status = DV_EXIT_UNKNOWN;
 	} else {
 		dv_roll_check_text(stdout, s, cmd, &co, &res);
 		if (res.findings.len > 0) {
@@ -367,21 +396,20 @@ static int run_recover(ropts_t *o, dv_roll_series_t *s)
 	                             .dprp_parent = p.v[DV_ROLL_P_DPRPP],
 	                             .dreg = p.v[DV_ROLL_P_DREG],
 	                             .insecure = o->insecure};
-	if (o->now_s != NULL && dv_cli_now(o->now_s, &ro.now) != 0)
-		return DV_EXIT_ERROR;
+	if (o->now_s != NULL && dv_cli_time(&o->cli, "--now", o->now_s, &ro.now) != 0)
+		return DV_EXIT_UNKNOWN;
 	dv_roll_recovery_t rec;
 	int r = dv_roll_recover(s, &ro, &rec);
 	if (r != DV_OK) {
-		fprintf(stderr, "dnsvigil rollover recover: %s\n", dv_strerror(r));
 		dv_roll_recovery_free(&rec);
-		return DV_EXIT_ERROR;
+		return dv_cli_fail(&o->cli, "no recovery plan: %s", dv_strerror(r));
 	}
 	int status = rec.kase == DV_ROLL_CASE_NONE || rec.kase == DV_ROLL_CASE_INSECURE
 	                 ? DV_EXIT_OK
 	                 : DV_EXIT_ERROR;
 	if (strcmp(o->format, "json") == 0) {
-		if (emit(o, dv_roll_recover_json(s, &ro, &rec), &rec.check.findings) != 0)
-			status = DV_EXIT_ERROR;
+		if (emit(o, dv_roll_recover_json(s, &ro, &rec), &rec.check.findings, status) != 0)
+			status = DV_EXIT_UNKNOWN;
 	} else {
 		dv_roll_recover_text(stdout, s, &ro, &rec);
 	}
@@ -398,35 +426,32 @@ static int history_load(const ropts_t *o, const uint8_t *zone, dv_roll_series_t 
 	dv_conf_t *conf = NULL;
 	const char *dir = o->state_dir;
 	dv_roll_history_opts_t ho = {0};
-	if (o->since_s != NULL && dv_cli_now(o->since_s, &ho.since) != 0)
-		return DV_EXIT_ERROR;
+	if (o->since_s != NULL && dv_cli_time(&o->cli, "--since", o->since_s, &ho.since) != 0)
+		return DV_EXIT_UNKNOWN;
 	if (dir == NULL) {
-		if (dv_conf_load(o->config, &conf, err, sizeof(err)) != DV_OK) {
-			fprintf(stderr, "%s\n", err);
-			return DV_EXIT_UNKNOWN;
-		}
+		if (dv_conf_load(o->config, &conf, err, sizeof(err)) != DV_OK)
+			return dv_cli_fail_input(&o->cli, err);
 		dir = conf->state_directory;
 	}
 	dv_store_t *st = NULL;
 	int status = DV_EXIT_OK;
 	if (dv_store_open(dir, true, &st, err, sizeof(err)) != DV_OK) {
-		fprintf(stderr, "dnsvigil rollover: %s\n", err);
-		status = DV_EXIT_UNKNOWN;
+		status = dv_cli_fail(&o->cli, "%s", err);
 		goto out;
 	}
+	/* A store that cannot be read, or holds no snapshot of the zone: the
+	 * rollover cannot be judged (exit 3). */
 	size_t n;
 	int r = dv_roll_history_load(st, zone, &ho, s, &n, err, sizeof(err));
 	if (r != DV_OK || *s == NULL) {
-		fprintf(stderr, "dnsvigil rollover: %s: %s\n", dir, err);
-		status = r == DV_EIO || r == DV_ENOMEM ? DV_EXIT_UNKNOWN : DV_EXIT_ERROR;
+		status = dv_cli_fail(&o->cli, "%s: %s", dir, err);
 		goto out;
 	}
 	if ((r = dv_roll_history_resolvers(st, rs)) != DV_OK) {
-		fprintf(stderr, "dnsvigil rollover: %s: resolvers: %s\n", dir,
-		        r == DV_EIO ? dv_store_errmsg(st) : dv_strerror(r));
+		status = dv_cli_fail(&o->cli, "%s: resolvers: %s", dir,
+		                     r == DV_EIO ? dv_store_errmsg(st) : dv_strerror(r));
 		dv_roll_series_free(*s);
 		*s = NULL;
-		status = DV_EXIT_UNKNOWN;
 	}
 out:
 	dv_store_close(st);
@@ -436,70 +461,50 @@ out:
 
 int dv_cmd_rollover(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
-		return argc < 2 ? DV_EXIT_ERROR : DV_EXIT_OK;
-	}
-	ropts_t o = {.sub = argv[1], .format = "text", .stuck = 2 * 86400};
+	ropts_t o = {
+	    .format = "text", .stuck = 2 * 86400, .cli = {.cmd = "rollover", .usage = usage_text}};
+	static const char *const subs[] = {"plan", "check", "preflight", "recover"};
+	int sr = dv_cli_subcommand(&o.cli, argc, argv, subs, sizeof(subs) / sizeof(subs[0]));
+	if (sr >= 0)
+		return sr;
+	o.sub = o.cli.sub;
 	for (int i = 0; i < DV_ROLL_P_COUNT; i++)
 		o.params.src[i] = DV_ROLL_SRC_DEFAULT;
-	bool plan = strcmp(o.sub, "plan") == 0, check = strcmp(o.sub, "check") == 0;
+	bool plan = strcmp(o.sub, "plan") == 0;
 	bool preflight = strcmp(o.sub, "preflight") == 0, recover = strcmp(o.sub, "recover") == 0;
-	if (!plan && !check && !preflight && !recover) {
-		fprintf(stderr, "dnsvigil rollover: unknown subcommand '%s'\n", o.sub);
-		fputs(usage_text, stderr);
-		return DV_EXIT_ERROR;
-	}
 	int pr = parse(argc - 1, argv + 1, &o);
 	if (pr != 0)
-		return pr > 0 ? DV_EXIT_OK : DV_EXIT_ERROR;
+		return pr > 0 ? DV_EXIT_OK : DV_EXIT_UNKNOWN;
 	uint8_t zone[255];
-	if (dv_snap_dname_parse(o.zone, zone) != DV_OK) {
-		fprintf(stderr, "dnsvigil rollover: bad zone name '%s'\n", o.zone);
-		return DV_EXIT_ERROR;
-	}
-	if (preflight && o.candidate == NULL && o.candidate_ds == NULL) {
-		fprintf(stderr,
-		        "dnsvigil rollover preflight: --candidate or --candidate-ds is required\n");
-		return DV_EXIT_ERROR;
-	}
+	if (dv_snap_dname_parse(o.zone, zone) != DV_OK)
+		return dv_cli_usage(&o.cli, "--zone '%s': not a domain name", o.zone);
+	if (preflight && o.candidate == NULL && o.candidate_ds == NULL)
+		return dv_cli_usage(
+		    &o.cli, "--candidate SIGNED_ZONE_FILE or --candidate-ds DS_FILE is required");
 	char *files[DV_ROLL_MAX_SNAPSHOTS > 4096 ? 4096 : DV_ROLL_MAX_SNAPSHOTS];
 	size_t nfiles = snapshot_list(&o, files, sizeof(files) / sizeof(files[0]));
-	if (nfiles < o.nfrom + o.nmore) {
-		fprintf(stderr,
-		        "dnsvigil rollover: too many snapshot arguments (use a directory)\n");
-		return DV_EXIT_ERROR;
-	}
+	if (nfiles < o.nfrom + o.nmore)
+		return dv_cli_usage(&o.cli, "too many snapshot arguments (use a directory)");
 	bool store = o.state_dir != NULL || o.config != NULL;
-	if (store && nfiles > 0) {
-		fprintf(stderr, "dnsvigil rollover: snapshots (--from) or the daemon's store "
-		                "(--state-dir, --config), not both\n");
-		return DV_EXIT_ERROR;
-	}
+	if (store && nfiles > 0)
+		return dv_cli_usage(&o.cli, "snapshots (--from) or the daemon's store "
+		                            "(--state-dir, --config), not both");
 	dv_roll_series_t *s = NULL;
 	dv_roll_resolvers_t rs = {0};
 	char err[1400];
 	int status;
-	if (nfiles > 0 && dv_roll_series_load(zone, files, nfiles, &s, err, sizeof(err)) != DV_OK) {
-		fprintf(stderr, "%s\n", err);
-		return DV_EXIT_ERROR;
-	}
+	if (nfiles > 0 && dv_roll_series_load(zone, files, nfiles, &s, err, sizeof(err)) != DV_OK)
+		return dv_cli_fail_input(&o.cli, err);
 	if (store && (status = history_load(&o, zone, &s, &rs)) != DV_EXIT_OK)
 		return status;
-	if (s == NULL && !plan) {
-		fprintf(
-		    stderr,
-		    "dnsvigil rollover %s: --from SNAPSHOT, --state-dir or --config is required\n",
-		    o.sub);
-		return DV_EXIT_ERROR;
-	}
+	if (s == NULL && !plan)
+		return dv_cli_usage(&o.cli, "--from SNAPSHOT, --state-dir or --config is required");
 	/* The resolvers given on the command line, then those the store audits. */
 	dv_roll_resolver_t *allv = malloc((rs.n + o.nres + 1) * sizeof(*allv));
 	if (allv == NULL) {
-		fprintf(stderr, "dnsvigil rollover: out of memory\n");
 		dv_roll_resolvers_clear(&rs);
 		dv_roll_series_free(s);
-		return DV_EXIT_ERROR;
+		return dv_cli_fail(&o.cli, "out of memory");
 	}
 	if (o.nres > 0)
 		memcpy(allv, o.res, o.nres * sizeof(*allv));
@@ -513,7 +518,7 @@ int dv_cmd_rollover(int argc, char **argv)
 	else
 		status = run_check(&o, s, &all, preflight);
 	if (fflush(stdout) != 0)
-		status = DV_EXIT_ERROR;
+		status = DV_EXIT_UNKNOWN;
 	free(allv);
 	dv_roll_resolvers_clear(&rs);
 	dv_roll_series_free(s);

@@ -13,17 +13,24 @@
 #include "zone/loader.h"
 
 static const char usage_text[] =
-    "usage: dnsvigil verify [options] ZONEFILE\n"
+    "usage: dnsvigil verify [options] ZONEFILE|-\n"
     "  -o, --origin NAME        zone origin (default: the SOA owner)\n"
-    "  -n, --now TIME           check validity at TIME: YYYYMMDDHHmmSS (UTC) or @UNIX\n"
-    "  -W, --warn-expiry DUR    warn of RRSIGs expiring within DUR (default 7d; s/m/h/d/w)\n"
-    "  -d, --ds FILE            DS or DNSKEY records of the parent / trust anchor\n"
+    "  -n, --now TIME           check validity at TIME: YYYYMMDDHHmmSS (UTC),\n"
+    "                           YYYY-MM-DDTHH:MM:SSZ or [@]UNIXSECONDS (default: now)\n"
+    "  -w, --warn DURATION      warn of RRSIGs expiring within DURATION (default 7d;\n"
+    "                           36h, 2w...; a bare number is days)\n"
+    "  -c, --crit DURATION      an error for RRSIGs expiring within DURATION (default 1d)\n"
+    "      --warn-expiry DUR    deprecated name of --warn\n"
+    "      --ds FILE            DS or DNSKEY records of the parent / trust anchor\n"
     "  -j, --threads N          parsing and verification threads (default: every core)\n"
-    "  -f, --format text|json   report format (default text)\n"
+    "  -f, --format text|json   report format (default text; doc/json.md)\n"
+    "      --nagios             Monitoring Plugins output and exit status (0/1/2/3)\n"
     "  -q, --quiet              no progress line\n"
     "      --no-include         refuse $INCLUDE (in ZONEFILE and the --ds file)\n"
     "      --max-records N      refuse a zone of more than N records (default 67108864)\n"
-    "exit status: 0 clean, 1 warnings only, 2 errors or bad input\n";
+    "ZONEFILE '-' reads the zone from standard input (kdig axfr ... | dnsvigil verify -)\n"
+    "exit status: 0 clean, 1 warnings, 2 errors found, 3 could not judge (bad usage,\n"
+    "unreadable or malformed input); --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN\n";
 
 typedef struct {
 	bool tty;
@@ -48,82 +55,82 @@ static void on_progress(void *ctx, const char *phase, uint64_t done, uint64_t to
 	p->shown = true;
 }
 
+enum { OPT_NAGIOS = 256, OPT_WARN_EXPIRY, OPT_NO_INCLUDE, OPT_MAX_RECORDS, OPT_DS };
+
 static const dv_cli_common_map_t common[] = {
-    {'n', DV_CLI_NOW, "now", 0},
-    {'W', DV_CLI_WARN, "warn-expiry", 1},
-    {'f', DV_CLI_FORMAT, "format", 0},
-    {0, 0, NULL, 0},
+    {'n', DV_CLI_NOW, "now"},
+    {'w', DV_CLI_WARN, "warn"},
+    {OPT_WARN_EXPIRY, DV_CLI_WARN, "warn-expiry"},
+    {'c', DV_CLI_CRIT, "crit"},
+    {'f', DV_CLI_FORMAT, "format"},
+    {OPT_NAGIOS, DV_CLI_NAGIOS, "nagios"},
+    {0, 0, NULL},
 };
 
 int dv_cmd_verify(int argc, char **argv)
 {
 	static const struct option own[] = {
 	    {"origin", required_argument, NULL, 'o'},
-	    {"ds", required_argument, NULL, 'd'},
+	    {"ds", required_argument, NULL, OPT_DS},
 	    {"threads", required_argument, NULL, 'j'},
 	    {"quiet", no_argument, NULL, 'q'},
-	    {"no-include", no_argument, NULL, 'I'},
-	    {"max-records", required_argument, NULL, 'R'},
+	    {"no-include", no_argument, NULL, OPT_NO_INCLUDE},
+	    {"max-records", required_argument, NULL, OPT_MAX_RECORDS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct option longopts[16];
+	dv_cli_t cli = {.cmd = "verify", .nagios_label = "DNSVIGIL VERIFY", .usage = usage_text};
+	dv_cli_begin(&cli, argc, argv);
+	struct option longopts[20];
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
-	dv_cli_common_t co = {.format = "text", .warn = 7 * 86400};
+	dv_cli_common_t co = {.format = "text", .warn = 7 * 86400, .crit = 86400};
 	dv_verify_file_opts_t vo = {0};
 	unsigned long threads = 0, max_records = 0;
 	bool quiet = false;
-	int c, r;
+	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:n:W:d:j:f:qh", longopts, NULL)) != -1) {
-		if ((r = dv_cli_common(&co, "verify", common, c, optarg)) != 0) {
-			if (r < 0)
-				return DV_EXIT_ERROR;
-			continue;
-		}
+	while ((c = dv_cli_next(&cli, &co, common, argc, argv, "o:n:w:c:j:f:qh", longopts)) != -1) {
+		if (c == DV_CLI_BAD)
+			return DV_EXIT_UNKNOWN;
 		switch (c) {
 		case 'o':
 			vo.origin = optarg;
 			break;
-		case 'd':
+		case OPT_DS:
 			vo.ds_path = optarg;
 			break;
 		case 'j':
-			if (dv_cli_uint(optarg, 1, 256, &threads) != 0) {
-				fprintf(stderr, "dnsvigil verify: --threads takes 1..256\n");
-				return DV_EXIT_ERROR;
-			}
+			if (dv_cli_number(&cli, "--threads", optarg, 1, 256, &threads) != 0)
+				return DV_EXIT_UNKNOWN;
 			break;
 		case 'q':
 			quiet = true;
 			break;
-		case 'I':
+		case OPT_NO_INCLUDE:
 			vo.limits.no_include = true;
 			break;
-		case 'R':
-			if (dv_cli_uint(optarg, 1, DV_ZONE_MAX_RRS_CEILING, &max_records) != 0) {
-				fprintf(stderr, "dnsvigil verify: --max-records takes 1..%zu\n",
-				        DV_ZONE_MAX_RRS_CEILING);
-				return DV_EXIT_ERROR;
-			}
+		case OPT_MAX_RECORDS:
+			if (dv_cli_number(&cli, "--max-records", optarg, 1, DV_ZONE_MAX_RRS_CEILING,
+			                  &max_records) != 0)
+				return DV_EXIT_UNKNOWN;
 			vo.limits.max_records = max_records;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
-		default:
-			fputs(usage_text, stderr);
-			return DV_EXIT_ERROR;
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(usage_text, stderr);
-		return DV_EXIT_ERROR;
-	}
+	if (optind >= argc)
+		return dv_cli_usage(&cli, "no ZONEFILE given ('-' reads standard input)");
+	if (optind + 1 < argc)
+		return dv_cli_usage(&cli, "one ZONEFILE at a time: '%s' is one too many",
+		                    argv[optind + 1]);
 	const char *path = argv[optind];
-	if (dv_cli_now(co.now, &vo.now) != 0)
-		return DV_EXIT_ERROR;
+	cli.input = path;
+	if (dv_cli_thresholds(&cli, &co) != 0 || dv_cli_time(&cli, "--now", co.now, &vo.now) != 0)
+		return DV_EXIT_UNKNOWN;
 	vo.warn_expiry = co.warn;
+	vo.crit_expiry = co.crit;
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = n > 0 ? (unsigned long)n : 1;
@@ -139,18 +146,29 @@ int dv_cmd_verify(int argc, char **argv)
 	int ret = dv_verify_file(path, &vo, &res, err, sizeof(err));
 	if (prog.shown)
 		fputs("\r\033[K", stderr);
-	int status = DV_EXIT_ERROR;
+	int status = DV_EXIT_UNKNOWN, written = 0;
 	if (ret != DV_OK) {
-		fprintf(stderr, "%s\n", err);
+		dv_cli_fail_input(&cli, err);
+		goto out;
+	}
+	if (co.nagios) {
+		status =
+		    dv_report_verify_nagios(stdout, res.zone, &res.opts, &res.stats, &res.findings);
 	} else {
 		if (strcmp(co.format, "json") == 0)
-			dv_report_verify_json(stdout, res.zone, &res.opts, &res.stats,
-			                      &res.findings);
+			written = dv_report_verify_json(stdout, res.zone, &res.opts, &res.stats,
+			                                &res.findings);
 		else
 			dv_report_verify_text(stdout, res.zone, &res.opts, &res.stats,
 			                      &res.findings, elapsed(&prog.start));
 		status = dv_findings_exit_status(&res.findings);
 	}
+	/* A report that did not reach its reader is a failure. */
+	if (written != 0 || fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "dnsvigil verify: cannot write the report\n");
+		status = DV_EXIT_UNKNOWN;
+	}
+out:
 	dv_verify_result_clear(&res);
 	return status;
 }

@@ -17,14 +17,15 @@ static const char usage_text[] =
     "  -l, --listen ADDR:PORT   where to serve add-checkpoint ([ADDR]:PORT for IPv6;\n"
     "                           port 0: any, the bound port is printed)\n"
     "  -k, --key FILE           the witness's cosigner key (mode 0600)\n"
-    "  -s, --state FILE         SQLite file with the latest size and root per origin\n"
-    "  -t, --trust ORIGIN=VKEY  cosign checkpoints of ORIGIN signed by VKEY (a vkey or a\n"
+    "      --state FILE         SQLite file with the latest size and root per origin\n"
+    "      --trust ORIGIN=VKEY  cosign checkpoints of ORIGIN signed by VKEY (a vkey or a\n"
     "                           file holding one); repeat for each log\n"
     "      --max-connections N  concurrent connections (default 64)\n"
     "      --new-key NAME       create the key file FILE for the witness NAME, print its vkey\n"
-    "exit status: 0 stopped by SIGTERM/SIGINT, 3 could not start\n";
+    "exit status: 0 stopped by SIGTERM/SIGINT (or the key written), 3 could not start\n"
+    "(bad usage, an unreadable key or state)\n";
 
-enum { OPT_NEW_KEY = 256, OPT_MAX_CONN };
+enum { OPT_NEW_KEY = 256, OPT_MAX_CONN, OPT_STATE, OPT_TRUST };
 
 #define TRUST_MAX 256
 
@@ -33,8 +34,8 @@ int dv_cmd_witness(int argc, char **argv)
 	static const struct option longopts[] = {
 	    {"listen", required_argument, NULL, 'l'},
 	    {"key", required_argument, NULL, 'k'},
-	    {"state", required_argument, NULL, 's'},
-	    {"trust", required_argument, NULL, 't'},
+	    {"state", required_argument, NULL, OPT_STATE},
+	    {"trust", required_argument, NULL, OPT_TRUST},
 	    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
 	    {"new-key", required_argument, NULL, OPT_NEW_KEY},
 	    {"help", no_argument, NULL, 'h'},
@@ -48,26 +49,31 @@ int dv_cmd_witness(int argc, char **argv)
 	unsigned long ul;
 	int c, status = DV_EXIT_UNKNOWN;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "l:k:s:t:h", longopts, NULL)) != -1) {
+	dv_cli_t cli = {.cmd = "witness", .usage = usage_text};
+	while ((c = dv_cli_getopt(&cli, argc, argv, "l:k:h", longopts)) != -1) {
 		switch (c) {
+		case DV_CLI_BAD:
+			goto out;
 		case 'l':
 			wo.listen = optarg;
 			break;
 		case 'k':
 			wo.key_file = optarg;
 			break;
-		case 's':
+		case OPT_STATE:
 			wo.state_file = optarg;
 			break;
-		case 't': {
+		case OPT_TRUST: {
 			const char *eq = strchr(optarg, '=');
 			if (eq == NULL || eq == optarg || wo.ntrust == TRUST_MAX) {
-				fprintf(stderr, "dnsvigil witness: --trust takes ORIGIN=VKEY\n");
+				dv_cli_usage(&cli,
+				             "--trust '%s': ORIGIN=VKEY is needed (at most %d)",
+				             optarg, TRUST_MAX);
 				goto out;
 			}
 			if (ledger_vkey_load(eq + 1, &trust[wo.ntrust].key, err, sizeof(err)) !=
 			    DV_OK) {
-				fprintf(stderr, "dnsvigil witness: --trust: %s\n", err);
+				dv_cli_usage(&cli, "--trust: %s", err);
 				goto out;
 			}
 			origins[wo.ntrust] = strndup(optarg, (size_t)(eq - optarg));
@@ -78,11 +84,8 @@ int dv_cmd_witness(int argc, char **argv)
 			break;
 		}
 		case OPT_MAX_CONN:
-			if (dv_cli_uint(optarg, 1, 10000, &ul) != 0) {
-				fprintf(stderr,
-				        "dnsvigil witness: --max-connections takes 1..10000\n");
+			if (dv_cli_number(&cli, "--max-connections", optarg, 1, 10000, &ul) != 0)
 				goto out;
-			}
 			wo.max_connections = (unsigned)ul;
 			break;
 		case OPT_NEW_KEY:
@@ -92,13 +95,14 @@ int dv_cmd_witness(int argc, char **argv)
 			fputs(usage_text, stdout);
 			status = DV_EXIT_OK;
 			goto out;
-		default:
-			fputs(usage_text, stderr);
-			goto out;
 		}
 	}
-	if (optind < argc || wo.key_file == NULL) {
-		fputs(usage_text, stderr);
+	if (optind < argc) {
+		dv_cli_usage(&cli, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (wo.key_file == NULL) {
+		dv_cli_usage(&cli, "--key FILE is required");
 		goto out;
 	}
 	if (new_key != NULL) {
@@ -117,7 +121,10 @@ int dv_cmd_witness(int argc, char **argv)
 	}
 	wo.trust = trust;
 	if (wo.listen == NULL || wo.state_file == NULL || wo.ntrust == 0) {
-		fprintf(stderr, "dnsvigil witness: --listen, --state and --trust are needed\n");
+		dv_cli_usage(&cli, "%s is required",
+		             wo.listen == NULL       ? "--listen ADDR:PORT"
+		             : wo.state_file == NULL ? "--state FILE"
+		                                     : "--trust ORIGIN=VKEY");
 		goto out;
 	}
 	/* Block the stop signals before the server thread starts, so that

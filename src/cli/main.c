@@ -5,7 +5,7 @@
 #include "cli/cli.h"
 
 #ifndef DV_VERSION
-#define DV_VERSION "0.1.0"
+#error "DV_VERSION comes from meson.build"
 #endif
 
 static const struct {
@@ -31,30 +31,56 @@ static void usage(FILE *out)
 	fprintf(out, "usage: dnsvigil COMMAND [options] [args]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].help);
-	fprintf(out,
-	        "\n'dnsvigil COMMAND --help' describes each; man dnsvigil(1) the exit statuses.\n");
+	fprintf(out, "\n'dnsvigil help COMMAND' (or 'dnsvigil COMMAND --help') describes each;\n"
+	             "'dnsvigil --version' prints the version; man dnsvigil(1) has the rest.\n"
+	             "exit status: 0 clean, 1 warnings, 2 errors found, 3 could not judge\n");
+}
+
+static int find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return (int)i;
+	return -1;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
+		fprintf(stderr, "dnsvigil: no COMMAND given\n");
 		usage(stderr);
-		return DV_EXIT_ERROR;
+		return DV_EXIT_UNKNOWN;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return DV_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
 		printf("dnsvigil %s\n", DV_VERSION);
 		return DV_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[1], commands[i].name) != 0)
-			continue;
-		return commands[i].fn(argc - 1, argv + 1);
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc == 2) {
+			usage(stdout);
+			return DV_EXIT_OK;
+		}
+		int i = find(argv[2]);
+		if (i < 0 || argc > 3) {
+			fprintf(stderr,
+			        i < 0 ? "dnsvigil help: no command '%s'\n"
+			              : "dnsvigil help: one COMMAND ('%s' is one too many)\n",
+			        argv[i < 0 ? 2 : 3]);
+			usage(stderr);
+			return DV_EXIT_UNKNOWN;
+		}
+		static char help[] = "--help";
+		char *args[] = {argv[2], help, NULL};
+		return commands[i].fn(2, args);
 	}
+	int i = find(argv[1]);
+	if (i >= 0)
+		return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "dnsvigil: unknown command '%s'\n", argv[1]);
 	usage(stderr);
-	return DV_EXIT_ERROR;
+	return DV_EXIT_UNKNOWN;
 }

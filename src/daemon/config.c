@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "daemon/config.h"
+#include "dnssec/dnssec.h"
 
 typedef struct {
 	const char *label;
@@ -157,6 +158,26 @@ static int get_duration(walk_t *w, const yaml_node_t *n, const char *what, int64
 	if (v < min || v > max)
 		return fail_at(w, n, DV_EPARSE, "%s: %s is outside %llds..%llds", what, s,
 		               (long long)min, (long long)max);
+	*out = v;
+	return DV_OK;
+}
+
+/* A threshold (warn, crit): a bare number is days, as on every command line
+ * (doc/dnsvigil.1 "CONVENTIONS"). */
+static int get_threshold(walk_t *w, const yaml_node_t *n, const char *what, int64_t max,
+                         int64_t *out)
+{
+	const char *s = scalar(w, n, what);
+	if (s == NULL)
+		return w->rc;
+	int64_t v;
+	if (dv_duration_parse(s, 86400, &v) != DV_OK)
+		return fail_at(
+		    w, n, DV_EPARSE,
+		    "%s: '%s' is not a duration (e.g. 12h, 7d, 2w; a bare number is days)", what,
+		    s);
+	if (v > max)
+		return fail_at(w, n, DV_EPARSE, "%s: %s is above %llds", what, s, (long long)max);
 	*out = v;
 	return DV_OK;
 }
@@ -327,11 +348,11 @@ static int settings_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx
 		return get_duration(w, val, "interval", MIN_INTERVAL, MAX_INTERVAL, &s->interval);
 	if (strcmp(key, "warn") == 0) {
 		*c->seen_warn = true;
-		return get_duration(w, val, "warn", 0, MAX_WARN, &s->warn);
+		return get_threshold(w, val, "warn", MAX_WARN, &s->warn);
 	}
 	if (strcmp(key, "crit") == 0) {
 		*c->seen_crit = true;
-		return get_duration(w, val, "crit", 0, MAX_WARN, &s->crit);
+		return get_threshold(w, val, "crit", MAX_WARN, &s->crit);
 	}
 	if (strcmp(key, "full") == 0)
 		return get_bool(w, val, "full", &s->full);

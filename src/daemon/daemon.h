@@ -28,6 +28,8 @@ typedef struct {
  *  (0 all clean, 1 warnings, 2 errors or a zone not as expected, 3 no store). */
 int dv_show_status(const dv_show_opts_t *opts, FILE *out);
 /*! Print a zone's history (observations and events, oldest first); with
- *  snapshot_id > 0 write that stored snapshot instead (for `check --from`). */
+ *  snapshot_id > 0 write that stored snapshot instead (for `check --from`).
+ *  Returns 0 printed, 3 nothing known of the zone, no such snapshot or no
+ *  store. */
 int dv_show_history(const dv_show_opts_t *opts, const char *zone, int64_t since,
                     int64_t snapshot_id, FILE *out);

@@ -11,9 +11,11 @@
 #include "core/error.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
+#include "report/report.h"
 #include "store/store.h"
 
-static int open_store(const dv_show_opts_t *o, dv_store_t **st, dv_conf_t **conf)
+static int open_store(const dv_show_opts_t *o, const char *cmd, FILE *out, dv_store_t **st,
+                      dv_conf_t **conf)
 {
 	char err[1024];
 	const char *dir = o->state_dir;
@@ -21,6 +23,8 @@ static int open_store(const dv_show_opts_t *o, dv_store_t **st, dv_conf_t **conf
 	if (o->config != NULL) {
 		if (dv_conf_load(o->config, conf, err, sizeof(err)) != DV_OK) {
 			fprintf(stderr, "%s\n", err);
+			if (o->json)
+				dv_report_error_json(out, cmd, NULL, o->config, err);
 			return 3;
 		}
 		if (dir == NULL)
@@ -29,7 +33,9 @@ static int open_store(const dv_show_opts_t *o, dv_store_t **st, dv_conf_t **conf
 	if (dir == NULL)
 		dir = "/var/lib/dnsvigil";
 	if (dv_store_open(dir, true, st, err, sizeof(err)) != DV_OK) {
-		fprintf(stderr, "dnsvigil: %s\n", err);
+		fprintf(stderr, "dnsvigil %s: %s\n", cmd, err);
+		if (o->json)
+			dv_report_error_json(out, cmd, NULL, dir, err);
 		dv_conf_free(*conf);
 		*conf = NULL;
 		return 3;
@@ -54,6 +60,7 @@ typedef struct {
 	const dv_conf_t *conf;
 	json_t *zones, *resolvers; /* JSON mode */
 	int status;
+	int nerror, nwarning; /* zones and resolvers in that state */
 } status_ctx_t;
 
 static int zone_row(const dv_store_zone_row_t *r, void *vctx)
@@ -73,6 +80,8 @@ static int zone_row(const dv_store_zone_row_t *r, void *vctx)
 		st = 2;
 	if (st > c->status)
 		c->status = st;
+	c->nerror += st == 2;
+	c->nwarning += st == 1;
 	unsigned answering = 0;
 	for (size_t i = 0; i < r->obs->nsrv; i++)
 		answering += r->obs->srv[i].answering;
@@ -112,6 +121,7 @@ static int resolver_row(const dv_store_resolver_row_t *r, void *vctx)
 	status_ctx_t *c = vctx;
 	if (strcmp(r->verdict, "validating") != 0 && c->status < 2)
 		c->status = 2;
+	c->nerror += strcmp(r->verdict, "validating") != 0;
 	if (c->resolvers != NULL) {
 		json_array_append_new(c->resolvers,
 		                      json_pack("{s:s, s:s, s:s, s:I}", "resolver", r->resolver,
@@ -129,7 +139,7 @@ int dv_show_status(const dv_show_opts_t *o, FILE *out)
 {
 	dv_store_t *st;
 	dv_conf_t *conf;
-	int rc = open_store(o, &st, &conf);
+	int rc = open_store(o, "status", out, &st, &conf);
 	if (rc != 0)
 		return rc;
 	status_ctx_t c = {.out = out, .conf = conf};
@@ -145,15 +155,28 @@ int dv_show_status(const dv_show_opts_t *o, FILE *out)
 	if (!o->json)
 		fprintf(out, "\n%-30s %-24s %-20s\n", "RESOLVER", "ADDRESS", "VERDICT");
 	int r2 = dv_store_resolvers_each(st, resolver_row, &c);
-	if (o->json) {
-		json_t *j = json_pack("{s:o, s:o}", "zones", c.zones, "resolvers", c.resolvers);
-		json_dumpf(j, out, JSON_INDENT(2) | JSON_SORT_KEYS);
-		fputc('\n', out);
-		json_decref(j);
-	}
 	if (r1 != DV_OK || r2 != DV_OK) {
 		fprintf(stderr, "dnsvigil status: %s\n", dv_store_errmsg(st));
 		c.status = 3;
+	}
+	if (o->json) {
+		/* The envelope of every report (doc/json.md); the counts are of
+		 * zones and resolvers by their state. */
+		json_t *j = json_object();
+		dv_report_envelope_set(j, "status", NULL, dv_report_status_name(c.status));
+		json_t *sum = dv_report_summary_json(NULL);
+		json_object_set_new(sum, "errors", json_integer(c.nerror));
+		json_object_set_new(sum, "warnings", json_integer(c.nwarning));
+		json_object_set_new(sum, "zones",
+		                    json_integer((json_int_t)json_array_size(c.zones)));
+		json_object_set_new(sum, "resolvers",
+		                    json_integer((json_int_t)json_array_size(c.resolvers)));
+		json_object_set_new(j, "summary", sum);
+		json_object_set_new(j, "zones", c.zones);
+		json_object_set_new(j, "resolvers", c.resolvers);
+		json_object_set_new(j, "findings", json_array());
+		dv_json_write(out, j);
+		json_decref(j);
 	}
 	dv_store_close(st);
 	dv_conf_free(conf);
@@ -233,7 +256,7 @@ int dv_show_history(const dv_show_opts_t *o, const char *zone, int64_t since, in
 {
 	dv_store_t *st;
 	dv_conf_t *conf;
-	int rc = open_store(o, &st, &conf);
+	int rc = open_store(o, "history", out, &st, &conf);
 	if (rc != 0)
 		return rc;
 	int status = 0;
@@ -245,10 +268,10 @@ int dv_show_history(const dv_show_opts_t *o, const char *zone, int64_t since, in
 			fprintf(
 			    stderr, "dnsvigil history: snapshot %lld: %s\n", (long long)snapshot_id,
 			    r == DV_EINVAL ? "not in the store (retention?)" : dv_store_errmsg(st));
-			status = 2;
+			status = 3;
 		} else {
 			if (fwrite(data, 1, len, out) != len)
-				status = 2;
+				status = 3;
 			free(data);
 		}
 		goto done;
@@ -258,18 +281,25 @@ int dv_show_history(const dv_show_opts_t *o, const char *zone, int64_t since, in
 	if (!o->json)
 		fputc('\n', out);
 	int r2 = dv_store_events_each(st, zone, since, event_row, &c);
-	if (o->json) {
-		json_t *j = json_pack("{s:s, s:o}", "zone", zone, "history", c.arr);
-		json_dumpf(j, out, JSON_INDENT(2) | JSON_SORT_KEYS);
-		fputc('\n', out);
-		json_decref(j);
-	}
 	if (r1 != DV_OK || r2 != DV_OK) {
 		fprintf(stderr, "dnsvigil history: %s\n", dv_store_errmsg(st));
 		status = 3;
 	} else if (c.n == 0) {
+		/* Nothing to judge: not a finding about the zone. */
 		fprintf(stderr, "dnsvigil history: nothing is known of %s\n", zone);
-		status = 2;
+		status = 3;
+	}
+	if (o->json) {
+		json_t *j = json_object();
+		dv_report_envelope_set(j, "history", NULL, dv_report_status_name(status));
+		json_t *sum = dv_report_summary_json(NULL);
+		json_object_set_new(sum, "entries", json_integer((json_int_t)c.n));
+		json_object_set_new(j, "summary", sum);
+		json_object_set_new(j, "zone", json_string(zone));
+		json_object_set_new(j, "history", c.arr);
+		json_object_set_new(j, "findings", json_array());
+		dv_json_write(out, j);
+		json_decref(j);
 	}
 done:
 	dv_store_close(st);

@@ -320,9 +320,20 @@ bool dv_bitmap_valid(const uint8_t *bitmap, size_t len);
 /*! Encode a sorted, de-duplicated list of types into a bitmap; returns length or -1. */
 long dv_bitmap_encode(const uint16_t *types, size_t n, uint8_t *out, size_t outlen);
 
-/*! Parse an RRSIG timestamp "YYYYMMDDHHmmSS" (UTC) or "@SECONDS" or plain
- *  seconds into *out.  Returns 0 or DV_EINVAL. */
+/*! Parse a time: an RRSIG timestamp "YYYYMMDDHHmmSS" (UTC), "@SECONDS" or
+ *  plain Unix seconds, or "YYYY-MM-DDTHH:MM:SSZ" (what dv_time_format
+ *  writes) into *out.  Returns 0 or DV_EINVAL. */
 int dv_time_parse(const char *s, int64_t *out);
+
+#define DV_DURATION_MAX ((int64_t)100 * 365 * 86400) /*!< 100 years, in seconds */
+/*!
+ * Parse a duration, the one syntax of every option and configuration key
+ * (doc/dnsvigil.1 "DURATIONS"): a whole number with a unit s, m, h, d or w
+ * ("30s", "90m", "14d", "2w"), or a bare number counting `bare_unit`
+ * seconds (86400 in thresholds: days; 1 in TTLs and delays).  At most
+ * DV_DURATION_MAX.  Returns 0 or DV_EINVAL.
+ */
+int dv_duration_parse(const char *s, int64_t bare_unit, int64_t *out);
 /*! Format a time as "YYYY-MM-DDTHH:MM:SSZ". */
 void dv_time_format(int64_t t, char *buf, size_t len);
 /*! RFC 4034 §3.1.5 serial-number arithmetic (RFC 1982): map a 32-bit RRSIG

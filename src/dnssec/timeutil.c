@@ -37,10 +37,15 @@ int dv_time_parse(const char *s, int64_t *out)
 	if (s == NULL || *s == '\0')
 		return DV_EINVAL;
 	size_t len = strlen(s);
-	if (len == 14 && s[0] != '@') {
+	/* The form every report prints (dv_time_format): YYYY-MM-DDTHH:MM:SSZ. */
+	bool iso = len == 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+	           s[16] == ':' && s[19] == 'Z';
+	if ((len == 14 && s[0] != '@') || iso) {
 		unsigned y, mo, d, h, mi, se;
-		if (digits(s, 4, &y) || digits(s + 4, 2, &mo) || digits(s + 6, 2, &d) ||
-		    digits(s + 8, 2, &h) || digits(s + 10, 2, &mi) || digits(s + 12, 2, &se))
+		size_t step = iso ? 1 : 0;
+		if (digits(s, 4, &y) || digits(s + 4 + step, 2, &mo) ||
+		    digits(s + 6 + 2 * step, 2, &d) || digits(s + 8 + 3 * step, 2, &h) ||
+		    digits(s + 10 + 4 * step, 2, &mi) || digits(s + 12 + 5 * step, 2, &se))
 			return DV_EINVAL;
 		static const unsigned mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -60,6 +65,47 @@ int dv_time_parse(const char *s, int64_t *out)
 	if (errno != 0 || end == p || *end != '\0' || v < 0)
 		return DV_EINVAL;
 	*out = v;
+	return DV_OK;
+}
+
+int dv_duration_parse(const char *s, int64_t bare_unit, int64_t *out)
+{
+	if (s == NULL || *s < '0' || *s > '9')
+		return DV_EINVAL;
+	errno = 0;
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || v < 0)
+		return DV_EINVAL;
+	int64_t mul;
+	switch (*end) {
+	case '\0':
+		mul = bare_unit > 0 ? bare_unit : 1;
+		break;
+	case 's':
+		mul = 1;
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	case 'w':
+		mul = 7 * 86400;
+		break;
+	default:
+		return DV_EINVAL;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return DV_EINVAL;
+	/* 100 years: far beyond any threshold, TTL or delay, and no overflow. */
+	if (v > DV_DURATION_MAX / mul)
+		return DV_EINVAL;
+	*out = (int64_t)v * mul;
 	return DV_OK;
 }
 

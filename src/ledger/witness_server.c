@@ -1,6 +1,5 @@
 /* A C2SP tlog-witness server (add-checkpoint) over libmicrohttpd. */
 #include <microhttpd.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "net/net.h"
 #include "ledger/ledger_int.h"
 
 /* An add-checkpoint body: "old N", ≤ 63 proof lines, a blank line, a note. */
@@ -260,37 +260,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* "ADDR:PORT" or "[ADDR]:PORT", numeric only. */
-static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[128];
-	const char *port;
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (e == NULL || e[1] != ':' || (size_t)(e - s - 1) >= sizeof(host))
-			return DV_EINVAL;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = '\0';
-		port = e + 2;
-	} else {
-		const char *e = strrchr(s, ':');
-		if (e == NULL || (size_t)(e - s) >= sizeof(host))
-			return DV_EINVAL;
-		memcpy(host, s, (size_t)(e - s));
-		host[e - s] = '\0';
-		port = e + 1;
-	}
-	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-	                         .ai_socktype = SOCK_STREAM};
-	struct addrinfo *ai = NULL;
-	if (getaddrinfo(host, port, &hints, &ai) != 0 || ai == NULL)
-		return DV_EINVAL;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return DV_OK;
-}
-
 int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t **out, char *err,
                          size_t errlen)
 {
@@ -302,7 +271,7 @@ int ledger_witness_start(const ledger_witness_opts_t *o, ledger_witness_server_t
 		snprintf(err, errlen, "1 to %d trusted log keys (--trust)", TRUST_MAX);
 		return DV_EINVAL;
 	}
-	if (parse_listen(o->listen, &ss, &sslen) != DV_OK) {
+	if (dv_net_listen_parse(o->listen, &ss, &sslen) != DV_OK) {
 		snprintf(err, errlen, "--listen '%s': expected ADDR:PORT or [ADDR]:PORT",
 		         o->listen);
 		return DV_EINVAL;

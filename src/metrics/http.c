@@ -6,9 +6,7 @@
  * the daemon and shared by reference count; a request never waits for a
  * cycle.
  */
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "core/error.h"
+#include "net/net.h"
 #include "metrics/metrics.h"
 
 typedef struct {
@@ -113,47 +112,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	return ret;
 }
 
-/* "HOST:PORT" or "[V6]:PORT" into a socket address. */
-static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl)
-{
-	char host[64];
-	const char *port;
-	if (s[0] == '[') {
-		const char *e = strchr(s, ']');
-		if (e == NULL || e[1] != ':' || (size_t)(e - s - 1) >= sizeof(host))
-			return DV_EINVAL;
-		memcpy(host, s + 1, (size_t)(e - s - 1));
-		host[e - s - 1] = '\0';
-		port = e + 2;
-	} else {
-		const char *c = strrchr(s, ':');
-		if (c == NULL || (size_t)(c - s) >= sizeof(host))
-			return DV_EINVAL;
-		memcpy(host, s, (size_t)(c - s));
-		host[c - s] = '\0';
-		port = c + 1;
-	}
-	char *end;
-	unsigned long p = strtoul(port, &end, 10);
-	if (*port == '\0' || *end != '\0' || p > 65535)
-		return DV_EINVAL;
-	memset(ss, 0, sizeof(*ss));
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)p);
-		*sl = sizeof(*a4);
-	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)p);
-		*sl = sizeof(*a6);
-	} else {
-		return DV_EINVAL;
-	}
-	return DV_OK;
-}
-
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
 	/* libmicrohttpd's own messages (refused connections under a flood)
@@ -168,7 +126,7 @@ int dv_metrics_server_start(const char *listen, dv_metrics_server_t **out, char 
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	*out = NULL;
-	if (parse_listen(listen, &ss, &sl) != DV_OK) {
+	if (dv_net_listen_parse(listen, &ss, &sl) != DV_OK) {
 		snprintf(err, errlen, "listen: '%s' is not HOST:PORT or [V6]:PORT", listen);
 		return DV_EINVAL;
 	}

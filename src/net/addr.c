@@ -15,8 +15,8 @@
 
 #define ADDR_TEXT_MAX 128
 
-/* Strict decimal port, 1..65535, digits only. */
-static int port_parse(const char *s, uint16_t *port)
+/* Strict decimal port, min..65535, digits only. */
+static int port_parse_min(const char *s, unsigned long min, uint16_t *port)
 {
 	if (*s < '0' || *s > '9' || strlen(s) > 5) {
 		return DV_EINVAL;
@@ -28,11 +28,16 @@ static int port_parse(const char *s, uint16_t *port)
 	}
 	errno = 0;
 	unsigned long v = strtoul(s, NULL, 10);
-	if (errno != 0 || v == 0 || v > UINT16_MAX) {
+	if (errno != 0 || v < min || v > UINT16_MAX) {
 		return DV_EINVAL;
 	}
 	*port = (uint16_t)v;
 	return DV_OK;
+}
+
+static int port_parse(const char *s, uint16_t *port)
+{
+	return port_parse_min(s, 1, port);
 }
 
 /* Numeric or interface-name IPv6 zone (RFC 4007 §11). */
@@ -165,4 +170,44 @@ void dv_net_addr_format(const struct sockaddr_storage *addr, char *buf, size_t l
 	} else {
 		snprintf(buf, len, "%s%s@%u", host, zone, (unsigned)port);
 	}
+}
+
+int dv_net_listen_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len)
+{
+	if (text == NULL || addr == NULL || len == NULL) {
+		return DV_EINVAL;
+	}
+	size_t n = strlen(text);
+	if (n == 0 || n >= ADDR_TEXT_MAX) {
+		return DV_EINVAL;
+	}
+	char buf[ADDR_TEXT_MAX];
+	memcpy(buf, text, n + 1);
+	char *host = buf, *sep;
+	bool v6_only = buf[0] == '[';
+	if (v6_only) {
+		char *close = strchr(buf, ']');
+		if (close == NULL || close[1] != ':') {
+			return DV_EINVAL;
+		}
+		*close = '\0';
+		host = buf + 1;
+		sep = close + 1;
+	} else {
+		/* One colon: IPv4 "addr:port"; an IPv6 address needs its brackets. */
+		sep = strchr(buf, ':');
+		if (sep == NULL || strchr(sep + 1, ':') != NULL) {
+			return DV_EINVAL;
+		}
+	}
+	*sep = '\0';
+	uint16_t port;
+	/* Port 0: any free port (the tests ask the kernel for one). */
+	if (port_parse_min(sep + 1, 0, &port) != DV_OK ||
+	    host_parse(host, port, addr, v6_only) != DV_OK) {
+		return DV_EINVAL;
+	}
+	*len =
+	    addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	return DV_OK;
 }

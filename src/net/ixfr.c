@@ -134,20 +134,11 @@ int dv_ixfr_new(uint32_t client_serial, const dv_xfr_rr_t *server_soa,
 		return DV_ENOMEM;
 	}
 	dv_arena_init(&ix->arena, 64 * 1024);
-	ix->limits.max_steps = DEF_MAX_STEPS;
-	ix->limits.max_records = DEF_MAX_RECORDS;
-	ix->limits.max_bytes = DEF_MAX_BYTES;
-	if (limits != NULL) {
-		if (limits->max_steps != 0) {
-			ix->limits.max_steps = limits->max_steps;
-		}
-		if (limits->max_records != 0) {
-			ix->limits.max_records = limits->max_records;
-		}
-		if (limits->max_bytes != 0) {
-			ix->limits.max_bytes = limits->max_bytes;
-		}
-	}
+	/* Zero (or no limits at all) means the default. */
+	const dv_ixfr_limits_t none = {0}, *l = limits != NULL ? limits : &none;
+	ix->limits.max_steps = l->max_steps != 0 ? l->max_steps : DEF_MAX_STEPS;
+	ix->limits.max_records = l->max_records != 0 ? l->max_records : DEF_MAX_RECORDS;
+	ix->limits.max_bytes = l->max_bytes != 0 ? l->max_bytes : DEF_MAX_BYTES;
 	ix->from = client_serial;
 	ix->records = 1;
 	if (xfr_soa_serial(server_soa, &ix->to) != DV_OK ||

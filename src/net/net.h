@@ -105,5 +105,8 @@ void dv_net_free(dv_net_t *net);
 
 /*! Parse "127.0.0.1", "::1", "127.0.0.1@5353", "[::1]:5353" into addr (default port 53). */
 int dv_net_addr_parse(const char *text, uint16_t default_port, struct sockaddr_storage *addr);
+/*! A listening address: "127.0.0.1:9853" or "[::1]:9853", numeric, the port
+ *  required (0: any free port).  DV_EINVAL otherwise. */
+int dv_net_listen_parse(const char *text, struct sockaddr_storage *addr, socklen_t *len);
 /*! Print an address as "127.0.0.1" or "127.0.0.1@5353" (port shown when not 53). */
 void dv_net_addr_format(const struct sockaddr_storage *addr, char *buf, size_t len);

@@ -87,11 +87,16 @@ void dv_report_audit_text(FILE *out, const dv_audit_result_t *a, bool verbose)
 			if ((int)strlen(c) > cw)
 				cw = (int)strlen(c);
 		}
-	fprintf(out, "canary %s: %zu modes, %zu resolvers, %.2f s\n\n", a->canary,
-	        dv_canary_mode_count, a->len, a->elapsed_ms / 1000.0);
+	char canary[1100];
+	fprintf(out, "canary %s: %zu modes, %zu resolver%s, %.2f s\n\n",
+	        dv_report_escape(a->canary, canary, sizeof(canary)), dv_canary_mode_count, a->len,
+	        a->len == 1 ? "" : "s", a->elapsed_ms / 1000.0);
 	fprintf(out, "%-*s %-9s", mw, "mode", "expect");
-	for (size_t r = 0; r < a->len; r++)
-		fprintf(out, " %-*.*s", cw, cw, a->v[r].address);
+	for (size_t r = 0; r < a->len; r++) {
+		char addr[300];
+		fprintf(out, " %-*.*s", cw, cw,
+		        dv_report_escape(a->v[r].address, addr, sizeof(addr)));
+	}
 	fputc('\n', out);
 	for (size_t m = 0; m < dv_canary_mode_count; m++) {
 		const dv_canary_mode_t *mode = &dv_canary_modes[m];
@@ -113,30 +118,31 @@ void dv_report_audit_text(FILE *out, const dv_audit_result_t *a, bool verbose)
 			snprintf(lim, sizeof(lim), "%d", rr->nsec3_limit);
 		else
 			snprintf(lim, sizeof(lim), "none");
-		fprintf(out, "%-20s %-20s nsec3-limit %-5s ede %-3s %u ms\n", rr->address,
+		char addr[300];
+		fprintf(out, "%-20s %-20s nsec3-limit %-5s ede %-3s %u ms\n",
+		        dv_report_escape(rr->address, addr, sizeof(addr)),
 		        dv_verdict_name(rr->verdict), lim, rr->sends_ede ? "yes" : "no",
 		        rr->elapsed_ms);
 		for (size_t i = 0; i < rr->findings.len; i++) {
 			const dv_finding_t *f = &rr->findings.v[i];
-			fprintf(out, "  %s %s: %s\n", dv_severity_name(dv_code_severity(f->code)),
-			        dv_code_name(f->code), f->detail);
+			fprintf(out, "  %s %s: ", dv_severity_name(dv_code_severity(f->code)),
+			        dv_code_name(f->code));
+			dv_report_put_text(out, f->detail);
+			fputc('\n', out);
 		}
 		for (size_t m = 0; verbose && m < dv_canary_mode_count; m++) {
 			const dv_answer_t *an = &rr->modes[m].first;
-			for (size_t i = 0; i < an->ede_count; i++)
-				fprintf(out, "  ede %-18s %3u %s\n", dv_canary_modes[m].label,
-				        an->ede[i].code, an->ede[i].text);
+			for (size_t i = 0; i < an->ede_count; i++) {
+				fprintf(out, "  ede %-18s %3u ", dv_canary_modes[m].label,
+				        an->ede[i].code);
+				dv_report_put_text(out, an->ede[i].text);
+				fputc('\n', out);
+			}
 		}
 	}
 }
 
 /* ---- JSON ------------------------------------------------------------------- */
-
-static const char *status_text(int status)
-{
-	static const char *const words[] = {"ok", "warning", "error", "unknown"};
-	return status >= 0 && status <= 3 ? words[status] : "unknown";
-}
 
 static json_t *time_json(int64_t t)
 {
@@ -161,7 +167,7 @@ static json_t *answer_json(const dv_answer_t *a)
 		for (size_t i = 0; i < a->ede_count; i++) {
 			json_t *e = json_object();
 			json_object_set_new(e, "code", json_integer(a->ede[i].code));
-			json_object_set_new(e, "text", json_string(a->ede[i].text));
+			json_object_set_new(e, "text", dv_report_json_text(a->ede[i].text));
 			json_array_append_new(ede, e);
 		}
 		json_object_set_new(o, "ede", ede);
@@ -196,7 +202,7 @@ static json_t *mode_json(const dv_audit_result_t *a, size_t m, const dv_mode_res
 static json_t *resolver_json(const dv_audit_result_t *a, const dv_resolver_result_t *rr)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "address", json_string(rr->address));
+	json_object_set_new(o, "address", dv_report_json_text(rr->address));
 	json_object_set_new(o, "verdict", json_string(dv_verdict_name(rr->verdict)));
 	json_object_set_new(o, "nsec3_iteration_limit",
 	                    rr->nsec3_limit >= 0 ? json_integer(rr->nsec3_limit) : json_null());
@@ -228,7 +234,29 @@ json_t *dv_report_audit_json(const dv_audit_result_t *a)
 	json_t *root = json_object();
 	if (root == NULL)
 		return NULL;
-	json_object_set_new(root, "canary", json_string(a->canary));
+	int status = dv_audit_exit_status(a);
+	dv_report_envelope_set(root, "audit", NULL, dv_report_status_name(status));
+	/* The counts of every report, then the verdicts. */
+	json_t *sum = dv_report_summary_json(NULL);
+	size_t count[DV_VERDICT_COUNT] = {0};
+	for (size_t r = 0; r < a->len; r++) {
+		count[a->v[r].verdict]++;
+		static const char *const sev[] = {"info", "warnings", "errors"};
+		for (int v = DV_SEV_INFO; v <= DV_SEV_ERROR; v++) {
+			json_t *n = json_object_get(sum, sev[v]);
+			json_integer_set(n, json_integer_value(n) +
+			                        (json_int_t)dv_findings_count(&a->v[r].findings,
+			                                                      (dv_severity_t)v));
+		}
+	}
+	json_object_set_new(sum, "resolvers", json_integer((json_int_t)a->len));
+	json_t *verdicts = json_object();
+	for (int v = 0; v < DV_VERDICT_COUNT; v++)
+		json_object_set_new(verdicts, dv_verdict_name((dv_verdict_t)v),
+		                    json_integer((json_int_t)count[v]));
+	json_object_set_new(sum, "verdicts", verdicts);
+	json_object_set_new(root, "summary", sum);
+	json_object_set_new(root, "canary", dv_report_json_text(a->canary));
 	json_object_set_new(root, "elapsed_ms", json_integer(a->elapsed_ms));
 	json_object_set_new(root, "time", json_integer(a->time));
 	json_object_set_new(root, "now", json_integer(a->now));
@@ -236,7 +264,12 @@ json_t *dv_report_audit_json(const dv_audit_result_t *a)
 	for (size_t r = 0; r < a->len; r++)
 		json_array_append_new(res, resolver_json(a, &a->v[r]));
 	json_object_set_new(root, "resolvers", res);
-	json_object_set_new(root, "status", json_string(status_text(dv_audit_exit_status(a))));
+	/* Every resolver's findings, in the one finding shape. */
+	json_t *all = json_array();
+	for (size_t r = 0; all != NULL && r < a->len; r++)
+		for (size_t i = 0; i < a->v[r].findings.len; i++)
+			json_array_append_new(all, dv_finding_json(&a->v[r].findings.v[i]));
+	json_object_set_new(root, "findings", all);
 	return root;
 }
 

@@ -1,8 +1,33 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/zone.h"
 #include "dnssec/dnssec.h"
 #include "report/report.h"
+
+/* "server": always an array of addresses.  A list merged from many servers
+ * ends in "+N" when it was cut (src/checks/live.c): those are counted in
+ * "servers_omitted". */
+static void server_json(json_t *o, const char *list)
+{
+	json_t *a = json_array();
+	long omitted = 0;
+	for (const char *p = list; a != NULL && *p != '\0';) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n > 1 && p[0] == '+' && p[1] >= '0' && p[1] <= '9') {
+			omitted += strtol(p + 1, NULL, 10);
+		} else if (n > 0) {
+			char buf[DV_FINDING_SERVER_MAX + 1];
+			snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+			json_array_append_new(a, dv_report_json_text(buf));
+		}
+		p += n + (e != NULL);
+	}
+	json_object_set_new(o, "server", a);
+	if (omitted > 0)
+		json_object_set_new(o, "servers_omitted", json_integer(omitted));
+}
 
 json_t *dv_finding_json(const dv_finding_t *f)
 {
@@ -19,7 +44,7 @@ json_t *dv_finding_json(const dv_finding_t *f)
 		json_object_set_new(o, "zone", json_string(buf));
 	}
 	if (f->server[0])
-		json_object_set_new(o, "server", json_string(f->server));
+		server_json(o, f->server);
 	if (f->owner != NULL) {
 		dv_dname_to_str(f->owner, buf, sizeof(buf));
 		json_object_set_new(o, "owner", json_string(buf));
@@ -39,7 +64,7 @@ json_t *dv_finding_json(const dv_finding_t *f)
 		json_object_set_new(o, "seconds_left", json_integer(f->seconds_left));
 	}
 	if (f->detail[0])
-		json_object_set_new(o, "detail", json_string(f->detail));
+		json_object_set_new(o, "detail", dv_report_json_text(f->detail));
 	json_object_set_new(o, "remediation", json_string(dv_code_remediation(f->code)));
 	return o;
 }
@@ -79,6 +104,14 @@ const char *dv_findings_status(const dv_findings_t *l)
 	return "ok";
 }
 
+void dv_report_counts_text(FILE *out, const dv_findings_t *l)
+{
+	size_t e = dv_findings_count(l, DV_SEV_ERROR), w = dv_findings_count(l, DV_SEV_WARNING),
+	       n = dv_findings_count(l, DV_SEV_INFO);
+	fprintf(out, "%zu error%s, %zu warning%s, %zu info", e, e == 1 ? "" : "s", w,
+	        w == 1 ? "" : "s", n);
+}
+
 int dv_findings_exit_status(const dv_findings_t *l)
 {
 	if (dv_findings_count(l, DV_SEV_ERROR) > 0)
@@ -106,8 +139,11 @@ static void finding_line(FILE *out, const dv_finding_t *f)
 		dv_dname_to_str(f->zone, name, sizeof(name));
 		fprintf(out, "zone %s ", name);
 	}
-	if (f->server[0])
-		fprintf(out, "@%s ", f->server);
+	if (f->server[0]) {
+		fputc('@', out);
+		dv_report_put_text(out, f->server);
+		fputc(' ', out);
+	}
 	if (f->owner != NULL) {
 		dv_dname_to_str(f->owner, name, sizeof(name));
 		fprintf(out, "%s", name);
@@ -118,9 +154,10 @@ static void finding_line(FILE *out, const dv_finding_t *f)
 		fprintf(out, " key %d", f->keytag);
 	if (f->algorithm)
 		fprintf(out, " alg %u", f->algorithm);
-	if (f->detail[0])
-		fprintf(out, ": %s", f->detail);
-	else if (f->time) {
+	if (f->detail[0]) {
+		fputs(": ", out);
+		dv_report_put_text(out, f->detail);
+	} else if (f->time) {
 		dv_time_format(f->time, when, sizeof(when));
 		fprintf(out, " at %s", when);
 	}

@@ -872,7 +872,6 @@ const char *dv_roll_phase_name(dv_roll_phase_t p)
 	return (unsigned)p < DV_ROLL_PHASE_COUNT ? names[p] : "?";
 }
 
-
 int roll_phase(dv_roll_series_t *s, const dv_roll_check_opts_t *o, dv_roll_result_t *r)
 {
 	state_t st = {.s = s, .o = o, .r = r, .now = o->now};

@@ -311,6 +311,32 @@ static void algorithm_roll(pctx_t *c, int64_t t0)
 
 #undef V
 
+/* The timelines there are: each kind of rollover with the methods it has. */
+typedef struct {
+	dv_roll_kind_t kind;
+	dv_roll_method_t method;
+	const char *reference;
+	void (*run)(pctx_t *c, int64_t start);
+	const char *allowed; /*!< the kind's methods, for the message */
+} timeline_t;
+
+static const char zsk_methods[] = "pre-publish or double-signature";
+static const char ksk_methods[] = "double-signature (Double-KSK), double-ds or double-rrset";
+
+static const timeline_t timelines[] = {
+    {DV_ROLL_ZSK, DV_ROLL_PRE_PUBLISH, "RFC 7583 §3.2.1", zsk_prepublish, zsk_methods},
+    {DV_ROLL_ZSK, DV_ROLL_DOUBLE_SIGNATURE, "RFC 7583 §3.2.2", zsk_double_signature, zsk_methods},
+    {DV_ROLL_KSK, DV_ROLL_DOUBLE_SIGNATURE, "RFC 7583 §3.3.1 (Double-KSK)", ksk_double_ksk,
+     ksk_methods},
+    {DV_ROLL_KSK, DV_ROLL_DOUBLE_DS, "RFC 7583 §3.3.2", ksk_double_ds, ksk_methods},
+    {DV_ROLL_KSK, DV_ROLL_DOUBLE_RRSET, "RFC 7583 §3.3.3", ksk_double_rrset, ksk_methods},
+    {DV_ROLL_CSK, DV_ROLL_PRE_PUBLISH, "RFC 7583 §3.2.1 and §3.3.1 combined (a CSK is both)",
+     csk_prepublish, "pre-publish"},
+    {DV_ROLL_ALGORITHM, DV_ROLL_DOUBLE_SIGNATURE, "RFC 6781 §4.1.4 (conservative)", algorithm_roll,
+     "double-signature"},
+    {0, 0, NULL, NULL, NULL},
+};
+
 int dv_roll_plan(dv_roll_kind_t kind, dv_roll_method_t method, int64_t start,
                  const dv_roll_params_t *prm, dv_roll_plan_t *out, char *err, size_t errlen)
 {
@@ -334,54 +360,19 @@ int dv_roll_plan(dv_roll_kind_t kind, dv_roll_method_t method, int64_t start,
 	}
 	pctx_t c = {.p = out};
 	memcpy(c.v, prm->v, sizeof(c.v));
-	const char *allowed = NULL;
-	switch (kind) {
-	case DV_ROLL_ZSK:
-		if (method == DV_ROLL_PRE_PUBLISH) {
-			out->reference = "RFC 7583 §3.2.1";
-			zsk_prepublish(&c, start);
-		} else if (method == DV_ROLL_DOUBLE_SIGNATURE) {
-			out->reference = "RFC 7583 §3.2.2";
-			zsk_double_signature(&c, start);
-		} else {
-			allowed = "pre-publish or double-signature";
-		}
-		break;
-	case DV_ROLL_KSK:
-		if (method == DV_ROLL_DOUBLE_SIGNATURE) {
-			out->reference = "RFC 7583 §3.3.1 (Double-KSK)";
-			ksk_double_ksk(&c, start);
-		} else if (method == DV_ROLL_DOUBLE_DS) {
-			out->reference = "RFC 7583 §3.3.2";
-			ksk_double_ds(&c, start);
-		} else if (method == DV_ROLL_DOUBLE_RRSET) {
-			out->reference = "RFC 7583 §3.3.3";
-			ksk_double_rrset(&c, start);
-		} else {
-			allowed = "double-signature (Double-KSK), double-ds or double-rrset";
-		}
-		break;
-	case DV_ROLL_CSK:
-		if (method == DV_ROLL_PRE_PUBLISH) {
-			out->reference = "RFC 7583 §3.2.1 and §3.3.1 combined (a CSK is both)";
-			csk_prepublish(&c, start);
-		} else {
-			allowed = "pre-publish";
-		}
-		break;
-	case DV_ROLL_ALGORITHM:
-		if (method == DV_ROLL_DOUBLE_SIGNATURE) {
-			out->reference = "RFC 6781 §4.1.4 (conservative)";
-			algorithm_roll(&c, start);
-		} else {
-			allowed = "double-signature";
-		}
-		break;
+	const timeline_t *t = timelines;
+	while (t->run != NULL && !(t->kind == kind && t->method == method))
+		t++;
+	if (t->run != NULL) {
+		out->reference = t->reference;
+		t->run(&c, start);
+		return DV_OK;
 	}
-	if (allowed != NULL) {
-		snprintf(err, errlen, "a %s rollover has no %s timeline here; use --method %s",
-		         dv_roll_kind_name(kind), dv_roll_method_name(method), allowed);
-		return DV_EINVAL;
-	}
-	return DV_OK;
+	const char *allowed = "pre-publish";
+	for (t = timelines; t->run != NULL; t++)
+		if (t->kind == kind)
+			allowed = t->allowed;
+	snprintf(err, errlen, "a %s rollover has no %s timeline here; use --method %s",
+	         dv_roll_kind_name(kind), dv_roll_method_name(method), allowed);
+	return DV_EINVAL;
 }

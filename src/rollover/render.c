@@ -212,7 +212,15 @@ json_t *dv_roll_check_json(const dv_roll_series_t *s, const char *command,
 		char d[256];
 		dv_roll_version_describe(s, r->current[i].version, d, sizeof(d));
 		json_object_set_new(x, "version", json_string(d));
-		json_object_set_new(x, "servers", json_string(r->current[i].servers));
+		/* Addresses as an array, like every server list of a report. */
+		json_t *sv = json_array();
+		for (const char *a = r->current[i].servers; sv != NULL && *a != '\0';) {
+			size_t n = strcspn(a, ",");
+			if (n > 0)
+				json_array_append_new(sv, json_stringn(a, n));
+			a += n + (a[n] == ',');
+		}
+		json_object_set_new(x, "servers", sv);
 		json_array_append_new(cur, x);
 	}
 	json_object_set_new(j, "served_now", cur);

@@ -29,15 +29,20 @@ typedef struct {
 	dv_load_limits_t limits; /*!< ceilings of the zone file and the --ds file (0s: defaults) */
 	int64_t now;             /*!< the time every validity check uses */
 	int64_t warn_expiry;     /*!< RRSIG_EXPIRES_SOON threshold, seconds */
+	int64_t crit_expiry;     /*!< RRSIG_EXPIRES_CRITICAL threshold, seconds (0: none) */
 	/*! Called now and then with what is being done ("loading", "verifying")
 	 *  and how far; may be NULL. */
 	void (*progress)(void *ctx, const char *phase, uint64_t done, uint64_t total);
 	void *progress_ctx;
 } dv_verify_file_opts_t;
 
+/*! Standard input read by `verify -` at most (doc/limits.md). */
+#define DV_VERIFY_STDIN_MAX ((size_t)2 << 30)
+
 /*! What dv_verify_file found; the zone stays for the report. */
 typedef struct {
 	dv_zone_t *zone;
+	char *input; /*!< the zone text read from standard input, or NULL */
 	dv_rrfile_t ds;
 	dv_verify_opts_t opts; /*!< as the checks ran */
 	dv_verify_stats_t stats;
@@ -45,9 +50,11 @@ typedef struct {
 } dv_verify_result_t;
 
 /*!
- * Load a zone file and run every verify check on it, verifying signatures
- * while the file is still being parsed (the presign pass: started before
- * loading, finished before the signature check, released before the zone).
+ * Load a zone file ("-": standard input, read whole first, at most
+ * DV_VERIFY_STDIN_MAX bytes) and run every verify check on it, verifying
+ * signatures while the file is still being parsed (the presign pass:
+ * started before loading, finished before the signature check, released
+ * before the zone).
  * Returns 0, or a DV_E* error with the whole message in errbuf
  * ("file:line: message" for bad input).  Clear res with
  * dv_verify_result_clear either way.
@@ -67,13 +74,14 @@ typedef struct {
 	                       repeats the verdict) */
 	int64_t now;
 	int64_t warn_secs, crit_secs;
+	dv_live_expect_t expect; /*!< the status each domain's zone must have */
 } dv_check_run_opts_t;
 
 /*! Where a check run stopped. */
 typedef enum {
 	DV_CHECK_RUN_DONE = 0,
 	DV_CHECK_RUN_SOURCE, /*!< the probe or the snapshot could not be had */
-	DV_CHECK_RUN_SAVE,   /*!< the snapshot could not be saved */
+	DV_CHECK_RUN_SAVE,   /*!< the snapshot could not be saved (it was judged anyway) */
 	DV_CHECK_RUN_JUDGE,  /*!< the checks could not run (no memory) */
 } dv_check_run_stage_t;
 
@@ -88,7 +96,9 @@ typedef struct {
  * Probe `domains` (or load opts->from), save the snapshot if asked, judge
  * it.  Returns 0, or a DV_E* error with out->stage saying where and errbuf
  * the message (empty for DV_CHECK_RUN_JUDGE: dv_strerror of the result).
- * Clear out with dv_check_run_clear either way.
+ * A snapshot that could not be saved is judged all the same (stage
+ * DV_CHECK_RUN_SAVE, the result filled): the report is not lost with the
+ * file.  Clear out with dv_check_run_clear either way.
  */
 int dv_check_run(const dv_check_run_opts_t *opts, char *const *domains, size_t ndomains,
                  dv_check_run_t *out, char *errbuf, size_t errlen);

@@ -6,6 +6,7 @@
  * since its threads may still read the zone's records until then.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -32,6 +33,45 @@ static void on_verify_progress(void *ctx, size_t done, size_t total)
 	p->o->progress(p->o->progress_ctx, p->phase, done, total);
 }
 
+/* Standard input, whole (a pipe cannot be mapped or cut into parts). */
+static int read_stdin(char **out, size_t *len, char *errbuf, size_t errlen)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *buf = malloc(cap);
+	if (buf == NULL)
+		return DV_ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= DV_VERIFY_STDIN_MAX) {
+				free(buf);
+				snprintf(errbuf, errlen,
+				         "-:0: standard input holds more than %zu bytes",
+				         DV_VERIFY_STDIN_MAX);
+				return DV_ELIMIT;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (nb == NULL) {
+				free(buf);
+				return DV_ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		size_t got = fread(buf + n, 1, cap - n, stdin);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(stdin)) {
+		free(buf);
+		snprintf(errbuf, errlen, "-:0: cannot read standard input");
+		return DV_EIO;
+	}
+	*out = buf;
+	*len = n;
+	return DV_OK;
+}
+
 static void finish_presign(void *ctx)
 {
 	dv_presign_finish(ctx);
@@ -53,8 +93,12 @@ int dv_verify_file(const char *path, const dv_verify_file_opts_t *o, dv_verify_r
 {
 	memset(res, 0, sizeof(*res));
 	errbuf[0] = '\0';
-	res->opts = (dv_verify_opts_t){
-	    .now = o->now, .warn_expiry = o->warn_expiry, .threads = o->threads ? o->threads : 1};
+	res->opts = (dv_verify_opts_t){.now = o->now,
+	                               .warn_expiry = o->warn_expiry,
+	                               .crit_expiry = o->crit_expiry,
+	                               .threads = o->threads ? o->threads : 1};
+	bool from_stdin = strcmp(path, "-") == 0;
+	size_t input_len = 0;
 	progress_t prog = {.o = o, .phase = "loading"};
 	dv_presign_t *presign = NULL;
 	int ret;
@@ -67,8 +111,15 @@ int dv_verify_file(const char *path, const dv_verify_file_opts_t *o, dv_verify_r
 		res->opts.ds = &res->ds;
 	}
 	/* Signatures are verified while the file is still being parsed. */
+	if (from_stdin && (ret = read_stdin(&res->input, &input_len, errbuf, errlen)) != DV_OK) {
+		if (ret == DV_ENOMEM)
+			snprintf(errbuf, errlen, "-:0: %s", dv_strerror(ret));
+		return ret;
+	}
 	struct stat zst;
-	uint64_t zbytes = stat(path, &zst) == 0 ? (uint64_t)zst.st_size : 0;
+	uint64_t zbytes = from_stdin              ? input_len
+	                  : stat(path, &zst) == 0 ? (uint64_t)zst.st_size
+	                                          : 0;
 	if (dv_presign_new(res->opts.threads, zbytes, &presign) != DV_OK)
 		presign = NULL;
 	dv_zone_opts_t zopts = {.origin = o->origin,
@@ -78,7 +129,10 @@ int dv_verify_file(const char *path, const dv_verify_file_opts_t *o, dv_verify_r
 	                        .on_run = presign ? dv_presign_run : NULL,
 	                        .run_ctx = presign,
 	                        .threads = res->opts.threads};
-	if ((ret = dv_zone_load(path, &zopts, &res->zone, errbuf, errlen)) != DV_OK)
+	ret = from_stdin
+	          ? dv_zone_load_mem(res->input, input_len, "-", &zopts, &res->zone, errbuf, errlen)
+	          : dv_zone_load(path, &zopts, &res->zone, errbuf, errlen);
+	if (ret != DV_OK)
 		goto out;
 	if (res->opts.ds != NULL && !ds_names_zone(&res->ds, res->zone)) {
 		snprintf(errbuf, errlen, "%s:0: no DS or DNSKEY record for %s", o->ds_path,
@@ -112,5 +166,6 @@ void dv_verify_result_clear(dv_verify_result_t *res)
 	dv_findings_clear(&res->findings);
 	dv_zone_free(res->zone);
 	dv_rrfile_clear(&res->ds);
+	free(res->input);
 	memset(res, 0, sizeof(*res));
 }

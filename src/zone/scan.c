@@ -204,6 +204,16 @@ static int on_error(dv_scan_t *sc, frame_t *f, const zs_scanner_t *s, uint64_t b
 	for (size_t i = 0; i < len && n < 80; i++)
 		quote[n++] = (line[i] >= 0x20 && line[i] < 0x7f) ? line[i] : '?';
 	quote[n] = '\0';
+	/* A control byte that is no line end or tab: not text at all (an
+	 * executable, a compressed file), whatever zscanner calls it. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)line[i];
+		if (b < 0x20 && b != '\t' && b != '\r' && b != '\n')
+			return dv_scan_fail(sc, DV_EPARSE, f->label, scanner_line(f, s, base),
+			                    "not zone-file text: binary data (byte 0x%02x at "
+			                    "column %zu)",
+			                    b, i + 1);
+	}
 	return dv_scan_fail(sc, DV_EPARSE, f->label, scanner_line(f, s, base), "%s%s%s%s",
 	                    zs_strerror(s->error.code), n ? ": '" : "", quote,
 	                    n ? (len > 80 ? "...'" : "'") : "");

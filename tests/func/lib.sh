@@ -14,6 +14,46 @@ mkdir -p "$WORK"
 
 T_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
 
+# Every JSON report the tests see is checked against its schema in
+# doc/schemas (issue 9 §5): $DNSVIGIL becomes a wrapper that keeps a copy of
+# each --format json output written to a file or a pipe (a terminal or a
+# device such as /dev/full gets the binary itself), and the copies are
+# validated when the script ends (dv_schema_report; a script with an EXIT
+# trap of its own calls it there).  /usr/bin/python3 is Debian's, with
+# python3-jsonschema (scripts/install-deps.sh).
+if [ -z "${DNSVIGIL_BIN:-}" ]; then
+	export DNSVIGIL_BIN=$DNSVIGIL DV_JSON_DIR=$WORK/json-reports
+	mkdir -p "$DV_JSON_DIR"
+	cat > "$WORK/dnsvigil" << 'WRAP'
+#!/usr/bin/env bash
+json=0 prev=
+for a in "$@"; do
+	case "$a" in
+	--) break ;;
+	--format=json | -fjson) json=1 ;;
+	json) [ "$prev" = --format ] || [ "$prev" = -f ] && json=1 ;;
+	esac
+	prev=$a
+done
+if [ $json = 0 ] || [ -c /dev/stdout ] || [ -z "$DV_JSON_DIR" ]; then exec "$DNSVIGIL_BIN" "$@"; fi
+out=$(mktemp "$DV_JSON_DIR/report.XXXXXX")
+"$DNSVIGIL_BIN" "$@" > "$out"
+rc=$?
+cat "$out" || exit 3
+printf '%s\n' "$*" > "$out.cmd"
+mv "$out" "$out.json"
+exit $rc
+WRAP
+	chmod +x "$WORK/dnsvigil"
+	DNSVIGIL=$WORK/dnsvigil
+fi
+dv_schema_report() {
+	[ -d "$DV_JSON_DIR" ] || return 0
+	/usr/bin/python3 "$TOP/tests/func/schema_check.py" "$TOP/doc/schemas" "$DV_JSON_DIR" "$T_NAME"
+	[ -n "${DV_KEEP_JSON:-}" ] || rm -f "$DV_JSON_DIR"/report.*
+}
+trap dv_schema_report EXIT
+
 ok() { printf 'ok - %s: %s\n' "$T_NAME" "$1"; }
 not_ok() {
 	printf 'not ok - %s: %s\n' "$T_NAME" "$1"
@@ -65,11 +105,25 @@ for f in d.get("findings", []):
 t_limited() {
 	local mb=$1 secs=$2
 	shift 2
-	if grep -qa __asan_init "$1" 2> /dev/null; then
+	local bin=$1
+	[ "$bin" = "$DNSVIGIL" ] && bin=$DNSVIGIL_BIN
+	if grep -qa __asan_init "$bin" 2> /dev/null; then
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=$mb" \
 			timeout "$secs" "$@" > "$WORK/last.out" 2> "$WORK/last.err"
 	else
 		timeout "$secs" prlimit --as=$((mb * 1024 * 1024)) -- "$@" > "$WORK/last.out" 2> "$WORK/last.err"
 	fi
 	RC=$?
+}
+
+# need_lab - source the running lab's lab.env, or say it is not up and end
+# the script (a functional test of the live commands needs tests/lab).
+need_lab() {
+	LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
+	if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
+		not_ok "lab is running" "no $LAB_DIR/lab.env: run tests/lab/start.sh first"
+		exit 0
+	fi
+	# shellcheck disable=SC1091
+	. "$LAB_DIR/lab.env"
 }

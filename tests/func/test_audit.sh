@@ -123,7 +123,7 @@ t_grep "nagios: OK line" '^DNSVIGIL AUDIT OK - 4 of 4 resolvers validating \|' "
 t_cmd "nagios: UNKNOWN when the audit cannot run" 3 "$DNSVIGIL" audit --canary "$CAN" --nagios not-an-address
 t_cmd "nagios: CRITICAL for a dead address" 2 "$DNSVIGIL" audit --canary "$CAN" --nagios --timeout 500 "$LAB_RES_DEAD"
 t_cmd "audit exits 0 when every resolver validates" 0 "$DNSVIGIL" audit --canary "$CAN" "$LAB_RES_UNBOUND" "$LAB_RES_KRESD" "$LAB_RES_PDNS"
-t_cmd "audit without addresses is refused" 2 "$DNSVIGIL" audit --canary "$CAN"
+t_cmd "audit without addresses is refused" 3 "$DNSVIGIL" audit --canary "$CAN"
 
 # ---- --save / --from: the raw answers judge the same; an edited answer changes it
 t_cmd "audit --save" 2 "$DNSVIGIL" audit --canary "$CAN" --format json --save "$WORK/saved.json" \
@@ -162,12 +162,12 @@ PY
 t_eq "an accepted bogus answer makes Unbound partial" "$(field "$WORK/edited.out" "$LAB_RES_UNBOUND" verdict)" partial
 t_eq "... listing that mode" "$(field "$WORK/edited.out" "$LAB_RES_UNBOUND" accepted_bogus)" rrsig-exp-a
 t_cmd "--from a file that is no snapshot: UNKNOWN" 3 "$DNSVIGIL" audit --nagios --from "$WORK/findings.txt"
-t_cmd "--from an audit report (no raw answers): refused" 2 "$DNSVIGIL" audit --from "$WORK/printed.json"
+t_cmd "--from an audit report (no raw answers): refused" 3 "$DNSVIGIL" audit --from "$WORK/printed.json"
 t_grep "... saying what it is" 'an audit report \(--format json\): it holds no raw answers' "$WORK/last.err"
-t_cmd "--from with an ADDRESS: refused" 2 "$DNSVIGIL" audit --from "$WORK/saved.json" "$LAB_RES_UNBOUND"
+t_cmd "--from with an ADDRESS: refused" 3 "$DNSVIGIL" audit --from "$WORK/saved.json" "$LAB_RES_UNBOUND"
 t_cmd "--from a missing file: UNKNOWN" 3 "$DNSVIGIL" audit --nagios --from "$WORK/nonexistent.json"
 t_grep "... naming the file and the reason" "nonexistent.json: No such file or directory" "$WORK/last.out"
-t_cmd "--save into a missing directory: exit 2" 2 "$DNSVIGIL" audit --canary "$CAN" \
+t_cmd "--save into a missing directory: exit 3" 3 "$DNSVIGIL" audit --canary "$CAN" \
 	--save "$WORK/no/such/dir/s.json" "$LAB_RES_UNBOUND"
 t_grep "... the report is still printed" "^$LAB_RES_UNBOUND +validating" "$WORK/last.out"
 t_grep "... and the failure said" "s.json.*No such file or directory" "$WORK/last.err"
@@ -219,7 +219,7 @@ t_cmd "the same resolver, canary fresh: CRITICAL" 2 "$DNSVIGIL" audit --canary "
 bounded() {
 	local mb=$1 secs=$2
 	shift 2
-	if grep -qa __asan_init "$DNSVIGIL"; then
+	if grep -qa __asan_init "${DNSVIGIL_BIN:-$DNSVIGIL}"; then
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}:hard_rss_limit_mb=$mb" timeout "$secs" "$@"
 	else
 		timeout "$secs" prlimit --as=$((mb * 1024 * 1024)) "$@"
@@ -227,11 +227,11 @@ bounded() {
 }
 # 60 MB of empty arrays (20 million values; 4.7 GB once parsed into a tree).
 python3 -c 'import sys; sys.stdout.write("[" + "[],"*20000000 + "[]]")' > "$WORK/arrays.json"
-t_cmd "60 MB of [[],[],...]: refused (384 MB, 20 s)" 2 bounded 384 20 "$DNSVIGIL" audit --from "$WORK/arrays.json"
+t_cmd "60 MB of [[],[],...]: refused (384 MB, 20 s)" 3 bounded 384 20 "$DNSVIGIL" audit --from "$WORK/arrays.json"
 t_grep "... by counting its values" "arrays.json: more than [0-9]+ JSON values" "$WORK/last.err"
 # A file of 120 MB: refused by its size, before anything is read.
 cat "$WORK/arrays.json" "$WORK/arrays.json" > "$WORK/huge.json"
-t_cmd "120 MB snapshot: refused by its size (256 MB, 10 s)" 2 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/huge.json"
+t_cmd "120 MB snapshot: refused by its size (256 MB, 10 s)" 3 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/huge.json"
 t_grep "... saying so" "huge.json: $(stat -c %s "$WORK/huge.json") bytes, larger than the 67108864 a resolver snapshot may have" "$WORK/last.err"
 rm -f "$WORK/huge.json" "$WORK/arrays.json"
 
@@ -245,15 +245,15 @@ exec(sys.argv[3])
 json.dump(d, open(sys.argv[2], "w"))' "$@"
 }
 snap_edit "$WORK/saved.json" "$WORK/bad1.json" 'q["tcp"] = "true"'
-t_cmd '"tcp": "true" refused' 2 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/bad1.json"
+t_cmd '"tcp": "true" refused' 3 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/bad1.json"
 t_grep '... naming the member' 'bad1.json: queries\[0\]: "tcp" must be true or false' "$WORK/last.err"
 snap_edit "$WORK/saved.json" "$WORK/bad2.json" 'q["rtt_ms"] = -1'
-t_cmd '"rtt_ms": -1 refused' 2 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/bad2.json"
+t_cmd '"rtt_ms": -1 refused' 3 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/bad2.json"
 t_grep '... naming the range' 'queries\[0\]: "rtt_ms" is -1, outside 0\.\.65535' "$WORK/last.err"
 snap_edit "$WORK/saved.json" "$WORK/bad3.json" 'd["probe_ms"] = -1'
-t_cmd '"probe_ms": -1 refused' 2 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/bad3.json"
+t_cmd '"probe_ms": -1 refused' 3 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/bad3.json"
 snap_edit "$WORK/saved.json" "$WORK/bad4.json" 'd["queries"] = {"q": q}'
-t_cmd 'a non-list "queries" refused' 2 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/bad4.json"
+t_cmd 'a non-list "queries" refused' 3 bounded 256 10 "$DNSVIGIL" audit --from "$WORK/bad4.json"
 t_grep '... saying what it must be' '"queries" must be an array' "$WORK/last.err"
 snap_edit "$WORK/saved.json" "$WORK/bad5.json" 'd["resolvers"][0]["address"] += "\n| DNSVIGIL AUDIT OK - forged"'
 t_cmd 'an address with a forged second line: refused' 3 bounded 256 10 "$DNSVIGIL" audit --nagios --from "$WORK/bad5.json"

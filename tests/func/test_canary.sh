@@ -8,8 +8,8 @@ NOW=20261123000000
 OUT=$WORK/canary
 t_cmd "canary writes the zones" 0 "$DNSVIGIL" canary --zone canary.test. --out "$OUT" \
 	--now "$NOW" --ns-addr 127.0.0.1 --ns-addr ::1
-t_cmd "canary without --out is refused" 2 "$DNSVIGIL" canary --zone canary.test.
-t_cmd "canary with a bad --ns-addr is refused" 2 "$DNSVIGIL" canary --zone canary.test. \
+t_cmd "canary without --out is refused" 3 "$DNSVIGIL" canary --zone canary.test.
+t_cmd "canary with a bad --ns-addr is refused" 3 "$DNSVIGIL" canary --zone canary.test. \
 	--out "$WORK/bad" --ns-addr not-an-address
 
 # ---- layout (doc/canary.md)

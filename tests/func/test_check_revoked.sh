@@ -19,7 +19,7 @@ d = json.load(open(sys.argv[1]))
 for z in d["zones"]:
     print("zone", z["name"], z["status"])
 for f in d["findings"]:
-    print(f["code"], f.get("zone", "-"), f.get("owner", "-"), f.get("type", "-"), f.get("server", "-"))
+    print(f["code"], f.get("zone", "-"), f.get("owner", "-"), f.get("type", "-"), ",".join(f.get("server", ["-"])))
 ' "$WORK/r.json" | sort > "$WORK/r.txt"
 cat > "$WORK/want.txt" << 'EOF2'
 CHAIN_BOGUS revoked. revoked. - -

@@ -7,13 +7,13 @@
 . "$(dirname "$0")/lib.sh"
 
 D=$DNSVIGIL
-WRITER=${LEDGER_WRITER:-$(dirname "$DNSVIGIL")/tests/func/ledger_writer}
+WRITER=${LEDGER_WRITER:-$(dirname "${DNSVIGIL_BIN:-$DNSVIGIL}")/tests/func/ledger_writer}
 L=$WORK/log
 ORIGIN=test.example/ledger
 NOW=@1764759600
 
 # ---- append, show, verify, prove without a witness
-t_cmd "append creates the ledger" 0 "$D" log append -d "$L" --origin "$ORIGIN" \
+t_cmd "append creates the ledger" 0 "$D" log append -d "$L" --log-origin "$ORIGIN" \
 	--kind operator.note --zone example. --text "first note" --now "$NOW"
 t_grep "append says which entry" '^entry 0 appended' "$WORK/last.out"
 t_eq "the key file is private" "$(stat -c %a "$L/ledger.key")" 600
@@ -25,7 +25,8 @@ done
 t_cmd "append without --kind: could not judge" 3 "$D" log append -d "$L" --text x
 t_cmd "append with bad evidence" 3 "$D" log append -d "$L" --kind k --evidence '[1]'
 t_cmd "append with a real number" 3 "$D" log append -d "$L" --kind k --evidence '{"a":1.5}'
-t_cmd "append with another origin" 3 "$D" log append -d "$L" --kind k --origin other.example/x
+t_cmd "append with another origin" 3 "$D" log append -d "$L" --kind k --log-origin other.example/x
+t_cmd "... under the deprecated name --origin too" 3 "$D" log append -d "$L" --kind k --origin other.example/x
 t_cmd "show" 0 "$D" log show -d "$L"
 t_eq "show lists 5 entries" "$(wc -l < "$WORK/last.out")" 5
 t_grep "show: time kind zone evidence" '^0  2025-12-03T11:00:00Z  operator\.note  example\.  \{"text":"first note"\}$' "$WORK/last.out"
@@ -33,7 +34,7 @@ t_cmd "show --zone" 0 "$D" log show -d "$L" --zone z1.example.
 t_eq "two entries of z1" "$(wc -l < "$WORK/last.out")" 2
 t_cmd "show --kind --since --format json" 0 "$D" log show -d "$L" --kind zone.serial \
 	--since @1764759603 --format json
-t_eq "json: entries 3 and 4" "$(python3 -c 'import json,sys; print([e["index"] for e in json.load(open(sys.argv[1]))])' "$WORK/last.out")" "[3, 4]"
+t_eq "json: entries 3 and 4" "$(python3 -c 'import json,sys; print([e["index"] for e in json.load(open(sys.argv[1]))["entries"]])' "$WORK/last.out")" "[3, 4]"
 t_cmd "verify without a witness: a warning" 1 "$D" log verify -d "$L"
 t_grep "the tail is unanchored" 'unanchored: 5 entries unanchored since entry 0 \(2025-12-03T11:00:00Z\)' "$WORK/last.out"
 t_cmd "verify --nagios" 1 "$D" log verify -d "$L" --nagios
@@ -48,16 +49,16 @@ t_cmd "an unknown option" 3 "$D" log verify -d "$L" --bogus
 t_cmd "prove --entry" 0 "$D" log prove -d "$L" --entry 2
 cp "$WORK/last.out" "$WORK/proof2"
 t_grep "a C2SP tlog-proof" '^c2sp\.org/tlog-proof@v1$' "$WORK/proof2"
-t_cmd "a third party checks it with the public key only" 0 "$D" log verify --proof "$WORK/proof2" --key "$(cat "$L/ledger.pub")"
+t_cmd "a third party checks it with the public key only" 0 "$D" log verify --proof "$WORK/proof2" --log-key "$(cat "$L/ledger.pub")"
 sed 's/^index 2$/index 3/' "$WORK/proof2" > "$WORK/proof2bad"
-t_cmd "the proof for another index fails" 2 "$D" log verify --proof "$WORK/proof2bad" --key "$L/ledger.pub"
+t_cmd "the proof for another index fails" 2 "$D" log verify --proof "$WORK/proof2bad" --log-key "$L/ledger.pub"
 "$D" witness --new-key other.example/k --key "$WORK/otherw.key" > /dev/null
 t_cmd "prove --consistency" 0 "$D" log prove -d "$L" --consistency 2 5
 cp "$WORK/last.out" "$WORK/cons"
 sqlite3 "$L/ledger.db" "SELECT note FROM checkpoint WHERE size = 2" > "$WORK/cp2"
 sqlite3 "$L/ledger.db" "SELECT note FROM checkpoint WHERE size = 3" > "$WORK/cp3"
-t_cmd "consistency checked against the old checkpoint" 0 "$D" log verify --proof "$WORK/cons" --key "$L/ledger.pub" --checkpoint "$WORK/cp2"
-t_cmd "and against another one it fails" 2 "$D" log verify --proof "$WORK/cons" --key "$L/ledger.pub" --checkpoint "$WORK/cp3"
+t_cmd "consistency checked against the old checkpoint" 0 "$D" log verify --proof "$WORK/cons" --log-key "$L/ledger.pub" --checkpoint "$WORK/cp2"
+t_cmd "and against another one it fails (--key: the deprecated name)" 2 "$D" log verify --proof "$WORK/cons" --key "$L/ledger.pub" --checkpoint "$WORK/cp3"
 t_cmd "prove an entry past the last checkpoint" 3 "$D" log prove -d "$L" --entry 99
 
 # ---- case 15: the sqlite3 shell drops the triggers, then UPDATEs
@@ -91,7 +92,7 @@ start_witness() {
 	URL=http://127.0.0.1:$PORT
 }
 stop_witness() { kill "$WPID" 2> /dev/null; wait "$WPID" 2> /dev/null; }
-trap stop_witness EXIT
+trap 'stop_witness; dv_schema_report' EXIT
 start_witness
 t_eq "the witness listens" "$([ -n "$PORT" ] && echo yes)" yes
 
@@ -175,7 +176,7 @@ start_witness
 t_cmd "after a restart the fork is still refused" 2 "$D" log verify -d "$WORK/fork" --witness "$WV=$URL" --witness-key "$WV"
 t_cmd "and the genuine log still anchored" 0 "$D" log verify -d "$L" --witness "$WV=$URL" --witness-key "$WV"
 stop_witness
-trap - EXIT
+trap dv_schema_report EXIT
 
 # ---- case 16: SIGKILL in the middle of appends, hundreds of times
 K=$WORK/killed
@@ -218,7 +219,7 @@ if [ -x "$WRITER" ]; then
 	"$D" log show -d "$K" --format json > "$WORK/killed.json"
 	missing=$(python3 - "$WORK/acks" "$WORK/killed.json" <<'EOF'
 import json, sys
-entries = {e["index"]: e["entry"]["evidence"] for e in json.load(open(sys.argv[2]))}
+entries = {e["index"]: e["entry"]["evidence"] for e in json.load(open(sys.argv[2]))["entries"]}
 missing = 0
 for line in open(sys.argv[1]):
     _, first, count, token = line.split()

@@ -9,7 +9,7 @@
 # shellcheck source=tests/func/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-PROBE=${NET_PROBE:-$(dirname "$DNSVIGIL")/tests/func/net_probe}
+PROBE=${NET_PROBE:-$(dirname "${DNSVIGIL_BIN:-$DNSVIGIL}")/tests/func/net_probe}
 KNOT4=127.0.0.201
 KNOT6_PORT=53201
 SINK=127.0.0.202
@@ -23,7 +23,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2> /dev/null; done
 }
-trap cleanup EXIT
+trap 'cleanup; dv_schema_report' EXIT
 
 if [ ! -x "$PROBE" ]; then
 	not_ok "net_probe built" "missing $PROBE"

@@ -46,7 +46,7 @@ cleanup() {
 		done
 	done
 }
-trap cleanup EXIT
+trap 'cleanup; dv_schema_report' EXIT
 
 key() { # FLAGS -> key base name (in $D/keys)
 	(cd "$D/keys" && dnssec-keygen -q -a ECDSAP256SHA256 -L "$TTL" $1 roll.)
@@ -324,21 +324,21 @@ t_eq "plan: TTLkey and TTLds served (2 s), Dreg from the option" \
 	"2served,2served,3600option"
 
 # ---- bad input ---------------------------------------------------------------------------------------
-t_cmd "a missing snapshot: exit 2" 2 RC check --zone roll. --from "$WORK/nothing.json"
+t_cmd "a missing snapshot: exit 3" 3 RC check --zone roll. --from "$WORK/nothing.json"
 t_grep "  with the file named" 'nothing.json' "$WORK/last.err"
-t_cmd "a zone the snapshots did not probe: exit 2" 2 RC check --zone other. --from "$E"
+t_cmd "a zone the snapshots did not probe: exit 3" 3 RC check --zone other. --from "$E"
 t_grep "  said so" 'did not probe zone other\.' "$WORK/last.err"
 printf '{"dnsvigil_snapshot": 1, "time": "x"}' > "$WORK/bad.json"
-t_cmd "a malformed snapshot: exit 2" 2 RC check --zone roll. --from "$WORK/bad.json"
-t_cmd "an unknown method for the kind: exit 2" 2 RC plan --zone roll. --kind zsk --method double-ds
+t_cmd "a malformed snapshot: exit 3" 3 RC check --zone roll. --from "$WORK/bad.json"
+t_cmd "an unknown method for the kind: exit 3" 3 RC plan --zone roll. --kind zsk --method double-ds
 t_grep "  with the methods that apply" 'pre-publish or double-signature' "$WORK/last.err"
 printf 'roll. 60 IN SOA x. y. 1 2 3 4 5\nbroken line here\n' > "$WORK/bad.zone"
-t_cmd "preflight of a malformed zone file: exit 2" 2 \
+t_cmd "preflight of a malformed zone file: exit 3" 3 \
 	RC preflight --zone roll. --from "$E" --candidate "$WORK/bad.zone"
 t_grep "  with file:line" 'bad.zone:2' "$WORK/last.err"
 
 # ---- the synthetic history of the benchmark (bench/rollover-bench.sh) ------------------------
-GEN=$(dirname "$DNSVIGIL")/tests/func/roll_series
+GEN=$(dirname "${DNSVIGIL_BIN:-$DNSVIGIL}")/tests/func/roll_series
 if [ -x "$GEN" ]; then
 	t_cmd "roll_series: 12 days with a careful ZSK rollover are safe" 0 "$GEN" --days 12
 	t_grep "  verdict safe" '^verdict: safe' "$WORK/last.out"

@@ -69,7 +69,7 @@ cleanup() {
 		kill -9 "$p" 2> /dev/null
 	done
 }
-trap cleanup EXIT
+trap 'cleanup; dv_schema_report' EXIT
 
 # How long each resolver keeps answering SERVFAIL once it saw a failure
 # (measured here; tests/func/README and doc/rollover.md give the sources):

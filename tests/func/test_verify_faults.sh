@@ -202,12 +202,14 @@ done
 # Boundaries (RFC 4035 §5.3.1: inception <= now <= expiration is valid).
 z=$FX/knot-a15-nsec.zone
 fcase at-inception 0 "" "$z" --now 20250101000000
-fcase at-expiration 1 "$(all_rrsets +RRSIG_EXPIRES_SOON "$z" | sed 's/^+/?/')
-$(all_rrsets +RRSIG_EXPIRES_CRITICAL "$z" | sed 's/^+/?/')" "$z" --now 20350101000000 --warn-expiry 1d
+# At the expiration second 0 s are left: below the critical threshold (1d
+# by default), an error for every RRset.
+fcase at-expiration 2 "$(all_rrsets +RRSIG_EXPIRES_CRITICAL "$z")" "$z" --now 20350101000000 --warn 2d
 t_nogrep "at-expiration: not expired at the expiration second" 'RRSIG_EXPIRED"' "$WORK/at-expiration.json"
-# --warn-expiry: the window, its units.
+# --warn-expiry (the deprecated name of --warn): the window, its units; a
+# bare number is days, as in every threshold.
 z=$FX/bind-a13-nsec.zone
-for w in "4d 0" "6d 1" "96h 0" "144h 1" "345600 0" "518400 1" "1w 1" "5759m 0" "7201m 1" "432001s 1" "431999s 0"; do
+for w in "4d 0" "6d 1" "96h 0" "144h 1" "4 0" "6 1" "1w 1" "5759m 0" "7201m 1" "432001s 1" "431999s 0"; do
 	# shellcheck disable=SC2086 # two words wanted
 	set -- $w
 	vf_verify "$WORK/warn-$1" --now 20341227000000 --warn-expiry "$1" "$z"

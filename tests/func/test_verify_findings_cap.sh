@@ -26,7 +26,7 @@ ZONE=$WORK/many.zone
 MISSING=$((N + 4)) # the h names, ns, and the apex SOA, NS, DNSKEY
 
 limited() { # limited CMD... - run CMD under the memory limit
-	if grep -q __asan_init "$DNSVIGIL" 2>/dev/null; then
+	if grep -q __asan_init "${DNSVIGIL_BIN:-$DNSVIGIL}" 2>/dev/null; then
 		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}hard_rss_limit_mb=$LIMIT_MB" "$@"
 	else
 		prlimit --as=$((LIMIT_MB * 1024 * 1024)) "$@"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016 # zone-file text with literal $ORIGIN etc.
 # test_verify_input.sh - `dnsvigil verify` on bad input: a clear message
-# "FILE:LINE: ..." on stderr and exit 2, never a crash or a hang; and on
+# "FILE:LINE: ..." on stderr (and with --format json a JSON error object on
+# stdout) and exit 3 (could not judge), never a crash or a hang; and on
 # unusual but valid input (CRLF, $INCLUDE, $GENERATE, --origin): loads.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/func/verify/common.sh"
@@ -16,21 +17,28 @@ run() {
 	shift
 	timeout 30 "$DNSVIGIL" verify "$@" > "$W/last.out" 2> "$W/last.err"
 	RC=$?
-	if [ "$RC" -gt 2 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault' "$W/last.err"; then
+	if [ "$RC" -gt 3 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault' "$W/last.err"; then
 		not_ok "$desc: no crash or hang" "exit $RC: verify $*" "$(head -c 800 "$W/last.err")"
 	else
 		ok "$desc: no crash or hang"
 	fi
 }
-# bad DESC FILE LINE [ARGS...] - FILE fails to load: exit 2 and FILE:LINE: on stderr
+# bad DESC FILE LINE [ARGS...] - FILE fails to load: exit 3, FILE:LINE: on
+# stderr, and on stdout the JSON error object naming the file and line (no
+# report of findings)
 bad() {
 	local desc=$1 f=$2 line=$3 re
 	shift 3
 	run "$desc" --format json --now "$NOW" "$@" "$f"
-	t_eq "$desc: exit 2" "$RC" 2
+	t_eq "$desc: exit 3" "$RC" 3
 	re="$(basename "$f" | sed 's/[.[\*^$]/\\&/g'):$line: [^ ]"
 	t_grep "$desc: stderr has $(basename "$f"):$line: and a message" "$re" "$W/last.err"
-	t_nogrep "$desc: no findings report for a file that did not load" '"findings"' "$W/last.out"
+	t_eq "$desc: a JSON error object with the file and line, no findings" "$("$PY" -c '
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+e = d.get("error") or {}
+print(d["status"], os.path.basename(e.get("file") or ""), e.get("line"), bool(e.get("message")), len(d["findings"]))
+' "$W/last.out" 2>&1)" "unknown $(basename "$f") $line True 0"
 }
 
 # A small unsigned zone; line numbers matter below.
@@ -95,58 +103,58 @@ done
 # $INCLUDE of itself: must end (depth limit), with an error.
 printf '$ORIGIN example.\n$INCLUDE %s\n' "$W/include-self.zone" > "$W/include-self.zone"
 run "\$INCLUDE loop" --now "$NOW" "$W/include-self.zone"
-t_eq "\$INCLUDE loop: exit 2" "$RC" 2
+t_eq "\$INCLUDE loop: exit 3" "$RC" 3
 t_grep "\$INCLUDE loop: names the file" 'include-self\.zone' "$W/last.err"
 
-# Errors without a line to point at: still exit 2 and the file named.
+# Errors without a line to point at: still exit 3 and the file named.
 base | sed 3d > "$W/no-soa.zone"
 run "no SOA" --now "$NOW" "$W/no-soa.zone"
-t_eq "no SOA: exit 2" "$RC" 2
+t_eq "no SOA: exit 3" "$RC" 3
 t_grep "no SOA: message names the file and SOA" 'no-soa\.zone.*SOA|SOA.*no-soa\.zone' "$W/last.err"
 : > "$W/empty.zone"
 run "empty file" --now "$NOW" "$W/empty.zone"
-t_eq "empty file: exit 2" "$RC" 2
+t_eq "empty file: exit 3" "$RC" 3
 t_grep "empty file: names the file" 'empty\.zone' "$W/last.err"
 "$PY" -c 'import random, sys
 r = random.Random(20250101)
 sys.stdout.buffer.write(bytes(r.randrange(256) for _ in range(4096)))' > "$W/garbage.zone"
 run "binary garbage" --now "$NOW" "$W/garbage.zone"
-t_eq "binary garbage: exit 2" "$RC" 2
+t_eq "binary garbage: exit 3" "$RC" 3
 t_grep "binary garbage: FILE:LINE: message" 'garbage\.zone:[0-9]+: [^ ]' "$W/last.err"
 printf '$ORIGIN example.\n@ IN SOA ns1 h 1 2 3 4 5\n@ IN TXT "a\0b"\n\0\0\0\n' > "$W/nul.zone"
 run "NUL bytes" --now "$NOW" "$W/nul.zone"
-t_eq "NUL bytes: exit 2" "$RC" 2
+t_eq "NUL bytes: exit 3" "$RC" 3
 mkdir -p "$W/a-directory.zone"
 run "a directory" --now "$NOW" "$W/a-directory.zone"
-t_eq "a directory: exit 2" "$RC" 2
+t_eq "a directory: exit 3" "$RC" 3
 t_grep "a directory: names it" 'a-directory\.zone' "$W/last.err"
 run "missing file" --now "$NOW" "$W/no-such.zone"
-t_eq "missing file: exit 2" "$RC" 2
+t_eq "missing file: exit 3" "$RC" 3
 t_grep "missing file: names it" 'no-such\.zone' "$W/last.err"
 
-# Command-line mistakes: exit 2 with a message.
+# Command-line mistakes: exit 3 with a message.
 Z=$FX/bind-a13-nsec.zone
-for args in "--now yesterday" "--now 2030" "--now @x" "--warn-expiry soon" "--warn-expiry 5y" \
+for args in "--now yesterday" "--now 2030-13-01T00:00:00Z" "--now @x" "--warn-expiry soon" "--warn-expiry 5y" \
 	"--warn-expiry -1d" "--threads 0" "--threads many" "--format xml" "--no-such-option" \
 	"--ds $W/no-such.ds" "--origin"; do
 	# shellcheck disable=SC2086
 	run "bad option: $args" $args "$Z"
-	t_eq "bad option: $args: exit 2" "$RC" 2
+	t_eq "bad option: $args: exit 3" "$RC" 3
 	t_grep "bad option: $args: a message" '[a-z]' "$W/last.err"
 done
 run "no zone file" --now "$NOW"
-t_eq "no zone file: exit 2" "$RC" 2
+t_eq "no zone file: exit 3" "$RC" 3
 run "two zone files" --now "$NOW" "$Z" "$Z"
-t_eq "two zone files: exit 2" "$RC" 2
+t_eq "two zone files: exit 3" "$RC" 3
 
 # --ds file problems: syntax error with its line, records of other types.
 printf 'example. IN DS 1 13 2 00\nexample. IN DS nonsense\n' > "$W/bad.ds"
 run "--ds with a bad line" --now "$NOW" --ds "$W/bad.ds" "$Z"
-t_eq "--ds with a bad line: exit 2" "$RC" 2
+t_eq "--ds with a bad line: exit 3" "$RC" 3
 t_grep "--ds with a bad line: bad\.ds:2:" 'bad\.ds:2: [^ ]' "$W/last.err"
 printf 'example. 3600 IN A 192.0.2.1\n' > "$W/a.ds"
 run "--ds with no DS or DNSKEY" --now "$NOW" --ds "$W/a.ds" "$Z"
-t_eq "--ds with no DS or DNSKEY: exit 2" "$RC" 2
+t_eq "--ds with no DS or DNSKEY: exit 3" "$RC" 3
 
 # ---- valid input in unusual shapes -----------------------------------------
 # CRLF line endings.
@@ -214,7 +222,7 @@ t_rc "--origin example: exit 0" 0
 vf_verify "$W/origin-case" --origin EXAMPLE. --now "$NOW" "$Z"
 t_rc "--origin EXAMPLE.: exit 0" 0
 run "--origin mismatch" --origin other.test. --now "$NOW" "$Z"
-t_eq "--origin mismatch: exit 2" "$RC" 2
+t_eq "--origin mismatch: exit 3" "$RC" 3
 t_grep "--origin mismatch: a message" '[a-z]' "$W/last.err"
 # A file with relative names and no $ORIGIN loads with --origin.
 base | sed 1d > "$W/relative.zone"
@@ -223,7 +231,7 @@ t_eq "relative names + --origin: loads (ZONE_UNSIGNED, not a load error)" \
 	"$VF_RC:$("${ZT[@]}" ew "$W/relative.json" 2>/dev/null | cut -d' ' -f1-2 | tr '\n' ' ')" "2:ZONE_UNSIGNED example. "
 # Semantic mutations: well-formed zone files whose DNSSEC fields are absurd
 # (short or unknown keys, impossible RRSIG fields, huge NSEC3 parameters,
-# self-pointing chains).  Any findings, but a JSON report, exit 0..2 and no
+# self-pointing chains).  Any findings, but a JSON report, exit 0..3 and no
 # sanitizer report.
 ed31=$("$PY" -c 'import base64; print(base64.b64encode(bytes(31)).decode())')
 h_www=$("${ZT[@]}" nsec3hash "$FX/ldns-a13-nsec3.zone" www.example.)
@@ -270,7 +278,7 @@ for entry in "${sem[@]}"; do
 	fi
 	timeout 30 "$DNSVIGIL" verify --format json --now "$NOW" "$W/sem-$name.zone" > "$W/sem-$name.json" 2> "$W/sem-$name.err"
 	rc=$?
-	if [ "$rc" -gt 2 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$W/sem-$name.err"; then
+	if [ "$rc" -gt 3 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$W/sem-$name.err"; then
 		not_ok "semantic mutation $name: no crash" "exit $rc" "$(head -c 600 "$W/sem-$name.err")"
 		bad_sem=$((bad_sem + 1))
 	elif ! "$PY" -c 'import json, sys; json.load(open(sys.argv[1]))' "$W/sem-$name.json" 2> /dev/null; then
@@ -281,7 +289,8 @@ done
 t_eq "${#sem[@]} semantic mutations: all reported, none crashed" "$bad_sem" 0
 
 # Mutated signed zones (bytes flipped, lines dropped or doubled, a field
-# cut short): any verdict, but exit 0..2 and no sanitizer report.  Seeded,
+# cut short): any verdict (exit 0..2, or 3 for a file that does not load)
+# and no sanitizer report.  Seeded,
 # so a failure reproduces: the file stays in $W.
 "$PY" - "$FX/bind-a13-nsec.zone" "$FX/knot-a8-nsec3.zone" "$FX/ldns-a13-zonemd.zone" "$W" <<'PYEOF'
 import random, sys
@@ -315,10 +324,10 @@ crashed=0
 for f in "$W"/mut-*.zone; do
 	timeout 30 "$DNSVIGIL" verify --format json --now "$NOW" "$f" > "$W/mut.out" 2> "$W/mut.err"
 	rc=$?
-	if [ "$rc" -gt 2 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$W/mut.err"; then
+	if [ "$rc" -gt 3 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:' "$W/mut.err"; then
 		crashed=$((crashed + 1))
 		not_ok "mutated zone $(basename "$f"): no crash" "exit $rc" "$(head -c 600 "$W/mut.err")"
-	elif [ "$rc" = 2 ] && [ ! -s "$W/mut.out" ] && ! grep -Eq "$(basename "$f"):[0-9]+: " "$W/mut.err"; then
+	elif [ "$rc" = 3 ] && ! grep -Eq "$(basename "$f"):[0-9]+: " "$W/mut.err"; then
 		crashed=$((crashed + 1))
 		not_ok "mutated zone $(basename "$f"): a load error says FILE:LINE:" "$(head -c 300 "$W/mut.err")"
 	fi

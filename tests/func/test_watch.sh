@@ -25,7 +25,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null; done
 	mountpoint -q "$WORK/small" 2> /dev/null && umount "$WORK/small"
 }
-trap cleanup EXIT
+trap 'cleanup; dv_schema_report' EXIT
 
 # config FILE STATE_DIR ZONES... - a watch configuration for the lab
 config() {
@@ -114,7 +114,7 @@ config "$WORK/w.yaml" "$S1" $ZONES
 # ---------------------------------------------------------------- config errors
 t_cmd "--check-config accepts the lab config" 0 "$DNSVIGIL" watch --config "$WORK/w.yaml" --check-config
 printf 'state_directory: /x\nzones:\n  - a.example\n  - name: b.example\n    colour: red\n' > "$WORK/bad.yaml"
-t_cmd "a bad config refuses to start (exit 2)" 2 "$DNSVIGIL" watch --config "$WORK/bad.yaml"
+t_cmd "a bad config refuses to start (exit 3)" 3 "$DNSVIGIL" watch --config "$WORK/bad.yaml"
 t_grep "with file:line: message" "bad.yaml:5: unknown key 'colour' in a zone" "$WORK/last.err"
 t_cmd "the shipped example passes --check-config" 0 "$DNSVIGIL" watch --config "$TOP/doc/watch.example.yaml" --check-config
 
@@ -195,7 +195,7 @@ cp "$WORK/last.out" "$WORK/hist.txt"
 t_grep "history: the first status" 'zone\.status +status: - -> secure' "$WORK/hist.txt"
 t_grep "history: the KSK seen" 'dnskey\.added +127\.53\.1\.1 257 13 ' "$WORK/hist.txt"
 t_grep "history: an observation row" 'observed +status=secure serial=[0-9]+ ' "$WORK/hist.txt"
-t_cmd "history of an unknown zone exits 2" 2 "$DNSVIGIL" history --config "$WORK/w.yaml" nowhere.lab
+t_cmd "history of an unknown zone exits 3" 3 "$DNSVIGIL" history --config "$WORK/w.yaml" nowhere.lab
 sid=$(sed -nE 's/.*observed .* snapshot=([0-9]+).*/\1/p' "$WORK/hist.txt" | head -1)
 t_cmd "history --snapshot writes the stored snapshot" 0 "$DNSVIGIL" history --config "$WORK/w.yaml" --snapshot "${sid:-0}"
 cp "$WORK/last.out" "$WORK/snap.json"

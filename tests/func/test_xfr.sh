@@ -14,7 +14,7 @@
 # shellcheck source=tests/func/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-PROBE=${XFR_PROBE:-$(dirname "$DNSVIGIL")/tests/func/xfr_probe}
+PROBE=${XFR_PROBE:-$(dirname "${DNSVIGIL_BIN:-$DNSVIGIL}")/tests/func/xfr_probe}
 FAULT=127.0.0.210
 FAULT_PORT=5300
 BIGNSD=127.0.0.211
@@ -26,7 +26,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2> /dev/null; done
 }
-trap cleanup EXIT
+trap 'cleanup; dv_schema_report' EXIT
 
 LAB_ENV=${LAB_DIR:-/tmp/dnsvigil-lab}/lab.env
 if [ ! -x "$PROBE" ] || [ ! -f "$LAB_ENV" ]; then

@@ -88,6 +88,12 @@ static void test_defaults(void **state)
 	assert_true(c->zones[0].s.full);
 	assert_int_equal(c->zones[0].s.signer_refresh, 5 * 86400);
 	dv_conf_free(c);
+	/* thresholds: a bare number is days, as on the command line */
+	c = load("state_directory: /x\ndefaults:\n  warn: 10\n  crit: 2\nzones: [a.example.]\n",
+	         DV_OK, NULL);
+	assert_int_equal(c->zones[0].s.warn, 10 * 86400);
+	assert_int_equal(c->zones[0].s.crit, 2 * 86400);
+	dv_conf_free(c);
 	c = load("state_directory: /x\nzones: ['.']\n", DV_OK, NULL);
 	assert_string_equal(c->zones[0].name, ".");
 	dv_conf_free(c);

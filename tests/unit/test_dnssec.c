@@ -1219,6 +1219,57 @@ static void test_time_format(void **state)
 	assert_string_equal(buf, "2024-02-29T12:00:00Z");
 }
 
+/* The forms every report prints parse back; the one duration syntax. */
+static void test_time_iso_and_duration(void **state)
+{
+	int64_t t = 0;
+	char buf[64];
+	assert_int_equal(dv_time_parse("2030-01-01T00:00:00Z", &t), DV_OK);
+	assert_int_equal(t, 1893456000);
+	dv_time_format(1284026679, buf, sizeof(buf));
+	assert_int_equal(dv_time_parse(buf, &t), DV_OK);
+	assert_int_equal(t, 1284026679);
+	assert_int_equal(dv_time_parse("1893456000", &t), DV_OK); /* plain UNIX seconds */
+	assert_int_equal(t, 1893456000);
+	static const char *const bad_time[] = {"2030-13-01T00:00:00Z", "2030-01-01 00:00:00Z",
+	                                       "2030-01-01T00:00:00", "2030-02-30T00:00:00Z"};
+	for (size_t i = 0; i < NELEM(bad_time); i++)
+		assert_int_equal(dv_time_parse(bad_time[i], &t), DV_EINVAL);
+	static const struct {
+		const char *s;
+		int64_t bare, want; /* want -1: refused */
+	} d[] = {
+	    {"14", 86400, 14 * 86400},
+	    {"14", 1, 14},
+	    {"14d", 1, 14 * 86400},
+	    {"2w", 86400, 14 * 86400},
+	    {"90m", 86400, 5400},
+	    {"30s", 86400, 30},
+	    {"36h", 1, 129600},
+	    {"0", 86400, 0},
+	    {"1.5", 86400, -1},
+	    {"-1d", 86400, -1},
+	    {"5y", 86400, -1},
+	    {"1dd", 86400, -1},
+	    {"", 86400, -1},
+	    {"d", 86400, -1},
+	    {"36501", 86400, -1},
+	    {"36500", 86400, DV_DURATION_MAX},
+	    {"99999999999999999999", 1, -1},
+	};
+	for (size_t i = 0; i < NELEM(d); i++) {
+		int64_t v = -7;
+		int r = dv_duration_parse(d[i].s, d[i].bare, &v);
+		if (d[i].want < 0) {
+			assert_int_equal(r, DV_EINVAL);
+			assert_int_equal(v, -7);
+		} else {
+			assert_int_equal(r, DV_OK);
+			assert_int_equal(v, d[i].want);
+		}
+	}
+}
+
 static void test_rrsig_time(void **state)
 {
 	const int64_t two32 = 4294967296LL, half = 2147483648LL;
@@ -1344,6 +1395,7 @@ int main(void)
 	    cmocka_unit_test(test_time_parse),
 	    cmocka_unit_test(test_time_parse_calendar),
 	    cmocka_unit_test(test_time_format),
+	    cmocka_unit_test(test_time_iso_and_duration),
 	    cmocka_unit_test(test_rrsig_time),
 	    cmocka_unit_test(test_policy),
 	    cmocka_unit_test(test_buf),

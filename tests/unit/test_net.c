@@ -107,6 +107,32 @@ static void test_addr_parse_bad(void **state)
 	assert_int_equal(dv_net_addr_parse("127.0.0.1@853", 0, &ss), DV_OK);
 }
 
+/* The listening addresses of /metrics and the witness: port required, 0 allowed. */
+static void test_listen_parse(void **state)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = 0;
+	assert_int_equal(dv_net_listen_parse("127.0.0.1:9853", &ss, &len), DV_OK);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9853);
+	assert_int_equal(dv_net_listen_parse("[::1]:0", &ss, &len), DV_OK);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(len, sizeof(struct sockaddr_in6));
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 0);
+	static const char *const bad[] = {
+	    "127.0.0.1",    "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1@53",
+	    "::1:53",       "[::1]",      "[::1]53",         "[127.0.0.1]:53",
+	    "localhost:53", ":53",        "127.0.0.1:5x",    "",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (dv_net_listen_parse(bad[i], &ss, &len) != DV_EINVAL) {
+			fail_msg("accepted bad listen address '%s'", bad[i]);
+		}
+	}
+	(void)state;
+}
+
 static void test_addr_default_port_and_format(void **state)
 {
 	struct sockaddr_storage ss;
@@ -419,6 +445,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_addr_parse_ok),
 	    cmocka_unit_test(test_addr_parse_bad),
+	    cmocka_unit_test(test_listen_parse),
 	    cmocka_unit_test(test_addr_default_port_and_format),
 	    cmocka_unit_test(test_addr_equal),
 	    cmocka_unit_test(test_query_wire_edns_do),

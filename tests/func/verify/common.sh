@@ -8,7 +8,7 @@
 #                        /var/tmp/dnsvigil-func-verify/<hash>), reused after.
 #   vf_verify OUT ARGS.. runs "$DNSVIGIL verify --format json ARGS..." with
 #                        stdout to OUT.json, stderr to OUT.err, status in VF_RC;
-#                        a crash (status > 2, a signal, a sanitizer report)
+#                        a crash (status > 3, a signal, a sanitizer report)
 #                        or a hang (more than $VF_TIMEOUT s, default 60) is
 #                        reported as a failed test right away.
 #   t_codes DESC JSON EXPECT-LINES  the error/warning findings equal EXPECT
@@ -68,7 +68,7 @@ vf_verify() {
 
 # vf_crashcheck STDERR RC WHAT - not ok if the run crashed
 vf_crashcheck() {
-	if [ "$2" -gt 2 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault' "$1"; then
+	if [ "$2" -gt 3 ] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation fault' "$1"; then
 		not_ok "no crash: $3" "exit $2" "$(head -c 800 "$1")"
 		return 1
 	fi
