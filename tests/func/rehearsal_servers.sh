@@ -39,6 +39,19 @@ www IN TXT "rehearsal"
 EOF
 }
 
+# auto_policy ID LINE... - a knotd policy of automatic key management with
+# the rehearsal's timers; LINEs: its algorithm and key sizes
+auto_policy() {
+	local l
+	printf '  - id: %s\n' "$1"
+	shift
+	for l in "$@" "dnskey-ttl: $KTTL" "zone-max-ttl: $KTTL" "propagation-delay: $PROP" \
+		"ksk-lifetime: 0" "zsk-lifetime: 0" "cds-cdnskey-publish: double-ds" \
+		"ksk-submission: parent" "ds-push: parent"; do
+		printf '    %s\n' "$l"
+	done
+}
+
 # signer_conf - knot.conf of the signing knotd
 signer_conf() {
 	local z
@@ -80,28 +93,8 @@ acl:
     action: transfer
 policy:
   # safe: automatic key management, RFC 7583 intervals of seconds
-  - id: auto13
-    algorithm: ecdsap256sha256
-    dnskey-ttl: $KTTL
-    zone-max-ttl: $KTTL
-    propagation-delay: $PROP
-    ksk-lifetime: 0
-    zsk-lifetime: 0
-    cds-cdnskey-publish: double-ds
-    ksk-submission: parent
-    ds-push: parent
-  - id: auto8
-    algorithm: rsasha256
-    ksk-size: 1024
-    zsk-size: 1024
-    dnskey-ttl: $KTTL
-    zone-max-ttl: $KTTL
-    propagation-delay: $PROP
-    ksk-lifetime: 0
-    zsk-lifetime: 0
-    cds-cdnskey-publish: double-ds
-    ksk-submission: parent
-    ds-push: parent
+$(auto_policy auto13 "algorithm: ecdsap256sha256")
+$(auto_policy auto8 "algorithm: rsasha256" "ksk-size: 1024" "zsk-size: 1024")
   # unsafe: key timers set by the test (keymgr), as an operator would
   - id: manual
     manual: on
