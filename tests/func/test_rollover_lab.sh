@@ -197,19 +197,30 @@ scenario_safe() { # knotd's automatic key management
 	note ksk-ds-final
 }
 
+# refuse_then_force ZONE NAME - sign ZONE again with the keys as set; both
+# NSDs' verifiers must refuse the version (its serial to $R/NAME.serial) and
+# not serve it; then force it through (its time to $R/NAME.t)
+refuse_then_force() {
+	local z=$1 u=$2 serial
+	knotc_s zone-sign "$z"
+	serial=$(wait_verdict "$z" refused 20) || {
+		note "$u-not-refused"
+		return 1
+	}
+	echo "$serial" > "$R/$u.serial"
+	sleep 1
+	served "$z" "$serial" && note "$u-published-before-forced"
+	touch "$R/force/${z%.}.pub-a" "$R/force/${z%.}.pub-b"
+	wait_verdict "$z" forced 20 > /dev/null
+	date +%s > "$R/$u.t"
+}
+
 scenario_uzsk() { # the ZSK swapped at once
-	local z=uzsk.roll.lab. old new serial
+	local z=uzsk.roll.lab. old new
 	old=$(km $z list | awk '$3 == "ZSK" { print $2; exit }')
 	new=$(km $z generate algorithm=ecdsap256sha256 ksk=no publish=+0 active=+0)
 	km $z set "$old" retire=+0 remove=+0 > /dev/null
-	knotc_s zone-sign $z
-	serial=$(wait_verdict $z refused 20) || { note uzsk-not-refused; return; }
-	echo "$serial" > "$R/uzsk.serial"
-	sleep 1
-	served $z "$serial" && note uzsk-published-before-forced
-	touch "$R/force/${z%.}.pub-a" "$R/force/${z%.}.pub-b"
-	wait_verdict $z forced 20 > /dev/null
-	date +%s > "$R/uzsk.t"
+	refuse_then_force $z uzsk || return
 	note uzsk-forced "$(tag_of $z "$new")"
 	sleep 5
 	rm -f "$R/force/${z%.}".*
@@ -235,7 +246,7 @@ scenario_uksk() { # the DS swapped before the new KSK was published
 }
 
 scenario_ualg() { # the old algorithm dropped before the DS changed
-	local z=ualg.roll.lab. z13 k13 t8 serial
+	local z=ualg.roll.lab. z13 k13 t8
 	# RFC 6781 §4.1.4, done right: signatures first, then the keys
 	z13=$(km $z generate algorithm=ecdsap256sha256 ksk=no pre_active=+0 publish=+1y active=+1y)
 	k13=$(km $z generate algorithm=ecdsap256sha256 ksk=yes pre_active=+0 publish=+1y active=+1y)
@@ -251,14 +262,7 @@ scenario_ualg() { # the old algorithm dropped before the DS changed
 	for t8 in $(km $z list | awk '$4 ~ /^RSASHA256/ { print $2 }'); do
 		km $z set "$t8" retire=+0 remove=+0 > /dev/null
 	done
-	knotc_s zone-sign $z
-	serial=$(wait_verdict $z refused 20) || { note ualg-not-refused; return; }
-	echo "$serial" > "$R/ualg.serial"
-	sleep 1
-	served $z "$serial" && note ualg-published-before-forced
-	touch "$R/force/${z%.}.pub-a" "$R/force/${z%.}.pub-b"
-	wait_verdict $z forced 20 > /dev/null
-	date +%s > "$R/ualg.t"
+	refuse_then_force $z ualg || return
 	note ualg-forced
 	sleep 4
 	metric 'dnsvigil_rollover_bogus_windows{zone="ualg.roll.lab.",when="now"}' > "$R/ualg.metric"
@@ -279,14 +283,15 @@ s3=$!
 scenario_ualg > "$R/log/ualg.out" 2>&1 &
 s4=$!
 wait $s1 $s2 $s3 $s4
-# until every rollover is done and every failure has played out (Unbound's
-# 60 s blackout after the last forced step)
+# until every rollover is done and the failures have played out at all but
+# Unbound (BIND's 30 s bad cache after the last forced step; Unbound's 60 s
+# blackout is cut short there: what it answered until then is compared)
 for _ in $(seq 1 120); do
 	busy=0
 	for z in $SAFE_ZONES; do
 		[ "$(metric "dnsvigil_rollover_phase{zone=\"$z\",phase=\"steady\"}")" = 1 ] || busy=1
 	done
-	[ $busy = 0 ] && [ $(($(date +%s) - $(cat "$R/ualg.t" 2> /dev/null || echo 0))) -gt 64 ] && break
+	[ $busy = 0 ] && [ $(($(date +%s) - $(cat "$R/ualg.t" 2> /dev/null || echo 0))) -gt 34 ] && break
 	sleep 1
 done
 END=$(date +%s)
