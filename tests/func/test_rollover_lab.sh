@@ -405,3 +405,25 @@ if [ "$n" -ge 1 ]; then
 else
 	not_ok "ualg.roll.lab.: a resolver answered SERVFAIL inside the predicted window" "$(cat "$R/ualg.cmp")"
 fi
+
+# ---- the store as history: what cannot be judged ---------------------------------------
+
+t_cmd "rollover check of a zone the store never saw: could not judge (exit 3)" 3 \
+	"$DNSVIGIL" rollover check --zone nosuch.roll.lab. --state-dir "$STATE"
+t_grep "... saying the store holds no snapshot of it" 'no snapshot of nosuch\.roll\.lab\.' "$WORK/last.err"
+t_cmd "rollover check with snapshots and the store at once: usage error (exit 3)" 3 \
+	"$DNSVIGIL" rollover check --zone zsk.roll.lab. --state-dir "$STATE" --from "$R/watch.yaml"
+printf 'uksk.roll.lab. 4 IN A 127.0.0.1\n' > "$R/bad.ds"
+t_cmd "preflight --candidate-ds with a record not a DS: could not judge (exit 3)" 3 \
+	"$DNSVIGIL" rollover preflight --zone uksk.roll.lab. --state-dir "$STATE" --candidate-ds "$R/bad.ds"
+t_grep "... naming the file and line" 'bad\.ds:1: ' "$WORK/last.err"
+# the same history through the daemon's configuration, with a resolver named
+# on the command line: it is attributed the windows it validated through
+"$DNSVIGIL" rollover check --zone uksk.roll.lab. --config "$R/watch.yaml" --resolver extra=127.0.0.9 \
+	--now "@$END" --format json > "$R/uksk.cfg.json" 2> "$R/uksk.cfg.err"
+t_eq "rollover check --config reads the same history and names --resolver in each window" \
+	"$(python3 -c '
+import json, sys
+w = json.load(open(sys.argv[1]))["windows"]
+print(len(w) > 0, all("extra" in x["resolvers"] for x in w))' "$R/uksk.cfg.json" 2> /dev/null)" \
+	"True True"
