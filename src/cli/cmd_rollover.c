@@ -2,24 +2,36 @@
  * preflight a signed zone, recover from a failure (doc/rollover.md). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/cliutil.h"
 #include "core/error.h"
+#include "daemon/config.h"
 #include "report/report.h"
 #include "rollover/rollover.h"
+#include "run/run.h"
+#include "store/store.h"
 
 static const char usage_text[] =
     "usage: dnsvigil rollover plan --zone Z --kind zsk|ksk|csk|algorithm\n"
     "                              --method pre-publish|double-signature|double-ds|double-rrset\n"
-    "                              [--now T] [--from SNAPSHOT...] [overrides]\n"
-    "       dnsvigil rollover check --zone Z --from SNAPSHOT... [SNAPSHOT...]\n"
-    "       dnsvigil rollover preflight --zone Z --candidate SIGNED_ZONE_FILE --from SNAPSHOT...\n"
-    "       dnsvigil rollover recover --zone Z --from SNAPSHOT... [--insecure]\n"
+    "                              [--now T] [HISTORY] [overrides]\n"
+    "       dnsvigil rollover check --zone Z HISTORY\n"
+    "       dnsvigil rollover preflight --zone Z --candidate SIGNED_ZONE_FILE\n"
+    "                                   [--candidate-ds DS_FILE] HISTORY\n"
+    "       dnsvigil rollover recover --zone Z HISTORY [--insecure]\n"
+    "  HISTORY: --from SNAPSHOT... [SNAPSHOT...], or the watch daemon's store:\n"
+    "           --state-dir DIR | --config FILE [--since TIME]\n"
     "  -z, --zone Z                the zone\n"
     "      --from FILE|DIR         snapshots of `dnsvigil check --save` (repeatable; also\n"
     "                              positional); a directory stands for its *.json files\n"
+    "  -d, --state-dir DIR         the daemon's state directory (its store)\n"
+    "  -C, --config FILE           the daemon's configuration (its state_directory)\n"
+    "      --since TIME            store: the snapshots from TIME on (default: all kept)\n"
+    "      --resolver NAME[=ADDR]  a validating resolver that could see a bogus window\n"
+    "                              (repeatable; with a store, its audited ones too)\n"
     "  -n, --now TIME              YYYYMMDDHHmmSS (UTC), YYYY-MM-DDTHH:MM:SSZ or\n"
     "                              [@]UNIXSECONDS (default: the last snapshot's time; for\n"
     "                              plan without snapshots, the clock)\n"
@@ -28,6 +40,8 @@ static const char usage_text[] =
     "                              a bare number is seconds)\n"
     "      --stuck-after DUR       check: stuck threshold (default 2d; a bare number is days)\n"
     "      --candidate FILE        preflight: the signed zone about to be published\n"
+    "      --candidate-ds FILE     preflight: the DS RRset the parent is about to publish\n"
+    "                              (no record in it: the DS withdrawn)\n"
     "      --insecure              recover: plan going insecure\n"
     "  plan: --kind K --method M and overrides (durations: 90s, 15m, 12h, 7d, 2w; a bare\n"
     "  number is seconds, as TTLs are):\n"
@@ -36,7 +50,7 @@ static const char usage_text[] =
     "      --safety-margin  (preflight and recover take the delays too)\n"
     "exit status: plan 0; check and preflight 0 safe, 1 strict validators only or stuck,\n"
     "2 bogus windows; recover 0 nothing to recover, 2 a failure at hand; 3 could not\n"
-    "judge (bad usage, unreadable or malformed snapshots)\n";
+    "judge (bad usage, unreadable or malformed snapshots, a store that cannot be read)\n";
 
 enum {
 	OPT_FROM = 256,
@@ -46,13 +60,21 @@ enum {
 	OPT_STUCK,
 	OPT_CANDIDATE,
 	OPT_INSECURE,
+	OPT_CANDIDATE_DS,
+	OPT_SINCE,
+	OPT_RESOLVER,
 	OPT_PARAM, /* + DV_ROLL_P_* */
 };
+
+#define MAX_RESOLVER_OPTS 64
 
 typedef struct {
 	dv_cli_t cli;
 	const char *sub;
-	const char *zone, *now_s, *format, *candidate;
+	const char *zone, *now_s, *format, *candidate, *candidate_ds;
+	const char *state_dir, *config, *since_s;
+	dv_roll_resolver_t res[MAX_RESOLVER_OPTS];
+	size_t nres;
 	char *from[64];
 	size_t nfrom;
 	char **more; /* positional snapshots */
@@ -76,6 +98,11 @@ static int parse(int argc, char **argv, ropts_t *o)
 	    {"serve-stale", required_argument, NULL, OPT_STALE},
 	    {"stuck-after", required_argument, NULL, OPT_STUCK},
 	    {"candidate", required_argument, NULL, OPT_CANDIDATE},
+	    {"candidate-ds", required_argument, NULL, OPT_CANDIDATE_DS},
+	    {"state-dir", required_argument, NULL, 'd'},
+	    {"config", required_argument, NULL, 'C'},
+	    {"since", required_argument, NULL, OPT_SINCE},
+	    {"resolver", required_argument, NULL, OPT_RESOLVER},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {"dnskey-ttl", required_argument, NULL, OPT_PARAM + DV_ROLL_P_TTLKEY},
 	    {"ds-ttl", required_argument, NULL, OPT_PARAM + DV_ROLL_P_TTLDS},
@@ -91,7 +118,7 @@ static int parse(int argc, char **argv, ropts_t *o)
 	};
 	int c;
 	optind = 1;
-	while ((c = dv_cli_getopt(&o->cli, argc, argv, "z:n:f:h", longopts)) != -1) {
+	while ((c = dv_cli_getopt(&o->cli, argc, argv, "z:n:f:d:C:h", longopts)) != -1) {
 		switch (c) {
 		case DV_CLI_BAD:
 			return -1;
@@ -147,6 +174,36 @@ static int parse(int argc, char **argv, ropts_t *o)
 			break;
 		case OPT_CANDIDATE:
 			o->candidate = optarg;
+			break;
+		case OPT_CANDIDATE_DS:
+			o->candidate_ds = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 'C':
+			o->config = optarg;
+			break;
+		case OPT_SINCE:
+			o->since_s = optarg;
+			break;
+		case OPT_RESOLVER:
+			if (o->nres >= MAX_RESOLVER_OPTS || optarg[0] == '\0' || optarg[0] == '=') {
+				dv_cli_usage(&o->cli, "--resolver '%s': NAME[=ADDRESS], at most %d",
+				             optarg, MAX_RESOLVER_OPTS);
+				return -1;
+			}
+			{
+				static const int64_t always[2] = {DV_ROLL_START, DV_ROLL_OPEN};
+				char *eq = strchr(optarg, '=');
+				if (eq != NULL)
+					*eq = '\0';
+				o->res[o->nres++] =
+				    (dv_roll_resolver_t){.name = optarg,
+				                         .address = eq ? eq + 1 : NULL,
+				                         .validating = always,
+				                         .nvalidating = 1};
+			}
 			break;
 		case OPT_INSECURE:
 			o->insecure = true;
@@ -261,12 +318,14 @@ static int run_plan(ropts_t *o, dv_roll_series_t *s)
 	return DV_EXIT_OK;
 }
 
-static int run_check(ropts_t *o, dv_roll_series_t *s, bool preflight)
+static int run_check(ropts_t *o, dv_roll_series_t *s, const dv_roll_resolvers_t *rs, bool preflight)
 {
 	dv_roll_check_opts_t co = {.serve_stale = o->stale,
 	                           .stuck_after = o->stuck,
 	                           .from = DV_ROLL_START,
-	                           .now = dv_roll_series_last(s)};
+	                           .now = dv_roll_series_last(s),
+	                           .resolvers = rs->v,
+	                           .nresolvers = rs->n};
 	if (o->now_s != NULL && dv_cli_time(&o->cli, "--now", o->now_s, &co.now) != 0)
 		return DV_EXIT_UNKNOWN;
 	char err[1400];
@@ -287,11 +346,20 @@ static int run_check(ropts_t *o, dv_roll_series_t *s, bool preflight)
 			if (clock > co.now)
 				co.now = clock;
 		}
-		int64_t horizon = maxttl + prop + o->stale;
-		o->cli.input = o->candidate;
-		if (dv_roll_candidate_load(s, o->candidate, co.now, prop, horizon, err,
-		                           sizeof(err)) != DV_OK)
-			return dv_cli_fail_input(&o->cli, err);
+		int64_t prop_parent = p.v[DV_ROLL_P_DPRPP];
+		int64_t horizon = maxttl + (prop > prop_parent ? prop : prop_parent) + o->stale;
+		if (o->candidate != NULL) {
+			o->cli.input = o->candidate;
+			if (dv_roll_candidate_load(s, o->candidate, co.now, prop, horizon, err,
+			                           sizeof(err)) != DV_OK)
+				return dv_cli_fail_input(&o->cli, err);
+		}
+		if (o->candidate_ds != NULL) {
+			o->cli.input = o->candidate_ds;
+			if (dv_roll_candidate_ds_load(s, o->candidate_ds, co.now, prop_parent, err,
+			                              sizeof(err)) != DV_OK)
+				return dv_cli_fail_input(&o->cli, err);
+		}
 		co.candidate_only = true;
 		co.from = co.now;
 		co.horizon = co.now + horizon + 1;
@@ -349,6 +417,48 @@ static int run_recover(ropts_t *o, dv_roll_series_t *s)
 	return status;
 }
 
+/* The history of `zone` from the daemon's store (--state-dir, --config), and
+ * the resolvers it audits.  Returns an exit status. */
+static int history_load(const ropts_t *o, const uint8_t *zone, dv_roll_series_t **s,
+                        dv_roll_resolvers_t *rs)
+{
+	char err[1400];
+	dv_conf_t *conf = NULL;
+	const char *dir = o->state_dir;
+	dv_roll_history_opts_t ho = {0};
+	if (o->since_s != NULL && dv_cli_time(&o->cli, "--since", o->since_s, &ho.since) != 0)
+		return DV_EXIT_UNKNOWN;
+	if (dir == NULL) {
+		if (dv_conf_load(o->config, &conf, err, sizeof(err)) != DV_OK)
+			return dv_cli_fail_input(&o->cli, err);
+		dir = conf->state_directory;
+	}
+	dv_store_t *st = NULL;
+	int status = DV_EXIT_OK;
+	if (dv_store_open(dir, true, &st, err, sizeof(err)) != DV_OK) {
+		status = dv_cli_fail(&o->cli, "%s", err);
+		goto out;
+	}
+	/* A store that cannot be read, or holds no snapshot of the zone: the
+	 * rollover cannot be judged (exit 3). */
+	size_t n;
+	int r = dv_roll_history_load(st, zone, &ho, s, &n, err, sizeof(err));
+	if (r != DV_OK || *s == NULL) {
+		status = dv_cli_fail(&o->cli, "%s: %s", dir, err);
+		goto out;
+	}
+	if ((r = dv_roll_history_resolvers(st, rs)) != DV_OK) {
+		status = dv_cli_fail(&o->cli, "%s: resolvers: %s", dir,
+		                     r == DV_EIO ? dv_store_errmsg(st) : dv_strerror(r));
+		dv_roll_series_free(*s);
+		*s = NULL;
+	}
+out:
+	dv_store_close(st);
+	dv_conf_free(conf);
+	return status;
+}
+
 int dv_cmd_rollover(int argc, char **argv)
 {
 	ropts_t o = {
@@ -368,27 +478,49 @@ int dv_cmd_rollover(int argc, char **argv)
 	uint8_t zone[255];
 	if (dv_snap_dname_parse(o.zone, zone) != DV_OK)
 		return dv_cli_usage(&o.cli, "--zone '%s': not a domain name", o.zone);
-	if (preflight && o.candidate == NULL)
-		return dv_cli_usage(&o.cli, "--candidate SIGNED_ZONE_FILE is required");
+	if (preflight && o.candidate == NULL && o.candidate_ds == NULL)
+		return dv_cli_usage(
+		    &o.cli, "--candidate SIGNED_ZONE_FILE or --candidate-ds DS_FILE is required");
 	char *files[DV_ROLL_MAX_SNAPSHOTS > 4096 ? 4096 : DV_ROLL_MAX_SNAPSHOTS];
 	size_t nfiles = snapshot_list(&o, files, sizeof(files) / sizeof(files[0]));
 	if (nfiles < o.nfrom + o.nmore)
 		return dv_cli_usage(&o.cli, "too many snapshot arguments (use a directory)");
+	bool store = o.state_dir != NULL || o.config != NULL;
+	if (store && nfiles > 0)
+		return dv_cli_usage(&o.cli, "snapshots (--from) or the daemon's store "
+		                            "(--state-dir, --config), not both");
 	dv_roll_series_t *s = NULL;
+	dv_roll_resolvers_t rs = {0};
 	char err[1400];
+	int status;
 	if (nfiles > 0 && dv_roll_series_load(zone, files, nfiles, &s, err, sizeof(err)) != DV_OK)
 		return dv_cli_fail_input(&o.cli, err);
+	if (store && (status = history_load(&o, zone, &s, &rs)) != DV_EXIT_OK)
+		return status;
 	if (s == NULL && !plan)
-		return dv_cli_usage(&o.cli, "--from SNAPSHOT is required");
-	int status;
+		return dv_cli_usage(&o.cli, "--from SNAPSHOT, --state-dir or --config is required");
+	/* The resolvers given on the command line, then those the store audits. */
+	dv_roll_resolver_t *allv = malloc((rs.n + o.nres + 1) * sizeof(*allv));
+	if (allv == NULL) {
+		dv_roll_resolvers_clear(&rs);
+		dv_roll_series_free(s);
+		return dv_cli_fail(&o.cli, "out of memory");
+	}
+	if (o.nres > 0)
+		memcpy(allv, o.res, o.nres * sizeof(*allv));
+	if (rs.n > 0)
+		memcpy(allv + o.nres, rs.v, rs.n * sizeof(*allv));
+	dv_roll_resolvers_t all = {allv, rs.n + o.nres};
 	if (plan)
 		status = run_plan(&o, s);
 	else if (recover)
 		status = run_recover(&o, s);
 	else
-		status = run_check(&o, s, preflight);
+		status = run_check(&o, s, &all, preflight);
 	if (fflush(stdout) != 0)
 		status = DV_EXIT_UNKNOWN;
+	free(allv);
+	dv_roll_resolvers_clear(&rs);
 	dv_roll_series_free(s);
 	return status;
 }

@@ -22,6 +22,7 @@
 #include "findings/findings.h"
 #include "probe/probe.h"
 #include "probe/resolver.h"
+#include "rollover/rollover.h"
 #include "snapshot/snapshot.h"
 
 /* ---- set text ------------------------------------------------------------ */
@@ -557,6 +558,9 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 			                              r->err, sizeof(r->err));
 			if (zr == DV_OK)
 				zr = observe(b->snap, &zq, &lres, b->zi[i], b->snap->time, &r->obs);
+			if (zr == DV_OK)
+				r->have_roll_fp =
+				    dv_roll_fingerprint(b->snap, dname, r->roll_fp) == DV_OK;
 			if (zr == DV_OK && replica != NULL)
 				zr = observe_copies(&rep, &r->obs);
 			dv_replica_report_clear(&rep);

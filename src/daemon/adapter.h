@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "replica/replica.h"
+#include "rollover/rollover.h"
 #include "store/store.h"
 
 /* Queries one UDP socket carries to a server within a batch (net.h
@@ -38,7 +39,11 @@ typedef struct {
 typedef struct {
 	dv_obs_t obs;                 /*!< probe_ok false when the probe could not run */
 	dv_store_findings_t findings; /*!< the zone's own findings */
-	char err[1024];               /*!< why the probe could not run */
+	/*! What the rollover model takes from the probe (dv_roll_fingerprint): the
+	 *  daemon keeps the snapshot when it changes (rollwatch.c). */
+	uint8_t roll_fp[DV_ROLL_FINGERPRINT_LEN];
+	bool have_roll_fp;
+	char err[1024]; /*!< why the probe could not run */
 } dv_adapter_result_t;
 
 /*! What a batch probed (the snapshot), for the zones' own snapshots. */

@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "daemon/adapter.h"
 #include "daemon/daemon_int.h"
+#include "daemon/rollwatch.h"
 
 #define GATHER_MS 1000 /* how long a due zone waits for others to share its walk */
 #define BATCH_MAX 128  /* zones in one batch */
@@ -67,6 +68,11 @@ zone_st *dv_zone_new(daemon_t *d, const dv_conf_zone_t *c)
 	}
 	z->conf = c;
 	z->d = d;
+	if ((z->roll = dv_rollwatch_new()) == NULL) {
+		free(z->name);
+		free(z);
+		return NULL;
+	}
 	uv_timer_init(&d->loop, &z->timer);
 	z->timer.data = z;
 	/* The baseline: what the store remembers, so a restart repeats nothing. */
@@ -93,6 +99,7 @@ static void zone_closed(uv_handle_t *h)
 	dv_obs_clear(&z->obs);
 	dv_store_findings_free(&z->findings);
 	dv_replica_set_free(z->replica);
+	dv_rollwatch_free(z->roll);
 	free(z->error);
 	free(z->name);
 	free(z);
@@ -200,18 +207,21 @@ static void judge_zone(job_t *j, size_t i, const dv_adapter_batch_t *batch)
 	dv_adapter_result_t *r = &j->res[i];
 	zone_work_t *w = &j->w[i];
 	const dv_obs_t *base = z->have_obs ? &z->obs : NULL;
-	if ((w->rc = dv_obs_carry(base, &r->obs)) != DV_OK)
+	if ((w->rc = dv_obs_carry(base, &r->obs)) != DV_OK ||
+	    (w->rc = dv_rollwatch_findings_add(z->roll, &r->findings)) != DV_OK)
 		return;
 	dv_findings_carry(&z->findings, &r->findings);
 	for (size_t k = 0; k < r->findings.len; k++)
 		r->findings.v[k].last_seen = r->obs.time;
 	if ((w->rc = dv_obs_diff(base, &r->obs, &z->findings, &r->findings, &w->ev)) != DV_OK)
 		return;
-	w->moved = base == NULL || w->ev.len > 0 || !dv_obs_same(base, &r->obs) ||
+	bool roll = dv_rollwatch_wants_snapshot(z->roll, r);
+	w->moved = base == NULL || w->ev.len > 0 || roll || !dv_obs_same(base, &r->obs) ||
 	           findings_moved(&z->findings, &r->findings);
-	/* The snapshot that changed something, for `check --from` later; none
-	 * (and a note in the log) when it cannot be made. */
-	if (w->ev.len > 0 &&
+	/* The snapshot that changed something, for `check --from` and the
+	 * rollover history later; none (and a note in the log) when it cannot
+	 * be made. */
+	if ((w->ev.len > 0 || roll) &&
 	    dv_adapter_zone_snapshot(batch, i, &w->snapshot, &w->snapshot_len) != DV_OK) {
 		w->snapshot = NULL;
 		w->snapshot_len = 0;
@@ -249,6 +259,14 @@ static void zone_commit(daemon_t *d, zone_st *z, dv_adapter_result_t *r, zone_wo
 		dv_log(DV_LOG_ERR, z->name, NULL, "cycle: %s", dv_strerror(w->rc));
 		return;
 	}
+	/* The rollover (rollwatch.c): a phase event joins the cycle's; the
+	 * snapshot is kept whenever what its model observes changed. */
+	bool keep = false;
+	if ((rc = dv_rollwatch_cycle(z->roll, d->store, r, w->snapshot, w->snapshot_len, &w->ev,
+	                             &keep)) != DV_OK)
+		dv_log(DV_LOG_ERR, z->name, NULL, "rollover: %s", dv_strerror(rc));
+	if (keep || w->ev.len > 0)
+		w->moved = true;
 	d->cycles_ok++;
 	z->probe_ok = true;
 	free(z->error);

@@ -21,6 +21,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/daemon_int.h"
+#include "daemon/rollwatch.h"
 #include "dnssec/dnssec.h"
 #include "metrics/metrics.h"
 #include "net/net.h"
@@ -224,6 +225,7 @@ static void render(daemon_t *d)
 		    .findings = &z->findings,
 		    .signer_state = (int)z->signer.state,
 		    .signer_margin = z->signer.margin,
+		    .rollover = dv_rollwatch_view(z->roll),
 		};
 	}
 	for (size_t i = 0; i < d->nres; i++)

@@ -107,6 +107,7 @@ typedef struct zone_st {
 	size_t nhist;
 	dv_signer_verdict_t signer;
 	dv_replica_set_t *replica; /* full: true: the servers' copies, between cycles */
+	struct dv_rollwatch *roll; /* rollwatch.c: where its rollover stands */
 } zone_st;
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "metrics/metrics.h"
@@ -317,6 +318,62 @@ int dv_metrics_render(const dv_metrics_view_t *v, char **out, size_t *len)
 				sample(&o, n, (double)cnt, "zone", v->zones[i].obs->zone, "code",
 				       f->v[a].code, "severity", f->v[a].severity, NULL);
 		}
+	}
+
+	/* Rollovers (doc/rollover.md, src/daemon/rollwatch.c). */
+	int64_t now = v->now ? v->now : (int64_t)time(NULL);
+	n = "dnsvigil_rollover_phase";
+	family(&o, n, "gauge",
+	       "Where the zone's key rollover stands (value 1; the phase names are in "
+	       "doc/rollover.md).");
+	for (size_t i = 0; i < v->nzones; i++) {
+		const dv_metrics_rollover_t *r = v->zones[i].rollover;
+		if (r != NULL && r->known)
+			sample(&o, n, 1, "zone", v->zones[i].obs->zone, "phase", r->phase, NULL);
+	}
+	n = "dnsvigil_rollover_blocked_seconds";
+	family(&o, n, "gauge",
+	       "How long the rollover has waited on what the signer cannot do: a DS the parent "
+	       "does not publish, an old DS it keeps, servers that disagree (0: not waiting).");
+	for (size_t i = 0; i < v->nzones; i++) {
+		const dv_metrics_rollover_t *r = v->zones[i].rollover;
+		if (r != NULL && r->known)
+			sample(&o, n,
+			       r->blocked_since != 0 && now > r->blocked_since
+			           ? (double)(now - r->blocked_since)
+			           : 0,
+			       "zone", v->zones[i].obs->zone, NULL);
+	}
+	n = "dnsvigil_rollover_next_step_timestamp_seconds";
+	family(&o, n, "gauge",
+	       "Earliest safe time of the next step of a rollover in progress, Unix time.");
+	for (size_t i = 0; i < v->nzones; i++) {
+		const dv_metrics_rollover_t *r = v->zones[i].rollover;
+		if (r != NULL && r->known && r->next_step != 0)
+			sample(&o, n, (double)r->next_step, "zone", v->zones[i].obs->zone, NULL);
+	}
+	n = "dnsvigil_rollover_bogus_windows";
+	family(&o, n, "gauge",
+	       "Windows in which some cache could hold data that fails to validate, by where "
+	       "they lie: past, now (the window contains this instant) or ahead.");
+	for (size_t i = 0; i < v->nzones; i++) {
+		const dv_metrics_rollover_t *r = v->zones[i].rollover;
+		if (r == NULL || !r->known)
+			continue;
+		double past = (double)r->windows_older, cur = 0, ahead = 0;
+		for (size_t w = 0; w < r->nwindows; w++) {
+			int64_t start = r->windows[2 * w], end = r->windows[2 * w + 1];
+			if (end <= now)
+				past++;
+			else if (start <= now)
+				cur++;
+			else
+				ahead++;
+		}
+		const char *z = v->zones[i].obs->zone;
+		sample(&o, n, past, "zone", z, "when", "past", NULL);
+		sample(&o, n, cur, "zone", z, "when", "now", NULL);
+		sample(&o, n, ahead, "zone", z, "when", "ahead", NULL);
 	}
 
 	n = "dnsvigil_resolver_validating";

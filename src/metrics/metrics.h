@@ -22,17 +22,30 @@
 #define DV_METRICS_PAGE_MAX_AGE_MS 1000u /*!< a page older than this is renewed for a request */
 #define DV_METRICS_RENDER_WAIT_MS  2000u /*!< how long a request waits for the new page */
 
+/*! Where a zone's rollover stands (src/daemon/rollwatch.c). */
+typedef struct {
+	bool known;            /*!< judged at least once */
+	const char *phase;     /*!< dv_roll_phase_name() */
+	int64_t blocked_since; /*!< 0: not waiting on the parent or on servers to agree */
+	int64_t next_step;     /*!< earliest safe time of the next step; 0 none or not known */
+	const int64_t
+	    *windows; /*!< [start, end) of bogus windows (every validator), INT64_MAX open */
+	size_t nwindows;
+	size_t windows_older; /*!< past windows beyond the list */
+} dv_metrics_rollover_t;
+
 typedef struct {
 	const dv_obs_t *obs; /*!< last known observation (NULL: never probed) */
 	const char *expect;  /*!< "secure", "insecure", "any" */
 	const char *const *label_keys, *const *label_values; /*!< configured labels */
 	size_t nlabels;
-	bool probe_ok;                       /*!< the last cycle's probe ran */
-	int64_t last_success;                /*!< Unix time of the last probe that ran; 0 never */
-	double probe_seconds;                /*!< wall time of the last cycle */
-	const dv_store_findings_t *findings; /*!< open findings */
-	int signer_state;                    /*!< 0 unknown, 1 ok, 2 late (dv_signer_state_t) */
-	int64_t signer_margin;               /*!< seconds, 0 unknown */
+	bool probe_ok;                         /*!< the last cycle's probe ran */
+	int64_t last_success;                  /*!< Unix time of the last probe that ran; 0 never */
+	double probe_seconds;                  /*!< wall time of the last cycle */
+	const dv_store_findings_t *findings;   /*!< open findings */
+	int signer_state;                      /*!< 0 unknown, 1 ok, 2 late (dv_signer_state_t) */
+	int64_t signer_margin;                 /*!< seconds, 0 unknown */
+	const dv_metrics_rollover_t *rollover; /*!< NULL: not judged */
 } dv_metrics_zone_t;
 
 typedef struct {
@@ -64,6 +77,7 @@ typedef struct {
 	uint64_t sigcache_entries; /*!< signatures the cache remembers */
 	int64_t config_reload_time;
 	bool config_reload_ok;
+	int64_t now; /*!< Unix time of the page (0: the clock) */
 } dv_metrics_view_t;
 
 /*!

@@ -172,3 +172,60 @@ out:
 	dv_zone_free(z);
 	return ret;
 }
+
+int dv_roll_candidate_ds_load(dv_roll_series_t *s, const char *path, int64_t time,
+                              int64_t propagation, char *err, size_t errlen)
+{
+	dv_rrfile_t f = {0};
+	int ret = dv_rrfile_load(path, s->zone_str, &f, err, errlen);
+	if (ret != DV_OK)
+		return ret;
+	const uint8_t **rd = calloc(f.n + 1, sizeof(*rd));
+	uint16_t *rdlen = calloc(f.n + 1, sizeof(*rdlen));
+	uint32_t ttl = UINT32_MAX;
+	if (rd == NULL || rdlen == NULL) {
+		ret = DV_ENOMEM;
+		snprintf(err, errlen, "%s: %s", path, dv_strerror(ret));
+		goto out;
+	}
+	if (f.n > UINT16_MAX) {
+		ret = DV_ELIMIT;
+		snprintf(err, errlen, "%s: too many DS records", path);
+		goto out;
+	}
+	for (size_t i = 0; i < f.n; i++) {
+		const dv_rrfile_rr_t *rr = &f.v[i];
+		if (rr->type != KNOT_RRTYPE_DS || !knot_dname_is_equal(rr->owner, s->zone)) {
+			char o[1025];
+			dv_snap_dname_str(rr->owner, o, sizeof(o));
+			snprintf(err, errlen, "%s:%u: %s: only DS records of %s belong here", path,
+			         rr->line, o, s->zone_str);
+			ret = DV_EPARSE;
+			goto out;
+		}
+		rd[i] = rr->rdata;
+		rdlen[i] = rr->rdlen;
+		if (rr->ttl < ttl)
+			ttl = rr->ttl;
+	}
+	/* No record: the DS RRset withdrawn (the zone goes insecure).  How long
+	 * its absence is cached does not matter: an absent DS fails no rule. */
+	dv_roll_rrset_t ds = {.owner = s->zone,
+	                      .type = KNOT_RRTYPE_DS,
+	                      .ttl = f.n ? ttl : 0,
+	                      .absent = f.n == 0,
+	                      .n = (uint16_t)f.n,
+	                      .rd = rd,
+	                      .rdlen = rdlen};
+	ret = dv_roll_series_candidate_ds(s, time, propagation, &ds);
+	if (ret != DV_OK)
+		snprintf(err, errlen, "%s: %s", path,
+		         ret == DV_EINVAL ? "the DS candidate cannot be added (no parent server "
+		                            "observed, or --now before the last snapshot)"
+		                          : dv_strerror(ret));
+out:
+	free(rd);
+	free(rdlen);
+	dv_rrfile_clear(&f);
+	return ret;
+}

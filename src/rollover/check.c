@@ -18,6 +18,20 @@ const char *dv_roll_rule_name(dv_roll_rule_t r)
 	return (unsigned)r < 4 ? names[r] : "?";
 }
 
+bool dv_roll_resolver_sees(const dv_roll_resolver_t *r, const dv_roll_window_t *w)
+{
+	/* Strict-only windows: no audited resolver is known to enforce RFC 4035
+	 * §2.2 (rollover.h). */
+	if (w->strict_only)
+		return false;
+	for (size_t i = 0; i < r->nvalidating; i++) {
+		int64_t from = r->validating[2 * i], to = r->validating[2 * i + 1];
+		if (from < w->end && w->start < to)
+			return true;
+	}
+	return false;
+}
+
 uint16_t dv_roll_version_type(const dv_roll_series_t *s, int32_t version)
 {
 	if (version < 0 || (size_t)version >= s->nversions)

@@ -268,9 +268,12 @@ static void run_span(const dv_roll_series_t *s, const roll_stream_t *st, size_t 
 		*end = epoch_after(sv, run->last, &t) ? t : DV_ROLL_OPEN;
 	/* A candidate replaces everything: what was served then is gone from
 	 * every server once the candidate has propagated. */
-	if (!run->exact && s->has_candidate && sv->side == DV_ROLL_CHILD &&
+	if (!run->exact && s->child_candidate && sv->side == DV_ROLL_CHILD &&
 	    *end >= s->candidate_time)
 		*end = sat_add(s->candidate_time, s->candidate_prop);
+	if (!run->exact && s->parent_candidate && sv->side == DV_ROLL_PARENT &&
+	    *end >= s->candidate_ds_time)
+		*end = sat_add(s->candidate_ds_time, s->candidate_ds_prop);
 }
 
 static int64_t expiry_cap(const roll_version_t *v)

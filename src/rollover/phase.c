@@ -130,11 +130,12 @@ static int64_t drain(const state_t *st, uint32_t rk, pred_t pred, const void *ct
 	return best;
 }
 
-static int next_add(state_t *st, int32_t keytag, int64_t earliest, const char *formula,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int next_add(state_t *st, dv_roll_phase_t phase, int32_t keytag, int64_t earliest,
+                    const char *formula, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
 
-static int next_add(state_t *st, int32_t keytag, int64_t earliest, const char *formula,
-                    const char *fmt, ...)
+static int next_add(state_t *st, dv_roll_phase_t phase, int32_t keytag, int64_t earliest,
+                    const char *formula, const char *fmt, ...)
 {
 	dv_roll_result_t *r = st->r;
 	if (r->nnext >= 16)
@@ -151,6 +152,7 @@ static int next_add(state_t *st, int32_t keytag, int64_t earliest, const char *f
 	va_end(ap);
 	x->earliest = earliest < st->now ? st->now : earliest;
 	x->keytag = keytag;
+	x->phase = phase;
 	snprintf(x->formula, sizeof(x->formula), "%s", formula);
 	return DV_OK;
 }
@@ -164,10 +166,11 @@ typedef struct {
 } cond_t;
 
 /* Add a next step, safe once every condition holds. */
-static int next_after(state_t *st, int32_t keytag, const cond_t *c, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static int next_after(state_t *st, dv_roll_phase_t phase, int32_t keytag, const cond_t *c, size_t n,
+                      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-static int next_after(state_t *st, int32_t keytag, const cond_t *c, size_t n, const char *fmt, ...)
+static int next_after(state_t *st, dv_roll_phase_t phase, int32_t keytag, const cond_t *c, size_t n,
+                      const char *fmt, ...)
 {
 	char why[400] = "", w[400], action[256];
 	int64_t best = DV_ROLL_START;
@@ -182,7 +185,7 @@ static int next_after(state_t *st, int32_t keytag, const cond_t *c, size_t n, co
 	va_start(ap, fmt);
 	vsnprintf(action, sizeof(action), fmt, ap);
 	va_end(ap);
-	return next_add(st, keytag, best, why, "%s", action);
+	return next_add(st, phase, keytag, best, why, "%s", action);
 }
 
 /* Predicates: the context is a key index (or DS record index) as uint32_t. */
@@ -458,13 +461,15 @@ static int algorithm_steps(state_t *st)
 		st->roll_alg = true;
 		if (afirst[a] == DV_ROLL_OPEN) {
 			r = next_after(
-			    st, -1, &(cond_t){ALL_DATA, lacks_alg_sig, &a}, 1,
+			    st, DV_ROLL_PHASE_ALG_SIGNED, -1,
+			    &(cond_t){ALL_DATA, lacks_alg_sig, &a}, 1,
 			    "algorithm rollover (RFC 6781 §4.1.4): publish the DNSKEYs of "
 			    "algorithm %u once no data without its signatures is cached",
 			    a);
 		} else {
 			r = next_after(
-			    st, -1, &(cond_t){st->rk_dnskey, has_alg_key, &a}, 1,
+			    st, DV_ROLL_PHASE_ALG_CLEANUP, -1,
+			    &(cond_t){st->rk_dnskey, has_alg_key, &a}, 1,
 			    "algorithm rollover (RFC 6781 §4.1.4): remove the signatures of "
 			    "algorithm %u (its keys are gone)",
 			    a);
@@ -487,20 +492,23 @@ static int algorithm_steps(state_t *st)
 	}
 	if (ds_old && !ds_new) {
 		return next_after(
-		    st, -1, &(cond_t){st->rk_dnskey, lacks_alg_key, &nw}, 1,
+		    st, DV_ROLL_PHASE_ALG_PUBLISHED, -1,
+		    &(cond_t){st->rk_dnskey, lacks_alg_key, &nw}, 1,
 		    "algorithm rollover (RFC 6781 §4.1.4): replace the DS of algorithm "
 		    "%u by the DS of algorithm %u at the parent",
 		    old, nw);
 	}
 	if (ds_new && !ds_old) {
-		return next_after(st, -1, &(cond_t){st->rk_ds, has_alg_ds, &old}, 1,
+		return next_after(st, DV_ROLL_PHASE_ALG_DS, -1,
+		                  &(cond_t){st->rk_ds, has_alg_ds, &old}, 1,
 		                  "algorithm rollover (RFC 6781 §4.1.4): remove the DNSKEYs of "
 		                  "algorithm %u, keeping its signatures",
 		                  old);
 	}
 	if (ds_new && ds_old)
 		return next_add(
-		    st, -1, st->now, "both algorithms have a DS at the parent",
+		    st, DV_ROLL_PHASE_ALG_DS, -1, st->now,
+		    "both algorithms have a DS at the parent",
 		    "algorithm rollover: ask the parent to remove the DS of algorithm %u", old);
 	return DV_OK;
 }
@@ -523,25 +531,29 @@ static int key_steps(state_t *st)
 				const cond_t c[] = {{ALL_DATA, relies_on, &x},
 				                    {st->rk_ds, ds_relies_on, &x}};
 				r = next_after(
-				    st, k->tag, c, 2,
+				    st, sep ? DV_ROLL_PHASE_KSK_RETIRED : DV_ROLL_PHASE_ZSK_RETIRED,
+				    k->tag, c, 2,
 				    "remove the retired key %u from the DNSKEY RRset (RFC 7583: "
 				    "Trem = Tret + Iret)",
 				    k->tag);
 			} else if (sep && key_has_ds(st, x)) {
 				r = next_after(
-				    st, k->tag, &(cond_t){st->rk_ds, ds_lacks, &x}, 1,
+				    st, DV_ROLL_PHASE_KSK_PUBLISHED, k->tag,
+				    &(cond_t){st->rk_ds, ds_lacks, &x}, 1,
 				    "double-DS KSK rollover (RFC 7583 §3.3.2): sign the DNSKEY "
 				    "RRset with KSK %u instead of the old KSK",
 				    k->tag);
 			} else if (sep) {
 				r = next_add(
-				    st, k->tag, st->now, "adding a signature is always safe",
+				    st, DV_ROLL_PHASE_KSK_PUBLISHED, k->tag, st->now,
+				    "adding a signature is always safe",
 				    "new KSK %u is published: sign the DNSKEY RRset with it as "
 				    "well (RFC 7583 §3.3.1), or submit its DS first (§3.3.2)",
 				    k->tag);
 			} else {
 				r = next_after(
-				    st, k->tag, &(cond_t){st->rk_dnskey, lacks_key, &x}, 1,
+				    st, DV_ROLL_PHASE_ZSK_PUBLISHED, k->tag,
+				    &(cond_t){st->rk_dnskey, lacks_key, &x}, 1,
 				    "pre-publish ZSK rollover (RFC 7583 §3.2.1): sign the zone "
 				    "with ZSK %u instead of the old ZSK (Tact >= Tpub + Ipub)",
 				    k->tag);
@@ -557,7 +569,8 @@ static int key_steps(state_t *st)
 				other |= y != x && st->ksigns_k[y] && key_has_ds(st, y);
 			if (other) {
 				r = next_after(
-				    st, k->tag, &(cond_t){st->rk_dnskey, unsigned_by, &x}, 1,
+				    st, DV_ROLL_PHASE_KSK_READY, k->tag,
+				    &(cond_t){st->rk_dnskey, unsigned_by, &x}, 1,
 				    "double-KSK rollover (RFC 7583 §3.3.1): replace the DS at "
 				    "the parent by the DS of KSK %u (Tsbm >= Tpub + IpubC)",
 				    k->tag);
@@ -575,7 +588,7 @@ static int key_steps(state_t *st)
 			const cond_t c[] = {{st->rk_dnskey, lacks_key, &y},
 			                    {ALL_DATA, unsigned_by, &y}};
 			r = next_after(
-			    st, s->keys[x].tag, c, 2,
+			    st, DV_ROLL_PHASE_ZSK_DOUBLE_SIGNED, s->keys[x].tag, c, 2,
 			    "double-signature rollover (RFC 7583 §3.2.2): remove key %u and "
 			    "its signatures, keeping %u",
 			    s->keys[x].tag, s->keys[y].tag);
@@ -590,7 +603,8 @@ static int key_steps(state_t *st)
 			    st->kfirst[y] <= st->kfirst[x] || st->ksigns_d[x] != st->ksigns_d[y])
 				continue;
 			r = next_after(
-			    st, s->keys[x].tag, &(cond_t){st->rk_dnskey, unsigned_by, &y}, 1,
+			    st, DV_ROLL_PHASE_DS_RETIRING, s->keys[x].tag,
+			    &(cond_t){st->rk_dnskey, unsigned_by, &y}, 1,
 			    "KSK rollover: ask the parent to remove the DS of the old KSK %u, "
 			    "then remove the key once that DS has left the caches",
 			    s->keys[x].tag);
@@ -622,27 +636,46 @@ static int ds_steps(state_t *st)
 			continue; /* a broken chain: the bogus windows tell */
 		if (!published && match >= 0) {
 			r = next_add(
-			    st, rec->tag, st->now, "removing a DS that matches no key is safe",
+			    st, DV_ROLL_PHASE_DS_RETIRING, rec->tag, st->now,
+			    "removing a DS that matches no key is safe",
 			    "ask the parent to remove the DS of key %u: the key has left the "
 			    "DNSKEY RRset",
 			    rec->tag);
 		} else if (!published) {
 			uint32_t ctx = d | 0x80000000u;
 			r = next_after(
-			    st, rec->tag, &(cond_t){st->rk_ds, ds_lacks, &ctx}, 1,
+			    st, DV_ROLL_PHASE_DS_PUBLISHED, rec->tag,
+			    &(cond_t){st->rk_ds, ds_lacks, &ctx}, 1,
 			    "double-DS KSK rollover (RFC 7583 §3.3.2): publish the KSK of DS "
 			    "%u/%u and sign the DNSKEY RRset with it (Tact >= Tsbm + Dreg + "
 			    "IpubP)",
 			    rec->tag, rec->alg);
 		} else if (!st->ksigns_k[match]) {
 			r = next_after(
-			    st, rec->tag, &(cond_t){st->rk_dnskey, k_relies_on_ds, &d}, 1,
+			    st, DV_ROLL_PHASE_DS_RETIRING, rec->tag,
+			    &(cond_t){st->rk_dnskey, k_relies_on_ds, &d}, 1,
 			    "ask the parent to remove the DS of key %u, which no longer signs "
 			    "the DNSKEY RRset (RFC 7583 §3.3.2: Iret = DprpC + TTLkey)",
 			    rec->tag);
 		}
 	}
 	return r;
+}
+
+/* The rollover waits on something outside the signer since `since`. */
+static void blocked(state_t *st, int64_t since, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void blocked(state_t *st, int64_t since, const char *fmt, ...)
+{
+	dv_roll_result_t *r = st->r;
+	if (r->blocked_since != 0 && r->blocked_since <= since)
+		return;
+	r->blocked_since = since;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->blocked_why, sizeof(r->blocked_why), fmt, ap);
+	va_end(ap);
 }
 
 /* ---- stuck detection -------------------------------------------------------------- */
@@ -675,7 +708,10 @@ static int split_check(state_t *st, uint32_t rk, dv_code_t code, const char *wha
 		if (since[i] > from)
 			from = since[i];
 	}
-	if (!differ || st->now - from < st->o->stuck_after)
+	if (!differ)
+		return DV_OK;
+	blocked(st, from, "%s disagree", what);
+	if (st->now - from < st->o->stuck_after)
 		return DV_OK;
 	char a[200], b[200];
 	size_t j = 1;
@@ -761,12 +797,16 @@ static int cds_check(state_t *st)
 		return DV_OK;
 	char t[40];
 	dv_time_format(since, t, sizeof(t));
-	int r = next_add(st, -1, since, "the child asks for it; only the parent can act",
+	int r = next_add(st, DV_ROLL_PHASE_DS_WAIT, -1, since,
+	                 "the child asks for it; only the parent can act",
 	                 "the parent should %s (CDS/CDNSKEY published since %s)",
 	                 del ? "remove the DS RRset (RFC 8078 §4 delete request)"
 	                     : "publish the DS RRset of the CDS/CDNSKEY (RFC 7344)",
 	                 t);
-	if (r != DV_OK || st->now - since < st->o->stuck_after)
+	if (r != DV_OK)
+		return r;
+	blocked(st, since, "CDS/CDNSKEY published since %s, the parent's DS RRset differs", t);
+	if (st->now - since < st->o->stuck_after)
 		return r;
 	int64_t hours = (st->now - since) / 3600;
 	return roll_finding(&st->r->findings, DV_F_ROLLOVER_DS_NOT_UPDATED, s, s->zone,
@@ -797,11 +837,15 @@ static int stale_ds_check(state_t *st)
 			if (st->klast[k] > gone)
 				gone = st->klast[k];
 		}
-		if (!known || published || gone == DV_ROLL_OPEN ||
-		    st->now - gone < st->o->stuck_after)
+		if (!known || published || gone == DV_ROLL_OPEN)
 			continue;
 		char t[40];
 		dv_time_format(gone, t, sizeof(t));
+		blocked(st, gone,
+		        "DS %u/%u/%u still at the parent; its key left the DNSKEY RRset at %s",
+		        s->dsrecs[d].tag, s->dsrecs[d].alg, s->dsrecs[d].digest, t);
+		if (st->now - gone < st->o->stuck_after)
+			continue;
 		int r =
 		    roll_finding(&st->r->findings, DV_F_ROLLOVER_STALE_DS, s, s->zone,
 		                 KNOT_RRTYPE_DS, s->dsrecs[d].tag, s->dsrecs[d].alg, gone, st->now,
@@ -815,6 +859,18 @@ static int stale_ds_check(state_t *st)
 }
 
 /* ---- entry -------------------------------------------------------------------------- */
+
+const char *dv_roll_phase_name(dv_roll_phase_t p)
+{
+	static const char *const names[DV_ROLL_PHASE_COUNT] = {
+	    "steady",        "algorithm-signed",  "algorithm-published",
+	    "algorithm-ds",  "algorithm-cleanup", "ds-wait",
+	    "ksk-ready",     "ds-published",      "ksk-published",
+	    "ds-retiring",   "ksk-retired",       "zsk-double-signed",
+	    "zsk-published", "zsk-retired",
+	};
+	return (unsigned)p < DV_ROLL_PHASE_COUNT ? names[p] : "?";
+}
 
 int roll_phase(dv_roll_series_t *s, const dv_roll_check_opts_t *o, dv_roll_result_t *r)
 {
@@ -843,6 +899,11 @@ int roll_phase(dv_roll_series_t *s, const dv_roll_check_opts_t *o, dv_roll_resul
 	if (ret == DV_OK && st.rk_cdnskey != ROLL_NONE)
 		ret = split_check(&st, st.rk_cdnskey, DV_F_ROLLOVER_CDS_SPLIT,
 		                  "child servers' CDNSKEY");
+	/* The phase: the first in dv_roll_phase_t's order of the pending steps. */
+	r->phase_id = DV_ROLL_PHASE_STEADY;
+	for (size_t i = 0; i < r->nnext; i++)
+		if (r->phase_id == DV_ROLL_PHASE_STEADY || r->next[i].phase < r->phase_id)
+			r->phase_id = r->next[i].phase;
 	if (r->nnext == 0)
 		snprintf(r->phase, sizeof(r->phase), "steady: no rollover in progress");
 	else

@@ -197,6 +197,11 @@ json_t *dv_roll_check_json(const dv_roll_series_t *s, const char *command,
 			json_object_set_new(x, names[k], json_string(d));
 		}
 		json_object_set_new(x, "why", json_string(w->why));
+		json_t *rs = json_array();
+		for (size_t k = 0; k < o->nresolvers; k++)
+			if (dv_roll_resolver_sees(&o->resolvers[k], w))
+				json_array_append_new(rs, json_string(o->resolvers[k].name));
+		json_object_set_new(x, "resolvers", rs);
 		json_array_append_new(ws, x);
 	}
 	json_object_set_new(j, "windows", ws);
@@ -220,10 +225,19 @@ json_t *dv_roll_check_json(const dv_roll_series_t *s, const char *command,
 	}
 	json_object_set_new(j, "served_now", cur);
 	json_object_set_new(j, "phase", json_string(r->phase));
+	json_object_set_new(j, "phase_name", json_string(dv_roll_phase_name(r->phase_id)));
+	if (r->blocked_since != 0) {
+		jtime(j, "blocked_since", r->blocked_since);
+		json_object_set_new(j, "blocked_why", json_string(r->blocked_why));
+	} else {
+		jtime(j, "blocked_since", DV_ROLL_OPEN);
+		json_object_set_new(j, "blocked_why", json_null());
+	}
 	json_t *nx = json_array();
 	for (size_t i = 0; i < r->nnext; i++) {
 		const dv_roll_next_t *n = &r->next[i];
 		json_t *x = json_object();
+		json_object_set_new(x, "phase", json_string(dv_roll_phase_name(n->phase)));
 		json_object_set_new(x, "action", json_string(n->action));
 		jtime(x, "earliest", n->earliest);
 		if (n->keytag >= 0)
@@ -269,6 +283,21 @@ void dv_roll_check_text(FILE *out, const dv_roll_series_t *s, const char *comman
 		tfmt(w->end, b, sizeof(b));
 		fprintf(out, "  %s -> %s  %s%s%s\n      %s\n", a, b, dv_roll_rule_name(w->rule),
 		        w->strict_only ? " strict" : "", w->candidate ? " candidate" : "", w->why);
+		if (o->nresolvers == 0)
+			continue;
+		size_t seen = 0;
+		for (size_t k = 0; k < o->nresolvers; k++) {
+			if (!dv_roll_resolver_sees(&o->resolvers[k], w))
+				continue;
+			fprintf(out, "%s%s", seen++ ? ", " : "      resolvers that could see it: ",
+			        o->resolvers[k].name);
+		}
+		if (seen > 0)
+			fputc('\n', out);
+		else
+			fprintf(out, "      resolvers that could see it: none %s\n",
+			        w->strict_only ? "known to enforce every algorithm"
+			                       : "validating then");
 	}
 	if (strcmp(command, "check") != 0)
 		return;
@@ -279,7 +308,11 @@ void dv_roll_check_text(FILE *out, const dv_roll_series_t *s, const char *comman
 		dv_roll_version_describe(s, r->current[i].version, d, sizeof(d));
 		fprintf(out, "  %s\n      @%s\n", d, r->current[i].servers);
 	}
-	fprintf(out, "\nphase: %s\n", r->phase);
+	fprintf(out, "\nphase: %s (%s)\n", r->phase, dv_roll_phase_name(r->phase_id));
+	if (r->blocked_since != 0) {
+		tfmt(r->blocked_since, a, sizeof(a));
+		fprintf(out, "  blocked since %s: %s\n", a, r->blocked_why);
+	}
 	for (size_t i = 0; i < r->nnext; i++) {
 		const dv_roll_next_t *n = &r->next[i];
 		tfmt(n->earliest, a, sizeof(a));

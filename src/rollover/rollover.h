@@ -128,6 +128,42 @@ int dv_roll_series_load(const uint8_t *zone, char *const *paths, size_t npaths,
 int dv_roll_candidate_load(dv_roll_series_t *s, const char *path, int64_t time, int64_t propagation,
                            int64_t horizon, char *err, size_t errlen);
 
+/*!
+ * A DS RRset the parent is about to publish (preflight of a parent-side
+ * step): from `time` every parent server serves `ds` and stops serving what
+ * it served by time + `propagation`.  Call after every observation, before
+ * or after dv_roll_series_candidate.  `ds->absent` stands for the removal of
+ * the DS RRset (going insecure).
+ */
+int dv_roll_series_candidate_ds(dv_roll_series_t *s, int64_t time, int64_t propagation,
+                                const dv_roll_rrset_t *ds);
+
+/*!
+ * Load the DS records of the zone from a file in zone-file form (a `dsset-`
+ * file, `dnssec-dsfromkey` or `keymgr ds` output; records of other owners or
+ * types are refused) and add them with dv_roll_series_candidate_ds.  A file
+ * without records stands for the removal of the DS RRset.  Errors as
+ * dv_rrfile_load ("file:line: message").
+ */
+int dv_roll_candidate_ds_load(dv_roll_series_t *s, const char *path, int64_t time,
+                              int64_t propagation, char *err, size_t errlen);
+
+#define DV_ROLL_FINGERPRINT_LEN 32
+
+/*!
+ * A digest of what the model takes from one snapshot about `zone` at every
+ * server it asks every time (SOA, NS, DNSKEY, CDS, CDNSKEY at each child
+ * server address, DS at each parent server address: each RRset with its
+ * TTL and RRSIGs, its absence, or no usable answer), independent of the
+ * order of the answers.  Two snapshots with one fingerprint add the same
+ * observations, at their own times.  The NSEC/NSEC3 records of denial
+ * proofs are left out: the probe's NXDOMAIN name is random, so they differ
+ * from one probe to the next while the zone does not (a zone that changes
+ * changes its SOA).  DV_EINVAL when the snapshot did not probe the zone.
+ */
+int dv_roll_fingerprint(const dv_snapshot_t *snap, const uint8_t *zone,
+                        uint8_t out[DV_ROLL_FINGERPRINT_LEN]);
+
 /* ---- the check ------------------------------------------------------------------ */
 
 typedef enum {
@@ -136,6 +172,22 @@ typedef enum {
 	DV_ROLL_R3 = 3, /*!< each cached RRset is signed by a key of the cached DNSKEY set */
 } dv_roll_rule_t;
 
+/*!
+ * A validating resolver that could see a bogus window: any validating
+ * resolver asked for the zone while a window lasts may hold the failing
+ * combination (the model cannot tell which caches hold what), so a window
+ * is attributed to every resolver that validated during some part of it.
+ * Windows for strict validators only are attributed to none: the audit
+ * cannot tell a resolver that enforces RFC 4035 §2.2 (none of the lab's
+ * four does).
+ */
+typedef struct {
+	const char *name;          /*!< as configured or given */
+	const char *address;       /*!< may be NULL */
+	const int64_t *validating; /*!< [from, to) pairs, ascending; to DV_ROLL_OPEN: still */
+	size_t nvalidating;        /*!< pairs */
+} dv_roll_resolver_t;
+
 typedef struct {
 	int64_t now;         /*!< the time the verdict is about */
 	int64_t serve_stale; /*!< RFC 8767 allowance added to every cache window */
@@ -143,6 +195,8 @@ typedef struct {
 	bool candidate_only; /*!< preflight: only combinations with a candidate version */
 	int64_t horizon;     /*!< evaluate until this time (0: the last window end) */
 	int64_t from;        /*!< evaluate from this time (DV_ROLL_START: the first observation) */
+	const dv_roll_resolver_t *resolvers; /*!< who could see a window (output only) */
+	size_t nresolvers;
 } dv_roll_check_opts_t;
 
 /*! One window during which some cache could hold a combination that does not
@@ -158,13 +212,41 @@ typedef struct {
 	char why[320];  /*!< the failing combination in words */
 } dv_roll_window_t;
 
+/*!
+ * Where a rollover stands: the kind of its next step (a stable interface:
+ * metric label values and `rollover.phase` event values, doc/rollover.md).
+ * When several steps are pending, the phase is the first of this list
+ * (algorithm over KSK over ZSK, the parent's part first).
+ */
+typedef enum {
+	DV_ROLL_PHASE_STEADY = 0, /*!< "steady": no rollover in progress */
+	DV_ROLL_PHASE_ALG_SIGNED, /*!< "algorithm-signed": new algorithm's signatures, no key yet */
+	DV_ROLL_PHASE_ALG_PUBLISHED, /*!< "algorithm-published": both algorithms' keys, old DS */
+	DV_ROLL_PHASE_ALG_DS,        /*!< "algorithm-ds": the new algorithm's DS at the parent */
+	DV_ROLL_PHASE_ALG_CLEANUP,   /*!< "algorithm-cleanup": old keys gone, old signatures left */
+	DV_ROLL_PHASE_DS_WAIT,       /*!< "ds-wait": CDS/CDNSKEY ask for a DS the parent lacks */
+	DV_ROLL_PHASE_KSK_READY,     /*!< "ksk-ready": a new KSK signs, its DS not yet in */
+	DV_ROLL_PHASE_DS_PUBLISHED,  /*!< "ds-published": a DS waits for its KSK (double-DS) */
+	DV_ROLL_PHASE_KSK_PUBLISHED, /*!< "ksk-published": a new KSK, not signing yet */
+	DV_ROLL_PHASE_DS_RETIRING,   /*!< "ds-retiring": a DS to withdraw at the parent */
+	DV_ROLL_PHASE_KSK_RETIRED,   /*!< "ksk-retired": an old KSK to remove */
+	DV_ROLL_PHASE_ZSK_DOUBLE_SIGNED, /*!< "zsk-double-signed": two ZSKs sign the data */
+	DV_ROLL_PHASE_ZSK_PUBLISHED,     /*!< "zsk-published": a new ZSK, not signing yet */
+	DV_ROLL_PHASE_ZSK_RETIRED,       /*!< "zsk-retired": an old ZSK to remove */
+	DV_ROLL_PHASE_COUNT
+} dv_roll_phase_t;
+
+/*! "steady", "zsk-published", ... */
+const char *dv_roll_phase_name(dv_roll_phase_t p);
+
 /*! A step a rollover in progress waits for. */
 typedef struct {
-	char action[256];  /*!< what the operator (or signer) does next */
-	int64_t earliest;  /*!< earliest safe time; DV_ROLL_OPEN: not safe until something else
-	                      changes */
-	char formula[400]; /*!< how earliest was computed, from which observation */
-	int32_t keytag;    /*!< key concerned, -1 */
+	dv_roll_phase_t phase; /*!< the phase this step ends */
+	char action[256];      /*!< what the operator (or signer) does next */
+	int64_t earliest;      /*!< earliest safe time; DV_ROLL_OPEN: not safe until something else
+	                          changes */
+	char formula[400];     /*!< how earliest was computed, from which observation */
+	int32_t keytag;        /*!< key concerned, -1 */
 } dv_roll_next_t;
 
 /*! An apex RRset version (DS, DNSKEY, CDS, CDNSKEY, SOA) served at `now`. */
@@ -182,6 +264,13 @@ typedef struct {
 	dv_roll_current_t *current; /*!< what is served at now (not for a preflight) */
 	size_t ncurrent;
 	char phase[128]; /*!< "steady: no rollover in progress", "key rollover in progress" */
+	dv_roll_phase_t phase_id; /*!< the phase by name (dv_roll_phase_name) */
+	/*! Since when the rollover waits on what the signer cannot do (0: it does
+	 *  not): CDS/CDNSKEY asking for a DS the parent does not serve, a DS
+	 *  whose key left the DNSKEY RRset, parent servers or child servers'
+	 *  CDS disagreeing; the stuck findings come once this lasts stuck_after. */
+	int64_t blocked_since;
+	char blocked_why[200];
 	dv_findings_t findings; /*!< sorted */
 	int64_t first, last;    /*!< the observations' time span */
 	int64_t from, horizon;  /*!< the span evaluated */
@@ -211,6 +300,8 @@ uint16_t dv_roll_version_type(const dv_roll_series_t *s, int32_t version);
 void dv_roll_version_owner(const dv_roll_series_t *s, int32_t version, char *buf, size_t len);
 /*! "R1", "R2", "R3". */
 const char *dv_roll_rule_name(dv_roll_rule_t r);
+/*! Whether resolver r could see window w (dv_roll_resolver_t says how). */
+bool dv_roll_resolver_sees(const dv_roll_resolver_t *r, const dv_roll_window_t *w);
 
 /* ---- the plan (RFC 7583) ------------------------------------------------------- */
 

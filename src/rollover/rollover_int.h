@@ -126,9 +126,12 @@ struct dv_roll_series {
 	bool *ds_match; /* ndsrecs x nkeys: DS record i matches key j */
 	size_t observations;
 	int64_t first, last;
-	bool has_candidate;
-	int64_t candidate_time;
+	bool has_candidate;     /* a candidate was added: no more observations */
+	bool child_candidate;   /* ... for the child servers (a signed zone) */
+	bool parent_candidate;  /* ... for the parent servers (a DS RRset) */
+	int64_t candidate_time; /* of the child candidate */
 	int64_t candidate_prop; /* the old versions are gone from every server by time + this */
+	int64_t candidate_ds_time, candidate_ds_prop; /* the same for the parent servers */
 	bool finalized;
 	int64_t finalized_stale; /* the serve-stale allowance the windows were built with */
 	size_t sigs_verified;

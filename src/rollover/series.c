@@ -523,11 +523,37 @@ int dv_roll_series_unanswered(dv_roll_series_t *s, uint32_t server, int64_t time
 	return DV_OK;
 }
 
+/* One candidate RRset, served from `time` by every server of `side`. */
+static int candidate_add(dv_roll_series_t *s, const dv_roll_rrset_t *rr, int64_t time,
+                         dv_roll_side_t side)
+{
+	uint32_t rrkey, version;
+	uint16_t cn, cnsig;
+	int r;
+	if ((r = roll_rrkey_get(s, rr->owner, rr->type, true, &rrkey)) != DV_OK ||
+	    (r = blob_build(s, rr, &cn, &cnsig)) != DV_OK ||
+	    (r = version_get(s, rrkey, rr->absent, cn, cnsig, time, &version)) != DV_OK)
+		return r;
+	roll_version_t *v = &s->versions[version];
+	v->candidate = true;
+	if (rr->ttl > v->ttl)
+		v->ttl = rr->ttl;
+	for (uint32_t sv = 0; sv < s->nservers; sv++) {
+		if (s->servers[sv].side != side)
+			continue;
+		roll_stream_t *st;
+		if ((r = stream_get(s, sv, rrkey, false, &st)) != DV_OK ||
+		    (r = run_add(st, version, rr->ttl, time, true)) != DV_OK)
+			return r;
+	}
+	return DV_OK;
+}
+
 int dv_roll_series_candidate(dv_roll_series_t *s, int64_t time, int64_t propagation,
                              const dv_roll_rrset_t *rrs, size_t n)
 {
-	if (s->has_candidate || time == DV_ROLL_OPEN || time == DV_ROLL_START || propagation < 0 ||
-	    time < s->last)
+	if (s->child_candidate || time == DV_ROLL_OPEN || time == DV_ROLL_START ||
+	    propagation < 0 || time < s->last)
 		return DV_EINVAL;
 	size_t nchild = 0;
 	for (size_t i = 0; i < s->nservers; i++)
@@ -538,29 +564,35 @@ int dv_roll_series_candidate(dv_roll_series_t *s, int64_t time, int64_t propagat
 		const dv_roll_rrset_t *rr = &rrs[i];
 		if (rr->type == KNOT_RRTYPE_DS || knot_dname_in_bailiwick(rr->owner, s->zone) < 0)
 			return DV_EINVAL;
-		uint32_t rrkey, version;
-		uint16_t cn, cnsig;
-		int r;
-		if ((r = roll_rrkey_get(s, rr->owner, rr->type, true, &rrkey)) != DV_OK ||
-		    (r = blob_build(s, rr, &cn, &cnsig)) != DV_OK ||
-		    (r = version_get(s, rrkey, rr->absent, cn, cnsig, time, &version)) != DV_OK)
+		int r = candidate_add(s, rr, time, DV_ROLL_CHILD);
+		if (r != DV_OK)
 			return r;
-		roll_version_t *v = &s->versions[version];
-		v->candidate = true;
-		if (rr->ttl > v->ttl)
-			v->ttl = rr->ttl;
-		for (uint32_t sv = 0; sv < s->nservers; sv++) {
-			if (s->servers[sv].side != DV_ROLL_CHILD)
-				continue;
-			roll_stream_t *st;
-			if ((r = stream_get(s, sv, rrkey, false, &st)) != DV_OK ||
-			    (r = run_add(st, version, rr->ttl, time, true)) != DV_OK)
-				return r;
-		}
 	}
 	s->finalized = false;
-	s->has_candidate = true;
+	s->has_candidate = s->child_candidate = true;
 	s->candidate_time = time;
 	s->candidate_prop = propagation;
+	return DV_OK;
+}
+
+int dv_roll_series_candidate_ds(dv_roll_series_t *s, int64_t time, int64_t propagation,
+                                const dv_roll_rrset_t *ds)
+{
+	if (s->parent_candidate || time == DV_ROLL_OPEN || time == DV_ROLL_START ||
+	    propagation < 0 || time < s->last || ds->type != KNOT_RRTYPE_DS ||
+	    !knot_dname_is_equal(ds->owner, s->zone))
+		return DV_EINVAL;
+	size_t nparent = 0;
+	for (size_t i = 0; i < s->nservers; i++)
+		nparent += s->servers[i].side == DV_ROLL_PARENT;
+	if (nparent == 0)
+		return DV_EINVAL; /* no parent server observed: nobody to serve it */
+	int r = candidate_add(s, ds, time, DV_ROLL_PARENT);
+	if (r != DV_OK)
+		return r;
+	s->finalized = false;
+	s->has_candidate = s->parent_candidate = true;
+	s->candidate_ds_time = time;
+	s->candidate_ds_prop = propagation;
 	return DV_OK;
 }

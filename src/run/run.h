@@ -16,7 +16,9 @@
 #include "findings/findings.h"
 #include "probe/probe.h"
 #include "replica/replica.h"
+#include "rollover/rollover.h"
 #include "snapshot/snapshot.h"
+#include "store/store.h"
 #include "zone/loader.h"
 
 /* ---- verify: a zone file ------------------------------------------------------ */
@@ -137,3 +139,37 @@ typedef struct {
 int dv_check_run(const dv_check_run_opts_t *opts, char *const *domains, size_t ndomains,
                  dv_check_run_t *out, char *errbuf, size_t errlen);
 void dv_check_run_clear(dv_check_run_t *run);
+
+/* ---- rollover: a zone's history in the watch daemon's store --------------------- */
+
+typedef struct {
+	int64_t since; /*!< snapshots from then on, and the last one before (0: all kept) */
+	size_t max;    /*!< at most the newest this many (0: all kept) */
+	/*! The newest snapshot still describes what was served at this cycle:
+	 *  the caller's own cycle (the daemon), or 0 for the store's last
+	 *  successful probe of the zone (a reader beside the daemon). */
+	int64_t until;
+} dv_roll_history_opts_t;
+
+/*!
+ * The observation series of `zone` (wire form) from the snapshots the watch
+ * daemon kept.  The daemon keeps a snapshot whenever what the model takes
+ * from its probe changed (dv_roll_fingerprint), and notes until which cycle
+ * each one stayed the same (seen_until): each snapshot is observed at its
+ * time and again at its seen_until, which is the series of every cycle.
+ * *nsnap gets the number of snapshots read.  When the store holds no
+ * snapshot of the zone: DV_OK, *out NULL and the reason in err.  A stored
+ * snapshot that does not parse is an error naming its id ("snapshot 12: ...").
+ */
+int dv_roll_history_load(dv_store_t *st, const uint8_t *zone, const dv_roll_history_opts_t *opts,
+                         dv_roll_series_t **out, size_t *nsnap, char *err, size_t errlen);
+
+/*! The resolvers the store audits, each with the spans its audit verdict was
+ *  "validating" (from the resolver.verdict events), for
+ *  dv_roll_check_opts_t.resolvers. */
+typedef struct {
+	dv_roll_resolver_t *v;
+	size_t n;
+} dv_roll_resolvers_t;
+int dv_roll_history_resolvers(dv_store_t *st, dv_roll_resolvers_t *out);
+void dv_roll_resolvers_clear(dv_roll_resolvers_t *r);

@@ -22,6 +22,7 @@ struct dv_store {
 	char errmsg[256];
 	bool readonly;
 	char id[40];
+	bool seen_until; /* the snapshot table has seen_until (a store of this version) */
 };
 
 static const char schema[] =
@@ -52,7 +53,8 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS event_zone ON event(zone, id);"
     "CREATE INDEX IF NOT EXISTS event_time ON event(time);"
     "CREATE TABLE IF NOT EXISTS snapshot(id INTEGER PRIMARY KEY, zone TEXT NOT NULL,"
-    " time INTEGER NOT NULL, encoding TEXT NOT NULL, data BLOB NOT NULL);"
+    " time INTEGER NOT NULL, encoding TEXT NOT NULL, data BLOB NOT NULL,"
+    " seen_until INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS snapshot_zone ON snapshot(zone, id);"
     "CREATE TABLE IF NOT EXISTS resolver_latest(resolver TEXT PRIMARY KEY,"
     " address TEXT NOT NULL, verdict TEXT NOT NULL, time INTEGER NOT NULL);";
@@ -168,6 +170,19 @@ int dv_store_open(const char *where, bool readonly, dv_store_t **out, char *err,
 	if (meta_get(st, "store_id", st->id, sizeof(st->id)) != DV_OK || strlen(st->id) != 32) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "the store has no identity (store_id)");
 		goto fail;
+	}
+	/* seen_until came after schema 1's first stores: added when missing
+	 * (an added column with a default is the one change SQLite makes in
+	 * place); a read-only reader of an older store does without. */
+	sqlite3_stmt *q = NULL;
+	st->seen_until = sqlite3_prepare_v2(st->db, "SELECT seen_until FROM snapshot LIMIT 0", -1,
+	                                    &q, NULL) == SQLITE_OK;
+	sqlite3_finalize(q);
+	if (!st->seen_until && !readonly) {
+		if (exec(st,
+		         "ALTER TABLE snapshot ADD COLUMN seen_until INTEGER NOT NULL DEFAULT 0"))
+			goto fail;
+		st->seen_until = true;
 	}
 	*out = st;
 	return DV_OK;
@@ -515,7 +530,10 @@ int dv_store_snapshot_add(dv_store_t *st, const char *zone, int64_t time, const 
 	sqlite3_stmt *q;
 	if (len > 1024u * 1024 * 1024)
 		return DV_ELIMIT;
-	if (prep(st, "INSERT INTO snapshot(zone, time, encoding, data) VALUES(?,?,?,?)", &q))
+	if (prep(st,
+	         "INSERT INTO snapshot(zone, time, encoding, data, seen_until) "
+	         "VALUES(?1,?2,?3,?4,?2)",
+	         &q))
 		return DV_EIO;
 	bind_text(q, 1, zone);
 	sqlite3_bind_int64(q, 2, time);
@@ -551,6 +569,94 @@ int dv_store_snapshot_get(dv_store_t *st, int64_t id, char **data, size_t *len)
 	} else {
 		rc = r == SQLITE_DONE ? DV_EINVAL : fail(st, DV_EIO);
 	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int dv_store_snapshot_seen(dv_store_t *st, const char *zone, int64_t until)
+{
+	sqlite3_stmt *q;
+	if (!st->seen_until)
+		return DV_OK;
+	if (prep(st,
+	         "UPDATE snapshot SET seen_until=?2 WHERE id=(SELECT max(id) FROM snapshot"
+	         " WHERE zone=?1) AND seen_until < ?2 AND time <= ?2",
+	         &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	sqlite3_bind_int64(q, 2, until);
+	return run(st, q);
+}
+
+int dv_store_snapshots_each(dv_store_t *st, const char *zone, int64_t since, size_t max,
+                            int (*cb)(const dv_store_snapshot_row_t *, void *), void *ctx)
+{
+	sqlite3_stmt *q;
+	/* The newest `max` at or after since, and the last one before it; ids
+	 * grow with time (one daemon writes them in cycle order). */
+	char sql[640];
+	snprintf(sql, sizeof(sql),
+	         "SELECT id, time, %s, encoding, data FROM snapshot WHERE id IN ("
+	         " SELECT id FROM (SELECT id FROM snapshot WHERE zone=?1 AND time >= ?2"
+	         " ORDER BY id DESC LIMIT ?3)"
+	         " UNION SELECT max(id) FROM snapshot WHERE zone=?1 AND time < ?2) ORDER BY id",
+	         st->seen_until ? "max(time, seen_until)" : "time");
+	if (prep(st, sql, &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	sqlite3_bind_int64(q, 2, since);
+	sqlite3_bind_int64(q, 3, max == 0 ? -1 : (sqlite3_int64)max);
+	int r, rc = DV_OK;
+	while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		dv_store_snapshot_row_t row = {
+		    .id = sqlite3_column_int64(q, 0),
+		    .time = sqlite3_column_int64(q, 1),
+		    .seen_until = sqlite3_column_int64(q, 2),
+		    .encoding = col_text(q, 3),
+		    .data = sqlite3_column_blob(q, 4),
+		    .len = (size_t)sqlite3_column_bytes(q, 4),
+		};
+		if (row.data == NULL)
+			row.data = "";
+		if ((rc = cb(&row, ctx)) != 0)
+			break;
+	}
+	if (rc == DV_OK && r != SQLITE_DONE)
+		rc = fail(st, DV_EIO);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int dv_store_zone_last_success(dv_store_t *st, const char *zone, int64_t *t)
+{
+	sqlite3_stmt *q;
+	*t = 0;
+	if (prep(st, "SELECT last_success FROM zone_latest WHERE zone=?", &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*t = sqlite3_column_int64(q, 0);
+	return run(st, q);
+}
+
+int dv_store_event_last(dv_store_t *st, const char *zone, const char *kind, char *value, size_t len,
+                        bool *found)
+{
+	sqlite3_stmt *q;
+	*found = false;
+	if (len > 0)
+		value[0] = '\0';
+	if (prep(st, "SELECT new FROM event WHERE zone=? AND kind=? ORDER BY id DESC LIMIT 1", &q))
+		return DV_EIO;
+	bind_text(q, 1, zone);
+	bind_text(q, 2, kind);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW) {
+		*found = true;
+		if (len > 0)
+			snprintf(value, len, "%s", col_text(q, 0));
+	}
+	int rc = r == SQLITE_ROW || r == SQLITE_DONE ? DV_OK : fail(st, DV_EIO);
 	sqlite3_finalize(q);
 	return rc;
 }

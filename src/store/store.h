@@ -129,6 +129,7 @@ void dv_store_findings_free(dv_store_findings_t *list);
 #define DV_EV_ZONE_STATUS      "zone.status"
 #define DV_EV_RESOLVER_VERDICT "resolver.verdict"
 #define DV_EV_ZONE_COPY        "zone.copy" /*!< a server's copy moved to another serial */
+#define DV_EV_ROLLOVER_PHASE   "rollover.phase"
 
 /*! One transition, with its evidence. */
 typedef struct {
@@ -230,11 +231,42 @@ int dv_store_events_ledgered(dv_store_t *st, const int64_t *ids, const uint64_t 
 int dv_store_ledger_mark(dv_store_t *st, int64_t *event, int64_t *index);
 /*! Events with an id above `after` (not yet in the ledger). */
 int dv_store_events_count_after(dv_store_t *st, int64_t after, int64_t *n);
-/*! Keep a snapshot (JSON of `check --save`); `encoding` "json". */
+/*!
+ * Keep a snapshot (JSON of `check --save`); `encoding` "json".  The daemon
+ * keeps one whenever what the rollover model takes from the probe changed
+ * (dv_roll_fingerprint), so a zone's snapshots are its observation series:
+ * each stands for every cycle from its time to its `seen_until`.
+ */
 int dv_store_snapshot_add(dv_store_t *st, const char *zone, int64_t time, const char *encoding,
                           const void *data, size_t len, int64_t *id);
 /*! A kept snapshot (malloc'd data, caller frees).  DV_EINVAL when no such id. */
 int dv_store_snapshot_get(dv_store_t *st, int64_t id, char **data, size_t *len);
+/*!
+ * The zone's newest snapshot still held what the servers served at the
+ * cycle of `until` (its seen_until becomes at least `until`; a no-op when
+ * there is no snapshot or `until` is before it).
+ */
+int dv_store_snapshot_seen(dv_store_t *st, const char *zone, int64_t until);
+
+typedef struct {
+	int64_t id, time;
+	int64_t seen_until; /*!< last cycle known to have seen the same (>= time) */
+	const char *encoding;
+	const char *data; /*!< valid during the callback only */
+	size_t len;
+} dv_store_snapshot_row_t;
+/*!
+ * The zone's snapshots taken at or after `since`, oldest first, at most the
+ * newest `max` of them (0: all), plus the newest one before `since` (what
+ * was served when `since` began).
+ */
+int dv_store_snapshots_each(dv_store_t *st, const char *zone, int64_t since, size_t max,
+                            int (*cb)(const dv_store_snapshot_row_t *, void *), void *ctx);
+/*! When the zone's last probe that ran did (0: never, or not known). */
+int dv_store_zone_last_success(dv_store_t *st, const char *zone, int64_t *t);
+/*! The new value of the zone's last event of `kind` ("" none, *found false). */
+int dv_store_event_last(dv_store_t *st, const char *zone, const char *kind, char *value, size_t len,
+                        bool *found);
 
 /*! A resolver's last verdict ("" when none yet). */
 int dv_store_resolver_get(dv_store_t *st, const char *resolver, char *verdict, size_t len);

@@ -53,6 +53,11 @@ LAB_HOSTILE_KEYTRAP_FIRST=127.53.20.11 # NSD: keytrap. on four addresses from he
 LAB_HOSTILE_NSEC3_FIRST=127.53.20.21   # NSD: nsec3. on eight addresses from here
 LAB_HOSTILE_DEAD_PREFIX=127.53.21      # many.: glue .1 to .70, nothing listens
 LAB_HOSTILE_DEEP_PREFIX=127.53.22      # deep.: BIND, one view and zone per address .1 to .34
+# Rollover rehearsal (tests/func/test_rollover_lab.sh starts these itself)
+LAB_ROLL_PARENT=127.53.40.1     # knotd: roll.lab., delegated from lab.; takes DS updates (DDNS)
+LAB_ROLL_SIGNER=127.53.40.2     # knotd: hidden signing primary of the rehearsal zones
+LAB_ROLL_PUB_A=127.53.40.11     # NSD: public server of the rehearsal zones (preflight as verifier)
+LAB_ROLL_PUB_B=127.53.40.12     # NSD: the second public server
 
 # Addresses BIND must find on an interface (named scans interfaces); the
 # others work without it on Linux, but start.sh adds them all to lo (/32).

@@ -22,7 +22,7 @@ export LAB_DIR
 # shellcheck source=addresses.sh
 . "$HERE/addresses.sh"
 T0=$(date +%s)
-for part in common state loopback scenarios signing canary knot nsd bind odd faultd resolvers xfr copies ready env; do
+for part in common state loopback scenarios signing canary roll knot nsd bind odd faultd resolvers xfr copies ready env; do
 	# shellcheck source=/dev/null
 	. "$HERE/lib/$part.sh"
 done
@@ -49,6 +49,9 @@ copies_presign                         # copies.sh: edits.lab.
 
 step "canary"
 canary_make                            # canary.sh: dnsvigil canary, its zones and delegation
+
+step "roll.lab."
+roll_prepare                           # roll.sh: the rehearsal's parent: keys, DS, delegation
 
 step "knotd"
 knot_configure                         # knot.sh
@@ -94,6 +97,7 @@ step "lab.env"
 lab_env_write                          # env.sh
 xfr_env                                # xfr.sh
 copies_env                             # copies.sh
+roll_env                               # roll.sh
 
 echo "$STAMP" > "$LAB_DIR/.stamp"
 lease

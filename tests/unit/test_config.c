@@ -114,7 +114,7 @@ static void test_errors(void **state)
 	} cases[] = {
 	    {"state_directory: /x\nzone: [a]\n", DV_EPARSE, "t.yaml:2: unknown key 'zone'"},
 	    {"zones: [a]\n", DV_EPARSE, "state_directory is required"},
-	    {"state_directory: /x\ndefaults:\n  interval: 5\n", DV_EPARSE, "t.yaml:3: interval"},
+	    {"state_directory: /x\ndefaults:\n  interval: 0\n", DV_EPARSE, "t.yaml:3: interval"},
 	    {"state_directory: /x\ndefaults:\n  interval: 5x\n", DV_EPARSE, "not a duration"},
 	    {"state_directory: /x\ndefaults:\n  warn: 1d\n  crit: 2d\n", DV_EPARSE,
 	     "crit (172800s) exceeds warn"},

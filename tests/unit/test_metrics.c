@@ -158,6 +158,57 @@ static void test_render(void **state)
 	free(t);
 }
 
+/* The rollover families (doc/watch.md): a zone judged mid-rollover, one in
+ * steady state, one never judged (no series). */
+static void test_rollover(void **state)
+{
+	(void)state;
+	static dv_obs_t a, b, c;
+	mkobs(&a, "a.example.", "secure");
+	mkobs(&b, "b.example.", "secure");
+	mkobs(&c, "c.example.", "secure");
+	const int64_t now = 1700000000;
+	/* past, open now, ahead, and one still open at the horizon */
+	static const int64_t w[] = {now - 500, now - 100, now - 10,  now + 10,
+	                            now + 60,  now + 90,  now + 200, INT64_MAX};
+	dv_metrics_rollover_t ra = {.known = true,
+	                            .phase = "zsk-retired",
+	                            .blocked_since = now - 250,
+	                            .next_step = now + 90,
+	                            .windows = w,
+	                            .nwindows = 4,
+	                            .windows_older = 2};
+	dv_metrics_rollover_t rb = {.known = true, .phase = "steady"};
+	dv_metrics_zone_t z[3] = {
+	    {.obs = &a, .expect = "secure", .probe_ok = true, .rollover = &ra},
+	    {.obs = &b, .expect = "secure", .probe_ok = true, .rollover = &rb},
+	    {.obs = &c, .expect = "secure", .probe_ok = true}};
+	dv_metrics_view_t view = {.zones = z, .nzones = 3, .version = "t", .now = now};
+	char *t;
+	size_t len;
+	assert_int_equal(dv_metrics_render(&view, &t, &len), DV_OK);
+	has(t, "# TYPE dnsvigil_rollover_phase gauge\n");
+	has(t, "dnsvigil_rollover_phase{zone=\"a.example.\",phase=\"zsk-retired\"} 1\n");
+	has(t, "dnsvigil_rollover_phase{zone=\"b.example.\",phase=\"steady\"} 1\n");
+	has(t, "dnsvigil_rollover_blocked_seconds{zone=\"a.example.\"} 250\n");
+	has(t, "dnsvigil_rollover_blocked_seconds{zone=\"b.example.\"} 0\n");
+	has(t, "dnsvigil_rollover_next_step_timestamp_seconds{zone=\"a.example.\"} 1700000090\n");
+	has(t, "dnsvigil_rollover_bogus_windows{zone=\"a.example.\",when=\"past\"} 3\n");
+	has(t, "dnsvigil_rollover_bogus_windows{zone=\"a.example.\",when=\"now\"} 1\n");
+	has(t, "dnsvigil_rollover_bogus_windows{zone=\"a.example.\",when=\"ahead\"} 2\n");
+	has(t, "dnsvigil_rollover_bogus_windows{zone=\"b.example.\",when=\"now\"} 0\n");
+	has(t, "dnsvigil_rollover_bogus_windows{zone=\"b.example.\",when=\"ahead\"} 0\n");
+	/* absent: a steady zone's next step, a zone never judged */
+	assert_null(
+	    strstr(t, "dnsvigil_rollover_next_step_timestamp_seconds{zone=\"b.example.\"}"));
+	assert_null(strstr(t, "rollover_phase{zone=\"c.example.\""));
+	assert_null(strstr(t, "rollover_bogus_windows{zone=\"c.example.\""));
+	free(t);
+	dv_obs_clear(&a);
+	dv_obs_clear(&b);
+	dv_obs_clear(&c);
+}
+
 /* ---- the endpoint -------------------------------------------------------------- */
 
 static int conn(uint16_t port)
@@ -237,6 +288,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_rollover),
 	    cmocka_unit_test(test_server),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

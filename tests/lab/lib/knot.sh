@@ -5,7 +5,7 @@
 # Sourced by start.sh; defines functions only.
 #
 # Reads: LAB_DIR, LOG, the LAB_* addresses, KNOT_ZONES, PROVB_ZONES (scenarios.sh),
-# DSLINES (signing.sh), CANARY, CANARY_DELEG (canary.sh).
+# DSLINES (signing.sh), CANARY, CANARY_DELEG (canary.sh), ROLL_DELEG (roll.sh).
 # Sets: KC (knot.conf; keymgr reads the KASP db location from it), KZ (zones).
 
 # knot_configure - write knot.conf (before any key is made)
@@ -121,6 +121,7 @@ ZONE
 		done
 		printf '%s' "$DSLINES" | awk 'NF { $1 = tolower($1); print }'
 		[ $CANARY = 1 ] && printf '%s\n' "$CANARY_DELEG"
+		printf '%s\n' "$ROLL_DELEG"
 	} > "$KZ/lab.zone"
 
 	for label in $KNOT_ZONES; do
