@@ -241,6 +241,56 @@ static void job_work(uv_work_t *req)
 	j->seconds = dv_daemon_mono() - j->t0;
 }
 
+static bool roll_code(const dv_store_finding_t *f)
+{
+	return strncmp(f->code, "ROLLOVER_", 9) == 0;
+}
+
+/* The rollover's findings as judged now, on this thread (rollwatch.c), in
+ * place of those of its last verdict that the worker compared; when they
+ * differ the zone is compared again, so a verdict shows in the cycle that
+ * made it.  Then the rollover's own events (`rev`). */
+static int roll_refresh(const zone_st *z, dv_adapter_result_t *r, zone_work_t *w,
+                        const dv_events_t *rev)
+{
+	dv_store_findings_t now = {0};
+	int rc = dv_rollwatch_findings_add(z->roll, &now);
+	size_t k = 0, nroll = 0;
+	bool same = true;
+	for (size_t i = 0; rc == DV_OK && i < r->findings.len; i++) {
+		const dv_store_finding_t *f = &r->findings.v[i];
+		if (!roll_code(f))
+			continue;
+		same = same && nroll < now.len && strcmp(f->code, now.v[nroll].code) == 0 &&
+		       strcmp(f->owner, now.v[nroll].owner) == 0 && f->type == now.v[nroll].type &&
+		       f->keytag == now.v[nroll].keytag;
+		nroll++;
+	}
+	if (rc == DV_OK && !(same && nroll == now.len)) {
+		for (size_t i = 0; i < r->findings.len; i++)
+			if (!roll_code(&r->findings.v[i]))
+				r->findings.v[k++] = r->findings.v[i];
+		r->findings.len = k;
+		for (size_t i = 0; rc == DV_OK && i < now.len; i++) {
+			now.v[i].last_seen = r->obs.time;
+			rc = dv_store_findings_add(&r->findings, &now.v[i]);
+		}
+		const dv_obs_t *base = z->have_obs ? &z->obs : NULL;
+		dv_findings_carry(&z->findings, &r->findings);
+		dv_events_free(&w->ev);
+		if (rc == DV_OK)
+			rc = dv_obs_diff(base, &r->obs, &z->findings, &r->findings, &w->ev);
+		w->moved = true;
+	}
+	dv_store_findings_free(&now);
+	for (size_t i = 0; rc == DV_OK && i < rev->len; i++) {
+		const dv_event_t *e = &rev->v[i];
+		rc = dv_events_add(&w->ev, e->kind, e->time, e->zone, e->server, e->subject,
+		                   e->old_value, e->new_value);
+	}
+	return rc;
+}
+
 /* The committed part of a zone's cycle: the store transaction. */
 static void zone_commit(daemon_t *d, zone_st *z, dv_adapter_result_t *r, zone_work_t *w)
 {
@@ -262,9 +312,16 @@ static void zone_commit(daemon_t *d, zone_st *z, dv_adapter_result_t *r, zone_wo
 	/* The rollover (rollwatch.c): a phase event joins the cycle's; the
 	 * snapshot is kept whenever what its model observes changed. */
 	bool keep = false;
-	if ((rc = dv_rollwatch_cycle(z->roll, d->store, r, w->snapshot, w->snapshot_len, &w->ev,
-	                             &keep)) != DV_OK)
+	dv_events_t rev = {0};
+	if ((rc = dv_rollwatch_cycle(z->roll, d->store, r, w->snapshot, w->snapshot_len, &rev,
+	                             &keep)) == DV_OK)
+		rc = roll_refresh(z, r, w, &rev);
+	dv_events_free(&rev);
+	if (rc != DV_OK) {
+		d->cycles_failed++;
 		dv_log(DV_LOG_ERR, z->name, NULL, "rollover: %s", dv_strerror(rc));
+		return;
+	}
 	if (keep || w->ev.len > 0)
 		w->moved = true;
 	d->cycles_ok++;
