@@ -451,32 +451,30 @@ static bool live_descendant(const patch_t *p, size_t ti)
 
 /* ---- 3. the new arrays -------------------------------------------------------------- */
 
-static int grow_rrs(patch_t *p, size_t more)
+/* Room for `more` elements of `size` bytes after `len` in *v (capacity
+ * *cap), doubling what is needed so that a patch's appends stay linear. */
+static int grow(void **v, size_t *cap, size_t len, size_t more, size_t size)
 {
-	dv_zone_t *z = p->z;
-	if (z->rr_count + more <= p->caprrs)
+	if (len + more <= *cap)
 		return DV_OK;
-	size_t nc = (z->rr_count + more) * 2;
-	dv_rr_t *nv = realloc(z->rrs, nc * sizeof(*nv));
+	size_t nc = (len + more) * 2;
+	void *nv = realloc(*v, nc * size);
 	if (nv == NULL)
 		return DV_ENOMEM;
-	z->rrs = nv;
-	p->caprrs = nc;
+	*v = nv;
+	*cap = nc;
 	return DV_OK;
+}
+
+static int grow_rrs(patch_t *p, size_t more)
+{
+	return grow((void **)&p->z->rrs, &p->caprrs, p->z->rr_count, more, sizeof(dv_rr_t));
 }
 
 static int grow_rrsets(patch_t *p, size_t more)
 {
-	dv_zone_t *z = p->z;
-	if (z->rrset_count + more <= p->caprrsets)
-		return DV_OK;
-	size_t nc = (z->rrset_count + more) * 2;
-	dv_rrset_t *nv = realloc(z->rrsets, nc * sizeof(*nv));
-	if (nv == NULL)
-		return DV_ENOMEM;
-	z->rrsets = nv;
-	p->caprrsets = nc;
-	return DV_OK;
+	return grow((void **)&p->z->rrsets, &p->caprrsets, p->z->rrset_count, more,
+	            sizeof(dv_rrset_t));
 }
 
 /* First index in [lo, n) of an array sorted by name index whose name is >= ni. */

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -695,52 +696,42 @@ static int ledger_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 	return DV_OK;
 }
 
+/* The probe's keys, whole numbers each: range, and the field it sets. */
+typedef struct {
+	const char *key;
+	unsigned long min, max;
+	size_t off, size;
+} num_key_t;
+
+#define NUM_KEY(name, lo, hi, field)                                                               \
+	{                                                                                          \
+		name, lo, hi, offsetof(dv_conf_t, field), sizeof(((dv_conf_t *)NULL)->field)       \
+	}
+
+static const num_key_t probe_keys[] = {
+    NUM_KEY("timeout_ms", 10, 60000, timeout_ms), /* milliseconds, as `check --timeout` */
+    NUM_KEY("retries", 0, 10, retries),
+    NUM_KEY("port", 1, 65535, port),
+    NUM_KEY("concurrency", 1, 256, concurrency),
+    NUM_KEY("max_inflight", 1, 4096, max_inflight),
+    NUM_KEY("per_server_qps", 0, 100000, per_server_qps),
+    NUM_KEY("per_server_burst", 1, 100000, per_server_burst),
+};
+
 static int probe_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 {
-	dv_conf_t *conf = vctx;
-	unsigned long v;
-	int r;
-	if (strcmp(key, "timeout_ms") == 0) {
-		/* milliseconds, as `check --timeout` takes them */
-		if ((r = get_uint(w, val, "timeout_ms", 10, 60000, &v)) != DV_OK)
-			return r;
-		conf->timeout_ms = (unsigned)v;
-		return DV_OK;
-	}
-	if (strcmp(key, "retries") == 0) {
-		if ((r = get_uint(w, val, "retries", 0, 10, &v)) != DV_OK)
-			return r;
-		conf->retries = (int)v;
-		return DV_OK;
-	}
-	if (strcmp(key, "port") == 0) {
-		if ((r = get_uint(w, val, "port", 1, 65535, &v)) != DV_OK)
-			return r;
-		conf->port = (uint16_t)v;
-		return DV_OK;
-	}
-	if (strcmp(key, "concurrency") == 0) {
-		if ((r = get_uint(w, val, "concurrency", 1, 256, &v)) != DV_OK)
-			return r;
-		conf->concurrency = (unsigned)v;
-		return DV_OK;
-	}
-	if (strcmp(key, "max_inflight") == 0) {
-		if ((r = get_uint(w, val, "max_inflight", 1, 4096, &v)) != DV_OK)
-			return r;
-		conf->max_inflight = (unsigned)v;
-		return DV_OK;
-	}
-	if (strcmp(key, "per_server_qps") == 0) {
-		if ((r = get_uint(w, val, "per_server_qps", 0, 100000, &v)) != DV_OK)
-			return r;
-		conf->per_server_qps = (unsigned)v;
-		return DV_OK;
-	}
-	if (strcmp(key, "per_server_burst") == 0) {
-		if ((r = get_uint(w, val, "per_server_burst", 1, 100000, &v)) != DV_OK)
-			return r;
-		conf->per_server_burst = (unsigned)v;
+	for (size_t i = 0; i < sizeof(probe_keys) / sizeof(probe_keys[0]); i++) {
+		const num_key_t *k = &probe_keys[i];
+		if (strcmp(key, k->key) != 0)
+			continue;
+		unsigned long v;
+		int r = get_uint(w, val, k->key, k->min, k->max, &v);
+		if (r != DV_OK || (k->size != 2 && k->size != 4))
+			return r != DV_OK ? r : DV_EINVAL;
+		/* the range fits the field: every one is 16 or 32 bits wide */
+		uint16_t v16 = (uint16_t)v;
+		uint32_t v32 = (uint32_t)v;
+		memcpy((char *)vctx + k->off, k->size == 2 ? (void *)&v16 : (void *)&v32, k->size);
 		return DV_OK;
 	}
 	return unknown(w, val, "probe", key);

@@ -160,34 +160,40 @@ int dv_metrics_render(const dv_metrics_view_t *v, char **out, size_t *len)
 	family(&o, "dnsvigil_cycles_total", "counter", "Zone cycles run, by result.");
 	sample(&o, "dnsvigil_cycles_total", (double)v->cycles_ok, "result", "ok", NULL);
 	sample(&o, "dnsvigil_cycles_total", (double)v->cycles_failed, "result", "error", NULL);
-	family(&o, "dnsvigil_events_total", "counter", "State-change events recorded.");
-	sample(&o, "dnsvigil_events_total", (double)v->events_total, NULL);
-	family(&o, "dnsvigil_store_errors_total", "counter",
-	       "Cycles whose results could not be stored (disk full, I/O error).");
-	sample(&o, "dnsvigil_store_errors_total", (double)v->store_errors, NULL);
-	family(&o, "dnsvigil_ledger_entries", "gauge", "Entries in the ledger.");
-	sample(&o, "dnsvigil_ledger_entries", (double)v->ledger_entries, NULL);
-	family(&o, "dnsvigil_ledger_unanchored_entries", "gauge",
-	       "Ledger entries after the last witnessed checkpoint.");
-	sample(&o, "dnsvigil_ledger_unanchored_entries", (double)v->ledger_unanchored, NULL);
-	family(&o, "dnsvigil_ledger_pending_events", "gauge",
-	       "Events in the store not yet in the ledger (-1: not known yet).");
-	sample(&o, "dnsvigil_ledger_pending_events", (double)v->ledger_pending, NULL);
-	family(&o, "dnsvigil_ledger_witness_alarms", "gauge",
-	       "Witnesses that answered a push with rollback or fork.");
-	sample(&o, "dnsvigil_ledger_witness_alarms", (double)v->ledger_alarms, NULL);
-	family(&o, "dnsvigil_ledger_errors_total", "counter",
-	       "Runs of the ledger that failed (it retries; the store keeps the events).");
-	sample(&o, "dnsvigil_ledger_errors_total", (double)v->ledger_errors, NULL);
-	family(&o, "dnsvigil_signature_verifications_total", "counter",
-	       "Cryptographic RRSIG verifications run.");
-	sample(&o, "dnsvigil_signature_verifications_total", (double)v->sigs_verified, NULL);
-	family(&o, "dnsvigil_signature_cache_hits_total", "counter",
-	       "RRSIG verifications spared: the same RRset, signature and key verified before.");
-	sample(&o, "dnsvigil_signature_cache_hits_total", (double)v->sigcache_hits, NULL);
-	family(&o, "dnsvigil_signature_cache_entries", "gauge",
-	       "Verified signatures remembered across cycles.");
-	sample(&o, "dnsvigil_signature_cache_entries", (double)v->sigcache_entries, NULL);
+	/* The daemon's own figures: one sample each, no labels. */
+	const struct {
+		const char *name, *type, *help;
+		double value;
+	} own[] = {
+	    {"dnsvigil_events_total", "counter", "State-change events recorded.",
+	     (double)v->events_total},
+	    {"dnsvigil_store_errors_total", "counter",
+	     "Cycles whose results could not be stored (disk full, I/O error).",
+	     (double)v->store_errors},
+	    {"dnsvigil_ledger_entries", "gauge", "Entries in the ledger.",
+	     (double)v->ledger_entries},
+	    {"dnsvigil_ledger_unanchored_entries", "gauge",
+	     "Ledger entries after the last witnessed checkpoint.", (double)v->ledger_unanchored},
+	    {"dnsvigil_ledger_pending_events", "gauge",
+	     "Events in the store not yet in the ledger (-1: not known yet).",
+	     (double)v->ledger_pending},
+	    {"dnsvigil_ledger_witness_alarms", "gauge",
+	     "Witnesses that answered a push with rollback or fork.", (double)v->ledger_alarms},
+	    {"dnsvigil_ledger_errors_total", "counter",
+	     "Runs of the ledger that failed (it retries; the store keeps the events).",
+	     (double)v->ledger_errors},
+	    {"dnsvigil_signature_verifications_total", "counter",
+	     "Cryptographic RRSIG verifications run.", (double)v->sigs_verified},
+	    {"dnsvigil_signature_cache_hits_total", "counter",
+	     "RRSIG verifications spared: the same RRset, signature and key verified before.",
+	     (double)v->sigcache_hits},
+	    {"dnsvigil_signature_cache_entries", "gauge",
+	     "Verified signatures remembered across cycles.", (double)v->sigcache_entries},
+	};
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		family(&o, own[i].name, own[i].type, own[i].help);
+		sample(&o, own[i].name, own[i].value, NULL);
+	}
 	family(&o, "dnsvigil_zones", "gauge", "Zones watched.");
 	sample(&o, "dnsvigil_zones", (double)v->nzones, NULL);
 

@@ -1,5 +1,6 @@
 /* Observations, findings and event lists: memory and their stored JSON form. */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,45 +67,58 @@ fail:
 	return DV_ENOMEM;
 }
 
-int dv_obs_server(dv_obs_t *obs, const char *addr, dv_obs_server_t **out)
+/* The entry of `addr` in an array of *n entries of `size` bytes that each
+ * begin with their address (char[DV_OBS_ADDR_MAX]); a new one, zeroed, is
+ * added (*added set) when there is none and the ceiling `max` allows. */
+static int entry_get(void **v, size_t *n, size_t max, size_t size, const char *addr, void **out,
+                     bool *added)
 {
-	for (size_t i = 0; i < obs->nsrv; i++) {
-		if (strcmp(obs->srv[i].addr, addr) == 0) {
-			*out = &obs->srv[i];
+	*added = false;
+	for (size_t i = 0; i < *n; i++) {
+		char *e = (char *)*v + i * size;
+		if (strcmp(e, addr) == 0) {
+			*out = e;
 			return DV_OK;
 		}
 	}
-	if (obs->nsrv >= DV_OBS_MAX_SERVERS || strlen(addr) >= DV_OBS_ADDR_MAX)
+	size_t len = strlen(addr);
+	if (*n >= max || len >= DV_OBS_ADDR_MAX)
 		return DV_ELIMIT;
-	dv_obs_server_t *n = realloc(obs->srv, (obs->nsrv + 1) * sizeof(*n));
-	if (n == NULL)
+	char *nv = realloc(*v, (*n + 1) * size);
+	if (nv == NULL)
 		return DV_ENOMEM;
-	obs->srv = n;
-	memset(&n[obs->nsrv], 0, sizeof(*n));
-	memcpy(n[obs->nsrv].addr, addr, strlen(addr) + 1);
-	*out = &n[obs->nsrv++];
+	*v = nv;
+	char *e = nv + *n * size;
+	memset(e, 0, size);
+	memcpy(e, addr, len + 1);
+	(*n)++;
+	*out = e;
+	*added = true;
 	return DV_OK;
+}
+
+int dv_obs_server(dv_obs_t *obs, const char *addr, dv_obs_server_t **out)
+{
+	_Static_assert(offsetof(dv_obs_server_t, addr) == 0, "entry_get: the address first");
+	bool added;
+	void *e = NULL;
+	int rc = entry_get((void **)&obs->srv, &obs->nsrv, DV_OBS_MAX_SERVERS, sizeof(*obs->srv),
+	                   addr, &e, &added);
+	*out = e;
+	return rc;
 }
 
 int dv_obs_parent(dv_obs_t *obs, const char *addr, dv_obs_parent_t **out)
 {
-	for (size_t i = 0; i < obs->npar; i++) {
-		if (strcmp(obs->par[i].addr, addr) == 0) {
-			*out = &obs->par[i];
-			return DV_OK;
-		}
-	}
-	if (obs->npar >= DV_OBS_MAX_PARENTS || strlen(addr) >= DV_OBS_ADDR_MAX)
-		return DV_ELIMIT;
-	dv_obs_parent_t *n = realloc(obs->par, (obs->npar + 1) * sizeof(*n));
-	if (n == NULL)
-		return DV_ENOMEM;
-	obs->par = n;
-	memset(&n[obs->npar], 0, sizeof(*n));
-	n[obs->npar].ds_match = -1;
-	memcpy(n[obs->npar].addr, addr, strlen(addr) + 1);
-	*out = &n[obs->npar++];
-	return DV_OK;
+	_Static_assert(offsetof(dv_obs_parent_t, addr) == 0, "entry_get: the address first");
+	bool added;
+	void *e = NULL;
+	int rc = entry_get((void **)&obs->par, &obs->npar, DV_OBS_MAX_PARENTS, sizeof(*obs->par),
+	                   addr, &e, &added);
+	*out = e;
+	if (rc == DV_OK && added)
+		(*out)->ds_match = -1; /* not judged yet */
+	return rc;
 }
 
 static bool str_same(const char *a, const char *b)
