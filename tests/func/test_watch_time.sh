@@ -276,7 +276,11 @@ defaults:
   interval: 10s
 zones:
   - tm.
-  - kr.
+  # Observed more often than knotd steps (10 s apart): the daemon also
+  # judges the rollover (issue 14), and a step it never saw between two
+  # observations could have been unsafe, which it would report.
+  - name: kr.
+    interval: 2s
   - name: short.
     signer_refresh: 2h
 ledger:
@@ -396,6 +400,9 @@ t_eq "K: the new ZSK ($NEWZ) is not the old one" "$([ "$NEWZ" != "$OLDZ" ] && [ 
 t_eq "K: kr. stayed secure throughout (only the baseline's status entry)" \
 	"$(events | grep -c '^kr\.|zone.status|')" 1
 t_eq "K: no finding raised on kr. during the rollover" "$(events | grep -c '^kr\.|finding.raised|')" 0
+t_eq "K: the daemon followed knotd's phases (rollover.phase entries)" \
+	"$(events | awk -F'|' '$1 == "kr." && $2 == "rollover.phase" {print $NF}' | tr '\n' ' ')" \
+	"zsk-published zsk-retired steady "
 scrape
 t_eq "K: kr. secure" "$(metric 'dnsvigil_zone_validation_state\{zone="kr.",state="secure"\}')" 1
 
