@@ -558,9 +558,6 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 			                              r->err, sizeof(r->err));
 			if (zr == DV_OK)
 				zr = observe(b->snap, &zq, &lres, b->zi[i], b->snap->time, &r->obs);
-			if (zr == DV_OK)
-				r->have_roll_fp =
-				    dv_roll_fingerprint(b->snap, dname, r->roll_fp) == DV_OK;
 			if (zr == DV_OK && replica != NULL)
 				zr = observe_copies(&rep, &r->obs);
 			dv_replica_report_clear(&rep);
@@ -618,6 +615,14 @@ static bool is_nx_probe(const uint8_t *qname, const uint8_t *apex)
 {
 	return qname[0] > 9 && memcmp(qname + 1, "dnsvigil-", 9) == 0 &&
 	       knot_dname_is_equal(qname + 1 + qname[0], apex);
+}
+
+int dv_adapter_zone_fingerprint(const dv_adapter_batch_t *b, size_t i,
+                                uint8_t out[DV_ROLL_FINGERPRINT_LEN])
+{
+	if (b == NULL || i >= b->n || b->snap == NULL || b->zi[i] < 0)
+		return DV_EINVAL;
+	return dv_roll_fingerprint(b->snap, b->snap->zones[b->zi[i]].dname, out);
 }
 
 int dv_adapter_zone_snapshot(const dv_adapter_batch_t *b, size_t i, char **json, size_t *len)

@@ -65,6 +65,11 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
  *  alone: the zones from the root down to it and the queries that concern
  *  it, so `check --from` judges it as the batch did. */
 int dv_adapter_zone_snapshot(const dv_adapter_batch_t *batch, size_t i, char **json, size_t *len);
+/*! What the rollover model takes from zone i's part of the batch
+ *  (dv_roll_fingerprint).  It reads every answer of the batch that concerns
+ *  the zone, so the daemon asks for it only when the zone changed. */
+int dv_adapter_zone_fingerprint(const dv_adapter_batch_t *batch, size_t i,
+                                uint8_t out[DV_ROLL_FINGERPRINT_LEN]);
 void dv_adapter_batch_free(dv_adapter_batch_t *batch);
 void dv_adapter_result_clear(dv_adapter_result_t *res);
 

@@ -215,8 +215,16 @@ static void judge_zone(job_t *j, size_t i, const dv_adapter_batch_t *batch)
 		r->findings.v[k].last_seen = r->obs.time;
 	if ((w->rc = dv_obs_diff(base, &r->obs, &z->findings, &r->findings, &w->ev)) != DV_OK)
 		return;
+	bool same = base != NULL && dv_obs_same(base, &r->obs);
+	/* The rollover model's fingerprint reads the zone's every answer: it
+	 * is taken when the observation moved (keys, DS, CDS, serials,
+	 * signature times) and the last one stands for it otherwise. */
+	if (!same || dv_rollwatch_wants_fingerprint(z->roll))
+		r->have_roll_fp = dv_adapter_zone_fingerprint(batch, i, r->roll_fp) == DV_OK;
+	else
+		r->have_roll_fp = dv_rollwatch_last_fingerprint(z->roll, r->roll_fp);
 	bool roll = dv_rollwatch_wants_snapshot(z->roll, r);
-	w->moved = base == NULL || w->ev.len > 0 || roll || !dv_obs_same(base, &r->obs) ||
+	w->moved = base == NULL || w->ev.len > 0 || roll || !same ||
 	           findings_moved(&z->findings, &r->findings);
 	/* The snapshot that changed something, for `check --from` and the
 	 * rollover history later; none (and a note in the log) when it cannot
@@ -348,6 +356,7 @@ static void zone_commit(daemon_t *d, zone_st *z, dv_adapter_result_t *r, zone_wo
 		goto store_fail;
 	if ((rc = dv_store_commit(d->store)) != DV_OK)
 		goto store_fail;
+	dv_rollwatch_committed(z->roll);
 	/* Committed: advance the baseline. */
 	dv_obs_clear(&z->obs);
 	z->obs = r->obs;

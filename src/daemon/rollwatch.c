@@ -288,6 +288,25 @@ bool dv_rollwatch_wants_snapshot(const dv_rollwatch_t *rw, const dv_adapter_resu
 	return rw != NULL && res->have_roll_fp && (fp_changed(rw, res) || rw->pending_time != 0);
 }
 
+bool dv_rollwatch_wants_fingerprint(const dv_rollwatch_t *rw)
+{
+	return rw != NULL && (!rw->have_fp || rw->pending_time != 0);
+}
+
+bool dv_rollwatch_last_fingerprint(const dv_rollwatch_t *rw, uint8_t *out)
+{
+	if (rw == NULL || !rw->have_fp)
+		return false;
+	memcpy(out, rw->fp, sizeof(rw->fp));
+	return true;
+}
+
+void dv_rollwatch_committed(dv_rollwatch_t *rw)
+{
+	if (rw != NULL)
+		rw->pending_time = 0;
+}
+
 int dv_rollwatch_findings_add(const dv_rollwatch_t *rw, dv_store_findings_t *out)
 {
 	int rc = DV_OK;

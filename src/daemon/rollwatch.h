@@ -28,6 +28,12 @@ void dv_rollwatch_free(dv_rollwatch_t *rw);
  * worker's side reads only `rw`, which only this zone's commit changes.
  */
 
+/*! Worker side: whether the rollover needs this cycle's fingerprint even
+ *  though the observation did not change (none yet, or a snapshot to keep
+ *  was not stored). */
+bool dv_rollwatch_wants_fingerprint(const dv_rollwatch_t *rw);
+/*! Worker side: the last fingerprint into `out`; false when there is none. */
+bool dv_rollwatch_last_fingerprint(const dv_rollwatch_t *rw, uint8_t *out);
 /*! Worker side: whether this cycle's snapshot is needed (what the model
  *  observes changed, or the cycle that changed was not recorded). */
 bool dv_rollwatch_wants_snapshot(const dv_rollwatch_t *rw, const dv_adapter_result_t *res);
@@ -49,6 +55,10 @@ int dv_rollwatch_findings_add(const dv_rollwatch_t *rw, dv_store_findings_t *out
 int dv_rollwatch_cycle(dv_rollwatch_t *rw, dv_store_t *st, const dv_adapter_result_t *res,
                        const char *snapshot, size_t snapshot_len, dv_events_t *events,
                        bool *keep_snapshot);
+
+/*! Main side: the cycle's store transaction committed (its snapshot, when
+ *  one was to be kept, is stored: the next cycle need not check). */
+void dv_rollwatch_committed(dv_rollwatch_t *rw);
 
 /*! What /metrics shows (valid until the next cycle). */
 const dv_metrics_rollover_t *dv_rollwatch_view(const dv_rollwatch_t *rw);
