@@ -210,6 +210,23 @@ out:
 	return ret;
 }
 
+dv_rrset_t zone_rrset_of_run(const dv_rr_t *rrs, uint32_t first, uint32_t count, uint32_t name)
+{
+	const dv_rr_t *run = &rrs[first];
+	dv_rrset_t rs = {
+	    .name = name, .type = run->type, .ttl = run->ttl, .rr_first = first, .rr_count = count};
+	/* (counted in the RRset's own width: gcc -O3 cannot bound a size_t
+	 * walk here and warns of overflow) */
+	for (uint32_t k = 1; k < count; k++) {
+		if (run[k].ttl != rs.ttl) {
+			rs.ttl_differs = true;
+			if (run[k].ttl < rs.ttl)
+				rs.ttl = run[k].ttl;
+		}
+	}
+	return rs;
+}
+
 int zone_index_build(dv_zone_builder_t *b)
 {
 	dv_zone_t *z = b->zone;
@@ -326,19 +343,8 @@ int zone_index_build(dv_zone_builder_t *b)
 			nm->sig_count = (uint32_t)(j - i);
 		} else {
 			dv_rrset_t *rs = &z->rrsets[nrs]; /* nrs < caprs: counted above */
-			*rs = (dv_rrset_t){.name = z->rrs[i].name,
-			                   .type = z->rrs[i].type,
-			                   .ttl = z->rrs[i].ttl,
-			                   .rr_first = (uint32_t)i,
-			                   .rr_count = (uint32_t)(j - i)};
-			const dv_rr_t *set = &z->rrs[i];
-			for (uint32_t k = 1; k < rs->rr_count; k++) {
-				if (set[k].ttl != rs->ttl) {
-					rs->ttl_differs = true;
-					if (set[k].ttl < rs->ttl)
-						rs->ttl = set[k].ttl;
-				}
-			}
+			*rs = zone_rrset_of_run(z->rrs, (uint32_t)i, (uint32_t)(j - i),
+			                        z->rrs[i].name);
 			if (nm->rrset_count == 0)
 				nm->rrset_first = (uint32_t)nrs;
 			nm->rrset_count++;

@@ -19,6 +19,7 @@
  * and keeps it alive (dv_zone_data_t).
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -477,13 +478,16 @@ static int grow_rrsets(patch_t *p, size_t more)
 	            sizeof(dv_rrset_t));
 }
 
-/* First index in [lo, n) of an array sorted by name index whose name is >= ni. */
-static size_t rr_lower(const dv_rr_t *v, size_t n, uint32_t ni)
+/* First index of n elements of `size` bytes, sorted by the name index at
+ * offset `off` (dv_rr_t.name, dv_rrset_t.name), whose name is >= ni. */
+static size_t name_lower(const void *v, size_t n, size_t size, size_t off, uint32_t ni)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (v[mid].name < ni)
+		uint32_t name;
+		memcpy(&name, (const char *)v + mid * size + off, sizeof(name));
+		if (name < ni)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -491,17 +495,14 @@ static size_t rr_lower(const dv_rr_t *v, size_t n, uint32_t ni)
 	return lo;
 }
 
+static size_t rr_lower(const dv_rr_t *v, size_t n, uint32_t ni)
+{
+	return name_lower(v, n, sizeof(*v), offsetof(dv_rr_t, name), ni);
+}
+
 static size_t rrset_lower(const dv_rrset_t *v, size_t n, uint32_t ni)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (v[mid].name < ni)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return name_lower(v, n, sizeof(*v), offsetof(dv_rrset_t, name), ni);
 }
 
 /* Copy base names [b0, b1), untouched, with their records and RRsets. */
@@ -564,21 +565,7 @@ static int index_name(patch_t *p, dv_name_t *nm, uint32_t ni, size_t first)
 			nm->sig_count = (uint32_t)(j - i);
 		} else {
 			dv_rrset_t *rs = &z->rrsets[z->rrset_count++];
-			*rs = (dv_rrset_t){.name = ni,
-			                   .type = z->rrs[i].type,
-			                   .ttl = z->rrs[i].ttl,
-			                   .rr_first = (uint32_t)i,
-			                   .rr_count = (uint32_t)(j - i)};
-			/* (counted in the RRset's own width: gcc -O3 cannot bound a
-			 * size_t walk here and warns of overflow) */
-			const dv_rr_t *run = &z->rrs[i];
-			for (uint32_t k = 1; k < rs->rr_count; k++) {
-				if (run[k].ttl != rs->ttl) {
-					rs->ttl_differs = true;
-					if (run[k].ttl < rs->ttl)
-						rs->ttl = run[k].ttl;
-				}
-			}
+			*rs = zone_rrset_of_run(z->rrs, (uint32_t)i, (uint32_t)(j - i), ni);
 			nm->rrset_count++;
 		}
 		i = j;

@@ -69,6 +69,10 @@ struct dv_zone_builder {
 /* Order and index the records into b->zone (index.c); the builder's record
  * list goes to the zone.  0, or DV_ENOMEM. */
 int zone_index_build(dv_zone_builder_t *b);
+/* The RRset of the `count` records of one owner and type from rrs[first]
+ * on: its TTL the lowest of theirs (RFC 2181 §5.2), ttl_differs when they
+ * disagree.  Shared by the index and a patch (patch.c). */
+dv_rrset_t zone_rrset_of_run(const dv_rr_t *rrs, uint32_t first, uint32_t count, uint32_t name);
 
 /* One SOA, at the apex, and the apex is the first name: DV_ENOTZONE with
  * "file:line: message" in err otherwise (index.c). */

@@ -870,17 +870,20 @@ int dv_store_events_after(dv_store_t *st, int64_t after, size_t limit,
 
 int dv_store_events_ledgered(dv_store_t *st, const int64_t *ids, const uint64_t *index, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *q;
-		if (prep(st, "UPDATE event SET ledger=?2 WHERE id=?1", &q))
-			return DV_EIO;
+	sqlite3_stmt *q;
+	if (prep(st, "UPDATE event SET ledger=?2 WHERE id=?1", &q))
+		return DV_EIO;
+	/* one statement for the batch, bound again for each event */
+	int rc = DV_OK;
+	for (size_t i = 0; i < n && rc == DV_OK; i++) {
 		sqlite3_bind_int64(q, 1, ids[i]);
 		sqlite3_bind_int64(q, 2, (int64_t)index[i]);
-		int rc = run(st, q);
-		if (rc != DV_OK)
-			return rc;
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = fail(st, DV_EIO);
+		sqlite3_reset(q);
 	}
-	return DV_OK;
+	sqlite3_finalize(q);
+	return rc;
 }
 
 int dv_store_ledger_mark(dv_store_t *st, int64_t *event, int64_t *index)
