@@ -189,7 +189,19 @@ int ledger_open(const char *dir, const ledger_opts_t *o, ledger_t **out, char *e
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(l->db));
 		goto fail;
 	}
-	bool fresh = ledger_meta_get(l->db, "origin", stored, sizeof(stored)) != DV_OK;
+	/* "no ledger here" only when the table says so: a read that failed (a
+	 * full disk leaves a reader no room for the WAL index) is an error. */
+	r = ledger_meta_get(l->db, "origin", stored, sizeof(stored));
+	if (r == DV_EIO || r == DV_EPARSE) {
+		int x = sqlite3_extended_errcode(l->db);
+		snprintf(err, errlen, "%s: %s%s", path,
+		         r == DV_EIO ? sqlite3_errmsg(l->db) : "the stored origin is malformed",
+		         x == SQLITE_IOERR_SHMSIZE || x == SQLITE_IOERR_SHMOPEN
+		             ? " (no room for the WAL index: is the disk full?)"
+		             : "");
+		goto fail;
+	}
+	bool fresh = r != DV_OK;
 	if (fresh) {
 		if (l->read_only || o->origin == NULL) {
 			snprintf(err, errlen, "%s: no ledger here%s", dir,

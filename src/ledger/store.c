@@ -88,12 +88,17 @@ int ledger_meta_get(sqlite3 *db, const char *k, char *out, size_t cap)
 	if (sqlite3_prepare_v2(db, "SELECT v FROM meta WHERE k = ?", -1, &st, NULL) != SQLITE_OK)
 		return DV_EIO;
 	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 		if (v != NULL && strlen(v) < cap) {
 			memcpy(out, v, strlen(v) + 1);
 			ret = DV_OK;
 		}
+	} else if (r == SQLITE_DONE) {
+		ret = DV_EINVAL; /* no such key */
+	} else {
+		ret = DV_EIO;
 	}
 	sqlite3_finalize(st);
 	return ret;

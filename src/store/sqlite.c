@@ -61,7 +61,12 @@ static const char schema[] =
 
 static int fail(dv_store_t *st, int rc)
 {
-	snprintf(st->errmsg, sizeof(st->errmsg), "%s", sqlite3_errmsg(st->db));
+	int x = sqlite3_extended_errcode(st->db);
+	/* a reader of a WAL database must create its index (-shm) first */
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s%s", sqlite3_errmsg(st->db),
+	         x == SQLITE_IOERR_SHMSIZE || x == SQLITE_IOERR_SHMOPEN
+	             ? " (no room for the WAL index: is the disk full?)"
+	             : "");
 	/* A full disk or an I/O error is "could not write"; the caller reports it. */
 	return rc;
 }
@@ -161,13 +166,20 @@ int dv_store_open(const char *where, bool readonly, dv_store_t **out, char *err,
 		if (exec(st, sql))
 			goto fail;
 	}
-	if (meta_get(st, "schema", st->id, sizeof(st->id)) != DV_OK ||
-	    strtol(st->id, NULL, 10) != SCHEMA_VERSION) {
+	/* a read that failed keeps SQLite's message (a full disk leaves a reader
+	 * no room for the WAL index): only a missing or other schema is "not". */
+	int mr = meta_get(st, "schema", st->id, sizeof(st->id));
+	if (mr == DV_EIO)
+		goto fail;
+	if (mr != DV_OK || strtol(st->id, NULL, 10) != SCHEMA_VERSION) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "not a dnsvigil store of schema %d",
 		         SCHEMA_VERSION);
 		goto fail;
 	}
-	if (meta_get(st, "store_id", st->id, sizeof(st->id)) != DV_OK || strlen(st->id) != 32) {
+	mr = meta_get(st, "store_id", st->id, sizeof(st->id));
+	if (mr == DV_EIO)
+		goto fail;
+	if (mr != DV_OK || strlen(st->id) != 32) {
 		snprintf(st->errmsg, sizeof(st->errmsg), "the store has no identity (store_id)");
 		goto fail;
 	}

@@ -235,3 +235,22 @@ EOF
 else
 	not_ok "ledger_writer built" "missing $WRITER"
 fi
+
+# ---- a full disk: a reader with no room for SQLite's WAL index gets that
+# error, never "no ledger here" (which once sent operators looking for a
+# ledger that was intact); with room again the same ledger verifies
+F=$WORK/full
+mkdir -p "$F"
+if mount -t tmpfs -o size=400k tmpfs "$F" 2> /dev/null; then
+	"$D" log append -d "$F/s" --origin test/full --kind operator.note --text one > /dev/null
+	dd if=/dev/zero of="$F/fill" bs=1k count=1000 2> /dev/null
+	"$D" log verify -d "$F/s" > "$WORK/fullv.out" 2>&1
+	t_eq "full disk: log verify could not judge (exit 3)" "$?" 3
+	t_grep "full disk: ... saying why" 'ledger.db: disk I/O error .no room for the WAL index: is the disk full' "$WORK/fullv.out"
+	t_eq "full disk: ... never 'no ledger here'" "$(grep -c 'no ledger here' "$WORK/fullv.out")" 0
+	rm -f "$F/fill"
+	t_cmd "full disk: with room again the ledger verifies (unanchored: exit 1)" 1 "$D" log verify -d "$F/s"
+	umount "$F"
+else
+	ok "full disk # SKIP cannot mount a tmpfs here"
+fi
