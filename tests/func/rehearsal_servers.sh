@@ -17,7 +17,8 @@
 #
 # Reads: LAB_* (lab.env), DNSVIGIL, R (state directory), STATE (the watch
 # daemon's state directory the verifier reads), TTL (of the data and the DS),
-# KTTL (of the DNSKEY RRsets: longer than the data's, as in most zones), PROP.
+# KTTL (of the DNSKEY RRsets: longer than the data's, as in most zones), PROP
+# (the manual policy's propagation delay), SAFE_PROP (the automatic ones').
 # Sets: SIGNER_CONF, PARENT_CONF, PIDS (appended).
 
 # the zones: safe rollovers (automatic key management) and unsafe ones (manual)
@@ -45,7 +46,7 @@ auto_policy() {
 	local l
 	printf '  - id: %s\n' "$1"
 	shift
-	for l in "$@" "dnskey-ttl: $KTTL" "zone-max-ttl: $KTTL" "propagation-delay: $PROP" \
+	for l in "$@" "dnskey-ttl: $KTTL" "zone-max-ttl: $KTTL" "propagation-delay: $SAFE_PROP" \
 		"ksk-lifetime: 0" "zsk-lifetime: 0" "cds-cdnskey-publish: double-ds" \
 		"ksk-submission: parent" "ds-push: parent"; do
 		printf '    %s\n' "$l"
@@ -86,7 +87,7 @@ submission:
   - id: parent
     parent: parent
     check-interval: 1s
-    parent-delay: $((TTL + PROP))s
+    parent-delay: $((TTL + SAFE_PROP))s
 acl:
   - id: xfr
     address: 127.0.0.0/8

@@ -268,9 +268,11 @@ for f in text json nagios; do
 done
 t_grep "text: the canary name shown escaped" '^canary \\027\\\]0\\;owned\\007canary\.lab\.: ' "$WORK/esc.text"
 
-# ---- speed: a full audit of one resolver (all modes) under a second
+# ---- a full audit of one resolver (all modes) reports its own duration; how
+# fast it is is measured by bench/audit-bench.sh, never asserted here
 "$DNSVIGIL" audit --canary "$CAN" --format json "$LAB_RES_UNBOUND" > "$WORK/one.json"
+t_eq "one resolver, all modes: clean" "$?" 0
 ms=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["elapsed_ms"])' "$WORK/one.json")
 echo "# full audit of one resolver: $ms ms"
-t_cmd "one resolver, all modes, under 1000 ms ($ms ms)" 0 test "$ms" -lt 1000
+t_grep "... its elapsed_ms reported ($ms)" '^[0-9]+$' <(echo "$ms")
 exit 0

@@ -4,7 +4,7 @@
 #
 # Servers (tests/func/rehearsal_servers.sh, made afresh each run): a hidden
 # signing knotd with accelerated timers (data and DS TTL 4 s, DNSKEY TTL
-# 12 s, propagation delay 3 s), two public NSDs whose zone verifier is
+# 12 s, propagation delay 10 s; 3 s for the manual steps), two public NSDs whose zone verifier is
 # `dnsvigil rollover preflight` over the daemon's history, and roll.lab. on a
 # knotd of its own taking DS updates by DDNS, delegated from the lab's lab.
 # Observers: `dnsvigil watch` (interval 1 s, its store is the history every
@@ -50,7 +50,13 @@ R=$WORK/rehearsal
 STATE=$R/state
 TTL=4   # data, SOA, NS, DS
 KTTL=12 # DNSKEY: longer than the data's, as in most zones
-PROP=3  # knotd's propagation-delay: NOTIFY, AXFR, preflight, publication
+PROP=3  # knotd's propagation-delay of the unsafe steps (manual policy), preflight's
+# ... and of the safe rollovers (automatic key management).  It must bound
+# what publishing a version really takes (NOTIFY, AXFR, the NSDs' preflight,
+# reload): when it does not, the rollover is unsafe by RFC 7583's own terms
+# and the check rightly finds a window.  3 s left 3 s to spare here; on a
+# slower machine publishing took 5-7 s and the check found a 1 s window.
+SAFE_PROP=10
 PORT=19855
 PIDS=()
 rm -rf "$R"
