@@ -14,12 +14,16 @@
 # delegation's glue has no port, and Unbound follows it (for a DS it looks
 # up the child's NS, ns1.canary., and asks that at port 53).  The daemon
 # audits the resolver every second (resolvers.interval, the shortest).
-#   V  Unbound validating: verdict validating, no finding, status 0, the
-#      alert quiet
+#   V  Unbound validating: an event - -> validating, the metrics, status 0,
+#      the alert quiet, and no finding (the daemon keeps verdicts only:
+#      `dnsvigil audit`, the same judge, gives the findings)
 #   N  `module-config: iterator` and `unbound-control reload` (the same
-#      process, address and port): verdict not-validating, one event
-#      validating -> not-validating, status 2, the alert fires
-#   R  the validator back, reload again: validating again, the alert quiet
+#      process, address and port): one event validating -> not-validating,
+#      the metrics, status 2, the alert fires, RESOLVER_NOT_VALIDATING
+#   R  the validator back, reload again: not-validating -> validating, the
+#      alert quiet, no finding
+# Then the store's events and the ledger's entries, in order, and
+# `dnsvigil log verify`.
 # shellcheck disable=SC2317  # functions called through within_two and the trap
 # shellcheck source=tests/func/lib.sh
 . "$(dirname "$0")/lib.sh"
