@@ -27,6 +27,10 @@
 # shellcheck disable=SC2317  # functions called through within_two and the trap
 # shellcheck source=tests/func/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/func/watch_lib.sh
+. "$(dirname "$0")/watch_lib.sh"
+# shellcheck source=tests/lab/lib/resolvers.sh
+. "$(dirname "$0")/../lab/lib/resolvers.sh" # unbound_server: the lab's Unbound settings
 
 PORT=5331
 ROOT=127.53.31.41
@@ -36,24 +40,13 @@ MPORT=19856
 INTERVAL=1 # resolvers.interval, seconds: the shortest allowed
 D=$WORK/tree
 U=$D/unbound
-mkdir -p "$D/keys" "$D/run" "$U"
+S=$WORK/state
+mkdir -p "$D/keys" "$D/zones" "$D/run" "$U"
 PIDS=()
 
-for c in nsd unbound unbound-control unbound-checkconf dnssec-keygen dnssec-signzone \
-	dnssec-dsfromkey kdig python3 curl promtool; do
-	command -v "$c" > /dev/null || {
-		not_ok "missing $c"
-		exit 0
-	}
-done
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null; done
-	wait 2> /dev/null
-	dv_schema_report
-}
-trap cleanup EXIT
+need nsd unbound unbound-control unbound-checkconf dnssec-keygen dnssec-signzone \
+	dnssec-dsfromkey kdig python3 curl promtool || exit 0
+trap 'kill_pids; dv_schema_report' EXIT
 
 # ---- the tree: canary. as dnsvigil canary writes it, under a signed root ----
 CD=$D/canary
@@ -74,47 +67,12 @@ EOF
 	grep -v '^[[:space:]]*;' "$CD/dsset"
 	grep -v '^;' "$D/keys/$RK.key"
 } > "$D/run/root.in"
-(cd "$D/keys" && dnssec-signzone -q -z -d "$D/run" -o . -f "$D/run/root.zone" \
+(cd "$D/keys" && dnssec-signzone -q -z -d "$D/run" -o . -f "$D/zones/root.zone" \
 	"$D/run/root.in" "$RK") > /dev/null 2> "$D/run/sign.err" || {
 	not_ok "dnssec-signzone ." "$(head -3 "$D/run/sign.err")"
 	exit 0
 }
 
-# nsd_run NAME ADDR PORT ZONE FILE [ZONE FILE]... -> NSD NAME on ADDR@PORT
-nsd_run() {
-	local name=$1 addr=$2 port=$3
-	shift 3
-	{
-		cat << EOF
-server:
-  ip-address: $addr
-  port: $port
-  username: ""
-  chroot: ""
-  database: ""
-  pidfile: "$D/run/nsd-$name.pid"
-  zonelistfile: "$D/run/nsd-$name.zonelist"
-  xfrdfile: "$D/run/nsd-$name.xfrd"
-  xfrdir: "$D/run"
-  logfile: "$D/run/nsd-$name.log"
-  server-count: 1
-  verbosity: 1
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-EOF
-		while [ $# -ge 2 ]; do
-			printf 'zone:\n  name: "%s"\n  zonefile: "%s"\n' "$1" "$2"
-			shift 2
-		done
-	} > "$D/run/nsd-$name.conf"
-	nsd -c "$D/run/nsd-$name.conf" || return 1
-	for _ in $(seq 1 50); do
-		[ -s "$D/run/nsd-$name.pid" ] && break
-		sleep 0.1
-	done
-	PIDS+=("$(cat "$D/run/nsd-$name.pid")")
-}
 soa_at() { # ADDR PORT ZONE -> its serial there
 	kdig +time=1 +retry=0 +norec -p "$2" "@$1" "$3" SOA +short 2> /dev/null | awk '{ print $3 }'
 }
@@ -122,9 +80,9 @@ CZ=()
 while read -r zn f; do
 	case $zn in '' | '#'* | ';'*) continue ;; esac
 	case $f in /*) ;; *) f=$CD/$f ;; esac
-	CZ+=("$zn" "$f")
+	CZ+=("zone:" "  name: $zn" "  zonefile: $f")
 done < "$CD/zones.list"
-if ! nsd_run root "$ROOT" "$PORT" . "$D/run/root.zone" || ! nsd_run canary "$CAN" 53 "${CZ[@]}"; then
+if ! nsd_run root "$ROOT" "$PORT" "zone:" "  name: ." "  zonefile: root.zone" || ! nsd_run canary "$CAN" 53 "${CZ[@]}"; then
 	not_ok "nsd starts" "$(tail -3 "$D"/run/nsd-*.log 2> /dev/null)"
 	exit 0
 fi
@@ -134,47 +92,21 @@ for _ in $(seq 1 50); do
 	served && break
 	sleep 0.1
 done
-if served; then ok "the root and the canary's $((${#CZ[@]} / 2)) zones are served"; else
+if served; then ok "the root and the canary's $((${#CZ[@]} / 3)) zones are served"; else
 	not_ok "the root and the canary are served" "$(tail -3 "$D"/run/nsd-*.log 2> /dev/null)"
 	exit 0
 fi
 
 # ---- Unbound ---------------------------------------------------------------
-# unbound_conf MODULES TRUST-ANCHOR-LINE -> $U/unbound.conf (the lab's
-# settings: tests/lab/lib/resolvers.sh)
+# unbound_conf MODULES TRUST-ANCHOR-LINE -> $U/unbound.conf: the lab's
+# settings, the root by a stub zone, remote control on a local socket
 unbound_conf() {
-	cat > "$U/unbound.conf" << EOF
-server:
-    interface: $RES@$PORT
-    username: ""
-    chroot: ""
-    directory: "$U"
-    pidfile: "$U/unbound.pid"
-    logfile: "$U/unbound.log"
-    use-syslog: no
-    num-threads: 1
-    access-control: 127.0.0.0/8 allow
-    do-ip6: no
-    do-not-query-localhost: no
-    module-config: "$1"
-    $2
-    ede: yes
-    val-log-level: 2
-    verbosity: 1
-    val-bogus-ttl: 5
-    cache-max-ttl: 30
-    cache-max-negative-ttl: 5
-    infra-host-ttl: 30
-    infra-keep-probing: yes
-    qname-minimisation: no
-stub-zone:
-    name: "."
-    stub-addr: $ROOT@$PORT
-remote-control:
-    control-enable: yes
-    control-interface: "$U/control.sock"
-    control-use-cert: no
-EOF
+	{
+		unbound_server "$U" "$RES@$PORT" "$U/unbound.log" "$1" "$2"
+		printf 'stub-zone:\n    name: "."\n    stub-addr: %s\n' "$ROOT@$PORT"
+		printf 'remote-control:\n    control-enable: yes\n    control-use-cert: no\n'
+		printf '    control-interface: "%s"\n' "$U/control.sock"
+	} > "$U/unbound.conf"
 	unbound-checkconf "$U/unbound.conf" > "$U/checkconf.out" 2>&1
 }
 VALIDATING=("validator iterator" "trust-anchor-file: \"$D/root.ds\"")
@@ -203,17 +135,8 @@ fi
 t_eq "Unbound rejects rrsig-bad-a.canary. (SERVFAIL)" "$(ask rrsig-bad-a.canary. | cut -d' ' -f1)" SERVFAIL
 
 # ---- a witness, so that `log verify` can say "anchored" ---------------------
-S=$WORK/state
-"$DNSVIGIL" witness --new-key witness.lab/r1 --key "$WORK/w.key" > "$WORK/w.vkey"
 "$DNSVIGIL" log append -d "$S" --log-origin dnsvigil/resolver --kind operator.note --text "start" > /dev/null
-"$DNSVIGIL" witness --listen 127.0.0.1:0 --key "$WORK/w.key" --state "$WORK/witness.db" \
-	--trust "dnsvigil/resolver=$S/ledger.pub" 2> "$WORK/witness.log" &
-PIDS+=($!)
-for _ in $(seq 50); do
-	grep -q 'listening on port' "$WORK/witness.log" && break
-	sleep 0.1
-done
-WURL=http://127.0.0.1:$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$WORK/witness.log")
+witness_start "dnsvigil/resolver=$S/ledger.pub"
 
 # ---- the daemon --------------------------------------------------------------
 cat > "$WORK/w.yaml" << EOF
@@ -229,36 +152,12 @@ ledger:
   checkpoint_interval: 1s
   witnesses:
     - url: $WURL
-      key: $(cat "$WORK/w.vkey")
+      key: $WVKEY
 EOF
 T=$(date +%s) # the daemon audits a second after it starts
-"$DNSVIGIL" watch --config "$WORK/w.yaml" >> "$WORK/daemon.log" 2>&1 &
-DPID=$!
-PIDS+=("$DPID")
-for _ in $(seq 1 50); do
-	curl -s --max-time 2 "http://127.0.0.1:$MPORT/metrics" > /dev/null && break
-	kill -0 "$DPID" 2> /dev/null || break
-	sleep 0.2
-done
-if ! kill -0 "$DPID" 2> /dev/null; then
-	not_ok "the daemon started" "$(tail -3 "$WORK/daemon.log")"
-	exit 0
-fi
+watch_start "$WORK/w.yaml" || exit 0
 
-scrape() { curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" > "$WORK/m.txt"; }
-metric() { # metric REGEXP-OF-SERIES -> value of the last scrape (first match)
-	grep -E "^$1 " "$WORK/m.txt" | head -1 | awk '{print $2}'
-}
-# verdicts -> "old>new" of every resolver.verdict event of the store, in order
-verdicts() {
-	python3 -c '
-import sqlite3, sys
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-for r in db.execute("SELECT zone, server, subject, old, new FROM event"
-                    " WHERE kind = ? ORDER BY id", ("resolver.verdict",)):
-    print("%s|%s|%s|%s>%s" % r)
-' "$S/watch.db" 2> /dev/null
-}
+verdicts() { events | grep '^|resolver\.verdict|'; } # the resolver's events
 audited_at() { metric 'dnsvigil_resolver_last_success_timestamp_seconds\{resolver="unbound"\}'; }
 verdict_events() { # verdict_events N LAST: N resolver.verdict events, the last one LAST
 	local v
@@ -352,7 +251,7 @@ print(" ".join("%s=%s" % (r["resolver"], r["verdict"]) for r in d["resolvers"]))
 }
 
 # ---- V: validating -------------------------------------------------------------
-within_two "V: the first audit: an event - -> validating" "$T" verdict_events 1 '|unbound|verdict|>validating'
+within_two "V: the first audit: an event - -> validating" "$T" verdict_events 1 '|resolver.verdict|unbound|verdict||validating'
 within_two "V: dnsvigil_resolver_validating 1, dnsvigil_resolver_verdict validating" "$T" verdict_metric_is validating
 t_eq "V: the audit ran" "$(metric 'dnsvigil_resolver_probe_success\{resolver="unbound"\}')" 1
 status_is V 0 validating
@@ -396,7 +295,7 @@ if [[ $a == NOERROR* ]] && [[ $a != *" ad"* ]]; then ok "N: Unbound now answers 
 	not_ok "N: Unbound now answers rrsig-bad-a.canary." "got '$a'"
 fi
 within_two "N: within two audits: an event validating -> not-validating" "$SWITCHED" \
-	verdict_events 2 '|unbound|verdict|validating>not-validating'
+	verdict_events 2 '|resolver.verdict|unbound|verdict|validating|not-validating'
 within_two "N: within two audits: dnsvigil_resolver_validating 0, dnsvigil_resolver_verdict not-validating" \
 	"$SWITCHED" verdict_metric_is not-validating
 t_eq "N: the audit ran" "$(metric 'dnsvigil_resolver_probe_success\{resolver="unbound"\}')" 1
@@ -407,13 +306,13 @@ audit_cli N 2 RESOLVER_NOT_VALIDATING
 # ---- R: validating again ---------------------------------------------------------
 switch R "${VALIDATING[@]}"
 within_two "R: within two audits: an event not-validating -> validating" "$SWITCHED" \
-	verdict_events 3 '|unbound|verdict|not-validating>validating'
+	verdict_events 3 '|resolver.verdict|unbound|verdict|not-validating|validating'
 within_two "R: within two audits: dnsvigil_resolver_validating 1 again" "$SWITCHED" verdict_metric_is validating
 status_is R 0 validating
 alert R quiet
 audit_cli R 0 ""
 t_eq "the store's resolver.verdict events, in order" "$(verdicts | tr '\n' ' ')" \
-	"|unbound|verdict|>validating |unbound|verdict|validating>not-validating |unbound|verdict|not-validating>validating "
+	"|resolver.verdict|unbound|verdict||validating |resolver.verdict|unbound|verdict|validating|not-validating |resolver.verdict|unbound|verdict|not-validating|validating "
 
 # ---- afterwards: the ledger ----------------------------------------------------
 anchored() { scrape && [ "$(metric dnsvigil_ledger_pending_events)" = 0 ] &&
@@ -422,11 +321,7 @@ for _ in $(seq 1 50); do
 	anchored && break
 	sleep 0.2
 done
-kill -TERM "$DPID"
-for _ in $(seq 1 100); do
-	kill -0 "$DPID" 2> /dev/null || break
-	sleep 0.1
-done
+watch_stop
 t_cmd "log show lists the ledger's entries" 0 "$DNSVIGIL" log show -d "$S" --format json
 t_eq "the ledger's resolver.verdict entries, in order" "$(python3 -c '
 import json, sys
@@ -437,11 +332,5 @@ for e in json.load(open(sys.argv[1]))["entries"]:
         print("%s %s %s>%s" % (v["server"], v["subject"], v["old"], v["new"]))
 ' "$WORK/last.out" | tr '\n' ' ')" \
 	"unbound verdict >validating unbound verdict validating>not-validating unbound verdict not-validating>validating "
-if python3 "$TOP/tests/func/watch_ledger.py" -v "$DNSVIGIL" "$S" > "$WORK/lc.out" 2>&1; then
-	ok "every store event is a ledger entry, once, in order ($(head -1 "$WORK/lc.out"))"
-else
-	not_ok "ledger and store agree" "$(head -6 "$WORK/lc.out")"
-fi
-t_cmd "dnsvigil log verify passes (intact, anchored)" 0 "$DNSVIGIL" log verify -d "$S"
-t_nogrep "no sanitizer report from the daemon" 'Sanitizer|runtime error' "$WORK/daemon.log"
+ledger_checks
 exit 0
