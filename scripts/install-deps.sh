@@ -9,7 +9,7 @@ dns-root-data
 knot knot-dnsutils knot-dnssecutils nsd bind9 bind9-utils bind9-dnsutils
 unbound knot-resolver pdns-recursor ldnsutils validns dnsviz python3-pygraphviz
 python3-jsonschema
-iproute2 time prometheus"
+iproute2 time prometheus curl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

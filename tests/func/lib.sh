@@ -116,6 +116,53 @@ t_limited() {
 	RC=$?
 }
 
+# need CMD... - every command is installed, else one not_ok naming the rest
+need() {
+	local c missing=()
+	for c in "$@"; do
+		command -v "$c" > /dev/null || missing+=("$c")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	not_ok "missing ${missing[*]}"
+	return 1
+}
+
+# nsd_run NAME "ADDR..." PORT CONF-LINES... - NSD NAME on each ADDR@PORT (a
+# test's own tree: its files in $D/run, zone files relative to $D/zones),
+# CONF-LINES (zone: clauses) appended; its pid added to PIDS
+nsd_run() {
+	local name=$1 addrs=$2 port=$3 a
+	shift 3
+	{
+		echo "server:"
+		for a in $addrs; do echo "  ip-address: $a"; done
+		cat << EOF
+  port: $port
+  username: ""
+  chroot: ""
+  zonesdir: "$D/zones"
+  database: ""
+  pidfile: "$D/run/nsd-$name.pid"
+  zonelistfile: "$D/run/nsd-$name.zonelist"
+  xfrdfile: "$D/run/nsd-$name.xfrd"
+  xfrdir: "$D/run"
+  logfile: "$D/run/nsd-$name.log"
+  server-count: 1
+  verbosity: 1
+  rrl-ratelimit: 0
+remote-control:
+  control-enable: no
+EOF
+		printf '%s\n' "$@"
+	} > "$D/run/nsd-$name.conf"
+	nsd -c "$D/run/nsd-$name.conf" || return 1
+	for _ in $(seq 1 50); do
+		[ -s "$D/run/nsd-$name.pid" ] && break
+		sleep 0.1
+	done
+	PIDS+=("$(cat "$D/run/nsd-$name.pid")")
+}
+
 # need_lab - source the running lab's lab.env, or say it is not up and end
 # the script (a functional test of the live commands needs tests/lab).
 need_lab() {

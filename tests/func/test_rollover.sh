@@ -27,12 +27,7 @@ D=$WORK/tree
 mkdir -p "$D/keys" "$D/zones" "$D/run"
 PIDS=()
 
-for c in nsd dnssec-keygen dnssec-signzone dnssec-dsfromkey kdig python3; do
-	command -v "$c" > /dev/null || {
-		not_ok "missing $c"
-		exit 0
-	}
-done
+need nsd dnssec-keygen dnssec-signzone dnssec-dsfromkey kdig python3 || exit 0
 
 cleanup() {
 	local p
@@ -105,38 +100,9 @@ EOF
 }
 
 nsd_start() { # NAME ZONE FILE ADDR...
-	local name=$1 zone=$2 file=$3 a
+	local name=$1 zone=$2 file=$3
 	shift 3
-	{
-		echo "server:"
-		for a in "$@"; do echo "  ip-address: $a"; done
-		cat << EOF
-  port: $PORT
-  username: ""
-  chroot: ""
-  zonesdir: "$D/zones"
-  database: ""
-  pidfile: "$D/run/nsd-$name.pid"
-  zonelistfile: "$D/run/nsd-$name.zonelist"
-  xfrdfile: "$D/run/nsd-$name.xfrd"
-  xfrdir: "$D/run"
-  logfile: "$D/run/nsd-$name.log"
-  server-count: 1
-  verbosity: 0
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: "$zone"
-  zonefile: "$file"
-EOF
-	} > "$D/run/nsd-$name.conf"
-	nsd -c "$D/run/nsd-$name.conf" || return 1
-	for _ in $(seq 1 50); do
-		[ -s "$D/run/nsd-$name.pid" ] && break
-		sleep 0.1
-	done
-	PIDS+=("$(cat "$D/run/nsd-$name.pid")")
+	nsd_run "$name" "$*" "$PORT" "zone:" "  name: \"$zone\"" "  zonefile: \"$file\""
 }
 
 serial_at() { # ADDR ZONE

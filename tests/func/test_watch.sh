@@ -12,6 +12,8 @@
 # (watch_ledger.py), anchored by a real `dnsvigil witness`; `dnsvigil log
 # verify` passes; an unchanged zone costs no signature verification.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/func/watch_lib.sh
+. "$(dirname "$0")/watch_lib.sh" # witness_start (scrape, metric, events: its own, below)
 
 LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
 if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
@@ -33,23 +35,13 @@ trap 'cleanup; dv_schema_report' EXIT
 # A real witness (dnsvigil witness on 127.0.0.1) for the daemons' ledgers:
 # each state directory gets its ledger first (an operator's note, which the
 # daemon's entries then follow), the witness trusts them all.
-WKEY=$WORK/witness.key
-"$DNSVIGIL" witness --new-key witness.lab/w1 --key "$WKEY" > "$WORK/witness.vkey"
-WVKEY=$(cat "$WORK/witness.vkey")
 TRUST=()
 for s in state1 state2; do
 	"$DNSVIGIL" log append -d "$WORK/$s" --origin "dnsvigil/lab-$s" --kind operator.note \
 		--text "before the daemon" > /dev/null
-	TRUST+=(--trust "dnsvigil/lab-$s=$WORK/$s/ledger.pub")
+	TRUST+=("dnsvigil/lab-$s=$WORK/$s/ledger.pub")
 done
-"$DNSVIGIL" witness --listen 127.0.0.1:0 --key "$WKEY" --state "$WORK/witness.db" "${TRUST[@]}" \
-	2> "$WORK/witness.log" &
-PIDS+=($!)
-for _ in $(seq 50); do
-	grep -q 'listening on port' "$WORK/witness.log" && break
-	sleep 0.1
-done
-WURL=http://127.0.0.1:$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$WORK/witness.log")
+witness_start "${TRUST[@]}"
 
 # config FILE STATE_DIR ZONES... - a watch configuration for the lab
 config() {

@@ -20,6 +20,8 @@
 #      seconds: the new ZSK added, then the old one removed, secure throughout
 #   D  signatures let run out: short.'s RRSIGs expire
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/func/watch_lib.sh
+. "$(dirname "$0")/watch_lib.sh"
 
 PORT=5331
 ROOT=127.53.31.1
@@ -35,19 +37,10 @@ KNS=$KN@$PORT
 D=$WORK/tree
 mkdir -p "$D/keys" "$D/zones" "$D/run" "$D/sec"
 PIDS=()
+S=$WORK/state
 
-for c in nsd dnssec-keygen dnssec-signzone dnssec-dsfromkey kdig python3 curl; do
-	command -v "$c" > /dev/null || {
-		not_ok "missing $c"
-		exit 0
-	}
-done
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null; done
-}
-trap cleanup EXIT
+need nsd knotd knotc dnssec-keygen dnssec-signzone dnssec-dsfromkey kdig python3 curl || exit 0
+trap 'kill_pids; dv_schema_report' EXIT
 
 key() { # ZONE -> a key (KSK flags; zones are signed with -z, one key each)
 	(cd "$D/keys" && dnssec-keygen -q -a ECDSAP256SHA256 -L 60 -f KSK "$1")
@@ -107,40 +100,6 @@ EOF
 		not_ok "dnssec-signzone . $serial" "$(head -3 "$D/run/sign.err")"
 		return 1
 	}
-}
-
-# nsd_conf NAME ADDR ZONE-LINES... -> starts NSD NAME on ADDR
-nsd_run() {
-	local name=$1 addr=$2
-	shift 2
-	{
-		cat << EOF
-server:
-  ip-address: $addr
-  port: $PORT
-  username: ""
-  chroot: ""
-  zonesdir: "$D/zones"
-  database: ""
-  pidfile: "$D/run/nsd-$name.pid"
-  zonelistfile: "$D/run/nsd-$name.zonelist"
-  xfrdfile: "$D/run/nsd-$name.xfrd"
-  xfrdir: "$D/run"
-  logfile: "$D/run/nsd-$name.log"
-  server-count: 1
-  verbosity: 1
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-EOF
-		printf '%s\n' "$@"
-	} > "$D/run/nsd-$name.conf"
-	nsd -c "$D/run/nsd-$name.conf" || return 1
-	for _ in $(seq 1 50); do
-		[ -s "$D/run/nsd-$name.pid" ] && break
-		sleep 0.1
-	done
-	PIDS+=("$(cat "$D/run/nsd-$name.pid")")
 }
 
 serial_at() { # ADDR ZONE
@@ -234,10 +193,10 @@ printf '.\t3600000\tNS\tns1.root.\nns1.root.\t3600000\tA\t%s\n' "$ROOT" > "$D/hi
 T0=$(date +%s)
 SHORT_END=$((T0 + 90)) # short.'s signatures end soon (after C and K below)
 sign_root 1 "$TK $SK" && sign tm. 1 "$TK" && sign short. 1 "$SK" -s now-3600 -e "$SHORT_END" || exit 0
-nsd_run root "$ROOT" "zone:" "  name: ." "  zonefile: root.zone" &&
-	nsd_run pri "$PRI" "zone:" "  name: tm." "  zonefile: tm.zone" "  provide-xfr: 127.0.0.0/8 NOKEY" \
+nsd_run root "$ROOT" "$PORT" "zone:" "  name: ." "  zonefile: root.zone" &&
+	nsd_run pri "$PRI" "$PORT" "zone:" "  name: tm." "  zonefile: tm.zone" "  provide-xfr: 127.0.0.0/8 NOKEY" \
 		"zone:" "  name: short." "  zonefile: short.zone" &&
-	nsd_run sec "$SEC" "zone:" "  name: tm." "  zonefile: $D/sec/tm.zone" \
+	nsd_run sec "$SEC" "$PORT" "zone:" "  name: tm." "  zonefile: $D/sec/tm.zone" \
 		"  request-xfr: AXFR $PRI@$PORT NOKEY" "  allow-notify: $PRI NOKEY" || {
 	not_ok "nsd did not start" "$(tail -3 "$D"/run/nsd-*.log 2> /dev/null)"
 	exit 0
@@ -251,17 +210,8 @@ else
 fi
 
 # ---- a witness, so that `log verify` can say "anchored" ----------------------------
-S=$WORK/state
-"$DNSVIGIL" witness --new-key witness.lab/t1 --key "$WORK/w.key" > "$WORK/w.vkey"
 "$DNSVIGIL" log append -d "$S" --log-origin dnsvigil/time --kind operator.note --text "start" > /dev/null
-"$DNSVIGIL" witness --listen 127.0.0.1:0 --key "$WORK/w.key" --state "$WORK/witness.db" \
-	--trust "dnsvigil/time=$S/ledger.pub" 2> "$WORK/witness.log" &
-PIDS+=($!)
-for _ in $(seq 50); do
-	grep -q 'listening on port' "$WORK/witness.log" && break
-	sleep 0.1
-done
-WURL=http://127.0.0.1:$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$WORK/witness.log")
+witness_start "dnsvigil/time=$S/ledger.pub"
 
 cat > "$WORK/w.yaml" << EOF
 state_directory: $S
@@ -287,34 +237,10 @@ ledger:
   checkpoint_interval: 5s
   witnesses:
     - url: $WURL
-      key: $(cat "$WORK/w.vkey")
+      key: $WVKEY
 EOF
-"$DNSVIGIL" watch --config "$WORK/w.yaml" >> "$WORK/daemon.log" 2>&1 &
-DPID=$!
-PIDS+=("$DPID")
-for _ in $(seq 1 50); do
-	curl -s --max-time 2 "http://127.0.0.1:$MPORT/metrics" > /dev/null && break
-	kill -0 "$DPID" 2> /dev/null || break
-	sleep 0.2
-done
-if ! kill -0 "$DPID" 2> /dev/null; then
-	not_ok "the daemon started" "$(tail -3 "$WORK/daemon.log")"
-	exit 0
-fi
+watch_start "$WORK/w.yaml" || exit 0
 
-scrape() { curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" > "$WORK/m.txt"; }
-metric() { # metric REGEXP-OF-SERIES -> value of the last scrape (first match)
-	grep -E "^$1 " "$WORK/m.txt" | head -1 | awk '{print $2}'
-}
-# events -> "zone|kind|server|subject|old|new" of every event, in order
-events() {
-	python3 -c '
-import sqlite3, sys
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-for r in db.execute("SELECT zone, kind, server, subject, old, new FROM event ORDER BY id"):
-    print("|".join(str(x).replace("\n", ";") for x in r))
-' "$S/watch.db" 2> /dev/null
-}
 cycles() { # cycles ZONE -> how many cycles of ZONE ended (from the metric of its last success)
 	scrape && metric "dnsvigil_probe_last_success_timestamp_seconds\{zone=\"$1\"\}"
 }
@@ -426,16 +352,6 @@ order=$(events | grep -nE "zone.serial\\|$PRIS\\|SOA\\|1\\|2$|^tm\\.\\|ds.change
 t_eq "the entries in the order things happened" "$order" "zone.serial ds.changed finding.raised "
 
 # ---- afterwards: the ledger --------------------------------------------------------------
-kill -TERM "$DPID"
-for _ in $(seq 1 100); do
-	kill -0 "$DPID" 2> /dev/null || break
-	sleep 0.1
-done
-if python3 "$TOP/tests/func/watch_ledger.py" -v "$DNSVIGIL" "$S" > "$WORK/lc.out" 2>&1; then
-	ok "every store event is a ledger entry, once, in order ($(head -1 "$WORK/lc.out"))"
-else
-	not_ok "ledger and store agree" "$(head -6 "$WORK/lc.out")"
-fi
-t_cmd "dnsvigil log verify passes (intact, anchored)" 0 "$DNSVIGIL" log verify -d "$S"
-t_nogrep "no sanitizer report from the daemon" 'Sanitizer|runtime error' "$WORK/daemon.log"
+watch_stop
+ledger_checks
 exit 0

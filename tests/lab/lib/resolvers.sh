@@ -9,26 +9,26 @@
 # W_TAG/ALG/DT/HEX (trust_anchors_write, signing.sh).
 # Sets: BR, KR, PD (the named, kresd and pdns directories).
 
-# unbound_conf NAME ADDR MODULES TRUST-ANCHOR-LINE - configure and start one Unbound
-unbound_conf() {
-	local d=$LAB_DIR/$1
-	mkdir -p "$d"
-	cat > "$d/unbound.conf" << CONF
+# unbound_server DIR INTERFACE LOGFILE MODULES TRUST-ANCHOR-LINE - print the
+# server: clause of a lab Unbound (files in DIR, INTERFACE `addr@port`); the
+# caller adds where it starts resolving (root-hints or a stub zone) and
+# remote-control.  tests/func/test_watch_resolver.sh uses it too.
+unbound_server() {
+	cat << CONF
 server:
-    interface: $2@53
+    interface: $2
     username: ""
     chroot: ""
-    directory: "$d"
-    pidfile: "$d/unbound.pid"
-    logfile: "$LOG/$1.log"
+    directory: "$1"
+    pidfile: "$1/unbound.pid"
+    logfile: "$3"
     use-syslog: no
     num-threads: 1
     access-control: 127.0.0.0/8 allow
     do-ip6: no
     do-not-query-localhost: no
-    root-hints: "$LAB_DIR/root.hints"
-    module-config: "$3"
-    $4
+    module-config: "$4"
+    $5
     ede: yes
     val-log-level: 2
     verbosity: 1
@@ -38,9 +38,17 @@ server:
     infra-host-ttl: 30
     infra-keep-probing: yes
     qname-minimisation: no
-remote-control:
-    control-enable: no
 CONF
+}
+
+# unbound_conf NAME ADDR MODULES TRUST-ANCHOR-LINE - configure and start one Unbound
+unbound_conf() {
+	local d=$LAB_DIR/$1
+	mkdir -p "$d"
+	{
+		unbound_server "$d" "$2@53" "$LOG/$1.log" "$3" "$4"
+		printf '    root-hints: "%s"\nremote-control:\n    control-enable: no\n' "$LAB_DIR/root.hints"
+	} > "$d/unbound.conf"
 	unbound-checkconf "$d/unbound.conf" > "$LOG/last-failure" 2>&1 || die "unbound-checkconf $1" "$LOG/last-failure"
 	launch "$1" unbound -d -c "$d/unbound.conf"
 }
