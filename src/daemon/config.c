@@ -474,22 +474,43 @@ static int cmp_zone_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
+/* The list `what` (at most `max` items of `size` bytes): its length in *n and
+ * an array for it, zeroed, in *(T **)array. */
+static int list_alloc(walk_t *w, yaml_node_t *seq, const char *what, size_t max, size_t size,
+                      void *array, size_t *n)
 {
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return fail_at(w, seq, DV_EPARSE, "zones: a list is expected");
-	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-	if (n > DV_CONF_MAX_ZONES)
-		return fail_at(w, seq, DV_ELIMIT, "zones: more than %u", DV_CONF_MAX_ZONES);
-	conf->zones = calloc(n ? n : 1, sizeof(*conf->zones));
-	if (conf->zones == NULL)
+		return fail_at(w, seq, DV_EPARSE, "%s: a list is expected", what);
+	*n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	if (*n > max)
+		return fail_at(w, seq, DV_ELIMIT, "%s: more than %zu", what, max);
+	void *v = calloc(*n ? *n : 1, size);
+	if (v == NULL)
 		return fail_at(w, seq, DV_ENOMEM, "out of memory");
+	memcpy(array, &v, sizeof(v));
+	return DV_OK;
+}
+
+/* Item i of the list `what`, or NULL after a message. */
+static yaml_node_t *list_item(walk_t *w, yaml_node_t *seq, const char *what, size_t i)
+{
+	yaml_node_t *it = yaml_document_get_node(w->doc, seq->data.sequence.items.start[i]);
+	if (it == NULL)
+		fail_at(w, seq, DV_EPARSE, "%s: bad item", what);
+	return it;
+}
+
+static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
+{
+	size_t n;
+	if (list_alloc(w, seq, "zones", DV_CONF_MAX_ZONES, sizeof(*conf->zones), &conf->zones,
+	               &n) != DV_OK)
+		return w->rc;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item =
-		    yaml_document_get_node(w->doc, seq->data.sequence.items.start[i]);
+		yaml_node_t *item = list_item(w, seq, "zones", i);
 		dv_conf_zone_t *z = &conf->zones[conf->nzones];
 		if (item == NULL)
-			return fail_at(w, seq, DV_EPARSE, "zones: bad item");
+			return w->rc;
 		z->line = (unsigned)item->start_mark.line + 1;
 		conf->nzones++;
 		if (settings_copy(w, &z->s, &conf->defaults) != DV_OK)
@@ -574,19 +595,15 @@ static int resolvers_key(walk_t *w, const char *key, yaml_node_t *val, void *vct
 		                    &conf->resolver_interval);
 	if (strcmp(key, "servers") != 0)
 		return unknown(w, val, "resolvers", key);
-	if (val->type != YAML_SEQUENCE_NODE)
-		return fail_at(w, val, DV_EPARSE, "servers: a list is expected");
-	size_t n = (size_t)(val->data.sequence.items.top - val->data.sequence.items.start);
-	if (n > DV_CONF_MAX_RESOLVERS)
-		return fail_at(w, val, DV_ELIMIT, "servers: more than %u", DV_CONF_MAX_RESOLVERS);
-	conf->resolvers = calloc(n ? n : 1, sizeof(*conf->resolvers));
-	if (conf->resolvers == NULL)
-		return fail_at(w, val, DV_ENOMEM, "out of memory");
+	size_t n;
+	if (list_alloc(w, val, "servers", DV_CONF_MAX_RESOLVERS, sizeof(*conf->resolvers),
+	               &conf->resolvers, &n) != DV_OK)
+		return w->rc;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *it = yaml_document_get_node(w->doc, val->data.sequence.items.start[i]);
+		yaml_node_t *it = list_item(w, val, "servers", i);
 		dv_conf_resolver_t *r = &conf->resolvers[conf->nresolvers++];
 		if (it == NULL)
-			return fail_at(w, val, DV_EPARSE, "servers: bad item");
+			return w->rc;
 		r->line = (unsigned)it->start_mark.line + 1;
 		if (it->type == YAML_SCALAR_NODE) {
 			if (get_string(w, it, "resolver address", &r->address) != DV_OK)
@@ -674,19 +691,15 @@ static int ledger_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 	}
 	if (strcmp(key, "witnesses") != 0)
 		return unknown(w, val, "ledger", key);
-	if (val->type != YAML_SEQUENCE_NODE)
-		return fail_at(w, val, DV_EPARSE, "witnesses: a list is expected");
-	size_t n = (size_t)(val->data.sequence.items.top - val->data.sequence.items.start);
-	if (n > DV_CONF_MAX_WITNESSES)
-		return fail_at(w, val, DV_ELIMIT, "witnesses: more than %u", DV_CONF_MAX_WITNESSES);
-	conf->witnesses = calloc(n ? n : 1, sizeof(*conf->witnesses));
-	if (conf->witnesses == NULL)
-		return fail_at(w, val, DV_ENOMEM, "out of memory");
+	size_t n;
+	if (list_alloc(w, val, "witnesses", DV_CONF_MAX_WITNESSES, sizeof(*conf->witnesses),
+	               &conf->witnesses, &n) != DV_OK)
+		return w->rc;
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *it = yaml_document_get_node(w->doc, val->data.sequence.items.start[i]);
+		yaml_node_t *it = list_item(w, val, "witnesses", i);
 		dv_conf_witness_t *wt = &conf->witnesses[conf->nwitnesses++];
 		if (it == NULL)
-			return fail_at(w, val, DV_EPARSE, "witnesses: bad item");
+			return w->rc;
 		wt->line = (unsigned)it->start_mark.line + 1;
 		if (each_key(w, it, "a witness", witness_key, wt) != DV_OK)
 			return w->rc;
