@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cliutil.h"
@@ -345,6 +346,17 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 		return dv_cli_millis(cli, opt, arg, 10, 3600000, &c->server_ms) == 0 ? 1 : -1;
 	case DV_CLI_SERVER_BYTES:
 		return dv_cli_bytes(cli, opt, arg, 512, 128u << 20, &c->server_bytes) == 0 ? 1 : -1;
+	case DV_CLI_THREADS:
+		if (dv_cli_number(cli, opt, arg, 1, 256, &v) != 0)
+			return -1;
+		c->threads = (unsigned)v;
+		return 1;
+	case DV_CLI_TSIG:
+		c->tsig = arg;
+		return 1;
+	case DV_CLI_TSIG_NAME:
+		c->tsig_name = arg;
+		return 1;
 	}
 	return 0;
 }
@@ -387,6 +399,25 @@ int dv_cli_subcommand(dv_cli_t *cli, int argc, char **argv, const char *const *s
 	if (cli->sub == NULL)
 		return dv_cli_usage(cli, "unknown subcommand '%s': %s", argv[1], list);
 	return -1;
+}
+
+bool dv_cli_text(void *opts, const dv_cli_text_t *map, int val, const char *arg)
+{
+	for (; map->val != 0; map++) {
+		if (map->val == val) {
+			memcpy((char *)opts + map->off, &arg, sizeof(arg));
+			return true;
+		}
+	}
+	return false;
+}
+
+unsigned dv_cli_threads(const dv_cli_common_t *c)
+{
+	if (c->threads != 0)
+		return c->threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
 }
 
 int dv_cli_thresholds(const dv_cli_t *cli, const dv_cli_common_t *c)
