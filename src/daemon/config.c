@@ -500,6 +500,26 @@ static yaml_node_t *list_item(walk_t *w, yaml_node_t *seq, const char *what, siz
 	return it;
 }
 
+/* Each item of the list `what`, read by `fn` into the next of the *count
+ * entries (of `size` bytes) of the array list_alloc makes in *(T **)array. */
+static int each_item(walk_t *w, yaml_node_t *seq, const char *what, size_t max, size_t size,
+                     void *array, size_t *count,
+                     int (*fn)(walk_t *w, yaml_node_t *it, void *entry, void *ctx), void *ctx)
+{
+	size_t n;
+	if (list_alloc(w, seq, what, max, size, array, &n) != DV_OK)
+		return w->rc;
+	char *base;
+	memcpy(&base, array, sizeof(base));
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *it = list_item(w, seq, what, i);
+		void *entry = base + (*count)++ * size;
+		if (it == NULL || fn(w, it, entry, ctx) != DV_OK)
+			return w->rc;
+	}
+	return DV_OK;
+}
+
 static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
 {
 	size_t n;
@@ -585,6 +605,29 @@ static int resolver_item_key(walk_t *w, const char *key, yaml_node_t *val, void 
 	return unknown(w, val, "a resolver", key);
 }
 
+static int resolver_item(walk_t *w, yaml_node_t *it, void *entry, void *vctx)
+{
+	dv_conf_t *conf = vctx;
+	dv_conf_resolver_t *r = entry;
+	r->line = (unsigned)it->start_mark.line + 1;
+	if (it->type == YAML_SCALAR_NODE) {
+		if (get_string(w, it, "resolver address", &r->address) != DV_OK)
+			return w->rc;
+	} else if (each_key(w, it, "a resolver", resolver_item_key, r) != DV_OK) {
+		return w->rc;
+	}
+	if (r->address == NULL)
+		return fail_at(w, it, DV_EPARSE, "resolver without an address");
+	if (r->name == NULL && (r->name = strdup(r->address)) == NULL)
+		return fail_at(w, it, DV_ENOMEM, "out of memory");
+	for (size_t j = 0; j + 1 < conf->nresolvers; j++)
+		if (strcmp(conf->resolvers[j].name, r->name) == 0)
+			return fail_at(w, it, DV_EPARSE,
+			               "resolver %s listed again (first at line %u)", r->name,
+			               conf->resolvers[j].line);
+	return DV_OK;
+}
+
 static int resolvers_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 {
 	dv_conf_t *conf = vctx;
@@ -595,33 +638,8 @@ static int resolvers_key(walk_t *w, const char *key, yaml_node_t *val, void *vct
 		                    &conf->resolver_interval);
 	if (strcmp(key, "servers") != 0)
 		return unknown(w, val, "resolvers", key);
-	size_t n;
-	if (list_alloc(w, val, "servers", DV_CONF_MAX_RESOLVERS, sizeof(*conf->resolvers),
-	               &conf->resolvers, &n) != DV_OK)
-		return w->rc;
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *it = list_item(w, val, "servers", i);
-		dv_conf_resolver_t *r = &conf->resolvers[conf->nresolvers++];
-		if (it == NULL)
-			return w->rc;
-		r->line = (unsigned)it->start_mark.line + 1;
-		if (it->type == YAML_SCALAR_NODE) {
-			if (get_string(w, it, "resolver address", &r->address) != DV_OK)
-				return w->rc;
-		} else if (each_key(w, it, "a resolver", resolver_item_key, r) != DV_OK) {
-			return w->rc;
-		}
-		if (r->address == NULL)
-			return fail_at(w, it, DV_EPARSE, "resolver without an address");
-		if (r->name == NULL && (r->name = strdup(r->address)) == NULL)
-			return fail_at(w, it, DV_ENOMEM, "out of memory");
-		for (size_t j = 0; j + 1 < conf->nresolvers; j++)
-			if (strcmp(conf->resolvers[j].name, r->name) == 0)
-				return fail_at(w, it, DV_EPARSE,
-				               "resolver %s listed again (first at line %u)",
-				               r->name, conf->resolvers[j].line);
-	}
-	return DV_OK;
+	return each_item(w, val, "servers", DV_CONF_MAX_RESOLVERS, sizeof(*conf->resolvers),
+	                 &conf->resolvers, &conf->nresolvers, resolver_item, conf);
 }
 
 static int witness_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
@@ -660,6 +678,17 @@ static int witness_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 	return unknown(w, val, "a witness", key);
 }
 
+static int witness_item(walk_t *w, yaml_node_t *it, void *entry, void *vctx)
+{
+	dv_conf_witness_t *wt = entry;
+	wt->line = (unsigned)it->start_mark.line + 1;
+	if (each_key(w, it, "a witness", witness_key, wt) != DV_OK)
+		return w->rc;
+	if (wt->url == NULL || wt->key == NULL)
+		return fail_at(w, it, DV_EPARSE, "a witness needs both url and key");
+	return DV_OK;
+}
+
 static int ledger_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 {
 	dv_conf_t *conf = vctx;
@@ -691,22 +720,8 @@ static int ledger_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 	}
 	if (strcmp(key, "witnesses") != 0)
 		return unknown(w, val, "ledger", key);
-	size_t n;
-	if (list_alloc(w, val, "witnesses", DV_CONF_MAX_WITNESSES, sizeof(*conf->witnesses),
-	               &conf->witnesses, &n) != DV_OK)
-		return w->rc;
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *it = list_item(w, val, "witnesses", i);
-		dv_conf_witness_t *wt = &conf->witnesses[conf->nwitnesses++];
-		if (it == NULL)
-			return w->rc;
-		wt->line = (unsigned)it->start_mark.line + 1;
-		if (each_key(w, it, "a witness", witness_key, wt) != DV_OK)
-			return w->rc;
-		if (wt->url == NULL || wt->key == NULL)
-			return fail_at(w, it, DV_EPARSE, "a witness needs both url and key");
-	}
-	return DV_OK;
+	return each_item(w, val, "witnesses", DV_CONF_MAX_WITNESSES, sizeof(*conf->witnesses),
+	                 &conf->witnesses, &conf->nwitnesses, witness_item, NULL);
 }
 
 /* The probe's keys, whole numbers each: range, and the field it sets. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/error.h"
 #include "store/store.h"
 
@@ -383,14 +384,8 @@ int dv_store_findings_add(dv_store_findings_t *list, const dv_store_finding_t *f
 		list->dropped++;
 		return DV_OK;
 	}
-	if (list->len == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		dv_store_finding_t *n = realloc(list->v, cap * sizeof(*n));
-		if (n == NULL)
-			return DV_ENOMEM;
-		list->v = n;
-		list->cap = cap;
-	}
+	if (dv_array_grow(&list->v, &list->cap, list->len, sizeof(*list->v), 8) != DV_OK)
+		return DV_ENOMEM;
 	list->v[list->len++] = *f;
 	return DV_OK;
 }
@@ -419,14 +414,8 @@ int dv_events_add(dv_events_t *list, const char *kind, int64_t time, const char 
 		list->dropped++;
 		return DV_OK;
 	}
-	if (list->len == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		dv_event_t *n = realloc(list->v, cap * sizeof(*n));
-		if (n == NULL)
-			return DV_ENOMEM;
-		list->v = n;
-		list->cap = cap;
-	}
+	if (dv_array_grow(&list->v, &list->cap, list->len, sizeof(*list->v), 8) != DV_OK)
+		return DV_ENOMEM;
 	dv_event_t *e = &list->v[list->len];
 	memset(e, 0, sizeof(*e));
 	e->time = time;
