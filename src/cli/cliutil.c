@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,13 +291,23 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 		m++;
 	if (m->val == 0)
 		return 0;
+	/* the common options that keep their argument as it is */
+	static const dv_cli_text_t texts[] = {
+	    {DV_CLI_NOW, offsetof(dv_cli_common_t, now)},
+	    {DV_CLI_SAVE, offsetof(dv_cli_common_t, save)},
+	    {DV_CLI_FROM, offsetof(dv_cli_common_t, from)},
+	    {DV_CLI_CONFIG, offsetof(dv_cli_common_t, config)},
+	    {DV_CLI_STATE, offsetof(dv_cli_common_t, state_dir)},
+	    {DV_CLI_TSIG, offsetof(dv_cli_common_t, tsig)},
+	    {DV_CLI_TSIG_NAME, offsetof(dv_cli_common_t, tsig_name)},
+	    {0, 0},
+	};
+	if (dv_cli_text(c, texts, (int)m->kind, arg))
+		return 1;
 	char opt[64];
 	snprintf(opt, sizeof(opt), "--%s", m->name);
 	unsigned long v;
 	switch (m->kind) {
-	case DV_CLI_NOW:
-		c->now = arg;
-		return 1;
 	case DV_CLI_FORMAT:
 		if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) {
 			dv_cli_usage(cli, "--format '%s': text or json", arg);
@@ -315,12 +326,6 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 	case DV_CLI_NAGIOS:
 		c->nagios = true;
 		return 1;
-	case DV_CLI_SAVE:
-		c->save = arg;
-		return 1;
-	case DV_CLI_FROM:
-		c->from = arg;
-		return 1;
 	case DV_CLI_TIMEOUT:
 		return timeout(cli, opt, arg, &c->timeout_ms) == 0 ? 1 : -1;
 	case DV_CLI_RETRIES:
@@ -332,12 +337,6 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 		if (dv_cli_number(cli, opt, arg, 1, 65535, &v) != 0)
 			return -1;
 		c->port = (uint16_t)v;
-		return 1;
-	case DV_CLI_CONFIG:
-		c->config = arg;
-		return 1;
-	case DV_CLI_STATE:
-		c->state_dir = arg;
 		return 1;
 	case DV_CLI_DEADLINE:
 		/* At least 1 s: a probe must have time to ask one question. */
@@ -351,12 +350,8 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 			return -1;
 		c->threads = (unsigned)v;
 		return 1;
-	case DV_CLI_TSIG:
-		c->tsig = arg;
-		return 1;
-	case DV_CLI_TSIG_NAME:
-		c->tsig_name = arg;
-		return 1;
+	default: /* kept as text above */
+		break;
 	}
 	return 0;
 }
