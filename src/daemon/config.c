@@ -506,7 +506,7 @@ static int each_item(walk_t *w, yaml_node_t *seq, const char *what, size_t max, 
                      void *array, size_t *count,
                      int (*fn)(walk_t *w, yaml_node_t *it, void *entry, void *ctx), void *ctx)
 {
-	size_t n;
+	size_t n = 0;
 	if (list_alloc(w, seq, what, max, size, array, &n) != DV_OK)
 		return w->rc;
 	char *base;
@@ -522,7 +522,7 @@ static int each_item(walk_t *w, yaml_node_t *seq, const char *what, size_t max, 
 
 static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
 {
-	size_t n;
+	size_t n = 0;
 	if (list_alloc(w, seq, "zones", DV_CONF_MAX_ZONES, sizeof(*conf->zones), &conf->zones,
 	               &n) != DV_OK)
 		return w->rc;
