@@ -24,16 +24,11 @@
 const char *dv_verdict_name(dv_verdict_t v)
 {
 	static const char *const names[DV_VERDICT_COUNT] = {
-	    [DV_VERDICT_VALIDATING] = "validating",
-	    [DV_VERDICT_NOT_VALIDATING] = "not-validating",
-	    [DV_VERDICT_PARTIAL] = "partial",
-	    [DV_VERDICT_STRIPS_AD] = "strips-ad",
-	    [DV_VERDICT_UNREACHABLE] = "unreachable",
-	    [DV_VERDICT_TA_BROKEN] = "trust-anchor-broken",
-	    [DV_VERDICT_INDETERMINATE] = "indeterminate",
-	    [DV_VERDICT_NOT_RESOLVER] = "not-a-resolver",
-	    [DV_VERDICT_DO_ONLY] = "validates-do-only",
-	    [DV_VERDICT_PERMISSIVE] = "permissive",
+#define VERDICT(id, name) [DV_VERDICT_##id] = name,
+#define OUTCOME(id, name)
+#include "checks/audit_names.def"
+#undef VERDICT
+#undef OUTCOME
 	};
 	return (size_t)v < DV_VERDICT_COUNT ? names[v] : "?";
 }
@@ -50,17 +45,11 @@ const char *dv_canary_state_name(dv_canary_state_t s)
 const char *dv_outcome_name(dv_outcome_t o)
 {
 	static const char *const names[] = {
-	    [DV_OUTCOME_OK] = "ok",
-	    [DV_OUTCOME_BOGUS_ACCEPTED] = "bogus-accepted",
-	    [DV_OUTCOME_SECURE_FAILED] = "servfail",
-	    [DV_OUTCOME_NO_AD] = "no-ad",
-	    [DV_OUTCOME_WRONG_AD] = "wrong-ad",
-	    [DV_OUTCOME_NO_ANSWER] = "no-answer",
-	    [DV_OUTCOME_OTHER] = "other-rcode",
-	    [DV_OUTCOME_REJECTED_CD] = "rejected-cd-servfail",
-	    [DV_OUTCOME_NSEC3_SECURE] = "nsec3-secure",
-	    [DV_OUTCOME_NSEC3_INSECURE] = "nsec3-insecure",
-	    [DV_OUTCOME_NSEC3_SERVFAIL] = "nsec3-servfail",
+#define VERDICT(id, name)
+#define OUTCOME(id, name) [DV_OUTCOME_##id] = name,
+#include "checks/audit_names.def"
+#undef VERDICT
+#undef OUTCOME
 	};
 	if ((size_t)o < sizeof(names) / sizeof(names[0]) && names[o] != NULL)
 		return names[o];

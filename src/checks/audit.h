@@ -18,18 +18,14 @@
 #include "findings/findings.h"
 #include "snapshot/resolver.h"
 
-/*! Per resolver, in the order the judge decides them (doc/canary.md). */
+/*! Per resolver, in the order the judge decides them (doc/canary.md);
+ *  each with its name in audit_names.def. */
 typedef enum {
-	DV_VERDICT_VALIDATING,
-	DV_VERDICT_NOT_VALIDATING,
-	DV_VERDICT_PARTIAL,
-	DV_VERDICT_STRIPS_AD,
-	DV_VERDICT_UNREACHABLE,
-	DV_VERDICT_TA_BROKEN,
-	DV_VERDICT_INDETERMINATE, /*!< could not be judged: the reason is a finding */
-	DV_VERDICT_NOT_RESOLVER,  /*!< answers without RA: an authoritative server */
-	DV_VERDICT_DO_ONLY,       /*!< rejects bogus data only when the question has DO */
-	DV_VERDICT_PERMISSIVE,    /*!< sets AD on secure data, yet hands out bogus data */
+#define VERDICT(id, name) DV_VERDICT_##id,
+#define OUTCOME(id, name)
+#include "checks/audit_names.def"
+#undef VERDICT
+#undef OUTCOME
 } dv_verdict_t;
 #define DV_VERDICT_COUNT (DV_VERDICT_PERMISSIVE + 1)
 
@@ -77,21 +73,14 @@ typedef struct {
 	dv_ede_t ede[DV_AUDIT_MAX_EDE];
 } dv_answer_t;
 
-/*! How one answer compares with what a correct validator says. */
+/*! How one answer compares with what a correct validator says (each with
+ *  its name in audit_names.def). */
 typedef enum {
-	DV_OUTCOME_OK,             /*!< as a correct validator answers */
-	DV_OUTCOME_BOGUS_ACCEPTED, /*!< bogus data returned */
-	DV_OUTCOME_SECURE_FAILED,  /*!< a secure or insecure name got SERVFAIL */
-	DV_OUTCOME_NO_AD,          /*!< a secure name answered without AD */
-	DV_OUTCOME_WRONG_AD,       /*!< AD on an insecure or bogus answer */
-	DV_OUTCOME_NO_ANSWER,      /*!< timeout, network error or not asked */
-	DV_OUTCOME_OTHER,          /*!< REFUSED, FORMERR, ... */
-	DV_OUTCOME_REJECTED_CD,    /*!< bogus mode SERVFAILed, and again with CD (PowerDNS 4.8 on
-	                                bogus negative answers): rejected, reason unproven */
-	DV_OUTCOME_NSEC3_SECURE,   /*!< NSEC3 mode answered with AD */
-	DV_OUTCOME_NSEC3_INSECURE, /*!< NSEC3 mode answered without AD */
-	DV_OUTCOME_NSEC3_SERVFAIL, /*!< NSEC3 mode SERVFAILed (RFC 9276 §3.2 allows above a limit)
-	                            */
+#define VERDICT(id, name)
+#define OUTCOME(id, name) DV_OUTCOME_##id,
+#include "checks/audit_names.def"
+#undef VERDICT
+#undef OUTCOME
 } dv_outcome_t;
 
 const char *dv_outcome_name(dv_outcome_t o);

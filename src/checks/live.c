@@ -323,6 +323,42 @@ out:
 	return r;
 }
 
+/* How a PROBE_LIMIT finding words each ceiling: the text around the
+ * ceiling's number and the option that sets it, in one of four forms. */
+typedef enum {
+	LIMIT_BY_PROBE = 1, /* "the probe's B<max>A: <n> OUTCOME (OPTION)" */
+	LIMIT_BY_SERVER,    /* "<n> queries to this server not sent: B<max>A (OPTION)" */
+	LIMIT_BY_ZONE,      /* "<n> B<max>A: NAMES" */
+	LIMIT_BY_WALK,      /* "the walk to NAMES stopped after <max> zone cuts: ..." */
+} limit_form_t;
+
+static const struct {
+	limit_form_t form;
+	const char *before, *after; /* around the ceiling */
+	const char *outcome;        /* LIMIT_BY_PROBE: what became of the queries */
+	const char *option;
+} limit_text[DV_SNAP_LIMIT_KINDS] = {
+    [DV_SNAP_LIMIT_DEADLINE] = {LIMIT_BY_PROBE, "deadline of ", " ms passed", "queries abandoned",
+                                "--deadline"},
+    [DV_SNAP_LIMIT_QUERIES] = {LIMIT_BY_PROBE, "budget of ", " queries was spent", "not sent",
+                               "--max-queries"},
+    [DV_SNAP_LIMIT_BYTES] = {LIMIT_BY_PROBE, "budget of ", " answer bytes was spent",
+                             "queries not sent", "--max-bytes"},
+    [DV_SNAP_LIMIT_SERVER_QUERIES] = {LIMIT_BY_SERVER, "its budget of ", " queries was spent", NULL,
+                                      "--server-queries"},
+    [DV_SNAP_LIMIT_SERVER_BYTES] = {LIMIT_BY_SERVER, "its answers passed ", " bytes", NULL,
+                                    "--server-bytes"},
+    [DV_SNAP_LIMIT_SERVER_TIME] = {LIMIT_BY_SERVER, "waiting on it passed ", " ms", NULL,
+                                   "--server-time"},
+    [DV_SNAP_LIMIT_ZONE_NS] = {LIMIT_BY_ZONE, "NS names beyond the first ", " not used", NULL,
+                               NULL},
+    [DV_SNAP_LIMIT_ZONE_ADDRS] = {LIMIT_BY_ZONE, "server addresses beyond the first ",
+                                  " not probed", NULL, NULL},
+    [DV_SNAP_LIMIT_RESOLVES] = {LIMIT_BY_ZONE, "NS names without glue not looked up (", " are)",
+                                NULL, NULL},
+    [DV_SNAP_LIMIT_DEPTH] = {LIMIT_BY_WALK, NULL, NULL, NULL, NULL},
+};
+
 /* What the probe abandoned at a ceiling (the snapshot's limit records):
  * one PROBE_LIMIT finding each, naming it. */
 static void report_limits(live_ctx_t *c)
@@ -330,75 +366,38 @@ static void report_limits(live_ctx_t *c)
 	const dv_snapshot_t *snap = c->snap;
 	for (size_t i = 0; i < snap->nlimits; i++) {
 		const dv_snap_limit_t *l = &snap->limits[i];
+		if (l->kind >= DV_SNAP_LIMIT_KINDS)
+			continue;
 		dv_evidence_t ev = {.zone = l->zone >= 0 ? snap->zones[l->zone].dname : NULL,
 		                    .server = l->server};
 		unsigned long long n = (unsigned long long)l->count,
 		                   max = (unsigned long long)l->ceiling;
 		const char *names = l->names;
-		switch ((dv_snap_limit_kind_t)l->kind) {
-		case DV_SNAP_LIMIT_DEADLINE:
+		/* only the deadline's record names what it abandoned */
+		bool to = l->kind == DV_SNAP_LIMIT_DEADLINE && names[0] != '\0';
+		const char *b = limit_text[l->kind].before, *a = limit_text[l->kind].after;
+		switch (limit_text[l->kind].form) {
+		case LIMIT_BY_PROBE:
 			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
-			                "the probe's deadline of %llu ms passed: %llu queries "
-			                "abandoned%s%s (--deadline)",
-			                max, n, names[0] ? ", to " : "", names);
+			                "the probe's %s%llu%s: %llu %s%s%s (%s)", b, max, a, n,
+			                limit_text[l->kind].outcome, to ? ", to " : "",
+			                to ? names : "", limit_text[l->kind].option);
 			break;
-		case DV_SNAP_LIMIT_QUERIES:
-			dv_findings_add(
-			    &c->raw, DV_F_PROBE_LIMIT, &ev,
-			    "the probe's budget of %llu queries was spent: %llu not sent "
-			    "(--max-queries)",
-			    max, n);
-			break;
-		case DV_SNAP_LIMIT_SERVER_QUERIES:
+		case LIMIT_BY_SERVER:
 			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
-			                "%llu queries to this server not sent: its budget of %llu "
-			                "queries was spent (--server-queries)",
-			                n, max);
+			                "%llu queries to this server not sent: %s%llu%s (%s)", n, b,
+			                max, a, limit_text[l->kind].option);
 			break;
-		case DV_SNAP_LIMIT_SERVER_BYTES:
-			dv_findings_add(
-			    &c->raw, DV_F_PROBE_LIMIT, &ev,
-			    "%llu queries to this server not sent: its answers passed %llu "
-			    "bytes (--server-bytes)",
-			    n, max);
+		case LIMIT_BY_ZONE:
+			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev, "%llu %s%llu%s: %s", n, b,
+			                max, a, names);
 			break;
-		case DV_SNAP_LIMIT_SERVER_TIME:
-			dv_findings_add(
-			    &c->raw, DV_F_PROBE_LIMIT, &ev,
-			    "%llu queries to this server not sent: waiting on it passed "
-			    "%llu ms (--server-time)",
-			    n, max);
-			break;
-		case DV_SNAP_LIMIT_BYTES:
-			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
-			                "the probe's budget of %llu answer bytes was spent: %llu "
-			                "queries not sent (--max-bytes)",
-			                max, n);
-			break;
-		case DV_SNAP_LIMIT_DEPTH:
+		case LIMIT_BY_WALK:
 			dv_findings_add(
 			    &c->raw, DV_F_PROBE_LIMIT, &ev,
 			    "the walk to %s stopped after %llu zone cuts: the zones below "
 			    "were not probed",
 			    names, max);
-			break;
-		case DV_SNAP_LIMIT_ZONE_NS:
-			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
-			                "%llu NS names beyond the first %llu not used: %s", n, max,
-			                names);
-			break;
-		case DV_SNAP_LIMIT_ZONE_ADDRS:
-			dv_findings_add(
-			    &c->raw, DV_F_PROBE_LIMIT, &ev,
-			    "%llu server addresses beyond the first %llu not probed: %s", n, max,
-			    names);
-			break;
-		case DV_SNAP_LIMIT_RESOLVES:
-			dv_findings_add(&c->raw, DV_F_PROBE_LIMIT, &ev,
-			                "%llu NS names without glue not looked up (%llu are): %s",
-			                n, max, names);
-			break;
-		default:
 			break;
 		}
 	}

@@ -12,14 +12,7 @@
 #define DV_EXIT_ERROR   2
 #define DV_EXIT_UNKNOWN 3 /*!< could not judge; Monitoring Plugins UNKNOWN */
 
-int dv_cmd_verify(int argc, char **argv);
-int dv_cmd_findings(int argc, char **argv);
-int dv_cmd_check(int argc, char **argv);
-int dv_cmd_canary(int argc, char **argv);
-int dv_cmd_audit(int argc, char **argv);
-int dv_cmd_rollover(int argc, char **argv);
-int dv_cmd_watch(int argc, char **argv);
-int dv_cmd_status(int argc, char **argv);
-int dv_cmd_history(int argc, char **argv);
-int dv_cmd_log(int argc, char **argv);
-int dv_cmd_witness(int argc, char **argv);
+/* int dv_cmd_verify(int argc, char **argv), ...: one per line of commands.def */
+#define X(name, help) int dv_cmd_##name(int argc, char **argv);
+#include "cli/commands.def"
+#undef X

@@ -1,10 +1,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cliutil.h"
@@ -289,13 +291,23 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 		m++;
 	if (m->val == 0)
 		return 0;
+	/* the common options that keep their argument as it is */
+	static const dv_cli_text_t texts[] = {
+	    {DV_CLI_NOW, offsetof(dv_cli_common_t, now)},
+	    {DV_CLI_SAVE, offsetof(dv_cli_common_t, save)},
+	    {DV_CLI_FROM, offsetof(dv_cli_common_t, from)},
+	    {DV_CLI_CONFIG, offsetof(dv_cli_common_t, config)},
+	    {DV_CLI_STATE, offsetof(dv_cli_common_t, state_dir)},
+	    {DV_CLI_TSIG, offsetof(dv_cli_common_t, tsig)},
+	    {DV_CLI_TSIG_NAME, offsetof(dv_cli_common_t, tsig_name)},
+	    {0, 0},
+	};
+	if (dv_cli_text(c, texts, (int)m->kind, arg))
+		return 1;
 	char opt[64];
 	snprintf(opt, sizeof(opt), "--%s", m->name);
 	unsigned long v;
 	switch (m->kind) {
-	case DV_CLI_NOW:
-		c->now = arg;
-		return 1;
 	case DV_CLI_FORMAT:
 		if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) {
 			dv_cli_usage(cli, "--format '%s': text or json", arg);
@@ -314,12 +326,6 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 	case DV_CLI_NAGIOS:
 		c->nagios = true;
 		return 1;
-	case DV_CLI_SAVE:
-		c->save = arg;
-		return 1;
-	case DV_CLI_FROM:
-		c->from = arg;
-		return 1;
 	case DV_CLI_TIMEOUT:
 		return timeout(cli, opt, arg, &c->timeout_ms) == 0 ? 1 : -1;
 	case DV_CLI_RETRIES:
@@ -332,12 +338,6 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 			return -1;
 		c->port = (uint16_t)v;
 		return 1;
-	case DV_CLI_CONFIG:
-		c->config = arg;
-		return 1;
-	case DV_CLI_STATE:
-		c->state_dir = arg;
-		return 1;
 	case DV_CLI_DEADLINE:
 		/* At least 1 s: a probe must have time to ask one question. */
 		return dv_cli_millis(cli, opt, arg, 1000, 3600000, &c->deadline_ms) == 0 ? 1 : -1;
@@ -345,6 +345,13 @@ int dv_cli_common(const dv_cli_t *cli, dv_cli_common_t *c, const dv_cli_common_m
 		return dv_cli_millis(cli, opt, arg, 10, 3600000, &c->server_ms) == 0 ? 1 : -1;
 	case DV_CLI_SERVER_BYTES:
 		return dv_cli_bytes(cli, opt, arg, 512, 128u << 20, &c->server_bytes) == 0 ? 1 : -1;
+	case DV_CLI_THREADS:
+		if (dv_cli_number(cli, opt, arg, 1, 256, &v) != 0)
+			return -1;
+		c->threads = (unsigned)v;
+		return 1;
+	default: /* kept as text above */
+		break;
 	}
 	return 0;
 }
@@ -387,6 +394,25 @@ int dv_cli_subcommand(dv_cli_t *cli, int argc, char **argv, const char *const *s
 	if (cli->sub == NULL)
 		return dv_cli_usage(cli, "unknown subcommand '%s': %s", argv[1], list);
 	return -1;
+}
+
+bool dv_cli_text(void *opts, const dv_cli_text_t *map, int val, const char *arg)
+{
+	for (; map->val != 0; map++) {
+		if (map->val == val) {
+			memcpy((char *)opts + map->off, &arg, sizeof(arg));
+			return true;
+		}
+	}
+	return false;
+}
+
+unsigned dv_cli_threads(const dv_cli_common_t *c)
+{
+	if (c->threads != 0)
+		return c->threads;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
 }
 
 int dv_cli_thresholds(const dv_cli_t *cli, const dv_cli_common_t *c)

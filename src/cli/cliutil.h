@@ -105,6 +105,10 @@ typedef enum {
 	DV_CLI_DEADLINE,     /*!< --deadline DURATION, the whole probe */
 	DV_CLI_SERVER_TIME,  /*!< --server-time DURATION, waiting on one server, summed */
 	DV_CLI_SERVER_BYTES, /*!< --server-bytes N[k|M], answer bytes per server */
+	/* Transfers and their verification, verify --axfr and check --full: */
+	DV_CLI_THREADS,   /*!< --threads N (1..256): dv_cli_threads() */
+	DV_CLI_TSIG,      /*!< --tsig FILE: the TSIG key file */
+	DV_CLI_TSIG_NAME, /*!< --tsig-name NAME: which key of that file */
 } dv_cli_common_kind_t;
 
 typedef struct {
@@ -134,6 +138,14 @@ typedef struct {
 		opt_server_bytes, DV_CLI_SERVER_BYTES, "server-bytes"                              \
 	}
 
+/*! The options of the commands that transfer a zone and verify it whole
+ *  (verify --axfr, check --full): -j and the TSIG key the same in each. */
+#define DV_CLI_TRANSFER_OPTIONS(opt_tsig, opt_tsig_name)                                           \
+	{'j', DV_CLI_THREADS, "threads"}, {opt_tsig, DV_CLI_TSIG, "tsig"},                         \
+	{                                                                                          \
+		opt_tsig_name, DV_CLI_TSIG_NAME, "tsig-name"                                       \
+	}
+
 /*! The options of the commands that read the daemon's store (status,
  *  history): -C, -d and -f mean the same in each. */
 #define DV_CLI_STORE_OPTIONS                                                                       \
@@ -155,6 +167,8 @@ typedef struct {
 	unsigned deadline_ms, server_ms; /*!< 0: the command's default */
 	uint64_t server_bytes;           /*!< 0: the command's default */
 	const char *config, *state_dir;  /*!< NULL: not given */
+	unsigned threads;                /*!< 0: not given (dv_cli_threads) */
+	const char *tsig, *tsig_name;    /*!< NULL: not given */
 } dv_cli_common_t;
 
 /*! getopt_long's table: the command's own options (ended by a NULL name),
@@ -186,5 +200,18 @@ int dv_cli_subcommand(dv_cli_t *cli, int argc, char **argv, const char *const *s
  *  threshold.  0, or -1 after a message naming both (and which was a
  *  default). */
 int dv_cli_thresholds(const dv_cli_t *cli, const dv_cli_common_t *c);
+/*! An option that keeps its argument as it is (a file, a name, a time read
+ *  later): the `const char *` field of the command's options it sets. */
+typedef struct {
+	int val;    /*!< what getopt_long returns for it */
+	size_t off; /*!< offsetof(the command's options, the field) */
+} dv_cli_text_t;
+
+/*! If `val` is in `map` (ended by val 0), keep `arg` in its field of
+ *  `opts`: true; false when it is not there. */
+bool dv_cli_text(void *opts, const dv_cli_text_t *map, int val, const char *arg);
+
+/*! The verification threads: --threads, or one per online core. */
+unsigned dv_cli_threads(const dv_cli_common_t *c);
 /*! "7d", "36h", "90m", "45s": a duration in its largest whole unit (days at most). */
 const char *dv_cli_duration_str(int64_t secs, char *buf, size_t len);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +190,14 @@ static void print_howto(const char *dir, const char *zone, const char *const *ns
 	printf("3. then: dnsvigil check %s; dnsvigil audit --canary %s RESOLVER...\n", zone, zone);
 }
 
+/* The options that keep their argument as it is. */
+static const dv_cli_text_t texts[] = {
+    {'z', offsetof(dv_canary_opts_t, zone)},
+    {OPT_OUT, offsetof(dv_canary_opts_t, out_dir)},
+    {OPT_KEYS, offsetof(dv_canary_opts_t, keys_dir)},
+    {0, 0},
+};
+
 int dv_cmd_canary(int argc, char **argv)
 {
 	static const struct option own[] = {
@@ -215,15 +224,6 @@ int dv_cmd_canary(int argc, char **argv)
 		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
 		switch (c) {
-		case 'z':
-			opts.zone = optarg;
-			break;
-		case OPT_OUT:
-			opts.out_dir = optarg;
-			break;
-		case OPT_KEYS:
-			opts.keys_dir = optarg;
-			break;
 		case 'a':
 			if (nns == MAX_NS_ADDRS)
 				return dv_cli_usage(&cli, "at most %d --ns-addr", MAX_NS_ADDRS);
@@ -238,6 +238,9 @@ int dv_cmd_canary(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
+		default:
+			dv_cli_text(&opts, texts, c, optarg);
+			break;
 		}
 	}
 	if (optind < argc)

@@ -70,6 +70,7 @@ enum {
 static const dv_cli_common_map_t common[] = {
     DV_CLI_PROBE_OPTIONS(OPT_NAGIOS, OPT_FROM),
     DV_CLI_BUDGET_OPTIONS(OPT_DEADLINE, OPT_SERVER_TIME, OPT_SERVER_BYTES),
+    DV_CLI_TRANSFER_OPTIONS(OPT_TSIG, OPT_TSIG_NAME),
     {'w', DV_CLI_WARN, "warn"},
     {'c', DV_CLI_CRIT, "crit"},
     {0, 0, NULL},
@@ -86,16 +87,12 @@ int dv_cmd_check(int argc, char **argv)
 	    {"server-queries", required_argument, NULL, OPT_SERVER_QUERIES},
 	    {"max-validations", required_argument, NULL, OPT_MAX_VALIDATIONS},
 	    {"full", no_argument, NULL, OPT_FULL},
-	    {"tsig", required_argument, NULL, OPT_TSIG},
-	    {"tsig-name", required_argument, NULL, OPT_TSIG_NAME},
-	    {"threads", required_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	dv_cli_t cli = {.cmd = "check", .nagios_label = "DNSVIGIL", .usage = usage_text};
 	dv_cli_begin(&cli, argc, argv);
 	struct option longopts[32];
-	unsigned long threads = 0;
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_check_run_opts_t o = {.probe = {.root_hints = "/usr/share/dns/root.hints",
 	                                   .trust_anchor = "/usr/share/dns/root.ds"}};
@@ -157,16 +154,6 @@ int dv_cmd_check(int argc, char **argv)
 		case OPT_FULL:
 			o.full = true;
 			break;
-		case OPT_TSIG:
-			o.tsig_path = optarg;
-			break;
-		case OPT_TSIG_NAME:
-			o.tsig_name = optarg;
-			break;
-		case 'j':
-			if (dv_cli_number(&cli, "--threads", optarg, 1, 256, &threads) != 0)
-				return DV_EXIT_UNKNOWN;
-			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
@@ -182,13 +169,11 @@ int dv_cmd_check(int argc, char **argv)
 		return dv_cli_usage(&cli, "no DOMAIN given (or --from SNAPSHOT)");
 	if (o.full && co.from != NULL)
 		return dv_cli_usage(&cli, "--full transfers the zones live: not with --from");
+	o.tsig_path = co.tsig;
+	o.tsig_name = co.tsig_name;
 	if (!o.full && (o.tsig_path != NULL || o.tsig_name != NULL))
 		return dv_cli_usage(&cli, "--tsig and --tsig-name go with --full");
-	if (threads == 0) {
-		long nc = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = nc > 0 ? (unsigned long)nc : 1;
-	}
-	o.threads = (unsigned)threads;
+	o.threads = dv_cli_threads(&co);
 	if (dv_cli_thresholds(&cli, &co) != 0)
 		return DV_EXIT_UNKNOWN;
 	if (co.now != NULL && dv_cli_time(&cli, "--now", co.now, &o.now) != 0)

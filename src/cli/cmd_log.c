@@ -1,5 +1,6 @@
 /* dnsvigil log: append to, show, verify and prove the tamper-evident ledger. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,17 @@ static int bad_at(const log_opts_t *o, const char *msg, const char *arg)
 }
 #define bad(msg, arg) bad_at(o, (msg), (arg))
 
+/* The options that keep their argument as it is. */
+static const dv_cli_text_t texts[] = {
+    {'d', offsetof(log_opts_t, dir)},           {OPT_DIR, offsetof(log_opts_t, dir)},
+    {OPT_ORIGIN, offsetof(log_opts_t, origin)}, {'n', offsetof(log_opts_t, now)},
+    {OPT_KEY, offsetof(log_opts_t, key)},       {OPT_EXPORT, offsetof(log_opts_t, export_file)},
+    {OPT_KIND, offsetof(log_opts_t, kind)},     {'z', offsetof(log_opts_t, zone)},
+    {OPT_TEXT, offsetof(log_opts_t, text)},     {OPT_EVIDENCE, offsetof(log_opts_t, evidence)},
+    {OPT_SINCE, offsetof(log_opts_t, since)},   {OPT_ENTRY, offsetof(log_opts_t, entry)},
+    {OPT_PROOF, offsetof(log_opts_t, proof)},   {0, 0},
+};
+
 static int parse(int argc, char **argv, log_opts_t *o)
 {
 	static const struct option longopts[] = {
@@ -125,20 +137,10 @@ static int parse(int argc, char **argv, log_opts_t *o)
 		switch (c) {
 		case DV_CLI_BAD:
 			return DV_EXIT_UNKNOWN;
-		case 'd':
-		case OPT_DIR:
-			o->dir = optarg;
-			break;
-		case OPT_ORIGIN:
-			o->origin = optarg;
-			break;
 		case 'f':
 			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0)
 				return dv_cli_usage(&o->cli, "--format '%s': text or json", optarg);
 			o->format = optarg;
-			break;
-		case 'n':
-			o->now = optarg;
 			break;
 		case OPT_WITNESS: {
 			/* VKEY=URL: a vkey holds no '=' (33 bytes are 44 base64
@@ -176,16 +178,10 @@ static int parse(int argc, char **argv, log_opts_t *o)
 				           optarg);
 			o->nwkey++;
 			break;
-		case OPT_KEY:
-			o->key = optarg;
-			break;
 		case OPT_CHECKPOINT:
 			if (o->ncheckpoint == LIST_MAX)
 				return bad("too many --checkpoint", NULL);
 			o->checkpoint[o->ncheckpoint++] = optarg;
-			break;
-		case OPT_EXPORT:
-			o->export_file = optarg;
 			break;
 		case OPT_SYSLOG:
 			o->syslog = true;
@@ -193,36 +189,18 @@ static int parse(int argc, char **argv, log_opts_t *o)
 		case OPT_NAGIOS:
 			o->nagios = true;
 			break;
-		case OPT_KIND:
-			o->kind = optarg;
-			break;
-		case 'z':
-			o->zone = optarg;
-			break;
-		case OPT_TEXT:
-			o->text = optarg;
-			break;
-		case OPT_EVIDENCE:
-			o->evidence = optarg;
-			break;
-		case OPT_SINCE:
-			o->since = optarg;
-			break;
-		case OPT_ENTRY:
-			o->entry = optarg;
-			break;
 		case OPT_CONSISTENCY:
 			if (optind >= argc)
 				return bad("--consistency takes OLD NEW", NULL);
 			o->cons[0] = optarg;
 			o->cons[1] = argv[optind++];
 			break;
-		case OPT_PROOF:
-			o->proof = optarg;
-			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
+		default:
+			dv_cli_text(o, texts, c, optarg);
+			break;
 		}
 	}
 	if (optind < argc)

@@ -1,5 +1,6 @@
 /* dnsvigil verify: complete offline verification of a signed zone file. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -79,7 +80,15 @@ static const dv_cli_common_map_t common[] = {
     {'c', DV_CLI_CRIT, "crit"},
     {'f', DV_CLI_FORMAT, "format"},
     {OPT_NAGIOS, DV_CLI_NAGIOS, "nagios"},
+    DV_CLI_TRANSFER_OPTIONS(OPT_TSIG, OPT_TSIG_NAME),
     {0, 0, NULL},
+};
+
+/* The options that keep their argument as it is. */
+static const dv_cli_text_t texts[] = {
+    {'o', offsetof(dv_verify_file_opts_t, origin)},
+    {OPT_DS, offsetof(dv_verify_file_opts_t, ds_path)},
+    {0, 0},
 };
 
 int dv_cmd_verify(int argc, char **argv)
@@ -87,13 +96,10 @@ int dv_cmd_verify(int argc, char **argv)
 	static const struct option own[] = {
 	    {"origin", required_argument, NULL, 'o'},
 	    {"ds", required_argument, NULL, OPT_DS},
-	    {"threads", required_argument, NULL, 'j'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"no-include", no_argument, NULL, OPT_NO_INCLUDE},
 	    {"max-records", required_argument, NULL, OPT_MAX_RECORDS},
 	    {"axfr", required_argument, NULL, OPT_AXFR},
-	    {"tsig", required_argument, NULL, OPT_TSIG},
-	    {"tsig-name", required_argument, NULL, OPT_TSIG_NAME},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -103,7 +109,7 @@ int dv_cmd_verify(int argc, char **argv)
 	dv_cli_longopts(own, common, longopts, sizeof(longopts) / sizeof(longopts[0]));
 	dv_cli_common_t co = {.format = "text", .warn = 7 * 86400, .crit = 86400};
 	dv_verify_file_opts_t vo = {0};
-	unsigned long threads = 0, max_records = 0;
+	unsigned long max_records = 0;
 	bool quiet = false;
 	const char *axfr = NULL;
 	int c;
@@ -112,16 +118,6 @@ int dv_cmd_verify(int argc, char **argv)
 		if (c == DV_CLI_BAD)
 			return DV_EXIT_UNKNOWN;
 		switch (c) {
-		case 'o':
-			vo.origin = optarg;
-			break;
-		case OPT_DS:
-			vo.ds_path = optarg;
-			break;
-		case 'j':
-			if (dv_cli_number(&cli, "--threads", optarg, 1, 256, &threads) != 0)
-				return DV_EXIT_UNKNOWN;
-			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -137,21 +133,20 @@ int dv_cmd_verify(int argc, char **argv)
 		case OPT_AXFR:
 			axfr = optarg;
 			break;
-		case OPT_TSIG:
-			vo.tsig_path = optarg;
-			break;
-		case OPT_TSIG_NAME:
-			vo.tsig_name = optarg;
-			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return DV_EXIT_OK;
+		default:
+			dv_cli_text(&vo, texts, c, optarg);
+			break;
 		}
 	}
 	if (axfr != NULL && optind < argc)
 		return dv_cli_usage(&cli, "--axfr takes no ZONEFILE ('%s')", argv[optind]);
 	if (axfr != NULL && vo.origin == NULL)
 		return dv_cli_usage(&cli, "--axfr needs --origin (the zone to transfer)");
+	vo.tsig_path = co.tsig;
+	vo.tsig_name = co.tsig_name;
 	if (axfr == NULL && (vo.tsig_path != NULL || vo.tsig_name != NULL))
 		return dv_cli_usage(&cli, "--tsig and --tsig-name go with --axfr");
 	if (axfr == NULL && optind >= argc)
@@ -165,11 +160,7 @@ int dv_cmd_verify(int argc, char **argv)
 		return DV_EXIT_UNKNOWN;
 	vo.warn_expiry = co.warn;
 	vo.crit_expiry = co.crit;
-	if (threads == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n > 0 ? (unsigned long)n : 1;
-	}
-	vo.threads = (unsigned)threads;
+	vo.threads = dv_cli_threads(&co);
 	progress_t prog = {.tty = !quiet && isatty(STDERR_FILENO)};
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	vo.progress = on_progress;

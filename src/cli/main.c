@@ -15,17 +15,9 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } commands[] = {
-    {"verify", dv_cmd_verify, "verify a signed zone file completely, offline"},
-    {"check", dv_cmd_check, "walk the chain of trust live and compare every server"},
-    {"canary", dv_cmd_canary, "write zones of deliberately broken names"},
-    {"audit", dv_cmd_audit, "prove that resolvers enforce validation"},
-    {"rollover", dv_cmd_rollover, "plan, check, preflight and recover key rollovers"},
-    {"watch", dv_cmd_watch, "the daemon: watch zones and resolvers, remember, serve metrics"},
-    {"status", dv_cmd_status, "what the daemon knows now (from its store)"},
-    {"history", dv_cmd_history, "how a zone changed over time (from the daemon's store)"},
-    {"findings", dv_cmd_findings, "list the finding codes (--markdown: the reference)"},
-    {"log", dv_cmd_log, "append to, show, verify and prove the tamper-evident ledger"},
-    {"witness", dv_cmd_witness, "cosign other ledgers' checkpoints (C2SP tlog-witness)"},
+#define X(name, help) {#name, dv_cmd_##name, help},
+#include "cli/commands.def"
+#undef X
 };
 
 static void usage(FILE *out)

@@ -474,22 +474,63 @@ static int cmp_zone_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
+/* The list `what` (at most `max` items of `size` bytes): its length in *n and
+ * an array for it, zeroed, in *(T **)array. */
+static int list_alloc(walk_t *w, yaml_node_t *seq, const char *what, size_t max, size_t size,
+                      void *array, size_t *n)
 {
 	if (seq->type != YAML_SEQUENCE_NODE)
-		return fail_at(w, seq, DV_EPARSE, "zones: a list is expected");
-	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
-	if (n > DV_CONF_MAX_ZONES)
-		return fail_at(w, seq, DV_ELIMIT, "zones: more than %u", DV_CONF_MAX_ZONES);
-	conf->zones = calloc(n ? n : 1, sizeof(*conf->zones));
-	if (conf->zones == NULL)
+		return fail_at(w, seq, DV_EPARSE, "%s: a list is expected", what);
+	*n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	if (*n > max)
+		return fail_at(w, seq, DV_ELIMIT, "%s: more than %zu", what, max);
+	void *v = calloc(*n ? *n : 1, size);
+	if (v == NULL)
 		return fail_at(w, seq, DV_ENOMEM, "out of memory");
+	memcpy(array, &v, sizeof(v));
+	return DV_OK;
+}
+
+/* Item i of the list `what`, or NULL after a message. */
+static yaml_node_t *list_item(walk_t *w, yaml_node_t *seq, const char *what, size_t i)
+{
+	yaml_node_t *it = yaml_document_get_node(w->doc, seq->data.sequence.items.start[i]);
+	if (it == NULL)
+		fail_at(w, seq, DV_EPARSE, "%s: bad item", what);
+	return it;
+}
+
+/* Each item of the list `what`, read by `fn` into the next of the *count
+ * entries (of `size` bytes) of the array list_alloc makes in *(T **)array. */
+static int each_item(walk_t *w, yaml_node_t *seq, const char *what, size_t max, size_t size,
+                     void *array, size_t *count,
+                     int (*fn)(walk_t *w, yaml_node_t *it, void *entry, void *ctx), void *ctx)
+{
+	size_t n = 0;
+	if (list_alloc(w, seq, what, max, size, array, &n) != DV_OK)
+		return w->rc;
+	char *base;
+	memcpy(&base, array, sizeof(base));
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *item =
-		    yaml_document_get_node(w->doc, seq->data.sequence.items.start[i]);
+		yaml_node_t *it = list_item(w, seq, what, i);
+		void *entry = base + (*count)++ * size;
+		if (it == NULL || fn(w, it, entry, ctx) != DV_OK)
+			return w->rc;
+	}
+	return DV_OK;
+}
+
+static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
+{
+	size_t n = 0;
+	if (list_alloc(w, seq, "zones", DV_CONF_MAX_ZONES, sizeof(*conf->zones), &conf->zones,
+	               &n) != DV_OK)
+		return w->rc;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *item = list_item(w, seq, "zones", i);
 		dv_conf_zone_t *z = &conf->zones[conf->nzones];
 		if (item == NULL)
-			return fail_at(w, seq, DV_EPARSE, "zones: bad item");
+			return w->rc;
 		z->line = (unsigned)item->start_mark.line + 1;
 		conf->nzones++;
 		if (settings_copy(w, &z->s, &conf->defaults) != DV_OK)
@@ -564,6 +605,29 @@ static int resolver_item_key(walk_t *w, const char *key, yaml_node_t *val, void 
 	return unknown(w, val, "a resolver", key);
 }
 
+static int resolver_item(walk_t *w, yaml_node_t *it, void *entry, void *vctx)
+{
+	dv_conf_t *conf = vctx;
+	dv_conf_resolver_t *r = entry;
+	r->line = (unsigned)it->start_mark.line + 1;
+	if (it->type == YAML_SCALAR_NODE) {
+		if (get_string(w, it, "resolver address", &r->address) != DV_OK)
+			return w->rc;
+	} else if (each_key(w, it, "a resolver", resolver_item_key, r) != DV_OK) {
+		return w->rc;
+	}
+	if (r->address == NULL)
+		return fail_at(w, it, DV_EPARSE, "resolver without an address");
+	if (r->name == NULL && (r->name = strdup(r->address)) == NULL)
+		return fail_at(w, it, DV_ENOMEM, "out of memory");
+	for (size_t j = 0; j + 1 < conf->nresolvers; j++)
+		if (strcmp(conf->resolvers[j].name, r->name) == 0)
+			return fail_at(w, it, DV_EPARSE,
+			               "resolver %s listed again (first at line %u)", r->name,
+			               conf->resolvers[j].line);
+	return DV_OK;
+}
+
 static int resolvers_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 {
 	dv_conf_t *conf = vctx;
@@ -574,37 +638,8 @@ static int resolvers_key(walk_t *w, const char *key, yaml_node_t *val, void *vct
 		                    &conf->resolver_interval);
 	if (strcmp(key, "servers") != 0)
 		return unknown(w, val, "resolvers", key);
-	if (val->type != YAML_SEQUENCE_NODE)
-		return fail_at(w, val, DV_EPARSE, "servers: a list is expected");
-	size_t n = (size_t)(val->data.sequence.items.top - val->data.sequence.items.start);
-	if (n > DV_CONF_MAX_RESOLVERS)
-		return fail_at(w, val, DV_ELIMIT, "servers: more than %u", DV_CONF_MAX_RESOLVERS);
-	conf->resolvers = calloc(n ? n : 1, sizeof(*conf->resolvers));
-	if (conf->resolvers == NULL)
-		return fail_at(w, val, DV_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *it = yaml_document_get_node(w->doc, val->data.sequence.items.start[i]);
-		dv_conf_resolver_t *r = &conf->resolvers[conf->nresolvers++];
-		if (it == NULL)
-			return fail_at(w, val, DV_EPARSE, "servers: bad item");
-		r->line = (unsigned)it->start_mark.line + 1;
-		if (it->type == YAML_SCALAR_NODE) {
-			if (get_string(w, it, "resolver address", &r->address) != DV_OK)
-				return w->rc;
-		} else if (each_key(w, it, "a resolver", resolver_item_key, r) != DV_OK) {
-			return w->rc;
-		}
-		if (r->address == NULL)
-			return fail_at(w, it, DV_EPARSE, "resolver without an address");
-		if (r->name == NULL && (r->name = strdup(r->address)) == NULL)
-			return fail_at(w, it, DV_ENOMEM, "out of memory");
-		for (size_t j = 0; j + 1 < conf->nresolvers; j++)
-			if (strcmp(conf->resolvers[j].name, r->name) == 0)
-				return fail_at(w, it, DV_EPARSE,
-				               "resolver %s listed again (first at line %u)",
-				               r->name, conf->resolvers[j].line);
-	}
-	return DV_OK;
+	return each_item(w, val, "servers", DV_CONF_MAX_RESOLVERS, sizeof(*conf->resolvers),
+	                 &conf->resolvers, &conf->nresolvers, resolver_item, conf);
 }
 
 static int witness_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
@@ -643,6 +678,17 @@ static int witness_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 	return unknown(w, val, "a witness", key);
 }
 
+static int witness_item(walk_t *w, yaml_node_t *it, void *entry, void *vctx)
+{
+	dv_conf_witness_t *wt = entry;
+	wt->line = (unsigned)it->start_mark.line + 1;
+	if (each_key(w, it, "a witness", witness_key, wt) != DV_OK)
+		return w->rc;
+	if (wt->url == NULL || wt->key == NULL)
+		return fail_at(w, it, DV_EPARSE, "a witness needs both url and key");
+	return DV_OK;
+}
+
 static int ledger_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 {
 	dv_conf_t *conf = vctx;
@@ -674,26 +720,8 @@ static int ledger_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx)
 	}
 	if (strcmp(key, "witnesses") != 0)
 		return unknown(w, val, "ledger", key);
-	if (val->type != YAML_SEQUENCE_NODE)
-		return fail_at(w, val, DV_EPARSE, "witnesses: a list is expected");
-	size_t n = (size_t)(val->data.sequence.items.top - val->data.sequence.items.start);
-	if (n > DV_CONF_MAX_WITNESSES)
-		return fail_at(w, val, DV_ELIMIT, "witnesses: more than %u", DV_CONF_MAX_WITNESSES);
-	conf->witnesses = calloc(n ? n : 1, sizeof(*conf->witnesses));
-	if (conf->witnesses == NULL)
-		return fail_at(w, val, DV_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *it = yaml_document_get_node(w->doc, val->data.sequence.items.start[i]);
-		dv_conf_witness_t *wt = &conf->witnesses[conf->nwitnesses++];
-		if (it == NULL)
-			return fail_at(w, val, DV_EPARSE, "witnesses: bad item");
-		wt->line = (unsigned)it->start_mark.line + 1;
-		if (each_key(w, it, "a witness", witness_key, wt) != DV_OK)
-			return w->rc;
-		if (wt->url == NULL || wt->key == NULL)
-			return fail_at(w, it, DV_EPARSE, "a witness needs both url and key");
-	}
-	return DV_OK;
+	return each_item(w, val, "witnesses", DV_CONF_MAX_WITNESSES, sizeof(*conf->witnesses),
+	                 &conf->witnesses, &conf->nwitnesses, witness_item, NULL);
 }
 
 /* The probe's keys, whole numbers each: range, and the field it sets. */

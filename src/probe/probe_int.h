@@ -125,7 +125,9 @@ struct probe {
 	uint64_t max_queries, max_bytes, server_queries, server_bytes, server_ms;
 	unsigned deadline_ms;
 	uint64_t sent, bytes;
-	uint64_t queries_abandoned, bytes_abandoned, deadline_abandoned;
+	/* Queries abandoned at a probe-wide ceiling (DEADLINE, QUERIES, BYTES;
+	 * those at a server's ceiling are counted by the server). */
+	uint64_t abandoned[DV_SNAP_LIMIT_KINDS];
 	int err; /*!< latched DV_E* */
 };
 

@@ -211,6 +211,14 @@ static void gate_decide(probe_t *p, const qctx_t *c, const dv_response_t *r)
 	}
 }
 
+/* A ceiling of the whole probe, whose abandoned queries the probe counts
+ * (the others are a server's, counted by the server). */
+static bool probe_wide(uint8_t kind)
+{
+	return kind == DV_SNAP_LIMIT_DEADLINE || kind == DV_SNAP_LIMIT_QUERIES ||
+	       kind == DV_SNAP_LIMIT_BYTES;
+}
+
 void probe_query_done(probe_t *p, qctx_t *c, const dv_response_t *r)
 {
 	srvstate_t *s = c->srv;
@@ -228,20 +236,10 @@ void probe_query_done(probe_t *p, qctx_t *c, const dv_response_t *r)
 	}
 	if (r->status == DV_EABANDONED) {
 		uint8_t why = c->sent ? DV_SNAP_LIMIT_DEADLINE : c->why;
-		switch (why) {
-		case DV_SNAP_LIMIT_DEADLINE:
-			p->deadline_abandoned++;
-			break;
-		case DV_SNAP_LIMIT_QUERIES:
-			p->queries_abandoned++;
-			break;
-		case DV_SNAP_LIMIT_BYTES:
-			p->bytes_abandoned++;
-			break;
-		default:
+		if (probe_wide(why))
+			p->abandoned[why]++;
+		else
 			s->abandoned++;
-			break;
-		}
 	}
 	if (c->gate_probe)
 		gate_decide(p, c, r);
@@ -300,13 +298,18 @@ static int add(probe_t *p, uint8_t kind, long zone, const char *server, const ch
 int probe_limits_record(probe_t *p)
 {
 	int r = DV_OK;
-	if (p->deadline_abandoned > 0)
-		r = add(p, DV_SNAP_LIMIT_DEADLINE, -1, "", "", p->deadline_abandoned,
-		        p->deadline_ms);
-	if (r == DV_OK && p->queries_abandoned > 0)
-		r = add(p, DV_SNAP_LIMIT_QUERIES, -1, "", "", p->queries_abandoned, p->max_queries);
-	if (r == DV_OK && p->bytes_abandoned > 0)
-		r = add(p, DV_SNAP_LIMIT_BYTES, -1, "", "", p->bytes_abandoned, p->max_bytes);
+	/* the ceiling in force, by the kind of limit a query was abandoned at */
+	const uint64_t ceiling[DV_SNAP_LIMIT_KINDS] = {
+	    [DV_SNAP_LIMIT_DEADLINE] = p->deadline_ms,
+	    [DV_SNAP_LIMIT_QUERIES] = p->max_queries,
+	    [DV_SNAP_LIMIT_BYTES] = p->max_bytes,
+	    [DV_SNAP_LIMIT_SERVER_QUERIES] = p->server_queries,
+	    [DV_SNAP_LIMIT_SERVER_BYTES] = p->server_bytes,
+	    [DV_SNAP_LIMIT_SERVER_TIME] = p->server_ms,
+	};
+	for (uint8_t k = 0; k < DV_SNAP_LIMIT_KINDS && r == DV_OK; k++)
+		if (probe_wide(k) && p->abandoned[k] > 0)
+			r = add(p, k, -1, "", "", p->abandoned[k], ceiling[k]);
 	/* Addresses in the order they were first asked (the list is newest first). */
 	size_t n = 0;
 	for (srvstate_t *s = p->srv_all; s != NULL; s = s->next_all)
@@ -321,11 +324,8 @@ int probe_limits_record(probe_t *p)
 		const srvstate_t *s = v[i];
 		if (s->abandoned == 0)
 			continue;
-		uint64_t ceiling = s->out == DV_SNAP_LIMIT_SERVER_BYTES  ? p->server_bytes
-		                   : s->out == DV_SNAP_LIMIT_SERVER_TIME ? p->server_ms
-		                                                         : p->server_queries;
-		r = add(p, s->out ? s->out : DV_SNAP_LIMIT_SERVER_QUERIES, -1, s->text, "",
-		        s->abandoned, ceiling);
+		uint8_t k = s->out ? s->out : DV_SNAP_LIMIT_SERVER_QUERIES;
+		r = add(p, k, -1, s->text, "", s->abandoned, ceiling[k]);
 	}
 	free(v);
 	/* Zones in the order they were found (the list is newest first). */

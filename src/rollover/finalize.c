@@ -30,47 +30,58 @@ static int64_t sat_add(int64_t a, int64_t b)
 
 /* ---- keys and DS records ---------------------------------------------------------- */
 
-static int key_add(dv_roll_series_t *s, const uint8_t *rd, uint16_t len, uint32_t *out)
+/* The index of `rd` in a universe (the keys or the DS records: `size`-byte
+ * entries that each begin with their roll_rdata_t), appended zeroed but for
+ * its RDATA when it is new (*added). */
+static int universe_add(void *arr, size_t *n, size_t *cap, size_t size, const uint8_t *rd,
+                        uint16_t len, uint32_t *out, bool *added)
 {
-	for (size_t i = 0; i < s->nkeys; i++) {
-		if (s->keys[i].len == len && memcmp(s->keys[i].rd, rd, len) == 0) {
+	char **base = arr;
+	*added = false;
+	for (size_t i = 0; i < *n; i++) {
+		const roll_rdata_t *e = (const roll_rdata_t *)(*base + i * size);
+		if (e->len == len && memcmp(e->rd, rd, len) == 0) {
 			*out = (uint32_t)i;
 			return DV_OK;
 		}
 	}
-	if (s->nkeys >= DV_ROLL_MAX_KEYS)
+	if (*n >= DV_ROLL_MAX_KEYS)
 		return DV_ELIMIT;
-	if (dv_array_grow(&s->keys, &s->capkeys, s->nkeys, sizeof(*s->keys), 8) != DV_OK)
+	if (dv_array_grow(arr, cap, *n, size, 8) != DV_OK)
 		return DV_ENOMEM;
-	roll_key_t *k = &s->keys[s->nkeys];
-	memset(k, 0, sizeof(*k));
-	k->rd = rd;
-	k->len = len;
+	roll_rdata_t *e = (roll_rdata_t *)(*base + *n * size);
+	memset(e, 0, size);
+	e->rd = rd;
+	e->len = len;
+	*out = (uint32_t)(*n)++;
+	*added = true;
+	return DV_OK;
+}
+
+static int key_add(dv_roll_series_t *s, const uint8_t *rd, uint16_t len, uint32_t *out)
+{
+	bool added;
+	int r =
+	    universe_add(&s->keys, &s->nkeys, &s->capkeys, sizeof(*s->keys), rd, len, out, &added);
+	if (r != DV_OK || !added)
+		return r;
+	roll_key_t *k = &s->keys[*out];
 	if (len >= 4) {
 		k->flags = u16(rd);
 		k->alg = rd[3];
 	}
 	k->tag = dv_keytag(rd, len);
-	*out = (uint32_t)s->nkeys++;
 	return DV_OK;
 }
 
 static int ds_add(dv_roll_series_t *s, const uint8_t *rd, uint16_t len, uint32_t *out)
 {
-	for (size_t i = 0; i < s->ndsrecs; i++) {
-		if (s->dsrecs[i].len == len && memcmp(s->dsrecs[i].rd, rd, len) == 0) {
-			*out = (uint32_t)i;
-			return DV_OK;
-		}
-	}
-	if (s->ndsrecs >= DV_ROLL_MAX_KEYS)
-		return DV_ELIMIT;
-	if (dv_array_grow(&s->dsrecs, &s->capdsrecs, s->ndsrecs, sizeof(*s->dsrecs), 8) != DV_OK)
-		return DV_ENOMEM;
-	roll_dsrec_t *d = &s->dsrecs[s->ndsrecs];
-	memset(d, 0, sizeof(*d));
-	d->rd = rd;
-	d->len = len;
+	bool added;
+	int r = universe_add(&s->dsrecs, &s->ndsrecs, &s->capdsrecs, sizeof(*s->dsrecs), rd, len,
+	                     out, &added);
+	if (r != DV_OK || !added)
+		return r;
+	roll_dsrec_t *d = &s->dsrecs[*out];
 	if (len >= 5) {
 		d->tag = u16(rd);
 		d->alg = rd[2];
@@ -81,7 +92,6 @@ static int ds_add(dv_roll_series_t *s, const uint8_t *rd, uint16_t len, uint32_t
 		            (d->digest == DV_DIGEST_SHA1 || d->digest == DV_DIGEST_SHA256 ||
 		             d->digest == DV_DIGEST_SHA384);
 	}
-	*out = (uint32_t)s->ndsrecs++;
 	return DV_OK;
 }
 
@@ -118,10 +128,10 @@ static int members_build(dv_roll_series_t *s)
 		const roll_dsrec_t *d = &s->dsrecs[i];
 		for (size_t j = 0; j < s->nkeys; j++) {
 			const roll_key_t *k = &s->keys[j];
-			if (d->len < 5 || d->tag != k->tag || d->alg != k->alg)
+			if (d->rdata.len < 5 || d->tag != k->tag || d->alg != k->alg)
 				continue;
-			s->ds_match[i * s->nkeys + j] =
-			    dv_ds_matches(s->zone, d->rd, d->len, k->rd, k->len);
+			s->ds_match[i * s->nkeys + j] = dv_ds_matches(
+			    s->zone, d->rdata.rd, d->rdata.len, k->rdata.rd, k->rdata.len);
 		}
 	}
 	return DV_OK;

@@ -746,10 +746,11 @@ static bool cds_in_sync(const state_t *st, const roll_version_t *c, bool cdnskey
 			if (!st->dcur[d])
 				continue;
 			const roll_dsrec_t *rec = &s->dsrecs[d];
-			found = cdnskey ? dv_ds_matches(s->zone, rec->rd, rec->len, c->set.rd[i],
-			                                c->set.rdlen[i])
-			                : rec->len == c->set.rdlen[i] &&
-			                      memcmp(rec->rd, c->set.rd[i], rec->len) == 0;
+			found = cdnskey
+			            ? dv_ds_matches(s->zone, rec->rdata.rd, rec->rdata.len,
+			                            c->set.rd[i], c->set.rdlen[i])
+			            : rec->rdata.len == c->set.rdlen[i] &&
+			                  memcmp(rec->rdata.rd, c->set.rd[i], rec->rdata.len) == 0;
 		}
 		if (!found)
 			return false;
@@ -761,10 +762,11 @@ static bool cds_in_sync(const state_t *st, const roll_version_t *c, bool cdnskey
 		const roll_dsrec_t *rec = &s->dsrecs[d];
 		bool wanted = false;
 		for (uint16_t i = 0; i < c->set.n && !wanted; i++)
-			wanted = cdnskey ? dv_ds_matches(s->zone, rec->rd, rec->len, c->set.rd[i],
-			                                 c->set.rdlen[i])
-			                 : rec->len == c->set.rdlen[i] &&
-			                       memcmp(rec->rd, c->set.rd[i], rec->len) == 0;
+			wanted = cdnskey
+			             ? dv_ds_matches(s->zone, rec->rdata.rd, rec->rdata.len,
+			                             c->set.rd[i], c->set.rdlen[i])
+			             : rec->rdata.len == c->set.rdlen[i] &&
+			                   memcmp(rec->rdata.rd, c->set.rd[i], rec->rdata.len) == 0;
 		if (!wanted)
 			return false;
 	}

@@ -16,10 +16,16 @@ typedef struct {
 	int64_t start, end;
 } roll_span_t;
 
-/* A DNSKEY seen in any DNSKEY RRset version: the key universe. */
+/* The RDATA a key or DS record was first seen with: the head of an entry of
+ * either universe, by which it is found again. */
 typedef struct {
 	const uint8_t *rd;
 	uint16_t len;
+} roll_rdata_t;
+
+/* A DNSKEY seen in any DNSKEY RRset version: the key universe. */
+typedef struct {
+	roll_rdata_t rdata;
 	uint16_t tag, flags;
 	uint8_t alg;
 	dv_key_t *key; /* parsed on first use */
@@ -28,8 +34,7 @@ typedef struct {
 
 /* A DS record seen in any DS RRset version. */
 typedef struct {
-	const uint8_t *rd;
-	uint16_t len;
+	roll_rdata_t rdata;
 	uint16_t tag;
 	uint8_t alg, digest;
 	bool usable; /* RFC 4035 §5.2: supported algorithm and digest type */

@@ -10,7 +10,7 @@ int roll_sig_verify(dv_roll_series_t *s, roll_key_t *key, const roll_version_t *
                     const uint8_t *owner, size_t sig_index)
 {
 	if (key->parsed == 0) {
-		int r = dv_key_new(key->rd, key->len, &key->key);
+		int r = dv_key_new(key->rdata.rd, key->rdata.len, &key->key);
 		if (r == DV_ENOMEM)
 			return r;
 		key->parsed = r == DV_OK ? 1 : -1;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arena.h"
 #include "core/error.h"
 #include "store/store.h"
 
@@ -295,6 +296,57 @@ static int get_copy(json_t *c, dv_obs_server_t *s)
 	return DV_OK;
 }
 
+static int server_from_json(dv_obs_t *out, const char *addr, json_t *e)
+{
+	dv_obs_server_t *s;
+	int rc = dv_obs_server(out, addr, &s);
+	if (rc != DV_OK)
+		return rc;
+	s->answering = json_is_true(json_object_get(e, "answering"));
+	if (get_int(e, "earliest_expiry", &s->earliest_expiry) ||
+	    get_int(e, "newest_inception", &s->newest_inception) ||
+	    get_serial(e, &s->have_serial, &s->serial) || get_set(e, "dnskey", &s->dnskey) ||
+	    get_set(e, "cds", &s->cds) || get_set(e, "cdnskey", &s->cdnskey))
+		return DV_EPARSE;
+	json_t *c = json_object_get(e, "copy");
+	return c != NULL && get_copy(c, s) != DV_OK ? DV_EPARSE : DV_OK;
+}
+
+static int parent_from_json(dv_obs_t *out, const char *addr, json_t *e)
+{
+	dv_obs_parent_t *p;
+	int rc = dv_obs_parent(out, addr, &p);
+	if (rc != DV_OK)
+		return rc;
+	p->answering = json_is_true(json_object_get(e, "answering"));
+	int64_t m = -1;
+	if (get_int(e, "ds_match", &m) || m < -1 || m > 1 || get_set(e, "ds", &p->ds))
+		return DV_EPARSE;
+	p->ds_match = (int8_t)m;
+	return DV_OK;
+}
+
+/* Each object of the list under `key` (none when it is absent), found by
+ * its "addr" and read by `fn`: DV_EPARSE for a malformed list or entry. */
+static int each_entry(json_t *o, const char *key, dv_obs_t *out,
+                      int (*fn)(dv_obs_t *, const char *, json_t *))
+{
+	json_t *a = json_object_get(o, key), *e;
+	size_t i;
+	if (a != NULL && !json_is_array(a))
+		return DV_EPARSE;
+	json_array_foreach(a, i, e)
+	{
+		char addr[DV_OBS_ADDR_MAX];
+		if (!json_is_object(e) || get_str(e, "addr", addr, sizeof(addr), true))
+			return DV_EPARSE;
+		int rc = fn(out, addr, e);
+		if (rc != DV_OK)
+			return rc;
+	}
+	return DV_OK;
+}
+
 int dv_obs_from_json(const char *text, dv_obs_t *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -313,48 +365,9 @@ int dv_obs_from_json(const char *text, dv_obs_t *out)
 		goto fail;
 	out->probe_ok = json_is_true(json_object_get(o, "probe_ok"));
 	out->divergent = json_is_true(json_object_get(o, "divergent"));
-	json_t *a = json_object_get(o, "servers"), *e;
-	size_t i;
-	if (a != NULL && !json_is_array(a))
+	if ((rc = each_entry(o, "servers", out, server_from_json)) != DV_OK ||
+	    (rc = each_entry(o, "parents", out, parent_from_json)) != DV_OK)
 		goto fail;
-	json_array_foreach(a, i, e)
-	{
-		char addr[DV_OBS_ADDR_MAX];
-		dv_obs_server_t *s;
-		if (!json_is_object(e) || get_str(e, "addr", addr, sizeof(addr), true))
-			goto fail;
-		if ((rc = dv_obs_server(out, addr, &s)) != DV_OK)
-			goto fail;
-		rc = DV_EPARSE;
-		s->answering = json_is_true(json_object_get(e, "answering"));
-		if (get_int(e, "earliest_expiry", &s->earliest_expiry) ||
-		    get_int(e, "newest_inception", &s->newest_inception) ||
-		    get_serial(e, &s->have_serial, &s->serial) ||
-		    get_set(e, "dnskey", &s->dnskey) || get_set(e, "cds", &s->cds) ||
-		    get_set(e, "cdnskey", &s->cdnskey))
-			goto fail;
-		json_t *c = json_object_get(e, "copy");
-		if (c != NULL && get_copy(c, s) != DV_OK)
-			goto fail;
-	}
-	a = json_object_get(o, "parents");
-	if (a != NULL && !json_is_array(a))
-		goto fail;
-	json_array_foreach(a, i, e)
-	{
-		char addr[DV_OBS_ADDR_MAX];
-		dv_obs_parent_t *p;
-		if (!json_is_object(e) || get_str(e, "addr", addr, sizeof(addr), true))
-			goto fail;
-		if ((rc = dv_obs_parent(out, addr, &p)) != DV_OK)
-			goto fail;
-		rc = DV_EPARSE;
-		p->answering = json_is_true(json_object_get(e, "answering"));
-		int64_t m = -1;
-		if (get_int(e, "ds_match", &m) || m < -1 || m > 1 || get_set(e, "ds", &p->ds))
-			goto fail;
-		p->ds_match = (int8_t)m;
-	}
 	json_decref(o);
 	return DV_OK;
 fail:
@@ -371,14 +384,8 @@ int dv_store_findings_add(dv_store_findings_t *list, const dv_store_finding_t *f
 		list->dropped++;
 		return DV_OK;
 	}
-	if (list->len == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		dv_store_finding_t *n = realloc(list->v, cap * sizeof(*n));
-		if (n == NULL)
-			return DV_ENOMEM;
-		list->v = n;
-		list->cap = cap;
-	}
+	if (dv_array_grow(&list->v, &list->cap, list->len, sizeof(*list->v), 8) != DV_OK)
+		return DV_ENOMEM;
 	list->v[list->len++] = *f;
 	return DV_OK;
 }
@@ -407,14 +414,8 @@ int dv_events_add(dv_events_t *list, const char *kind, int64_t time, const char 
 		list->dropped++;
 		return DV_OK;
 	}
-	if (list->len == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		dv_event_t *n = realloc(list->v, cap * sizeof(*n));
-		if (n == NULL)
-			return DV_ENOMEM;
-		list->v = n;
-		list->cap = cap;
-	}
+	if (dv_array_grow(&list->v, &list->cap, list->len, sizeof(*list->v), 8) != DV_OK)
+		return DV_ENOMEM;
 	dv_event_t *e = &list->v[list->len];
 	memset(e, 0, sizeof(*e));
 	e->time = time;

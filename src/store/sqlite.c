@@ -5,6 +5,7 @@
  * The schema is in doc/watch.md ("The store").
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +263,44 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s)
 		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
 }
 
+/*
+ * Prepare `sql`, bind ?1, ?2, ... one argument each by the letters of
+ * `types`, and run it: 't' text (const char *, NULL binds NULL), 'i' an
+ * int64_t, 'b' an int (a boolean), 'o' an optional int64_t (an int saying
+ * whether it is there, then the value; NULL when it is not).
+ */
+static int exec_bound(dv_store_t *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *q;
+	int rc = prep(st, sql, &q);
+	if (rc != DV_OK)
+		return rc;
+	va_list ap;
+	va_start(ap, types);
+	for (int i = 1; types[i - 1] != '\0'; i++) {
+		switch (types[i - 1]) {
+		case 't':
+			bind_text(q, i, va_arg(ap, const char *));
+			break;
+		case 'i':
+			sqlite3_bind_int64(q, i, va_arg(ap, int64_t));
+			break;
+		case 'b':
+			sqlite3_bind_int(q, i, va_arg(ap, int));
+			break;
+		case 'o': {
+			int have = va_arg(ap, int);
+			int64_t v = va_arg(ap, int64_t);
+			if (have)
+				sqlite3_bind_int64(q, i, v);
+			break;
+		}
+		}
+	}
+	va_end(ap);
+	return run(st, q);
+}
+
 static const char *col_text(sqlite3_stmt *q, int i)
 {
 	const unsigned char *t = sqlite3_column_text(q, i);
@@ -311,66 +350,38 @@ int dv_store_zone_put(dv_store_t *st, const dv_obs_t *obs, int64_t snapshot_id)
 	int rc = dv_obs_to_json(obs, &json);
 	if (rc != DV_OK)
 		return rc;
-	if ((rc =
-	         prep(st,
-	              "INSERT INTO zone_latest(zone, time, status, obs, last_attempt, last_success,"
-	              " probe_ok) VALUES(?1, ?2, ?3, ?4, ?2, CASE WHEN ?5 THEN ?2 ELSE 0 END, ?5)"
-	              " ON CONFLICT(zone) DO UPDATE SET time=?2, status=?3, obs=?4,"
-	              " last_attempt=?2, last_success=CASE WHEN ?5 THEN ?2 ELSE last_success END,"
-	              " probe_ok=?5, error=''",
-	              &q)))
+	if ((rc = exec_bound(
+	         st,
+	         "INSERT INTO zone_latest(zone, time, status, obs, last_attempt, last_success,"
+	         " probe_ok) VALUES(?1, ?2, ?3, ?4, ?2, CASE WHEN ?5 THEN ?2 ELSE 0 END, ?5)"
+	         " ON CONFLICT(zone) DO UPDATE SET time=?2, status=?3, obs=?4,"
+	         " last_attempt=?2, last_success=CASE WHEN ?5 THEN ?2 ELSE last_success END,"
+	         " probe_ok=?5, error=''",
+	         "tittb", obs->zone, (int64_t)obs->time, obs->status, json, (int)obs->probe_ok)))
 		goto out;
-	bind_text(q, 1, obs->zone);
-	sqlite3_bind_int64(q, 2, obs->time);
-	bind_text(q, 3, obs->status);
-	bind_text(q, 4, json);
-	sqlite3_bind_int(q, 5, obs->probe_ok);
-	if ((rc = run(st, q)))
-		goto out;
-	if ((rc = prep(st, "DELETE FROM server_latest WHERE zone=?", &q)))
-		goto out;
-	bind_text(q, 1, obs->zone);
-	if ((rc = run(st, q)))
+	if ((rc = exec_bound(st, "DELETE FROM server_latest WHERE zone=?", "t", obs->zone)))
 		goto out;
 	for (size_t i = 0; i < obs->nsrv; i++) {
 		const dv_obs_server_t *s = &obs->srv[i];
-		if ((rc = prep(st,
-		               "INSERT INTO server_latest(zone, addr, answering, serial,"
-		               " earliest_expiry, newest_inception, dnskey, cds, cdnskey)"
-		               " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		               &q)))
-			goto out;
-		bind_text(q, 1, obs->zone);
-		bind_text(q, 2, s->addr);
-		sqlite3_bind_int(q, 3, s->answering);
-		if (s->have_serial)
-			sqlite3_bind_int64(q, 4, s->serial);
-		sqlite3_bind_int64(q, 5, s->earliest_expiry);
-		sqlite3_bind_int64(q, 6, s->newest_inception);
-		bind_text(q, 7, s->dnskey);
-		bind_text(q, 8, s->cds);
-		bind_text(q, 9, s->cdnskey);
-		if ((rc = run(st, q)))
+		if ((rc = exec_bound(st,
+		                     "INSERT INTO server_latest(zone, addr, answering, serial,"
+		                     " earliest_expiry, newest_inception, dnskey, cds, cdnskey)"
+		                     " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		                     "ttboiittt", obs->zone, s->addr, (int)s->answering,
+		                     (int)s->have_serial, (int64_t)s->serial,
+		                     (int64_t)s->earliest_expiry, (int64_t)s->newest_inception,
+		                     s->dnskey, s->cds, s->cdnskey)))
 			goto out;
 	}
-	if ((rc = prep(st, "DELETE FROM parent_latest WHERE zone=?", &q)))
+	if ((rc = exec_bound(st, "DELETE FROM parent_latest WHERE zone=?", "t", obs->zone)))
 		goto out;
-	bind_text(q, 1, obs->zone);
-	if ((rc = run(st, q)))
-		goto out;
-	for (size_t i = 0; i < obs->npar; i++) {
-		if ((rc = prep(st,
-		               "INSERT INTO parent_latest(zone, parent_server, answering, ds)"
-		               " VALUES(?, ?, ?, ?)",
-		               &q)))
+	for (size_t i = 0; i < obs->npar; i++)
+		if ((rc = exec_bound(st,
+		                     "INSERT INTO parent_latest(zone, parent_server, answering, ds)"
+		                     " VALUES(?, ?, ?, ?)",
+		                     "ttbt", obs->zone, obs->par[i].addr,
+		                     (int)obs->par[i].answering, obs->par[i].ds)))
 			goto out;
-		bind_text(q, 1, obs->zone);
-		bind_text(q, 2, obs->par[i].addr);
-		sqlite3_bind_int(q, 3, obs->par[i].answering);
-		bind_text(q, 4, obs->par[i].ds);
-		if ((rc = run(st, q)))
-			goto out;
-	}
 	/* History: a row when something an operator plots moved. */
 	if ((rc = prep(st,
 	               "SELECT status, serial, earliest_expiry, newest_inception FROM history"
@@ -386,20 +397,12 @@ int dv_store_zone_put(dv_store_t *st, const dv_obs_t *obs, int64_t snapshot_id)
 	q = NULL;
 	if (rc != DV_OK || !add || !obs->probe_ok)
 		goto out;
-	if ((rc = prep(st,
-	               "INSERT INTO history(zone, time, status, serial, earliest_expiry,"
-	               " newest_inception, snapshot_id) VALUES(?, ?, ?, ?, ?, ?, ?)",
-	               &q)))
-		goto out;
-	bind_text(q, 1, obs->zone);
-	sqlite3_bind_int64(q, 2, obs->time);
-	bind_text(q, 3, obs->status);
-	if (obs->have_serial)
-		sqlite3_bind_int64(q, 4, obs->serial);
-	sqlite3_bind_int64(q, 5, obs->earliest_expiry);
-	sqlite3_bind_int64(q, 6, obs->newest_inception);
-	sqlite3_bind_int64(q, 7, snapshot_id);
-	rc = run(st, q);
+	rc = exec_bound(st,
+	                "INSERT INTO history(zone, time, status, serial, earliest_expiry,"
+	                " newest_inception, snapshot_id) VALUES(?, ?, ?, ?, ?, ?, ?)",
+	                "titoiii", obs->zone, (int64_t)obs->time, obs->status,
+	                (int)obs->have_serial, (int64_t)obs->serial, (int64_t)obs->earliest_expiry,
+	                (int64_t)obs->newest_inception, (int64_t)snapshot_id);
 out:
 	free(json);
 	return rc;

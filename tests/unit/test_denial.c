@@ -51,22 +51,25 @@ static const char nsec_zone[] =
     "w NS ns.elsewhere.test.\n"
     "w NSEC example. NS RRSIG NSEC\n";
 
-static const char nsec3_plain[] =
-    "$ORIGIN example.\n"
-    "$TTL 3600\n"
-    "@ SOA ns1 hostmaster 1 7200 3600 1209600 3600\n"
-    "@ NS ns1\n"
-    "@ NSEC3PARAM 1 0 0 -\n"
-    "@ RRSIG SOA 13 1 3600 20300101000000 20200101000000 12345 example. c2lnbmF0dXJl\n"
-    "a A 192.0.2.1\n"
-    "a RRSIG A 13 2 3600 20300101000000 20200101000000 12345 example. c2lnbmF0dXJl\n"
-    "b.c TXT \"b\"\n"
-    "ns1 A 192.0.2.53\n"
-    "sub NS ns.sub\n"
-    "sub DS 12345 13 2 2BB183AF5F22588179A53B0A98631FAD1A292118ABCDEF0123456789ABCDEF01\n"
-    "ns.sub A 192.0.2.54\n"
-    "w NS ns.elsewhere.test.\n"
-    "v.d NS ns.elsewhere.test.\n"
+/* The records both NSEC3 fixtures (opt-out or not) cover. */
+#define NSEC3_RECORDS                                                                              \
+	"$ORIGIN example.\n"                                                                       \
+	"$TTL 3600\n"                                                                              \
+	"@ SOA ns1 hostmaster 1 7200 3600 1209600 3600\n"                                          \
+	"@ NS ns1\n"                                                                               \
+	"@ NSEC3PARAM 1 0 0 -\n"                                                                   \
+	"@ RRSIG SOA 13 1 3600 20300101000000 20200101000000 12345 example. c2lnbmF0dXJl\n"        \
+	"a A 192.0.2.1\n"                                                                          \
+	"a RRSIG A 13 2 3600 20300101000000 20200101000000 12345 example. c2lnbmF0dXJl\n"          \
+	"b.c TXT \"b\"\n"                                                                          \
+	"ns1 A 192.0.2.53\n"                                                                       \
+	"sub NS ns.sub\n"                                                                          \
+	"sub DS 12345 13 2 2BB183AF5F22588179A53B0A98631FAD1A292118ABCDEF0123456789ABCDEF01\n"     \
+	"ns.sub A 192.0.2.54\n"                                                                    \
+	"w NS ns.elsewhere.test.\n"                                                                \
+	"v.d NS ns.elsewhere.test.\n"
+
+static const char nsec3_plain[] = NSEC3_RECORDS
     "1ocurhhekmgijb12o4fl1rfb1he35098 NSEC3 1 0 0 - 2km8vfb1ttm1c2s1p6aagsi6hkuk0fss NS DS RRSIG\n"
     "2km8vfb1ttm1c2s1p6aagsi6hkuk0fss NSEC3 1 0 0 - 3MSEV9USMD4BR9S97V51R2TDVMR9IQO1\n"
     "3msev9usmd4br9s97v51r2tdvmr9iqo1 NSEC3 1 0 0 - 6cd522290vma0nr8lqu1ivtcofj94rga NS SOA RRSIG "
@@ -80,22 +83,7 @@ static const char nsec3_plain[] =
     "3msev9usmd4br9s97v51r2tdvmr9iqo1 RRSIG NSEC3 13 2 3600 20300101000000 20200101000000 12345 "
     "example. c2lnbmF0dXJl\n";
 
-static const char nsec3_optout[] =
-    "$ORIGIN example.\n"
-    "$TTL 3600\n"
-    "@ SOA ns1 hostmaster 1 7200 3600 1209600 3600\n"
-    "@ NS ns1\n"
-    "@ NSEC3PARAM 1 0 0 -\n"
-    "@ RRSIG SOA 13 1 3600 20300101000000 20200101000000 12345 example. c2lnbmF0dXJl\n"
-    "a A 192.0.2.1\n"
-    "a RRSIG A 13 2 3600 20300101000000 20200101000000 12345 example. c2lnbmF0dXJl\n"
-    "b.c TXT \"b\"\n"
-    "ns1 A 192.0.2.53\n"
-    "sub NS ns.sub\n"
-    "sub DS 12345 13 2 2BB183AF5F22588179A53B0A98631FAD1A292118ABCDEF0123456789ABCDEF01\n"
-    "ns.sub A 192.0.2.54\n"
-    "w NS ns.elsewhere.test.\n"
-    "v.d NS ns.elsewhere.test.\n"
+static const char nsec3_optout[] = NSEC3_RECORDS
     "1ocurhhekmgijb12o4fl1rfb1he35098 NSEC3 1 1 0 - 3msev9usmd4br9s97v51r2tdvmr9iqo1 NS DS RRSIG\n"
     "3msev9usmd4br9s97v51r2tdvmr9iqo1 NSEC3 1 1 0 - 6CD522290VMA0NR8LQU1IVTCOFJ94RGA NS SOA RRSIG "
     "NSEC3PARAM\n"
@@ -157,44 +145,6 @@ static const char rfc5155_zone[] =
     "RRSIG\n"
     "t644ebqk9bibcna874givr6joj62mlhv NSEC3 1 1 12 aabbccdd 0p9mhaveqvm6t7vbl5lop2u3t2rp3tom A "
     "HINFO AAAA RRSIG\n";
-
-static dv_zone_t *load(const char *text)
-{
-	dv_zone_t *z = NULL;
-	char err[512] = "";
-	int ret = dv_zone_load_mem(text, strlen(text), "test", NULL, &z, err, sizeof(err));
-	if (ret != DV_OK)
-		fprintf(stderr, "load: %s\n", err);
-	assert_int_equal(ret, DV_OK);
-	assert_non_null(z);
-	return z;
-}
-
-/* base with up to two (from, to) replacements, each of which must apply. */
-static char *edit(const char *base, const char *from1, const char *to1, const char *from2,
-                  const char *to2)
-{
-	char *cur = strdup(base);
-	assert_non_null(cur);
-	const char *from[2] = {from1, from2}, *to[2] = {to1, to2};
-	for (int i = 0; i < 2; i++) {
-		if (from[i] == NULL)
-			continue;
-		char *at = strstr(cur, from[i]);
-		if (at == NULL)
-			fprintf(stderr, "edit: '%s' not found\n", from[i]);
-		assert_non_null(at);
-		size_t pre = (size_t)(at - cur), fl = strlen(from[i]), tl = strlen(to[i]);
-		char *n = malloc(strlen(cur) - fl + tl + 1);
-		assert_non_null(n);
-		memcpy(n, cur, pre);
-		memcpy(n + pre, to[i], tl);
-		memcpy(n + pre + tl, at + fl, strlen(at + fl) + 1);
-		free(cur);
-		cur = n;
-	}
-	return cur;
-}
 
 #define MAXF 3
 typedef struct {
@@ -456,9 +406,9 @@ static const struct {
 
 static void run_case(size_t i, unsigned threads)
 {
-	char *text =
-	    edit(cases[i].base, cases[i].from1, cases[i].to1, cases[i].from2, cases[i].to2);
-	dv_zone_t *z = load(text);
+	char *text = unit_text_edit(cases[i].base, cases[i].from1, cases[i].to1, cases[i].from2,
+	                            cases[i].to2);
+	dv_zone_t *z = unit_zone_load(text);
 	dv_findings_t f = {0};
 	assert_int_equal(dv_check_nsec(z, &f), DV_OK);
 	assert_int_equal(dv_check_nsec3(z, threads, &f), DV_OK);
@@ -512,8 +462,8 @@ static void test_cases_threaded(void **state)
 static void test_unsigned(void **state)
 {
 	(void)state;
-	dv_zone_t *z = load("example. 3600 IN SOA ns1 admin 1 1800 900 604800 86400\n"
-	                    "example. 3600 IN NS ns1\nns1 3600 IN A 192.0.2.1\n");
+	dv_zone_t *z = unit_zone_load("example. 3600 IN SOA ns1 admin 1 1800 900 604800 86400\n"
+	                              "example. 3600 IN NS ns1\nns1 3600 IN A 192.0.2.1\n");
 	dv_findings_t f = {0};
 	assert_int_equal(dv_check_nsec(z, &f), DV_OK);
 	assert_int_equal(dv_check_nsec3(z, 2, &f), DV_OK);
@@ -525,9 +475,9 @@ static void test_unsigned(void **state)
 static void test_details(void **state)
 {
 	(void)state;
-	char *text = edit(nsec_zone, "a NSEC b.c.example. A RRSIG NSEC",
-	                  "a NSEC ns1.example. A AAAA NSEC", NULL, NULL);
-	dv_zone_t *z = load(text);
+	char *text = unit_text_edit(nsec_zone, "a NSEC b.c.example. A RRSIG NSEC",
+	                            "a NSEC ns1.example. A AAAA NSEC", NULL, NULL);
+	dv_zone_t *z = unit_zone_load(text);
 	dv_findings_t f = {0};
 	assert_int_equal(dv_check_nsec(z, &f), DV_OK);
 	assert_int_equal(f.len, 2);
@@ -623,7 +573,7 @@ static void test_threads(void **state)
 	(void)state;
 	for (int variant = 0; variant < 2; variant++) {
 		char *text = big_zone(variant == 0 ? -1 : 1207);
-		dv_zone_t *z = load(text);
+		dv_zone_t *z = unit_zone_load(text);
 		for (unsigned threads = 1; threads <= 4; threads += 3) {
 			dv_findings_t f = {0};
 			assert_int_equal(dv_check_nsec3(z, threads, &f), DV_OK);

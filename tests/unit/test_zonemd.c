@@ -187,45 +187,6 @@ static const char no_zonemd[] = "example. 3600 IN SOA ns1 admin 1 1800 900 60480
                                 "example. 3600 IN NS ns1\n"
                                 "ns1 3600 IN A 192.0.2.1\n";
 
-static dv_zone_t *load(const char *text)
-{
-	dv_zone_t *z = NULL;
-	char err[512] = "";
-	int ret = dv_zone_load_mem(text, strlen(text), "test", NULL, &z, err, sizeof(err));
-	if (ret != DV_OK)
-		fprintf(stderr, "load: %s\n", err);
-	assert_int_equal(ret, DV_OK);
-	assert_non_null(z);
-	return z;
-}
-
-/* base with up to two (from, to) replacements, each of which must apply. */
-static char *edit(const char *base, const char *from1, const char *to1, const char *from2,
-                  const char *to2)
-{
-	char *cur = strdup(base);
-	assert_non_null(cur);
-	const char *from[2] = {from1, from2}, *to[2] = {to1, to2};
-	for (int i = 0; i < 2; i++) {
-		if (from[i] == NULL)
-			continue;
-		char *at = strstr(cur, from[i]);
-		if (at == NULL)
-			fprintf(stderr, "edit: '%s' not found\n", from[i]);
-		assert_non_null(at);
-		size_t pre = (size_t)(at - cur), fl = strlen(from[i]), tl = strlen(to[i]);
-		size_t total = strlen(cur) - fl + tl;
-		char *n = malloc(total + 1);
-		assert_non_null(n);
-		memcpy(n, cur, pre);
-		memcpy(n + pre, to[i], tl);
-		memcpy(n + pre + tl, at + fl, strlen(at + fl) + 1);
-		free(cur);
-		cur = n;
-	}
-	return cur;
-}
-
 #define MAXF 3
 static const struct {
 	const char *name;
@@ -358,9 +319,9 @@ static const struct {
 static void test_cases(void **state)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *text =
-		    edit(cases[i].base, cases[i].from1, cases[i].to1, cases[i].from2, cases[i].to2);
-		dv_zone_t *z = load(text);
+		char *text = unit_text_edit(cases[i].base, cases[i].from1, cases[i].to1,
+		                            cases[i].from2, cases[i].to2);
+		dv_zone_t *z = unit_zone_load(text);
 		dv_findings_t f = {0};
 		assert_int_equal(dv_check_zonemd(z, &f), DV_OK);
 		size_t n = 0;
@@ -397,7 +358,7 @@ static void test_cases(void **state)
 /* The RFC's uri.arpa is also a correctly chained NSEC zone. */
 static void test_uri_arpa_nsec(void **state)
 {
-	dv_zone_t *z = load(a4_uri_arpa);
+	dv_zone_t *z = unit_zone_load(a4_uri_arpa);
 	dv_findings_t f = {0};
 	assert_int_equal(dv_check_nsec(z, &f), DV_OK);
 	assert_int_equal(f.len, 0);
