@@ -433,10 +433,21 @@ int dv_cli_thresholds(const dv_cli_t *cli, const dv_cli_common_t *c)
 void dv_cli_longopts(const struct option *own, const dv_cli_common_map_t *map, struct option *out,
                      size_t cap)
 {
-	size_t n = 0;
-	for (; own->name != NULL && n + 1 < cap; own++)
+	size_t n = 0, want = 1;
+	for (const struct option *o = own; o->name != NULL; o++)
+		want++;
+	for (const dv_cli_common_map_t *m = map; m->val != 0; m++)
+		want++;
+	/* The tables are the program's own: one that does not fit is a bug, and
+	 * dropping options from it silently would make them "unknown". */
+	if (want > cap) {
+		fprintf(stderr, "dnsvigil: internal error: %zu options for a table of %zu\n", want,
+		        cap);
+		abort();
+	}
+	for (; own->name != NULL; own++)
 		out[n++] = *own;
-	for (; map->val != 0 && n + 1 < cap; map++)
+	for (; map->val != 0; map++)
 		out[n++] = (struct option){
 		    map->name, map->kind == DV_CLI_NAGIOS ? no_argument : required_argument, NULL,
 		    map->val};
