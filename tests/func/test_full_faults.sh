@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# tests/func/test_full_faults.sh - whole copies (issue 13) when one server's
+# transfers go wrong: xfrfault.lab. (tests/lab/lib/xfrfault.sh) is served by
+# knotd and by tests/lab/xfrproxy.py, a relay to the same knotd that passes
+# every answer unchanged except the transfers its mode damages (the mode is
+# set here, in $LAB_XFRPROXY_MODE, and set back to "pass" at the end).
+#   check --full: an AXFR cut partway on the relay is SERVER_XFR_FAILED on
+#     the relay alone, knotd's copy still verified; a ZONEMD damaged in
+#     transfer is ZONEMD_MISMATCH on the relay alone; both absent in pass.
+#   watch with full: true, after real dynamic updates on knotd (knsupdate):
+#     an IXFR that removes a record the relay's earlier copy did not hold is
+#     SERVER_IXFR_MISMATCH on the relay, and the copy then taken by AXFR is
+#     knotd's (one copy, no content difference; the findings of a fresh AXFR
+#     verified whole); IXFR refused, not answered, or answered with the whole
+#     zone (RFC 1995 §4): AXFR or the whole zone taken, no finding.
+# shellcheck source=tests/func/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+LAB_ENV=${LAB_DIR:-/tmp/dnsvigil-lab}/lab.env
+if [ ! -f "$LAB_ENV" ]; then
+	not_ok "the lab is up" "no $LAB_ENV: run tests/lab/start.sh first"
+	exit 0
+fi
+# shellcheck source=/dev/null
+. "$LAB_ENV"
+if [ -z "${LAB_XFRPROXY_MODE:-}" ] || [ -z "${LAB_XFR_PROXY:-}" ]; then
+	not_ok "the lab has xfrfault.lab." "restart the lab (tests/lab/start.sh)"
+	exit 0
+fi
+# The relay's mode is the lab's: two runs on one lab take turns.
+exec 8> "$LAB_DIR/xfrproxy.lock"
+if ! flock -w 300 8; then
+	not_ok "xfrproxy lock" "another run held $LAB_DIR/xfrproxy.lock for 300 s"
+	exit 0
+fi
+Z=xfrfault.lab.
+P=$LAB_XFR_PROXY
+K=$LAB_KNOT
+PROXY_LOG=$LAB_DIR/log/xfrproxy.out
+NOW=$(date -u +%Y%m%d%H%M%S)
+CHECK=("$DNSVIGIL" check --root-hints "$LAB_ROOT_HINTS" --trust-anchor "$LAB_ROOT_DS")
+PIDS=()
+ADDED=()
+mode() { echo "$1" > "$LAB_XFRPROXY_MODE"; }
+cleanup() {
+	local p n
+	mode pass
+	for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null; done
+	for n in "${ADDED[@]}"; do
+		printf 'server %s\nzone %s\nupdate delete %s.%s TXT\nsend\n' "$K" "$Z" "$n" "$Z" | knsupdate > /dev/null 2>&1
+	done
+	dv_schema_report
+}
+trap cleanup EXIT
+
+# triples FILE - "CODE OWNER TYPE SERVER" per finding of a JSON report, sorted
+triples() {
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d.get("findings", []):
+    print(f["code"], f.get("owner", "-"), f.get("type", "-"), ",".join(f.get("server") or ["-"]))
+' "$1" | sort
+}
+# servers FILE - "ADDRESS TRANSFER COPY" per server of the zone's copies
+servers() {
+	python3 -c '
+import json, sys
+for s in json.load(open(sys.argv[1]))["full"][0]["servers"]:
+    print(s["address"], s["transfer"], s.get("copy"))
+' "$1"
+}
+# proxy_saw WHAT SINCE - the relay logged WHAT after line SINCE of its log
+proxy_saw() { tail -n +$(($2 + 1)) "$PROXY_LOG" | grep -qF -- "$1"; }
+proxy_lines() { wc -l < "$PROXY_LOG"; }
+
+# ---------------------------------------------------------------- check --full
+
+mode pass
+t_cmd "check --full $Z, the relay passing transfers: clean (0)" 0 "${CHECK[@]}" --full --now "$NOW" -f json "$Z"
+t_eq "... no finding" "$(triples "$WORK/last.out")" ""
+t_eq "... knotd and the relay share one copy" "$(servers "$WORK/last.out" | sort)" "$K axfr 1
+$P axfr 1"
+
+mode axfr-cut
+L=$(proxy_lines)
+t_cmd "check --full, the relay cutting AXFR after half of message 1: warnings (1)" 1 \
+	"${CHECK[@]}" --full --now "$NOW" -f json "$Z"
+cp "$WORK/last.out" "$WORK/cut.json"
+if proxy_saw "AXFR: axfr-cut" "$L"; then ok "... the relay did cut the AXFR"; else not_ok "... the relay did cut the AXFR" "$(tail -3 "$PROXY_LOG")"; fi
+t_eq "... SERVER_XFR_FAILED on the relay, nothing else" "$(triples "$WORK/cut.json")" "SERVER_XFR_FAILED - - $P"
+t_grep "... the detail says where it stopped" '"detail": "truncated: the connection closed after message 1, before the closing SOA"' "$WORK/cut.json"
+t_eq "... knotd's copy transferred and verified; the relay's failed" "$(servers "$WORK/cut.json" | sort)" "$K axfr 1
+$P failed None"
+"${CHECK[@]}" --full --now "$NOW" "$Z" > "$WORK/cut.txt" 2>&1
+t_grep "text report: the failed server in the copies section" "^  $P +failed " "$WORK/cut.txt"
+
+mode zonemd-bad
+t_cmd "check --full, the relay changing the ZONEMD digest in transfer: errors (2)" 2 \
+	"${CHECK[@]}" --full --now "$NOW" -f json "$Z"
+triples "$WORK/last.out" > "$WORK/zonemd.triples"
+t_grep "... ZONEMD_MISMATCH on the relay's copy" "^ZONEMD_MISMATCH $Z ZONEMD $P$" "$WORK/zonemd.triples"
+t_nogrep "... no finding names knotd" " $K(,|$)" "$WORK/zonemd.triples"
+t_eq "... two copies at one serial (knotd's, the relay's)" "$(servers "$WORK/last.out" | sort)" "$K axfr 1
+$P axfr 2"
+mode pass
+
+# ---------------------------------------------------------------- watch, full: true
+
+S=$WORK/state
+cat > "$WORK/w.yaml" << EOF
+state_directory: $S
+root_hints: $LAB_ROOT_HINTS
+trust_anchor: $LAB_ROOT_DS
+listen: ""
+probe:
+  timeout_ms: 500
+  retries: 0
+defaults:
+  interval: 1s
+  full: true
+zones:
+  - $Z
+EOF
+events() { # "zone|kind|server|subject|old|new", after event id ${1:-0}
+	python3 -c '
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+for r in db.execute("SELECT zone, kind, server, subject, old, new FROM event WHERE id > ? ORDER BY id", (int(sys.argv[2]),)):
+    print("|".join(str(x).replace("\n", ";") for x in r))
+' "$S/watch.db" "${1:-0}" 2> /dev/null
+}
+last_event() {
+	python3 -c '
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(db.execute("SELECT coalesce(max(id), 0) FROM event").fetchone()[0])
+' "$S/watch.db" 2> /dev/null || echo 0
+}
+wait_events() { # PATTERN SECONDS - until an event line matches
+	local i
+	for ((i = 0; i < $2 * 4; i++)); do
+		events | grep -Eq -- "$1" && return 0
+		sleep 0.25
+	done
+	return 1
+}
+serial() { kdig +short "@$K" "$Z" SOA | awk '{ print $3 }'; }
+# change NAME - a real dynamic update on knotd (it signs it and keeps the
+# ZONEMD); sets OLD and NEW to the serials before and after
+change() {
+	OLD=$(serial)
+	printf 'server %s\nzone %s\nupdate add %s.%s 300 TXT "by knsupdate"\nsend\n' "$K" "$Z" "$1" "$Z" |
+		knsupdate > "$WORK/knsupdate.out" 2>&1
+	ADDED+=("$1")
+	for _ in $(seq 1 40); do
+		NEW=$(serial)
+		[ "$NEW" != "$OLD" ] && return 0
+		sleep 0.25
+	done
+	return 1
+}
+E="^$Z\|zone.copy\|"
+
+"$DNSVIGIL" watch --config "$WORK/w.yaml" > "$WORK/watch.log" 2>&1 &
+PIDS+=($!)
+S0=$(serial)
+if wait_events "$E$K\|copy\|\|$S0 axfr " 30 && wait_events "$E$P\|copy\|\|$S0 axfr " 30; then
+	ok "watch: the first cycle took both copies by AXFR"
+else
+	not_ok "watch: the first cycle took both copies by AXFR" "$(events | tail -5)" "$(tail -5 "$WORK/watch.log")"
+fi
+
+# IXFR that does not apply: the relay flips a byte of the first record the
+# difference removes (an RRSIG or an NSEC of the earlier serial).
+mode ixfr-mismatch
+L=$(proxy_lines)
+change "mm-$$" || not_ok "knotd took the update" "$(cat "$WORK/knsupdate.out")"
+if wait_events "$E$P\|copy\|$OLD\|$NEW axfr " 30 && wait_events "$E$K\|copy\|$OLD\|$NEW ixfr " 30; then
+	ok "watch: knotd's IXFR applied; the relay's did not, its copy taken by AXFR"
+else
+	not_ok "watch: the relay's copy by AXFR after its IXFR" "$(events | grep zone.copy | tail -4)" "$(tail -5 "$WORK/watch.log")"
+fi
+if proxy_saw "IXFR: ixfr-mismatch" "$L" && ! proxy_saw "no removed record" "$L"; then
+	ok "... the relay changed a removed record"
+else
+	not_ok "... the relay changed a removed record" "$(tail -3 "$PROXY_LOG")"
+fi
+sleep 0.5
+events > "$WORK/ev-mm"
+delta() { grep -E "$E$1\|copy\|$OLD\|$NEW " "$WORK/ev-mm" | awk '{ print $(NF - 2), $(NF - 1), $NF }'; }
+if [ -n "$(delta "$K")" ]; then
+	t_eq "... the relay's AXFR differs from its earlier copy as knotd's IXFR did (+A -R ~C)" "$(delta "$P")" "$(delta "$K")"
+else
+	not_ok "... knotd's IXFR in the events" "$(grep zone.copy "$WORK/ev-mm" | tail -3)"
+fi
+t_grep "watch: SERVER_IXFR_MISMATCH raised on the relay" "^$Z\|finding.raised\|$P\|SERVER_IXFR_MISMATCH" "$WORK/ev-mm"
+t_nogrep "... not on knotd" "^$Z\|finding.raised\|$K\|SERVER_IXFR_MISMATCH" "$WORK/ev-mm"
+t_nogrep "... the copy taken by AXFR is knotd's: no content difference, no other finding" \
+	"^$Z\|finding.raised\|[^|]*\|(SERVERS_|RRSIG|NSEC|ZONEMD|SERVER_XFR)" "$WORK/ev-mm"
+# The relay's copy judged as a fresh AXFR of the zone verified whole.
+"$DNSVIGIL" verify -q -f json --now "$NOW" --axfr "$K" --origin "$Z" > "$WORK/fresh.json"
+python3 - "$S/watch.db" "$WORK/fresh.json" "$P" > "$WORK/mm.cmp" << 'EOF'
+import json, sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+r = db.execute("SELECT obs FROM zone_latest WHERE zone = 'xfrfault.lab.'").fetchone()
+obs = json.loads(r[0]) if r else {}
+copy = {s.get("address", s.get("addr")): s.get("copy", {}) for s in obs.get("servers", [])}
+cols = [c[1] for c in db.execute("PRAGMA table_info(finding_open)")]
+open_ = sorted({(d["code"], d["owner"]) for d in (dict(zip(cols, row)) for row in
+                db.execute("SELECT * FROM finding_open")) if d.get("zone") == "xfrfault.lab."
+                and not d["code"].startswith("SERVER_IXFR")})
+d = json.load(open(sys.argv[2]))
+fresh = sorted({(f["code"], f.get("owner")) for f in d["findings"]})
+print("relay", copy.get(sys.argv[3], {}).get("serial"), "knotd", copy.get("127.53.1.1", {}).get("serial"))
+print("watch", open_)
+print("fresh", fresh)
+print("same" if open_ == fresh else "differ")
+EOF
+t_grep "... the relay's copy is at knotd's serial" "^relay $NEW knotd $NEW$" "$WORK/mm.cmp"
+t_grep "... the zone's findings are those of a fresh AXFR verified whole" '^same$' "$WORK/mm.cmp"
+MM_AT=$(last_event)
+
+# IXFR refused, IXFR not answered, IXFR answered with the whole zone.
+for m in "ixfr-refuse:axfr:IXFR refused" "ixfr-drop:axfr:IXFR not answered" "ixfr-full:ixfr-axfr:IXFR answered with the whole zone"; do
+	IFS=: read -r md how desc <<< "$m"
+	mode "$md"
+	L=$(proxy_lines)
+	change "${md#ixfr-}-$$" || not_ok "knotd took the update" "$(cat "$WORK/knsupdate.out")"
+	if wait_events "$E$P\|copy\|$OLD\|$NEW $how " 30 && wait_events "$E$K\|copy\|$OLD\|$NEW ixfr " 30; then
+		ok "watch: $desc: the relay's copy at the new serial ($how)"
+	else
+		not_ok "watch: $desc: the relay's copy ($how)" "$(events | grep zone.copy | tail -4)" "$(tail -5 "$WORK/watch.log")"
+	fi
+	if proxy_saw "IXFR: $md" "$L"; then ok "... the relay did so"; else not_ok "... the relay did so ($md)" "$(tail -3 "$PROXY_LOG")"; fi
+done
+sleep 0.5
+events "$MM_AT" > "$WORK/ev-fb"
+t_nogrep "watch: after the fallbacks, no finding raised" "^$Z\|finding.raised\|" "$WORK/ev-fb"
+t_grep "... and the IXFR mismatch cleared on the relay" "^$Z\|finding.cleared\|$P\|SERVER_IXFR_MISMATCH" "$WORK/ev-fb"
+python3 - "$S/watch.db" > "$WORK/final.copies" << 'EOF'
+import json, sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+r = db.execute("SELECT obs FROM zone_latest WHERE zone = 'xfrfault.lab.'").fetchone()
+for s in json.loads(r[0]).get("servers", []) if r else []:
+    print(s.get("address", s.get("addr")), s.get("copy", {}).get("serial"))
+EOF
+t_eq "... both copies at knotd's last serial" "$(sort "$WORK/final.copies")" "$K $NEW
+$P $NEW"
+kill "${PIDS[@]}" 2> /dev/null
+wait 2> /dev/null
+PIDS=()
+t_nogrep "watch: no cycle failed" 'cycle failed|cycle: ' "$WORK/watch.log"
+t_nogrep "no sanitizer report" 'Sanitizer|runtime error' "$WORK/watch.log"
+exit 0
