@@ -26,6 +26,7 @@ affects only the first query of a connection, and only a transfer:
   ixfr-refuse    IXFR: REFUSED (AXFR relayed)
   ixfr-drop      IXFR: the connection closes without an answer
   zonemd-bad     AXFR: the last digest octet of the ZONEMD record changed
+  xfr-cut        IXFR as ixfr-drop, AXFR as axfr-cut: no transfer completes
 
 Every loop is bounded in time: sockets carry timeouts and a TCP connection
 lives at most HOLD seconds.
@@ -140,6 +141,8 @@ def tcp_conn(conn, backend, mode_file):
         qt_off, q_end = question(q)
         qtype = struct.unpack("!H", q[qt_off:qt_off + 2])[0]
         mode = read_mode(mode_file)
+        if mode == "xfr-cut":
+            mode = "axfr-cut" if qtype == T_AXFR else "ixfr-drop"
         fault = (mode == "axfr-cut" and qtype == T_AXFR) or \
                 (mode == "zonemd-bad" and qtype == T_AXFR) or \
                 (mode.startswith("ixfr-") and qtype == T_IXFR)
