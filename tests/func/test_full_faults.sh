@@ -4,9 +4,10 @@
 # knotd and by tests/lab/xfrproxy.py, a relay to the same knotd that passes
 # every answer unchanged except the transfers its mode damages (the mode is
 # set here, in $LAB_XFRPROXY_MODE, and set back to "pass" at the end).
-#   check --full: an AXFR cut partway on the relay is SERVER_XFR_FAILED on
-#     the relay alone, knotd's copy still verified; a ZONEMD damaged in
-#     transfer is ZONEMD_MISMATCH on the relay alone; both absent in pass.
+#   check --full: an AXFR cut partway or stalling (the idle timeout, 10 s)
+#     on the relay is SERVER_XFR_FAILED on the relay alone, knotd's copy
+#     still verified; a ZONEMD damaged in transfer is ZONEMD_MISMATCH on
+#     the relay alone; each absent in pass.
 #   watch with full: true, after real dynamic updates on knotd (knsupdate):
 #     an IXFR that removes a record the relay's earlier copy did not hold is
 #     SERVER_IXFR_MISMATCH on the relay, and the copy then taken by AXFR is
@@ -95,6 +96,16 @@ t_eq "... knotd's copy transferred and verified; the relay's failed" "$(servers 
 $P failed None"
 "${CHECK[@]}" --full --now "$NOW" "$Z" > "$WORK/cut.txt" 2>&1
 t_grep "text report: the failed server in the copies section" "^  $P +failed " "$WORK/cut.txt"
+
+mode axfr-stall
+L=$(proxy_lines)
+t_cmd "check --full, the relay stalling after half of AXFR message 1: warnings (1)" 1 \
+	"${CHECK[@]}" --full --now "$NOW" -f json "$Z"
+if proxy_saw "AXFR: axfr-stall" "$L"; then ok "... the relay did stall"; else not_ok "... the relay did stall" "$(tail -3 "$PROXY_LOG")"; fi
+t_eq "... SERVER_XFR_FAILED on the relay, nothing else" "$(triples "$WORK/last.out")" "SERVER_XFR_FAILED - - $P"
+t_grep "... a timeout, said so" '"failure": "timeout"' "$WORK/last.out"
+t_eq "... knotd's copy transferred and verified" "$(servers "$WORK/last.out" | sort)" "$K axfr 1
+$P failed None"
 
 mode zonemd-bad
 t_cmd "check --full, the relay changing the ZONEMD digest in transfer: errors (2)" 2 \

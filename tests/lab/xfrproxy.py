@@ -18,6 +18,8 @@ affects only the first query of a connection, and only a transfer:
   axfr-cut       AXFR: message 1 with the first half of its records only
                  (no closing SOA), then the connection closes (IXFR
                  relayed)
+  axfr-stall     AXFR: as axfr-cut, but the connection then stays open and
+                 silent until the client closes it (or HOLD seconds)
   ixfr-mismatch  IXFR: the last RDATA octet of the first record the
                  difference removes is changed, so it removes a record the
                  client's copy does not hold (AXFR relayed)
@@ -143,7 +145,7 @@ def tcp_conn(conn, backend, mode_file):
         mode = read_mode(mode_file)
         if mode == "xfr-cut":
             mode = "axfr-cut" if qtype == T_AXFR else "ixfr-drop"
-        fault = (mode == "axfr-cut" and qtype == T_AXFR) or \
+        fault = (mode in ("axfr-cut", "axfr-stall") and qtype == T_AXFR) or \
                 (mode == "zonemd-bad" and qtype == T_AXFR) or \
                 (mode.startswith("ixfr-") and qtype == T_IXFR)
         if fault:
@@ -174,7 +176,7 @@ def tcp_conn(conn, backend, mode_file):
             m = bytearray(m)
             rrs = answers(m)
             soas += sum(1 for r in rrs if r[0] == T_SOA)
-            if mode == "axfr-cut":
+            if mode in ("axfr-cut", "axfr-stall"):
                 # message 1 cut after half its records (at a record's end:
                 # compression points only backwards), then the end
                 keep = rrs[:max(1, len(rrs) // 2)]
@@ -182,6 +184,10 @@ def tcp_conn(conn, backend, mode_file):
                 m[6:12] = struct.pack("!HHH", len(keep), 0, 0)
                 conn.sendall(framed(bytes(m)))
                 time.sleep(0.2)
+                while mode == "axfr-stall" and time.monotonic() < deadline:
+                    r, _, _ = select.select([conn], [], [], 1.0)
+                    if r and not conn.recv(MAXMSG):
+                        break
                 return
             if mode == "ixfr-full" and i == 0:
                 m[qt_off:qt_off + 2] = struct.pack("!H", T_IXFR)
