@@ -42,6 +42,10 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultd import listen, recv_exact  # noqa: E402  (the lab's other small server)
+
 HOLD = 60.0      # seconds a TCP connection lives at most
 TIMEOUT = 5.0    # backend connect and read timeout
 MAXMSG = 65535
@@ -51,16 +55,6 @@ T_SOA, T_ZONEMD, T_IXFR, T_AXFR = 6, 63, 251, 252
 def log(msg):
     sys.stderr.write("%s xfrproxy: %s\n" % (time.strftime("%H:%M:%S"), msg))
     sys.stderr.flush()
-
-
-def recv_exact(sock, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
 
 
 def recv_msg(sock):
@@ -218,7 +212,8 @@ def tcp_conn(conn, backend, mode_file):
             up.close()
 
 
-def tcp_loop(lsock, backend, mode_file):
+def tcp_loop(lsock, arg):
+    backend, mode_file = arg
     while True:
         try:
             conn, _ = lsock.accept()
@@ -240,7 +235,8 @@ def udp_relay(sock, msg, peer, backend):
         b.close()
 
 
-def udp_loop(sock, backend):
+def udp_loop(sock, arg):
+    backend, _mode_file = arg
     while True:
         try:
             msg, peer = sock.recvfrom(MAXMSG)
@@ -256,15 +252,7 @@ def main():
     ap.add_argument("--mode-file", required=True)
     ap.add_argument("--lab", help="lab directory (only to tag the process)")
     a = ap.parse_args()
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    u.bind((a.listen, 53))
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    t.bind((a.listen, 53))
-    t.listen(64)
-    threading.Thread(target=udp_loop, args=(u, a.backend), daemon=True).start()
-    threading.Thread(target=tcp_loop, args=(t, a.backend, a.mode_file), daemon=True).start()
+    listen(a.listen, udp_loop, tcp_loop, (a.backend, a.mode_file))
     log("relay on %s:53 -> %s, mode in %s (now %s)" %
         (a.listen, a.backend, a.mode_file, read_mode(a.mode_file)))
     while True:
