@@ -14,7 +14,9 @@
 #     knotd's (one copy, no content difference; the findings of a fresh AXFR
 #     verified whole); IXFR refused, not answered, or answered with the whole
 #     zone (RFC 1995 §4): AXFR or the whole zone taken, no finding; no
-#     transfer completing: SERVER_XFR_FAILED on the relay, cleared after.
+#     transfer completing: SERVER_XFR_FAILED on the relay, cleared after; a
+#     ZONEMD damaged in an IXFR: ZONEMD_MISMATCH on the relay's copy built
+#     by IXFR, then SERVER_IXFR_MISMATCH and AXFR.
 # shellcheck source=tests/func/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -196,7 +198,7 @@ if wait_events "$E$P\|copy\|$OLD\|$NEW axfr " 30 && wait_events "$E$K\|copy\|$OL
 else
 	not_ok "watch: the relay's copy by AXFR after its IXFR" "$(events | grep zone.copy | tail -4)" "$(tail -5 "$WORK/watch.log")"
 fi
-if proxy_saw "IXFR: ixfr-mismatch" "$L" && ! proxy_saw "no removed record" "$L"; then
+if proxy_saw "ixfr-mismatch: changed the removed record" "$L"; then
 	ok "... the relay changed a removed record"
 else
 	not_ok "... the relay changed a removed record" "$(tail -3 "$PROXY_LOG")"
@@ -283,6 +285,35 @@ fi
 sleep 0.5
 events "$CUT_AT" > "$WORK/ev-cut"
 t_eq "... no other finding raised meanwhile" "$(grep -E "^$Z\|finding.raised\|" "$WORK/ev-cut" | cut -d'|' -f3,4 | cut -d' ' -f1)" "$P|SERVER_XFR_FAILED"
+
+# A ZONEMD damaged in an IXFR: the copy built from it is judged by the
+# incremental verification, ZONEMD_MISMATCH on the relay alone; the next
+# difference (unchanged) removes the good ZONEMD the relay's copy does not
+# hold: SERVER_IXFR_MISMATCH, the copy by AXFR, ZONEMD_MISMATCH cleared.
+ZM_AT=$(last_event)
+mode ixfr-zonemd
+L=$(proxy_lines)
+change "zm-$$" || not_ok "knotd took the update" "$(cat "$WORK/knsupdate.out")"
+if wait_events "$E$P\|copy\|$OLD\|$NEW ixfr " 30 && wait_events "^$Z\|finding.raised\|$P\|ZONEMD_MISMATCH" 30; then
+	ok "watch: a ZONEMD damaged in the relay's IXFR: ZONEMD_MISMATCH on the relay's copy built by IXFR"
+else
+	not_ok "watch: ZONEMD_MISMATCH on the relay's IXFR copy" "$(events "$ZM_AT" | tail -4)" "$(tail -5 "$WORK/watch.log")"
+fi
+if proxy_saw "ixfr-zonemd: changed the added ZONEMD" "$L"; then
+	ok "... the relay changed the ZONEMD the difference adds"
+else
+	not_ok "... the relay changed the ZONEMD the difference adds" "$(tail -3 "$PROXY_LOG")"
+fi
+t_grep "... knotd's copy by IXFR" "$E$K\|copy\|$OLD\|$NEW ixfr " <(events "$ZM_AT")
+t_nogrep "... no ZONEMD finding on knotd" "^$Z\|finding.raised\|$K\|ZONEMD" <(events "$ZM_AT")
+mode pass
+change "zm2-$$" || not_ok "knotd took the update" "$(cat "$WORK/knsupdate.out")"
+if wait_events "$E$P\|copy\|$OLD\|$NEW axfr " 30 && wait_events "^$Z\|finding.cleared\|$P\|ZONEMD_MISMATCH" 30; then
+	ok "watch: the next IXFR does not apply to the damaged copy: AXFR, ZONEMD_MISMATCH cleared"
+else
+	not_ok "watch: after the damaged ZONEMD, the relay's copy by AXFR" "$(events "$ZM_AT" | tail -4)"
+fi
+t_grep "... SERVER_IXFR_MISMATCH, naming the ZONEMD it removes" "^$Z\|finding.raised\|$P\|SERVER_IXFR_MISMATCH .*removes xfrfault.lab. ZONEMD" <(events "$ZM_AT")
 python3 - "$S/watch.db" > "$WORK/final.copies" << 'EOF'
 import json, sqlite3, sys
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)

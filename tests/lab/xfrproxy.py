@@ -28,6 +28,8 @@ affects only the first query of a connection, and only a transfer:
   ixfr-refuse    IXFR: REFUSED (AXFR relayed)
   ixfr-drop      IXFR: the connection closes without an answer
   zonemd-bad     AXFR: the last digest octet of the ZONEMD record changed
+  ixfr-zonemd    IXFR: the last digest octet of the last ZONEMD record in
+                 message 1 (the one the difference adds) changed
   xfr-cut        IXFR as ixfr-drop, AXFR as axfr-cut: no transfer completes
 
 Every loop is bounded in time: sockets carry timeouts and a TCP connection
@@ -189,18 +191,22 @@ def tcp_conn(conn, backend, mode_file):
                 # new SOA, old SOA, then what the first step removes
                 if len(rrs) > 2 and rrs[1][0] == T_SOA and rrs[2][0] != T_SOA:
                     flip_last(m, rrs[2])
-                else:
-                    log("ixfr-mismatch: no removed record in message 1; relayed as is")
+                    log("ixfr-mismatch: changed the removed record of type %d" % rrs[2][0])
             if mode == "zonemd-bad":
                 for r in rrs:
                     if r[0] == T_ZONEMD:
                         flip_last(m, r)
+            if mode == "ixfr-zonemd" and i == 0:
+                added = [r for r in rrs if r[0] == T_ZONEMD][-1:]
+                if len(rrs) > 2 and rrs[1][0] == T_SOA and added:
+                    flip_last(m, added[0])
+                    log("ixfr-zonemd: changed the added ZONEMD")
             conn.sendall(framed(bytes(m)))
             # AXFR (and an AXFR-style IXFR) ends at its second SOA; an
             # incremental IXFR is relayed until either side closes
-            if mode != "ixfr-mismatch" and soas >= 2:
+            if mode not in ("ixfr-mismatch", "ixfr-zonemd") and soas >= 2:
                 break
-            if mode == "ixfr-mismatch":
+            if mode in ("ixfr-mismatch", "ixfr-zonemd"):
                 pump(conn, up, deadline)
                 return
         pump(conn, up, deadline)
