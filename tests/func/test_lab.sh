@@ -280,6 +280,24 @@ n=$((n + 1)); OUT=$WORK/$n-res.out
 dig +time=10 +tries=2 "@$LAB_RES_UNBOUND" +dnssec www.faulty.lab. A > "$OUT" 2>&1
 t_grep "Unbound resolves faulty.lab. despite three bad servers" "$AD" "$OUT"
 
+# ---------------------------------------------------------------- xfrfault.lab. and its relay
+
+auth "$LAB_TLD_NSD" www.xfrfault.lab. A
+for a in "$LAB_KNOT" "$LAB_XFR_PROXY"; do
+	t_grep "xfrfault.lab. delegation includes $a" "ns[0-9].xfrfault.lab.*A[[:space:]]+$a" "$OUT"
+done
+t_eq "the relay's mode is pass outside a test" "$(cat "$LAB_XFRPROXY_MODE")" pass
+kdig "@$LAB_KNOT" +norec +dnssec +notcp xfrfault.lab. ZONEMD | grep -v '^;;' | awk '$4 != "TSIG"' | sort > "$WORK/xff-knot" 2>&1
+kdig "@$LAB_XFR_PROXY" +norec +dnssec +notcp xfrfault.lab. ZONEMD | grep -v '^;;' | sort > "$WORK/xff-relay" 2>&1
+t_grep "knotd keeps a signed ZONEMD in xfrfault.lab." 'RRSIG[[:space:]]+ZONEMD 13 ' "$WORK/xff-knot"
+t_eq "the relay answers UDP as knotd does" "$(cat "$WORK/xff-relay")" "$(cat "$WORK/xff-knot")"
+kdig "@$LAB_KNOT" xfrfault.lab. AXFR +nocomments 2> /dev/null | grep -v '^;;' | grep . | sort > "$WORK/xff-knot-axfr"
+kdig "@$LAB_XFR_PROXY" xfrfault.lab. AXFR +nocomments 2> /dev/null | grep -v '^;;' | grep . | sort > "$WORK/xff-relay-axfr"
+t_grep "knotd transfers xfrfault.lab." 'ZONEMD' "$WORK/xff-knot-axfr"
+t_eq "the relay passes knotd's AXFR unchanged" "$(cat "$WORK/xff-relay-axfr")" "$(cat "$WORK/xff-knot-axfr")"
+res "$LAB_RES_UNBOUND" www.xfrfault.lab. A
+t_grep "xfrfault.lab. validates on Unbound" "$AD" "$OUT"
+
 # ---------------------------------------------------------------- canary
 
 if [ "${LAB_CANARY:-0}" = 1 ]; then

@@ -22,6 +22,9 @@ LAB_COPY_STALE=127.53.5.3       # NSD: the serial before knotd's last change
 LAB_COPY_TSIG=127.53.5.4        # NSD: transfers only with TSIG (xfr-bind.lab.)
 LAB_COPY_REFUSE=127.53.5.5      # NSD: answers queries, refuses transfers
 
+# xfrfault.lab. (lib/xfrfault.sh; knotd serves it too)
+LAB_XFR_PROXY=127.53.6.1        # xfrproxy.py: relays to knotd, damages transfers on demand
+
 # Fault servers (faulty.lab.)
 LAB_FAULT_DROP=127.53.9.1       # accepts UDP+TCP, never answers
 LAB_FAULT_TC=127.53.9.2         # every UDP answer truncated (TC=1), TCP answers correctly
@@ -63,6 +66,6 @@ LAB_ROLL_PUB_B=127.53.40.12     # NSD: the second public server
 # others work without it on Linux, but start.sh adds them all to lo (/32).
 LAB_ALL_ADDRS="$LAB_ROOT_SERVER $LAB_TLD_NSD $LAB_TLD_BIND $LAB_KNOT $LAB_SEC_NSD $LAB_SEC_BIND
  $LAB_PROVB_NSD $LAB_PROVB_BIND $LAB_ODD_NSD $LAB_COPY_BADSIG $LAB_COPY_CHANGED $LAB_COPY_STALE
- $LAB_COPY_TSIG $LAB_COPY_REFUSE $LAB_FAULT_DROP $LAB_FAULT_TC $LAB_FAULT_REFUSED
+ $LAB_COPY_TSIG $LAB_COPY_REFUSE $LAB_XFR_PROXY $LAB_FAULT_DROP $LAB_FAULT_TC $LAB_FAULT_REFUSED
  $LAB_RES_UNBOUND $LAB_RES_BIND $LAB_RES_KRESD $LAB_RES_PDNS $LAB_RES_NOVALIDATE $LAB_RES_WRONG_TA
  $LAB_RES_PERMISSIVE $LAB_RES_DO_ONLY $LAB_CANARY_SERVER"

@@ -22,7 +22,7 @@ export LAB_DIR
 # shellcheck source=addresses.sh
 . "$HERE/addresses.sh"
 T0=$(date +%s)
-for part in common state loopback scenarios signing canary roll knot nsd bind odd faultd resolvers xfr copies ready env; do
+for part in common state loopback scenarios signing canary roll knot nsd bind odd faultd resolvers xfr copies xfrfault ready env; do
 	# shellcheck source=/dev/null
 	. "$HERE/lib/$part.sh"
 done
@@ -56,10 +56,12 @@ roll_prepare                           # roll.sh: the rehearsal's parent: keys, 
 step "knotd"
 knot_configure                         # knot.sh
 knot_keys                              # signing.sh: KASP keys, DS for lab.
+xfrfault_keys                          # xfrfault.sh: xfrfault.lab.'s keys, its DS
 trust_anchors_write                    # signing.sh: root.ds, root.key, root.hints, a wrong anchor
 knot_zones_write                       # knot.sh: root, lab. and the knot-signed children
 xfr_knot_conf                          # xfr.sh: a TSIG-only zone
 copies_knot_conf                       # copies.sh: updates to ixfr.lab.; edits.lab. unsigned by knotd
+xfrfault_knot_conf                     # xfrfault.sh: xfrfault.lab., updates, a ZONEMD
 knot_start                             # knot.sh: until every zone is signed
 
 step "nsd"
@@ -84,6 +86,9 @@ copies_start                           # copies.sh: five NSDs with odd copies of
 step "faultd"
 faultd_start                           # faultd.sh: drop and truncate servers
 
+step "xfrproxy"
+xfrfault_start                         # xfrfault.sh: the relay that damages transfers on demand
+
 step "canary nsd"
 canary_serve                           # canary.sh
 
@@ -97,6 +102,7 @@ step "lab.env"
 lab_env_write                          # env.sh
 xfr_env                                # xfr.sh
 copies_env                             # copies.sh
+xfrfault_env                           # xfrfault.sh
 roll_env                               # roll.sh
 
 echo "$STAMP" > "$LAB_DIR/.stamp"

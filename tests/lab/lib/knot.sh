@@ -112,7 +112,7 @@ b.nic	IN A $LAB_TLD_BIND
 a.root-servers	IN A $LAB_ROOT_SERVER
 @	IN TXT "dnsvigil lab TLD"
 ZONE
-		for label in $KNOT_ZONES $PROVB_ZONES edits; do
+		for label in $KNOT_ZONES $PROVB_ZONES edits xfrfault; do
 			i=0
 			for a in $(ns_addrs "$label"); do
 				i=$((i + 1))

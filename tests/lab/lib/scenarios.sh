@@ -10,7 +10,7 @@
 # name        zone                  provider  DS?  notes
 #   knot: knotd signs (KASP), NSD+BIND secondaries by AXFR/NOTIFY
 #   provb: pre-signed file loaded by the provider-B NSD and BIND
-#   (copies.lab., ixfr.lab. and edits.lab.: copies.sh)
+#   (copies.lab., ixfr.lab. and edits.lab.: copies.sh; xfrfault.lab.: xfrfault.sh)
 KNOT_ZONES="healthy stale unsigned-server island copies ixfr"
 PROVB_ZONES="expired expiring ds-mismatch nsec3-broken algroll unsigned cds-differ provider faulty"
 
@@ -21,6 +21,7 @@ ns_addrs() {
 	stale | unsigned-server) echo "$LAB_KNOT $LAB_SEC_NSD $LAB_SEC_BIND $LAB_ODD_NSD" ;;
 	copies) echo "$LAB_KNOT $LAB_SEC_NSD $LAB_SEC_BIND $LAB_COPY_BADSIG $LAB_COPY_CHANGED $LAB_COPY_STALE $LAB_COPY_TSIG $LAB_COPY_REFUSE" ;;
 	edits) echo "$LAB_KNOT" ;;
+	xfrfault) echo "$LAB_KNOT $LAB_XFR_PROXY" ;;
 	cds-differ) echo "$LAB_PROVB_NSD $LAB_PROVB_BIND $LAB_ODD_NSD" ;;
 	faulty) echo "$LAB_FAULT_DROP $LAB_FAULT_TC $LAB_FAULT_REFUSED $LAB_FAULT_GOOD" ;;
 	canary) echo "$LAB_CANARY_SERVER" ;;
