@@ -2,7 +2,7 @@
 # tests/fuzz/run.sh - a short libFuzzer run of every built fuzz target.
 #
 # Finds ${BUILD:-build-test}/tests/fuzz/fuzz_*, runs each for
-# ${FUZZ_SECONDS:-10} seconds on its seed corpus tests/fuzz/corpus/<name>/
+# ${FUZZ_SECONDS:-6} seconds on its seed corpus tests/fuzz/corpus/<name>/
 # (read only: new inputs go to a scratch directory), ${FUZZ_JOBS:-2} targets
 # at a time (each is single-threaded), and prints one TAP line per target in
 # name order.  A new target needs no change here, only a seed directory.
@@ -10,7 +10,7 @@ set -uo pipefail
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP"
 BUILD=${BUILD:-build-test}
-SECONDS_EACH=${FUZZ_SECONDS:-10}
+SECONDS_EACH=${FUZZ_SECONDS:-6}
 JOBS=${FUZZ_JOBS:-2}
 SCRATCH=$(mktemp -d /tmp/dv-fuzz.XXXXXX)
 found=0
