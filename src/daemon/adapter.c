@@ -248,8 +248,8 @@ static int8_t ds_matches(const uint8_t *zone, const lineset_t *ds_rdata, const l
  * verified, compared; the findings join the live ones (they name the zone
  * and the servers). */
 static int copies(const dv_adapter_opts_t *opts, dv_replica_set_t *replica,
-                  const dv_snapshot_t *snap, long zi, dv_live_result_t *lres,
-                  dv_replica_report_t *rep, char *err, size_t errlen)
+                  const dv_tsig_key_t *tsig, const dv_snapshot_t *snap, long zi,
+                  dv_live_result_t *lres, dv_replica_report_t *rep, char *err, size_t errlen)
 {
 	const dv_snap_zone_t *sz = &snap->zones[zi];
 	const char *addrs[DV_SNAP_MAX_ZONE_SERVERS];
@@ -257,6 +257,7 @@ static int copies(const dv_adapter_opts_t *opts, dv_replica_set_t *replica,
 	for (size_t k = 0; k < sz->nservers && n < DV_SNAP_MAX_ZONE_SERVERS; k++)
 		addrs[n++] = snap->servers[sz->servers[k]].addr;
 	dv_replica_opts_t ro = {.incremental = true,
+	                        .tsig = tsig,
 	                        .verify = {.now = snap->time,
 	                                   .warn_expiry = opts->warn,
 	                                   .crit_expiry = opts->crit,
@@ -553,9 +554,10 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 			dv_replica_report_t rep = {0};
 			/* the copies' findings join the live ones before the zone's
 			 * are taken from them */
-			zr = replica == NULL ? DV_OK
-			                     : copies(opts, replica, b->snap, b->zi[i], &lres, &rep,
-			                              r->err, sizeof(r->err));
+			zr = replica == NULL
+			         ? DV_OK
+			         : copies(opts, replica, opts->tsigs ? opts->tsigs[i] : NULL,
+			                  b->snap, b->zi[i], &lres, &rep, r->err, sizeof(r->err));
 			if (zr == DV_OK)
 				zr = observe(b->snap, &zq, &lres, b->zi[i], b->snap->time, &r->obs);
 			if (zr == DV_OK && replica != NULL)

@@ -32,6 +32,9 @@ typedef struct {
 	 *  cycles (one cycle of a zone at a time uses them); a NULL entry, or
 	 *  NULL: the apex checks only. */
 	dv_replica_set_t *const *replicas;
+	/*! per zone of the batch, the TSIG key signing its transfers; a NULL
+	 *  entry, or NULL: unsigned */
+	const dv_tsig_key_t *const *tsigs;
 	unsigned threads; /*!< verification threads for the copies */
 } dv_adapter_opts_t;
 

@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "dnssec/dnssec.h"
 #include "ledger/ledger.h"
+#include "net/xfr.h"
 
 typedef struct {
 	const char *label;
@@ -324,6 +325,11 @@ static int settings_copy(walk_t *w, dv_conf_zone_settings_t *dst,
 	*dst = *src;
 	dst->labels = NULL;
 	dst->nlabels = 0;
+	dst->tsig_key = NULL;
+	dst->tsig = src->tsig ? strdup(src->tsig) : NULL;
+	dst->tsig_name = src->tsig_name ? strdup(src->tsig_name) : NULL;
+	if ((src->tsig && !dst->tsig) || (src->tsig_name && !dst->tsig_name))
+		return fail_at(w, NULL, DV_ENOMEM, "out of memory");
 	for (size_t i = 0; i < src->nlabels; i++)
 		if (label_set(w, NULL, dst, src->labels[i].key, src->labels[i].value) != DV_OK)
 			return w->rc;
@@ -358,6 +364,10 @@ static int settings_key(walk_t *w, const char *key, yaml_node_t *val, void *vctx
 	}
 	if (strcmp(key, "full") == 0)
 		return get_bool(w, val, "full", &s->full);
+	if (strcmp(key, "tsig") == 0)
+		return get_string(w, val, "tsig", &s->tsig);
+	if (strcmp(key, "tsig_name") == 0)
+		return get_string(w, val, "tsig_name", &s->tsig_name);
 	if (strcmp(key, "signer_refresh") == 0) {
 		const char *v = scalar(w, val, "signer_refresh");
 		if (v == NULL)
@@ -393,6 +403,23 @@ static int settings_check(walk_t *w, yaml_node_t *at, const dv_conf_zone_setting
 	if (s->crit > s->warn)
 		return fail_at(w, at, DV_EPARSE, "crit (%llds) exceeds warn (%llds)",
 		               (long long)s->crit, (long long)s->warn);
+	if (s->tsig_name != NULL && s->tsig == NULL)
+		return fail_at(w, at, DV_EPARSE, "tsig_name without tsig (the key file)");
+	return DV_OK;
+}
+
+/* A zone's TSIG key, read once here: a missing or unusable key file is a
+ * configuration error (file:line), not a transfer refused later. */
+static int zone_tsig(walk_t *w, yaml_node_t *at, dv_conf_zone_settings_t *s)
+{
+	if (s->tsig == NULL)
+		return DV_OK;
+	char why[512];
+	int rc = dv_tsig_key_load(s->tsig, s->tsig_name, &s->tsig_key, why, sizeof(why));
+	bool named = strncmp(why, s->tsig, strlen(s->tsig)) == 0; /* the reason names the file */
+	if (rc != DV_OK)
+		return fail_at(w, at, rc == DV_ENOMEM ? DV_ENOMEM : DV_EPARSE, "tsig: %s%s%s",
+		               named ? "" : s->tsig, named ? "" : ": ", why);
 	return DV_OK;
 }
 
@@ -551,6 +578,8 @@ static int read_zones(walk_t *w, yaml_node_t *seq, dv_conf_t *conf)
 			if (settings_check(w, item, &z->s) != DV_OK)
 				return w->rc;
 		}
+		if (zone_tsig(w, item, &z->s) != DV_OK)
+			return w->rc;
 	}
 	if (conf->nzones > 1) {
 		dv_conf_zone_t **idx = malloc(conf->nzones * sizeof(*idx));
@@ -1025,6 +1054,11 @@ int dv_conf_load(const char *path, dv_conf_t **out, char *err, size_t errlen)
 
 static void settings_free(dv_conf_zone_settings_t *s)
 {
+	free(s->tsig);
+	free(s->tsig_name);
+	dv_tsig_key_free(s->tsig_key);
+	s->tsig = s->tsig_name = NULL;
+	s->tsig_key = NULL;
 	labels_free(s->labels, s->nlabels);
 	s->labels = NULL;
 	s->nlabels = 0;

@@ -42,6 +42,11 @@ typedef struct {
 	dv_conf_expect_t expect; /*!< the chain status the operator expects */
 	bool full;               /*!< whole-zone transfer and verification (issue 13) */
 	int64_t signer_refresh;  /*!< remaining validity a healthy signer keeps; 0: learned */
+	char *tsig;              /*!< key file signing full: true's transfers (NULL: unsigned) */
+	char *tsig_name;         /*!< the key of that file (NULL: the file's only one) */
+	/*! Read from `tsig` when the configuration is loaded (zones only, not
+	 *  `defaults:`); NULL: unsigned. */
+	struct dv_tsig_key *tsig_key;
 	dv_conf_label_t *labels;
 	size_t nlabels;
 } dv_conf_zone_settings_t;

@@ -152,6 +152,9 @@ typedef struct {
 	zone_st **z;
 	char **names;
 	dv_replica_set_t **replicas;
+	/* the zones' TSIG keys, copied: a reload may free the configuration
+	 * while the batch runs */
+	dv_tsig_key_t **tsigs;
 	char *hints, *anchor;
 	dv_adapter_opts_t opts;
 	int64_t start;
@@ -173,7 +176,10 @@ static void job_free(job_t *j)
 		}
 		if (j->names != NULL)
 			free(j->names[i]);
+		if (j->tsigs != NULL)
+			dv_tsig_key_free(j->tsigs[i]);
 	}
+	free(j->tsigs);
 	free(j->res);
 	free(j->w);
 	free(j->names);
@@ -485,14 +491,17 @@ static int batch_start(daemon_t *d)
 	}
 	j->names = calloc(j->n, sizeof(*j->names));
 	j->replicas = calloc(j->n, sizeof(*j->replicas));
+	j->tsigs = calloc(j->n, sizeof(*j->tsigs));
 	j->res = calloc(j->n, sizeof(*j->res));
 	j->w = calloc(j->n, sizeof(*j->w));
 	j->hints = strdup(d->conf->root_hints);
 	j->anchor = strdup(d->conf->trust_anchor);
-	bool ok = j->names && j->replicas && j->res && j->w && j->hints && j->anchor;
+	bool ok = j->names && j->replicas && j->tsigs && j->res && j->w && j->hints && j->anchor;
 	for (size_t i = 0; ok && i < j->n; i++)
 		ok = (j->names[i] = strdup(j->z[i]->name)) != NULL &&
-		     zone_replica(j->z[i], &j->replicas[i]) == DV_OK;
+		     zone_replica(j->z[i], &j->replicas[i]) == DV_OK &&
+		     (j->z[i]->conf->s.tsig_key == NULL ||
+		      dv_tsig_key_dup(j->z[i]->conf->s.tsig_key, &j->tsigs[i]) == DV_OK);
 	const dv_conf_zone_settings_t *s = &j->z[0]->conf->s;
 	j->opts = (dv_adapter_opts_t){.root_hints = j->hints,
 	                              .trust_anchor = j->anchor,
@@ -505,6 +514,7 @@ static int batch_start(daemon_t *d)
 	                              .memo = d->memo,
 	                              .ratelimit = d->conf->per_server_qps ? d->ratelimit : NULL,
 	                              .replicas = j->replicas,
+	                              .tsigs = (const dv_tsig_key_t *const *)j->tsigs,
 	                              .threads = 1};
 	j->start = dv_daemon_now();
 	j->t0 = dv_daemon_mono();

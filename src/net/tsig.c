@@ -592,6 +592,22 @@ const char *dv_tsig_key_algorithm(const dv_tsig_key_t *key)
 	return key != NULL ? key->alg : "";
 }
 
+int dv_tsig_key_dup(const dv_tsig_key_t *key, dv_tsig_key_t **out)
+{
+	*out = NULL;
+	dv_tsig_key_t *k = calloc(1, sizeof(*k));
+	if (k == NULL)
+		return DV_ENOMEM;
+	if (knot_tsig_key_copy(&k->key, &key->key) != KNOT_EOK) {
+		free(k);
+		return DV_ENOMEM;
+	}
+	k->alg = key->alg;
+	memcpy(k->name, key->name, sizeof(k->name));
+	*out = k;
+	return DV_OK;
+}
+
 void dv_tsig_key_free(dv_tsig_key_t *key)
 {
 	if (key == NULL) {

@@ -54,6 +54,8 @@ int dv_tsig_key_parse(const char *text, size_t len, const char *name, dv_tsig_ke
 const char *dv_tsig_key_name(const dv_tsig_key_t *key);
 /*! The key's algorithm name ("hmac-sha256"). */
 const char *dv_tsig_key_algorithm(const dv_tsig_key_t *key);
+/*! A copy of key, the caller's (dv_tsig_key_free): DV_OK or DV_ENOMEM. */
+int dv_tsig_key_dup(const dv_tsig_key_t *key, dv_tsig_key_t **out);
 void dv_tsig_key_free(dv_tsig_key_t *key);
 
 /* ------------------------------------------------------------------ records */

@@ -272,8 +272,57 @@ done
 t_eq "watch: a later cycle of copies.lab.: knotd's IXFR says up to date" "$(copy_how copies.lab. "$LAB_KNOT")" up-to-date
 events > "$WORK/ev3"
 t_nogrep "watch: the unchanged copies keep their findings (not cleared)" "^copies.lab.\|finding.cleared\|" "$WORK/ev3"
+t_grep "watch: without a key the TSIG-only server refuses (info)" "^copies.lab.\|finding.raised\|$LAB_COPY_TSIG\|SERVER_XFR_REFUSED " "$WORK/ev3"
 kill "${PIDS[@]}" 2> /dev/null
 wait 2> /dev/null
+
+# ---------------------------------------------------------------- watch, full: true, tsig:
+# The key signs every transfer of the zone (as check --full --tsig does): the
+# TSIG-only server's copy is transferred, the servers without the key refuse.
+S=$WORK/state-tsig
+{
+	echo "state_directory: $S"
+	echo "root_hints: $LAB_ROOT_HINTS"
+	echo "trust_anchor: $LAB_ROOT_DS"
+	echo 'listen: ""'
+	echo "probe:"
+	echo "  timeout_ms: 500"
+	echo "  retries: 0"
+	echo "defaults:"
+	echo "  interval: 10s"
+	echo "  full: true"
+	echo "zones:"
+	echo "  - name: copies.lab."
+	echo "    tsig: $LAB_XFR_TSIG_BIND_KEY"
+} > "$WORK/wt.yaml"
+t_cmd "watch --check-config: tsig: with BIND's key file is good (0)" 0 "$DNSVIGIL" watch --config "$WORK/wt.yaml" --check-config
+"$DNSVIGIL" watch --config "$WORK/wt.yaml" > "$WORK/watch-tsig.log" 2>&1 &
+PIDS=($!)
+if wait_events "^copies.lab.\|zone.copy\|$LAB_COPY_TSIG\|copy\|\|$LAB_COPIES_SERIAL axfr " 30; then
+	ok "watch, tsig: the TSIG-only server's copy transferred (zone.copy, axfr)"
+else
+	not_ok "watch, tsig: the TSIG-only server's copy transferred" "$(events | tail -5)" "$(tail -5 "$WORK/watch-tsig.log")"
+fi
+wait_events "^copies.lab.\|finding.raised\|$LAB_KNOT\|SERVER_XFR_REFUSED " 20
+events > "$WORK/evt"
+t_nogrep "watch, tsig: ... and not refused" "^copies.lab.\|finding.raised\|$LAB_COPY_TSIG\|SERVER_XFR_REFUSED " "$WORK/evt"
+t_grep "watch, tsig: knotd, without the key, refuses signed requests (BADKEY)" "^copies.lab.\|finding.raised\|$LAB_KNOT\|SERVER_XFR_REFUSED " "$WORK/evt"
+kill "${PIDS[@]}" 2> /dev/null
+wait 2> /dev/null
+t_nogrep "watch, tsig: no sanitizer report" 'Sanitizer|runtime error' "$WORK/watch-tsig.log"
+# a key that cannot sign is a configuration error, with file:line
+sed "s|tsig: .*|tsig: $WORK/md5.key|" "$WORK/wt.yaml" > "$WORK/wt-md5.yaml"
+"$DNSVIGIL" watch --config "$WORK/wt-md5.yaml" --check-config > "$WORK/wt.out" 2>&1
+t_eq "watch --check-config: an hmac-md5 key: could not start (3)" "$?" 3
+t_grep "... naming the config line and RFC 8945" 'wt-md5.yaml:[0-9]+: tsig: .*md5.key: .*hmac-md5 is refused \(RFC 8945' "$WORK/wt.out"
+sed "s|tsig: .*|tsig: $WORK/no-such.key|" "$WORK/wt.yaml" > "$WORK/wt-none.yaml"
+"$DNSVIGIL" watch --config "$WORK/wt-none.yaml" --check-config > "$WORK/wt.out" 2>&1
+t_eq "watch --check-config: a missing key file: could not start (3)" "$?" 3
+t_grep "... naming the config line and the file" 'wt-none.yaml:[0-9]+: tsig: .*no-such.key' "$WORK/wt.out"
+sed "s|    tsig: .*|    tsig_name: xfr-bind.lab.|" "$WORK/wt.yaml" > "$WORK/wt-name.yaml"
+"$DNSVIGIL" watch --config "$WORK/wt-name.yaml" --check-config > "$WORK/wt.out" 2>&1
+t_eq "watch --check-config: tsig_name without tsig: could not start (3)" "$?" 3
+t_grep "... saying so" 'wt-name.yaml:[0-9]+: tsig_name without tsig' "$WORK/wt.out"
 # Undo the edit: www's own signature verifies again (the SOA's stays stale).
 knotc -c "$KC" zone-begin edits.lab. > /dev/null && knotc -c "$KC" zone-unset edits.lab. www A > /dev/null &&
 	knotc -c "$KC" zone-set edits.lab. www 300 A 127.53.200.2 > /dev/null &&

@@ -167,6 +167,12 @@ static void test_errors(void **state)
 	    {"- a\n- b\n", DV_EPARSE, "t.yaml:1: the top level: a mapping"},
 	    {"", DV_EPARSE, "empty configuration"},
 	    {"state_directory: /x\ndefaults:\n  full: perhaps\n", DV_EPARSE, "not true or false"},
+	    {"state_directory: /x\nzones:\n  - name: a\n    tsig_name: k.\n", DV_EPARSE,
+	     "t.yaml:3: tsig_name without tsig"},
+	    {"state_directory: /x\nzones:\n  - name: a\n    tsig: /nonexistent/k.key\n", DV_EPARSE,
+	     "t.yaml:3: tsig: /nonexistent/k.key: "},
+	    {"state_directory: /x\ndefaults:\n  tsig: /nonexistent/k.key\nzones: [a]\n", DV_EPARSE,
+	     "t.yaml:4: tsig: /nonexistent/k.key: "},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_null(load(cases[i].text, cases[i].rc, cases[i].err));
