@@ -368,7 +368,12 @@ static int observe(const dv_snapshot_t *snap, const zq_t *zq, const dv_live_resu
 	snprintf(obs->status, sizeof(obs->status), "%s", dv_chain_status_name(lz->status));
 	obs->have_serial = lz->have_serial;
 	obs->serial = lz->serial;
-	obs->earliest_expiry = lz->have_expiry ? lz->earliest_expiry : 0;
+	/* once no signature is valid, the earliest of the expired ones (in the
+	 * past): the series stays present when the zone needs it most, and says
+	 * what check's earliest_expiry says (the exporters' absent() trap) */
+	obs->earliest_expiry = lz->have_expiry         ? lz->earliest_expiry
+	                       : lz->have_signed_until ? lz->signed_until
+	                                               : 0;
 
 	/* every DNSKEY of any child server: what a DS may match */
 	for (size_t q = 0; q < nq && rc == DV_OK; q++) {

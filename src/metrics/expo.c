@@ -243,7 +243,9 @@ int dv_metrics_render(const dv_metrics_view_t *v, char **out, size_t *len)
 			       states[s], NULL);
 	}
 	n = "dnsvigil_zone_rrsig_earliest_expiry_timestamp_seconds";
-	family(&o, n, "gauge", "Earliest expiration of the zone's valid RRSIGs, Unix time.");
+	family(&o, n, "gauge",
+	       "Earliest expiration of the zone's valid RRSIGs (of its expired ones once none is "
+	       "valid), Unix time.");
 	for (size_t i = 0; i < v->nzones; i++)
 		if (v->zones[i].obs->earliest_expiry != 0)
 			sample(&o, n, (double)v->zones[i].obs->earliest_expiry, "zone",

@@ -198,6 +198,9 @@ t_grep "an event's line names its ledger entry" '\[ledger #[0-9]+\]' "$WORK/hl.t
 exp=$(metric "$WORK/m1.txt" 'dnsvigil_zone_rrsig_earliest_expiry_timestamp_seconds\{zone="expiring.lab."\}')
 now=$(date +%s)
 if [ -n "$exp" ] && [ "${exp%.*}" -gt "$now" ] && [ "${exp%.*}" -lt $((now + 7 * 86400)) ]; then ok "expiring.lab.: expiry within 7 days ($exp)"; else not_ok "expiring.lab. expiry" "got '$exp'"; fi
+# every signature of expired.lab. has expired: the series stays, in the past
+exp=$(metric "$WORK/m1.txt" 'dnsvigil_zone_rrsig_earliest_expiry_timestamp_seconds\{zone="expired.lab."\}')
+t_eq "expired.lab.: the earliest expiry series stays, at its signatures' expiry (absent() trap)" "${exp%.*}" "${LAB_EXPIRED_AT:-unset}"
 
 # ---------------------------------------------------------------- a real Prometheus
 PROMDIR=$WORK/prom
