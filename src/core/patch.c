@@ -908,12 +908,17 @@ int dv_zone_patch(const dv_zone_t *base, const dv_zone_step_t *steps, size_t nst
 		t->present = t->count > 0 || live_descendant(&p, i);
 	}
 
-	/* The new version: blocks of untouched names, and the names of tn[]. */
+	/* The new version: blocks of untouched names, and the names of tn[].
+	 * Its arrays are plain malloc(), not dv_mem_big(): touching them is most
+	 * of a patch's time, and asking for huge pages makes the kernel compact
+	 * memory on the spot when none is free (defrag=madvise), which turned a
+	 * 50-190 ms patch of the 1M-delegation zone into 0.6-2.6 s on this
+	 * machine (bench/replica-bench.sh -p B; 4 KiB pages: 170-200 ms each). */
 	dv_zone_t *z = p.z = calloc(1, sizeof(*z));
 	newidx = malloc((p.ntn ? p.ntn : 1) * sizeof(*newidx));
 	size_t nnames = base->name_count + p.ntn;
 	if (z == NULL || newidx == NULL ||
-	    (z->names = dv_mem_big((nnames ? nnames : 1) * sizeof(*z->names))) == NULL) {
+	    (z->names = malloc((nnames ? nnames : 1) * sizeof(*z->names))) == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;
 	}
@@ -925,8 +930,8 @@ int dv_zone_patch(const dv_zone_t *base, const dv_zone_step_t *steps, size_t nst
 	dv_arena_init(&z->arena, 0);
 	p.caprrs = base->rr_count - p.nremoves + p.nadds + 1;
 	p.caprrsets = base->rrset_count + p.nadds + 1;
-	if ((z->rrs = dv_mem_big(p.caprrs * sizeof(*z->rrs))) == NULL ||
-	    (z->rrsets = dv_mem_big(p.caprrsets * sizeof(*z->rrsets))) == NULL) {
+	if ((z->rrs = malloc(p.caprrs * sizeof(*z->rrs))) == NULL ||
+	    (z->rrsets = malloc(p.caprrsets * sizeof(*z->rrsets))) == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;
 	}
