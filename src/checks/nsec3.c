@@ -906,30 +906,51 @@ static int item_findings(const dv_zone_t *z, const verify_nsec3_t *st, const nam
 	return ret;
 }
 
+/* The first of old[lo, hi) whose hash sorts after h's (elements of `size`
+ * bytes, hash first). */
+static size_t hash_upper(const uint8_t *old, size_t lo, size_t hi, const uint8_t *h, size_t size)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(old + mid * size, h, HLEN) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Replace the entries of `gone` names in a sorted array by `fresh` ones
- * (sorted); elements of `size` bytes, hash first.  keep(i) says whether
- * old element i stays. */
+ * (sorted); elements of `size` bytes, hash first.  drop[i] says whether
+ * old element i goes.  A step changes few entries: the old ones are copied
+ * in runs between the places the fresh ones go, not one by one.  Plain
+ * malloc(): huge pages made the kernel compact memory on the spot when
+ * none was free, most of a step's time (bench/replica-bench.sh -p B). */
 static void *merge_sorted(const void *old, size_t nold, const bool *drop, const void *fresh,
                           size_t nfresh, size_t size, size_t *nout)
 {
-	uint8_t *o = dv_mem_big((nold + nfresh ? nold + nfresh : 1) * size);
+	uint8_t *o = malloc((nold + nfresh ? nold + nfresh : 1) * size);
 	if (o == NULL)
 		return NULL;
 	const uint8_t *a = old, *b = fresh;
 	size_t i = 0, j = 0, n = 0;
 	while (i < nold || j < nfresh) {
-		if (i < nold && drop[i]) {
-			i++;
-			continue;
+		/* old entries that sort before the next fresh one (or all) */
+		size_t stop = j < nfresh ? hash_upper(a, i, nold, b + j * size, size) : nold;
+		while (i < stop) {
+			size_t k = i;
+			while (k < stop && !drop[k])
+				k++;
+			memcpy(o + n * size, a + i * size, (k - i) * size);
+			n += k - i;
+			for (i = k; i < stop && drop[i]; i++)
+				;
 		}
-		bool take_a =
-		    j >= nfresh || (i < nold && memcmp(a + i * size, b + j * size, HLEN) <= 0);
-		memcpy(o + n * size, take_a ? a + i * size : b + j * size, size);
-		n++;
-		if (take_a)
-			i++;
-		else
+		if (j < nfresh) {
+			memcpy(o + n * size, b + j * size, size);
+			n++;
 			j++;
+		}
 	}
 	*nout = n;
 	return o;
