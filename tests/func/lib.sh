@@ -117,6 +117,15 @@ t_limited() {
 }
 
 # need CMD... - every command is installed, else one not_ok naming the rest
+# triples FILE - "CODE OWNER TYPE SERVER" per finding of a JSON report, sorted
+triples() {
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d.get("findings", []):
+    print(f["code"], f.get("owner", "-"), f.get("type", "-"), ",".join(f.get("server") or ["-"]))
+' "$1" | sort
+}
 need() {
 	local c missing=()
 	for c in "$@"; do

@@ -17,6 +17,8 @@
 #     each server's copy in the store's events (zone.copy).  The edit is
 #     undone at the end, so the test can run again on the same lab.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/func/watch_lib.sh
+. "$(dirname "$0")/watch_lib.sh" # events, last_event, wait_events of the store $S
 
 LAB_ENV=${LAB_DIR:-/tmp/dnsvigil-lab}/lab.env
 if [ ! -f "$LAB_ENV" ]; then
@@ -38,15 +40,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# triples FILE - "CODE OWNER TYPE SERVER" per finding of a JSON report, sorted
-triples() {
-	python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-for f in d.get("findings", []):
-    print(f["code"], f.get("owner", "-"), f.get("type", "-"), ",".join(f.get("server") or ["-"]))
-' "$1" | sort
-}
 # report_core FILE - a verify JSON report without what names its source
 report_core() {
 	python3 -c '
@@ -168,22 +161,6 @@ zones:
   - ixfr.lab.
   - edits.lab.
 EOF
-events() { # "zone|kind|server|subject|old|new"
-	python3 -c '
-import sqlite3, sys
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-for r in db.execute("SELECT zone, kind, server, subject, old, new FROM event ORDER BY id"):
-    print("|".join(str(x).replace("\n", ";") for x in r))
-' "$S/watch.db" 2> /dev/null
-}
-wait_events() { # PATTERN SECONDS - until an event line matches
-	local i
-	for ((i = 0; i < $2 * 4; i++)); do
-		events | grep -Eq -- "$1" && return 0
-		sleep 0.25
-	done
-	return 1
-}
 KC=$LAB_DIR/knot/knot.conf
 "$DNSVIGIL" watch --config "$WORK/w.yaml" > "$WORK/watch.log" 2>&1 &
 PIDS+=($!)

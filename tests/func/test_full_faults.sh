@@ -19,6 +19,8 @@
 #     by IXFR, then SERVER_IXFR_MISMATCH and AXFR.
 # shellcheck source=tests/func/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/func/watch_lib.sh
+. "$(dirname "$0")/watch_lib.sh" # events, last_event, wait_events of the store $S
 
 LAB_ENV=${LAB_DIR:-/tmp/dnsvigil-lab}/lab.env
 if [ ! -f "$LAB_ENV" ]; then
@@ -57,15 +59,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# triples FILE - "CODE OWNER TYPE SERVER" per finding of a JSON report, sorted
-triples() {
-	python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-for f in d.get("findings", []):
-    print(f["code"], f.get("owner", "-"), f.get("type", "-"), ",".join(f.get("server") or ["-"]))
-' "$1" | sort
-}
 # servers FILE - "ADDRESS TRANSFER COPY" per server of the zone's copies
 servers() {
 	python3 -c '
@@ -139,29 +132,6 @@ defaults:
 zones:
   - $Z
 EOF
-events() { # "zone|kind|server|subject|old|new", after event id ${1:-0}
-	python3 -c '
-import sqlite3, sys
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-for r in db.execute("SELECT zone, kind, server, subject, old, new FROM event WHERE id > ? ORDER BY id", (int(sys.argv[2]),)):
-    print("|".join(str(x).replace("\n", ";") for x in r))
-' "$S/watch.db" "${1:-0}" 2> /dev/null
-}
-last_event() {
-	python3 -c '
-import sqlite3, sys
-db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-print(db.execute("SELECT coalesce(max(id), 0) FROM event").fetchone()[0])
-' "$S/watch.db" 2> /dev/null || echo 0
-}
-wait_events() { # PATTERN SECONDS - until an event line matches
-	local i
-	for ((i = 0; i < $2 * 4; i++)); do
-		events | grep -Eq -- "$1" && return 0
-		sleep 0.25
-	done
-	return 1
-}
 serial() { kdig +short "@$K" "$Z" SOA | awk '{ print $3 }'; }
 # change NAME - a real dynamic update on knotd (it signs it and keeps the
 # ZONEMD); sets OLD and NEW to the serials before and after

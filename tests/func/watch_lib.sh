@@ -62,15 +62,34 @@ scrape() { curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" > "$WORK/m.txt
 metric() { # metric REGEXP-OF-SERIES -> value of the last scrape (first match)
 	grep -E "^$1 " "$WORK/m.txt" | head -1 | awk '{print $2}'
 }
-# events -> "zone|kind|server|subject|old|new" of every event of the store
-# ($S/watch.db), in order
+# shellcheck disable=SC2120 # test_full_faults.sh passes an event id
+# events [ID] -> "zone|kind|server|subject|old|new" of every event of the
+# store ($S/watch.db) after event ID (default: all), in order
 events() {
 	python3 -c '
 import sqlite3, sys
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
-for r in db.execute("SELECT zone, kind, server, subject, old, new FROM event ORDER BY id"):
+for r in db.execute("SELECT zone, kind, server, subject, old, new FROM event WHERE id > ? ORDER BY id",
+                    (int(sys.argv[2]),)):
     print("|".join(str(x).replace("\n", ";") for x in r))
-' "$S/watch.db" 2> /dev/null
+' "$S/watch.db" "${1:-0}" 2> /dev/null
+}
+# last_event -> the id of the store's last event (0: none)
+last_event() {
+	python3 -c '
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+print(db.execute("SELECT coalesce(max(id), 0) FROM event").fetchone()[0])
+' "$S/watch.db" 2> /dev/null || echo 0
+}
+# wait_events PATTERN SECONDS - until an event line matches
+wait_events() {
+	local i
+	for ((i = 0; i < $2 * 4; i++)); do
+		events | grep -Eq -- "$1" && return 0
+		sleep 0.25
+	done
+	return 1
 }
 
 # ledger_checks - after the daemon ended: the store's events are the

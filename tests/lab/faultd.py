@@ -86,19 +86,25 @@ def udp_loop(sock, backend):
                          daemon=True).start()
 
 
-def udp_relay(sock, msg, peer, backend):
+def udp_forward(sock, msg, peer, backend, transform=None):
+    """Ask backend:53 msg over UDP and send peer its answer, through
+    transform (bytes -> bytes, or None: nothing is sent) when given."""
     b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     b.settimeout(TIMEOUT)
     try:
         b.sendto(msg, (backend, 53))
         resp, _ = b.recvfrom(MAXMSG)
-        t = truncate(resp)
+        t = transform(resp) if transform is not None else resp
         if t is not None:
             sock.sendto(t, peer)
     except OSError as e:
         log("udp relay: %s" % e)
     finally:
         b.close()
+
+
+def udp_relay(sock, msg, peer, backend):
+    udp_forward(sock, msg, peer, backend, truncate)
 
 
 def tcp_loop(lsock, backend):

@@ -46,7 +46,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultd import listen, recv_exact  # noqa: E402  (the lab's other small server)
+from faultd import listen, recv_exact, udp_forward  # noqa: E402  (the lab's other small server)
 
 HOLD = 60.0      # seconds a TCP connection lives at most
 TIMEOUT = 5.0    # backend connect and read timeout
@@ -228,19 +228,6 @@ def tcp_loop(lsock, arg):
         threading.Thread(target=tcp_conn, args=(conn, backend, mode_file), daemon=True).start()
 
 
-def udp_relay(sock, msg, peer, backend):
-    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    b.settimeout(TIMEOUT)
-    try:
-        b.sendto(msg, (backend, 53))
-        resp, _ = b.recvfrom(MAXMSG)
-        sock.sendto(resp, peer)
-    except OSError as e:
-        log("udp relay: %s" % e)
-    finally:
-        b.close()
-
-
 def udp_loop(sock, arg):
     backend, _mode_file = arg
     while True:
@@ -248,7 +235,7 @@ def udp_loop(sock, arg):
             msg, peer = sock.recvfrom(MAXMSG)
         except OSError:
             continue
-        threading.Thread(target=udp_relay, args=(sock, msg, peer, backend), daemon=True).start()
+        threading.Thread(target=udp_forward, args=(sock, msg, peer, backend), daemon=True).start()
 
 
 def main():
