@@ -20,13 +20,7 @@
 # shellcheck source=tests/func/watch_lib.sh
 . "$(dirname "$0")/watch_lib.sh" # events, last_event, wait_events of the store $S
 
-LAB_ENV=${LAB_DIR:-/tmp/dnsvigil-lab}/lab.env
-if [ ! -f "$LAB_ENV" ]; then
-	not_ok "the lab is up" "no $LAB_ENV: run tests/lab/start.sh first"
-	exit 0
-fi
-# shellcheck source=/dev/null
-. "$LAB_ENV"
+need_lab
 if [ -z "${LAB_COPIES_SERIAL:-}" ]; then
 	not_ok "the lab has copies.lab." "restart the lab (tests/lab/start.sh)"
 	exit 0
