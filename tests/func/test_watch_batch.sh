@@ -115,10 +115,11 @@ wait_serial() { # ADDR ZONE SERIAL
 	return 1
 }
 
+mapfile -t ZL < <(for z in $(zones); do
+	printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$z" "${z%.}"
+done)
 nsd_run root "$ROOT" "zone:" "  name: ." "  zonefile: root.zone" &&
-	nsd_run child "$CHILD" $(for z in $(zones); do
-		printf 'zone:\n  name: %s\n  zonefile: %s.zone\n' "$z" "${z%.}"
-	done) || {
+	nsd_run child "$CHILD" "${ZL[@]}" || {
 	not_ok "nsd did not start" "$(tail -3 "$D"/run/nsd-*.log 2> /dev/null)"
 	exit 0
 }
