@@ -252,10 +252,15 @@ static int prep(dv_store_t *st, const char *sql, sqlite3_stmt **q)
 	return DV_OK;
 }
 
-static int run(dv_store_t *st, sqlite3_stmt *q)
+static int step(dv_store_t *st, sqlite3_stmt *q)
 {
 	int r = sqlite3_step(q);
-	int rc = r == SQLITE_DONE || r == SQLITE_ROW ? DV_OK : fail(st, DV_EIO);
+	return r == SQLITE_DONE || r == SQLITE_ROW ? DV_OK : fail(st, DV_EIO);
+}
+
+static int run(dv_store_t *st, sqlite3_stmt *q)
+{
+	int rc = step(st, q);
 	sqlite3_finalize(q);
 	return rc;
 }
@@ -274,8 +279,7 @@ static int kept_prep(dv_store_t *st, int slot, const char *sql, sqlite3_stmt **q
 /* run() for a kept statement: reset for its next use instead of finalized. */
 static int kept_run(dv_store_t *st, sqlite3_stmt *q)
 {
-	int r = sqlite3_step(q);
-	int rc = r == SQLITE_DONE || r == SQLITE_ROW ? DV_OK : fail(st, DV_EIO);
+	int rc = step(st, q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	return rc;
