@@ -86,6 +86,54 @@ t_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', wanted '$3'"; fi
 }
 
+# ---- a private tree of NSD servers (tests with a tree of their own) ----------
+# They use $D (the tree: $D/zones, $D/run), $PORT, and append the pid to PIDS.
+# nsd_run NAME ADDR ZONE-LINES... -> starts NSD NAME on ADDR
+nsd_run() {
+	local name=$1 addr=$2
+	shift 2
+	{
+		cat << EOF
+server:
+  ip-address: $addr
+  port: $PORT
+  username: ""
+  chroot: ""
+  zonesdir: "$D/zones"
+  database: ""
+  pidfile: "$D/run/nsd-$name.pid"
+  zonelistfile: "$D/run/nsd-$name.zonelist"
+  xfrdfile: "$D/run/nsd-$name.xfrd"
+  xfrdir: "$D/run"
+  logfile: "$D/run/nsd-$name.log"
+  server-count: 1
+  verbosity: 1
+  rrl-ratelimit: 0
+remote-control:
+  control-enable: no
+EOF
+		printf '%s\n' "$@"
+	} > "$D/run/nsd-$name.conf"
+	nsd -c "$D/run/nsd-$name.conf" || return 1
+	for _ in $(seq 1 50); do
+		[ -s "$D/run/nsd-$name.pid" ] && break
+		sleep 0.1
+	done
+	PIDS+=("$(cat "$D/run/nsd-$name.pid")")
+}
+
+serial_at() { # ADDR ZONE
+	kdig +time=1 +retry=0 +norec -p "$PORT" "@$1" "$2" SOA +short 2> /dev/null | awk '{ print $3 }'
+}
+
+wait_serial() { # ADDR ZONE SERIAL
+	for _ in $(seq 1 100); do
+		[ "$(serial_at "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # json_codes FILE  - print "CODE OWNER TYPE" per finding of a --format json report, sorted
 json_codes() {
 	python3 -c '
