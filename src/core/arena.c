@@ -92,6 +92,20 @@ void dv_arena_clear(dv_arena_t *a)
 	a->total = 0;
 }
 
+void dv_arena_reset(dv_arena_t *a)
+{
+	dv_arena_chunk_t *keep = a->head;
+	if (keep == NULL)
+		return;
+	for (dv_arena_chunk_t *c = keep->next, *n; c != NULL; c = n) {
+		n = c->next;
+		munmap(c, sizeof(*c) + c->size);
+	}
+	keep->next = NULL;
+	keep->used = 0;
+	a->total = 0;
+}
+
 int dv_array_grow(void *v, size_t *cap, size_t len, size_t elem, size_t first)
 {
 	if (len < *cap)

@@ -25,6 +25,9 @@ void *dv_arena_dup(dv_arena_t *a, const void *src, size_t len);
 void dv_arena_adopt(dv_arena_t *dst, dv_arena_t *src);
 /*! Release every chunk; the arena is empty and may be used again. */
 void dv_arena_clear(dv_arena_t *a);
+/*! Empty the arena but keep its head chunk mapped for the next allocations
+ *  (scratch memory reused many times); every pointer into it is invalid. */
+void dv_arena_reset(dv_arena_t *a);
 
 /*!
  * Make room in a growable array for one more element: when len == *cap,

@@ -25,7 +25,7 @@ typedef struct {
 } group_t;
 
 typedef struct {
-	dv_arena_t arena; /* per message */
+	dv_arena_t *arena; /* the message's (emptied after each) */
 	group_t *g;
 	size_t ng;
 } groups_t;
@@ -47,7 +47,7 @@ static int gather(groups_t *gs, const knot_pktsection_t *sec)
 		total += knot_pkt_rr(sec, i)->rrs.count;
 	if (total > MAX_RRS)
 		return DV_ELIMIT;
-	gs->g = dv_arena_alloc(&gs->arena, (total + 1) * sizeof(*gs->g));
+	gs->g = dv_arena_alloc(gs->arena, (total + 1) * sizeof(*gs->g));
 	if (gs->g == NULL)
 		return DV_ENOMEM;
 	gs->ng = 0;
@@ -55,11 +55,11 @@ static int gather(groups_t *gs, const knot_pktsection_t *sec)
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; pass == 1 && i < gs->ng; i++) {
 			group_t *g = &gs->g[i];
-			g->rd = dv_arena_alloc(&gs->arena, (g->rr.n + 1) * sizeof(*g->rd));
-			g->rdlen = dv_arena_alloc(&gs->arena, (g->rr.n + 1) * sizeof(*g->rdlen));
-			g->sig = dv_arena_alloc(&gs->arena, (g->rr.nsig + 1) * sizeof(*g->sig));
+			g->rd = dv_arena_alloc(gs->arena, (g->rr.n + 1) * sizeof(*g->rd));
+			g->rdlen = dv_arena_alloc(gs->arena, (g->rr.n + 1) * sizeof(*g->rdlen));
+			g->sig = dv_arena_alloc(gs->arena, (g->rr.nsig + 1) * sizeof(*g->sig));
 			g->siglen =
-			    dv_arena_alloc(&gs->arena, (g->rr.nsig + 1) * sizeof(*g->siglen));
+			    dv_arena_alloc(gs->arena, (g->rr.nsig + 1) * sizeof(*g->siglen));
 			if (!g->rd || !g->rdlen || !g->sig || !g->siglen)
 				return DV_ENOMEM;
 			g->rr.n = g->rr.nsig = 0;
@@ -79,7 +79,7 @@ static int gather(groups_t *gs, const knot_pktsection_t *sec)
 					if (pass == 1)
 						return DV_EPARSE; /* cannot happen: counted in pass
 						                     0 */
-					uint8_t *o = dv_arena_dup(&gs->arena, rr->owner,
+					uint8_t *o = dv_arena_dup(gs->arena, rr->owner,
 					                          knot_dname_size(rr->owner));
 					if (o == NULL)
 						return DV_ENOMEM;
@@ -100,7 +100,7 @@ static int gather(groups_t *gs, const knot_pktsection_t *sec)
 					}
 					continue;
 				}
-				uint8_t *copy = dv_arena_dup(&gs->arena, rd->data, rd->len);
+				uint8_t *copy = dv_arena_dup(gs->arena, rd->data, rd->len);
 				if (copy == NULL)
 					return DV_ENOMEM;
 				if (is_sig) {
@@ -159,17 +159,16 @@ static bool tracked_type(uint16_t t)
 	       t == KNOT_RRTYPE_CDS || t == KNOT_RRTYPE_CDNSKEY || t == KNOT_RRTYPE_DS;
 }
 
-/* One answer.  Returns DV_OK, or an error that stops the extraction (no memory). */
-static int one_answer(ectx_t *c, const dv_snap_query_t *q)
+/* One answer; `arena` is its scratch, emptied on return.  Returns DV_OK, or
+ * an error that stops the extraction (no memory). */
+static int one_answer(ectx_t *c, const dv_snap_query_t *q, dv_arena_t *arena)
 {
 	dv_roll_series_t *s = c->s;
 	bool apex = knot_dname_is_case_equal(q->qname, s->zone);
 	bool tracked = apex && tracked_type(q->qtype);
 	knot_pkt_t *pkt = NULL;
 	uint8_t *copy = NULL;
-	groups_t an = {0}, au = {0};
-	dv_arena_init(&an.arena, 0);
-	dv_arena_init(&au.arena, 0);
+	groups_t an = {.arena = arena}, au = {.arena = arena};
 	int ret = DV_OK;
 	bool usable = false;
 	if (q->status != DV_SNAP_OK || q->wire == NULL || q->len < KNOT_WIRE_HEADER_SIZE)
@@ -232,8 +231,7 @@ done:
 		ret = dv_roll_series_unanswered(s, c->server, c->time, s->zone, q->qtype);
 	knot_pkt_free(pkt);
 	free(copy);
-	dv_arena_clear(&an.arena);
-	dv_arena_clear(&au.arena);
+	dv_arena_reset(arena);
 	return ret;
 }
 
@@ -249,7 +247,12 @@ int dv_roll_extract(dv_roll_series_t *s, const dv_snapshot_t *snap, const char *
 		snprintf(err, errlen, "%s: snapshot time out of range", label);
 		return DV_EINVAL;
 	}
-	for (size_t i = 0; i < snap->nqueries; i++) {
+	/* One scratch arena for every answer, emptied after each: mapping a
+	 * fresh chunk per message cost more than reading the message. */
+	dv_arena_t arena;
+	dv_arena_init(&arena, 64 * 1024);
+	int r = DV_OK;
+	for (size_t i = 0; i < snap->nqueries && r == DV_OK; i++) {
 		const dv_snap_query_t *q = &snap->queries[i];
 		if (q->zone != (uint32_t)zi)
 			continue;
@@ -261,17 +264,16 @@ int dv_roll_extract(dv_roll_series_t *s, const dv_snapshot_t *snap, const char *
 			continue;
 		const dv_snap_server_t *sv = &snap->servers[q->server];
 		ectx_t c = {.s = s, .snap = snap, .time = snap->time};
-		int r = dv_roll_series_server(s, side, sv->addr, sv->name, &c.server);
+		r = dv_roll_series_server(s, side, sv->addr, sv->name, &c.server);
 		/* Every answer of a snapshot carries the probe's start time: the
 		 * probe takes a second or two, and one time keeps each server's
 		 * observations in order across snapshots. */
 		if (r == DV_OK)
-			r = one_answer(&c, q);
-		if (r != DV_OK) {
+			r = one_answer(&c, q, &arena);
+		if (r != DV_OK)
 			snprintf(err, errlen, "%s: %s", label,
 			         r == DV_EINVAL ? "snapshots out of time order" : dv_strerror(r));
-			return r;
-		}
 	}
-	return DV_OK;
+	dv_arena_clear(&arena);
+	return r;
 }

@@ -24,7 +24,11 @@ struct dv_store {
 	bool readonly;
 	char id[40];
 	bool seen_until; /* the snapshot table has seen_until (a store of this version) */
+	/* Statements of every zone's every cycle, prepared once (kept_prep). */
+	sqlite3_stmt *kept[2];
 };
+
+enum { KEPT_TOUCH, KEPT_TOUCH_FINDINGS };
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -209,6 +213,8 @@ void dv_store_close(dv_store_t *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < sizeof(st->kept) / sizeof(st->kept[0]); i++)
+		sqlite3_finalize(st->kept[i]);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -247,11 +253,36 @@ static int prep(dv_store_t *st, const char *sql, sqlite3_stmt **q)
 	return DV_OK;
 }
 
-static int run(dv_store_t *st, sqlite3_stmt *q)
+static int step(dv_store_t *st, sqlite3_stmt *q)
 {
 	int r = sqlite3_step(q);
-	int rc = r == SQLITE_DONE || r == SQLITE_ROW ? DV_OK : fail(st, DV_EIO);
+	return r == SQLITE_DONE || r == SQLITE_ROW ? DV_OK : fail(st, DV_EIO);
+}
+
+static int run(dv_store_t *st, sqlite3_stmt *q)
+{
+	int rc = step(st, q);
 	sqlite3_finalize(q);
+	return rc;
+}
+
+/* A statement run for every zone at every cycle: parsed once, kept in
+ * st->kept[slot] until the store is closed; run it with kept_run. */
+static int kept_prep(dv_store_t *st, int slot, const char *sql, sqlite3_stmt **q)
+{
+	if (st->kept[slot] == NULL && sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	                                                 &st->kept[slot], NULL) != SQLITE_OK)
+		return fail(st, DV_EIO);
+	*q = st->kept[slot];
+	return DV_OK;
+}
+
+/* run() for a kept statement: reset for its next use instead of finalized. */
+static int kept_run(dv_store_t *st, sqlite3_stmt *q)
+{
+	int rc = step(st, q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
 	return rc;
 }
 
@@ -412,21 +443,22 @@ int dv_store_zone_touch(dv_store_t *st, const char *zone, int64_t time, bool pro
                         const char *error)
 {
 	sqlite3_stmt *q;
-	if (prep(st,
-	         "UPDATE zone_latest SET last_attempt=?2, probe_ok=?3, error=?4,"
-	         " last_success=CASE WHEN ?3 THEN ?2 ELSE last_success END WHERE zone=?1",
-	         &q))
+	if (kept_prep(st, KEPT_TOUCH,
+	              "UPDATE zone_latest SET last_attempt=?2, probe_ok=?3, error=?4,"
+	              " last_success=CASE WHEN ?3 THEN ?2 ELSE last_success END WHERE zone=?1",
+	              &q))
 		return DV_EIO;
 	bind_text(q, 1, zone);
 	sqlite3_bind_int64(q, 2, time);
 	sqlite3_bind_int(q, 3, probe_ok);
 	bind_text(q, 4, error ? error : "");
-	int rc = run(st, q);
+	int rc = kept_run(st, q);
 	if (rc == DV_OK && probe_ok &&
-	    prep(st, "UPDATE finding_open SET last_seen=? WHERE zone=?", &q) == DV_OK) {
+	    kept_prep(st, KEPT_TOUCH_FINDINGS, "UPDATE finding_open SET last_seen=? WHERE zone=?",
+	              &q) == DV_OK) {
 		sqlite3_bind_int64(q, 1, time);
 		bind_text(q, 2, zone);
-		rc = run(st, q);
+		rc = kept_run(st, q);
 	}
 	return rc;
 }

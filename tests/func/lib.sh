@@ -86,6 +86,21 @@ t_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got '$2', wanted '$3'"; fi
 }
 
+# ---- a private tree of NSD servers (tests with a tree of their own) ----------
+# They use $D (the tree: $D/zones, $D/run) and $PORT; nsd_run (below) starts
+# each NSD.
+serial_at() { # ADDR ZONE
+	kdig +time=1 +retry=0 +norec -p "$PORT" "@$1" "$2" SOA +short 2> /dev/null | awk '{ print $3 }'
+}
+
+wait_serial() { # ADDR ZONE SERIAL
+	for _ in $(seq 1 100); do
+		[ "$(serial_at "$1" "$2")" = "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # json_codes FILE  - print "CODE OWNER TYPE" per finding of a --format json report, sorted
 json_codes() {
 	python3 -c '

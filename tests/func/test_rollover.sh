@@ -105,10 +105,6 @@ nsd_start() { # NAME ZONE FILE ADDR...
 	nsd_run "$name" "$*" "$PORT" "zone:" "  name: \"$zone\"" "  zonefile: \"$file\""
 }
 
-serial_at() { # ADDR ZONE
-	kdig +time=1 +retry=0 +norec -p "$PORT" "@$1" "$2" SOA +short 2> /dev/null | awk '{ print $3 }'
-}
-
 MT=1700000000
 # reload NAME ZONE SERIAL ADDR...: HUP, wait until every address serves SERIAL
 reload() {

@@ -102,9 +102,6 @@ EOF
 	}
 }
 
-serial_at() { # ADDR ZONE
-	kdig +time=1 +retry=0 +norec -p "$PORT" "@$1" "$2" SOA +short 2> /dev/null | awk '{ print $3 }'
-}
 MT=1700000000
 # reload NAME FILE ZONE SERIAL ADDR: HUP, wait until ADDR serves SERIAL
 reload() {
@@ -112,13 +109,6 @@ reload() {
 	touch -d "@$MT" "$D/zones/$2"
 	kill -HUP "$(cat "$D/run/nsd-$1.pid")"
 	wait_serial "$5" "$3" "$4"
-}
-wait_serial() { # ADDR ZONE SERIAL
-	for _ in $(seq 1 100); do
-		[ "$(serial_at "$1" "$2")" = "$3" ] && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # ---- knotd signing kr. with timers of seconds -------------------------------------------
