@@ -139,22 +139,7 @@ t_cmd "--tsig without --full: bad usage (3)" 3 "${CHECK[@]}" --tsig "$LAB_XFR_TS
 # ---------------------------------------------------------------- watch, full: true, IXFR
 
 S=$WORK/state
-cat > "$WORK/w.yaml" << EOF
-state_directory: $S
-root_hints: $LAB_ROOT_HINTS
-trust_anchor: $LAB_ROOT_DS
-listen: ""
-probe:
-  timeout_ms: 500
-  retries: 0
-defaults:
-  interval: 10s
-  full: true
-zones:
-  - copies.lab.
-  - ixfr.lab.
-  - edits.lab.
-EOF
+full_config "$WORK/w.yaml" 10s "  - copies.lab." "  - ixfr.lab." "  - edits.lab."
 KC=$LAB_DIR/knot/knot.conf
 "$DNSVIGIL" watch --config "$WORK/w.yaml" > "$WORK/watch.log" 2>&1 &
 PIDS+=($!)
@@ -251,21 +236,7 @@ wait 2> /dev/null
 # The key signs every transfer of the zone (as check --full --tsig does): the
 # TSIG-only server's copy is transferred, the servers without the key refuse.
 S=$WORK/state-tsig
-{
-	echo "state_directory: $S"
-	echo "root_hints: $LAB_ROOT_HINTS"
-	echo "trust_anchor: $LAB_ROOT_DS"
-	echo 'listen: ""'
-	echo "probe:"
-	echo "  timeout_ms: 500"
-	echo "  retries: 0"
-	echo "defaults:"
-	echo "  interval: 10s"
-	echo "  full: true"
-	echo "zones:"
-	echo "  - name: copies.lab."
-	echo "    tsig: $LAB_XFR_TSIG_BIND_KEY"
-} > "$WORK/wt.yaml"
+full_config "$WORK/wt.yaml" 10s "  - name: copies.lab." "    tsig: $LAB_XFR_TSIG_BIND_KEY"
 t_cmd "watch --check-config: tsig: with BIND's key file is good (0)" 0 "$DNSVIGIL" watch --config "$WORK/wt.yaml" --check-config
 "$DNSVIGIL" watch --config "$WORK/wt.yaml" > "$WORK/watch-tsig.log" 2>&1 &
 PIDS=($!)

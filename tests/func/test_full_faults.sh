@@ -112,20 +112,7 @@ mode pass
 # ---------------------------------------------------------------- watch, full: true
 
 S=$WORK/state
-cat > "$WORK/w.yaml" << EOF
-state_directory: $S
-root_hints: $LAB_ROOT_HINTS
-trust_anchor: $LAB_ROOT_DS
-listen: ""
-probe:
-  timeout_ms: 500
-  retries: 0
-defaults:
-  interval: 1s
-  full: true
-zones:
-  - $Z
-EOF
+full_config "$WORK/w.yaml" 1s "  - $Z"
 serial() { kdig +short "@$K" "$Z" SOA | awk '{ print $3 }'; }
 # change NAME - a real dynamic update on knotd (it signs it and keeps the
 # ZONEMD); sets OLD and NEW to the serials before and after

@@ -62,6 +62,28 @@ scrape() { curl -s --max-time 5 "http://127.0.0.1:$MPORT/metrics" > "$WORK/m.txt
 metric() { # metric REGEXP-OF-SERIES -> value of the last scrape (first match)
 	grep -E "^$1 " "$WORK/m.txt" | head -1 | awk '{print $2}'
 }
+# full_config FILE INTERVAL LINE... - a configuration for the lab (lab.env
+# read), state in $S, no /metrics, every zone with full: true every
+# INTERVAL; LINEs: the entries of its zones: list
+full_config() {
+	local file=$1 interval=$2
+	shift 2
+	{
+		echo "state_directory: $S"
+		echo "root_hints: $LAB_ROOT_HINTS"
+		echo "trust_anchor: $LAB_ROOT_DS"
+		echo 'listen: ""'
+		echo "probe:"
+		echo "  timeout_ms: 500"
+		echo "  retries: 0"
+		echo "defaults:"
+		echo "  interval: $interval"
+		echo "  full: true"
+		echo "zones:"
+		printf '%s\n' "$@"
+	} > "$file"
+}
+
 # shellcheck disable=SC2120 # test_full_faults.sh passes an event id
 # events [ID] -> "zone|kind|server|subject|old|new" of every event of the
 # store ($S/watch.db) after event ID (default: all), in order
