@@ -300,14 +300,8 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s)
  * int64_t, 'b' an int (a boolean), 'o' an optional int64_t (an int saying
  * whether it is there, then the value; NULL when it is not).
  */
-static int exec_bound(dv_store_t *st, const char *sql, const char *types, ...)
+static void bind_args(sqlite3_stmt *q, const char *types, va_list ap)
 {
-	sqlite3_stmt *q;
-	int rc = prep(st, sql, &q);
-	if (rc != DV_OK)
-		return rc;
-	va_list ap;
-	va_start(ap, types);
 	for (int i = 1; types[i - 1] != '\0'; i++) {
 		switch (types[i - 1]) {
 		case 't':
@@ -328,7 +322,36 @@ static int exec_bound(dv_store_t *st, const char *sql, const char *types, ...)
 		}
 		}
 	}
+}
+
+static int exec_bound(dv_store_t *st, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *q;
+	int rc = prep(st, sql, &q);
+	if (rc != DV_OK)
+		return rc;
+	va_list ap;
+	va_start(ap, types);
+	bind_args(q, types, ap);
 	va_end(ap);
+	return run(st, q);
+}
+
+/* The first column of the first row of sql (bound as exec_bound binds) in
+ * *out; 0 when there is no row. */
+static int query_int64(dv_store_t *st, int64_t *out, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *q;
+	*out = 0;
+	int rc = prep(st, sql, &q);
+	if (rc != DV_OK)
+		return rc;
+	va_list ap;
+	va_start(ap, types);
+	bind_args(q, types, ap);
+	va_end(ap);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
 	return run(st, q);
 }
 
@@ -541,13 +564,7 @@ int dv_store_findings_put(dv_store_t *st, const char *zone, const dv_store_findi
 
 int dv_store_event_count(dv_store_t *st, int64_t *n)
 {
-	sqlite3_stmt *q;
-	*n = 0;
-	if (prep(st, "SELECT count(*) FROM event", &q))
-		return DV_EIO;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		*n = sqlite3_column_int64(q, 0);
-	return run(st, q);
+	return query_int64(st, n, "SELECT count(*) FROM event", "");
 }
 
 int dv_store_event_add(dv_store_t *st, dv_event_t *ev)
@@ -676,14 +693,7 @@ int dv_store_snapshots_each(dv_store_t *st, const char *zone, int64_t since, siz
 
 int dv_store_zone_last_success(dv_store_t *st, const char *zone, int64_t *t)
 {
-	sqlite3_stmt *q;
-	*t = 0;
-	if (prep(st, "SELECT last_success FROM zone_latest WHERE zone=?", &q))
-		return DV_EIO;
-	bind_text(q, 1, zone);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		*t = sqlite3_column_int64(q, 0);
-	return run(st, q);
+	return query_int64(st, t, "SELECT last_success FROM zone_latest WHERE zone=?", "t", zone);
 }
 
 int dv_store_event_last(dv_store_t *st, const char *zone, const char *kind, char *value, size_t len,
@@ -950,14 +960,7 @@ int dv_store_ledger_mark(dv_store_t *st, int64_t *event, int64_t *index)
 
 int dv_store_events_count_after(dv_store_t *st, int64_t after, int64_t *n)
 {
-	sqlite3_stmt *q;
-	*n = 0;
-	if (prep(st, "SELECT count(*) FROM event WHERE id > ?", &q))
-		return DV_EIO;
-	sqlite3_bind_int64(q, 1, after);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		*n = sqlite3_column_int64(q, 0);
-	return run(st, q);
+	return query_int64(st, n, "SELECT count(*) FROM event WHERE id > ?", "i", after);
 }
 
 int dv_store_history_each(dv_store_t *st, const char *zone,

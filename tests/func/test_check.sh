@@ -5,13 +5,7 @@
 # within the time budget, --nagios and the exit statuses.
 . "$(dirname "$0")/lib.sh"
 
-LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
-if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
-	not_ok "lab is running" "no $LAB_DIR/lab.env: run tests/lab/start.sh first"
-	exit 0
-fi
-# shellcheck disable=SC1091
-. "$LAB_DIR/lab.env"
+need_lab
 CHECK=("$DNSVIGIL" check --root-hints "$LAB_ROOT_HINTS" --trust-anchor "$LAB_ROOT_DS")
 
 # triples FILE - "CODE ZONE SERVER" per finding of a JSON report, one server

@@ -4,13 +4,7 @@
 # zone per failure mode, each judged with the expected status and code.
 . "$(dirname "$0")/lib.sh"
 
-LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
-if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
-	not_ok "lab is running" "no $LAB_DIR/lab.env: run tests/lab/start.sh first"
-	exit 0
-fi
-# shellcheck disable=SC1091
-. "$LAB_DIR/lab.env"
+need_lab
 if [ "${LAB_CANARY:-0}" != 1 ]; then
 	not_ok "the lab serves canary.lab." "LAB_CANARY=${LAB_CANARY:-unset}: start the lab with a dnsvigil that has 'canary'"
 	exit 0

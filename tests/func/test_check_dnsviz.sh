@@ -8,13 +8,7 @@
 # wrapper provides that module, then runs dnsviz's own grok.
 . "$(dirname "$0")/lib.sh"
 
-LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
-if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
-	not_ok "lab is running" "no $LAB_DIR/lab.env: run tests/lab/start.sh first"
-	exit 0
-fi
-# shellcheck disable=SC1091
-. "$LAB_DIR/lab.env"
+need_lab
 
 if ! command -v dnsviz > /dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q dnsviz > "$WORK/apt.log" 2>&1

@@ -11,13 +11,7 @@
 # well-behaved server beside each misbehaving one).
 . "$(dirname "$0")/lib.sh"
 
-LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
-if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
-	not_ok "lab is running" "no $LAB_DIR/lab.env: run tests/lab/start.sh first"
-	exit 0
-fi
-# shellcheck disable=SC1091
-. "$LAB_DIR/lab.env"
+need_lab
 if ! LAB_DIR=$LAB_DIR "$TOP/tests/lab/hostile.sh" start > "$WORK/hostile.log" 2>&1; then
 	not_ok "hostile tree starts" "$(tail -5 "$WORK/hostile.log")"
 	exit 0

@@ -27,13 +27,7 @@
 # check` predicts, widened by each resolver's documented failure cache.
 . "$(dirname "$0")/lib.sh"
 
-LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
-if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
-	not_ok "lab is running" "no $LAB_DIR/lab.env: run tests/lab/start.sh first"
-	exit 0
-fi
-# shellcheck disable=SC1091
-. "$LAB_DIR/lab.env"
+need_lab
 if [ -z "${LAB_ROLL_PARENT:-}" ] || [ ! -f "${LAB_ROLL_KSK:-}.private" ]; then
 	not_ok "the lab has roll.lab." "lab.env has no LAB_ROLL_*: restart the lab (tests/lab/start.sh)"
 	exit 0

@@ -15,13 +15,7 @@
 # shellcheck source=tests/func/watch_lib.sh
 . "$(dirname "$0")/watch_lib.sh" # witness_start (scrape, metric, events: its own, below)
 
-LAB_DIR=${LAB_DIR:-${LAB:-/tmp/dnsvigil-lab}}
-if [ ! -f "$LAB_DIR/lab.env" ] || [ ! -d "$LAB_DIR/run" ]; then
-	not_ok "lab is running" "no $LAB_DIR/lab.env: run tests/lab/start.sh first"
-	exit 0
-fi
-# shellcheck disable=SC1091
-. "$LAB_DIR/lab.env"
+need_lab
 ulimit -n 4096 2> /dev/null
 PORT=19853
 PROM_PORT=19090
