@@ -598,8 +598,9 @@ void verify_nsec3_free(verify_nsec3_t *st)
 {
 	if (st == NULL)
 		return;
-	free(st->recs);
-	free(st->cands);
+	/* kept for the next step's chain (merge_sorted) */
+	dv_mem_spare_put(st->recs);
+	dv_mem_spare_put(st->cands);
 	dv_findings_clear(&st->param_findings);
 	free(st);
 }
@@ -923,13 +924,14 @@ static size_t hash_upper(const uint8_t *old, size_t lo, size_t hi, const uint8_t
 /* Replace the entries of `gone` names in a sorted array by `fresh` ones
  * (sorted); elements of `size` bytes, hash first.  drop[i] says whether
  * old element i goes.  A step changes few entries: the old ones are copied
- * in runs between the places the fresh ones go, not one by one.  Plain
- * malloc(): huge pages made the kernel compact memory on the spot when
- * none was free, most of a step's time (bench/replica-bench.sh -p B). */
+ * in runs between the places the fresh ones go, not one by one.  No huge
+ * pages: the kernel compacted memory on the spot for them when none was
+ * free, most of a step's time (bench/replica-bench.sh -p B); the arrays of
+ * the chain this one replaces are reused instead (dv_mem_spare_take). */
 static void *merge_sorted(const void *old, size_t nold, const bool *drop, const void *fresh,
                           size_t nfresh, size_t size, size_t *nout)
 {
-	uint8_t *o = malloc((nold + nfresh ? nold + nfresh : 1) * size);
+	uint8_t *o = dv_mem_spare_take((nold + nfresh) * size);
 	if (o == NULL)
 		return NULL;
 	const uint8_t *a = old, *b = fresh;

@@ -89,14 +89,15 @@ void verify_marks_free(verify_marks_t *m)
 {
 	if (m == NULL)
 		return;
-	free(m->slots);
+	dv_mem_spare_put(m->slots);
 	free(m);
 }
 
 int verify_marks_copy(const verify_marks_t *src, verify_marks_t **out)
 {
 	verify_marks_t *m = malloc(sizeof(*m));
-	if (m == NULL || (m->slots = dv_mem_big((src->mask + 1) * sizeof(*m->slots))) == NULL) {
+	if (m == NULL ||
+	    (m->slots = dv_mem_spare_take((src->mask + 1) * sizeof(*m->slots))) == NULL) {
 		free(m);
 		return DV_ENOMEM;
 	}

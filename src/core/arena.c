@@ -1,3 +1,6 @@
+#include <malloc.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,15 +134,98 @@ void dv_mem_release(const void *from, const void *to)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
-void *dv_mem_big(size_t len)
+/* The kept blocks: any thread frees zones (the daemon's workers). */
+static struct {
+	pthread_mutex_t lock;
+	void *p[DV_MEM_SPARE_MAX];
+	size_t len[DV_MEM_SPARE_MAX];
+	size_t min;
+} spare = {.lock = PTHREAD_MUTEX_INITIALIZER, .min = DV_MEM_SPARE_MIN};
+
+void dv_mem_spare_min_set(size_t len)
 {
-	void *p = malloc(len ? len : 1);
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	if (p != NULL && len >= 4 * huge) {
-		uintptr_t lo = ((uintptr_t)p + huge - 1) / huge * huge;
-		uintptr_t hi = ((uintptr_t)p + len) / huge * huge;
-		if (hi > lo)
-			(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	pthread_mutex_lock(&spare.lock);
+	spare.min = len;
+	pthread_mutex_unlock(&spare.lock);
+}
+
+void dv_mem_spare_put(void *p)
+{
+	if (p == NULL)
+		return;
+	size_t len = malloc_usable_size(p);
+	void *out = p;
+	pthread_mutex_lock(&spare.lock);
+	if (len < spare.min) {
+		pthread_mutex_unlock(&spare.lock);
+		free(p);
+		return;
 	}
-	return p;
+	/* Into an empty slot, else in place of the smallest kept, if smaller. */
+	size_t at = 0;
+	for (size_t i = 0; i < DV_MEM_SPARE_MAX && spare.p[at] != NULL; i++)
+		if (spare.p[i] == NULL || spare.len[i] < spare.len[at])
+			at = i;
+	if (spare.p[at] == NULL || spare.len[at] < len) {
+		out = spare.p[at];
+		spare.p[at] = p;
+		spare.len[at] = len;
+		/* The first page holds malloc's header: it stays. */
+		uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+		uintptr_t lo = ((uintptr_t)p + page) / page * page;
+		uintptr_t hi = ((uintptr_t)p + len) / page * page;
+		if (hi > lo)
+			(void)madvise((void *)lo, hi - lo, MADV_FREE);
+	}
+	pthread_mutex_unlock(&spare.lock);
+	free(out);
+}
+
+void *dv_mem_spare_take(size_t len)
+{
+	void *p = NULL;
+	bool short_of = false;
+	pthread_mutex_lock(&spare.lock);
+	if (len >= spare.min) {
+		/* The smallest that fits; else the largest of at least half, grown:
+		 * a version a few entries larger than the one before is the common
+		 * case, and realloc() of a mapped block moves no data (mremap). */
+		size_t best = DV_MEM_SPARE_MAX, near = DV_MEM_SPARE_MAX;
+		for (size_t i = 0; i < DV_MEM_SPARE_MAX; i++) {
+			if (spare.p[i] == NULL)
+				continue;
+			if (spare.len[i] >= len &&
+			    (best == DV_MEM_SPARE_MAX || spare.len[i] < spare.len[best]))
+				best = i;
+			if (spare.len[i] >= len / 2 &&
+			    (near == DV_MEM_SPARE_MAX || spare.len[i] > spare.len[near]))
+				near = i;
+		}
+		if (best == DV_MEM_SPARE_MAX && near < DV_MEM_SPARE_MAX) {
+			best = near;
+			short_of = true;
+		}
+		if (best < DV_MEM_SPARE_MAX) {
+			p = spare.p[best];
+			spare.p[best] = NULL;
+		}
+	}
+	pthread_mutex_unlock(&spare.lock);
+	if (p != NULL && short_of) {
+		void *q = realloc(p, len);
+		if (q == NULL)
+			free(p);
+		p = q;
+	}
+	return p != NULL ? p : malloc(len ? len : 1);
+}
+
+void dv_mem_spare_drop(void)
+{
+	pthread_mutex_lock(&spare.lock);
+	for (size_t i = 0; i < DV_MEM_SPARE_MAX; i++) {
+		free(spare.p[i]);
+		spare.p[i] = NULL;
+	}
+	pthread_mutex_unlock(&spare.lock);
 }

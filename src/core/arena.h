@@ -37,12 +37,27 @@ void dv_arena_reset(dv_arena_t *a);
 int dv_array_grow(void *v, size_t *cap, size_t len, size_t elem, size_t first);
 
 /*!
- * malloc() for a large array about to be filled at once: asks for huge
- * pages (transparent huge pages, where the system offers them by request),
- * so that filling hundreds of MiB costs a fault per 2 MiB, not per 4 KiB.
- * Free with free().
+ * Large arrays kept for reuse.  A new version of a big zone (dv_zone_patch)
+ * fills arrays of hundreds of MiB; fresh memory costs a page fault and a
+ * zeroed page per 4 KiB, which was three times the copying itself.  The
+ * arrays of the version it replaces are freed soon after, so they are kept
+ * here for the next one instead: at most DV_MEM_SPARE_MAX blocks of at least
+ * DV_MEM_SPARE_MIN bytes, the largest kept.  Kept blocks are given to the
+ * kernel lazily (MADV_FREE): under memory pressure they cost nothing.
  */
-void *dv_mem_big(size_t len);
+enum { DV_MEM_SPARE_MAX = 8, DV_MEM_SPARE_MIN = 8 << 20 };
+
+/*! free() p (from malloc), or keep it for dv_mem_spare_take(). */
+void dv_mem_spare_put(void *p);
+/*! A block of at least len bytes: the smallest kept one that fits, else
+ *  the largest kept one of at least len / 2 grown by realloc(), else
+ *  malloc(len).  Its contents are undefined; free() it or
+ *  dv_mem_spare_put() it. */
+void *dv_mem_spare_take(size_t len);
+/*! free() every kept block. */
+void dv_mem_spare_drop(void);
+/*! Keep blocks of at least len bytes (tests: 0 reuses every block). */
+void dv_mem_spare_min_set(size_t len);
 
 /*! Give back the whole pages inside [from, to): memory read for the last
  *  time.  A private file mapping reads them again from the file if touched;

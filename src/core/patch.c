@@ -909,16 +909,17 @@ int dv_zone_patch(const dv_zone_t *base, const dv_zone_step_t *steps, size_t nst
 	}
 
 	/* The new version: blocks of untouched names, and the names of tn[].
-	 * Its arrays are plain malloc(), not dv_mem_big(): touching them is most
-	 * of a patch's time, and asking for huge pages makes the kernel compact
-	 * memory on the spot when none is free (defrag=madvise), which turned a
-	 * 50-190 ms patch of the 1M-delegation zone into 0.6-2.6 s on this
-	 * machine (bench/replica-bench.sh -p B; 4 KiB pages: 170-200 ms each). */
+	 * Its arrays are not on huge pages (MADV_HUGEPAGE): asking makes the
+	 * kernel compact memory on the spot when none is free (defrag=madvise),
+	 * which turned a 50-190 ms patch of the 1M-delegation zone into
+	 * 0.6-2.6 s on this machine.  With 4 KiB pages, faulting fresh memory in
+	 * was most of a patch's time (bench/replica-bench.sh -p B), so the arrays
+	 * of the version this one replaces are reused (dv_mem_spare_take). */
 	dv_zone_t *z = p.z = calloc(1, sizeof(*z));
 	newidx = malloc((p.ntn ? p.ntn : 1) * sizeof(*newidx));
 	size_t nnames = base->name_count + p.ntn;
 	if (z == NULL || newidx == NULL ||
-	    (z->names = malloc((nnames ? nnames : 1) * sizeof(*z->names))) == NULL) {
+	    (z->names = dv_mem_spare_take(nnames * sizeof(*z->names))) == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;
 	}
@@ -930,8 +931,8 @@ int dv_zone_patch(const dv_zone_t *base, const dv_zone_step_t *steps, size_t nst
 	dv_arena_init(&z->arena, 0);
 	p.caprrs = base->rr_count - p.nremoves + p.nadds + 1;
 	p.caprrsets = base->rrset_count + p.nadds + 1;
-	if ((z->rrs = malloc(p.caprrs * sizeof(*z->rrs))) == NULL ||
-	    (z->rrsets = malloc(p.caprrsets * sizeof(*z->rrsets))) == NULL) {
+	if ((z->rrs = dv_mem_spare_take(p.caprrs * sizeof(*z->rrs))) == NULL ||
+	    (z->rrsets = dv_mem_spare_take(p.caprrsets * sizeof(*z->rrsets))) == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;
 	}

@@ -43,9 +43,10 @@ void dv_zone_free(dv_zone_t *z)
 {
 	if (z == NULL)
 		return;
-	free(z->rrs);
-	free(z->names);
-	free(z->rrsets);
+	/* A big zone's arrays are kept for its next version (dv_zone_patch). */
+	dv_mem_spare_put(z->rrs);
+	dv_mem_spare_put(z->names);
+	dv_mem_spare_put(z->rrsets);
 	dv_arena_clear(&z->arena);
 	zone_data_release(z->data);
 	free(z);
