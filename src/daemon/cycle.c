@@ -16,7 +16,9 @@
  * kill -9 before the commit makes the next cycle see the same changes
  * again, and a restart (baseline read back from the store) repeats nothing.
  */
+#include <libknot/descriptor.h>
 #include <libknot/dname.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,16 +32,20 @@
 
 /* ---- signer history ----------------------------------------------------------- */
 
+static void hist_add(dv_signer_sample_t *h, size_t *n, int64_t t, int64_t inc, int64_t exp)
+{
+	if (*n > 0 && h[*n - 1].newest_inception == inc && h[*n - 1].earliest_expiry == exp)
+		return;
+	if (*n == DV_SIGNER_HISTORY) {
+		memmove(h, h + 1, (DV_SIGNER_HISTORY - 1) * sizeof(h[0]));
+		(*n)--;
+	}
+	h[(*n)++] = (dv_signer_sample_t){t, inc, exp};
+}
+
 static void hist_push(zone_st *z, int64_t t, int64_t inc, int64_t exp)
 {
-	if (z->nhist > 0 && z->hist[z->nhist - 1].newest_inception == inc &&
-	    z->hist[z->nhist - 1].earliest_expiry == exp)
-		return;
-	if (z->nhist == DV_SIGNER_HISTORY) {
-		memmove(z->hist, z->hist + 1, (DV_SIGNER_HISTORY - 1) * sizeof(z->hist[0]));
-		z->nhist--;
-	}
-	z->hist[z->nhist++] = (dv_signer_sample_t){t, inc, exp};
+	hist_add(z->hist, &z->nhist, t, inc, exp);
 }
 
 static int hist_row(const dv_store_hist_row_t *r, void *ctx)
@@ -55,6 +61,36 @@ void dv_zone_signer_judge(zone_st *z, int64_t now)
 	dv_signer_policy_t pol = {.refresh = z->conf->s.signer_refresh,
 	                          .interval = z->conf->s.interval};
 	dv_signer_judge(z->hist, z->nhist, &pol, now, &z->signer);
+}
+
+/* On the worker: the signer judged with this cycle's observation, and a
+ * SIGNER_LATE finding when late, so that a stall is raised, logged in the
+ * ledger and cleared like any finding (issue 12 §2: "warn when re-signing
+ * has stalled"), not only shown as a metric. */
+static int signer_finding(const zone_st *z, dv_adapter_result_t *r)
+{
+	if (r->obs.earliest_expiry == 0)
+		return DV_OK;
+	dv_signer_sample_t hist[DV_SIGNER_HISTORY];
+	size_t n = z->nhist;
+	memcpy(hist, z->hist, n * sizeof(hist[0]));
+	hist_add(hist, &n, r->obs.time, r->obs.newest_inception, r->obs.earliest_expiry);
+	dv_signer_policy_t pol = {.refresh = z->conf->s.signer_refresh,
+	                          .interval = z->conf->s.interval};
+	dv_signer_verdict_t v;
+	dv_signer_judge(hist, n, &pol, r->obs.time, &v);
+	if (v.state != DV_SIGNER_LATE)
+		return DV_OK;
+	dv_store_finding_t f;
+	memset(&f, 0, sizeof(f));
+	snprintf(f.code, sizeof(f.code), "%s", dv_code_name(DV_F_SIGNER_LATE));
+	snprintf(f.severity, sizeof(f.severity), "%s",
+	         dv_severity_name(dv_code_severity(DV_F_SIGNER_LATE)));
+	snprintf(f.owner, sizeof(f.owner), "%s", z->name);
+	f.type = KNOT_RRTYPE_SOA;
+	snprintf(f.detail, sizeof(f.detail), "%s", v.reason);
+	f.first_seen = f.last_seen = r->obs.time;
+	return dv_store_findings_add(&r->findings, &f);
 }
 
 /* ---- zones -------------------------------------------------------------------- */
@@ -214,7 +250,8 @@ static void judge_zone(job_t *j, size_t i, const dv_adapter_batch_t *batch)
 	zone_work_t *w = &j->w[i];
 	const dv_obs_t *base = z->have_obs ? &z->obs : NULL;
 	if ((w->rc = dv_obs_carry(base, &r->obs)) != DV_OK ||
-	    (w->rc = dv_rollwatch_findings_add(z->roll, &r->findings)) != DV_OK)
+	    (w->rc = dv_rollwatch_findings_add(z->roll, &r->findings)) != DV_OK ||
+	    (w->rc = signer_finding(z, r)) != DV_OK)
 		return;
 	dv_findings_carry(&z->findings, &r->findings);
 	for (size_t k = 0; k < r->findings.len; k++)

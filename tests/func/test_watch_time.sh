@@ -272,6 +272,13 @@ t_eq "S: ... while short. is still secure (before the signatures run out)" \
 t_eq "S: short.'s margin is the configured 2 h" "$(metric 'dnsvigil_zone_signer_refresh_margin_seconds\{zone="short."\}')" 7200
 t_eq "S: tm. (30-day signatures, no policy, nothing learned yet) is not late" \
 	"$(metric 'dnsvigil_zone_signer_late\{zone="tm."\}' | grep -c 1)" 0
+within_two "S: finding SIGNER_LATE raised on short., a ledger entry" \
+	has_event '^short\.\|finding.raised\|.*\|SIGNER_LATE'
+t_eq "S: ... counted in the findings metric as a warning" \
+	"$(scrape && metric 'dnsvigil_findings\{zone="short.",code="SIGNER_LATE",severity="warning"\}')" 1
+t_eq "S: no SIGNER_LATE on tm." "$(events | grep -c '^tm\.|finding.raised|.*|SIGNER_LATE')" 0
+"$DNSVIGIL" history --config "$WORK/w.yaml" short. > "$WORK/hist-short.txt" 2>&1
+t_grep "S: short.'s history shows SIGNER_LATE raised" 'finding\.raised +.*SIGNER_LATE' "$WORK/hist-short.txt"
 
 # ---- B: a secondary stops transferring -----------------------------------------------
 sign tm. 2 "$TK" && reload pri tm.zone tm. 2 "$PRI" || not_ok "B: the primary loads tm. serial 2"
