@@ -21,7 +21,9 @@
 #     to an NSD of the test's own serving knotd's copy from before an update
 #     (mode "backend"): SERVERS_SERIAL_BEHIND on the relay, since when kept
 #     in the store; after kill -9 and a start the same time and a longer lag;
-#     the relay back to knotd: cleared, and still clear after another start.
+#     a store without that time (an earlier version's) opens, the clock
+#     starting anew; the relay back to knotd: cleared, and still clear after
+#     another start.
 # shellcheck source=tests/func/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/func/watch_lib.sh
@@ -384,6 +386,33 @@ else
 fi
 t_grep "lag: the finding's detail keeps the time (${DETAIL1:-none})" "^LAG .*${DETAIL1:-none} " "$WORK/lag2"
 t_eq "lag: the finding was raised once, not again at the restart" "$(events | grep -cE "^$Z\|finding.raised\|$P\|SERVERS_SERIAL_BEHIND")" 1
+# a store written before behind_since existed: the observation without it
+# opens, and the clock starts again at the first cycle (not known before)
+kill -9 "$DPID" 2> /dev/null
+wait "$DPID" 2> /dev/null
+python3 -c '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(o,) = db.execute("SELECT obs FROM zone_latest WHERE zone = ?", (sys.argv[2],)).fetchone()
+obs = json.loads(o)
+for s in obs["servers"]:
+    s.get("copy", {}).pop("behind_since", None)
+db.execute("UPDATE zone_latest SET obs = ? WHERE zone = ?", (json.dumps(obs), sys.argv[2]))
+db.commit()
+' "$S/watch.db" "$Z"
+t_eq "lag: the store's observation made as an earlier version's (no behind_since)" "$(lag "$P" | head -1 | cut -d' ' -f2)" 0
+sleep 1
+R=$(date +%s)
+lag_start
+obs_after "$R" || not_ok "lag: a cycle after the start on the earlier store" "$(tail -5 "$WORK/watch-lag.log")"
+sleep 0.5
+lag "$P" > "$WORK/lag2b"
+read -r B3 SINCE3 _ < "$WORK/lag2b"
+if [ "${B3:-0}" = "$((NEW - OLD))" ] && [ "${SINCE3:-0}" -ge "$R" ]; then
+	ok "lag: on that store the daemon runs, the lag clock starting at its first cycle"
+else
+	not_ok "lag: on an earlier store the clock starts at the first cycle (>= $R)" "$(cat "$WORK/lag2b")" "$(tail -3 "$WORK/watch-lag.log")"
+fi
 # the server catches up: the relay passes to knotd again
 C_AT=$(last_event)
 mode pass
