@@ -286,6 +286,7 @@ static int observe_copies(const dv_replica_report_t *rep, dv_obs_t *obs)
 		s->rrsets_removed = (uint32_t)r->rrsets_removed;
 		s->rrsets_changed = (uint32_t)r->rrsets_changed;
 		s->behind = r->behind;
+		s->behind_since = r->behind_since;
 	}
 	return DV_OK;
 }

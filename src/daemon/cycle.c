@@ -500,10 +500,18 @@ static int zone_replica(zone_st *z, dv_replica_set_t **out)
 	if (!z->conf->s.full) {
 		dv_replica_set_free(z->replica);
 		z->replica = NULL;
-	} else if (z->replica == NULL &&
-	           (knot_dname_from_str(apex, z->name, sizeof(apex)) == NULL ||
-	            dv_replica_set_new(apex, &z->replica) != DV_OK)) {
-		return DV_ENOMEM;
+	} else if (z->replica == NULL) {
+		if (knot_dname_from_str(apex, z->name, sizeof(apex)) == NULL ||
+		    dv_replica_set_new(apex, &z->replica) != DV_OK)
+			return DV_ENOMEM;
+		/* The lag clocks go on from the committed baseline (the store's
+		 * after a restart): a server stale for days is not reported as
+		 * lagging since the daemon started. */
+		for (size_t i = 0; z->have_obs && i < z->obs.nsrv; i++)
+			if (z->obs.srv[i].behind_since > 0 &&
+			    dv_replica_set_seed(z->replica, z->obs.srv[i].addr,
+			                        z->obs.srv[i].behind_since) == DV_ENOMEM)
+				return DV_ENOMEM;
 	}
 	*out = z->replica;
 	return DV_OK;

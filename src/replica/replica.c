@@ -564,7 +564,7 @@ static int build_report(dv_replica_set_t *set, const dv_replica_opts_t *o, dv_re
 			uint32_t gap = rep->newest - s->ver->serial; /* RFC 1982: the distance */
 			if (dv_serial_compare(s->ver->serial, rep->newest) == DV_SERIAL_OLDER) {
 				r->behind = gap;
-				if (s->behind_since == 0)
+				if (s->behind_since == 0 || s->behind_since > now)
 					s->behind_since = now;
 			} else {
 				s->behind_since = 0;
@@ -634,6 +634,32 @@ int dv_replica_set_new(const uint8_t *origin, dv_replica_set_t **out)
 	knot_dname_to_lower(set->origin);
 	dv_dname_to_str(set->origin, set->origin_str, sizeof(set->origin_str));
 	*out = set;
+	return DV_OK;
+}
+
+int dv_replica_set_seed(dv_replica_set_t *set, const char *addr, int64_t since)
+{
+	struct sockaddr_storage sa;
+	char name[DV_REPLICA_ADDR_MAX];
+	if (since <= 0 || dv_net_addr_parse(addr, 53, &sa) != DV_OK)
+		return DV_EINVAL;
+	dv_net_addr_format(&sa, name, sizeof(name));
+	for (size_t i = 0; i < set->nsrv; i++)
+		if (strcmp(set->srv[i].addr, name) == 0)
+			return DV_OK;
+	if (set->nsrv >= DV_REPLICA_SERVERS)
+		return DV_ELIMIT;
+	/* a server without a copy: set_servers keeps its behind_since when
+	 * the refresh lists it, drops it otherwise */
+	server_t *ns = realloc(set->srv, (set->nsrv + 1) * sizeof(*ns));
+	if (ns == NULL)
+		return DV_ENOMEM;
+	set->srv = ns;
+	server_t *s = &ns[set->nsrv++];
+	memset(s, 0, sizeof(*s));
+	s->sa = sa;
+	memcpy(s->addr, name, sizeof(s->addr));
+	s->behind_since = since;
 	return DV_OK;
 }
 

@@ -132,6 +132,18 @@ typedef struct {
 /*! A set for zone `origin` (wire form). */
 int dv_replica_set_new(const uint8_t *origin, dv_replica_set_t **out);
 /*!
+ * Tell a new set that server `addr` (as the set prints it: the `addr` of a
+ * dv_replica_server_t, "ADDR" or "ADDR@PORT") has been behind since
+ * `since`, a time kept by an earlier run (the daemon's store), so that a
+ * restart does not restart its lag clock.  A refresh that finds it still
+ * behind reports that time (a time after the refresh's own is not
+ * believed: the refresh's is taken); one that finds it caught up, or no
+ * longer lists it, forgets it; while its transfers fail it is kept.  A
+ * server the set already knows keeps what it knows.  DV_EINVAL (not an
+ * address, since <= 0), DV_ELIMIT (DV_REPLICA_SERVERS known), DV_ENOMEM.
+ */
+int dv_replica_set_seed(dv_replica_set_t *set, const char *addr, int64_t since);
+/*!
  * Refresh every server of `addrs` (n, as dv_net_addr_parse reads them;
  * port `port`, 0: 53) at time opts->verify.now: transfer, verify, compare.
  * Servers of the set not given any more are forgotten.  Returns DV_OK with

@@ -146,7 +146,8 @@ bool dv_obs_same(const dv_obs_t *a, const dv_obs_t *b)
 		    !str_same(x->cds, y->cds) || !str_same(x->cdnskey, y->cdnskey) ||
 		    /* full: true: how the copy came is news too (status shows it) */
 		    strcmp(x->transfer, y->transfer) != 0 || x->have_copy != y->have_copy ||
-		    (x->have_copy && x->copy_serial != y->copy_serial) || x->behind != y->behind)
+		    (x->have_copy && x->copy_serial != y->copy_serial) || x->behind != y->behind ||
+		    x->behind_since != y->behind_since)
 			return false;
 	}
 	for (size_t i = 0; i < a->npar; i++) {
@@ -207,7 +208,9 @@ int dv_obs_to_json(const dv_obs_t *obs, char **out)
 			    jset(c, "rrsets_added", json_integer(s->rrsets_added)) ||
 			    jset(c, "rrsets_removed", json_integer(s->rrsets_removed)) ||
 			    jset(c, "rrsets_changed", json_integer(s->rrsets_changed)) ||
-			    jset(c, "behind", json_integer(s->behind)))
+			    jset(c, "behind", json_integer(s->behind)) ||
+			    (s->behind_since > 0 &&
+			     jset(c, "behind_since", json_integer(s->behind_since))))
 				goto fail;
 		}
 	}
@@ -293,6 +296,9 @@ static int get_copy(json_t *c, dv_obs_server_t *s)
 	s->rrsets_removed = (uint32_t)v[1];
 	s->rrsets_changed = (uint32_t)v[2];
 	s->behind = (uint32_t)v[3];
+	/* absent in a store of an earlier version: not known */
+	if (get_int(c, "behind_since", &s->behind_since) || s->behind_since < 0)
+		return DV_EPARSE;
 	return DV_OK;
 }
 

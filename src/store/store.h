@@ -53,6 +53,10 @@ typedef struct {
 	uint32_t copy_serial; /*!< its serial */
 	uint32_t rrsets_added, rrsets_removed, rrsets_changed; /*!< by this cycle's transfer */
 	uint32_t behind; /*!< serials behind the newest copy (RFC 1982) */
+	/*! When it was first seen behind (0: not behind, or not known: a store
+	 *  of an earlier version); kept while its transfers fail, so that the
+	 *  daemon's lag clock survives a restart (dv_replica_set_seed). */
+	int64_t behind_since;
 } dv_obs_server_t;
 
 /*! One server address of the parent zone: the DS set it serves for the zone. */

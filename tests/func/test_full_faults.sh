@@ -17,6 +17,13 @@
 #     transfer completing: SERVER_XFR_FAILED on the relay, cleared after; a
 #     ZONEMD damaged in an IXFR: ZONEMD_MISMATCH on the relay's copy built
 #     by IXFR, then SERVER_IXFR_MISMATCH and AXFR.
+#   watch, a server that lags across restarts: the relay sends every query
+#     to an NSD of the test's own serving knotd's copy from before an update
+#     (mode "backend"): SERVERS_SERIAL_BEHIND on the relay, since when kept
+#     in the store; after kill -9 and a start the same time and a longer lag;
+#     a store without that time (an earlier version's) opens, the clock
+#     starting anew; the relay back to knotd: cleared, and still clear after
+#     another start.
 # shellcheck source=tests/func/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/func/watch_lib.sh
@@ -279,4 +286,158 @@ wait 2> /dev/null
 PIDS=()
 t_nogrep "watch: no cycle failed" 'cycle failed|cycle: ' "$WORK/watch.log"
 t_nogrep "no sanitizer report" 'Sanitizer|runtime error' "$WORK/watch.log"
+
+# ---------------------------------------------------------------- watch, a server that lags, restarts
+# The relay stands for an NSD of the test's own (LAG) serving the copy
+# knotd served before a change: a server that lags.  Since when it lags is
+# in the store, so a daemon killed (kill -9) and started again goes on with
+# the same lag clock; once the server catches up the lag is cleared, and
+# stays so across the next restart.
+S=$WORK/state-lag
+LAG=${LAB_XFR_LAGGARD:-127.53.6.2}
+D=$WORK/lagtree
+PORT=53
+mkdir -p "$D/zones" "$D/run"
+kdig "@$K" "$Z" AXFR +nocomments 2> /dev/null | grep -v '^;;' | grep . | sed '$d' > "$D/zones/lag.zone"
+LAG_SERIAL=$(serial)
+nsd_run lag "$LAG" 53 "zone:" "  name: $Z" "  zonefile: lag.zone" "  provide-xfr: 127.0.0.0/8 NOKEY"
+if wait_serial "$LAG" "$Z" "$LAG_SERIAL"; then
+	ok "lag: the test's NSD serves knotd's copy of serial $LAG_SERIAL"
+else
+	not_ok "lag: the test's NSD serves knotd's copy" "$(tail -3 "$D/run/nsd-lag.log" 2> /dev/null)"
+fi
+mode "backend $LAG"
+# lag ADDR -> "BEHIND BEHIND_SINCE OBS_TIME" of ADDR's copy in the store's
+# latest observation (BEHIND_SINCE 0: none); "LAG DETAIL" of its open
+# SERVERS_SERIAL_BEHIND finding, if any
+lag() {
+	python3 -c '
+import json, sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+r = db.execute("SELECT obs FROM zone_latest WHERE zone = ?", (sys.argv[2],)).fetchone()
+obs = json.loads(r[0]) if r else {}
+for s in obs.get("servers", []):
+    if s.get("addr") == sys.argv[3]:
+        c = s.get("copy", {})
+        print(c.get("behind", 0), c.get("behind_since", 0), obs.get("time", 0))
+for d in db.execute("SELECT detail FROM finding_open WHERE zone = ? AND code = ? AND server = ?",
+                    (sys.argv[2], "SERVERS_SERIAL_BEHIND", sys.argv[3])):
+    print("LAG", d[0])
+' "$S/watch.db" "$Z" "$1" 2> /dev/null
+}
+# obs_after T - until the zone's latest observation is of T or later
+obs_after() {
+	local i
+	for ((i = 0; i < 120; i++)); do
+		[ "$(lag "$P" | awk 'NR == 1 { print $3 }')" -ge "$1" ] 2> /dev/null && return 0
+		sleep 0.25
+	done
+	return 1
+}
+full_config "$WORK/wl.yaml" 1s "  - $Z"
+lag_start() {
+	"$DNSVIGIL" watch --config "$WORK/wl.yaml" >> "$WORK/watch-lag.log" 2>&1 &
+	DPID=$!
+	PIDS+=("$DPID")
+}
+lag_start
+wait_events "$E$P\|copy\|\|$LAG_SERIAL " 30 || not_ok "lag: the first cycle took the relay's copy" "$(events | tail -4)"
+change "lag-$$" || not_ok "knotd took the update" "$(cat "$WORK/knsupdate.out")"
+if wait_events "^$Z\|finding.raised\|$P\|SERVERS_SERIAL_BEHIND" 30; then
+	ok "lag: knotd at $NEW, the relay's NSD still at $OLD: SERVERS_SERIAL_BEHIND on the relay"
+else
+	not_ok "lag: SERVERS_SERIAL_BEHIND on the relay" "$(events | tail -4)" "$(tail -5 "$WORK/watch-lag.log")"
+fi
+t_eq "lag: the NSD did not follow (its serial)" "$(serial_at "$LAG" "$Z")" "$OLD"
+sleep 0.5
+lag "$P" > "$WORK/lag1"
+read -r B1 SINCE1 T1 < "$WORK/lag1"
+[ "${SINCE1:-0}" -gt 0 ] 2> /dev/null || SINCE1=none # no time kept: the checks below fail
+DETAIL1=$(sed -n 's/^LAG .*\(behind since [^ ]*\).*/\1/p' "$WORK/lag1")
+t_eq "lag: the store keeps how far behind (knotd's serial minus the NSD's)" "${B1:-}" "$((NEW - OLD))"
+if [ "$SINCE1" != none ] && [ "$SINCE1" -le "${T1:-0}" ]; then
+	ok "lag: ... and since when ($SINCE1)"
+else
+	not_ok "lag: the store keeps since when the relay lags" "$(cat "$WORK/lag1")"
+fi
+t_grep "lag: the finding says since when, as the store's time" "^LAG .*behind since $(date -u -d "@${SINCE1/none/0}" +%Y-%m-%dT%H:%M:%SZ) " "$WORK/lag1"
+# kill -9 a few seconds later, then start again on the same store
+sleep 2
+kill -9 "$DPID" 2> /dev/null
+wait "$DPID" 2> /dev/null
+sleep 3
+R=$(date +%s)
+lag_start
+if obs_after "$R"; then
+	ok "lag: after kill -9 and a start, a cycle observed the zone"
+else
+	not_ok "lag: a cycle after the restart" "$(tail -5 "$WORK/watch-lag.log")"
+fi
+sleep 0.5
+lag "$P" > "$WORK/lag2"
+read -r B2 SINCE2 T2 < "$WORK/lag2"
+t_eq "lag: after the restart the relay is as far behind" "${B2:-}" "$((NEW - OLD))"
+t_eq "lag: ... since the same time, not the restart's" "${SINCE2:-}" "$SINCE1"
+if [ "$SINCE1" != none ] && [ "${SINCE2:-0}" -gt 0 ] && [ "$((T2 - SINCE2))" -ge "$((R - SINCE1))" ] &&
+	[ "$((T2 - SINCE2))" -gt "$((T1 - SINCE1))" ]; then
+	ok "lag: the lag grew across the restart ($((T1 - SINCE1)) s, then $((T2 - SINCE2)) s)"
+else
+	not_ok "lag: the lag grew across the restart" "before: $(cat "$WORK/lag1")" "after (restart at $R): $(cat "$WORK/lag2")"
+fi
+t_grep "lag: the finding's detail keeps the time (${DETAIL1:-none})" "^LAG .*${DETAIL1:-none} " "$WORK/lag2"
+t_eq "lag: the finding was raised once, not again at the restart" "$(events | grep -cE "^$Z\|finding.raised\|$P\|SERVERS_SERIAL_BEHIND")" 1
+# a store written before behind_since existed: the observation without it
+# opens, and the clock starts again at the first cycle (not known before)
+kill -9 "$DPID" 2> /dev/null
+wait "$DPID" 2> /dev/null
+python3 -c '
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(o,) = db.execute("SELECT obs FROM zone_latest WHERE zone = ?", (sys.argv[2],)).fetchone()
+obs = json.loads(o)
+for s in obs["servers"]:
+    s.get("copy", {}).pop("behind_since", None)
+db.execute("UPDATE zone_latest SET obs = ? WHERE zone = ?", (json.dumps(obs), sys.argv[2]))
+db.commit()
+' "$S/watch.db" "$Z"
+t_eq "lag: the store's observation made as an earlier version's (no behind_since)" "$(lag "$P" | head -1 | cut -d' ' -f2)" 0
+sleep 1
+R=$(date +%s)
+lag_start
+obs_after "$R" || not_ok "lag: a cycle after the start on the earlier store" "$(tail -5 "$WORK/watch-lag.log")"
+sleep 0.5
+lag "$P" > "$WORK/lag2b"
+read -r B3 SINCE3 _ < "$WORK/lag2b"
+if [ "${B3:-0}" = "$((NEW - OLD))" ] && [ "${SINCE3:-0}" -ge "$R" ]; then
+	ok "lag: on that store the daemon runs, the lag clock starting at its first cycle"
+else
+	not_ok "lag: on an earlier store the clock starts at the first cycle (>= $R)" "$(cat "$WORK/lag2b")" "$(tail -3 "$WORK/watch-lag.log")"
+fi
+# the server catches up: the relay passes to knotd again
+C_AT=$(last_event)
+mode pass
+if wait_events "^$Z\|finding.cleared\|$P\|SERVERS_SERIAL_BEHIND" 30; then
+	ok "lag: the relay caught up (knotd behind it): SERVERS_SERIAL_BEHIND cleared"
+else
+	not_ok "lag: SERVERS_SERIAL_BEHIND cleared" "$(events "$C_AT" | tail -4)" "$(tail -5 "$WORK/watch-lag.log")"
+fi
+sleep 0.5
+lag "$P" > "$WORK/lag3"
+t_eq "lag: ... the store forgot since when" "$(head -1 "$WORK/lag3" | cut -d' ' -f1-2)" "0 0"
+kill -9 "$DPID" 2> /dev/null
+wait "$DPID" 2> /dev/null
+sleep 1
+R=$(date +%s)
+C_AT=$(last_event)
+lag_start
+obs_after "$R" || not_ok "lag: a cycle after the second restart" "$(tail -5 "$WORK/watch-lag.log")"
+sleep 1.5
+lag "$P" > "$WORK/lag4"
+t_eq "lag: after another restart the relay is not behind, no time kept" "$(head -1 "$WORK/lag4" | cut -d' ' -f1-2)/$(grep -c '^LAG' "$WORK/lag4")" "0 0/0"
+t_nogrep "lag: ... and nothing raised again" "^$Z\|finding.raised\|$P\|SERVERS_SERIAL_BEHIND" <(events "$C_AT")
+kill "${PIDS[@]}" 2> /dev/null
+wait 2> /dev/null
+PIDS=()
+t_nogrep "lag: no cycle failed" 'cycle failed|cycle: ' "$WORK/watch-lag.log"
+t_nogrep "lag: no sanitizer report" 'Sanitizer|runtime error' "$WORK/watch-lag.log"
 exit 0

@@ -24,6 +24,7 @@ LAB_COPY_REFUSE=127.53.5.5      # NSD: answers queries, refuses transfers
 
 # xfrfault.lab. (lib/xfrfault.sh; knotd serves it too)
 LAB_XFR_PROXY=127.53.6.1        # xfrproxy.py: relays to knotd, damages transfers on demand
+LAB_XFR_LAGGARD=127.53.6.2      # test_full_faults.sh starts an NSD here (an older copy); the relay's "backend" mode
 
 # Fault servers (faulty.lab.)
 LAB_FAULT_DROP=127.53.9.1       # accepts UDP+TCP, never answers

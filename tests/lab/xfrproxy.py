@@ -11,8 +11,9 @@ and its answer comes back unchanged, byte for byte.  Used for xfrfault.lab.
 
   xfrproxy.py --listen ADDR --backend ADDR --mode-file FILE [--lab DIR]
 
-The mode is read from FILE at each TCP connection (no file: pass); it
-affects only the first query of a connection, and only a transfer:
+The mode is read from FILE at each TCP connection and UDP query (no file:
+pass); but for `backend` it affects only the first query of a connection,
+and only a transfer:
 
   pass           every transfer relayed unchanged
   axfr-cut       AXFR: message 1 with the first half of its records only
@@ -31,6 +32,9 @@ affects only the first query of a connection, and only a transfer:
   ixfr-zonemd    IXFR: the last digest octet of the last ZONEMD record in
                  message 1 (the one the difference adds) changed
   xfr-cut        IXFR as ixfr-drop, AXFR as axfr-cut: no transfer completes
+  backend ADDR   every query, UDP and TCP, relayed unchanged to ADDR:53
+                 instead: another real server stands at this address (a
+                 test's NSD serving an older copy: a server that lags)
 
 Every loop is bounded in time: sockets carry timeouts and a TCP connection
 lives at most HOLD seconds.
@@ -139,6 +143,8 @@ def tcp_conn(conn, backend, mode_file):
         qt_off, q_end = question(q)
         qtype = struct.unpack("!H", q[qt_off:qt_off + 2])[0]
         mode = read_mode(mode_file)
+        if mode.startswith("backend "):
+            backend, mode = mode.split()[1], "pass"
         if mode == "xfr-cut":
             mode = "axfr-cut" if qtype == T_AXFR else "ixfr-drop"
         fault = (mode in ("axfr-cut", "axfr-stall") and qtype == T_AXFR) or \
@@ -229,13 +235,15 @@ def tcp_loop(lsock, arg):
 
 
 def udp_loop(sock, arg):
-    backend, _mode_file = arg
+    backend, mode_file = arg
     while True:
         try:
             msg, peer = sock.recvfrom(MAXMSG)
         except OSError:
             continue
-        threading.Thread(target=udp_forward, args=(sock, msg, peer, backend), daemon=True).start()
+        mode = read_mode(mode_file)
+        to = mode.split()[1] if mode.startswith("backend ") else backend
+        threading.Thread(target=udp_forward, args=(sock, msg, peer, to), daemon=True).start()
 
 
 def main():

@@ -318,6 +318,55 @@ static void test_json(void **state)
 	dv_obs_clear(&a);
 }
 
+/* A server's copy (full: true) and since when it lags: kept in the JSON
+ * form, so that a restarted daemon goes on with the same lag clock; a
+ * store of the version before behind_since reads as "not known". */
+static void test_json_copy(void **state)
+{
+	dv_obs_t a, b;
+	char *j, *j2;
+	mk(&a, 1000, 7, KSK);
+	for (size_t i = 0; i < a.nsrv; i++) {
+		snprintf(a.srv[i].transfer, sizeof(a.srv[i].transfer), "up-to-date");
+		a.srv[i].have_copy = true;
+		a.srv[i].copy_serial = i ? 5 : 7;
+	}
+	a.srv[1].behind = 2;
+	a.srv[1].behind_since = 900;
+	assert_int_equal(dv_obs_to_json(&a, &j), DV_OK);
+	assert_non_null(strstr(j, "\"behind_since\":900"));
+	assert_int_equal(dv_obs_from_json(j, &b), DV_OK);
+	assert_int_equal(b.srv[1].behind_since, 900);
+	assert_int_equal(b.srv[1].behind, 2);
+	assert_int_equal(b.srv[0].behind_since, 0);
+	assert_true(dv_obs_same(&a, &b));
+	assert_int_equal(dv_obs_to_json(&b, &j2), DV_OK);
+	assert_string_equal(j, j2);
+	/* a lag clock that moved is a change to write */
+	b.srv[1].behind_since = 950;
+	assert_false(dv_obs_same(&a, &b));
+	dv_obs_clear(&b);
+	free(j);
+	free(j2);
+	/* written by the version before: no behind_since */
+	const char *old = "{\"zone\":\"z.\",\"servers\":[{\"addr\":\"192.0.2.2\","
+	                  "\"copy\":{\"transfer\":\"axfr\",\"serial\":5,\"behind\":2}}]}";
+	assert_int_equal(dv_obs_from_json(old, &b), DV_OK);
+	assert_int_equal(b.srv[0].behind, 2);
+	assert_int_equal(b.srv[0].behind_since, 0);
+	dv_obs_clear(&b);
+	static const char *bad[] = {
+	    "{\"zone\":\"z.\",\"servers\":[{\"addr\":\"a\",\"copy\":{\"transfer\":\"axfr\","
+	    "\"behind_since\":-5}}]}",
+	    "{\"zone\":\"z.\",\"servers\":[{\"addr\":\"a\",\"copy\":{\"transfer\":\"axfr\","
+	    "\"behind_since\":\"yesterday\"}}]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_not_equal(dv_obs_from_json(bad[i], &b), DV_OK);
+	dv_obs_clear(&a);
+	(void)state;
+}
+
 /* ---- SQLite ---------------------------------------------------------------- */
 
 static char dir[64];
@@ -576,7 +625,7 @@ int main(void)
 	    cmocka_unit_test(test_diff_revoked),     cmocka_unit_test(test_diff_silent_server),
 	    cmocka_unit_test(test_diff_findings),    cmocka_unit_test(test_resolver_diff),
 	    cmocka_unit_test(test_events_ceiling),   cmocka_unit_test(test_json),
-	    cmocka_unit_test(test_sqlite),
+	    cmocka_unit_test(test_json_copy),        cmocka_unit_test(test_sqlite),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
