@@ -34,7 +34,7 @@ void dv_signer_judge(const dv_signer_sample_t *hist, size_t n, const dv_signer_p
 	 * hist[i+1].time, so just before the next change its remaining validity
 	 * was expiry_i - time_{i+1}.  A change that raised the expiry is a
 	 * re-signing; the segment before it shows how low the signer lets it go. */
-	int64_t low = -1, last_inc = 0;
+	int64_t low = -1, last_inc = 0, last_inc_seen = 0;
 	unsigned advances = 0;
 	for (size_t i = 0; i + 1 < n; i++) {
 		const dv_signer_sample_t *a = &hist[i], *b = &hist[i + 1];
@@ -56,8 +56,10 @@ void dv_signer_judge(const dv_signer_sample_t *hist, size_t n, const dv_signer_p
 				out->max_gap = inc - last_inc;
 			advances++;
 		}
-		if (inc > last_inc)
+		if (inc > last_inc) {
 			last_inc = inc;
+			last_inc_seen = hist[i].time;
+		}
 	}
 	if (advances < 2)
 		out->max_gap = 0; /* one gap says too little about the signer's rhythm */
@@ -76,10 +78,18 @@ void dv_signer_judge(const dv_signer_sample_t *hist, size_t n, const dv_signer_p
 		    "%lld s of validity left, below the %s margin of %lld s: re-signing stalled",
 		    (long long)out->remaining, pol->refresh > 0 ? "configured" : "learned",
 		    (long long)out->margin);
-	} else if (out->max_gap > 0 && out->inception_age > out->max_gap + out->max_gap / 2 + tol) {
+	} else if (out->max_gap > 0 &&
+	           now - last_inc_seen > out->max_gap + out->max_gap / 2 + tol) {
+		/* Since the newest inception was first seen, not since the
+		 * inception itself: signers back-date it (Knot by 90 minutes, BIND
+		 * by an hour), which alone would make a signer re-signing every
+		 * few seconds look stalled. */
 		out->state = DV_SIGNER_LATE;
-		snprintf(out->reason, sizeof(out->reason),
-		         "newest signature made %lld s ago; re-signing came every %lld s at most",
-		         (long long)out->inception_age, (long long)out->max_gap);
+		snprintf(
+		    out->reason, sizeof(out->reason),
+		    "no new signature seen for %lld s (the newest made %lld s ago); re-signing "
+		    "came every %lld s at most",
+		    (long long)(now - last_inc_seen), (long long)out->inception_age,
+		    (long long)out->max_gap);
 	}
 }

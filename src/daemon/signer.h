@@ -47,8 +47,8 @@ typedef struct {
  * the current state).  Learned margin: the lowest remaining validity seen
  * just before a re-signing.  Late when the remaining validity is below the
  * margin by more than the tolerance (one interval plus an hour), or when
- * the newest inception is older than 1.5 x the longest gap seen between
- * re-signings plus that tolerance.
+ * no newer inception has been seen for longer than 1.5 x the longest gap
+ * seen between re-signings plus that tolerance.
  */
 void dv_signer_judge(const dv_signer_sample_t *hist, size_t n, const dv_signer_policy_t *pol,
                      int64_t now, dv_signer_verdict_t *out);

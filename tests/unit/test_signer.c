@@ -135,6 +135,28 @@ static void test_inception_stalls(void **state)
 	assert_non_null(strstr(v.reason, "re-signing came every"));
 }
 
+static void test_backdated_frequent(void **state)
+{
+	/* A signer re-signing changed RRsets every ~20 s (dynamic updates),
+	 * back-dating each inception by 90 minutes as Knot does: the newest
+	 * inception is always 5,400 s old, yet nothing has stalled. */
+	const int64_t t0 = 1700000000;
+	dv_signer_sample_t s[8];
+	for (int i = 0; i < 8; i++)
+		s[i] = (dv_signer_sample_t){t0 + 20 * i, t0 + 20 * i - 5400, t0 + 14 * D};
+	dv_signer_policy_t learn = {0, 10};
+	dv_signer_verdict_t v;
+	dv_signer_judge(s, 8, &learn, t0 + 20 * 7 + 60, &v);
+	assert_int_equal(v.max_gap, 20);
+	assert_true(v.inception_age > 5400);
+	if (v.state != DV_SIGNER_OK)
+		fail_msg("late while re-signing every 20 s: %s", v.reason);
+	/* It stops: late once no new inception came for 1.5 x 20 s + 10 s + 1 h. */
+	dv_signer_judge(s, 8, &learn, t0 + 20 * 7 + 3700, &v);
+	assert_int_equal(v.state, DV_SIGNER_LATE);
+	assert_non_null(strstr(v.reason, "no new signature seen for"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +164,7 @@ int main(void)
 	    cmocka_unit_test(test_policy),
 	    cmocka_unit_test(test_unknown),
 	    cmocka_unit_test(test_inception_stalls),
+	    cmocka_unit_test(test_backdated_frequent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
