@@ -15,7 +15,7 @@
 #    new version verified from nothing; the step's findings must equal the
 #    full verification's.
 #
-# usage: [BUILD=DIR] bench/replica-bench.sh [-p A|B|AB] [-r RUNS] [-n N] [-j THREADS]
+# usage: [BUILD=DIR] [ROUNDS_B=6] bench/replica-bench.sh [-p A|B|AB] [-r RUNS] [-n N] [-j THREADS]
 # (BUILD: a release build directory; default build-bench, made when missing)
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +27,7 @@ PORT=53000
 RUNS=3
 N=100
 THREADS=2
+ROUNDS_B=${ROUNDS_B:-6} # B: changes in a row
 PARTS=AB
 while getopts 'p:r:n:j:z:s:h' o; do
 	case $o in
@@ -90,5 +91,5 @@ if [[ $PARTS == *B* ]]; then
 	cc -O2 -std=c11 -D_GNU_SOURCE -I"$TOP/src" -o "$BUILD/step-bench" "$TOP/bench/step-bench.c" \
 		"$BUILD/libdv.a" $LIBS -lpthread -lm || die "cc step-bench"
 	echo "== B: $STEPZONE, $N changed RRsets, $THREADS threads"
-	"$BUILD/step-bench" "$STEPZONE" "$ORIGIN" "$N" "$(date +%s)" "$THREADS"
+	"$BUILD/step-bench" "$STEPZONE" "$ORIGIN" "$N" "$(date +%s)" "$THREADS" "$ROUNDS_B"
 fi
