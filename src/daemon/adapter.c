@@ -508,7 +508,6 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 		return DV_ENOMEM;
 	}
 	b->n = n;
-	unsigned per = n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n; /* the batch is at most 128 */
 	dv_probe_opts_t popts = {.root_hints = opts->root_hints,
 	                         .trust_anchor = opts->trust_anchor,
 	                         .timeout_ms = opts->timeout_ms,
@@ -516,14 +515,8 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 	                         .max_inflight = opts->max_inflight,
 	                         .port = opts->port,
 	                         .ratelimit = opts->ratelimit,
-	                         /* The budgets per server address hold for one domain
-	                          * asked (probe.h); the batch asks a provider's address
-	                          * about each of its n zones, so n times as much of it:
-	                          * else a batch of more than ~64 zones on one address
-	                          * runs out and its last zones are "not answered". */
-	                         .server_queries = DV_PROBE_SERVER_QUERIES * per,
-	                         .server_bytes = DV_PROBE_SERVER_BYTES * per,
-	                         .server_ms = DV_PROBE_SERVER_MS * per,
+	                         /* The budgets per server address: the probe's default,
+	                          * per zone of the batch (probe.h). */
 	                         /* many zones share servers: their queries share sockets */
 	                         .udp_reuse = DV_DAEMON_UDP_REUSE};
 	dv_live_result_t lres;

@@ -6,7 +6,8 @@
 # more than 64 zones on one address must not run out of them: every zone is
 # answered and judged as `check` judges it alone, none is reported "not
 # answered" (CHAIN_INDETERMINATE) because its neighbours in the batch used
-# the address's budget.
+# the address's budget.  `check` of the same N domains in one command: the
+# same, since it asks about all of them in one probe.
 #
 # A private tree of its own (not the lab), port 5333: a signed root `.`
 # (NSD on 127.53.33.1) delegating N unsigned zones b001. ... (no DS: each is
@@ -148,3 +149,24 @@ t_eq "no zone is reported not answered (CHAIN_INDETERMINATE)" \
 
 kill -TERM "$DPID" 2> /dev/null
 wait "$DPID" 2> /dev/null
+
+# ---- check: the same zones in one command ---------------------------------------------
+# `check` asks about all its DOMAINs in one probe, so the same budgets per
+# server address must hold for N of them: every zone judged insecure, none
+# cut off by a budget (PROBE_LIMIT) or left unanswered (CHAIN_INDETERMINATE).
+# shellcheck disable=SC2046
+"$DNSVIGIL" check --root-hints "$D/hints" --trust-anchor "$D/root.ds" --port "$PORT" \
+	--format json $(zones) > "$WORK/check.json" 2> "$WORK/check.err"
+rc=$?
+t_eq "check of the $N zones at once exits 0 (all insecure, as expected: any)" "$rc" 0
+read -r judged limited indet < <(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+codes = [f["code"] for f in r["findings"]]
+print(sum(1 for d in r["results"] if d["status"] == "insecure"),
+      codes.count("PROBE_LIMIT"), codes.count("CHAIN_INDETERMINATE"))
+' "$WORK/check.json" 2> /dev/null)
+t_eq "check: every zone judged insecure" "${judged:-none}" "$N"
+t_eq "check: no budget ran out (PROBE_LIMIT)" "${limited:-none}" 0
+t_eq "check: no zone left unanswered (CHAIN_INDETERMINATE)" "${indet:-none}" 0
+
