@@ -730,6 +730,27 @@ int dv_adapter_zone_snapshot(const dv_adapter_batch_t *b, size_t i, char **json,
 		if ((rc = dv_snapshot_add_query(o, &c, NULL)) != DV_OK)
 			goto out;
 	}
+	/* What a ceiling cut off, where it touched this domain: its zones, the
+	 * addresses kept above, and the probe's own (deadline, queries, bytes),
+	 * so that `check --from` of this snapshot says PROBE_LIMIT as the
+	 * cycle's verdict did. */
+	for (size_t k = 0; k < s->nlimits; k++) {
+		dv_snap_limit_t l = s->limits[k];
+		if (l.zone >= 0) {
+			if (zmap[l.zone] == UINT32_MAX)
+				continue;
+			l.zone = (long)zmap[l.zone];
+		} else if (l.server != NULL && l.server[0] != '\0') {
+			bool mine = false;
+			for (size_t sv = 0; sv < s->nservers && !mine; sv++)
+				mine = smap[sv] != UINT32_MAX &&
+				       strcmp(s->servers[sv].addr, l.server) == 0;
+			if (!mine)
+				continue;
+		}
+		if ((rc = dv_snapshot_add_limit(o, &l)) != DV_OK)
+			goto out;
+	}
 	FILE *f = open_memstream(json, len);
 	if (f == NULL) {
 		rc = DV_ENOMEM;

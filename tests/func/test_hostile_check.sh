@@ -5,7 +5,8 @@
 # garbage, a chain deeper than the walk goes, more addresses than a zone is
 # probed at, a referral naming 1000 NS names into silence, many keys of one
 # key tag with junk signatures, an RSA key with a 4096-bit exponent, NSEC3
-# with 65535 iterations.  Every run has a memory and time ceiling
+# with 65535 iterations; the daemon's stored snapshot of a zone a ceiling
+# cut off keeps its PROBE_LIMIT.  Every run has a memory and time ceiling
 # (t_limited): a regression fails instead of thrashing.  Each finding is also
 # shown absent where the tree is healthy (the lab's healthy.lab., and the
 # well-behaved server beside each misbehaving one).
@@ -190,3 +191,46 @@ t_limited "$MB" 30 "$DNSVIGIL" audit --canary canary.lab. --timeout 5000 --deadl
 t_eq "audit --deadline 1s: the resolver could not be judged" \
 	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["resolvers"][0]["verdict"])' "$WORK/last.out" 2> /dev/null)" indeterminate
 t_grep "... because questions were abandoned" "questions abandoned before an answer" "$WORK/last.out"
+
+# ---- the daemon: what a ceiling cut off stays in the snapshots it keeps -----
+# many. (70 addresses, 64 probed) and nsec3. watched together (one batch):
+# the snapshot stored for many. holds its PROBE_LIMIT, so `check --from` of
+# it judges as the cycle did; nsec3.'s holds none of many.'s.
+. "$TOP/tests/func/watch_lib.sh"
+S=$WORK/hstate
+MPORT=19858
+PIDS=()
+cat > "$WORK/hw.yaml" << YAML
+state_directory: $S
+root_hints: $H_ROOT_HINTS
+trust_anchor: $H_ROOT_DS
+listen: 127.0.0.1:$MPORT
+probe:
+  timeout_ms: 400
+  retries: 0
+defaults:
+  interval: 1h
+zones:
+  - many.
+  - nsec3.
+YAML
+if watch_start "$WORK/hw.yaml"; then
+	if wait_events '^many\.\|zone\.status\|' 60 && wait_events '^nsec3\.\|zone\.status\|' 30; then
+		ok "daemon: the first cycle of many. and nsec3. ended"
+	else
+		not_ok "daemon: the first cycle of many. and nsec3. ended" "$(tail -3 "$WORK/daemon.log")"
+	fi
+	watch_stop
+	for z in many nsec3; do
+		"$DNSVIGIL" history -d "$S" "$z." > "$WORK/h-$z.txt" 2>&1
+		sid=$(sed -nE 's/.*observed .* snapshot=([0-9]+).*/\1/p' "$WORK/h-$z.txt" | head -1)
+		"$DNSVIGIL" history -d "$S" --snapshot "${sid:-0}" > "$WORK/h-$z.snap" 2> /dev/null
+		"$DNSVIGIL" check --from "$WORK/h-$z.snap" --format json > "$WORK/h-$z.json" 2> /dev/null
+	done
+	t_grep "daemon: many.'s stored snapshot keeps its PROBE_LIMIT (check --from)" \
+		"$((H_MANY_ADDRS - 64)) server addresses beyond the first 64 not probed" \
+		<(detail "$WORK/h-many.json" PROBE_LIMIT)
+	hasnt "daemon: nsec3.'s stored snapshot has none of many.'s limits" "$WORK/h-nsec3.json" "^PROBE_LIMIT"
+	t_nogrep "daemon: no sanitizer report" 'Sanitizer|runtime error' "$WORK/daemon.log"
+fi
+kill_pids
