@@ -88,6 +88,9 @@ int dv_verify_zone_step(const dv_verify_state_t *old, const dv_zone_t *old_zone,
                         const dv_verify_opts_t *opts, dv_verify_stats_t *stats, dv_findings_t *out,
                         dv_verify_state_t **state, bool *full);
 void dv_verify_state_free(dv_verify_state_t *state);
+/*! Ready the large arrays a step from `state` makes (dv_mem_spare_ready),
+ *  as dv_zone_spare_ready does for the zone. */
+void dv_verify_state_spare_ready(const dv_verify_state_t *state);
 
 /* The families (used by dv_verify_zone; exposed for unit tests). */
 int dv_check_signatures(const dv_zone_t *zone, const dv_verify_opts_t *opts,

@@ -242,6 +242,17 @@ static int fset_output(const verify_fset_t *s, dv_findings_t *out)
 
 /* ---- the state -------------------------------------------------------------------------- */
 
+void dv_verify_state_spare_ready(const dv_verify_state_t *st)
+{
+	if (st == NULL)
+		return;
+	size_t recs, cands;
+	verify_nsec3_bytes(st->n3, &recs, &cands);
+	dv_mem_spare_ready(verify_marks_bytes(st->marks));
+	dv_mem_spare_ready(recs);
+	dv_mem_spare_ready(cands);
+}
+
 void dv_verify_state_free(dv_verify_state_t *st)
 {
 	if (st == NULL)

@@ -93,6 +93,11 @@ void verify_marks_free(verify_marks_t *m)
 	free(m);
 }
 
+size_t verify_marks_bytes(const verify_marks_t *m)
+{
+	return m == NULL ? 0 : (m->mask + 1) * sizeof(*m->slots);
+}
+
 int verify_marks_copy(const verify_marks_t *src, verify_marks_t **out)
 {
 	verify_marks_t *m = malloc(sizeof(*m));

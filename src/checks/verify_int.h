@@ -40,6 +40,7 @@ void verify_marks_del(verify_marks_t *m, const uint8_t *rdata);
 bool verify_marks_has(const verify_marks_t *m, const uint8_t *rdata); /* m may be NULL */
 size_t verify_marks_count(const verify_marks_t *m);
 void verify_marks_free(verify_marks_t *m);
+size_t verify_marks_bytes(const verify_marks_t *m); /* of its table (m may be NULL) */
 
 /* The signature pass (signatures.c): every signature finding but the
  * validity windows, for `names` (n name indexes, ascending) or every name
@@ -73,6 +74,8 @@ size_t verify_nsec_prev(const dv_zone_t *z, uint32_t ni, uint32_t *out, size_t c
 typedef struct verify_nsec3 verify_nsec3_t;
 int verify_nsec3_full(const dv_zone_t *z, unsigned threads, dv_findings_t *out,
                       verify_nsec3_t **keep);
+/* The bytes of its two sorted arrays (st may be NULL: 0). */
+void verify_nsec3_bytes(const verify_nsec3_t *st, size_t *recs, size_t *cands);
 /* One step: the chain of `nz` from that of `oz` and the patch's delta; the
  * findings of every item (owner of NSEC3 records, name that may own one)
  * the delta can have changed, as they were in oz (to remove) and are in nz

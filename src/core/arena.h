@@ -54,6 +54,11 @@ void dv_mem_spare_put(void *p);
  *  malloc(len).  Its contents are undefined; free() it or
  *  dv_mem_spare_put() it. */
 void *dv_mem_spare_take(size_t len);
+/*! Keep a block of len bytes (and a little more) whose pages are already
+ *  touched: for the first next version of something big, which would else
+ *  fault in fresh memory (nothing yet freed to reuse).  Below the minimum
+ *  size, nothing. */
+void dv_mem_spare_ready(size_t len);
 /*! free() every kept block. */
 void dv_mem_spare_drop(void);
 /*! Keep blocks of at least len bytes (tests: 0 reuses every block). */

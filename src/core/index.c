@@ -13,6 +13,8 @@
 #include "core/error.h"
 #include "core/zone_int.h"
 
+#define ZONE_SLACK(n) ((n) + (n) / 64 + 64)
+
 int zone_lf_cmp(const uint8_t *a, const uint8_t *b)
 {
 	size_t la = a[0], lb = b[0];
@@ -254,7 +256,10 @@ int zone_index_build(dv_zone_builder_t *b)
 		goto fail;
 
 	/* 2. Final ordinals.  Merged duplicates point at their representative. */
-	z->names = calloc(nu ? nu : 1, sizeof(*z->names));
+	/* Each array a sixty-fourth larger than needed (untouched, so not
+	 * resident): kept for the zone's next version when it is freed
+	 * (dv_mem_spare_put), it then fits a version a little larger. */
+	z->names = calloc(ZONE_SLACK(nu), sizeof(*z->names));
 	if (z->names == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;
@@ -309,7 +314,7 @@ int zone_index_build(dv_zone_builder_t *b)
 		};
 		memcpy(&rrs[nr++], &out, sizeof(out));
 	}
-	z->rrs = realloc(rrs, (nr ? nr : 1) * sizeof(*z->rrs));
+	z->rrs = realloc(rrs, ZONE_SLACK(nr) * sizeof(*z->rrs));
 	if (z->rrs == NULL)
 		z->rrs = rrs;
 	b->recs = NULL;
@@ -327,7 +332,7 @@ int zone_index_build(dv_zone_builder_t *b)
 	for (size_t i = 1; i < nr; i++)
 		caprs +=
 		    z->rrs[i].name != z->rrs[i - 1].name || z->rrs[i].type != z->rrs[i - 1].type;
-	z->rrsets = malloc(caprs * sizeof(*z->rrsets));
+	z->rrsets = malloc(ZONE_SLACK(caprs) * sizeof(*z->rrsets));
 	if (z->rrsets == NULL) {
 		ret = DV_ENOMEM;
 		goto fail;

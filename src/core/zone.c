@@ -52,6 +52,13 @@ void dv_zone_free(dv_zone_t *z)
 	free(z);
 }
 
+void dv_zone_spare_ready(const dv_zone_t *z)
+{
+	dv_mem_spare_ready((z->name_count + 64) * sizeof(*z->names));
+	dv_mem_spare_ready((z->rr_count + 64) * sizeof(*z->rrs));
+	dv_mem_spare_ready((z->rrset_count + 64) * sizeof(*z->rrsets));
+}
+
 void dv_zone_data_usage(const dv_zone_t *z, uint64_t *held, uint64_t *unused)
 {
 	*held = z->data ? z->data->held : z->arena.total;

@@ -94,6 +94,12 @@ typedef struct {
 /*! Release a zone (its record data goes with the last version that uses it). */
 void dv_zone_free(dv_zone_t *zone);
 
+/*! Ready the arrays a patched next version of the zone needs
+ *  (dv_mem_spare_ready): for a zone that will receive differences (the
+ *  daemon's IXFRs), so that the first of them does not pay for fresh
+ *  memory either.  Small zones: nothing. */
+void dv_zone_spare_ready(const dv_zone_t *zone);
+
 /* ---- Building a zone --------------------------------------------------------
  *
  * A builder takes records one at a time, in file order (dv_zone_builder_add),

@@ -139,6 +139,14 @@ static int take_zone(dv_replica_set_t *set, server_t *s, dv_zone_t *z, const dv_
 			version_unref(set, v);
 			return ret;
 		}
+		/* Differences will follow (the daemon): the arrays of the next
+		 * version and of its verification state are made ready now, as
+		 * every later change finds them (the version it replaces), so that
+		 * the first IXFR does not fault in hundreds of MiB (core/arena.h). */
+		if (o->incremental) {
+			dv_zone_spare_ready(z);
+			dv_verify_state_spare_ready(v->state);
+		}
 	}
 	version_t *old = s->ver;
 	s->rep.rrsets_added = s->rep.rrsets_removed = s->rep.rrsets_changed = 0;
