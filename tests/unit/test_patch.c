@@ -713,6 +713,18 @@ static void test_spare_pool(void **state)
 		assert_ptr_equal(dv_mem_spare_take(4096), blk[i]);
 	for (size_t i = 2; i < NELEM(blk); i++)
 		free(blk[i]);
+
+	/* Made ready: a block with room to spare comes back (a plain
+	 * malloc(6000) would hold about 6000 bytes); below the minimum, none. */
+	dv_mem_spare_drop();
+	dv_mem_spare_ready(6000);
+	c = dv_mem_spare_take(6000);
+	assert_true(malloc_usable_size(c) >= 6000 + 6000 / 64 + 4096);
+	free(c);
+	dv_mem_spare_ready(100);
+	c = dv_mem_spare_take(1500); /* nothing kept: malloc */
+	assert_true(malloc_usable_size(c) < 4096);
+	free(c);
 	dv_mem_spare_drop();
 	dv_mem_spare_min_set(DV_MEM_SPARE_MIN);
 }
