@@ -823,7 +823,8 @@ int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndoma
 	                    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1,
 	                    .deadline_ms = p.deadline_ms,
 	                    .ratelimit = opts->ratelimit,
-	                    .udp_reuse = opts->udp_reuse};
+	                    .udp_reuse = opts->udp_reuse,
+	                    .tcp_reuse = opts->tcp_reuse};
 	if ((r = dv_net_new(&no, &p.net)) != DV_OK) {
 		snprintf(err, errlen, "query engine: %s", dv_strerror(r));
 		goto fail;

@@ -53,6 +53,7 @@ typedef struct {
 	/*! Per-server-address rate limit shared with other probes (net.h), or NULL. */
 	struct dv_net_ratelimit *ratelimit;
 	unsigned udp_reuse; /*!< queries per UDP socket (net.h; 0: a socket per query) */
+	unsigned tcp_reuse; /*!< queries per TCP connection (net.h; 0: one per query) */
 } dv_probe_opts_t;
 
 /* The questions asked of every child server (besides SOA, NS, DNSKEY, CDS, CDNSKEY). */
