@@ -49,6 +49,7 @@ for b in "$@"; do
 	} > "$WORK/$i/watch.yaml"
 	"$b" watch --config "$WORK/$i/watch.yaml" 2> "$WORK/$i/log" &
 	PIDS+=($!)
+	disown # ended by cleanup, with no "Killed" line
 done
 cycles() { curl -s "http://127.0.0.1:$(port "$1")/metrics" | awk '$1 == "dnsvigil_cycles_total{result=\"ok\"}" {print $2}'; }
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
