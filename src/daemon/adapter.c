@@ -518,7 +518,10 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 	                         /* The budgets per server address: the probe's default,
 	                          * per zone of the batch (probe.h). */
 	                         /* many zones share servers: their queries share sockets */
-	                         .udp_reuse = DV_DAEMON_UDP_REUSE};
+	                         .udp_reuse = DV_DAEMON_UDP_REUSE,
+	                         .tcp_reuse = DV_DAEMON_TCP_REUSE,
+	                         .cache = opts->upper,
+	                         .cache_max_age = opts->upper_max_age};
 	dv_live_result_t lres;
 	memset(&lres, 0, sizeof(lres));
 	zq_t zq = {0};

@@ -18,6 +18,15 @@
 /* Queries one UDP socket carries to a server within a batch (net.h
  * udp_reuse): the socket set-up was a fifth of a cycle's CPU. */
 #define DV_DAEMON_UDP_REUSE 16
+/* Queries one TCP connection carries to a server within a batch, pipelined
+ * (net.h tcp_reuse): each zone's SOA over TCP to each of its servers had a
+ * connection of its own, whose set-up and teardown were a tenth of a
+ * cycle's CPU. */
+#define DV_DAEMON_TCP_REUSE 128
+/* Answers of the upper levels kept across batches (probe.h dv_probe_cache_t):
+ * seven apex questions and a DS per server address of each zone above the
+ * watched ones. */
+#define DV_DAEMON_UPPER_ANSWERS 4096
 
 typedef struct {
 	const char *root_hints, *trust_anchor;
@@ -25,8 +34,13 @@ typedef struct {
 	int retries;
 	unsigned max_inflight;
 	uint16_t port;
-	int64_t warn, crit;                 /*!< seconds */
-	struct dv_sigmemo *memo;            /*!< signatures verified in earlier cycles, or NULL */
+	int64_t warn, crit;      /*!< seconds */
+	struct dv_sigmemo *memo; /*!< signatures verified in earlier cycles, or NULL */
+	/*! Answers of the upper levels kept across batches (probe.h), or NULL,
+	 *  reused for at most upper_max_age seconds (the zones' interval: the
+	 *  root and the TLDs asked once per cycle, within their TTLs). */
+	struct dv_probe_cache *upper;
+	unsigned upper_max_age;
 	struct dv_net_ratelimit *ratelimit; /*!< per-server rate limit, or NULL */
 	/*! full: true (issue 13): per zone of the batch, its copies kept between
 	 *  cycles (one cycle of a zone at a time uses them); a NULL entry, or

@@ -557,6 +557,8 @@ static int batch_start(daemon_t *d)
 	                              .warn = s->warn,
 	                              .crit = s->crit,
 	                              .memo = d->memo,
+	                              .upper = d->upper,
+	                              .upper_max_age = (unsigned)s->interval,
 	                              .ratelimit = d->conf->per_server_qps ? d->ratelimit : NULL,
 	                              .replicas = j->replicas,
 	                              .tsigs = (const dv_tsig_key_t *const *)j->tsigs,

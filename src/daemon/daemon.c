@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "core/error.h"
+#include "daemon/adapter.h"
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "daemon/daemon_int.h"
@@ -25,6 +26,7 @@
 #include "dnssec/dnssec.h"
 #include "metrics/metrics.h"
 #include "net/net.h"
+#include "probe/probe.h"
 #include "store/store.h"
 
 #ifndef DV_VERSION
@@ -234,6 +236,9 @@ static void render(daemon_t *d)
 	dv_sigmemo_stats_t ms = {0};
 	if (d->memo != NULL)
 		dv_sigmemo_stats(d->memo, &ms);
+	dv_probe_cache_stats_t us = {0};
+	if (d->upper != NULL)
+		dv_probe_cache_stats(d->upper, &us);
 	dv_metrics_view_t v = {
 	    .zones = mz,
 	    .nzones = d->nzones,
@@ -253,6 +258,8 @@ static void render(daemon_t *d)
 	    .sigs_verified = d->sigs_verified,
 	    .sigcache_hits = ms.hits,
 	    .sigcache_entries = ms.entries,
+	    .upper_reused = us.hits,
+	    .upper_entries = us.entries,
 	    .config_reload_time = d->reload_time,
 	    .config_reload_ok = d->reload_ok,
 	};
@@ -558,7 +565,8 @@ int dv_daemon_run(const char *config)
 	d.start_time = d.reload_time = dv_daemon_now();
 	d.reload_ok = true;
 	d.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ull;
-	if (d.conf_path == NULL || dv_sigmemo_new(4096, &d.memo) != DV_OK)
+	if (d.conf_path == NULL || dv_sigmemo_new(4096, &d.memo) != DV_OK ||
+	    dv_probe_cache_new(DV_DAEMON_UPPER_ANSWERS, &d.upper) != DV_OK)
 		goto out;
 	if (dv_store_open(conf->state_directory, false, &d.store, err, sizeof(err)) != DV_OK) {
 		fprintf(stderr, "dnsvigil watch: store: %s\n", err);
@@ -639,6 +647,7 @@ out:
 	free(d.zones);
 	free(d.conf_path);
 	dv_sigmemo_free(d.memo);
+	dv_probe_cache_free(d.upper);
 	dv_net_ratelimit_free(d.ratelimit);
 	return status;
 }

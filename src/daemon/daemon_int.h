@@ -124,6 +124,7 @@ struct daemon {
 	dv_store_t *store;
 	dv_metrics_server_t *metrics;
 	struct dv_sigmemo *memo;            /* signatures verified in earlier cycles */
+	struct dv_probe_cache *upper;       /* answers of the upper levels (probe.h) */
 	struct dv_net_ratelimit *ratelimit; /* probe.per_server_qps (NULL: none yet) */
 	zone_st **zones;                    /* sorted by name */
 	size_t nzones;

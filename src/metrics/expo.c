@@ -189,6 +189,13 @@ int dv_metrics_render(const dv_metrics_view_t *v, char **out, size_t *len)
 	     (double)v->sigcache_hits},
 	    {"dnsvigil_signature_cache_entries", "gauge",
 	     "Verified signatures remembered across cycles.", (double)v->sigcache_entries},
+	    {"dnsvigil_upper_answers_reused_total", "counter",
+	     "Queries to the zones above the watched ones answered from the answers kept "
+	     "within their TTLs and the interval, not asked again.",
+	     (double)v->upper_reused},
+	    {"dnsvigil_upper_answers_cached", "gauge",
+	     "Answers of the zones above the watched ones kept for reuse.",
+	     (double)v->upper_entries},
 	};
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
 		family(&o, own[i].name, own[i].type, own[i].help);

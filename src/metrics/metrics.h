@@ -75,6 +75,8 @@ typedef struct {
 	uint64_t sigs_verified;    /*!< cryptographic signature verifications run */
 	uint64_t sigcache_hits;    /*!< verifications spared by the cache across cycles */
 	uint64_t sigcache_entries; /*!< signatures the cache remembers */
+	uint64_t upper_reused;     /*!< upper-level answers reused across batches */
+	uint64_t upper_entries;    /*!< upper-level answers kept */
 	int64_t config_reload_time;
 	bool config_reload_ok;
 	int64_t now; /*!< Unix time of the page (0: the clock) */

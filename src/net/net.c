@@ -33,8 +33,11 @@
 struct dv_attempt;
 struct dv_server;
 struct dv_udpsock;
+struct dv_tcpconn;
 
-enum step_reason { STEP_TIMEOUT, STEP_FAILED, STEP_ABANDON };
+/* STEP_ALONE: a shared TCP connection closed under the query; it is asked
+ * again on a connection of its own. */
+enum step_reason { STEP_TIMEOUT, STEP_FAILED, STEP_ABANDON, STEP_ALONE };
 
 typedef struct dv_qnode {
 	dv_net_t *net;
@@ -46,6 +49,7 @@ typedef struct dv_qnode {
 	struct dv_qnode *all_prev, *all_next; /* every live query, for dv_net_free */
 	uv_timer_t timer;
 	bool started, closing, tcp_mode, truncated, udp_failed, bad_seen;
+	bool tcp_alone; /* never on a shared TCP connection (asked again after one closed) */
 	enum step_reason reason;
 	struct dv_attempt *att;
 	unsigned timeout_ms, udp_left, attempts;
@@ -62,8 +66,12 @@ typedef struct dv_attempt {
 	bool tcp;
 	/* On a shared UDP socket (opts.udp_reuse > 1) instead of u.udp: */
 	struct dv_udpsock *sock;
-	struct dv_attempt *snext; /* the socket's attempts in flight */
+	struct dv_attempt *snext; /* the socket's (or connection's) attempts in flight */
 	bool send_pending;        /* send_req is queued: freed by udp_send_cb */
+	/* On a shared TCP connection (opts.tcp_reuse > 1) instead of u.tcp: */
+	struct dv_tcpconn *conn;
+	bool on_conn;       /* it was (its handle is the connection's, not u) */
+	bool write_pending; /* write_req is queued: freed by tcp_write_cb */
 	uint16_t id;
 	uv_udp_send_t send_req;
 	uv_connect_t conn_req;
@@ -87,9 +95,26 @@ typedef struct dv_udpsock {
 	bool retired;          /* takes no new attempt; closes when att is empty */
 } dv_udpsock_t;
 
+/* A TCP connection that carries up to opts.tcp_reuse queries to one
+ * server, pipelined (RFC 7766 §6.2.1.1) and told apart by ID (§7). */
+typedef struct dv_tcpconn {
+	uv_tcp_t h;
+	uv_connect_t conn_req;
+	dv_net_t *net;
+	struct dv_server *srv; /* NULL once the server is forgotten */
+	dv_attempt_t *att;     /* attempts in flight on it, oldest first */
+	unsigned uses;         /* attempts sent on it */
+	bool connected;
+	bool retired;  /* takes no new attempt; closes when att is empty */
+	bool reading;  /* inside its read callback: it closes after */
+	uint8_t *rbuf; /* TCP_BUF_LEN */
+	size_t rlen;
+} dv_tcpconn_t;
+
 typedef struct dv_server {
 	struct sockaddr_storage addr;
 	dv_udpsock_t *sock;        /* the shared UDP socket new attempts use, or NULL */
+	dv_tcpconn_t *conn;        /* the shared TCP connection new attempts use, or NULL */
 	struct dv_server *hnext;   /* hash chain */
 	struct dv_server *rnext;   /* ready list: servers with queued queries */
 	dv_qnode_t *qhead, *qtail; /* FIFO of queries waiting for a slot */
@@ -175,9 +200,34 @@ static void sock_close_if_done(dv_udpsock_t *k)
 		uv_close((uv_handle_t *)&k->h, sock_close_cb);
 }
 
-/* The server's socket takes no more attempts (and closes once idle). */
+static void conn_close_cb(uv_handle_t *h)
+{
+	dv_tcpconn_t *k = h->data;
+	free(k->rbuf);
+	free(k);
+}
+
+static void conn_close_if_done(dv_tcpconn_t *k)
+{
+	if (k->retired && k->att == NULL && !k->reading && !uv_is_closing((uv_handle_t *)&k->h))
+		uv_close((uv_handle_t *)&k->h, conn_close_cb);
+}
+
+/* The connection takes no more attempts (and closes once idle). */
+static void conn_retire(dv_tcpconn_t *k)
+{
+	if (k->srv != NULL && k->srv->conn == k)
+		k->srv->conn = NULL;
+	k->srv = NULL;
+	k->retired = true;
+	conn_close_if_done(k);
+}
+
+/* The server's socket and connection take no more attempts (and close once idle). */
 static void sock_retire(dv_server_t *s)
 {
+	if (s->conn != NULL)
+		conn_retire(s->conn);
 	dv_udpsock_t *k = s->sock;
 	if (k == NULL)
 		return;
@@ -272,6 +322,21 @@ static void attempt_drop(dv_qnode_t *q)
 	}
 	q->att = NULL;
 	a->q = NULL;
+	if (a->on_conn) {
+		dv_tcpconn_t *k = a->conn;
+		for (dv_attempt_t **pp = &k->att; *pp != NULL; pp = &(*pp)->snext) {
+			if (*pp == a) {
+				*pp = a->snext;
+				break;
+			}
+		}
+		a->conn = NULL;
+		if (!a->write_pending) {
+			free(a);
+		}
+		conn_close_if_done(k);
+		return;
+	}
 	if (a->sock == NULL) {
 		uv_close(&a->u.h, attempt_close_cb);
 		return;
@@ -518,12 +583,13 @@ static dv_udpsock_t *sock_get(dv_net_t *net, dv_server_t *s)
 	return k;
 }
 
-/* An ID no other attempt on the socket has (RFC 5452 §4.3: unpredictable). */
-static uint16_t sock_id(const dv_udpsock_t *k)
+/* An ID no attempt of `list` (a shared socket's or connection's) has
+ * (RFC 5452 §4.3: unpredictable). */
+static uint16_t unique_id(const dv_attempt_t *list)
 {
 	for (;;) {
 		uint16_t id = random_id();
-		const dv_attempt_t *a = k->att;
+		const dv_attempt_t *a = list;
 		while (a != NULL && a->id != id) {
 			a = a->snext;
 		}
@@ -533,26 +599,35 @@ static uint16_t sock_id(const dv_udpsock_t *k)
 	}
 }
 
+/* For a shared socket or connection (`have`: one could be had, `list`: its
+ * attempts): build a's query with an ID unique on it and count the send.
+ * False: no socket or no query (a is freed, q fails from its timer). */
+static bool attempt_prepare(dv_qnode_t *q, dv_attempt_t *a, bool have, const dv_attempt_t *list)
+{
+	if (have) {
+		a->id = unique_id(list);
+	}
+	if (!have ||
+	    dv_net_query_build(&q->q, a->id, a->wire, sizeof(a->wire), &a->wlen) != DV_OK) {
+		free(a);
+		attempt_fail(q);
+		return false;
+	}
+	q->attempts++;
+	q->net->stats.sent++;
+	a->q = q;
+	q->att = a;
+	return true;
+}
+
 /* A UDP attempt on the server's shared socket. */
 static void attempt_start_shared(dv_qnode_t *q, dv_attempt_t *a)
 {
 	dv_net_t *net = q->net;
 	dv_udpsock_t *k = sock_get(net, q->srv);
-	if (k == NULL) {
-		free(a);
-		attempt_fail(q);
+	if (!attempt_prepare(q, a, k != NULL, k ? k->att : NULL)) {
 		return;
 	}
-	a->id = sock_id(k);
-	if (dv_net_query_build(&q->q, a->id, a->wire, sizeof(a->wire), &a->wlen) != DV_OK) {
-		free(a);
-		attempt_fail(q);
-		return;
-	}
-	q->attempts++;
-	net->stats.sent++;
-	a->q = q;
-	q->att = a;
 	a->sock = k;
 	a->snext = k->att;
 	k->att = a;
@@ -600,6 +675,13 @@ static void tcp_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
 static void tcp_write_cb(uv_write_t *req, int status)
 {
 	dv_attempt_t *a = req->data;
+	if (a->on_conn) {
+		a->write_pending = false;
+		if (a->q == NULL) {
+			free(a); /* dropped from its connection while the write was queued */
+			return;
+		}
+	}
 	if (status < 0 && status != UV_ECANCELED && a->q != NULL) {
 		attempt_fail(a->q);
 	}
@@ -626,6 +708,175 @@ static void tcp_connect_cb(uv_connect_t *req, int status)
 	}
 }
 
+/* --- shared TCP connections (opts.tcp_reuse) ------------------------------------ */
+
+static void conn_write(dv_attempt_t *a)
+{
+	uv_buf_t bufs[2] = {
+	    uv_buf_init((char *)a->prefix, 2),
+	    uv_buf_init((char *)a->wire, (unsigned)a->wlen),
+	};
+	a->write_req.data = a;
+	if (uv_write(&a->write_req, (uv_stream_t *)&a->conn->h, bufs, 2, tcp_write_cb) != 0) {
+		attempt_fail(a->q);
+		return;
+	}
+	a->write_pending = true;
+}
+
+/* The connection failed or closed under its attempts.  Where it carried
+ * only one query, that query failed as it would have on a connection of its
+ * own; where it carried more, the server may simply not take pipelined
+ * queries or closed after a number of them (RFC 7766 §6.2.1: the client
+ * retries what is left), so each is asked again on a connection of its own
+ * and ends as it would have without sharing. */
+static void conn_fail_all(dv_tcpconn_t *k)
+{
+	bool alone = k->uses > 1;
+	dv_attempt_t *list = k->att;
+	k->att = NULL;
+	while (list != NULL) {
+		dv_attempt_t *a = list;
+		list = a->snext;
+		a->snext = NULL;
+		a->conn = NULL;
+		dv_qnode_t *q = a->q;
+		q->att = NULL;
+		a->q = NULL;
+		if (!a->write_pending) {
+			free(a);
+		}
+		if (alone) {
+			q->tcp_alone = true;
+			q->reason = STEP_ALONE;
+			(void)uv_timer_start(&q->timer, timer_cb, 0, 0);
+		} else {
+			q->reason = STEP_FAILED;
+			(void)uv_timer_start(&q->timer, timer_cb, 0, 0);
+		}
+	}
+	conn_retire(k);
+}
+
+static void conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	dv_tcpconn_t *k = h->data;
+	buf->base = (char *)k->rbuf + k->rlen;
+	buf->len = TCP_BUF_LEN - k->rlen;
+}
+
+static void conn_read_cb(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
+{
+	dv_tcpconn_t *k = h->data;
+	(void)buf;
+	if (nread < 0) {
+		/* EOF or reset: what is still in flight did not get its answer. */
+		(void)uv_read_stop(h);
+		conn_fail_all(k);
+		return;
+	}
+	k->rlen += (size_t)nread;
+	k->reading = true;
+	size_t off, mlen, used;
+	while (dv_net_tcp_frame(k->rbuf, k->rlen, &off, &mlen, &used)) {
+		dv_attempt_t *a = k->att;
+		if (mlen >= 2) {
+			uint16_t id = (uint16_t)((k->rbuf[off] << 8) | k->rbuf[off + 1]);
+			while (a != NULL && a->id != id) {
+				a = a->snext;
+			}
+		}
+		if (a == NULL) {
+			k->net->stats.dropped_mismatch++;
+		} else {
+			(void)attempt_message(a, k->rbuf + off, mlen);
+		}
+		memmove(k->rbuf, k->rbuf + used, k->rlen - used);
+		k->rlen -= used;
+	}
+	k->reading = false;
+	conn_close_if_done(k);
+}
+
+static void conn_connect_cb(uv_connect_t *req, int status)
+{
+	dv_tcpconn_t *k = req->data;
+	if (status == UV_ECANCELED) {
+		return;
+	}
+	if (status < 0 || uv_read_start((uv_stream_t *)&k->h, conn_alloc_cb, conn_read_cb) != 0) {
+		conn_fail_all(k);
+		return;
+	}
+	k->connected = true;
+	/* conn_write may fail an attempt, which unlinks (and frees) it */
+	for (dv_attempt_t *a = k->att, *next; a != NULL; a = next) {
+		next = a->snext;
+		conn_write(a);
+	}
+}
+
+/* The server's shared connection for one more attempt, opened when there
+ * is none or the last has carried its share.  NULL: could not open one. */
+static dv_tcpconn_t *conn_get(dv_net_t *net, dv_server_t *s)
+{
+	if (s->conn != NULL && s->conn->uses < net->opts.tcp_reuse) {
+		return s->conn;
+	}
+	if (s->conn != NULL) {
+		conn_retire(s->conn);
+	}
+	dv_tcpconn_t *k = calloc(1, sizeof(*k));
+	if (k == NULL || (k->rbuf = malloc(TCP_BUF_LEN)) == NULL) {
+		free(k);
+		return NULL;
+	}
+	k->net = net;
+	if (uv_tcp_init_ex(&net->loop, &k->h, (unsigned)s->addr.ss_family) != 0) {
+		free(k->rbuf);
+		free(k);
+		return NULL;
+	}
+	k->h.data = k;
+	k->conn_req.data = k;
+	net->stats.tcp_connects++;
+	uv_tcp_nodelay(&k->h, 1);
+	if (uv_tcp_connect(&k->conn_req, &k->h, (const struct sockaddr *)&s->addr,
+	                   conn_connect_cb) != 0) {
+		k->retired = true;
+		uv_close((uv_handle_t *)&k->h, conn_close_cb);
+		return NULL;
+	}
+	k->srv = s;
+	s->conn = k;
+	return k;
+}
+
+/* A TCP attempt on the server's shared connection. */
+static void attempt_start_conn(dv_qnode_t *q, dv_attempt_t *a)
+{
+	dv_net_t *net = q->net;
+	dv_tcpconn_t *k = conn_get(net, q->srv);
+	if (!attempt_prepare(q, a, k != NULL, k ? k->att : NULL)) {
+		return;
+	}
+	a->on_conn = true;
+	a->conn = k;
+	a->prefix[0] = (uint8_t)(a->wlen >> 8);
+	a->prefix[1] = (uint8_t)(a->wlen & 0xff);
+	/* oldest first: written in the order asked */
+	dv_attempt_t **pp = &k->att;
+	while (*pp != NULL) {
+		pp = &(*pp)->snext;
+	}
+	*pp = a;
+	k->uses++;
+	a->t0 = uv_hrtime();
+	if (k->connected) {
+		conn_write(a);
+	}
+}
+
 static void timer_cb(uv_timer_t *t)
 {
 	dv_qnode_t *q = t->data;
@@ -633,6 +884,11 @@ static void timer_cb(uv_timer_t *t)
 	if (q->reason == STEP_ABANDON || net->abandoned) {
 		attempt_drop(q);
 		finish(q, DV_EABANDONED, NULL, 0, 0, q->tcp_mode);
+		return;
+	}
+	if (q->reason == STEP_ALONE) {
+		attempt_drop(q);
+		attempt_start(q);
 		return;
 	}
 	if (q->reason == STEP_TIMEOUT) {
@@ -678,6 +934,10 @@ static void attempt_start(dv_qnode_t *q)
 	a->tcp = q->tcp_mode;
 	if (!a->tcp && net->opts.udp_reuse > 1) {
 		attempt_start_shared(q, a);
+		return;
+	}
+	if (a->tcp && net->opts.tcp_reuse > 1 && !q->tcp_alone) {
+		attempt_start_conn(q, a);
 		return;
 	}
 	a->u.h.data = a;
@@ -731,6 +991,7 @@ static void attempt_start(dv_qnode_t *q)
 	a->prefix[1] = (uint8_t)(a->wlen & 0xff);
 	a->conn_req.data = a;
 	a->t0 = uv_hrtime();
+	net->stats.tcp_connects++;
 	uv_tcp_nodelay(&a->u.tcp, 1);
 	if (uv_tcp_connect(&a->conn_req, &a->u.tcp, sa, tcp_connect_cb) != 0) {
 		attempt_fail(q);
@@ -890,6 +1151,8 @@ int dv_net_new(const dv_net_opts_t *opts, dv_net_t **out)
 		net->opts.ratelimit = opts->ratelimit;
 		net->opts.udp_reuse =
 		    opts->udp_reuse > DV_NET_UDP_REUSE_MAX ? DV_NET_UDP_REUSE_MAX : opts->udp_reuse;
+		net->opts.tcp_reuse =
+		    opts->tcp_reuse > DV_NET_TCP_REUSE_MAX ? DV_NET_TCP_REUSE_MAX : opts->tcp_reuse;
 	}
 	if (net->opts.timeout_ms > MAX_TIMEOUT_MS) {
 		net->opts.timeout_ms = MAX_TIMEOUT_MS;

@@ -52,9 +52,17 @@ typedef struct {
 	 *  ID unique on it, and answers are matched on ID, question and source;
 	 *  it saves the socket set-up of each query (the watch daemon). */
 	unsigned udp_reuse;
+	/*! Queries one TCP connection may carry to a server, pipelined (RFC
+	 *  7766 §6.2.1.1) and matched on ID and question (0 or 1: a connection
+	 *  per attempt).  Where a shared connection closes with queries in
+	 *  flight, each is asked again on a connection of its own, so a server
+	 *  that takes one query per connection is judged as without sharing;
+	 *  it saves the connection set-up of each query (the watch daemon). */
+	unsigned tcp_reuse;
 } dv_net_opts_t;
 
 #define DV_NET_UDP_REUSE_MAX 256u
+#define DV_NET_TCP_REUSE_MAX 1024u
 
 enum dv_query_flags {
 	DV_Q_DO = 1 << 0,              /*!< set the DNSSEC OK bit (RFC 3225) */
@@ -120,6 +128,7 @@ typedef struct {
 	uint64_t bad_answers;              /*!< messages that matched a query but failed to parse */
 	uint64_t max_inflight_seen;        /*!< highest number of queries in flight at once */
 	uint64_t max_server_inflight_seen; /*!< highest in flight to any one server at once */
+	uint64_t tcp_connects;             /*!< TCP connections opened */
 } dv_net_stats_t;
 
 /*! New engine with its own libuv loop.  opts may be NULL (defaults); in opts, 0 means

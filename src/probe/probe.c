@@ -664,6 +664,8 @@ void probe_on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r)
 {
 	qctx_t *c = ctx;
 	probe_t *p = c->p;
+	if (c->cacheable && c->sent)
+		probe_cache_put(p->opts->cache, q, r, p->snap->time);
 	probe_query_done(p, c, r);
 	answer(c, q, r);
 	probe_drain(p);
@@ -815,6 +817,8 @@ int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndoma
 		if ((r = dv_snapshot_add_domain(p.snap, canon)) != DV_OK)
 			goto fail;
 	}
+	p.domains = (const uint8_t(*)[255])dn;
+	p.ndomains = ndomains;
 	if ((r = load_anchor(&p, err, errlen)) != DV_OK)
 		goto fail;
 	probe_budgets_init(&p, ndomains);
@@ -823,7 +827,8 @@ int dv_probe_run(const dv_probe_opts_t *opts, char *const *domains, size_t ndoma
 	                    .retries = opts->retries >= 0 ? (unsigned)opts->retries : 1,
 	                    .deadline_ms = p.deadline_ms,
 	                    .ratelimit = opts->ratelimit,
-	                    .udp_reuse = opts->udp_reuse};
+	                    .udp_reuse = opts->udp_reuse,
+	                    .tcp_reuse = opts->tcp_reuse};
 	if ((r = dv_net_new(&no, &p.net)) != DV_OK) {
 		snprintf(err, errlen, "query engine: %s", dv_strerror(r));
 		goto fail;

@@ -55,7 +55,33 @@ typedef struct {
 	/*! Per-server-address rate limit shared with other probes (net.h), or NULL. */
 	struct dv_net_ratelimit *ratelimit;
 	unsigned udp_reuse; /*!< queries per UDP socket (net.h; 0: a socket per query) */
+	unsigned tcp_reuse; /*!< queries per TCP connection (net.h; 0: one per query) */
+	/*! Answers of the upper levels kept across probes, or NULL (below). */
+	struct dv_probe_cache *cache;
+	unsigned cache_max_age; /*!< seconds an answer of `cache` is reused (0: not used) */
 } dv_probe_opts_t;
+
+/*!
+ * Answers of the upper levels kept across probes (the watch daemon, issue
+ * 12 §2: the root and the TLDs asked once per cycle, not once per batch).
+ * With opts.cache, the apex questions (SOA, NS, DNSKEY, CDS, CDNSKEY,
+ * NODATA, SOA over TCP) and the DS question of each zone above the domains
+ * asked — never of a domain asked itself, never its NXDOMAIN probe (a fresh
+ * random name each time), never a referral — are answered from the cache
+ * while the kept answer is younger than its smallest TTL and
+ * opts.cache_max_age; the snapshot records it as it was received.  Only
+ * NOERROR and NXDOMAIN answers with a record are kept.  Thread-safe; at
+ * most `max` answers (the expired, then the oldest, make room).
+ */
+typedef struct dv_probe_cache dv_probe_cache_t;
+int dv_probe_cache_new(size_t max, dv_probe_cache_t **out);
+void dv_probe_cache_free(dv_probe_cache_t *c);
+typedef struct {
+	uint64_t hits;   /*!< queries answered from the cache */
+	uint64_t stored; /*!< answers kept */
+	size_t entries;  /*!< answers held now */
+} dv_probe_cache_stats_t;
+void dv_probe_cache_stats(dv_probe_cache_t *c, dv_probe_cache_stats_t *out);
 
 /* The questions asked of every child server (besides SOA, NS, DNSKEY, CDS, CDNSKEY). */
 #define DV_PROBE_NX_TYPE     1  /*!< A at a random name: the NXDOMAIN proof */

@@ -81,13 +81,23 @@ typedef struct qctx {
 	uint32_t server; /*!< snapshot server index (not for K_RESOLVE) */
 	srvstate_t *srv; /*!< the address asked */
 	uint64_t sent_ns;
-	bool gate_probe;   /*!< the first query to its address: decides the gate */
-	bool sent;         /*!< handed to the engine (its time counts) */
-	int end_status;    /*!< deferred: the status it ends with, unsent */
-	uint8_t why;       /*!< with DV_EABANDONED: the dv_snap_limit_kind_t */
-	dv_query_t q;      /*!< the query, kept while held back */
-	struct qctx *next; /*!< held or deferred list */
+	bool gate_probe;             /*!< the first query to its address: decides the gate */
+	bool sent;                   /*!< handed to the engine (its time counts) */
+	int end_status;              /*!< deferred: the status it ends with, unsent */
+	uint8_t why;                 /*!< with DV_EABANDONED: the dv_snap_limit_kind_t */
+	dv_query_t q;                /*!< the query, kept while held back */
+	struct qctx *next;           /*!< held or deferred list */
+	bool cacheable;              /*!< an upper level's apex or DS question (dv_probe_cache_t) */
+	struct probe_cached *cached; /*!< deferred: answered from the cache (owned) */
 } qctx_t;
+
+/* An answer kept by the cache, with what the engine said of it. */
+typedef struct probe_cached {
+	uint8_t *wire;
+	size_t len;
+	bool tcp, udp_truncated, udp_failed;
+	unsigned rtt_ms, rtt_us, attempts;
+} probe_cached_t;
 
 /* Per server address: its gate — the first query goes alone, the others
  * wait for its answer; one that never answers it is dead, and the rest are
@@ -128,7 +138,9 @@ struct probe {
 	/* Queries abandoned at a probe-wide ceiling (DEADLINE, QUERIES, BYTES;
 	 * those at a server's ceiling are counted by the server). */
 	uint64_t abandoned[DV_SNAP_LIMIT_KINDS];
-	int err; /*!< latched DV_E* */
+	int err;                       /*!< latched DV_E* */
+	const uint8_t (*domains)[255]; /*!< the domains asked (wire) */
+	size_t ndomains;
 };
 
 /* probe.c */
@@ -153,3 +165,10 @@ void probe_budgets_init(probe_t *p, size_t ndomains);
 /*! Record, in the snapshot, what the budgets and the deadline left out. */
 int probe_limits_record(probe_t *p);
 void probe_srv_free(probe_t *p);
+
+/* probe_cache.c */
+/*! A kept answer to q fresh at `now` (its wire a copy the caller frees). */
+bool probe_cache_get(dv_probe_cache_t *c, const dv_query_t *q, int64_t now, int64_t max_age,
+                     probe_cached_t *out);
+/*! Keep r, the answer to q received at `now`, if it is worth keeping. */
+void probe_cache_put(dv_probe_cache_t *c, const dv_query_t *q, const dv_response_t *r, int64_t now);

@@ -82,6 +82,9 @@ void probe_srv_free(probe_t *p)
 	}
 	for (qctx_t *c = p->deferred, *n; c != NULL; c = n) {
 		n = c->next;
+		if (c->cached != NULL)
+			free(c->cached->wire);
+		free(c->cached);
 		free(c);
 	}
 	p->srv_all = NULL;
@@ -140,6 +143,34 @@ static int send_query(probe_t *p, qctx_t *c)
 	return r;
 }
 
+/* An upper level's apex or DS question (probe.h dv_probe_cache_t). */
+static bool cacheable(const probe_t *p, const qctx_t *t, const uint8_t *qname)
+{
+	if (p->opts->cache == NULL || p->opts->cache_max_age == 0 ||
+	    (t->kind != K_CHILD && t->kind != K_DS) || t->zone == NULL ||
+	    !knot_dname_is_equal(qname, t->zone->dname))
+		return false;
+	for (size_t i = 0; i < p->ndomains; i++)
+		if (knot_dname_is_case_equal(p->domains[i], t->zone->dname))
+			return false;
+	return true;
+}
+
+/* Answer c from the cache (ended at the next drain, as if received). */
+static bool from_cache(probe_t *p, qctx_t *c)
+{
+	probe_cached_t hit;
+	if (!probe_cache_get(p->opts->cache, &c->q, p->snap->time, p->opts->cache_max_age, &hit))
+		return false;
+	if ((c->cached = malloc(sizeof(*c->cached))) == NULL) {
+		free(hit.wire);
+		return false;
+	}
+	*c->cached = hit;
+	defer(p, c, DV_OK, 0);
+	return true;
+}
+
 int probe_submit(probe_t *p, const struct sockaddr_storage *addr, const uint8_t *qname,
                  uint16_t qtype, unsigned flags, const qctx_t *tmpl)
 {
@@ -153,6 +184,8 @@ int probe_submit(probe_t *p, const struct sockaddr_storage *addr, const uint8_t 
 	c->sent = false;
 	c->end_status = DV_OK;
 	c->why = 0;
+	c->cached = NULL;
+	c->cacheable = cacheable(p, tmpl, qname);
 	memset(&c->q, 0, sizeof(c->q));
 	c->q.addr = *addr;
 	memcpy(c->q.qname, qname, knot_dname_size(qname));
@@ -164,6 +197,8 @@ int probe_submit(probe_t *p, const struct sockaddr_storage *addr, const uint8_t 
 		free(c);
 		return DV_ENOMEM;
 	}
+	if (c->cacheable && from_cache(p, c))
+		return DV_OK;
 	srvstate_t *s = c->srv;
 	switch (s->gate) {
 	case G_UNKNOWN:
@@ -255,9 +290,25 @@ void probe_drain(probe_t *p)
 		p->deferred = c->next;
 		if (p->deferred == NULL)
 			p->deferred_tail = NULL;
-		/* The outcome without an attempt: attempts stay 0. */
+		/* The outcome without an attempt: attempts stay 0; or the
+		 * answer kept by the cache, as it was received. */
 		dv_response_t r = {.status = c->end_status};
+		probe_cached_t *k = c->cached;
+		c->cached = NULL;
+		if (k != NULL) {
+			r.wire = k->wire;
+			r.len = k->len;
+			r.tcp = k->tcp;
+			r.udp_truncated = k->udp_truncated;
+			r.udp_failed = k->udp_failed;
+			r.rtt_ms = k->rtt_ms;
+			r.rtt_us = k->rtt_us;
+			r.attempts = k->attempts;
+		}
 		probe_on_answer(c, &c->q, &r);
+		if (k != NULL)
+			free(k->wire);
+		free(k);
 	}
 	p->draining = false;
 }

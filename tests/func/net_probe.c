@@ -164,6 +164,8 @@ int main(int argc, char **argv)
 			opts.max_inflight = tmp;
 		} else if (uint_opt(a, "reuse", &tmp)) {
 			opts.udp_reuse = tmp;
+		} else if (uint_opt(a, "tcpreuse", &tmp)) {
+			opts.tcp_reuse = tmp;
 		} else if (uint_opt(a, "qps", &qps) || uint_opt(a, "burst", &burst)) {
 			/* the per-server rate limit, below */
 		} else {
@@ -226,12 +228,13 @@ int main(int argc, char **argv)
 	       dv_strerror(ret), elapsed);
 	printf("stats sent=%llu answered=%llu timeouts=%llu tcp_fallbacks=%llu "
 	       "dropped_mismatch=%llu bad_answers=%llu max_inflight_seen=%llu "
-	       "max_server_inflight_seen=%llu\n",
+	       "max_server_inflight_seen=%llu tcp_connects=%llu\n",
 	       (unsigned long long)st.sent, (unsigned long long)st.answered,
 	       (unsigned long long)st.timeouts, (unsigned long long)st.tcp_fallbacks,
 	       (unsigned long long)st.dropped_mismatch, (unsigned long long)st.bad_answers,
 	       (unsigned long long)st.max_inflight_seen,
-	       (unsigned long long)st.max_server_inflight_seen);
+	       (unsigned long long)st.max_server_inflight_seen,
+	       (unsigned long long)st.tcp_connects);
 	dv_net_free(net);
 	dv_net_ratelimit_free(rl);
 	return (ret == DV_OK && probe.fail == 0) ? 0 : 1;

@@ -107,7 +107,7 @@ import socket, struct, sys, threading, time
 
 sink, fake, tcponly, ready, counts = sys.argv[1:6]
 lock = threading.Lock()
-count = {"sink_udp": 0, "sink_tcp": 0, "tcponly_udp": 0}
+count = {"sink_udp": 0, "sink_tcp": 0, "tcponly_udp": 0, "tcponly_tcp": 0}
 ports = {}
 
 def bump(key, port=None):
@@ -199,7 +199,7 @@ def fake_udp(addr):
 
 for target, args in ((udp_silent, (sink, "sink_udp")), (tcp_server, (sink, False, "sink_tcp")),
                      (fake_udp, (fake,)), (udp_silent, (tcponly, "tcponly_udp")),
-                     (tcp_server, (tcponly, True))):
+                     (tcp_server, (tcponly, True, "tcponly_tcp"))):
     threading.Thread(target=target, args=args, daemon=True).start()
 time.sleep(0.5)
 open(ready, "w").write("ready\n")
@@ -387,6 +387,29 @@ t_grep "shared sockets: nothing listens: every query DV_ENET" \
 el=$(field rdead elapsed_ms)
 t_eq "shared sockets: nothing listens: fails fast (got ${el}ms)" \
 	"$([ "${el:-9999}" -lt 500 ] && echo fast)" fast
+
+# --- shared TCP connections (tcp_reuse, the watch daemon) ----------------------------
+probe tconc "$KNOT4" www.example.test A tcp count=50 per_server=8 tcpreuse=16
+t_grep "shared TCP: 50 pipelined queries all answered" 'summary ok=50 fail=0 run=success' \
+	"$WORK/tconc.out"
+t_grep "shared TCP: each sent once, over 4 connections of at most 16 queries" \
+	'stats sent=50 answered=50 timeouts=0 .* tcp_connects=4$' "$WORK/tconc.out"
+probe tsep "$KNOT4" www.example.test A tcp count=50 per_server=8
+t_grep "without tcp_reuse: a connection per query" 'summary ok=50 .*' "$WORK/tsep.out"
+t_grep "without tcp_reuse: 50 connections" 'tcp_connects=50$' "$WORK/tsep.out"
+# The TCP-only fake answers one query per connection, then closes it (a
+# server that takes no pipelining): the first query is answered on the
+# shared connection, the three others are asked again each on its own.
+before=$(sed -n 's/^tcponly_tcp=//p' "$WORK/counts")
+probe tone "$TCPONLY" www.example.test A tcp count=4 timeout=3000 tcpreuse=16
+t_grep "shared TCP, one answer per connection: all 4 answered" 'summary ok=4 fail=0 ' \
+	"$WORK/tone.out"
+t_grep "shared TCP, one answer per connection: three of them asked twice (7 sends)" \
+	'stats sent=7 answered=4 timeouts=0 ' "$WORK/tone.out"
+t_eq "shared TCP, one answer per connection: the server saw 4 connections" \
+	"$(($(sed -n 's/^tcponly_tcp=//p' "$WORK/counts") - ${before:-0}))" 4
+t_grep "shared TCP, one answer per connection: 4 connections opened" 'tcp_connects=4$' \
+	"$WORK/tone.out"
 
 probe badaddr "not-an-address" www.example.test A
 t_eq "bad address rejected with usage status" "$(cat "$WORK/badaddr.rc")" 2

@@ -299,6 +299,18 @@ within_two "C: tm.'s DS no longer matches at the root" \
 within_two "C: tm. secure -> bogus, a ledger entry" has_event '^tm\.\|zone.status\|\|status\|secure\|bogus$'
 within_two "C: finding DS_NO_MATCHING_DNSKEY raised" has_event '^tm\.\|finding.raised\|.*\|DS_NO_MATCHING_DNSKEY'
 t_eq "C: short.'s DS did not change" "$(events | grep -c '^short\.|ds.changed|')" 1
+# The root's apex answers are kept across batches (within their 60 s TTL
+# and the zones' interval) and reused instead of asked again; tm.'s DS
+# (a watched zone's own) is asked every cycle, so C was seen all the same.
+scrape
+reused=$(metric 'dnsvigil_upper_answers_reused_total')
+if [ -n "$reused" ] && [ "${reused%.*}" -gt 0 ]; then
+	ok "C: the root's answers reused across batches ($reused queries not asked)"
+else
+	not_ok "C: the root's answers reused across batches" "dnsvigil_upper_answers_reused_total '$reused'"
+fi
+t_eq "C: the kept answers are the root's own (its 7 apex questions at most)" \
+	"$(metric 'dnsvigil_upper_answers_cached' | awk '{print ($1 > 0 && $1 <= 7) ? "yes" : $1}')" yes
 
 # ---- K: a ZSK rollover done by knotd -----------------------------------------------------
 zsk_lines() { events | awk -F'|' '$1 == "kr." && $2 == "dnskey.added" && $4 ~ /^256 / {print $4}'; }
