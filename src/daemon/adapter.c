@@ -515,9 +515,10 @@ int dv_adapter_batch_cycle(const dv_adapter_opts_t *opts, char *const *zones, si
 	                         .max_inflight = opts->max_inflight,
 	                         .port = opts->port,
 	                         .ratelimit = opts->ratelimit,
-	                         /* The budgets per server address: the probe's default,
-	                          * per zone of the batch (probe.h). */
-	                         /* many zones share servers: their queries share sockets */
+	                         /* The budgets per server address are the probe's
+	                          * defaults, per zone of the batch (probe.h).  Many
+	                          * zones share servers: their queries share sockets
+	                          * and TCP connections. */
 	                         .udp_reuse = DV_DAEMON_UDP_REUSE,
 	                         .tcp_reuse = DV_DAEMON_TCP_REUSE,
 	                         .cache = opts->upper,

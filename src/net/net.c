@@ -746,14 +746,9 @@ static void conn_fail_all(dv_tcpconn_t *k)
 		if (!a->write_pending) {
 			free(a);
 		}
-		if (alone) {
-			q->tcp_alone = true;
-			q->reason = STEP_ALONE;
-			(void)uv_timer_start(&q->timer, timer_cb, 0, 0);
-		} else {
-			q->reason = STEP_FAILED;
-			(void)uv_timer_start(&q->timer, timer_cb, 0, 0);
-		}
+		q->tcp_alone = q->tcp_alone || alone;
+		q->reason = alone ? STEP_ALONE : STEP_FAILED;
+		(void)uv_timer_start(&q->timer, timer_cb, 0, 0);
 	}
 	conn_retire(k);
 }

@@ -29,14 +29,12 @@
 #define DV_PROBE_SERVER_QUERIES     512u       /*!< queries per server address */
 #define DV_PROBE_SERVER_BYTES       (4u << 20) /*!< answer bytes per server address */
 #define DV_PROBE_SERVER_MS          30000u     /*!< waiting on one address, summed over queries */
-#define DV_PROBE_SERVER_DOMAINS                                                                    \
-	1024u                          /*!< the three above are per domain asked, up to this many  \
-	                                */
-#define DV_PROBE_MAX_DEPTH         32u /*!< zone cuts walked per domain */
-#define DV_PROBE_MAX_ZONE_NS       64u /*!< NS names used per zone */
-#define DV_PROBE_MAX_ZONE_ADDRS    64u /*!< server addresses probed per zone */
-#define DV_PROBE_RESOLVES_PER_ZONE 20u /*!< NS names without glue looked up per zone */
-#define DV_PROBE_MAX_RESOLVES      4096u /*!< address look-ups per probe */
+#define DV_PROBE_SERVER_DOMAINS     1024u      /*!< the 3 above: per domain asked, up to this */
+#define DV_PROBE_MAX_DEPTH          32u        /*!< zone cuts walked per domain */
+#define DV_PROBE_MAX_ZONE_NS        64u        /*!< NS names used per zone */
+#define DV_PROBE_MAX_ZONE_ADDRS     64u        /*!< server addresses probed per zone */
+#define DV_PROBE_RESOLVES_PER_ZONE  20u        /*!< NS names without glue looked up per zone */
+#define DV_PROBE_MAX_RESOLVES       4096u      /*!< address look-ups per probe */
 
 typedef struct {
 	const char *root_hints;   /*!< zone-file-form NS + A/AAAA of the root */

@@ -122,10 +122,11 @@ bool probe_cache_get(dv_probe_cache_t *c, const dv_query_t *q, int64_t now, int6
 			continue;
 		if (now >= e->expires || now - e->stored >= max_age || now < e->stored)
 			break;
-		*out = e->ans;
-		if ((out->wire = malloc(e->ans.len)) == NULL)
+		if ((out->wire = malloc(e->ans.resp.len)) == NULL)
 			break;
-		memcpy(out->wire, e->ans.wire, e->ans.len);
+		memcpy(out->wire, e->ans.wire, e->ans.resp.len);
+		out->resp = e->ans.resp;
+		out->resp.wire = out->wire;
 		c->hits++;
 		hit = true;
 		break;
@@ -207,13 +208,8 @@ void probe_cache_put(dv_probe_cache_t *c, const dv_query_t *q, const dv_response
 		return;
 	}
 	memcpy(e->ans.wire, r->wire, r->len);
-	e->ans.len = r->len;
-	e->ans.tcp = r->tcp;
-	e->ans.udp_truncated = r->udp_truncated;
-	e->ans.udp_failed = r->udp_failed;
-	e->ans.rtt_ms = r->rtt_ms;
-	e->ans.rtt_us = r->rtt_us;
-	e->ans.attempts = r->attempts;
+	e->ans.resp = *r;
+	e->ans.resp.wire = e->ans.wire;
 	e->addr = q->addr;
 	memcpy(e->qname, q->qname, knot_dname_size(q->qname));
 	e->qtype = q->qtype;

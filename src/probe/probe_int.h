@@ -91,12 +91,11 @@ typedef struct qctx {
 	struct probe_cached *cached; /*!< deferred: answered from the cache (owned) */
 } qctx_t;
 
-/* An answer kept by the cache, with what the engine said of it. */
+/* An answer kept by the cache: the engine's response as received, its
+ * message in `wire` (owned; resp.wire points to it). */
 typedef struct probe_cached {
+	dv_response_t resp;
 	uint8_t *wire;
-	size_t len;
-	bool tcp, udp_truncated, udp_failed;
-	unsigned rtt_ms, rtt_us, attempts;
 } probe_cached_t;
 
 /* Per server address: its gate — the first query goes alone, the others

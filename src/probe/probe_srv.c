@@ -292,19 +292,9 @@ void probe_drain(probe_t *p)
 			p->deferred_tail = NULL;
 		/* The outcome without an attempt: attempts stay 0; or the
 		 * answer kept by the cache, as it was received. */
-		dv_response_t r = {.status = c->end_status};
 		probe_cached_t *k = c->cached;
 		c->cached = NULL;
-		if (k != NULL) {
-			r.wire = k->wire;
-			r.len = k->len;
-			r.tcp = k->tcp;
-			r.udp_truncated = k->udp_truncated;
-			r.udp_failed = k->udp_failed;
-			r.rtt_ms = k->rtt_ms;
-			r.rtt_us = k->rtt_us;
-			r.attempts = k->attempts;
-		}
+		dv_response_t r = k != NULL ? k->resp : (dv_response_t){.status = c->end_status};
 		probe_on_answer(c, &c->q, &r);
 		if (k != NULL)
 			free(k->wire);

@@ -102,12 +102,12 @@ static void test_cache_reuse(void **state)
 
 	probe_cached_t got;
 	assert_true(get(c, &q, T0 + 10, 60, &got));
-	assert_int_equal(got.len, len);
+	assert_int_equal(got.resp.len, len);
 	assert_memory_equal(got.wire, wire, len);
-	assert_true(got.tcp);
-	assert_int_equal(got.rtt_ms, 3);
-	assert_int_equal(got.rtt_us, 2500);
-	assert_int_equal(got.attempts, 1);
+	assert_true(got.resp.tcp);
+	assert_int_equal(got.resp.rtt_ms, 3);
+	assert_int_equal(got.resp.rtt_us, 2500);
+	assert_int_equal(got.resp.attempts, 1);
 	free(got.wire);
 	/* the maximum age (the interval) */
 	assert_true(get(c, &q, T0 + 59, 60, NULL));
