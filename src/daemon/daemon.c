@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -548,6 +549,29 @@ static void set_threadpool(unsigned concurrency)
 	setenv("UV_THREADPOOL_SIZE", n, 1);
 }
 
+/* Every running batch holds a socket per query in flight (up to
+ * probe.max_inflight) and keeps a few idle servers' sockets and TCP
+ * connections (src/net/net.c), up to probe.concurrency batches at once.  The
+ * soft limit of 1,024 descriptors a service usually starts with is soon too
+ * few for that, and a socket that cannot be opened is a query that fails: a
+ * server wrongly reported unreachable.  So the soft limit is raised to the
+ * hard one (at most FD_WANT; libuv uses epoll, so descriptor numbers have no
+ * ceiling of their own). */
+#define FD_WANT 65536
+static void fd_limit_raise(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= FD_WANT ||
+	    rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_WANT ? FD_WANT : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		dv_log(DV_LOG_WARNING, NULL, NULL,
+		       "cannot raise the open files limit from %llu: %s", (unsigned long long)was,
+		       strerror(errno));
+}
+
 int dv_daemon_run(const char *config)
 {
 	daemon_t d;
@@ -579,6 +603,7 @@ int dv_daemon_run(const char *config)
 	d.ledger_open = true;
 	ledger_status(d.lsync.ledger, &d.ledger_st);
 	set_threadpool(conf->concurrency);
+	fd_limit_raise();
 	if (uv_loop_init(&d.loop) != 0)
 		goto out;
 	uv_async_init(&d.loop, &d.render_async, render_wanted);

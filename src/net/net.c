@@ -28,6 +28,8 @@
 #define MAX_RETRIES      16    /* bounds the attempts of one query */
 #define MAX_TIMEOUT_MS   60000 /* bounds the wait of one attempt */
 #define SERVER_BUCKETS   256
+#define IDLE_SERVERS     32          /* idle servers kept with their socket and connection */
+#define IDS_POOL         256         /* query IDs drawn from the kernel at once */
 #define TCP_BUF_LEN      (2 + 65535) /* RFC 1035 §4.2.2: one message is at most 65535 bytes */
 
 struct dv_attempt;
@@ -113,10 +115,12 @@ typedef struct dv_tcpconn {
 
 typedef struct dv_server {
 	struct sockaddr_storage addr;
-	dv_udpsock_t *sock;        /* the shared UDP socket new attempts use, or NULL */
-	dv_tcpconn_t *conn;        /* the shared TCP connection new attempts use, or NULL */
-	struct dv_server *hnext;   /* hash chain */
-	struct dv_server *rnext;   /* ready list: servers with queued queries */
+	dv_udpsock_t *sock;              /* the shared UDP socket new attempts use, or NULL */
+	dv_tcpconn_t *conn;              /* the shared TCP connection new attempts use, or NULL */
+	struct dv_server *hnext;         /* hash chain */
+	struct dv_server *rnext;         /* ready list: servers with queued queries */
+	struct dv_server *iprev, *inext; /* idle list, while idle */
+	bool idle;
 	dv_qnode_t *qhead, *qtail; /* FIFO of queries waiting for a slot */
 	unsigned inflight;
 	bool ready;
@@ -134,6 +138,10 @@ struct dv_net {
 	uv_timer_t deadline; /* initialised with the loop */
 	dv_server_t *buckets[SERVER_BUCKETS];
 	dv_server_t *rhead, *rtail;
+	dv_server_t *ihead, *itail; /* idle servers kept with their socket, oldest first */
+	unsigned nidle;
+	uint16_t ids[IDS_POOL]; /* random query IDs, used from the end */
+	unsigned nids;
 	dv_qnode_t *all;
 	dv_net_job_t *jobs;    /* transfers and other long work, for dv_net_free */
 	uv_timer_t rate_timer; /* dispatch again when the rate limit lets a query go */
@@ -223,11 +231,9 @@ static void conn_retire(dv_tcpconn_t *k)
 	conn_close_if_done(k);
 }
 
-/* The server's socket and connection take no more attempts (and close once idle). */
+/* The server's UDP socket takes no more attempts (and closes once idle). */
 static void sock_retire(dv_server_t *s)
 {
-	if (s->conn != NULL)
-		conn_retire(s->conn);
 	dv_udpsock_t *k = s->sock;
 	if (k == NULL)
 		return;
@@ -237,12 +243,33 @@ static void sock_retire(dv_server_t *s)
 	sock_close_if_done(k);
 }
 
-/* Servers are forgotten as soon as they are idle, so a daemon's table stays small. */
-static void server_release_if_idle(dv_net_t *net, dv_server_t *s)
+/* The server's socket and connection take no more attempts (and close once idle). */
+static void server_retire(dv_server_t *s)
 {
-	if (s->inflight > 0 || s->qhead != NULL || s->ready) {
-		return;
-	}
+	if (s->conn != NULL)
+		conn_retire(s->conn);
+	sock_retire(s);
+}
+
+static void idle_unlink(dv_net_t *net, dv_server_t *s)
+{
+	if (s->iprev != NULL)
+		s->iprev->inext = s->inext;
+	else
+		net->ihead = s->inext;
+	if (s->inext != NULL)
+		s->inext->iprev = s->iprev;
+	else
+		net->itail = s->iprev;
+	s->iprev = s->inext = NULL;
+	s->idle = false;
+	net->nidle--;
+}
+
+static void server_free(dv_net_t *net, dv_server_t *s)
+{
+	if (s->idle)
+		idle_unlink(net, s);
 	dv_server_t **pp = &net->buckets[addr_hash(&s->addr)];
 	while (*pp != NULL && *pp != s) {
 		pp = &(*pp)->hnext;
@@ -250,8 +277,53 @@ static void server_release_if_idle(dv_net_t *net, dv_server_t *s)
 	if (*pp == s) {
 		*pp = s->hnext;
 	}
-	sock_retire(s);
+	server_retire(s);
 	free(s);
+}
+
+/* A server with nothing in flight keeps its shared socket and connection
+ * for a while: the probe's next queries to it (the next zones of a daemon's
+ * batch, on the same servers) go on them instead of opening new ones; a TCP
+ * connection set up and torn down per zone was the larger part of the
+ * daemon's socket work.  The handles are unreferenced meanwhile, so they
+ * keep no loop running, and at most IDLE_SERVERS idle servers are kept (the
+ * oldest is forgotten first), so a daemon's table and its descriptors stay
+ * bounded however many servers a batch meets. */
+static void server_release_if_idle(dv_net_t *net, dv_server_t *s)
+{
+	if (s->inflight > 0 || s->qhead != NULL || s->ready || s->idle) {
+		return;
+	}
+	if (s->sock == NULL && s->conn == NULL) {
+		server_free(net, s);
+		return;
+	}
+	if (s->sock != NULL)
+		uv_unref((uv_handle_t *)&s->sock->h);
+	if (s->conn != NULL)
+		uv_unref((uv_handle_t *)&s->conn->h);
+	s->idle = true;
+	s->iprev = net->itail;
+	s->inext = NULL;
+	if (net->itail != NULL)
+		net->itail->inext = s;
+	else
+		net->ihead = s;
+	net->itail = s;
+	if (++net->nidle > IDLE_SERVERS)
+		server_free(net, net->ihead);
+}
+
+/* A query for an idle server: its socket and connection count again. */
+static void server_wake(dv_net_t *net, dv_server_t *s)
+{
+	if (!s->idle)
+		return;
+	idle_unlink(net, s);
+	if (s->sock != NULL)
+		uv_ref((uv_handle_t *)&s->sock->h);
+	if (s->conn != NULL)
+		uv_ref((uv_handle_t *)&s->conn->h);
 }
 
 static void ready_push(dv_net_t *net, dv_server_t *s)
@@ -401,10 +473,17 @@ static void finish(dv_qnode_t *q, int status, const uint8_t *wire, size_t len, u
 	dispatch(net);
 }
 
-static uint16_t random_id(void)
+/* RFC 5452 §4.3: unpredictable IDs.  Drawn from the kernel's generator a
+ * pool at a time: one getrandom call per query was a syscall in twenty of
+ * the daemon's. */
+static uint16_t random_id(dv_net_t *net)
 {
-	uint16_t id;
-	randombytes_buf(&id, sizeof(id)); /* RFC 5452 §4.3: unpredictable IDs */
+	if (net->nids == 0) {
+		randombytes_buf(net->ids, sizeof(net->ids));
+		net->nids = IDS_POOL;
+	}
+	uint16_t id = net->ids[--net->nids];
+	net->ids[net->nids] = 0;
 	return id;
 }
 
@@ -571,6 +650,7 @@ static dv_udpsock_t *sock_get(dv_net_t *net, dv_server_t *s)
 		return NULL;
 	}
 	k->h.data = k;
+	net->stats.udp_sockets++;
 	/* connected: the kernel drops datagrams from any other source (RFC 5452 §9.1) */
 	if (uv_udp_connect(&k->h, (const struct sockaddr *)&s->addr) != 0 ||
 	    uv_udp_recv_start(&k->h, sock_alloc_cb, sock_recv_cb) != 0) {
@@ -585,10 +665,10 @@ static dv_udpsock_t *sock_get(dv_net_t *net, dv_server_t *s)
 
 /* An ID no attempt of `list` (a shared socket's or connection's) has
  * (RFC 5452 §4.3: unpredictable). */
-static uint16_t unique_id(const dv_attempt_t *list)
+static uint16_t unique_id(dv_net_t *net, const dv_attempt_t *list)
 {
 	for (;;) {
-		uint16_t id = random_id();
+		uint16_t id = random_id(net);
 		const dv_attempt_t *a = list;
 		while (a != NULL && a->id != id) {
 			a = a->snext;
@@ -605,7 +685,7 @@ static uint16_t unique_id(const dv_attempt_t *list)
 static bool attempt_prepare(dv_qnode_t *q, dv_attempt_t *a, bool have, const dv_attempt_t *list)
 {
 	if (have) {
-		a->id = unique_id(list);
+		a->id = unique_id(q->net, list);
 	}
 	if (!have ||
 	    dv_net_query_build(&q->q, a->id, a->wire, sizeof(a->wire), &a->wlen) != DV_OK) {
@@ -936,7 +1016,8 @@ static void attempt_start(dv_qnode_t *q)
 		return;
 	}
 	a->u.h.data = a;
-	if (dv_net_query_build(&q->q, random_id(), a->wire, sizeof(a->wire), &a->wlen) != DV_OK) {
+	if (dv_net_query_build(&q->q, random_id(net), a->wire, sizeof(a->wire), &a->wlen) !=
+	    DV_OK) {
 		free(a);
 		attempt_fail(q);
 		return;
@@ -952,6 +1033,7 @@ static void attempt_start(dv_qnode_t *q)
 			attempt_fail(q);
 			return;
 		}
+		net->stats.udp_sockets++;
 		a->u.h.data = a;
 		a->q = q;
 		q->att = a;
@@ -1190,6 +1272,7 @@ int dv_net_submit(dv_net_t *net, const dv_query_t *query, dv_query_cb cb, void *
 		free(q);
 		return DV_ENOMEM;
 	}
+	server_wake(net, s);
 	q->net = net;
 	q->srv = s;
 	q->q = *query;
@@ -1318,10 +1401,11 @@ void dv_net_free(dv_net_t *net)
 		dv_server_t *s = net->buckets[b];
 		while (s != NULL) {
 			dv_server_t *next = s->hnext;
-			sock_retire(s);
+			server_retire(s);
 			free(s);
 			s = next;
 		}
+		net->buckets[b] = NULL;
 	}
 	uv_close((uv_handle_t *)&net->deadline, NULL);
 	uv_close((uv_handle_t *)&net->rate_timer, NULL);

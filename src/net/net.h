@@ -129,6 +129,7 @@ typedef struct {
 	uint64_t max_inflight_seen;        /*!< highest number of queries in flight at once */
 	uint64_t max_server_inflight_seen; /*!< highest in flight to any one server at once */
 	uint64_t tcp_connects;             /*!< TCP connections opened */
+	uint64_t udp_sockets;              /*!< UDP sockets opened */
 } dv_net_stats_t;
 
 /*! New engine with its own libuv loop.  opts may be NULL (defaults); in opts, 0 means

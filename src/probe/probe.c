@@ -502,7 +502,7 @@ static void step_retag(probe_t *p, step_t *st)
 static void step_cut(probe_t *p, step_t *st, const knot_pkt_t *pkt, const uint8_t *cut)
 {
 	pzone_t *z = pzone_find(p, cut);
-	if (z == NULL)
+	if (z == NULL && pkt != NULL)
 		z = zone_from_answer(p, st->zone, cut, pkt);
 	if (z == NULL)
 		return;
@@ -519,6 +519,74 @@ static void step_cut(probe_t *p, step_t *st, const knot_pkt_t *pkt, const uint8_
 	}
 	z->wait = n;
 	z->wait[z->nwait++] = st;
+}
+
+/* The name one label below `zone` on the way to `domain` (which is below it). */
+static const uint8_t *below_zone(const pzone_t *zone, const uint8_t *domain)
+{
+	int skip = knot_dname_labels(domain, NULL) - knot_dname_labels(zone->dname, NULL) - 1;
+	while (skip-- > 0)
+		domain = knot_wire_next_label(domain, NULL);
+	return domain;
+}
+
+/* Another domain's step in this zone whose answers tell this one's: one on
+ * the way through the same name just below the zone.  Its servers refer
+ * both domains to the same cut (a delegation takes in all names below it,
+ * RFC 1034 §4.2.1), so asking every server again for each domain of a
+ * batch (every root server, for each zone of a daemon's batch) would only
+ * repeat the answer. */
+static step_t *step_leader(probe_t *p, const pzone_t *zone, const uint8_t *domain)
+{
+	const uint8_t *mine = below_zone(zone, domain);
+	for (step_t *s = p->steps; s != NULL; s = s->next_all)
+		if (s->zone == zone && s->asked && (s->cut != NULL || s->pending > 0) &&
+		    knot_dname_is_case_equal(below_zone(zone, s->domain), mine))
+			return s;
+	return NULL;
+}
+
+static void step_ask(probe_t *p, step_t *st)
+{
+	const dv_snap_zone_t *sz = &p->snap->zones[st->zone->zi];
+	st->asked = true;
+	for (size_t i = 0; i < sz->nservers; i++) {
+		struct sockaddr_storage a;
+		if (server_addr(p, sz->servers[i], &a) != DV_OK)
+			continue;
+		qctx_t t = {
+		    .kind = K_REFERRAL, .zone = st->zone, .step = st, .server = sz->servers[i]};
+		int r = probe_submit(p, &a, st->domain, KNOT_RRTYPE_NS, DV_Q_DO, &t);
+		if (r != DV_OK) {
+			probe_fail(p, r);
+			continue;
+		}
+		st->pending++;
+	}
+}
+
+/* Follow the leader's cut, or ask for oneself when it has none for us. */
+static void step_follow(probe_t *p, step_t *st, const step_t *lead)
+{
+	if (lead->cut != NULL && knot_dname_in_bailiwick(st->domain, lead->cut->dname) >= 0)
+		step_cut(p, st, NULL, lead->cut->dname);
+	else
+		step_ask(p, st);
+}
+
+/* The leader has its cut, or all its answers without one: its followers go on. */
+static void step_release(probe_t *p, step_t *lead)
+{
+	if (lead->cut == NULL && lead->pending > 0)
+		return;
+	step_t *f = lead->fhead;
+	lead->fhead = NULL;
+	while (f != NULL) {
+		step_t *next = f->fnext;
+		f->fnext = NULL;
+		step_follow(p, f, lead);
+		f = next;
+	}
 }
 
 static void walk_step(probe_t *p, step_t *prev, pzone_t *zone, const uint8_t *domain, int depth)
@@ -553,20 +621,16 @@ static void walk_step(probe_t *p, step_t *prev, pzone_t *zone, const uint8_t *do
 	st->zone = zone;
 	st->depth = depth;
 	memcpy(st->domain, domain, knot_dname_size(domain));
+	step_t *lead = step_leader(p, zone, domain);
 	st->next_all = p->steps;
 	p->steps = st;
-	const dv_snap_zone_t *sz = &p->snap->zones[zone->zi];
-	for (size_t i = 0; i < sz->nservers; i++) {
-		struct sockaddr_storage a;
-		if (server_addr(p, sz->servers[i], &a) != DV_OK)
-			continue;
-		qctx_t t = {.kind = K_REFERRAL, .zone = zone, .step = st, .server = sz->servers[i]};
-		int r = probe_submit(p, &a, domain, KNOT_RRTYPE_NS, DV_Q_DO, &t);
-		if (r != DV_OK) {
-			probe_fail(p, r);
-			continue;
-		}
-		st->pending++;
+	if (lead == NULL) {
+		step_ask(p, st);
+	} else if (lead->cut != NULL) {
+		step_follow(p, st, lead);
+	} else {
+		st->fnext = lead->fhead;
+		lead->fhead = st;
 	}
 }
 
@@ -615,6 +679,8 @@ static int record(probe_t *p, const qctx_t *c, const dv_query_t *q, const dv_res
 	return dv_snapshot_add_query(p->snap, &sq, qi);
 }
 
+static void referral_cut(probe_t *p, step_t *st, const dv_response_t *r);
+
 static void on_referral(probe_t *p, qctx_t *c, const dv_query_t *q, const dv_response_t *r)
 {
 	step_t *st = c->step;
@@ -632,8 +698,14 @@ static void on_referral(probe_t *p, qctx_t *c, const dv_query_t *q, const dv_res
 		probe_fail(p, rc);
 		return;
 	}
-	if (r->status != DV_OK || r->len < KNOT_WIRE_HEADER_SIZE)
-		return;
+	if (r->status == DV_OK && r->len >= KNOT_WIRE_HEADER_SIZE)
+		referral_cut(p, st, r);
+	step_release(p, st);
+}
+
+/* The cut a referral (or an answer from below) points to, if any. */
+static void referral_cut(probe_t *p, step_t *st, const dv_response_t *r)
+{
 	uint8_t *copy = malloc(r->len);
 	if (copy == NULL) {
 		probe_fail(p, DV_ENOMEM);

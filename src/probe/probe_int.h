@@ -57,6 +57,9 @@ struct step {
 	int pending;
 	uint32_t *qidx; /*!< snapshot queries of this step, retagged to `cut` */
 	size_t nq, capq;
+	bool asked;    /*!< it asked the zone's servers itself */
+	step_t *fhead; /*!< steps waiting on this one's answers (probe.c: walk_step) */
+	step_t *fnext; /*!< next in the leader's fhead list */
 };
 
 typedef enum { K_CHILD, K_REFERRAL, K_DS, K_RESOLVE } kind_t;

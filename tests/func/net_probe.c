@@ -3,23 +3,28 @@
  *
  *   net_probe ADDR[,ADDR...] QNAME QTYPE [do] [cd] [rd] [ad] [tcp] [noedns] [notc]
  *             [timeout=MS] [retries=N] [count=N] [per_server=N] [max_inflight=N] [save=FILE]
- *             [chain=N] [qps=N [burst=N]]
+ *             [chain=N [gap=MS]] [qps=N [burst=N]] [reuse=N] [tcpreuse=N] [mixed]
  *
  * Sends COUNT copies of the query to every address at once and prints one
  * line per answer (only the first when COUNT > 1), a summary and the engine
- * stats.  With chain=N, callbacks submit N more queries, one at a time.  Exit status 0 when every
+ * stats.  With chain=N, callbacks submit N more queries, one at a time; with
+ * gap=MS (and count=1) each MS milliseconds after the answer, the server idle
+ * meanwhile.  With mixed, every second copy is asked over TCP.  Exit status 0 when every
  * query got an answer, 1 otherwise.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <libknot/libknot.h>
+#include <uv.h>
 
 #include "core/error.h"
 #include "net/net.h"
+#include "net/net_int.h" /* dv_net_loop: the gap= timer runs on the engine's loop */
 
 #define MAX_ADDRS 16
 #define MAX_COUNT 10000
@@ -27,9 +32,22 @@
 typedef struct {
 	unsigned ok, fail, printed;
 	unsigned chain; /* more queries to submit from callbacks */
+	unsigned gap;   /* ms between an answer and the chained query */
+	uv_timer_t gap_timer;
+	dv_query_t next; /* the chained query the timer submits */
 	dv_net_t *net;
 	const char *save;
 } probe_t;
+
+static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r);
+
+static void gap_done(uv_timer_t *t)
+{
+	probe_t *p = t->data;
+	if (dv_net_submit(p->net, &p->next, on_answer, p) != DV_OK) {
+		p->fail++;
+	}
+}
 
 static const char *status_name(int s)
 {
@@ -58,7 +76,10 @@ static void on_answer(void *ctx, const dv_query_t *q, const dv_response_t *r)
 	if (p->chain > 0) {
 		/* Submitting from a callback is allowed; the run covers these too. */
 		p->chain--;
-		if (dv_net_submit(p->net, q, on_answer, p) != DV_OK) {
+		if (p->gap > 0) {
+			p->next = *q;
+			(void)uv_timer_start(&p->gap_timer, gap_done, p->gap, 0);
+		} else if (dv_net_submit(p->net, q, on_answer, p) != DV_OK) {
 			p->fail++;
 		}
 	}
@@ -129,6 +150,7 @@ int main(int argc, char **argv)
 	dv_net_opts_t opts = {
 	    .max_inflight = 0, .per_server_max = 0, .timeout_ms = 0, .retries = 2};
 	unsigned count = 1, retries = 0, tmp = 0, qps = 0, burst = 1;
+	bool mixed = false;
 	probe_t probe = {0};
 	for (int i = 4; i < argc; i++) {
 		const char *a = argv[i];
@@ -142,6 +164,8 @@ int main(int argc, char **argv)
 			q.flags |= DV_Q_AD;
 		} else if (strcmp(a, "tcp") == 0) {
 			q.flags |= DV_Q_TCP;
+		} else if (strcmp(a, "mixed") == 0) {
+			mixed = true;
 		} else if (strcmp(a, "noedns") == 0) {
 			q.flags |= DV_Q_NO_EDNS;
 		} else if (strcmp(a, "notc") == 0) {
@@ -156,7 +180,7 @@ int main(int argc, char **argv)
 			if (count == 0 || count > MAX_COUNT) {
 				return 2;
 			}
-		} else if (uint_opt(a, "chain", &probe.chain)) {
+		} else if (uint_opt(a, "chain", &probe.chain) || uint_opt(a, "gap", &probe.gap)) {
 			/* stored by uint_opt */
 		} else if (uint_opt(a, "per_server", &tmp)) {
 			opts.per_server_max = tmp;
@@ -204,9 +228,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	probe.net = net;
+	if (probe.gap > 0 && count > 1) {
+		fprintf(stderr, "gap= takes count=1\n");
+		dv_net_free(net);
+		dv_net_ratelimit_free(rl);
+		return 2;
+	}
+	uv_timer_init(dv_net_loop(net), &probe.gap_timer);
+	probe.gap_timer.data = &probe;
 	for (unsigned c = 0; c < count; c++) {
 		for (unsigned i = 0; i < naddr; i++) {
 			q.addr = addrs[i];
+			if (mixed && c % 2 == 1)
+				q.flags |= DV_Q_TCP;
+			else if (mixed)
+				q.flags &= ~DV_Q_TCP;
 			ret = dv_net_submit(net, &q, on_answer, &probe);
 			if (ret != DV_OK) {
 				fprintf(stderr, "submit: %s\n", dv_strerror(ret));
@@ -228,13 +264,14 @@ int main(int argc, char **argv)
 	       dv_strerror(ret), elapsed);
 	printf("stats sent=%llu answered=%llu timeouts=%llu tcp_fallbacks=%llu "
 	       "dropped_mismatch=%llu bad_answers=%llu max_inflight_seen=%llu "
-	       "max_server_inflight_seen=%llu tcp_connects=%llu\n",
+	       "max_server_inflight_seen=%llu udp_sockets=%llu tcp_connects=%llu\n",
 	       (unsigned long long)st.sent, (unsigned long long)st.answered,
 	       (unsigned long long)st.timeouts, (unsigned long long)st.tcp_fallbacks,
 	       (unsigned long long)st.dropped_mismatch, (unsigned long long)st.bad_answers,
 	       (unsigned long long)st.max_inflight_seen,
-	       (unsigned long long)st.max_server_inflight_seen,
+	       (unsigned long long)st.max_server_inflight_seen, (unsigned long long)st.udp_sockets,
 	       (unsigned long long)st.tcp_connects);
+	uv_close((uv_handle_t *)&probe.gap_timer, NULL);
 	dv_net_free(net);
 	dv_net_ratelimit_free(rl);
 	return (ret == DV_OK && probe.fail == 0) ? 0 : 1;

@@ -157,6 +157,24 @@ t_eq "words: 8 expired signatures (4 RRsets x 2 servers of expired.lab.)" "$expi
 t_grep "words: singular and plural" '^findings: [0-9]+ errors, 0 warnings, [0-9]+ info$' "$WORK/two.txt"
 t_cmd "the same report from the saved snapshot" 2 "$DNSVIGIL" check --from "$WORK/two.snap"
 t_eq "... byte for byte" "$(cmp "$WORK/two.txt" "$WORK/last.out" > /dev/null && echo same)" same
+# The root refers both domains to lab.: it is asked that once per root
+# server, not once per domain (src/probe/probe.c: step_leader); lab.'s
+# servers are still asked for each domain's own delegation.
+referrals() { # SNAP ZONE -> "QNAME count" of the NS queries to ZONE's servers below it
+	"$PY" -c '
+import collections, json, sys
+d = json.load(open(sys.argv[1]))
+z = next(z for z in d["zones"] if z["name"] == sys.argv[2])
+n = collections.Counter(q["qname"] for q in d["queries"]
+    if q["server"] in z["servers"] and q["qtype"] == "NS" and q["qname"] != z["name"])
+print(" ".join("%s:%d" % kv for kv in sorted(n.items())), len(z["servers"]))
+' "$1" "$2"
+}
+read -r at_root nroot <<< "$(referrals "$WORK/two.snap" .)"
+t_eq "the root is asked for one referral per root server for both domains" \
+	"$(echo "$at_root" | awk -F: '{print NF == 2 ? $2 : "several: " $0}')" "$nroot"
+t_eq "lab.'s servers are asked for each domain's delegation" \
+	"$(referrals "$WORK/two.snap" lab.)" "expired.lab.:2 healthy.lab.:2 2"
 t_cmd "nonexistent and inner names, saved" 2 "${CHECK[@]}" --save "$WORK/nx.snap" nonexistent.lab. www.healthy.lab.
 cp "$WORK/last.out" "$WORK/nx.txt"
 t_cmd "... judged again" 2 "$DNSVIGIL" check --from "$WORK/nx.snap"

@@ -411,6 +411,28 @@ t_eq "shared TCP, one answer per connection: the server saw 4 connections" \
 t_grep "shared TCP, one answer per connection: 4 connections opened" 'tcp_connects=4$' \
 	"$WORK/tone.out"
 
+# An idle server keeps its shared socket and connection: queries asked one
+# after another, 50 ms apart (the server idle in between, as when a daemon's
+# batch moves on to the next zone on the same servers), go on the same ones.
+probe tgap "$KNOT4" www.example.test A tcp chain=9 gap=50 tcpreuse=16
+t_grep "idle server: 10 TCP queries 50 ms apart all answered" 'summary ok=10 fail=0 ' \
+	"$WORK/tgap.out"
+t_grep "idle server: they share one TCP connection" 'tcp_connects=1$' "$WORK/tgap.out"
+probe ugap "$KNOT4" www.example.test A chain=9 gap=50 reuse=16
+t_grep "idle server: 10 UDP queries 50 ms apart all answered" 'summary ok=10 fail=0 ' \
+	"$WORK/ugap.out"
+t_grep "idle server: they share one UDP socket" 'udp_sockets=1 ' "$WORK/ugap.out"
+probe ugap1 "$KNOT4" www.example.test A chain=9 gap=50
+t_grep "without reuse: a UDP socket per query" 'udp_sockets=10 ' "$WORK/ugap1.out"
+
+# A server's UDP socket that has carried its share is replaced; its TCP
+# connection goes on (it once was retired with it, so a daemon's TCP
+# queries got a connection for every two).
+probe tmix "$KNOT4" www.example.test A count=8 mixed reuse=2 tcpreuse=16
+t_grep "UDP and TCP to one server: all 8 answered" 'summary ok=8 fail=0 ' "$WORK/tmix.out"
+t_grep "UDP and TCP to one server: 2 UDP sockets, 1 TCP connection" \
+	'udp_sockets=2 tcp_connects=1$' "$WORK/tmix.out"
+
 probe badaddr "not-an-address" www.example.test A
 t_eq "bad address rejected with usage status" "$(cat "$WORK/badaddr.rc")" 2
 

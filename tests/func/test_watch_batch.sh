@@ -104,7 +104,12 @@ zones:
 EOF
 	zones | sed 's/^/  - /'
 } > "$WORK/w.yaml"
-"$DNSVIGIL" watch --config "$WORK/w.yaml" >> "$WORK/daemon.log" 2>&1 &
+# started with a soft limit of 256 open files (the hard one unchanged): the
+# daemon raises it to the hard one, at most 65536 (src/daemon/daemon.c)
+(
+	ulimit -Sn 256
+	exec "$DNSVIGIL" watch --config "$WORK/w.yaml" >> "$WORK/daemon.log" 2>&1
+) &
 DPID=$!
 PIDS+=("$DPID")
 
@@ -124,6 +129,10 @@ if ! kill -0 "$DPID" 2> /dev/null; then
 	not_ok "the daemon ran" "$(tail -3 "$WORK/daemon.log")"
 	exit 0
 fi
+hard=$(ulimit -Hn)
+[ "$hard" = unlimited ] || [ "$hard" -gt 65536 ] && hard=65536
+t_eq "the daemon raised its soft open files limit from 256 to the hard one" \
+	"$(awk '/^Max open files/ {print $4}' "/proc/$DPID/limits")" "$hard"
 if first_round; then
 	ok "every zone's first cycle ended within 30 s"
 else
