@@ -89,7 +89,9 @@ measure() { # LABEL [changer]
 		printf "%-7s %5d zone-cycles in %3d s: CPU %.2f s = %.3f ms per zone-cycle; RSS %.1f MiB, peak %.1f MiB (%.1f KiB per zone)\n",
 			l, zc, t, c, per, rss / 1024, hwm / 1024, rss / n
 		# 100k zones every 300 s: cycles/s = 333; cores = 333 * per / 1000
-		printf "%-7s extrapolated to 100k zones / 5 min: %.3f cores; memory ~ %.2f GiB\n",
+		# RSS / N counts the fixed part of the daemon as if each zone had it:
+		# bench/watch-mem.sh measures what one more zone costs
+		printf "%-7s extrapolated to 100k zones / 5 min: %.3f cores; memory at RSS/N ~ %.2f GiB (per zone: bench/watch-mem.sh)\n",
 			l, 100000 / 300 * per / 1000, rss / n * 100000 / 1024 / 1024
 	}'
 }
