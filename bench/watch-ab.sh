@@ -18,35 +18,14 @@ INTERVAL=${INTERVAL:-60}
 WINDOW=${WINDOW:-150}
 CONC=${CONC:-4}
 [ $# -ge 2 ] || { echo "usage: $0 BIN_A BIN_B [BIN...]" >&2; exit 2; }
-"$TOP/bench/check-bench.sh" -n "$N" -S > /tmp/watch-ab-tree.txt || exit 1
-TREE=$(sed -n 's/.*--root-hints \([^ ]*\)\/root.hints.*/\1/p' /tmp/watch-ab-tree.txt)
-[ -d "$TREE" ] || { echo "no tree" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/watch-ab.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	"$TOP/bench/check-bench.sh" -x > /dev/null 2>&1
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+. "$TOP/bench/watch_lib.sh"
+watch_tree "$N" watch-ab
 port() { echo $((19870 + $1)); }
 i=0
 for b in "$@"; do
 	i=$((i + 1))
 	mkdir -p "$WORK/$i"
-	{
-		echo "state_directory: $WORK/$i/state"
-		echo "root_hints: $TREE/root.hints"
-		echo "trust_anchor: $TREE/root.ds"
-		echo "listen: 127.0.0.1:$(port $i)"
-		echo "probe:"
-		echo "  concurrency: $CONC"
-		echo "defaults:"
-		echo "  interval: ${INTERVAL}s"
-		echo "zones:"
-		sed 's/^/  - /' "$TREE/zones.txt"
-	} > "$WORK/$i/watch.yaml"
+	watch_conf "$WORK/$i" "$(port $i)" "$CONC" "$INTERVAL" "$N"
 	"$b" watch --config "$WORK/$i/watch.yaml" 2> "$WORK/$i/log" &
 	PIDS+=($!)
 	disown # ended by cleanup, with no "Killed" line

@@ -19,35 +19,15 @@ N2=${N2:-1000}
 WINDOW=${WINDOW:-150}
 BIN=${1:-$TOP/build-cb/dnsvigil}
 [ -x "$BIN" ] || { echo "no $BIN (build it, or give a dnsvigil binary)" >&2; exit 2; }
-"$TOP/bench/check-bench.sh" -n "$N2" -S > /tmp/watch-mem-tree.txt || exit 1
-TREE=$(sed -n 's/.*--root-hints \([^ ]*\)\/root.hints.*/\1/p' /tmp/watch-mem-tree.txt)
-[ -d "$TREE" ] || { echo "no tree" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/watch-mem.XXXXXX)
-PIDS=()
-cleanup() {
-	local p
-	"$TOP/bench/check-bench.sh" -x > /dev/null 2>&1
-	for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null; done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+. "$TOP/bench/watch_lib.sh"
+watch_tree "$N2" watch-mem
 
 for n in "$N1" "$N2"; do
 	mkdir -p "$WORK/$n"
-	{
-		echo "state_directory: $WORK/$n/state"
-		echo "root_hints: $TREE/root.hints"
-		echo "trust_anchor: $TREE/root.ds"
-		echo "listen: 127.0.0.1:$((19880 + n % 97))"
-		echo "probe:"
-		echo "  concurrency: 4"
-		echo "defaults:"
-		echo "  interval: 60s"
-		echo "zones:"
-		head -n "$n" "$TREE/zones.txt" | sed 's/^/  - /'
-	} > "$WORK/$n/watch.yaml"
+	watch_conf "$WORK/$n" $((19880 + n % 97)) 4 60 "$n"
 	"$BIN" watch --config "$WORK/$n/watch.yaml" 2> "$WORK/$n/log" &
 	PIDS+=($!)
+	disown # ended by watch_cleanup, with no "Killed" line
 done
 echo "# $BIN: $N1 and $N2 zones side by side for ${WINDOW}s" >&2
 sleep "$WINDOW"
