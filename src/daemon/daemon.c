@@ -98,7 +98,7 @@ static void ledger_work(uv_work_t *req)
 	/* d->lsync belongs to this job while it runs: the loop does not touch it */
 	j->rc = dv_lsync_run(&j->d->lsync, j->now, &j->res);
 	if (j->final)
-		dv_lsync_close(&j->d->lsync, j->now, true);
+		dv_lsync_close(&j->d->lsync, j->now, &j->res.status);
 }
 
 static void ledger_start(daemon_t *d, bool final);
@@ -669,7 +669,7 @@ loop_out:
 	uv_loop_close(&d.loop);
 out:
 	if (d.ledger_open)
-		dv_lsync_close(&d.lsync, dv_daemon_now(), false);
+		dv_lsync_close(&d.lsync, dv_daemon_now(), NULL);
 	dv_metrics_server_stop(d.metrics);
 	dv_store_close(d.store);
 	dv_conf_free(conf);

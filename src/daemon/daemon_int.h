@@ -78,8 +78,10 @@ int dv_lsync_open(const dv_conf_t *conf, dv_lsync_t *ls, char *err, size_t errle
 /*! Append every store event the ledger lacks (first finding how far it got,
  *  once), tick (checkpoints, witness pushes), status.  Blocking: on a worker. */
 int dv_lsync_run(dv_lsync_t *ls, int64_t now, dv_lsync_result_t *res);
-/*! With checkpoint: the final checkpoint and push (ledger_close). */
-void dv_lsync_close(dv_lsync_t *ls, int64_t now, bool checkpoint);
+/*! With final (not NULL): the final checkpoint and push, then the ledger's
+ *  status after them in *final (what the SIGTERM log line reports: the
+ *  entries the last run appended are in that checkpoint). */
+void dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final);
 void dv_lsync_marks_free(dv_lsync_marks_t *m);
 
 /* ---- the daemon's state ------------------------------------------------------ */
