@@ -7,7 +7,7 @@
 # Usage: bench/hostile.sh [--live] [-T SECONDS] [-M MIB]
 #   --live       also the live inputs: `dnsvigil check` against the hostile
 #                tree (tests/lab/hostile.sh; run as root inside the lab's
-#                network namespace: /work/tools/nsrun NAME bench/hostile.sh --live)
+#                network namespace: scripts/netns.sh NAME bench/hostile.sh --live)
 #   -T SECONDS   kill one run after this long (exit 124)          [300]
 #   -M MIB       address-space ceiling of one run (prlimit --as)   [6144]
 #

@@ -10,7 +10,7 @@
 # (utime+stime) is taken over the same WINDOW seconds after a first round,
 # so they share the load they run under.  (They also share the servers and
 # two cores: compare the figures with each other, not with watch-bench.sh's.)
-# Run it in a network namespace: /work/tools/nsrun NAME bench/watch-ab.sh A B
+# Run it in a network namespace: scripts/netns.sh NAME bench/watch-ab.sh A B
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-1000}

@@ -11,7 +11,7 @@
 #   change  - 1 % of the zones re-signed with a new serial every INTERVAL
 #             (their events, snapshots and store writes included).
 # Then the extrapolation to 100k zones every 5 minutes.
-# Run it in a network namespace: /work/tools/nsrun NAME bench/watch-bench.sh
+# Run it in a network namespace: scripts/netns.sh NAME bench/watch-bench.sh
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 N=${N:-1000}

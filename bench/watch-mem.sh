@@ -11,7 +11,7 @@
 # cost of a zone.  With gdb installed, each daemon's heap in use
 # (glibc's malloc_stats) is printed beside it: what the zones' data is,
 # without the allocator's free pages.
-# Run it in a network namespace: /work/tools/nsrun NAME bench/watch-mem.sh [BIN]
+# Run it in a network namespace: scripts/netns.sh NAME bench/watch-mem.sh [BIN]
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 N1=${N1:-300}

@@ -13,7 +13,7 @@
 #
 # Every RRSIG runs 2025-01-01 .. 2035-01-01, so the snapshot's own time (its
 # default --now) stays inside.  Run it where binding 127.53.60.1-2 port 53
-# is harmless, e.g. /work/tools/nsrun NAME bash tests/func/check/make-revoked-snapshot.sh OUT
+# is harmless, e.g. scripts/netns.sh NAME bash tests/func/check/make-revoked-snapshot.sh OUT
 # (needs nsd, bind9-utils, ldnsutils).  Regenerating changes keys and
 # signatures, not what the test asserts.
 set -euo pipefail
