@@ -44,6 +44,14 @@ zones:
   - stale.lab.
   - name: unsigned.lab.
     expect: insecure
+resolvers:
+  canary: canary.lab.
+  interval: 30s
+  servers:
+    - address: $LAB_RES_UNBOUND
+      name: unbound
+    - address: $LAB_RES_NOVALIDATE
+      name: novalidate
 EOF
 	hr "dnsvigil watch --config $st/watch.yaml (in the background, a cycle every 10 s)"
 	cat "$st/watch.yaml"
@@ -52,7 +60,8 @@ EOF
 	metrics() { curl -s --max-time 5 "http://127.0.0.1:$port/metrics"; }
 	soa() { kdig +short +norec "@$LAB_KNOT" "$z" SOA | awk '{print $3}'; }
 	for ((i = 0; i < 60; i++)); do
-		[ "$(metrics | grep -c '^dnsvigil_probe_last_success_timestamp_seconds{.*} [1-9]')" -ge 4 ] && break
+		[ "$(metrics | grep -c '^dnsvigil_probe_last_success_timestamp_seconds{.*} [1-9]')" -ge 4 ] &&
+			[ "$(metrics | grep -c '^dnsvigil_resolver_last_success_timestamp_seconds{.*} [1-9]')" -ge 2 ] && break
 		sleep 1
 	done
 	hr "dnsvigil status --config $st/watch.yaml"
@@ -60,6 +69,7 @@ EOF
 	hr "curl -s http://127.0.0.1:$port/metrics (a few lines)"
 	metrics | grep -E '^dnsvigil_(zone_validation_state|zone_servers_divergent|probe_success|findings|ledger_entries)' |
 		grep -v ' 0$' | head -14 || true
+	metrics | grep '^dnsvigil_resolver_validating' || true
 	before=$(soa)
 	hr "a change on the signing primary: knotc zone-set $z demo TXT (serial $before)"
 	knotc -c "$kc" zone-begin "$z" > /dev/null &&
