@@ -88,7 +88,7 @@ typedef struct {
 	daemon_t *d;
 	int64_t now;
 	bool final;
-	int rc;
+	int rc, close_rc; /* the run's; the final checkpoint's */
 	dv_lsync_result_t res;
 } ledger_job_t;
 
@@ -98,7 +98,7 @@ static void ledger_work(uv_work_t *req)
 	/* d->lsync belongs to this job while it runs: the loop does not touch it */
 	j->rc = dv_lsync_run(&j->d->lsync, j->now, &j->res);
 	if (j->final)
-		dv_lsync_close(&j->d->lsync, j->now, &j->res.status);
+		j->close_rc = dv_lsync_close(&j->d->lsync, j->now, &j->res.status);
 }
 
 static void ledger_start(daemon_t *d, bool final);
@@ -136,6 +136,11 @@ static void ledger_done(uv_work_t *req, int status)
 		if (j->res.status.last_error[0] != '\0')
 			dv_log(DV_LOG_WARNING, NULL, NULL, "ledger: %s", j->res.status.last_error);
 		if (j->final) {
+			if (j->close_rc != DV_OK)
+				dv_log(DV_LOG_ERR, NULL, NULL,
+				       "ledger: no final checkpoint: %s (the entries stay; a later "
+				       "checkpoint takes them)",
+				       dv_strerror(j->close_rc));
 			d->ledger_closed = true;
 			d->ledger_open = false;
 			dv_log(DV_LOG_INFO, NULL, NULL,

@@ -149,11 +149,12 @@ int dv_lsync_open(const dv_conf_t *conf, dv_lsync_t *ls, char *err, size_t errle
 	return DV_OK;
 }
 
-void dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final)
+int dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final)
 {
+	int r = DV_OK;
 	if (final != NULL && ls->ledger != NULL) {
 		/* ledger_close() without the free: the status must be read between */
-		(void)ledger_checkpoint(ls->ledger, now);
+		r = ledger_checkpoint(ls->ledger, now);
 		if (ledger_status(ls->ledger, final) != DV_OK)
 			memset(final, 0, sizeof(*final));
 	}
@@ -161,6 +162,7 @@ void dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final)
 	dv_store_close(ls->reader);
 	ls->ledger = NULL;
 	ls->reader = NULL;
+	return r;
 }
 
 /* ---- marks ------------------------------------------------------------------------ */
