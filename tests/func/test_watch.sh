@@ -441,6 +441,19 @@ if mount -t tmpfs -o size=400k tmpfs "$WORK/small" 2> /dev/null; then
 	if [ "$rc" -le 1 ]; then ok "full disk: the ledger verifies (exit $rc)"; else
 		not_ok "full disk: the ledger verifies" "exit $rc: $(tail -3 "$WORK/lvf.out")"
 	fi
+	# SIGTERM's final checkpoint on the full disk: made, or said not to be
+	# (it used to fail without a word); the log line counts the entries
+	closed=$(sed -n 's/.*ledger: closed at \([0-9]*\) entries.*/\1/p' "$WORK/full.log" | tail -1)
+	cp=$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT coalesce(max(size), 0) FROM checkpoint").fetchone()[0])' \
+		"$WORK/small/state/ledger.db")
+	if grep -q 'ledger: no final checkpoint: ' "$WORK/full.log"; then
+		if [ -n "$closed" ] && [ "$cp" -lt "$closed" ]; then
+			ok "full disk: the final checkpoint could not be made, and the log says so ($cp of $closed entries)"
+		else not_ok "full disk: a failed final checkpoint" "checkpoint at $cp, closed at '$closed'"; fi
+	else
+		t_eq "full disk: the final checkpoint takes every entry" "$cp" "$closed"
+	fi
 	python3 "$TOP/tests/func/watch_ledger.py" "$DNSVIGIL" "$WORK/small/state" > "$WORK/lcf.out"
 	t_grep "full disk: the ledger has no event twice, none out of order" 'dup=0 order=0 mismatch=0' "$WORK/lcf.out"
 	umount "$WORK/small"
