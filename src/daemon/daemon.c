@@ -88,7 +88,7 @@ typedef struct {
 	daemon_t *d;
 	int64_t now;
 	bool final;
-	int rc, close_rc; /* the run's; the final checkpoint's */
+	int rc, close_rc, status_rc; /* the run's; the final checkpoint's; its status read's */
 	dv_lsync_result_t res;
 } ledger_job_t;
 
@@ -98,7 +98,7 @@ static void ledger_work(uv_work_t *req)
 	/* d->lsync belongs to this job while it runs: the loop does not touch it */
 	j->rc = dv_lsync_run(&j->d->lsync, j->now, &j->res);
 	if (j->final)
-		j->close_rc = dv_lsync_close(&j->d->lsync, j->now, &j->res.status);
+		j->close_rc = dv_lsync_close(&j->d->lsync, j->now, &j->res.status, &j->status_rc);
 }
 
 static void ledger_start(daemon_t *d, bool final);
@@ -143,10 +143,15 @@ static void ledger_done(uv_work_t *req, int status)
 				       dv_strerror(j->close_rc));
 			d->ledger_closed = true;
 			d->ledger_open = false;
-			dv_log(DV_LOG_INFO, NULL, NULL,
-			       "ledger: closed at %llu entries (%llu unanchored)",
-			       (unsigned long long)j->res.status.size,
-			       (unsigned long long)j->res.status.unanchored);
+			if (j->status_rc != DV_OK)
+				dv_log(DV_LOG_WARNING, NULL, NULL,
+				       "ledger: closed (its size could not be read: %s)",
+				       dv_strerror(j->status_rc));
+			else
+				dv_log(DV_LOG_INFO, NULL, NULL,
+				       "ledger: closed at %llu entries (%llu unanchored)",
+				       (unsigned long long)j->res.status.size,
+				       (unsigned long long)j->res.status.unanchored);
 		}
 	}
 	bool again = !j->final && j->rc == DV_OK && (d->ledger_wanted || j->res.more);
@@ -674,7 +679,7 @@ loop_out:
 	uv_loop_close(&d.loop);
 out:
 	if (d.ledger_open)
-		dv_lsync_close(&d.lsync, dv_daemon_now(), NULL);
+		dv_lsync_close(&d.lsync, dv_daemon_now(), NULL, NULL);
 	dv_metrics_server_stop(d.metrics);
 	dv_store_close(d.store);
 	dv_conf_free(conf);

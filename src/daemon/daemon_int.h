@@ -80,9 +80,10 @@ int dv_lsync_open(const dv_conf_t *conf, dv_lsync_t *ls, char *err, size_t errle
 int dv_lsync_run(dv_lsync_t *ls, int64_t now, dv_lsync_result_t *res);
 /*! With final (not NULL): the final checkpoint and push, then the ledger's
  *  status after them in *final (what the SIGTERM log line reports: the
- *  entries the last run appended are in that checkpoint).  Returns why the
- *  final checkpoint could not be made (DV_OK: made, or none asked for). */
-int dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final);
+ *  entries the last run appended are in that checkpoint) and in *final_rc
+ *  whether that status could be read.  Returns why the final checkpoint
+ *  could not be made (DV_OK: made, or none asked for). */
+int dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final, int *final_rc);
 void dv_lsync_marks_free(dv_lsync_marks_t *m);
 
 /* ---- the daemon's state ------------------------------------------------------ */

@@ -149,13 +149,15 @@ int dv_lsync_open(const dv_conf_t *conf, dv_lsync_t *ls, char *err, size_t errle
 	return DV_OK;
 }
 
-int dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final)
+int dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final, int *final_rc)
 {
 	int r = DV_OK;
 	if (final != NULL && ls->ledger != NULL) {
-		/* ledger_close() without the free: the status must be read between */
+		/* ledger_close() without the free: the status must be read between.
+		 * An unreadable status is said so, not reported as zero entries. */
 		r = ledger_checkpoint(ls->ledger, now);
-		if (ledger_status(ls->ledger, final) != DV_OK)
+		*final_rc = ledger_status(ls->ledger, final);
+		if (*final_rc != DV_OK)
 			memset(final, 0, sizeof(*final));
 	}
 	ledger_free(ls->ledger);
