@@ -7,7 +7,8 @@
 # bad file; an unreadable hints file is a clear error while serving goes on;
 # 1,000 concurrent /metrics connections leave it up; kill -9 during busy
 # cycles (and at each of the two crash windows between the store and the
-# ledger) loses and duplicates nothing; a full disk is a clear error and
+# ledger) loses and duplicates nothing; a full disk (while running, or at
+# start: it does not start, exit 3) is a clear error and
 # leaves the store intact.  Every event is a ledger entry, once, in order
 # (watch_ledger.py), anchored by a real `dnsvigil witness`; `dnsvigil log
 # verify` passes; an unchanged zone costs no signature verification.
@@ -23,6 +24,7 @@ PIDS=()
 cleanup() {
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null; done
 	mountpoint -q "$WORK/small" 2> /dev/null && umount "$WORK/small"
+	mountpoint -q "$WORK/tiny" 2> /dev/null && umount "$WORK/tiny"
 }
 trap 'cleanup; dv_schema_report' EXIT
 
@@ -462,6 +464,28 @@ print(sqlite3.connect(sys.argv[1]).execute("SELECT coalesce(max(size), 0) FROM c
 	python3 "$TOP/tests/func/watch_ledger.py" "$DNSVIGIL" "$WORK/small/state" > "$WORK/lcf.out"
 	t_grep "full disk: the ledger has no event twice, none out of order" 'dup=0 order=0 mismatch=0' "$WORK/lcf.out"
 	umount "$WORK/small"
+	# a disk too full for the ledger to be created: the daemon does not
+	# start (exit 3, naming the file); given room, it starts on what that
+	# try left and its ledger verifies
+	mkdir -p "$WORK/tiny"
+	mount -t tmpfs -o size=120k tmpfs "$WORK/tiny"
+	WITNESS=0 RESOLVERS=0 config "$WORK/t.yaml" "$WORK/tiny/state" healthy.lab.
+	t_cmd "disk full at start: the daemon does not start (exit 3)" 3 timeout 20 "$DNSVIGIL" watch --config "$WORK/t.yaml"
+	t_grep "disk full at start: the message names the state file and the full disk" \
+		"$WORK/tiny/state/[a-z.]+: .*(disk is full|No space left on device)" "$WORK/last.err"
+	mount -o remount,size=4m "$WORK/tiny"
+	start_daemon "$WORK/t.yaml" "$WORK/tiny.log"
+	if wait_for "started on room" 40 grep -q 'healthy.lab.: zone.status' "$WORK/tiny.log"; then
+		ok "disk full at start: given room, it starts and watches"
+	else not_ok "disk full at start: starts given room" "$(tail -3 "$WORK/tiny.log")"; fi
+	kill -TERM "$DPID"
+	wait "$DPID" 2> /dev/null
+	"$DNSVIGIL" log verify -d "$WORK/tiny/state" > "$WORK/lvt.out" 2>&1
+	rc=$?
+	if [ "$rc" -le 1 ]; then ok "disk full at start: then the ledger verifies (exit $rc)"; else
+		not_ok "disk full at start: the ledger verifies" "exit $rc: $(tail -3 "$WORK/lvt.out")"
+	fi
+	umount "$WORK/tiny"
 else
 	ok "full disk # SKIP cannot mount a tmpfs here"
 fi
