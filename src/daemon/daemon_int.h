@@ -81,8 +81,9 @@ int dv_lsync_run(dv_lsync_t *ls, int64_t now, dv_lsync_result_t *res);
 /*! With final (not NULL): the final checkpoint and push, then the ledger's
  *  status after them in *final (what the SIGTERM log line reports: the
  *  entries the last run appended are in that checkpoint) and in *final_rc
- *  whether that status could be read.  Returns why the final checkpoint
- *  could not be made (DV_OK: made, or none asked for). */
+ *  whether that status could be read (if not, *final is left as it was).
+ *  Returns why the final checkpoint could not be made (DV_OK: made, or
+ *  none asked for). */
 int dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final, int *final_rc);
 void dv_lsync_marks_free(dv_lsync_marks_t *m);
 

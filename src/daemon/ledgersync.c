@@ -152,13 +152,17 @@ int dv_lsync_open(const dv_conf_t *conf, dv_lsync_t *ls, char *err, size_t errle
 int dv_lsync_close(dv_lsync_t *ls, int64_t now, ledger_status_t *final, int *final_rc)
 {
 	int r = DV_OK;
+	if (final_rc != NULL)
+		*final_rc = DV_OK;
 	if (final != NULL && ls->ledger != NULL) {
 		/* ledger_close() without the free: the status must be read between.
-		 * An unreadable status is said so, not reported as zero entries. */
+		 * An unreadable one leaves *final as the last run left it (the
+		 * metrics keep true counts) and is said so, not zeroed. */
+		ledger_status_t st;
 		r = ledger_checkpoint(ls->ledger, now);
-		*final_rc = ledger_status(ls->ledger, final);
-		if (*final_rc != DV_OK)
-			memset(final, 0, sizeof(*final));
+		*final_rc = ledger_status(ls->ledger, &st);
+		if (*final_rc == DV_OK)
+			*final = st;
 	}
 	ledger_free(ls->ledger);
 	dv_store_close(ls->reader);
